@@ -1,0 +1,163 @@
+//! Layered configuration: built-in defaults → TOML file → `FRONTDESK_*` environment → flags.
+//!
+//! Environment overrides use `FRONTDESK_<SECTION>__<KEY>=value` (value parsed as TOML, else a
+//! string), e.g. `FRONTDESK_SERVER__ADDR=0.0.0.0:8080`. Two short forms are kept because
+//! operators expect them: `FRONTDESK_DATA_DIR` and `FRONTDESK_MODEL_DIR`.
+//! Each section lives in its own file and is owned by the crate that reads it.
+
+mod commerce;
+mod engine;
+mod models;
+mod retrieval;
+mod server;
+
+pub use commerce::CommercePolicy;
+pub use engine::{EnginePolicy, EscalationThresholds};
+pub use models::ModelsConfig;
+pub use retrieval::RetrievalConfig;
+pub use server::{ApiKey, ApiRole, BusinessHours, ServerConfig};
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where indexes, the SQLite database and reports live.
+    pub data_dir: PathBuf,
+    /// Knowledge base roots (files or folders), relative to the working directory.
+    pub knowledge: Vec<PathBuf>,
+    pub models: ModelsConfig,
+    pub retrieval: RetrievalConfig,
+    pub engine: EnginePolicy,
+    pub commerce: CommercePolicy,
+    pub server: ServerConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: default_data_dir(),
+            knowledge: vec![PathBuf::from("knowledge")],
+            models: ModelsConfig::default(),
+            retrieval: RetrievalConfig::default(),
+            engine: EnginePolicy::default(),
+            commerce: CommercePolicy::default(),
+            server: ServerConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var} is not valid: {message}")]
+    Env { var: String, message: String },
+}
+
+fn default_data_dir() -> PathBuf {
+    dirs::data_local_dir().map(|d| d.join("frontdesk")).unwrap_or_else(|| PathBuf::from(".frontdesk"))
+}
+
+impl Config {
+    /// Defaults, then `file` (if given), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_with_env(file, std::env::vars())
+    }
+
+    pub fn load_with_env(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let mut merged = toml::Value::try_from(Config::default()).expect("defaults serialise");
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+            let value: toml::Value = toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+            merge(&mut merged, value);
+        }
+        for (var, raw) in env {
+            let Some(rest) = var.strip_prefix("FRONTDESK_") else { continue };
+            let keys: Vec<String> = match rest {
+                "DATA_DIR" => vec!["data_dir".into()],
+                "MODEL_DIR" => vec!["models".into(), "model_dir".into()],
+                _ if rest.contains("__") => rest.split("__").map(|k| k.to_ascii_lowercase()).collect(),
+                _ => continue,
+            };
+            let value = parse_env_value(&raw);
+            set_path(&mut merged, &keys, value).map_err(|message| ConfigError::Env { var: var.clone(), message })?;
+        }
+        let path = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("<environment>"));
+        merged.try_into().map_err(|e: toml::de::Error| ConfigError::Parse { path, message: e.to_string() })
+    }
+}
+
+fn parse_env_value(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
+
+fn merge(base: &mut toml::Value, over: toml::Value) {
+    match (base, over) {
+        (toml::Value::Table(b), toml::Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+fn set_path(root: &mut toml::Value, keys: &[String], value: toml::Value) -> Result<(), String> {
+    let mut cur = root;
+    for (i, key) in keys.iter().enumerate() {
+        let table = cur.as_table_mut().ok_or_else(|| format!("{} is not a section", keys[..i].join(".")))?;
+        if i + 1 == keys.len() {
+            // Keep the declared type: a string default stays a string even if the value looks numeric.
+            let value = match (table.get(key), value) {
+                (Some(toml::Value::String(_)), v) if !v.is_str() => toml::Value::String(v.to_string().trim_matches('"').to_string()),
+                (_, v) => v,
+            };
+            table.insert(key.clone(), value);
+            return Ok(());
+        }
+        cur = table.entry(key.clone()).or_insert_with(|| toml::Value::Table(Default::default()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("frontdesk.toml");
+        std::fs::write(&file, "data_dir = \"/from/file\"\n[server]\naddr = \"127.0.0.1:1\"\n").unwrap();
+        let env = vec![
+            ("FRONTDESK_SERVER__ADDR".to_string(), "127.0.0.1:2".to_string()),
+            ("FRONTDESK_MODEL_DIR".to_string(), "/models".to_string()),
+            ("UNRELATED".to_string(), "x".to_string()),
+        ];
+        let cfg = Config::load_with_env(Some(&file), env).unwrap();
+        assert_eq!(cfg.data_dir, PathBuf::from("/from/file"));
+        assert_eq!(cfg.server.addr, "127.0.0.1:2");
+        assert_eq!(cfg.models.model_dir, Some(PathBuf::from("/models")));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "no_such_key = 1\n").unwrap();
+        let err = Config::load_with_env(Some(&file), Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("no_such_key"), "{err}");
+    }
+}

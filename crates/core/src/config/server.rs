@@ -1,0 +1,64 @@
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiRole {
+    Agent,
+    Admin,
+    /// Voice platforms and OpenAI-compatible clients.
+    Channel,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub name: String,
+    pub key: String,
+    pub role: ApiRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BusinessHours {
+    /// IANA-free fixed offset from UTC in minutes (e.g. 60 for CET).
+    pub utc_offset_minutes: i32,
+    /// Opening and closing time, "HH:MM", applied on `days` (1 = Monday … 7 = Sunday).
+    pub open: String,
+    pub close: String,
+    pub days: Vec<u8>,
+}
+
+impl Default for BusinessHours {
+    fn default() -> Self {
+        Self { utc_offset_minutes: 60, open: "08:00".into(), close: "20:00".into(), days: vec![1, 2, 3, 4, 5, 6] }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub addr: String,
+    pub api_keys: Vec<ApiKey>,
+    pub max_body_bytes: usize,
+    pub max_message_chars: usize,
+    pub request_timeout_secs: u64,
+    /// Requests per minute per key / per client address.
+    pub rate_limit_per_minute: u32,
+    pub business_hours: BusinessHours,
+    /// Turns processed at once; beyond that, 503 + Retry-After.
+    pub max_concurrent_turns: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:8080".into(),
+            api_keys: Vec::new(),
+            max_body_bytes: 64 * 1024,
+            max_message_chars: 4000,
+            request_timeout_secs: 120,
+            rate_limit_per_minute: 120,
+            business_hours: BusinessHours::default(),
+            max_concurrent_turns: 8,
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Knowledge search seam: a query in, ranked hits with calibrated confidence out.
+
+use crate::error::RetrievalError;
+use crate::lang::Lang;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchFilters {
+    /// Only chunks in one of these languages (empty: any).
+    #[serde(default)]
+    pub langs: Vec<Lang>,
+    /// Only chunks whose document has all of these tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchQuery {
+    pub text: String,
+    pub k: usize,
+    #[serde(default)]
+    pub filters: SearchFilters,
+}
+
+impl SearchQuery {
+    pub fn new(text: impl Into<String>, k: usize) -> Self {
+        Self { text: text.into(), k, filters: SearchFilters::default() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct HitScores {
+    /// Cosine similarity of query and chunk embeddings (None: not in the dense candidates).
+    pub dense: Option<f32>,
+    /// BM25 score (None: not in the lexical candidates).
+    pub lexical: Option<f32>,
+    /// Fused rank score used for ordering.
+    pub fused: f32,
+}
+
+/// Kind of knowledge a chunk came from; FAQ answers can be given verbatim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ChunkKind {
+    #[default]
+    Passage,
+    Faq,
+    Product,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    pub chunk_id: String,
+    pub doc_id: String,
+    pub title: String,
+    /// Public URL when the document declares one, else None.
+    pub url: Option<String>,
+    /// Path of the source file relative to the knowledge root.
+    pub source: String,
+    pub lang: Lang,
+    pub tags: Vec<String>,
+    pub kind: ChunkKind,
+    /// Heading path inside the document ("Returns > Worn footwear").
+    pub section: String,
+    /// For FAQ chunks: the question; the answer is in `text`.
+    pub question: Option<String>,
+    pub text: String,
+    pub scores: HitScores,
+    /// Calibrated probability-like confidence in [0, 1] that this hit answers the query.
+    pub confidence: f32,
+}
+
+#[async_trait]
+pub trait Retriever: Send + Sync {
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, RetrievalError>;
+}
