@@ -16,6 +16,7 @@ pub mod lang;
 pub mod metrics;
 pub mod retrieval;
 pub mod store;
+pub mod testing;
 
 pub use assistant::Assistant;
 pub use chat::{ChatMessage, ChatModel, ChatModelInfo, ChatRole, GenerateRequest, SamplingParams, TokenStream};

@@ -1,1 +1,3 @@
-//! placeholder
+//! The conversation engine: turns a customer message into the next move.
+
+pub mod flows;

@@ -1,1 +1,3 @@
-//! placeholder
+//! Evaluation suites and reports.
+
+pub mod actions;

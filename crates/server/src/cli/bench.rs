@@ -2,8 +2,22 @@ use frontdesk_core::Config;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
-pub struct BenchArgs {}
+pub struct BenchArgs {
+    #[command(subcommand)]
+    what: BenchWhat,
+}
 
-pub fn run(_config: Config, _args: BenchArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`frontdesk bench` is not built yet")
+#[derive(clap::Subcommand)]
+enum BenchWhat {
+    /// Embeddings and chat model on the shared peer workloads.
+    Inference(super::bench_inference::BenchInferenceArgs),
+    /// Vector + lexical index at scale.
+    Retrieval(super::bench_retrieval::BenchRetrievalArgs),
+}
+
+pub fn run(config: Config, args: BenchArgs) -> anyhow::Result<ExitCode> {
+    match args.what {
+        BenchWhat::Inference(a) => super::bench_inference::run(config, a),
+        BenchWhat::Retrieval(a) => super::bench_retrieval::run(config, a),
+    }
 }

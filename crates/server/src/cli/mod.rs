@@ -1,12 +1,15 @@
 //! One file per subcommand; each exposes `XArgs` (clap) and `run(config, args)`.
 
 pub mod bench;
+pub mod bench_inference;
+pub mod bench_retrieval;
 pub mod chat;
 pub mod eval;
 pub mod index;
 pub mod models;
 pub mod search;
 pub mod serve;
+pub mod stack;
 
 use anyhow::Context;
 use frontdesk_core::Config;

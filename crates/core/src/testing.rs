@@ -1,0 +1,93 @@
+//! Small deterministic fakes for other crates' unit tests (no model files, milliseconds).
+
+use crate::chat::{ChatModel, ChatModelInfo, FinishReason, GenerateRequest, GenerationEvent, TokenStream};
+use crate::embed::{EmbedKind, Embedder, EmbedderInfo};
+use crate::error::InferenceError;
+use async_trait::async_trait;
+
+/// Bag-of-words embedder: each lower-cased word (and its 4-char prefix, so "returns" meets
+/// "return") is hashed into `dim` buckets, then L2-normalised. Texts sharing words are similar.
+pub struct HashEmbedder {
+    pub dim: usize,
+}
+
+impl HashEmbedder {
+    pub fn new(dim: usize) -> Self {
+        Self { dim }
+    }
+
+    pub fn embed_one(&self, text: &str) -> Vec<f32> {
+        let mut v = vec![0f32; self.dim];
+        for word in text.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+            let prefix: String = word.chars().take(4).collect();
+            for (piece, weight) in [(word, 1.0f32), (prefix.as_str(), 0.5)] {
+                let h = fnv1a(piece.as_bytes());
+                v[(h % self.dim as u64) as usize] += weight;
+            }
+        }
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            v.iter_mut().for_each(|x| *x /= norm);
+        }
+        v
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3))
+}
+
+#[async_trait]
+impl Embedder for HashEmbedder {
+    fn info(&self) -> EmbedderInfo {
+        EmbedderInfo { model_id: format!("hash-{}", self.dim), dim: self.dim, max_tokens: 512 }
+    }
+    async fn embed(&self, texts: Vec<String>, _kind: EmbedKind) -> Result<Vec<Vec<f32>>, InferenceError> {
+        Ok(texts.iter().map(|t| self.embed_one(t)).collect())
+    }
+}
+
+/// Chat model that replies with a fixed text (split into word pieces), whatever it is asked.
+pub struct ScriptedChat {
+    pub reply: String,
+}
+
+#[async_trait]
+impl ChatModel for ScriptedChat {
+    fn info(&self) -> ChatModelInfo {
+        ChatModelInfo { model_id: "scripted".into(), architecture: "none".into(), context_length: 4096 }
+    }
+    async fn generate(&self, request: GenerateRequest) -> Result<TokenStream, InferenceError> {
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let reply = self.reply.clone();
+        let prompt_tokens = request.messages.iter().map(|m| m.content.split_whitespace().count()).sum();
+        tokio::spawn(async move {
+            let mut n = 0;
+            for piece in reply.split_inclusive(' ') {
+                n += 1;
+                if tx.send(Ok(GenerationEvent::Text(piece.to_string()))).await.is_err() {
+                    return;
+                }
+            }
+            let _ = tx
+                .send(Ok(GenerationEvent::Finished { reason: FinishReason::Eos, prompt_tokens, cached_prompt_tokens: 0, generated_tokens: n }))
+                .await;
+        });
+        Ok(rx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::dot;
+
+    #[test]
+    fn hash_embedder_prefers_shared_words() {
+        let e = HashEmbedder::new(256);
+        let q = e.embed_one("how do I return shoes");
+        let near = e.embed_one("Returns: shoes can be returned within 30 days");
+        let far = e.embed_one("We accept Visa and PayPal");
+        assert!(dot(&q, &near) > dot(&q, &far));
+    }
+}
