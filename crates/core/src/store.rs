@@ -42,6 +42,50 @@ pub struct HandoffRecord {
     pub ticket: bool,
 }
 
+/// An outbound webhook: events named in `events` (`handoff.created`, `conversation.resolved`)
+/// are POSTed to `url` as JSON signed with HMAC-SHA256 over the body using `secret`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookConfig {
+    pub url: String,
+    pub secret: String,
+    pub events: Vec<String>,
+}
+
+/// One pending webhook delivery from the durable outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub url: String,
+    pub secret: String,
+    pub event: String,
+    pub payload: serde_json::Value,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnansweredQuestion {
+    pub text: String,
+    pub count: u64,
+}
+
+/// Operator analytics over the whole store (the admin analytics endpoint).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Analytics {
+    pub conversations: u64,
+    /// Conversations with at least one customer message.
+    pub active_conversations: u64,
+    pub escalated_conversations: u64,
+    /// Share of active conversations that never reached a human (0..1).
+    pub containment_rate: f64,
+    pub escalations_by_reason: std::collections::BTreeMap<String, u64>,
+    pub unanswered_questions: Vec<UnansweredQuestion>,
+    pub csat_average: Option<f64>,
+    pub csat_count: u64,
+    pub bot_turns: u64,
+    pub latency_p50_ms: Option<u64>,
+    pub latency_p95_ms: Option<u64>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     async fn create_conversation(&self, state: &ConversationState, token_hash: &str) -> Result<(), StoreError>;
@@ -60,4 +104,22 @@ pub trait Store: Send + Sync {
 
     async fn add_feedback(&self, conversation_id: &str, rating: u8, comment: &str) -> Result<(), StoreError>;
     async fn audit(&self, conversation_id: &str, action: &str, detail: &serde_json::Value) -> Result<(), StoreError>;
+
+    /// Marks a customer message as answered (or deliberately left to a human).
+    async fn mark_processed(&self, message_id: i64) -> Result<(), StoreError>;
+    /// Removes a message that was stored but then not accepted (e.g. the model queue was full).
+    async fn withdraw_message(&self, message_id: i64) -> Result<(), StoreError>;
+    /// Customer messages stored but never processed (a crash mid-turn), oldest first.
+    async fn unprocessed_messages(&self) -> Result<Vec<StoredMessage>, StoreError>;
+
+    async fn webhooks(&self) -> Result<Vec<WebhookConfig>, StoreError>;
+    async fn set_webhooks(&self, hooks: &[WebhookConfig]) -> Result<(), StoreError>;
+    /// Queues `event` for every webhook subscribed to it; returns how many deliveries were queued.
+    async fn enqueue_event(&self, event: &str, payload: &serde_json::Value) -> Result<usize, StoreError>;
+    async fn due_outbox(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxItem>, StoreError>;
+    async fn outbox_delivered(&self, id: i64) -> Result<(), StoreError>;
+    /// Records a failed attempt; `next_attempt_at: None` gives up on the delivery.
+    async fn outbox_failed(&self, id: i64, error: &str, next_attempt_at: Option<DateTime<Utc>>) -> Result<(), StoreError>;
+
+    async fn analytics(&self) -> Result<Analytics, StoreError>;
 }

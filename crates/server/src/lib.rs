@@ -1,1 +1,173 @@
-//! placeholder
+//! The frontdesk HTTP service: customer chat (JSON and SSE), voice and OpenAI-compatible
+//! turns, the human handoff inbox, operator routes, SQLite persistence, webhooks and the
+//! embedded web pages. Built against `Arc<dyn Assistant>` and `Arc<dyn Store>` only.
+
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod handoffs;
+pub mod hours;
+pub mod metrics;
+pub mod pii;
+pub mod ratelimit;
+pub mod routes;
+pub mod sse;
+pub mod state;
+pub mod turn;
+pub mod webhooks;
+
+pub use db::SqliteStore;
+pub use error::ApiError;
+pub use pii::mask_pii;
+pub use state::{AppState, ConfigReloader, Readiness, Reindexer};
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use routes::{admin, customer, openai, ops, voice};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// Every route of the service (`GET|PUT` pairs listed once per method). The OpenAPI test
+/// checks each appears in `/openapi.json`.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/"),
+    ("get", "/agent"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/openapi.json"),
+    ("post", "/v1/conversations"),
+    ("post", "/v1/conversations/{id}/messages"),
+    ("get", "/v1/conversations/{id}"),
+    ("post", "/v1/conversations/{id}/feedback"),
+    ("get", "/v1/conversations/{id}/events"),
+    ("post", "/v1/voice/turn"),
+    ("post", "/v1/chat/completions"),
+    ("get", "/v1/handoffs"),
+    ("get", "/v1/handoffs/{id}"),
+    ("post", "/v1/handoffs/{id}/claim"),
+    ("post", "/v1/handoffs/{id}/messages"),
+    ("post", "/v1/handoffs/{id}/release"),
+    ("post", "/v1/handoffs/{id}/close"),
+    ("get", "/v1/agent/events"),
+    ("post", "/v1/admin/reindex"),
+    ("post", "/v1/admin/reload"),
+    ("get", "/v1/admin/analytics"),
+    ("get", "/v1/admin/webhooks"),
+    ("put", "/v1/admin/webhooks"),
+];
+
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.config().server.max_body_bytes;
+    let api = Router::new()
+        .route("/v1/conversations", post(customer::create))
+        .route("/v1/conversations/{id}", get(customer::transcript))
+        .route(
+            "/v1/conversations/{id}/messages",
+            post(customer::post_message),
+        )
+        .route("/v1/conversations/{id}/feedback", post(customer::feedback))
+        .route("/v1/conversations/{id}/events", get(customer::events))
+        .route("/v1/voice/turn", post(voice::turn))
+        .route("/v1/chat/completions", post(openai::completions))
+        .route("/v1/handoffs", get(handoffs::list))
+        .route("/v1/handoffs/{id}", get(handoffs::detail))
+        .route("/v1/handoffs/{id}/claim", post(handoffs::claim))
+        .route("/v1/handoffs/{id}/messages", post(handoffs::message))
+        .route("/v1/handoffs/{id}/release", post(handoffs::release))
+        .route("/v1/handoffs/{id}/close", post(handoffs::close))
+        .route("/v1/agent/events", get(ops::agent_events))
+        .route("/v1/admin/reindex", post(admin::reindex))
+        .route("/v1/admin/reload", post(admin::reload))
+        .route("/v1/admin/analytics", get(admin::analytics))
+        .route(
+            "/v1/admin/webhooks",
+            get(admin::get_webhooks).put(admin::put_webhooks),
+        )
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit));
+    Router::new()
+        .route("/", get(ops::widget_page))
+        .route("/agent", get(ops::agent_page))
+        .route("/widget.js", get(ops::widget_js))
+        .route("/agent.js", get(ops::agent_js))
+        .route("/style.css", get(ops::style_css))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi))
+        .merge(api)
+        .fallback(ops::not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+fn client_addr(req: &Request) -> Option<SocketAddr> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+}
+
+/// Token bucket per credential (bearer token) or, without one, per client address.
+async fn rate_limit(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let per_minute = st.config().server.rate_limit_per_minute;
+    let key = match crate::auth::bearer(req.headers(), None) {
+        Some(t) => format!("k:{}", &crate::auth::hash_token(&t)[..16]),
+        None => format!(
+            "ip:{}",
+            client_addr(&req)
+                .map(|a| a.ip().to_string())
+                .unwrap_or_else(|| "unknown".into())
+        ),
+    };
+    if let Err(secs) = st.limiter.check(&key, per_minute, Instant::now()) {
+        return ApiError::RateLimited {
+            retry_after_secs: secs,
+        }
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// Metrics by matched route and a log line per request (paths only: ids are not personal,
+/// bodies are never logged).
+async fn observe(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    let secs = started.elapsed().as_secs_f64();
+    let status = resp.status().as_u16();
+    st.metrics.record_request(&route, &method, status, secs);
+    tracing::debug!(target: "frontdesk::http", %method, %route, status, ms = (secs * 1000.0) as u64, "request");
+    resp
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then waits up to `drain` for in-flight
+/// turns so no accepted message is left half-answered.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    drain: std::time::Duration,
+) -> std::io::Result<()> {
+    let router = app(state.clone());
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    if !state.drain_turns(drain).await {
+        tracing::warn!("shutdown: some turns were still running after {drain:?}; they resume on the next start");
+    }
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! Request extractors whose failures are `ApiError`s (JSON bodies, not axum's plain text).
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+/// `Json<T>` with our error body: 400 malformed, 422 wrong shape, 413 over `max_body_bytes`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge {
+                    limit: state.config().server.max_body_bytes,
+                })
+            }
+            Err(r) => Err(r.into()),
+        }
+    }
+}
+
+pub fn wants_sse(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"))
+}

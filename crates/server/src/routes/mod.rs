@@ -1,0 +1,5 @@
+pub mod admin;
+pub mod customer;
+pub mod openai;
+pub mod ops;
+pub mod voice;

@@ -1,0 +1,222 @@
+//! Shared state of the service: the assistant, the store, config, metrics, live channels and
+//! the hooks the binary plugs in (re-index, reload) so the server never names the index.
+
+use crate::auth::KeyRing;
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use async_trait::async_trait;
+use frontdesk_core::{Assistant, Config, Store};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::{broadcast, Semaphore};
+
+/// Re-indexes the knowledge base; returns a JSON summary (documents, chunks, timings).
+#[async_trait]
+pub trait Reindexer: Send + Sync {
+    async fn reindex(&self) -> Result<serde_json::Value, String>;
+}
+
+/// Re-reads configuration (the file and the environment).
+pub trait ConfigReloader: Send + Sync {
+    fn reload(&self) -> Result<Config, String>;
+}
+
+/// Something a customer's live stream shows outside a turn: an agent joined, wrote, left.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerEvent {
+    pub conversation_id: String,
+    /// SSE event name: `agent_message`, `handoff`.
+    pub event: &'static str,
+    pub data: serde_json::Value,
+}
+
+/// What the agents' stream announces: `handoff` (new), `handoff_updated`, `customer_message`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentEvent {
+    pub event: &'static str,
+    pub data: serde_json::Value,
+}
+
+#[derive(Default)]
+pub struct Readiness {
+    pub models: AtomicBool,
+    pub index: AtomicBool,
+}
+
+impl Readiness {
+    pub fn ready() -> Self {
+        Self {
+            models: AtomicBool::new(true),
+            index: AtomicBool::new(true),
+        }
+    }
+    pub fn is_ready(&self) -> bool {
+        self.models.load(Ordering::Acquire) && self.index.load(Ordering::Acquire)
+    }
+}
+
+pub struct Shared {
+    pub assistant: Arc<dyn Assistant>,
+    pub store: Arc<dyn Store>,
+    config: RwLock<Arc<Config>>,
+    keys: RwLock<Arc<KeyRing>>,
+    env_keys: Vec<(String, String)>,
+    pub metrics: Metrics,
+    pub limiter: RateLimiter,
+    pub turns: Arc<Semaphore>,
+    pub max_turns: usize,
+    pub customer_events: broadcast::Sender<CustomerEvent>,
+    pub agent_events: broadcast::Sender<AgentEvent>,
+    pub readiness: Readiness,
+    pub reindexer: Option<Arc<dyn Reindexer>>,
+    pub reloader: Option<Arc<dyn ConfigReloader>>,
+    /// One lock per conversation so two messages of one customer are answered in order.
+    conversation_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct AppStateBuilder {
+    config: Config,
+    assistant: Arc<dyn Assistant>,
+    store: Arc<dyn Store>,
+    env_keys: Vec<(String, String)>,
+    readiness: Readiness,
+    reindexer: Option<Arc<dyn Reindexer>>,
+    reloader: Option<Arc<dyn ConfigReloader>>,
+}
+
+impl AppStateBuilder {
+    /// API-key shortcuts from the process environment (`FRONTDESK_*_KEY`).
+    pub fn env_keys_from_process(mut self) -> Self {
+        self.env_keys = std::env::vars()
+            .filter(|(k, _)| k.starts_with("FRONTDESK_") && k.ends_with("_KEY"))
+            .collect();
+        self
+    }
+    pub fn readiness(mut self, r: Readiness) -> Self {
+        self.readiness = r;
+        self
+    }
+    pub fn reindexer(mut self, r: Arc<dyn Reindexer>) -> Self {
+        self.reindexer = Some(r);
+        self
+    }
+    pub fn reloader(mut self, r: Arc<dyn ConfigReloader>) -> Self {
+        self.reloader = Some(r);
+        self
+    }
+    pub fn build(self) -> AppState {
+        let max_turns = self.config.server.max_concurrent_turns.max(1);
+        let keys = KeyRing::from_config(&self.config.server, self.env_keys.clone());
+        if keys.is_empty() {
+            tracing::warn!("no API keys configured: agent, admin and channel routes will refuse every call (set FRONTDESK_AGENT_KEY / FRONTDESK_ADMIN_KEY / FRONTDESK_CHANNEL_KEY or server.api_keys)");
+        }
+        AppState(Arc::new(Shared {
+            assistant: self.assistant,
+            store: self.store,
+            config: RwLock::new(Arc::new(self.config)),
+            keys: RwLock::new(Arc::new(keys)),
+            env_keys: self.env_keys,
+            metrics: Metrics::default(),
+            limiter: RateLimiter::new(),
+            turns: Arc::new(Semaphore::new(max_turns)),
+            max_turns,
+            customer_events: broadcast::channel(1024).0,
+            agent_events: broadcast::channel(256).0,
+            readiness: self.readiness,
+            reindexer: self.reindexer,
+            reloader: self.reloader,
+            conversation_locks: Mutex::new(HashMap::new()),
+        }))
+    }
+}
+
+impl AppState {
+    pub fn builder(
+        config: Config,
+        assistant: Arc<dyn Assistant>,
+        store: Arc<dyn Store>,
+    ) -> AppStateBuilder {
+        AppStateBuilder {
+            config,
+            assistant,
+            store,
+            env_keys: Vec::new(),
+            readiness: Readiness::ready(),
+            reindexer: None,
+            reloader: None,
+        }
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.0
+            .config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn keys(&self) -> Arc<KeyRing> {
+        self.0
+            .keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Swaps in a new config (keys, limits, business hours). The turn limit keeps its start value.
+    pub fn replace_config(&self, config: Config) {
+        let keys = KeyRing::from_config(&config.server, self.0.env_keys.clone());
+        *self.0.keys.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(keys);
+        *self.0.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
+    }
+
+    pub fn conversation_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .0
+            .conversation_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if locks.len() > 10_000 {
+            locks.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        locks.entry(id.to_string()).or_default().clone()
+    }
+
+    pub fn notify_customer(
+        &self,
+        conversation_id: &str,
+        event: &'static str,
+        data: serde_json::Value,
+    ) {
+        let _ = self.customer_events.send(CustomerEvent {
+            conversation_id: conversation_id.to_string(),
+            event,
+            data,
+        });
+    }
+
+    pub fn notify_agents(&self, event: &'static str, data: serde_json::Value) {
+        let _ = self.agent_events.send(AgentEvent { event, data });
+    }
+
+    /// Waits until no turn is in flight (all permits free) or `timeout` passes.
+    pub async fn drain_turns(&self, timeout: std::time::Duration) -> bool {
+        let n = u32::try_from(self.max_turns).unwrap_or(u32::MAX);
+        matches!(
+            tokio::time::timeout(timeout, self.turns.acquire_many(n)).await,
+            Ok(Ok(_))
+        )
+    }
+}

@@ -1,0 +1,340 @@
+//! One customer turn: validate, admit (bounded), store durably, answer, persist, escalate.
+//! The answering runs in its own task so a dropped client never leaves a half-saved turn, and
+//! graceful shutdown can wait for it through the turn semaphore.
+
+use crate::error::ApiError;
+use crate::handoffs::{open_handoff, HandoffView};
+use crate::pii::mask_pii;
+use crate::state::AppState;
+use frontdesk_core::assistant::AssistantError;
+use frontdesk_core::conversation::{Speaker, TurnOutcome};
+use frontdesk_core::{Citation, ConversationStatus, EscalationReason, Lang, TurnEvent};
+use serde::Serialize;
+use serde_json::json;
+use std::time::Instant;
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CitationView {
+    pub doc_id: String,
+    pub title: String,
+    pub url: Option<String>,
+}
+
+impl From<&Citation> for CitationView {
+    fn from(c: &Citation) -> Self {
+        Self {
+            doc_id: c.doc_id.clone(),
+            title: c.title.clone(),
+            url: c.url.clone(),
+        }
+    }
+}
+
+/// The reply to one customer message (the JSON body, and the SSE `done` event's data).
+#[derive(Debug, Clone, Serialize)]
+pub struct Reply {
+    pub conversation_id: String,
+    pub message_id: i64,
+    pub text: String,
+    pub lang: Option<Lang>,
+    pub citations: Vec<CitationView>,
+    pub status: ConversationStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<HandoffView>,
+    /// Speakable rendering for voice front ends.
+    #[serde(skip)]
+    pub voice_text: String,
+}
+
+/// A turn in progress: live events, then the final reply.
+pub struct TurnHandle {
+    pub events: mpsc::Receiver<TurnEvent>,
+    pub reply: oneshot::Receiver<Result<Reply, ApiError>>,
+}
+
+pub fn validate_text(state: &AppState, text: &str) -> Result<String, ApiError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ApiError::Unprocessable(
+            "`text` is empty; send the customer's message".into(),
+        ));
+    }
+    let max = state.config().server.max_message_chars;
+    let n = text.chars().count();
+    if n > max {
+        return Err(ApiError::Unprocessable(format!(
+            "message is {n} characters; the limit is {max} (server.max_message_chars)"
+        )));
+    }
+    Ok(text.to_string())
+}
+
+/// Admits and starts a turn. A 503 here means the message was NOT stored; any `Ok` means it was.
+pub async fn start_turn(
+    state: &AppState,
+    conversation_id: &str,
+    text: &str,
+) -> Result<TurnHandle, ApiError> {
+    let text = validate_text(state, text)?;
+    let (conv, _) = state.store.conversation(conversation_id).await?;
+    if conv.status == ConversationStatus::Closed {
+        return Err(ApiError::Conflict(format!(
+            "conversation {conversation_id} is closed; start a new one"
+        )));
+    }
+    let (ev_tx, ev_rx) = mpsc::channel(256);
+    let (reply_tx, reply_rx) = oneshot::channel();
+    if conv.status != ConversationStatus::Bot {
+        // A human holds it: store, tell the agents, keep the bot quiet.
+        let id = state
+            .store
+            .append_message(conversation_id, Speaker::Customer, &text, json!({}))
+            .await?;
+        state.store.mark_processed(id).await?;
+        append_turn_record(state, conversation_id, Speaker::Customer, &text).await?;
+        state.notify_agents(
+            "customer_message",
+            json!({"conversation_id": conversation_id, "text": text, "message_id": id}),
+        );
+        let reply = Reply {
+            conversation_id: conversation_id.to_string(),
+            message_id: id,
+            text: String::new(),
+            lang: conv.lang,
+            citations: Vec::new(),
+            status: conv.status,
+            handoff: None,
+            voice_text: String::new(),
+        };
+        let _ = reply_tx.send(Ok(reply));
+        return Ok(TurnHandle {
+            events: ev_rx,
+            reply: reply_rx,
+        });
+    }
+    let permit = state.turns.clone().try_acquire_owned().map_err(|_| {
+        state.metrics.turn_rejected();
+        ApiError::busy(format!(
+            "all {} answer slots are busy; retry shortly",
+            state.max_turns
+        ))
+    })?;
+    let message_id = state
+        .store
+        .append_message(conversation_id, Speaker::Customer, &text, json!({}))
+        .await?;
+    let st = state.clone();
+    let cid = conversation_id.to_string();
+    tokio::spawn(async move {
+        let result = run_turn(&st, &cid, message_id, &text, ev_tx, permit, false).await;
+        let _ = reply_tx.send(result);
+    });
+    Ok(TurnHandle {
+        events: ev_rx,
+        reply: reply_rx,
+    })
+}
+
+/// Answers a stored customer message and persists everything the turn produced.
+pub async fn run_turn(
+    state: &AppState,
+    conversation_id: &str,
+    message_id: i64,
+    text: &str,
+    client: mpsc::Sender<TurnEvent>,
+    _permit: OwnedSemaphorePermit,
+    resuming: bool,
+) -> Result<Reply, ApiError> {
+    let lock = state.conversation_lock(conversation_id);
+    let _guard = lock.lock().await;
+    let (mut conv, _) = state.store.conversation(conversation_id).await?;
+    let started = Instant::now();
+    state.metrics.turn_started();
+    let (tx, mut rx) = mpsc::channel::<TurnEvent>(256);
+    let forward = async {
+        let mut tokens = 0u64;
+        let mut client_gone = false;
+        while let Some(ev) = rx.recv().await {
+            if matches!(ev, TurnEvent::Token(_)) {
+                tokens += 1;
+            }
+            // The final `done` comes from the server (with the stored reply), not the engine.
+            if matches!(ev, TurnEvent::Done(_)) || client_gone {
+                continue;
+            }
+            client_gone = client.send(ev).await.is_err();
+        }
+        tokens
+    };
+    let (result, tokens) = tokio::join!(state.assistant.respond(&mut conv, text, tx), forward);
+    state
+        .metrics
+        .turn_finished(tokens, started.elapsed().as_secs_f64());
+    match result {
+        Ok(outcome) => finish_turn(state, conv, message_id, text, outcome, &client).await,
+        Err(AssistantError::Overloaded(m)) => {
+            state.metrics.turn_rejected();
+            // A live request answers 503, so the message was not accepted. A resumed one was
+            // accepted before the restart: it stays pending for the next start.
+            if !resuming {
+                state.store.withdraw_message(message_id).await?;
+            }
+            Err(ApiError::busy(format!(
+                "the assistant is busy ({m}); retry shortly"
+            )))
+        }
+        Err(AssistantError::NotWithBot(s)) => {
+            state.store.mark_processed(message_id).await?;
+            Err(ApiError::Conflict(format!(
+                "conversation is {s}; the bot does not reply"
+            )))
+        }
+        Err(e) => {
+            state.store.mark_processed(message_id).await?;
+            state
+                .store
+                .audit(
+                    conversation_id,
+                    "turn_failed",
+                    &json!({"message_id": message_id, "error": mask_pii(&e.to_string())}),
+                )
+                .await?;
+            Err(e.into())
+        }
+    }
+}
+
+async fn finish_turn(
+    state: &AppState,
+    mut conv: frontdesk_core::ConversationState,
+    message_id: i64,
+    question: &str,
+    outcome: TurnOutcome,
+    client: &mpsc::Sender<TurnEvent>,
+) -> Result<Reply, ApiError> {
+    let conversation_id = conv.id.clone();
+    let mut text = outcome.text.clone();
+    let mut voice_text = outcome.voice_text.clone();
+    let mut handoff = None;
+    conv.status = outcome.status;
+    if let Some(info) = &outcome.handoff {
+        let lang = outcome.lang;
+        let view = open_handoff(state, &conversation_id, info, lang).await?;
+        if let Some(note) = &view.notice {
+            text = format!("{text}\n\n{note}").trim().to_string();
+            voice_text = format!("{voice_text} {note}").trim().to_string();
+            let _ = client.send(TurnEvent::Token(format!("\n\n{note}"))).await;
+        }
+        let _ = client.send(TurnEvent::Handoff(info.clone())).await;
+        conv.status = ConversationStatus::WaitingForHuman;
+        handoff = Some(view);
+    }
+    let unanswered = matches!(
+        outcome.handoff.as_ref().map(|h| h.reason),
+        Some(EscalationReason::LowConfidence | EscalationReason::OutOfScope)
+    );
+    let meta = json!({
+        "lang": outcome.lang,
+        "citations": outcome.citations,
+        "intent": outcome.intent,
+        "decision": outcome.decision,
+        "source": outcome.source,
+        "latency_ms": outcome.latency_ms,
+        "ttft_ms": outcome.ttft_ms,
+        "question": question,
+        "unanswered": unanswered,
+        "reply_to": message_id,
+    });
+    let bot_id = state
+        .store
+        .append_message(&conversation_id, Speaker::Bot, &text, meta)
+        .await?;
+    state.store.save_state(&conv).await?;
+    state.store.mark_processed(message_id).await?;
+    for action in &outcome.executed_actions {
+        state
+            .store
+            .audit(
+                &conversation_id,
+                &action.name,
+                &json!({"arguments": action.arguments, "result": action.result}),
+            )
+            .await?;
+    }
+    Ok(Reply {
+        conversation_id,
+        message_id: bot_id,
+        text,
+        lang: Some(outcome.lang),
+        citations: outcome.citations.iter().map(CitationView::from).collect(),
+        status: conv.status,
+        handoff,
+        voice_text,
+    })
+}
+
+/// Adds a non-bot turn (customer while a human holds it, agent, system) to the saved state so
+/// the engine sees the whole dialogue when the bot takes over again.
+pub async fn append_turn_record(
+    state: &AppState,
+    conversation_id: &str,
+    speaker: Speaker,
+    text: &str,
+) -> Result<(), ApiError> {
+    let lock = state.conversation_lock(conversation_id);
+    let _guard = lock.lock().await;
+    let (mut conv, _) = state.store.conversation(conversation_id).await?;
+    conv.turns.push(frontdesk_core::TurnRecord {
+        speaker,
+        text: text.to_string(),
+        at: chrono::Utc::now(),
+        lang: None,
+        citations: Vec::new(),
+        intent: None,
+    });
+    state.store.save_state(&conv).await?;
+    Ok(())
+}
+
+/// After a restart: answers customer messages that were stored but never answered (a crash
+/// mid-turn), or marks them when a human now holds the conversation. Answers reach the
+/// customer's live stream as `done` events and the transcript.
+pub async fn resume_unprocessed(state: &AppState) -> Result<usize, ApiError> {
+    let pending = state.store.unprocessed_messages().await?;
+    let n = pending.len();
+    for msg in pending {
+        let (conv, _) = state.store.conversation(&msg.conversation_id).await?;
+        if conv.status != ConversationStatus::Bot {
+            state.store.mark_processed(msg.id).await?;
+            continue;
+        }
+        let permit = state
+            .turns
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::Internal("turn semaphore closed during resume".into()))?;
+        let (tx, _rx) = mpsc::channel(256);
+        match run_turn(
+            state,
+            &msg.conversation_id,
+            msg.id,
+            &msg.text,
+            tx,
+            permit,
+            true,
+        )
+        .await
+        {
+            Ok(reply) => {
+                let data = serde_json::to_value(&reply).unwrap_or_default();
+                state.notify_customer(&msg.conversation_id, "done", data);
+            }
+            Err(e) => {
+                tracing::warn!(conversation = %msg.conversation_id, error = %mask_pii(&e.to_string()), "could not answer a message left from before the restart")
+            }
+        }
+    }
+    Ok(n)
+}
