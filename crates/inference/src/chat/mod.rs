@@ -1,1 +1,21 @@
-//! (being written)
+//! GGUF chat models (Qwen2 and Llama families) on CPU.
+//!
+//! A model lives on its own worker thread (`spawn_gguf`) behind a bounded queue; `ChatHandle`
+//! implements `frontdesk_core::ChatModel`. Prompts are rendered with the GGUF's own chat template,
+//! text streams out token by token, and the KV cache is reused for the prefix a request shares
+//! with the previous one (the system prompt is not re-processed every turn).
+
+pub mod bench;
+mod engine;
+mod gguf;
+mod model;
+mod stream;
+mod template;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+pub(crate) mod tiny;
+mod worker;
+
+pub use gguf::check_architecture;
+pub use worker::{spawn_gguf, ChatHandle, ChatWorkerOptions};
