@@ -1,3 +1,12 @@
 //! The conversation engine: turns a customer message into the next move.
 
+pub mod error;
 pub mod flows;
+pub mod intents;
+pub mod lang;
+pub mod understanding;
+
+pub use error::EngineError;
+pub use intents::{load_intents_jsonl, IntentClassifier, IntentExample, IntentPrediction};
+pub use lang::detect_language;
+pub use understanding::{understand, Entities, Flags, Money, Understanding};

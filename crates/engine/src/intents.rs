@@ -1,0 +1,478 @@
+//! Intent classification by nearest neighbours over sentence embeddings.
+//!
+//! Scoring: for each class, the mean of its top-3 most similar examples blended with the
+//! similarity to its centroid; the best class wins. The out-of-scope decision is a threshold on
+//! that score (e5 cosines sit in a narrow band, so the threshold is calibrated on data, never
+//! hard-coded), plus an explicit `out_of_scope` class learned from `in_scope: false` rows.
+//! Thresholds are fitted on a calibration file or by k-fold cross-validation over the
+//! catalogue itself — never on the rows that are measured.
+
+use crate::error::EngineError;
+use frontdesk_core::embed::dot;
+use frontdesk_core::intents::OUT_OF_SCOPE;
+use frontdesk_core::{EmbedKind, Embedder, Lang};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// One catalogue row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntentExample {
+    pub text: String,
+    pub intent: String,
+    #[serde(default = "default_true")]
+    pub in_scope: bool,
+    #[serde(default)]
+    pub lang: Option<Lang>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntentPrediction {
+    /// Best class (`out_of_scope` when rejected).
+    pub intent: String,
+    /// Score of the best in-scope class (what the threshold is compared with).
+    pub score: f32,
+    pub in_scope: bool,
+    /// Nearest examples: (intent, similarity), best first.
+    pub neighbours: Vec<(String, f32)>,
+}
+
+/// Reads `{"text","intent","in_scope", optional "lang"}` rows; `in_scope: false` rows get the
+/// intent `out_of_scope`. Blank lines are skipped.
+pub fn load_intents_jsonl(path: &Path) -> Result<Vec<IntentExample>, EngineError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EngineError::ReadIntents {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_intents_jsonl(&text).map_err(|(line, message)| EngineError::ParseIntents {
+        path: path.to_path_buf(),
+        line,
+        message,
+    })
+}
+
+fn parse_intents_jsonl(text: &str) -> Result<Vec<IntentExample>, (usize, String)> {
+    #[derive(Deserialize)]
+    struct Row {
+        text: String,
+        #[serde(default)]
+        intent: Option<String>,
+        #[serde(default = "default_true")]
+        in_scope: bool,
+        #[serde(default)]
+        lang: Option<String>,
+    }
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: Row = serde_json::from_str(line).map_err(|e| (i + 1, e.to_string()))?;
+        let intent = if row.in_scope {
+            row.intent
+                .filter(|s| !s.is_empty())
+                .ok_or((i + 1, "in-scope row without an intent".to_string()))?
+        } else {
+            OUT_OF_SCOPE.to_string()
+        };
+        let lang = row.lang.and_then(|l| l.parse().ok());
+        rows.push(IntentExample {
+            text: row.text,
+            intent,
+            in_scope: row.in_scope,
+            lang,
+        });
+    }
+    Ok(rows)
+}
+
+/// Tunables of the scoring; fixed across data sets (tuned once, not per data set).
+const TOP_PER_CLASS: usize = 3;
+const CENTROID_WEIGHT: f32 = 0.3;
+/// Share of in-scope rows the calibrated threshold may reject (false escalations).
+const MAX_FALSE_REJECT: f32 = 0.08;
+
+pub struct IntentClassifier {
+    embedder: Arc<dyn Embedder>,
+    rows: Vec<IntentExample>,
+    vectors: Vec<Vec<f32>>,
+    classes: Vec<String>,
+    /// Class index of each row.
+    labels: Vec<usize>,
+    centroids: Vec<Vec<f32>>,
+    threshold: f32,
+}
+
+impl std::fmt::Debug for IntentClassifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntentClassifier")
+            .field("rows", &self.rows.len())
+            .field("classes", &self.classes.len())
+            .field("threshold", &self.threshold)
+            .finish()
+    }
+}
+
+struct Model<'a> {
+    vectors: Vec<&'a [f32]>,
+    labels: Vec<usize>,
+    centroids: Vec<Vec<f32>>,
+    n_classes: usize,
+}
+
+fn centroids(vectors: &[&[f32]], labels: &[usize], n_classes: usize) -> Vec<Vec<f32>> {
+    let dim = vectors.first().map_or(0, |v| v.len());
+    let mut sums = vec![vec![0f32; dim]; n_classes];
+    for (v, &l) in vectors.iter().zip(labels) {
+        for (s, x) in sums[l].iter_mut().zip(v.iter()) {
+            *s += x;
+        }
+    }
+    for s in &mut sums {
+        let n = s.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if n > 0.0 {
+            s.iter_mut().for_each(|x| *x /= n);
+        }
+    }
+    sums
+}
+
+impl Model<'_> {
+    /// (best class, its score, neighbours).
+    fn score(
+        &self,
+        q: &[f32],
+        classes: &[String],
+        n_neighbours: usize,
+    ) -> (usize, f32, Vec<(String, f32)>) {
+        let mut per_class: Vec<Vec<f32>> = vec![Vec::new(); self.n_classes];
+        let mut all: Vec<(usize, f32)> = Vec::with_capacity(self.vectors.len());
+        for (v, &l) in self.vectors.iter().zip(&self.labels) {
+            let s = dot(q, v);
+            per_class[l].push(s);
+            all.push((l, s));
+        }
+        let mut best = (0usize, f32::MIN);
+        for (c, sims) in per_class.iter_mut().enumerate() {
+            if sims.is_empty() {
+                continue;
+            }
+            sims.sort_by(|a, b| b.total_cmp(a));
+            let top = &sims[..sims.len().min(TOP_PER_CLASS)];
+            let knn = top.iter().sum::<f32>() / top.len() as f32;
+            let s = (1.0 - CENTROID_WEIGHT) * knn + CENTROID_WEIGHT * dot(q, &self.centroids[c]);
+            if s > best.1 {
+                best = (c, s);
+            }
+        }
+        all.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let neighbours = all
+            .iter()
+            .take(n_neighbours)
+            .map(|(l, s)| (classes[*l].clone(), *s))
+            .collect();
+        (best.0, best.1, neighbours)
+    }
+}
+
+impl IntentClassifier {
+    /// Embeds the catalogue. The threshold starts at `f32::MIN` (nothing rejected by score)
+    /// until `calibrate` or `calibrate_cv` sets it.
+    pub async fn train(
+        rows: Vec<IntentExample>,
+        embedder: Arc<dyn Embedder>,
+    ) -> Result<Self, EngineError> {
+        if rows.is_empty() {
+            return Err(EngineError::NoIntents);
+        }
+        let mut vectors = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(64) {
+            vectors.extend(
+                embedder
+                    .embed(
+                        chunk.iter().map(|r| r.text.clone()).collect(),
+                        EmbedKind::Query,
+                    )
+                    .await?,
+            );
+        }
+        Self::from_vectors(rows, vectors, embedder)
+    }
+
+    /// Builds from precomputed embeddings (evals cache them on disk).
+    pub fn from_vectors(
+        rows: Vec<IntentExample>,
+        vectors: Vec<Vec<f32>>,
+        embedder: Arc<dyn Embedder>,
+    ) -> Result<Self, EngineError> {
+        if rows.is_empty() {
+            return Err(EngineError::NoIntents);
+        }
+        if rows.len() != vectors.len() {
+            return Err(EngineError::Config(format!(
+                "{} intent rows but {} vectors",
+                rows.len(),
+                vectors.len()
+            )));
+        }
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        let mut classes = Vec::new();
+        let labels: Vec<usize> = rows
+            .iter()
+            .map(|r| {
+                *index.entry(r.intent.clone()).or_insert_with(|| {
+                    classes.push(r.intent.clone());
+                    classes.len() - 1
+                })
+            })
+            .collect();
+        let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        let centroids = centroids(&refs, &labels, classes.len());
+        Ok(Self {
+            embedder,
+            rows,
+            vectors,
+            classes,
+            labels,
+            centroids,
+            threshold: f32::MIN,
+        })
+    }
+
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+    pub fn set_threshold(&mut self, t: f32) {
+        self.threshold = t;
+    }
+    pub fn rows(&self) -> &[IntentExample] {
+        &self.rows
+    }
+    /// Intent names known to the catalogue (including `out_of_scope` if present).
+    pub fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    fn model(&self) -> Model<'_> {
+        Model {
+            vectors: self.vectors.iter().map(Vec::as_slice).collect(),
+            labels: self.labels.clone(),
+            centroids: self.centroids.clone(),
+            n_classes: self.classes.len(),
+        }
+    }
+
+    fn predict_with(&self, model: &Model<'_>, vec: &[f32], threshold: f32) -> IntentPrediction {
+        let (c, score, neighbours) = model.score(vec, &self.classes, 5);
+        let name = &self.classes[c];
+        let in_scope = name != OUT_OF_SCOPE && score >= threshold;
+        IntentPrediction {
+            intent: if in_scope {
+                name.clone()
+            } else {
+                OUT_OF_SCOPE.to_string()
+            },
+            score,
+            in_scope,
+            neighbours,
+        }
+    }
+
+    pub fn classify_embedded(&self, vec: &[f32]) -> IntentPrediction {
+        self.predict_with(&self.model(), vec, self.threshold)
+    }
+
+    pub async fn classify(&self, text: &str) -> Result<IntentPrediction, EngineError> {
+        let v = self
+            .embedder
+            .embed(vec![text.to_string()], EmbedKind::Query)
+            .await?;
+        let v = v
+            .into_iter()
+            .next()
+            .ok_or_else(|| EngineError::Config("embedder returned no vector".into()))?;
+        Ok(self.classify_embedded(&v))
+    }
+
+    /// Sets the threshold on a held-out calibration set (never the measured set).
+    pub async fn calibrate(&mut self, rows: &[IntentExample]) -> Result<f32, EngineError> {
+        let mut scored = Vec::with_capacity(rows.len());
+        let model = self.model();
+        for chunk in rows.chunks(64) {
+            let vecs = self
+                .embedder
+                .embed(
+                    chunk.iter().map(|r| r.text.clone()).collect(),
+                    EmbedKind::Query,
+                )
+                .await?;
+            for (r, v) in chunk.iter().zip(vecs) {
+                let p = self.predict_with(&model, &v, f32::MIN);
+                scored.push((p.score, r.in_scope, p.intent != OUT_OF_SCOPE));
+            }
+        }
+        drop(model);
+        self.threshold = choose_threshold(&scored);
+        Ok(self.threshold)
+    }
+
+    /// Sets the threshold by k-fold cross-validation over the catalogue rows: each fold is
+    /// scored by a model of the other folds, so the threshold sees "unseen" messages.
+    pub fn calibrate_cv(&mut self, k: usize) -> f32 {
+        let k = k.max(2);
+        let mut scored = Vec::with_capacity(self.rows.len());
+        for fold in 0..k {
+            let train: Vec<usize> = (0..self.rows.len()).filter(|i| i % k != fold).collect();
+            if train.is_empty() {
+                continue;
+            }
+            let vectors: Vec<&[f32]> = train.iter().map(|&i| self.vectors[i].as_slice()).collect();
+            let labels: Vec<usize> = train.iter().map(|&i| self.labels[i]).collect();
+            let centroids = centroids(&vectors, &labels, self.classes.len());
+            let model = Model {
+                vectors,
+                labels,
+                centroids,
+                n_classes: self.classes.len(),
+            };
+            for i in (0..self.rows.len()).filter(|i| i % k == fold) {
+                let p = self.predict_with(&model, &self.vectors[i], f32::MIN);
+                scored.push((p.score, self.rows[i].in_scope, p.intent != OUT_OF_SCOPE));
+            }
+        }
+        self.threshold = choose_threshold(&scored);
+        self.threshold
+    }
+}
+
+/// Picks the threshold from (score, row is in scope, predicted class is in scope) triples:
+/// the highest threshold that rejects at most `MAX_FALSE_REJECT` of the in-scope rows the
+/// classifier would otherwise accept. Out-of-scope rows only help through the explicit class;
+/// a threshold fitted to them would not transfer to out-of-domain traffic.
+fn choose_threshold(scored: &[(f32, bool, bool)]) -> f32 {
+    let mut in_scores: Vec<f32> = scored
+        .iter()
+        .filter(|(_, row_in, pred_in)| *row_in && *pred_in)
+        .map(|(s, _, _)| *s)
+        .collect();
+    if in_scores.is_empty() {
+        return f32::MIN;
+    }
+    in_scores.sort_by(|a, b| a.total_cmp(b));
+    let idx = ((in_scores.len() as f32) * MAX_FALSE_REJECT).floor() as usize;
+    in_scores[idx.min(in_scores.len() - 1)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use frontdesk_core::testing::HashEmbedder;
+
+    fn row(text: &str, intent: &str) -> IntentExample {
+        IntentExample {
+            text: text.into(),
+            intent: intent.into(),
+            in_scope: intent != OUT_OF_SCOPE,
+            lang: None,
+        }
+    }
+
+    fn catalogue() -> Vec<IntentExample> {
+        vec![
+            row("where is my order", "order_status"),
+            row("track my order package", "order_status"),
+            row("has my order shipped yet", "order_status"),
+            row("status of order delivery", "order_status"),
+            row("cancel my order please", "cancel_order"),
+            row("I want to cancel the order", "cancel_order"),
+            row("stop my order cancel it", "cancel_order"),
+            row("cancel purchase order now", "cancel_order"),
+            row("return these shoes for refund", "return_items"),
+            row("how do I return items", "return_items"),
+            row("send back return the jacket", "return_items"),
+            row("return refund my items", "return_items"),
+            row("what is the weather tomorrow", OUT_OF_SCOPE),
+            row("tell me a joke", OUT_OF_SCOPE),
+        ]
+    }
+
+    #[test]
+    fn parses_jsonl_rows() {
+        let rows = parse_intents_jsonl("{\"text\":\"hi\",\"intent\":\"greeting\",\"in_scope\":true,\"lang\":\"sr-Latn\"}\n\n{\"text\":\"weather?\",\"intent\":\"weather\",\"in_scope\":false}\n").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].lang, Some(Lang::SrLatn));
+        assert_eq!(rows[1].intent, OUT_OF_SCOPE);
+        assert_eq!(
+            parse_intents_jsonl("{\"text\":\"x\"}\nnot json")
+                .unwrap_err()
+                .0,
+            1
+        );
+        assert!(
+            parse_intents_jsonl("{\"text\":\"x\",\"intent\":\"a\"}\nnot json")
+                .unwrap_err()
+                .0
+                == 2
+        );
+    }
+
+    #[tokio::test]
+    async fn classifies_table() {
+        let emb: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(512));
+        let mut clf = IntentClassifier::train(catalogue(), emb).await.unwrap();
+        clf.set_threshold(0.3);
+        let cases = [
+            ("where is my order now", "order_status", true),
+            ("please cancel my order", "cancel_order", true),
+            ("I want to return the shoes", "return_items", true),
+            ("tell me a joke about cats", OUT_OF_SCOPE, false),
+            ("quantum chromodynamics lecture", OUT_OF_SCOPE, false),
+        ];
+        for (text, want, in_scope) in cases {
+            let p = clf.classify(text).await.unwrap();
+            assert_eq!(
+                (p.intent.as_str(), p.in_scope),
+                (want, in_scope),
+                "{text}: {p:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn cv_threshold_rejects_few_in_scope_rows() {
+        let emb: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(512));
+        let mut clf = IntentClassifier::train(catalogue(), emb).await.unwrap();
+        let t = clf.calibrate_cv(4);
+        assert!(t > 0.0 && t < 1.0, "threshold {t}");
+        let p = clf.classify("zzz qqq xxx").await.unwrap();
+        assert!(!p.in_scope);
+    }
+
+    #[test]
+    fn threshold_choice_table() {
+        // 10 accepted in-scope rows scored 0.0..0.9: rejecting ≤ 8% keeps all but the lowest 0.
+        let scored: Vec<(f32, bool, bool)> = (0..10)
+            .map(|i| (i as f32 / 10.0, true, true))
+            .chain([(0.95, false, true)])
+            .collect();
+        assert_eq!(choose_threshold(&scored), 0.0);
+        let scored: Vec<(f32, bool, bool)> =
+            (0..100).map(|i| (i as f32 / 100.0, true, true)).collect();
+        assert!((choose_threshold(&scored) - 0.08).abs() < 1e-6);
+        assert_eq!(choose_threshold(&[]), f32::MIN);
+    }
+
+    #[tokio::test]
+    async fn empty_catalogue_is_an_error() {
+        let emb: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(64));
+        assert!(matches!(
+            IntentClassifier::train(vec![], emb).await,
+            Err(EngineError::NoIntents)
+        ));
+    }
+}

@@ -1,0 +1,303 @@
+//! Per-message language detection (en / sr-Cyrl / sr-Latn) and Serbian script conversion.
+//!
+//! A script check decides Cyrillic at once; Latin text is Serbian when it carries Serbian
+//! diacritics or enough common Serbian words. Short messages with no cue ("ok", "#K1001") keep
+//! the conversation's previous language, because a one-word reply says nothing about it.
+
+use frontdesk_core::Lang;
+
+/// Common Serbian (Latin) words that do not occur in English text.
+const SR_WORDS: &[&str] = &[
+    "da",
+    "li",
+    "kako",
+    "gde",
+    "gdje",
+    "koliko",
+    "kada",
+    "kad",
+    "sta",
+    "šta",
+    "što",
+    "zasto",
+    "zašto",
+    "hvala",
+    "molim",
+    "porudzbina",
+    "porudžbina",
+    "porudzbinu",
+    "porudžbinu",
+    "narudzbina",
+    "narudžbina",
+    "je",
+    "su",
+    "sam",
+    "mogu",
+    "moze",
+    "može",
+    "zelim",
+    "želim",
+    "hocu",
+    "hoću",
+    "ne",
+    "nije",
+    "i",
+    "u",
+    "na",
+    "za",
+    "sa",
+    "od",
+    "do",
+    "mi",
+    "moj",
+    "moja",
+    "moje",
+    "vas",
+    "vaš",
+    "vam",
+    "dostava",
+    "dostavu",
+    "vracanje",
+    "vraćanje",
+    "povrat",
+    "cena",
+    "cenu",
+    "kosta",
+    "košta",
+    "dobar",
+    "dan",
+    "zdravo",
+    "pozdrav",
+    "treba",
+    "imate",
+    "imam",
+    "nemam",
+    "jos",
+    "još",
+    "ili",
+    "ali",
+    "kupio",
+    "kupila",
+    "paket",
+    "paketa",
+    "reklamacija",
+    "otkazati",
+    "otkazem",
+    "otkažem",
+    "cipele",
+    "jakna",
+    "dana",
+    "dinara",
+    "evra",
+    "se",
+    "bih",
+    "bi",
+    "ako",
+    "kod",
+    "iz",
+    "to",
+    "ovo",
+    "taj",
+    "koji",
+    "koja",
+    "operater",
+    "covek",
+    "čovek",
+    "razgovarati",
+    "zovem",
+    "vratiti",
+    "promeniti",
+    "adresu",
+    "adresa",
+    "placanje",
+    "plaćanje",
+    "karticom",
+    "poslati",
+    "saljete",
+    "šaljete",
+    "srbiju",
+    "srbija",
+    "pozdravi",
+    "dovidjenja",
+    "doviđenja",
+    "ćao",
+    "cao",
+    "jel",
+    "jesi",
+];
+
+/// Common English words; a tie-breaker against Serbian words that look English ("to", "i").
+const EN_WORDS: &[&str] = &[
+    "the", "is", "are", "do", "does", "you", "your", "my", "i", "how", "what", "where", "when",
+    "can", "to", "for", "and", "of", "a", "an", "in", "on", "it", "please", "thanks", "thank",
+    "hello", "hi", "order", "return", "refund", "ship", "shipping", "want", "would", "like",
+    "have", "has", "with", "not", "no", "yes", "this", "that", "long", "much", "cost", "get", "be",
+    "was", "will", "me", "we", "agent", "human", "help",
+];
+
+/// Detects the language of `text`; when the text carries no cue, returns `previous` (or English).
+pub fn detect_language(text: &str, previous: Option<Lang>) -> Lang {
+    let fallback = previous.unwrap_or(Lang::En);
+    let mut cyr = 0usize;
+    let mut lat = 0usize;
+    let mut sr_diacritics = 0usize;
+    for c in text.chars() {
+        if ('\u{0400}'..='\u{04FF}').contains(&c) {
+            cyr += 1;
+        } else if c.is_ascii_alphabetic() {
+            lat += 1;
+        } else if "čćšžđČĆŠŽĐ".contains(c) {
+            lat += 1;
+            sr_diacritics += 1;
+        }
+    }
+    if cyr > 0 && cyr >= lat {
+        return Lang::SrCyrl;
+    }
+    if lat == 0 {
+        return fallback;
+    }
+    if sr_diacritics > 0 {
+        return Lang::SrLatn;
+    }
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let sr = words.iter().filter(|w| SR_WORDS.contains(w)).count();
+    let en = words.iter().filter(|w| EN_WORDS.contains(w)).count();
+    if sr == 0 && en == 0 {
+        // Only names, codes or unknown words: nothing to go on.
+        return fallback;
+    }
+    if sr > en {
+        Lang::SrLatn
+    } else if en > sr {
+        Lang::En
+    } else if previous.is_some_and(|p| p.is_serbian()) {
+        Lang::SrLatn
+    } else {
+        Lang::En
+    }
+}
+
+/// Serbian Cyrillic → Latin (Gaj's alphabet), letter by letter; other text passes through.
+pub fn cyr_to_lat(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let upper = c.is_uppercase();
+        let lat = match c.to_lowercase().next().unwrap_or(c) {
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'д' => "d",
+            'ђ' => "đ",
+            'е' => "e",
+            'ж' => "ž",
+            'з' => "z",
+            'и' => "i",
+            'ј' => "j",
+            'к' => "k",
+            'л' => "l",
+            'љ' => "lj",
+            'м' => "m",
+            'н' => "n",
+            'њ' => "nj",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'ћ' => "ć",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "h",
+            'ц' => "c",
+            'ч' => "č",
+            'џ' => "dž",
+            'ш' => "š",
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        if upper {
+            let mut chars = lat.chars();
+            if let Some(first) = chars.next() {
+                out.extend(first.to_uppercase());
+                out.push_str(chars.as_str());
+            }
+        } else {
+            out.push_str(lat);
+        }
+    }
+    out
+}
+
+/// Lower-case, Cyrillic → Latin, Serbian diacritics → ASCII: one form for keyword matching in
+/// all three scripts ("човек", "čovek" and "covek" all become "covek").
+pub fn fold(text: &str) -> String {
+    let lat = cyr_to_lat(&text.to_lowercase());
+    let mut out = String::with_capacity(lat.len());
+    for c in lat.chars() {
+        match c {
+            'č' | 'ć' => out.push('c'),
+            'š' => out.push('s'),
+            'ž' => out.push('z'),
+            'đ' => out.push_str("dj"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text in the script of `lang`: templates are written in Cyrillic and converted for sr-Latn.
+pub fn in_script(text: &str, lang: Lang) -> String {
+    match lang {
+        Lang::SrLatn => cyr_to_lat(text),
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_language_table() {
+        let cases: &[(&str, Option<Lang>, Lang)] = &[
+            ("How long does shipping take?", None, Lang::En),
+            ("Колико траје достава?", None, Lang::SrCyrl),
+            ("Koliko traje dostava?", None, Lang::SrLatn),
+            ("Da li mogu da vratim cipele?", None, Lang::SrLatn),
+            ("Gde je moja porudžbina?", None, Lang::SrLatn),
+            ("hvala", Some(Lang::En), Lang::SrLatn),
+            ("želim povrat", None, Lang::SrLatn),
+            ("Where is my order #K1001?", Some(Lang::SrCyrl), Lang::En),
+            ("ok", Some(Lang::SrCyrl), Lang::SrCyrl),
+            ("#K1001", Some(Lang::SrLatn), Lang::SrLatn),
+            ("12345", None, Lang::En),
+            ("Kestrel", Some(Lang::SrLatn), Lang::SrLatn),
+            ("I want to talk to a human", Some(Lang::SrLatn), Lang::En),
+            ("Здраво", Some(Lang::En), Lang::SrCyrl),
+        ];
+        for (text, prev, want) in cases {
+            assert_eq!(
+                detect_language(text, *prev),
+                *want,
+                "{text:?} (previous {prev:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn transliterates_and_folds() {
+        assert_eq!(cyr_to_lat("Љубав Џеп ђак"), "Ljubav Džep đak");
+        assert_eq!(fold("Човек"), "covek");
+        assert_eq!(fold("Čovek ĐAK"), "covek djak");
+        assert_eq!(in_script("Хвала", Lang::SrLatn), "Hvala");
+        assert_eq!(in_script("Хвала", Lang::SrCyrl), "Хвала");
+    }
+}

@@ -1,0 +1,815 @@
+//! What a customer message says, before any decision: the intent prediction, the language,
+//! rule-based signals (human request, greeting, abuse, frustration, sensitive topics…) and
+//! entities found by patterns. Pure functions over text so every rule has a table test.
+//!
+//! Keyword lists are matched on `lang::fold`ed text (lower case, Cyrillic → Latin, no
+//! diacritics), so one list covers English, Serbian Cyrillic and Serbian Latin.
+
+use crate::intents::IntentPrediction;
+use crate::lang::{detect_language, fold};
+use frontdesk_core::{ConversationState, Lang};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// An amount of money with its currency code (`EUR`, `RSD`, `USD`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Money {
+    pub amount: f64,
+    pub currency: String,
+}
+
+/// Entities found by patterns. Order ids are normalised to `#` + upper case (`#K1001`,
+/// `#W1234567`, "order 1001" → `#1001`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Entities {
+    pub order_ids: Vec<String>,
+    pub emails: Vec<String>,
+    /// Full names as written after "my name is" / "zovem se" / "моје име је".
+    pub names: Vec<String>,
+    /// 5-digit postcodes.
+    pub postcodes: Vec<String>,
+    pub quantities: Vec<u32>,
+    /// ISO dates (`2026-05-01`) or relative words as written (`today`, `juče`).
+    pub dates: Vec<String>,
+    pub money: Vec<Money>,
+    /// SKUs (`KO-TENT-2P`) and catalogue product names mentioned in the message.
+    pub products: Vec<String>,
+}
+
+/// Rule-based signals. Each is independent; the policy weighs them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flags {
+    pub human_request: bool,
+    pub greeting: bool,
+    pub thanks: bool,
+    pub goodbye: bool,
+    pub abuse: bool,
+    pub complaint: bool,
+    /// Shouting, "!!!", a repeated question, or a threat to leave.
+    pub frustration: bool,
+    pub repeated: bool,
+    pub threat_to_leave: bool,
+    /// Legal threats, safety hazards, account takeover, fraud: agent-only topics.
+    pub sensitive: bool,
+    pub affirmative: bool,
+    pub negative: bool,
+}
+
+/// Everything the engine knows about one message before deciding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Understanding {
+    pub text: String,
+    pub lang: Lang,
+    pub intent: Option<IntentPrediction>,
+    pub entities: Entities,
+    pub flags: Flags,
+}
+
+impl Understanding {
+    /// The predicted in-scope intent name, if any.
+    pub fn intent_name(&self) -> Option<&str> {
+        self.intent
+            .as_ref()
+            .filter(|p| p.in_scope)
+            .map(|p| p.intent.as_str())
+    }
+    /// True when the message is only small talk (greeting/thanks/goodbye) with no question in it.
+    pub fn is_small_talk(&self) -> bool {
+        let short = self.text.split_whitespace().count() <= 6 && !self.text.contains('?');
+        short && (self.flags.greeting || self.flags.thanks || self.flags.goodbye)
+    }
+}
+
+const HUMAN: &[&str] = &[
+    "agent",
+    "human",
+    "real person",
+    "a person",
+    "live person",
+    "representative",
+    "operator",
+    "somebody real",
+    "someone real",
+    "talk to someone",
+    "speak to someone",
+    "speak with someone",
+    "talk to a person",
+    "customer service rep",
+    "covek",
+    "coveka",
+    "coveku",
+    "covekom",
+    "osobu",
+    "osoba",
+    "operater",
+    "operatera",
+    "operaterom",
+    "zivi operater",
+    "zivog operatera",
+    "zivu osobu",
+    "osobom",
+    "agenta",
+    "agentom",
+    "sluzbenik",
+    "sluzbenika",
+    "sluzbenikom",
+    "podrsku uzivo",
+    "pravom osobom",
+];
+const GREETING: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "zdravo",
+    "cao",
+    "pozdrav",
+    "dobar dan",
+    "dobro jutro",
+    "dobro vece",
+    "hej",
+    "hallo",
+];
+const THANKS: &[&str] = &[
+    "thanks",
+    "thank you",
+    "thx",
+    "cheers",
+    "hvala",
+    "zahvaljujem",
+    "hvala vam",
+    "hvala puno",
+    "much appreciated",
+];
+const GOODBYE: &[&str] = &[
+    "bye",
+    "goodbye",
+    "see you",
+    "that's all",
+    "that is all",
+    "dovidjenja",
+    "prijatno",
+    "cao cao",
+    "laku noc",
+    "zbogom",
+];
+const ABUSE: &[&str] = &[
+    "fuck",
+    "fucking",
+    "shit",
+    "bitch",
+    "asshole",
+    "idiot",
+    "idiots",
+    "stupid bot",
+    "moron",
+    "bastard",
+    "crap",
+    "jebi",
+    "jebem",
+    "jebote",
+    "picka",
+    "picku",
+    "kurac",
+    "kurca",
+    "govno",
+    "govna",
+    "idiote",
+    "idioti",
+    "kreten",
+    "kretenu",
+    "debil",
+    "debilu",
+    "budala",
+    "budalo",
+    "majmun",
+    "majmune",
+    "stoko",
+];
+const COMPLAINT: &[&str] = &[
+    "complaint",
+    "complain",
+    "unacceptable",
+    "terrible",
+    "awful",
+    "horrible",
+    "worst",
+    "disappointed",
+    "disappointing",
+    "frustrated",
+    "frustrating",
+    "angry",
+    "ridiculous",
+    "useless",
+    "still not",
+    "still haven't",
+    "still hasn't",
+    "never arrived",
+    "broken",
+    "damaged",
+    "not happy",
+    "unhappy",
+    "poor service",
+    "scam",
+    "rip off",
+    "ripoff",
+    "zalba",
+    "zalbu",
+    "reklamacija",
+    "reklamaciju",
+    "nezadovoljan",
+    "nezadovoljna",
+    "razocaran",
+    "razocarana",
+    "uzas",
+    "katastrofa",
+    "sramota",
+    "uzasno",
+    "nikad nije stiglo",
+    "nije stiglo",
+    "jos uvek nije",
+    "osteceno",
+    "ostecen",
+    "pokvaren",
+    "pokvareno",
+    "losa usluga",
+    "prevara",
+    "besan",
+    "besna",
+    "ljut",
+    "ljuta",
+];
+const LEAVE: &[&str] = &[
+    "never shop here again",
+    "never order again",
+    "never buy from you",
+    "never buying from you",
+    "take my business elsewhere",
+    "shop elsewhere",
+    "go to your competitor",
+    "i'm done with you",
+    "im done with you",
+    "cancel my account",
+    "nikad vise",
+    "necu vise kupovati",
+    "necu vise narucivati",
+    "nikada vise",
+    "kupovacu negde drugde",
+    "kod konkurencije",
+];
+const SENSITIVE: &[&str] = &[
+    "lawyer",
+    "attorney",
+    "lawsuit",
+    "sue you",
+    "sue your",
+    "i will sue",
+    "i'll sue",
+    "legal action",
+    "court",
+    "police",
+    "injury",
+    "injured",
+    "hurt me",
+    "burned",
+    "burnt",
+    "fire",
+    "caught fire",
+    "exploded",
+    "explode",
+    "safety hazard",
+    "dangerous",
+    "electric shock",
+    "hacked",
+    "hacker",
+    "account takeover",
+    "someone logged into my account",
+    "stolen card",
+    "chargeback",
+    "fraud",
+    "fraudulent",
+    "identity theft",
+    "data breach",
+    "gdpr",
+    "advokat",
+    "advokata",
+    "tuzba",
+    "tuzbu",
+    "tuziti",
+    "tuzicu",
+    "sud",
+    "sudu",
+    "policija",
+    "policiju",
+    "povreda",
+    "povredjen",
+    "povredjena",
+    "povredio",
+    "opekotina",
+    "zapalio",
+    "zapalilo",
+    "pozar",
+    "eksplodirao",
+    "opasno",
+    "strujni udar",
+    "hakovan",
+    "hakovao",
+    "hakovali",
+    "provalio",
+    "ukradena kartica",
+    "zloupotreba",
+    "krada identiteta",
+];
+const AFFIRMATIVE: &[&str] = &[
+    "yes",
+    "yeah",
+    "yep",
+    "sure",
+    "confirm",
+    "confirmed",
+    "correct",
+    "ok",
+    "okay",
+    "go ahead",
+    "please do",
+    "da",
+    "moze",
+    "potvrdjujem",
+    "potvrdi",
+    "u redu",
+    "vazi",
+    "tacno",
+    "naravno",
+];
+const NEGATIVE: &[&str] = &[
+    "no",
+    "nope",
+    "don't",
+    "do not",
+    "cancel",
+    "stop",
+    "never mind",
+    "nevermind",
+    "ne",
+    "nemoj",
+    "odustajem",
+    "otkazi",
+    "nikako",
+    "ne zelim",
+    "necu",
+];
+
+/// True when `phrase` occurs in `folded` on word boundaries.
+fn has_phrase(folded: &str, phrase: &str) -> bool {
+    let mut start = 0;
+    while let Some(pos) = folded[start..].find(phrase) {
+        let at = start + pos;
+        let end = at + phrase.len();
+        let before_ok = folded[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after_ok = folded[end..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
+        if before_ok && after_ok {
+            return true;
+        }
+        start = at + phrase.len().max(1);
+        while !folded.is_char_boundary(start) {
+            start += 1;
+        }
+    }
+    false
+}
+
+fn any_phrase(folded: &str, list: &[&str]) -> bool {
+    list.iter().any(|p| has_phrase(folded, p))
+}
+
+/// Shouting: at least 3 words of 2+ letters (with one of 4+), all upper case.
+fn is_shouting(text: &str) -> bool {
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+        .collect();
+    let long = words
+        .iter()
+        .any(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4);
+    long && words.len() >= 3
+        && words.iter().all(|w| {
+            w.chars()
+                .filter(|c| c.is_alphabetic())
+                .all(|c| c.is_uppercase())
+        })
+}
+
+/// Words (folded, 3+ chars) used for repeat detection.
+fn content_words(text: &str) -> std::collections::BTreeSet<String> {
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .map(str::to_string)
+        .collect()
+}
+
+/// Jaccard overlap of content words; ≥ 0.7 means the customer asked the same thing again.
+pub fn is_repeat_of(text: &str, previous: &str) -> bool {
+    let a = content_words(text);
+    let b = content_words(previous);
+    if a.len() < 2 || b.is_empty() {
+        return false;
+    }
+    let inter = a.intersection(&b).count() as f32;
+    let union = a.union(&b).count() as f32;
+    inter / union >= 0.7
+}
+
+/// Rule signals for `text`. `previous_customer_texts` are the earlier customer messages (most
+/// recent first) for repeat detection.
+pub fn flags(text: &str, previous_customer_texts: &[&str]) -> Flags {
+    let folded = fold(text);
+    let folded_words: String = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    let f = folded_words.as_str();
+    let repeated = previous_customer_texts
+        .iter()
+        .take(4)
+        .any(|p| is_repeat_of(text, p));
+    let threat_to_leave = any_phrase(f, LEAVE);
+    let shouting = is_shouting(text);
+    let bangs = text.contains("!!!") || text.contains("?!?") || text.contains("??!");
+    let complaint = any_phrase(f, COMPLAINT);
+    let abuse = any_phrase(f, ABUSE);
+    Flags {
+        human_request: any_phrase(f, HUMAN),
+        greeting: any_phrase(f, GREETING),
+        thanks: any_phrase(f, THANKS),
+        goodbye: any_phrase(f, GOODBYE),
+        abuse,
+        complaint: complaint || threat_to_leave,
+        frustration: shouting || bangs || repeated || threat_to_leave || abuse,
+        repeated,
+        threat_to_leave,
+        sensitive: any_phrase(f, SENSITIVE),
+        affirmative: any_phrase(f, AFFIRMATIVE) && f.split_whitespace().count() <= 6,
+        negative: any_phrase(f, NEGATIVE) && f.split_whitespace().count() <= 6,
+    }
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    // Patterns are literals in this file; a bad one is a programming error caught by the tests.
+    cell.get_or_init(|| Regex::new(pattern).expect("valid built-in regex"))
+}
+
+static RE_ORDER_HASH: OnceLock<Regex> = OnceLock::new();
+static RE_ORDER_WORD: OnceLock<Regex> = OnceLock::new();
+static RE_EMAIL: OnceLock<Regex> = OnceLock::new();
+static RE_NAME: OnceLock<Regex> = OnceLock::new();
+static RE_POSTCODE: OnceLock<Regex> = OnceLock::new();
+static RE_QTY: OnceLock<Regex> = OnceLock::new();
+static RE_DATE_ISO: OnceLock<Regex> = OnceLock::new();
+static RE_DATE_EU: OnceLock<Regex> = OnceLock::new();
+static RE_DATE_WORD: OnceLock<Regex> = OnceLock::new();
+static RE_MONEY_PRE: OnceLock<Regex> = OnceLock::new();
+static RE_MONEY_POST: OnceLock<Regex> = OnceLock::new();
+static RE_SKU: OnceLock<Regex> = OnceLock::new();
+
+fn parse_amount(s: &str) -> Option<f64> {
+    let s = s.trim();
+    // "1.299,50" and "1,299.50" and "49,90": the last separator followed by 1–2 digits is the decimal one.
+    let last_sep = s.rfind([',', '.']);
+    let normalised = match last_sep {
+        Some(i) if s.len() - i - 1 <= 2 => {
+            let (int, frac) = s.split_at(i);
+            format!("{}.{}", int.replace([',', '.'], ""), &frac[1..])
+        }
+        _ => s.replace([',', '.'], ""),
+    };
+    normalised.parse().ok()
+}
+
+fn currency_code(sym: &str) -> String {
+    match fold(sym).trim_end_matches('.').as_ref() {
+        "€" | "eur" | "euro" | "euros" | "evra" | "evro" => "EUR".into(),
+        "$" | "usd" | "dollars" | "dollar" => "USD".into(),
+        _ => "RSD".into(),
+    }
+}
+
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+/// Entities by pattern. `products` are catalogue product names to look for (may be empty).
+pub fn entities(text: &str, products: &[String]) -> Entities {
+    let mut e = Entities::default();
+    let hash = re(&RE_ORDER_HASH, r"#\s?([A-Za-z]{0,2}\d{3,10})\b");
+    let word = re(
+        &RE_ORDER_WORD,
+        r"(?i)\b(?:order|porud[žz]bin\w*|narud[žz]bin\w*|поруџбин\w*|наруџбин\w*)\s*(?:number|no\.?|nr\.?|br\.?|broj|број|id)?\s*[:#]?\s*([A-Za-z]{0,2}\d{3,10})\b",
+    );
+    for caps in hash.captures_iter(text).chain(word.captures_iter(text)) {
+        push_unique(&mut e.order_ids, format!("#{}", caps[1].to_uppercase()));
+    }
+    for m in re(&RE_EMAIL, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").find_iter(text) {
+        push_unique(&mut e.emails, m.as_str().to_lowercase());
+    }
+    let name_re = re(
+        &RE_NAME,
+        r"(?i:my name is|i am|i'm|this is|zovem se|ja sam|ime mi je|moje ime je|зовем се|ја сам|име ми је|моје име је)\s+(\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+){0,2})",
+    );
+    for caps in name_re.captures_iter(text) {
+        push_unique(&mut e.names, caps[1].to_string());
+    }
+    let order_digits: Vec<String> = e
+        .order_ids
+        .iter()
+        .map(|o| o.trim_start_matches('#').to_string())
+        .collect();
+    for caps in re(&RE_POSTCODE, r"(?:^|[^#\w])(\d{5})\b").captures_iter(text) {
+        let pc = caps[1].to_string();
+        if !order_digits.iter().any(|o| o.ends_with(&pc)) {
+            push_unique(&mut e.postcodes, pc);
+        }
+    }
+    let qty = re(
+        &RE_QTY,
+        r"(?i)\b(\d{1,3})\s*(?:x\b|pcs\b|pieces?\b|items?\b|pairs?\b|units?\b|kom\w*|пар\w*|ком\w*|par\w*)",
+    );
+    for caps in qty.captures_iter(text) {
+        if let Ok(n) = caps[1].parse::<u32>() {
+            e.quantities.push(n);
+        }
+    }
+    for caps in re(&RE_DATE_ISO, r"\b(\d{4})-(\d{2})-(\d{2})\b").captures_iter(text) {
+        push_unique(
+            &mut e.dates,
+            format!("{}-{}-{}", &caps[1], &caps[2], &caps[3]),
+        );
+    }
+    for caps in re(&RE_DATE_EU, r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b").captures_iter(text) {
+        let (d, m) = (
+            caps[1].parse::<u32>().unwrap_or(0),
+            caps[2].parse::<u32>().unwrap_or(0),
+        );
+        if (1..=31).contains(&d) && (1..=12).contains(&m) {
+            push_unique(&mut e.dates, format!("{}-{:02}-{:02}", &caps[3], m, d));
+        }
+    }
+    let date_words = re(
+        &RE_DATE_WORD,
+        r"(?i)\b(today|yesterday|tomorrow|last week|danas|juče|juce|sutra|прекјуче|јуче|данас|сутра)\b",
+    );
+    for caps in date_words.captures_iter(text) {
+        push_unique(&mut e.dates, caps[1].to_lowercase());
+    }
+    let pre = re(&RE_MONEY_PRE, r"(€|\$|EUR|RSD)\s?(\d[\d.,]*\d|\d)");
+    for caps in pre.captures_iter(text) {
+        if let Some(amount) = parse_amount(&caps[2]) {
+            e.money.push(Money {
+                amount,
+                currency: currency_code(&caps[1]),
+            });
+        }
+    }
+    let post = re(
+        &RE_MONEY_POST,
+        r"(?i)(\d[\d.,]*\d|\d)\s?(€|eur\b|euros?\b|evra\b|evro\b|rsd\b|din\.?|dinara\b|динара\b|дин\.?|\$|usd\b|dollars?\b)",
+    );
+    for caps in post.captures_iter(text) {
+        if let Some(amount) = parse_amount(&caps[1]) {
+            e.money.push(Money {
+                amount,
+                currency: currency_code(&caps[2]),
+            });
+        }
+    }
+    for m in re(&RE_SKU, r"\b[A-Z]{2,5}(?:-[A-Z0-9]{1,8}){1,4}\b").find_iter(text) {
+        if m.as_str().chars().any(|c| c.is_ascii_digit()) || m.as_str().matches('-').count() >= 2 {
+            push_unique(&mut e.products, m.as_str().to_string());
+        }
+    }
+    let folded = fold(text);
+    for p in products {
+        let fp = fold(p);
+        if !fp.is_empty() && has_phrase(&folded, &fp) {
+            push_unique(&mut e.products, p.clone());
+        }
+    }
+    e
+}
+
+/// Builds the understanding of `message` in the context of `state`.
+pub fn understand(
+    message: &str,
+    state: &ConversationState,
+    intent: Option<IntentPrediction>,
+    products: &[String],
+) -> Understanding {
+    let previous = state.last_customer_texts(4);
+    Understanding {
+        text: message.to_string(),
+        lang: detect_language(message, state.lang),
+        intent,
+        entities: entities(message, products),
+        flags: flags(message, &previous),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_table() {
+        type Pick = fn(&Flags) -> bool;
+        let cases: &[(&str, &str, Pick, bool)] = &[
+            (
+                "human en",
+                "Can I talk to a real person please",
+                |f| f.human_request,
+                true,
+            ),
+            ("human agent", "agent", |f| f.human_request, true),
+            (
+                "human cyr",
+                "Желим да причам са човеком",
+                |f| f.human_request,
+                true,
+            ),
+            ("human latn", "hoću operatera", |f| f.human_request, true),
+            (
+                "human live cyr",
+                "живи оператор молим",
+                |f| f.human_request,
+                true,
+            ),
+            (
+                "not human",
+                "How long is shipping?",
+                |f| f.human_request,
+                false,
+            ),
+            (
+                "no substring match",
+                "humankind management",
+                |f| f.human_request,
+                false,
+            ),
+            ("greeting", "Hello there", |f| f.greeting, true),
+            ("greeting sr", "Dobar dan", |f| f.greeting, true),
+            ("greeting cyr", "Здраво", |f| f.greeting, true),
+            (
+                "not greeting",
+                "this is high quality",
+                |f| f.greeting,
+                false,
+            ),
+            ("thanks", "thanks a lot", |f| f.thanks, true),
+            ("thanks sr", "Хвала пуно", |f| f.thanks, true),
+            ("goodbye", "ok bye", |f| f.goodbye, true),
+            ("abuse en", "you stupid bot", |f| f.abuse, true),
+            ("abuse sr", "jebote ovo ne radi", |f| f.abuse, true),
+            ("abuse cyr", "кретену", |f| f.abuse, true),
+            ("not abuse", "shiitake mushrooms", |f| f.abuse, false),
+            (
+                "complaint",
+                "This is unacceptable, the tent arrived damaged",
+                |f| f.complaint,
+                true,
+            ),
+            (
+                "complaint sr",
+                "Paket je oštećen, želim reklamaciju",
+                |f| f.complaint,
+                true,
+            ),
+            ("caps", "WHERE IS MY ORDER", |f| f.frustration, true),
+            ("bangs", "where is it!!!", |f| f.frustration, true),
+            ("calm", "Where is my order?", |f| f.frustration, false),
+            (
+                "leave",
+                "I'll never shop here again",
+                |f| f.threat_to_leave,
+                true,
+            ),
+            (
+                "leave sr",
+                "nikad više neću kupovati kod vas",
+                |f| f.threat_to_leave,
+                true,
+            ),
+            (
+                "sensitive lawyer",
+                "I will talk to my lawyer",
+                |f| f.sensitive,
+                true,
+            ),
+            (
+                "sensitive fire",
+                "the heater caught fire",
+                |f| f.sensitive,
+                true,
+            ),
+            (
+                "sensitive hack",
+                "someone hacked my account",
+                |f| f.sensitive,
+                true,
+            ),
+            ("sensitive sr", "podneću tužbu", |f| f.sensitive, true),
+            ("sensitive sr2", "zvaću policiju", |f| f.sensitive, true),
+            (
+                "sensitive cyr",
+                "мој адвокат ће вас звати",
+                |f| f.sensitive,
+                true,
+            ),
+            (
+                "not sensitive",
+                "what is your return policy",
+                |f| f.sensitive,
+                false,
+            ),
+            ("yes", "yes please", |f| f.affirmative, true),
+            ("da", "Da", |f| f.affirmative, true),
+            ("да", "да, потврђујем", |f| f.affirmative, true),
+            ("no", "no", |f| f.negative, true),
+            ("не", "не", |f| f.negative, true),
+        ];
+        let failures: Vec<String> = cases
+            .iter()
+            .filter(|(_, text, pick, want)| pick(&flags(text, &[])) != *want)
+            .map(|(name, text, _, want)| format!("{name}: {text:?} want {want}"))
+            .collect();
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn repeated_question_is_frustration() {
+        let f = flags("where is my order K1001", &["Where is my order K1001?"]);
+        assert!(f.repeated && f.frustration);
+        let f = flags("how long does shipping take", &["Where is my order K1001?"]);
+        assert!(!f.repeated);
+    }
+
+    #[test]
+    fn entity_table() {
+        let products = vec!["Kestrel Trail Tent".to_string()];
+        let e = entities(
+            "Where is order #K1001? Also #W1234567 and order 1002",
+            &products,
+        );
+        assert_eq!(e.order_ids, vec!["#K1001", "#W1234567", "#1002"]);
+        let e = entities("Gde je porudžbina broj K1003?", &products);
+        assert_eq!(e.order_ids, vec!["#K1003"]);
+        let e = entities(
+            "My name is Ana Petrović, postcode 11000, email Ana.P@example.com",
+            &products,
+        );
+        assert_eq!(e.names, vec!["Ana Petrović"]);
+        assert_eq!(e.postcodes, vec!["11000"]);
+        assert_eq!(e.emails, vec!["ana.p@example.com"]);
+        let e = entities("Зовем се Марко Марковић", &products);
+        assert_eq!(e.names, vec!["Марко Марковић"]);
+        let e = entities("I want 2 pairs and 3x socks", &products);
+        assert_eq!(e.quantities, vec![2, 3]);
+        let e = entities("ordered on 2026-05-01, or 3.4.2026, yesterday", &products);
+        assert_eq!(e.dates, vec!["2026-05-01", "2026-04-03", "yesterday"]);
+        let e = entities("It cost €49.90, not 1.299,50 RSD or 12 din", &products);
+        assert_eq!(
+            e.money,
+            vec![
+                Money {
+                    amount: 49.9,
+                    currency: "EUR".into()
+                },
+                Money {
+                    amount: 1299.5,
+                    currency: "RSD".into()
+                },
+                Money {
+                    amount: 12.0,
+                    currency: "RSD".into()
+                },
+            ]
+        );
+        let e = entities(
+            "Is the kestrel trail tent (KO-TENT-2P) waterproof?",
+            &products,
+        );
+        assert_eq!(e.products, vec!["KO-TENT-2P", "Kestrel Trail Tent"]);
+        let e = entities("order #12345 please", &products);
+        assert!(
+            e.postcodes.is_empty(),
+            "an order number is not a postcode: {:?}",
+            e.postcodes
+        );
+    }
+}
