@@ -4,9 +4,13 @@ pub mod error;
 pub mod flows;
 pub mod intents;
 pub mod lang;
+pub mod policy;
 pub mod understanding;
+pub mod verify;
 
 pub use error::EngineError;
 pub use intents::{load_intents_jsonl, IntentClassifier, IntentExample, IntentPrediction};
 pub use lang::detect_language;
 pub use understanding::{understand, Entities, Flags, Money, Understanding};
+pub use policy::{decide, DraftCheck, RetrievalSignal};
+pub use verify::verify;

@@ -1,0 +1,174 @@
+//! The escalation policy: one pure function from what is known about the turn to the next move.
+//! Checks run in priority order (safety first, then the customer's wishes, then quality), so a
+//! message that is both a complaint and a lawsuit threat goes to a human as `sensitive_topic`.
+
+use crate::understanding::Understanding;
+use frontdesk_core::config::EnginePolicy;
+use frontdesk_core::intents::{is_action_intent, RECOMMEND_PRODUCT};
+use frontdesk_core::retrieval::ChunkKind;
+use frontdesk_core::{ConversationState, Decision, EscalationReason};
+use serde::{Deserialize, Serialize};
+
+/// Slot set by the engine when an action flow reports that a human must approve the action.
+pub const SLOT_NEEDS_APPROVAL: &str = "needs_approval";
+
+/// What retrieval found for this turn.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RetrievalSignal {
+    /// Calibrated confidence of the best hit (0 when nothing was found).
+    pub best_confidence: f32,
+    pub hits: usize,
+    pub best_kind: Option<ChunkKind>,
+}
+
+/// Result of verifying a drafted (generated or extractive) answer against its passages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DraftCheck {
+    /// True when every fact is found in the passages and every sentence is supported.
+    pub supported: bool,
+    /// Numbers, names, SKUs and policy terms not found in the passages.
+    pub unsupported_facts: Vec<String>,
+    pub unsupported_sentences: Vec<String>,
+    /// Lowest per-sentence support (token overlap with the passages, 0..1).
+    pub min_support: f32,
+}
+
+/// Decides the next move. `draft` is the check of the final candidate answer, when one exists.
+pub fn decide(
+    policy: &EnginePolicy,
+    state: &ConversationState,
+    u: &Understanding,
+    retrieval: &RetrievalSignal,
+    draft: Option<&DraftCheck>,
+) -> Decision {
+    let t = &policy.thresholds;
+    let escalate = |reason| Decision::Escalate { reason };
+    if u.flags.sensitive {
+        return escalate(EscalationReason::SensitiveTopic);
+    }
+    if state.slots.contains_key(SLOT_NEEDS_APPROVAL) {
+        return escalate(EscalationReason::NeedsApproval);
+    }
+    if u.flags.human_request {
+        return escalate(EscalationReason::CustomerRequest);
+    }
+    let this_turn = u32::from(u.flags.complaint || u.flags.frustration);
+    if u.flags.abuse || (this_turn > 0 && state.frustration_signals + this_turn >= t.max_frustration) {
+        return escalate(EscalationReason::Frustration);
+    }
+    if u.is_small_talk() {
+        return Decision::Answer;
+    }
+    if let Some(intent) = u.intent_name() {
+        if is_action_intent(intent) && intent != RECOMMEND_PRODUCT {
+            return Decision::StartAction { action: intent.to_string() };
+        }
+    }
+    let failing_again = state.consecutive_failures + 1 >= t.max_consecutive_failures;
+    let answerable = retrieval.hits > 0 && retrieval.best_confidence >= t.min_answer;
+    if !answerable {
+        let out_of_scope = u.intent.as_ref().is_some_and(|p| !p.in_scope);
+        if failing_again {
+            return escalate(if out_of_scope { EscalationReason::OutOfScope } else { EscalationReason::RepeatedFailure });
+        }
+        if out_of_scope {
+            // A clear "not something we handle": say so once, hand over if it comes back.
+            return Decision::Clarify;
+        }
+        let vague = u.text.split_whitespace().count() <= 3;
+        return if vague { Decision::Clarify } else { escalate(EscalationReason::LowConfidence) };
+    }
+    if let Some(d) = draft {
+        if !d.supported {
+            return escalate(EscalationReason::LowConfidence);
+        }
+    }
+    Decision::Answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intents::IntentPrediction;
+    use crate::understanding::{Entities, Flags};
+    use frontdesk_core::Lang;
+
+    fn u(text: &str, intent: Option<(&str, bool)>, flags: Flags) -> Understanding {
+        Understanding {
+            text: text.into(),
+            lang: Lang::En,
+            intent: intent.map(|(i, in_scope)| IntentPrediction { intent: i.into(), score: 0.9, in_scope, neighbours: vec![] }),
+            entities: Entities::default(),
+            flags,
+        }
+    }
+    fn strong() -> RetrievalSignal {
+        RetrievalSignal { best_confidence: 0.9, hits: 3, best_kind: Some(ChunkKind::Faq) }
+    }
+    fn weak() -> RetrievalSignal {
+        RetrievalSignal { best_confidence: 0.1, hits: 3, best_kind: Some(ChunkKind::Passage) }
+    }
+
+    #[test]
+    fn decision_table() {
+        let policy = EnginePolicy::default(); // min_answer 0.35, max failures 2, max frustration 2
+        let fresh = ConversationState::default();
+        let failed_once = ConversationState { consecutive_failures: 1, ..Default::default() };
+        let annoyed_once = ConversationState { frustration_signals: 1, ..Default::default() };
+        let mut approval = ConversationState::default();
+        approval.slots.insert(SLOT_NEEDS_APPROVAL.into(), "refund 900 EUR".into());
+        let q = "How long do returns take to process?";
+        let good = DraftCheck { supported: true, min_support: 0.8, ..Default::default() };
+        let bad = DraftCheck { supported: false, unsupported_facts: vec!["60".into()], ..Default::default() };
+        use Decision::*;
+        use EscalationReason::*;
+        let e = |reason| Escalate { reason };
+        let cases: Vec<(&str, &ConversationState, Understanding, RetrievalSignal, Option<&DraftCheck>, Decision)> = vec![
+            ("plain answer", &fresh, u(q, Some(("shipping", true)), Flags::default()), strong(), Some(&good), Answer),
+            ("sensitive beats all", &fresh, u(q, None, Flags { sensitive: true, human_request: true, ..Default::default() }), strong(), None, e(SensitiveTopic)),
+            ("approval pending", &approval, u("ok", None, Flags::default()), strong(), None, e(NeedsApproval)),
+            ("human request", &fresh, u("agent please", None, Flags { human_request: true, ..Default::default() }), strong(), None, e(CustomerRequest)),
+            ("abuse", &fresh, u(q, None, Flags { abuse: true, frustration: true, ..Default::default() }), strong(), None, e(Frustration)),
+            ("first complaint is answered", &fresh, u(q, None, Flags { complaint: true, ..Default::default() }), strong(), Some(&good), Answer),
+            ("second complaint hands over", &annoyed_once, u(q, None, Flags { complaint: true, ..Default::default() }), strong(), None, e(Frustration)),
+            ("calm after annoyance", &annoyed_once, u(q, None, Flags::default()), strong(), Some(&good), Answer),
+            ("greeting", &fresh, u("hello", None, Flags { greeting: true, ..Default::default() }), weak(), None, Answer),
+            ("action intent", &fresh, u("cancel my order", Some(("cancel_order", true)), Flags::default()), weak(), None, StartAction { action: "cancel_order".into() }),
+            ("recommendation is answered from KB", &fresh, u("what tent for two", Some(("recommend_product", true)), Flags::default()), strong(), None, Answer),
+            ("out of scope first time", &fresh, u("what's the weather like", Some(("out_of_scope", false)), Flags::default()), weak(), None, Clarify),
+            ("out of scope again", &failed_once, u("what's the weather like", Some(("out_of_scope", false)), Flags::default()), weak(), None, e(OutOfScope)),
+            ("out of scope but KB knows", &fresh, u(q, Some(("out_of_scope", false)), Flags::default()), strong(), Some(&good), Answer),
+            ("weak retrieval, long question", &fresh, u(q, Some(("shipping", true)), Flags::default()), weak(), None, e(LowConfidence)),
+            ("weak retrieval, vague", &fresh, u("the thing", None, Flags::default()), weak(), None, Clarify),
+            ("no hits at all", &fresh, u(q, None, Flags::default()), RetrievalSignal::default(), None, e(LowConfidence)),
+            ("weak again", &failed_once, u("the thing", None, Flags::default()), weak(), None, e(RepeatedFailure)),
+            ("unsupported draft", &fresh, u(q, None, Flags::default()), strong(), Some(&bad), e(LowConfidence)),
+        ];
+        let mut covered = std::collections::BTreeSet::new();
+        for (name, state, und, ret, draft, want) in cases {
+            let got = decide(&policy, state, &und, &ret, draft);
+            assert_eq!(got, want, "{name}");
+            if let Escalate { reason } = got {
+                covered.insert(reason);
+            }
+        }
+        assert_eq!(covered.len(), EscalationReason::ALL.len(), "every reason has a case: {covered:?}");
+    }
+
+    #[test]
+    fn thresholds_come_from_config() {
+        let mut policy = EnginePolicy::default();
+        let und = u("How long do returns take to process?", None, Flags::default());
+        let mid = RetrievalSignal { best_confidence: 0.5, hits: 1, best_kind: None };
+        assert_eq!(decide(&policy, &ConversationState::default(), &und, &mid, None), Decision::Answer);
+        policy.thresholds.min_answer = 0.6;
+        assert_eq!(decide(&policy, &ConversationState::default(), &und, &mid, None), Decision::Escalate { reason: EscalationReason::LowConfidence });
+        policy.thresholds.max_consecutive_failures = 5;
+        let failed = ConversationState { consecutive_failures: 3, ..Default::default() };
+        let vague = u("hm what", None, Flags::default());
+        assert_eq!(decide(&policy, &failed, &vague, &mid, None), Decision::Clarify);
+        policy.thresholds.max_frustration = 1;
+        let complaint = u("this is terrible service", None, Flags { complaint: true, ..Default::default() });
+        assert_eq!(decide(&policy, &ConversationState::default(), &complaint, &mid, None), Decision::Escalate { reason: EscalationReason::Frustration });
+    }
+}
