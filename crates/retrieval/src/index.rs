@@ -1,0 +1,690 @@
+//! `HybridIndex`: the persisted, incrementally updated knowledge index behind `Retriever`.
+
+use crate::chunker::{chunk_document, Chunk, ChunkerSettings};
+use crate::dense::{dot, HnswParams};
+use crate::document::{Document, LoadIssue};
+use crate::fusion::{reciprocal_rank_fusion, ConfidenceFeatures, ConfidenceModel, Fused};
+use crate::loader::load_documents;
+use crate::persist;
+use crate::snapshot::{DocMeta, Snapshot};
+use async_trait::async_trait;
+use frontdesk_core::config::RetrievalConfig;
+use frontdesk_core::retrieval::{HitScores, SearchFilters};
+use frontdesk_core::{
+    EmbedKind, Embedder, Hit, InferenceError, RetrievalError, Retriever, SearchQuery,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// Which ranking a search uses; evals report all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    #[default]
+    Hybrid,
+    Dense,
+    /// BM25 only: no query embedding, so `confidence` is 0 and `scores.dense` is None.
+    Lexical,
+}
+
+impl std::str::FromStr for SearchMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "hybrid" => Ok(Self::Hybrid),
+            "dense" => Ok(Self::Dense),
+            "lexical" | "bm25" => Ok(Self::Lexical),
+            other => Err(format!(
+                "unknown search mode {other:?}; use hybrid, dense or lexical"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexStage {
+    Loading,
+    Embedding,
+    Building,
+    Saving,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexProgress {
+    pub stage: IndexStage,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Progress callback; `Sync` so indexing futures stay `Send`.
+pub type ProgressFn<'a> = &'a (dyn Fn(IndexProgress) + Send + Sync);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexReport {
+    pub documents: usize,
+    pub chunks: usize,
+    pub embedded_chunks: usize,
+    pub reused_chunks: usize,
+    pub removed_documents: usize,
+    pub issues: Vec<LoadIssue>,
+    pub elapsed: Duration,
+}
+
+const EMBED_BATCH: usize = 32;
+
+pub struct HybridIndex {
+    current: RwLock<Arc<Snapshot>>,
+    embedder: Arc<dyn Embedder>,
+    cfg: RetrievalConfig,
+    hnsw: HnswParams,
+    confidence: ConfidenceModel,
+    data_dir: Option<PathBuf>,
+    /// One re-index at a time; searches never wait on it.
+    reindexing: tokio::sync::Mutex<()>,
+}
+
+fn settings(cfg: &RetrievalConfig) -> ChunkerSettings {
+    ChunkerSettings {
+        chunk_tokens: cfg.chunk_tokens,
+        chunk_overlap: cfg.chunk_overlap,
+    }
+}
+
+fn report(progress: Option<ProgressFn<'_>>, stage: IndexStage, done: usize, total: usize) {
+    if let Some(p) = progress {
+        p(IndexProgress { stage, done, total });
+    }
+}
+
+impl HybridIndex {
+    /// Loads the index persisted under `data_dir` and brings it up to date with `roots`:
+    /// only new or changed documents are embedded. An index built with another embedding
+    /// model is refused (`ModelMismatch`); use `rebuild` for that.
+    pub async fn open_or_build(
+        data_dir: &Path,
+        roots: &[PathBuf],
+        embedder: Arc<dyn Embedder>,
+        cfg: &RetrievalConfig,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<(HybridIndex, IndexReport), RetrievalError> {
+        let base = load_persisted(data_dir, embedder.as_ref(), cfg, HnswParams::default()).await?;
+        Self::build_from(Some(data_dir), base, roots, embedder, cfg, progress).await
+    }
+
+    /// Like `open_or_build`, but ignores (and replaces) whatever index is stored.
+    pub async fn rebuild(
+        data_dir: &Path,
+        roots: &[PathBuf],
+        embedder: Arc<dyn Embedder>,
+        cfg: &RetrievalConfig,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<(HybridIndex, IndexReport), RetrievalError> {
+        Self::build_from(Some(data_dir), None, roots, embedder, cfg, progress).await
+    }
+
+    /// Opens the stored index as is, without looking at the knowledge files (for `search`).
+    pub async fn open(
+        data_dir: &Path,
+        embedder: Arc<dyn Embedder>,
+        cfg: &RetrievalConfig,
+    ) -> Result<HybridIndex, RetrievalError> {
+        let snap = load_persisted(data_dir, embedder.as_ref(), cfg, HnswParams::default())
+            .await?
+            .ok_or(RetrievalError::NotReady)?;
+        Ok(Self::from_snapshot(
+            snap,
+            embedder,
+            cfg,
+            Some(data_dir.to_path_buf()),
+        ))
+    }
+
+    /// An index that lives only in memory (evals over a JSONL KB, tests).
+    pub async fn build_in_memory(
+        docs: Vec<Document>,
+        embedder: Arc<dyn Embedder>,
+        cfg: &RetrievalConfig,
+    ) -> Result<HybridIndex, RetrievalError> {
+        if docs.is_empty() {
+            return Err(RetrievalError::EmptyKnowledgeBase(
+                "no documents were given".into(),
+            ));
+        }
+        let (snap, _) = build_snapshot(
+            None,
+            docs,
+            embedder.as_ref(),
+            cfg,
+            HnswParams::default(),
+            None,
+        )
+        .await?;
+        Ok(Self::from_snapshot(snap, embedder, cfg, None))
+    }
+
+    async fn build_from(
+        data_dir: Option<&Path>,
+        base: Option<Snapshot>,
+        roots: &[PathBuf],
+        embedder: Arc<dyn Embedder>,
+        cfg: &RetrievalConfig,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<(HybridIndex, IndexReport), RetrievalError> {
+        let started = Instant::now();
+        let docs = load_checked(roots, progress)?;
+        let (snap, mut rep) = build_snapshot(
+            base.as_ref(),
+            docs.0,
+            embedder.as_ref(),
+            cfg,
+            HnswParams::default(),
+            progress,
+        )
+        .await?;
+        let snap = Arc::new(snap);
+        if let Some(dir) = data_dir {
+            save(dir, &snap, progress).await?;
+        }
+        rep.issues = docs.1;
+        rep.elapsed = started.elapsed();
+        let index = HybridIndex {
+            current: RwLock::new(snap),
+            embedder,
+            cfg: cfg.clone(),
+            hnsw: HnswParams::default(),
+            confidence: ConfidenceModel::default(),
+            data_dir: data_dir.map(Path::to_path_buf),
+            reindexing: tokio::sync::Mutex::new(()),
+        };
+        Ok((index, rep))
+    }
+
+    fn from_snapshot(
+        snap: Snapshot,
+        embedder: Arc<dyn Embedder>,
+        cfg: &RetrievalConfig,
+        data_dir: Option<PathBuf>,
+    ) -> Self {
+        HybridIndex {
+            current: RwLock::new(Arc::new(snap)),
+            embedder,
+            cfg: cfg.clone(),
+            hnsw: HnswParams::default(),
+            confidence: ConfidenceModel::default(),
+            data_dir,
+            reindexing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Replaces the confidence calibration (e.g. one refitted for another embedder).
+    pub fn with_confidence(mut self, model: ConfidenceModel) -> Self {
+        self.confidence = model;
+        self
+    }
+
+    pub fn confidence_model(&self) -> ConfidenceModel {
+        self.confidence
+    }
+
+    /// Re-reads `roots`, embeds only new or changed documents, persists the new generation (for
+    /// a persisted index) and swaps it in atomically; searches meanwhile use the old one.
+    pub async fn reindex(
+        &self,
+        roots: &[PathBuf],
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<IndexReport, RetrievalError> {
+        let _one_at_a_time = self.reindexing.lock().await;
+        let started = Instant::now();
+        let (docs, issues) = load_checked(roots, progress)?;
+        let base = self.snapshot();
+        let (snap, mut rep) = build_snapshot(
+            Some(&base),
+            docs,
+            self.embedder.as_ref(),
+            &self.cfg,
+            self.hnsw,
+            progress,
+        )
+        .await?;
+        let snap = Arc::new(snap);
+        if let Some(dir) = &self.data_dir {
+            save(dir, &snap, progress).await?;
+        }
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = snap;
+        rep.issues = issues;
+        rep.elapsed = started.elapsed();
+        Ok(rep)
+    }
+
+    /// The generation searches currently see.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn chunk(&self, chunk_id: &str) -> Option<Chunk> {
+        self.snapshot().chunk(chunk_id).cloned()
+    }
+
+    pub fn document(&self, doc_id: &str) -> Option<DocMeta> {
+        self.snapshot().doc(doc_id).cloned()
+    }
+
+    /// Number of (documents, chunks) in the current generation.
+    pub fn len(&self) -> (usize, usize) {
+        let s = self.snapshot();
+        (s.docs.len(), s.chunks.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.snapshot().chunks.is_empty()
+    }
+
+    pub async fn search_modes(
+        &self,
+        query: &str,
+        k: usize,
+        mode: SearchMode,
+    ) -> Result<Vec<Hit>, RetrievalError> {
+        self.search_with(&SearchQuery::new(query, k), mode).await
+    }
+
+    pub async fn search_with(
+        &self,
+        query: &SearchQuery,
+        mode: SearchMode,
+    ) -> Result<Vec<Hit>, RetrievalError> {
+        let text = query.text.trim();
+        if text.is_empty() {
+            return Err(RetrievalError::InvalidQuery("the query is empty".into()));
+        }
+        if query.k == 0 {
+            return Ok(Vec::new());
+        }
+        let snap = self.snapshot();
+        let qvec = match mode {
+            SearchMode::Lexical => None,
+            _ => {
+                let mut v = self
+                    .embedder
+                    .embed(vec![text.to_string()], EmbedKind::Query)
+                    .await?;
+                let v = v.pop().ok_or_else(|| {
+                    InferenceError::Backend("the embedder returned no vector".into())
+                })?;
+                if v.len() != snap.dense.dim() {
+                    return Err(InferenceError::Backend(format!(
+                        "query vector has dim {}, index has {}",
+                        v.len(),
+                        snap.dense.dim()
+                    ))
+                    .into());
+                }
+                Some(v)
+            }
+        };
+        Ok(rank(
+            &snap,
+            text,
+            qvec.as_deref(),
+            query,
+            mode,
+            &self.cfg,
+            &self.confidence,
+        ))
+    }
+}
+
+#[async_trait]
+impl Retriever for HybridIndex {
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, RetrievalError> {
+        self.search_with(query, SearchMode::Hybrid).await
+    }
+}
+
+/// Ranks one query against one snapshot (pure: no embedding, no locks).
+fn rank(
+    snap: &Snapshot,
+    text: &str,
+    qvec: Option<&[f32]>,
+    query: &SearchQuery,
+    mode: SearchMode,
+    cfg: &RetrievalConfig,
+    confidence: &ConfidenceModel,
+) -> Vec<Hit> {
+    let filters: &SearchFilters = &query.filters;
+    let filtered = !filters.langs.is_empty() || !filters.tags.is_empty();
+    let allow_fn = |row: usize| snap.allows(row, filters);
+    let allow: Option<&dyn Fn(usize) -> bool> = if filtered { Some(&allow_fn) } else { None };
+    let n = cfg.candidates.max(query.k);
+    let dense = match (mode, qvec) {
+        (SearchMode::Lexical, _) | (_, None) => Vec::new(),
+        (_, Some(q)) => snap.dense.search(q, n, allow),
+    };
+    let lexical = match mode {
+        SearchMode::Dense => Vec::new(),
+        _ => snap.bm25.search(text, n, allow),
+    };
+    let fused: Vec<Fused> = match mode {
+        SearchMode::Hybrid => reciprocal_rank_fusion(&dense, &lexical, cfg.rrf_k, cfg.dense_weight),
+        SearchMode::Dense => reciprocal_rank_fusion(&dense, &[], cfg.rrf_k, 1.0),
+        SearchMode::Lexical => reciprocal_rank_fusion(&[], &lexical, cfg.rrf_k, 0.0),
+    };
+    // Exact cosines of all fused candidates: lexical-only candidates have none from the graph.
+    let cosines: Vec<Option<f32>> = fused
+        .iter()
+        .map(|f| qvec.and_then(|q| snap.dense.vector(f.row).map(|v| dot(q, v))))
+        .collect();
+    let (mut best, mut second) = (f32::MIN, f32::MIN);
+    for c in cosines.iter().flatten() {
+        if *c > best {
+            second = best;
+            best = *c;
+        } else if *c > second {
+            second = *c;
+        }
+    }
+    fused
+        .iter()
+        .zip(&cosines)
+        .take(query.k)
+        .map(|(f, cos)| {
+            let conf = match cos {
+                Some(c) => {
+                    let other = if *c >= best { second } else { best };
+                    let margin = if other == f32::MIN { 0.1 } else { c - other };
+                    let top_in_both = f.dense_rank == Some(1) && f.lexical_rank == Some(1);
+                    confidence.predict(&ConfidenceFeatures {
+                        cosine: *c,
+                        margin,
+                        top_in_both,
+                    })
+                }
+                None => 0.0,
+            };
+            to_hit(snap, f, *cos, conf)
+        })
+        .collect()
+}
+
+fn to_hit(snap: &Snapshot, f: &Fused, cosine: Option<f32>, confidence: f32) -> Hit {
+    let chunk = &snap.chunks[f.row];
+    let doc = snap.doc_of_row(f.row);
+    Hit {
+        chunk_id: chunk.id.clone(),
+        doc_id: doc.id.clone(),
+        title: doc.title.clone(),
+        url: doc.url.clone(),
+        source: doc.source.clone(),
+        lang: doc.lang,
+        tags: doc.tags.clone(),
+        kind: chunk.kind,
+        section: chunk.section.clone(),
+        question: chunk.question.clone(),
+        text: chunk.text.clone(),
+        scores: HitScores {
+            dense: cosine.or(f.dense),
+            lexical: f.lexical,
+            fused: f.fused,
+        },
+        confidence,
+    }
+}
+
+fn load_checked(
+    roots: &[PathBuf],
+    progress: Option<ProgressFn<'_>>,
+) -> Result<(Vec<Document>, Vec<LoadIssue>), RetrievalError> {
+    report(progress, IndexStage::Loading, 0, 1);
+    let (docs, issues) = load_documents(roots);
+    report(progress, IndexStage::Loading, 1, 1);
+    if docs.is_empty() {
+        let roots: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+        let mut msg = format!(
+            "no knowledge documents found under {}",
+            if roots.is_empty() {
+                "(no roots given)".into()
+            } else {
+                roots.join(", ")
+            }
+        );
+        if !issues.is_empty() {
+            msg.push_str(&format!(
+                "; {} file(s) could not be read: {}",
+                issues.len(),
+                issues
+                    .iter()
+                    .take(3)
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+        }
+        msg.push_str(
+            " (add .md, .html, .txt or .jsonl files, or point --kb / `knowledge` at them)",
+        );
+        return Err(RetrievalError::EmptyKnowledgeBase(msg));
+    }
+    Ok((docs, issues))
+}
+
+async fn load_persisted(
+    data_dir: &Path,
+    embedder: &dyn Embedder,
+    cfg: &RetrievalConfig,
+    hnsw: HnswParams,
+) -> Result<Option<Snapshot>, RetrievalError> {
+    let root = persist::index_dir(data_dir);
+    let Some(gen) = persist::current_generation(&root)? else {
+        return Ok(None);
+    };
+    let manifest = persist::read_manifest(&gen)?;
+    if manifest.format_version != persist::FORMAT_VERSION {
+        tracing::warn!(
+            found = manifest.format_version,
+            "index format changed; rebuilding the index"
+        );
+        return Ok(None);
+    }
+    let info = embedder.info();
+    if manifest.embedding_model != info.model_id || manifest.dim != info.dim {
+        return Err(RetrievalError::ModelMismatch {
+            path: root.display().to_string(),
+            found: manifest.embedding_model,
+            found_dim: manifest.dim,
+            expected: info.model_id,
+            expected_dim: info.dim,
+        });
+    }
+    let chunker = settings(cfg);
+    let stored = tokio::task::spawn_blocking(move || {
+        let stored = persist::read_generation(&gen, manifest)?;
+        Ok::<_, RetrievalError>(Snapshot::assemble(
+            stored.manifest.embedding_model,
+            stored.manifest.chunker,
+            stored.docs,
+            stored.chunks,
+            stored.manifest.dim,
+            stored.vectors,
+            stored.bm25,
+            hnsw,
+        ))
+    })
+    .await
+    .map_err(|e| RetrievalError::Io(format!("index loader stopped: {e}")))??;
+    if stored.chunker != chunker {
+        tracing::info!(
+            "chunker settings changed; every document will be re-chunked and re-embedded"
+        );
+    }
+    Ok(Some(stored))
+}
+
+async fn save(
+    data_dir: &Path,
+    snap: &Arc<Snapshot>,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<(), RetrievalError> {
+    report(progress, IndexStage::Saving, 0, 1);
+    let (dir, snap) = (data_dir.to_path_buf(), snap.clone());
+    tokio::task::spawn_blocking(move || persist::write_generation(&dir, &snap))
+        .await
+        .map_err(|e| RetrievalError::Io(format!("index writer stopped: {e}")))??;
+    report(progress, IndexStage::Saving, 1, 1);
+    Ok(())
+}
+
+fn normalise(v: &mut [f32]) {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if n > 0.0 {
+        v.iter_mut().for_each(|x| *x /= n);
+    }
+}
+
+/// Builds a snapshot from `docs`, reusing chunks and vectors of unchanged documents in `base`.
+async fn build_snapshot(
+    base: Option<&Snapshot>,
+    docs: Vec<Document>,
+    embedder: &dyn Embedder,
+    cfg: &RetrievalConfig,
+    hnsw: HnswParams,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<(Snapshot, IndexReport), RetrievalError> {
+    let info = embedder.info();
+    let chunker = settings(cfg);
+    let base = base.filter(|b| {
+        b.model_id == info.model_id && b.dense.dim() == info.dim && b.chunker == chunker
+    });
+    let dim = info.dim;
+
+    // Per document: reused rows from the base, or freshly chunked text to embed.
+    enum Source {
+        Reused(Vec<usize>),
+        Fresh(Vec<Chunk>),
+    }
+    let mut metas = Vec::with_capacity(docs.len());
+    let mut sources = Vec::with_capacity(docs.len());
+    let mut to_embed: Vec<String> = Vec::new();
+    for doc in &docs {
+        let hash = doc.content_hash();
+        let reused = base.and_then(|b| {
+            b.doc(&doc.id)
+                .filter(|m| m.hash == hash)
+                .map(|_| b.doc_chunk_rows(&doc.id))
+        });
+        match reused {
+            Some(rows) => sources.push(Source::Reused(rows)),
+            None => {
+                let chunks = chunk_document(doc, chunker);
+                to_embed.extend(chunks.iter().map(|c| c.embed_text.clone()));
+                sources.push(Source::Fresh(chunks));
+            }
+        }
+        metas.push(DocMeta {
+            id: doc.id.clone(),
+            title: doc.title.clone(),
+            url: doc.url.clone(),
+            lang: doc.lang,
+            tags: doc.tags.clone(),
+            kind: doc.kind,
+            source: doc.source.clone(),
+            hash,
+        });
+    }
+
+    let total = to_embed.len();
+    let mut fresh_vectors: Vec<f32> = Vec::with_capacity(total * dim);
+    report(progress, IndexStage::Embedding, 0, total);
+    for batch in to_embed.chunks(EMBED_BATCH) {
+        let vectors = embedder.embed(batch.to_vec(), EmbedKind::Passage).await?;
+        if vectors.len() != batch.len() {
+            return Err(InferenceError::Backend(format!(
+                "embedder returned {} vectors for {} texts",
+                vectors.len(),
+                batch.len()
+            ))
+            .into());
+        }
+        for mut v in vectors {
+            if v.len() != dim {
+                return Err(InferenceError::Backend(format!(
+                    "embedder returned dim {}, it declares {dim}",
+                    v.len()
+                ))
+                .into());
+            }
+            normalise(&mut v);
+            fresh_vectors.extend_from_slice(&v);
+        }
+        report(
+            progress,
+            IndexStage::Embedding,
+            fresh_vectors.len() / dim.max(1),
+            total,
+        );
+    }
+
+    let mut chunks = Vec::new();
+    let mut vectors = Vec::with_capacity((total + base.map_or(0, |b| b.chunks.len())) * dim);
+    let mut fresh_at = 0usize;
+    let mut reused_chunks = 0;
+    for source in sources {
+        match source {
+            Source::Reused(rows) => {
+                let Some(b) = base else { continue };
+                for row in rows {
+                    chunks.push(b.chunks[row].clone());
+                    vectors.extend_from_slice(b.dense.vector(row).unwrap_or(&[]));
+                    reused_chunks += 1;
+                }
+            }
+            Source::Fresh(cs) => {
+                for c in cs {
+                    chunks.push(c);
+                    vectors.extend_from_slice(&fresh_vectors[fresh_at * dim..(fresh_at + 1) * dim]);
+                    fresh_at += 1;
+                }
+            }
+        }
+    }
+    let present: std::collections::HashSet<&str> = metas.iter().map(|m| m.id.as_str()).collect();
+    let removed_documents = base.map_or(0, |b| {
+        b.docs
+            .iter()
+            .filter(|d| !present.contains(d.id.as_str()))
+            .count()
+    });
+    let rep = IndexReport {
+        documents: metas.len(),
+        chunks: chunks.len(),
+        embedded_chunks: total,
+        reused_chunks,
+        removed_documents,
+        issues: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    report(progress, IndexStage::Building, 0, 1);
+    let model_id = info.model_id;
+    let snap = tokio::task::spawn_blocking(move || {
+        Snapshot::assemble(model_id, chunker, metas, chunks, dim, vectors, None, hnsw)
+    })
+    .await
+    .map_err(|e| RetrievalError::Io(format!("index builder stopped: {e}")))?;
+    report(progress, IndexStage::Building, 1, 1);
+    Ok((snap, rep))
+}
+
+/// Document ids of `hits` in rank order without repeats (several chunks of one document count once).
+pub fn ranked_doc_ids(hits: &[Hit]) -> Vec<&str> {
+    let mut seen = HashMap::new();
+    hits.iter()
+        .filter(|h| seen.insert(h.doc_id.as_str(), ()).is_none())
+        .map(|h| h.doc_id.as_str())
+        .collect()
+}

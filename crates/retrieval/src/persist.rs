@@ -1,0 +1,186 @@
+//! On-disk layout under `<data_dir>/index/`: each build writes a fresh `gen-<n>/` folder
+//! (manifest.json, chunks.json, vectors.f32, bm25.json), then `CURRENT` is replaced by an atomic
+//! rename to name it. A crash mid-write leaves the previous generation in force.
+
+use crate::bm25::Bm25Index;
+use crate::chunker::{Chunk, ChunkerSettings};
+use crate::snapshot::{DocMeta, Snapshot};
+use frontdesk_core::RetrievalError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocEntry {
+    pub hash: String,
+    pub source: String,
+    pub chunk_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format_version: u32,
+    pub embedding_model: String,
+    pub dim: usize,
+    pub chunker: ChunkerSettings,
+    pub documents: BTreeMap<String, DocEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ChunkFile {
+    docs: Vec<DocMeta>,
+    chunks: Vec<Chunk>,
+}
+
+/// The parts of a stored generation, ready to assemble into a `Snapshot`.
+pub struct Stored {
+    pub manifest: Manifest,
+    pub docs: Vec<DocMeta>,
+    pub chunks: Vec<Chunk>,
+    pub vectors: Vec<f32>,
+    pub bm25: Option<Bm25Index>,
+}
+
+fn io(path: &Path, what: &str, e: impl std::fmt::Display) -> RetrievalError {
+    RetrievalError::Io(format!("{what} {}: {e}", path.display()))
+}
+
+pub fn index_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("index")
+}
+
+/// The folder of the generation in force, if any.
+pub fn current_generation(root: &Path) -> Result<Option<PathBuf>, RetrievalError> {
+    let pointer = root.join("CURRENT");
+    match std::fs::read_to_string(&pointer) {
+        Ok(name) => Ok(Some(root.join(name.trim()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(&pointer, "cannot read", e)),
+    }
+}
+
+pub fn read_manifest(gen: &Path) -> Result<Manifest, RetrievalError> {
+    let path = gen.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| io(&path, "cannot read", e))?;
+    serde_json::from_str(&text).map_err(|e| io(&path, "is corrupt (re-index with --rebuild)", e))
+}
+
+pub fn read_generation(gen: &Path, manifest: Manifest) -> Result<Stored, RetrievalError> {
+    let path = gen.join("chunks.json");
+    let bytes = std::fs::read(&path).map_err(|e| io(&path, "cannot read", e))?;
+    let file: ChunkFile = serde_json::from_slice(&bytes)
+        .map_err(|e| io(&path, "is corrupt (re-index with --rebuild)", e))?;
+    let path = gen.join("vectors.f32");
+    let raw = std::fs::read(&path).map_err(|e| io(&path, "cannot read", e))?;
+    let vectors: Vec<f32> = raw
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    if raw.len() % 4 != 0 || vectors.len() != file.chunks.len() * manifest.dim {
+        return Err(io(
+            &path,
+            "does not match the chunk count (re-index with --rebuild)",
+            format!(
+                "{} floats for {} chunks of dim {}",
+                vectors.len(),
+                file.chunks.len(),
+                manifest.dim
+            ),
+        ));
+    }
+    // The lexical index is a cache: if it is unreadable it is rebuilt from the chunks.
+    let bm25 = std::fs::read(gen.join("bm25.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    Ok(Stored {
+        manifest,
+        docs: file.docs,
+        chunks: file.chunks,
+        vectors,
+        bm25,
+    })
+}
+
+pub fn manifest_of(snap: &Snapshot) -> Manifest {
+    let mut documents: BTreeMap<String, DocEntry> = snap
+        .docs
+        .iter()
+        .map(|d| {
+            (
+                d.id.clone(),
+                DocEntry {
+                    hash: d.hash.clone(),
+                    source: d.source.clone(),
+                    chunk_ids: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    for c in &snap.chunks {
+        if let Some(e) = documents.get_mut(&c.doc_id) {
+            e.chunk_ids.push(c.id.clone());
+        }
+    }
+    Manifest {
+        format_version: FORMAT_VERSION,
+        embedding_model: snap.model_id.clone(),
+        dim: snap.dense.dim(),
+        chunker: snap.chunker,
+        documents,
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), RetrievalError> {
+    let mut f = std::fs::File::create(path).map_err(|e| io(path, "cannot create", e))?;
+    f.write_all(bytes)
+        .map_err(|e| io(path, "cannot write", e))?;
+    f.sync_all().map_err(|e| io(path, "cannot sync", e))
+}
+
+/// Writes `snap` as a new generation and points `CURRENT` at it; older generations are removed.
+pub fn write_generation(data_dir: &Path, snap: &Snapshot) -> Result<PathBuf, RetrievalError> {
+    let root = index_dir(data_dir);
+    std::fs::create_dir_all(&root).map_err(|e| io(&root, "cannot create", e))?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let name = format!("gen-{stamp}-{}", std::process::id());
+    let gen = root.join(&name);
+    std::fs::create_dir(&gen).map_err(|e| io(&gen, "cannot create", e))?;
+
+    write_file(&gen.join("manifest.json"), &json(&manifest_of(snap))?)?;
+    let chunks = ChunkFile {
+        docs: snap.docs.clone(),
+        chunks: snap.chunks.clone(),
+    };
+    write_file(&gen.join("chunks.json"), &json(&chunks)?)?;
+    write_file(&gen.join("bm25.json"), &json(&snap.bm25)?)?;
+    let mut raw = Vec::with_capacity(snap.dense.vectors().len() * 4);
+    for x in snap.dense.vectors() {
+        raw.extend_from_slice(&x.to_le_bytes());
+    }
+    write_file(&gen.join("vectors.f32"), &raw)?;
+
+    let tmp = root.join("CURRENT.tmp");
+    write_file(&tmp, name.as_bytes())?;
+    let pointer = root.join("CURRENT");
+    std::fs::rename(&tmp, &pointer).map_err(|e| io(&pointer, "cannot replace", e))?;
+    if let Ok(entries) = std::fs::read_dir(&root) {
+        for entry in entries.flatten() {
+            let n = entry.file_name().to_string_lossy().into_owned();
+            if n.starts_with("gen-") && n != name {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    Ok(gen)
+}
+
+fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, RetrievalError> {
+    serde_json::to_vec(value)
+        .map_err(|e| RetrievalError::Io(format!("cannot serialise the index: {e}")))
+}

@@ -1,0 +1,119 @@
+//! One immutable, complete index generation: documents, chunks, vectors, the dense graph and
+//! the lexical index. Searches hold an `Arc` to one snapshot, so a re-index never shows a mix.
+
+use crate::bm25::{Bm25Index, Bm25Params};
+use crate::chunker::{Chunk, ChunkerSettings};
+use crate::dense::{DenseIndex, HnswParams};
+use frontdesk_core::retrieval::{ChunkKind, SearchFilters};
+use frontdesk_core::Lang;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A document's metadata as kept in the index (its text lives in its chunks).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocMeta {
+    pub id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub lang: Lang,
+    pub tags: Vec<String>,
+    pub kind: ChunkKind,
+    pub source: String,
+    /// sha256 of the loaded document; unchanged hash → stored chunks and vectors are reused.
+    pub hash: String,
+}
+
+pub struct Snapshot {
+    pub model_id: String,
+    pub chunker: ChunkerSettings,
+    pub docs: Vec<DocMeta>,
+    pub chunks: Vec<Chunk>,
+    /// Row of `chunks` → row of `docs`.
+    pub chunk_doc: Vec<usize>,
+    pub dense: DenseIndex,
+    pub bm25: Bm25Index,
+    doc_by_id: HashMap<String, usize>,
+    chunk_by_id: HashMap<String, usize>,
+}
+
+impl Snapshot {
+    /// `vectors`: one row of `dim` floats per chunk, in chunk order. `bm25`: a stored lexical
+    /// index for exactly these chunks, or None to build one.
+    #[allow(clippy::too_many_arguments)]
+    pub fn assemble(
+        model_id: String,
+        chunker: ChunkerSettings,
+        docs: Vec<DocMeta>,
+        chunks: Vec<Chunk>,
+        dim: usize,
+        vectors: Vec<f32>,
+        bm25: Option<Bm25Index>,
+        hnsw: HnswParams,
+    ) -> Self {
+        let doc_by_id: HashMap<String, usize> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.clone(), i))
+            .collect();
+        let chunk_by_id = chunks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        let chunk_doc = chunks
+            .iter()
+            .map(|c| doc_by_id.get(&c.doc_id).copied().unwrap_or(0))
+            .collect();
+        let bm25 = match bm25 {
+            Some(b) if b.len() == chunks.len() => b,
+            _ => Bm25Index::build(
+                chunks.iter().map(|c| c.embed_text.as_str()),
+                Bm25Params::default(),
+            ),
+        };
+        let dense = DenseIndex::build(dim, vectors, hnsw);
+        Self {
+            model_id,
+            chunker,
+            docs,
+            chunks,
+            chunk_doc,
+            dense,
+            bm25,
+            doc_by_id,
+            chunk_by_id,
+        }
+    }
+
+    pub fn doc(&self, id: &str) -> Option<&DocMeta> {
+        self.doc_by_id.get(id).map(|&i| &self.docs[i])
+    }
+
+    pub fn chunk(&self, id: &str) -> Option<&Chunk> {
+        self.chunk_by_id.get(id).map(|&i| &self.chunks[i])
+    }
+
+    /// Rows of the chunks of one document, in order.
+    pub fn doc_chunk_rows(&self, doc_id: &str) -> Vec<usize> {
+        self.chunks
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.doc_id == doc_id)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn doc_of_row(&self, row: usize) -> &DocMeta {
+        &self.docs[self.chunk_doc[row]]
+    }
+
+    /// Whether a chunk passes the filters (language of its document, all tags present).
+    pub fn allows(&self, row: usize, filters: &SearchFilters) -> bool {
+        let doc = self.doc_of_row(row);
+        (filters.langs.is_empty() || filters.langs.contains(&doc.lang))
+            && filters
+                .tags
+                .iter()
+                .all(|t| doc.tags.iter().any(|d| d.eq_ignore_ascii_case(t)))
+    }
+}

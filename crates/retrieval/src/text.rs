@@ -1,0 +1,203 @@
+//! Lexical normalisation shared by indexing and querying: one spelling per word, so that
+//! "Returns", "returned" and "return" meet, and a Latin-script Serbian query ("dostava",
+//! "čarapa" typed as "carapa") meets a Cyrillic page ("достава", "чарапа").
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Serbian Cyrillic → Latin (Gaj's alphabet), lower case only: callers lower-case first.
+fn cyrillic_to_latin(c: char) -> Option<&'static str> {
+    Some(match c {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'д' => "d",
+        'ђ' => "đ",
+        'е' => "e",
+        'ж' => "ž",
+        'з' => "z",
+        'и' => "i",
+        'ј' => "j",
+        'к' => "k",
+        'л' => "l",
+        'љ' => "lj",
+        'м' => "m",
+        'н' => "n",
+        'њ' => "nj",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'ћ' => "ć",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "h",
+        'ц' => "c",
+        'ч' => "č",
+        'џ' => "dž",
+        'ш' => "š",
+        _ => return None,
+    })
+}
+
+/// Transliterates Serbian Cyrillic to Latin, keeping case of the first letter of digraphs.
+pub fn transliterate_cyrillic(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        match cyrillic_to_latin(lower) {
+            Some(latin) if lower != c => {
+                let mut chars = latin.chars();
+                if let Some(first) = chars.next() {
+                    out.extend(first.to_uppercase());
+                    out.push_str(chars.as_str());
+                }
+            }
+            Some(latin) => out.push_str(latin),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// Lower-case, Cyrillic → Latin, and Serbian diacritics folded to ASCII, because customers
+/// often type "cena" for "цена"/"cena" and "placanje" for "plaćanje".
+pub fn fold(text: &str) -> String {
+    let lowered: String = text.nfc().flat_map(char::to_lowercase).collect();
+    let mut out = String::with_capacity(lowered.len());
+    for c in lowered.chars() {
+        let piece = cyrillic_to_latin(c);
+        let s = piece.unwrap_or("");
+        let mut push = |ch: char| match ch {
+            'č' | 'ć' => out.push('c'),
+            'š' => out.push('s'),
+            'ž' => out.push('z'),
+            'đ' => out.push_str("dj"),
+            other => out.push(other),
+        };
+        if piece.is_some() {
+            s.chars().for_each(&mut push);
+        } else {
+            push(c);
+        }
+    }
+    out
+}
+
+const STOPWORDS: &[&str] = &[
+    "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "is", "are", "be", "it", "i",
+    "my", "me", "do", "does", "can", "how", "what", "with", "at", "by", "this", "that", "you",
+    "your", "we", "our", "from", "as", "if", "there", "any", "will", "would", "should", "could",
+    // Serbian function words (already folded to ASCII).
+    "je", "da", "se", "na", "za", "u", "od", "su", "li", "koji", "koja", "koje", "sa", "iz",
+];
+
+/// Light English suffix stripping: enough to merge plurals and -ing/-ed forms, never so much
+/// that product words collide.
+fn stem(token: &str) -> String {
+    if !token.bytes().all(|b| b.is_ascii_lowercase()) || token.len() <= 3 {
+        return token.to_string();
+    }
+    let t = token;
+    let strip = |suffix: &str, min_rest: usize| -> Option<&str> {
+        t.strip_suffix(suffix).filter(|rest| rest.len() >= min_rest)
+    };
+    if let Some(rest) = strip("ies", 2) {
+        return format!("{rest}y");
+    }
+    if let Some(rest) = strip("ing", 3) {
+        return undouble(rest);
+    }
+    if let Some(rest) = strip("ed", 3) {
+        return undouble(rest);
+    }
+    if let Some(rest) = strip("es", 3) {
+        if rest.ends_with("sh")
+            || rest.ends_with("ch")
+            || rest.ends_with('x')
+            || rest.ends_with('s')
+        {
+            return rest.to_string();
+        }
+    }
+    if t.ends_with('s') && !t.ends_with("ss") && !t.ends_with("us") && !t.ends_with("is") {
+        return t[..t.len() - 1].to_string();
+    }
+    t.to_string()
+}
+
+fn undouble(rest: &str) -> String {
+    let b = rest.as_bytes();
+    if b.len() >= 2
+        && b[b.len() - 1] == b[b.len() - 2]
+        && !matches!(b[b.len() - 1], b'l' | b's' | b'z')
+    {
+        return rest[..rest.len() - 1].to_string();
+    }
+    rest.to_string()
+}
+
+/// Index/query terms of a text. Codes such as "NW-2041" or "v2.1" are kept whole (and also
+/// split), so an exact SKU query ranks the page that names it first.
+pub fn terms(text: &str) -> Vec<String> {
+    let folded = fold(text);
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let flush = |word: &mut String, out: &mut Vec<String>| {
+        let w = word.trim_matches(|c: char| matches!(c, '-' | '_' | '.' | '/'));
+        if !w.is_empty() {
+            let has_sep = w.contains(['-', '_', '.', '/']);
+            if has_sep && w.chars().any(|c| c.is_ascii_digit()) {
+                out.push(w.to_string());
+            }
+            for part in w.split(['-', '_', '.', '/']).filter(|p| !p.is_empty()) {
+                if !STOPWORDS.contains(&part) {
+                    out.push(stem(part));
+                }
+            }
+        }
+        word.clear();
+    };
+    for c in folded.chars() {
+        if c.is_alphanumeric() || (matches!(c, '-' | '_' | '.' | '/') && !current.is_empty()) {
+            current.push(c);
+        } else {
+            flush(&mut current, &mut out);
+        }
+    }
+    flush(&mut current, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_table() {
+        let cases: &[(&str, &[&str])] = &[
+            ("Returns and refunds", &["return", "refund"]),
+            ("How do I return shoes?", &["return", "shoe"]),
+            (
+                "SKU NW-2041 in stock",
+                &["sku", "nw-2041", "nw", "2041", "stock"],
+            ),
+            ("Достава у Србију", &["dostava", "srbiju"]),
+            ("Dostava u Srbiju", &["dostava", "srbiju"]),
+            ("Плаћање картицом", &["placanje", "karticom"]),
+            ("plaćanje", &["placanje"]),
+            ("shipping shipped ships", &["ship", "ship", "ship"]),
+            ("e-mail address.", &["e", "mail", "address"]),
+            ("batteries boxes", &["battery", "box"]),
+        ];
+        for (input, want) in cases {
+            assert_eq!(terms(input), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn transliteration_keeps_capitals() {
+        assert_eq!(transliterate_cyrillic("Љубав и Џак"), "Ljubav i Džak");
+    }
+}
