@@ -1,0 +1,54 @@
+//! The seams the runner evaluates through. The binary supplies real implementations (models,
+//! index, engine); tests supply tiny fakes. Nothing here loads a model.
+
+use crate::data::IntentRow;
+use crate::error::EvalError;
+use crate::manifest::SearchMode;
+use async_trait::async_trait;
+use frontdesk_core::{Assistant, Hit, Retriever};
+use std::path::Path;
+use std::sync::Arc;
+
+/// A knowledge index that can be searched in each mode (for retrieval suites) and used as the
+/// engine's retriever (for answering).
+#[async_trait]
+pub trait ModeSearch: Send + Sync {
+    async fn search(&self, query: &str, k: usize, mode: SearchMode) -> Result<Vec<Hit>, EvalError>;
+    fn retriever(&self) -> Arc<dyn Retriever>;
+}
+
+/// What an intent classifier decided for one text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntentPrediction {
+    pub intent: String,
+    pub score: f32,
+    pub in_scope: bool,
+}
+
+#[async_trait]
+pub trait IntentModel: Send + Sync {
+    /// One prediction per text, in order.
+    async fn classify(&self, texts: &[String]) -> Result<Vec<IntentPrediction>, EvalError>;
+}
+
+/// Builds what a suite needs.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// Index the knowledge base at `kb` (file or folder, any loader format), or the configured
+    /// knowledge base when `None`.
+    async fn index(&self, kb: Option<&Path>) -> Result<Arc<dyn ModeSearch>, EvalError>;
+    /// Train an intent classifier on `train` (the configured catalogue when `None`), calibrating
+    /// its out-of-scope threshold on `calibrate` when given.
+    async fn intents(
+        &self,
+        train: Option<Vec<IntentRow>>,
+        calibrate: Option<Vec<IntentRow>>,
+    ) -> Result<Arc<dyn IntentModel>, EvalError>;
+    /// A fresh assistant (with a fresh copy of the shop's data, so cases do not see each other's
+    /// writes) answering from `retriever`.
+    async fn assistant(
+        &self,
+        retriever: Arc<dyn Retriever>,
+        use_llm: bool,
+    ) -> Result<Arc<dyn Assistant>, EvalError>;
+}

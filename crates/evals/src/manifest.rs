@@ -1,0 +1,425 @@
+//! Suite manifests: a small TOML file naming the suite's kind and data files (paths relative to
+//! the manifest), or a bare data file / folder whose kind is inferred from its shape.
+
+use crate::error::EvalError;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    Lexical,
+    Dense,
+    Hybrid,
+}
+
+impl SearchMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lexical => "lexical",
+            Self::Dense => "dense",
+            Self::Hybrid => "hybrid",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuiteSpec {
+    /// Questions `{"question","answer","doc_ids"}` against a knowledge base (`None`: the
+    /// configured one, or the target server's).
+    Retrieval {
+        kb: Option<PathBuf>,
+        questions: PathBuf,
+        k: usize,
+        modes: Vec<SearchMode>,
+        answer: bool,
+    },
+    /// `{"text","intent","in_scope"}` rows. `train: None` is the configured catalogue;
+    /// `test: None` with `positive_intent` means k-fold cross-validation over `train`.
+    Intents {
+        train: Option<PathBuf>,
+        calibrate: Option<PathBuf>,
+        test: Option<PathBuf>,
+        all_out_of_scope: bool,
+        pair_by: Option<String>,
+        positive_intent: Option<String>,
+        cv_folds: usize,
+    },
+    Conversations {
+        cases: PathBuf,
+        use_llm: Option<bool>,
+    },
+    Actions {
+        store: PathBuf,
+        tasks: PathBuf,
+        policy: Option<PathBuf>,
+    },
+}
+
+impl SuiteSpec {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Retrieval { .. } => "retrieval",
+            Self::Intents { .. } => "intents",
+            Self::Conversations { .. } => "conversations",
+            Self::Actions { .. } => "actions",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suite {
+    pub name: String,
+    /// The manifest or data path the suite came from (shown in reports).
+    pub source: PathBuf,
+    /// Run at most this many questions / rows / cases / tasks (the first ones, in file order).
+    pub limit: Option<usize>,
+    pub spec: SuiteSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    kind: String,
+    name: Option<String>,
+    #[allow(dead_code)]
+    description: Option<String>,
+    limit: Option<usize>,
+    kb: Option<PathBuf>,
+    questions: Option<PathBuf>,
+    k: Option<usize>,
+    modes: Option<Vec<SearchMode>>,
+    answer: Option<bool>,
+    train: Option<PathBuf>,
+    calibrate: Option<PathBuf>,
+    test: Option<PathBuf>,
+    #[serde(default)]
+    all_out_of_scope: bool,
+    pair_by: Option<String>,
+    positive_intent: Option<String>,
+    cv_folds: Option<usize>,
+    cases: Option<PathBuf>,
+    use_llm: Option<bool>,
+    store: Option<PathBuf>,
+    tasks: Option<PathBuf>,
+    policy: Option<PathBuf>,
+}
+
+pub const DEFAULT_K: usize = 10;
+pub const DEFAULT_CV_FOLDS: usize = 5;
+
+/// Reads a suite from a `.toml` manifest, a data file or a folder.
+pub fn load_suite(path: &Path) -> Result<Suite, EvalError> {
+    if path.is_dir() {
+        let manifest = path.join("suite.toml");
+        if manifest.is_file() {
+            return load_manifest(&manifest);
+        }
+        return infer_dir(path);
+    }
+    if path.extension().is_some_and(|e| e == "toml") {
+        return load_manifest(path);
+    }
+    infer_file(path)
+}
+
+pub fn load_manifest(path: &Path) -> Result<Suite, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|e| EvalError::io(path, e))?;
+    parse_manifest(&text, path)
+}
+
+/// Parses manifest text; relative paths resolve against the manifest's folder.
+pub fn parse_manifest(text: &str, path: &Path) -> Result<Suite, EvalError> {
+    let err = |message: String| EvalError::Manifest {
+        path: path.to_path_buf(),
+        message,
+    };
+    let raw: RawManifest = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let rel = |p: Option<PathBuf>| p.map(|p| if p.is_absolute() { p } else { base.join(p) });
+    let need = |p: Option<PathBuf>, field: &str| {
+        rel(p).ok_or_else(|| {
+            err(format!(
+                "kind = \"{}\" needs `{field} = \"path\"`",
+                raw.kind
+            ))
+        })
+    };
+    let spec = match raw.kind.as_str() {
+        "retrieval" | "qa" => SuiteSpec::Retrieval {
+            kb: rel(raw.kb),
+            questions: need(raw.questions, "questions")?,
+            k: raw.k.unwrap_or(DEFAULT_K).max(1),
+            modes: raw
+                .modes
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| vec![SearchMode::Hybrid]),
+            answer: raw.answer.unwrap_or(false),
+        },
+        "intents" => {
+            let spec = SuiteSpec::Intents {
+                train: rel(raw.train),
+                calibrate: rel(raw.calibrate),
+                test: rel(raw.test),
+                all_out_of_scope: raw.all_out_of_scope,
+                pair_by: raw.pair_by,
+                positive_intent: raw.positive_intent,
+                cv_folds: raw.cv_folds.unwrap_or(DEFAULT_CV_FOLDS),
+            };
+            if let SuiteSpec::Intents {
+                train,
+                test,
+                cv_folds,
+                ..
+            } = &spec
+            {
+                if test.is_none() && train.is_none() {
+                    return Err(err("kind = \"intents\" needs `test = \"path\"`, or `train` to cross-validate on".into()));
+                }
+                if test.is_none() && *cv_folds < 2 {
+                    return Err(err("cross-validation needs cv_folds >= 2".into()));
+                }
+            }
+            spec
+        }
+        "conversations" => SuiteSpec::Conversations {
+            cases: need(raw.cases, "cases")?,
+            use_llm: raw.use_llm,
+        },
+        "actions" => SuiteSpec::Actions {
+            store: need(raw.store, "store")?,
+            tasks: need(raw.tasks, "tasks")?,
+            policy: rel(raw.policy),
+        },
+        other => {
+            return Err(err(format!(
+                "unknown kind {other:?}; expected retrieval, intents, conversations or actions"
+            )))
+        }
+    };
+    Ok(Suite {
+        name: raw.name.unwrap_or_else(|| stem(path)),
+        source: path.to_path_buf(),
+        limit: raw.limit,
+        spec,
+    })
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "suite".into())
+}
+
+/// Infers the kind of a bare data file from its extension and first record.
+pub fn infer_file(path: &Path) -> Result<Suite, EvalError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let suite = |spec| {
+        Ok(Suite {
+            name: stem(path),
+            source: path.to_path_buf(),
+            limit: None,
+            spec,
+        })
+    };
+    if ext == "yaml" || ext == "yml" {
+        return suite(SuiteSpec::Conversations {
+            cases: path.to_path_buf(),
+            use_llm: None,
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| EvalError::io(path, e))?;
+    let first: serde_json::Value = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .and_then(|l| serde_json::from_str(l).ok())
+        .ok_or_else(|| EvalError::Manifest {
+            path: path.to_path_buf(),
+            message: "not a suite manifest (.toml), YAML cases or JSONL data".into(),
+        })?;
+    let has = |k: &str| first.get(k).is_some();
+    let spec = if has("turns") {
+        SuiteSpec::Conversations {
+            cases: path.to_path_buf(),
+            use_llm: None,
+        }
+    } else if has("question") {
+        SuiteSpec::Retrieval {
+            kb: None,
+            questions: path.to_path_buf(),
+            k: DEFAULT_K,
+            modes: vec![SearchMode::Hybrid],
+            answer: false,
+        }
+    } else if has("text") && has("intent") {
+        SuiteSpec::Intents {
+            train: None,
+            calibrate: None,
+            test: Some(path.to_path_buf()),
+            all_out_of_scope: false,
+            pair_by: None,
+            positive_intent: None,
+            cv_folds: DEFAULT_CV_FOLDS,
+        }
+    } else if has("expected_actions") {
+        let store = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        SuiteSpec::Actions {
+            policy: Some(store.join("wiki.md")).filter(|p| p.is_file()),
+            store,
+            tasks: path.to_path_buf(),
+        }
+    } else {
+        return Err(EvalError::Manifest {
+            path: path.to_path_buf(),
+            message: "cannot tell the suite kind from the first record; expected `turns`, `question`, `text`+`intent` or `expected_actions` (or write a .toml manifest)".into(),
+        });
+    };
+    suite(spec)
+}
+
+/// A folder without `suite.toml`: knowledge + questions → retrieval, YAML → conversations,
+/// `users.json` + tasks → actions.
+pub fn infer_dir(dir: &Path) -> Result<Suite, EvalError> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| EvalError::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let name_of = |p: &PathBuf| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let find = |pred: &dyn Fn(&str) -> bool| files.iter().find(|p| pred(&name_of(p))).cloned();
+    let suite = |spec| {
+        Ok(Suite {
+            name: stem(dir),
+            source: dir.to_path_buf(),
+            limit: None,
+            spec,
+        })
+    };
+    if let (Some(tasks), true) = (
+        find(&|n| n.starts_with("tasks") && n.ends_with(".jsonl")),
+        dir.join("users.json").is_file(),
+    ) {
+        let policy = Some(dir.join("wiki.md")).filter(|p| p.is_file());
+        return suite(SuiteSpec::Actions {
+            store: dir.to_path_buf(),
+            tasks,
+            policy,
+        });
+    }
+    if let Some(questions) =
+        find(&|n| (n.starts_with("qa") || n.starts_with("questions")) && n.ends_with(".jsonl"))
+    {
+        let kb = find(&|n| n.starts_with("kb") && n.ends_with(".jsonl"));
+        return suite(SuiteSpec::Retrieval {
+            kb,
+            questions,
+            k: DEFAULT_K,
+            modes: vec![SearchMode::Hybrid],
+            answer: false,
+        });
+    }
+    if let Some(cases) = find(&|n| n.ends_with(".yaml") || n.ends_with(".yml")) {
+        return suite(SuiteSpec::Conversations {
+            cases,
+            use_llm: None,
+        });
+    }
+    Err(EvalError::Manifest {
+        path: dir.to_path_buf(),
+        message: "folder has no suite.toml and no recognisable data (qa*.jsonl, *.yaml, tasks*.jsonl + users.json)".into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_against_the_manifest_folder() {
+        let path = Path::new("/suites/x/stackfaq.toml");
+        let s = parse_manifest("kind = \"retrieval\"\nkb = \"../data/kb.jsonl\"\nquestions = \"/abs/qa.jsonl\"\nmodes = [\"lexical\", \"dense\"]\nk = 5\nlimit = 20\n", path).unwrap();
+        assert_eq!(s.name, "stackfaq");
+        assert_eq!(s.limit, Some(20));
+        assert_eq!(
+            s.spec,
+            SuiteSpec::Retrieval {
+                kb: Some(PathBuf::from("/suites/x/../data/kb.jsonl")),
+                questions: PathBuf::from("/abs/qa.jsonl"),
+                k: 5,
+                modes: vec![SearchMode::Lexical, SearchMode::Dense],
+                answer: false
+            }
+        );
+    }
+
+    #[test]
+    fn manifest_table() {
+        let p = Path::new("m/suite.toml");
+        // (text, Ok(kind) or Err(substring))
+        let cases: Vec<(&str, Result<&str, &str>)> = vec![
+            ("kind = \"intents\"\ntest = \"t.jsonl\"\nall_out_of_scope = true\npair_by = \"text_en\"", Ok("intents")),
+            ("kind = \"intents\"\ntrain = \"b.jsonl\"\npositive_intent = \"contact_human_agent\"\ncv_folds = 5", Ok("intents")),
+            ("kind = \"intents\"", Err("needs `test")),
+            ("kind = \"intents\"\ntrain = \"b.jsonl\"\ncv_folds = 1", Err("cv_folds")),
+            ("kind = \"conversations\"\ncases = \"c.yaml\"\nuse_llm = false", Ok("conversations")),
+            ("kind = \"conversations\"", Err("needs `cases")),
+            ("kind = \"actions\"\nstore = \"s\"\ntasks = \"t.jsonl\"", Ok("actions")),
+            ("kind = \"retrieval\"\nquestions = \"q.jsonl\"\nmodez = [\"dense\"]", Err("modez")),
+            ("kind = \"other\"", Err("unknown kind")),
+        ];
+        for (text, want) in cases {
+            match (parse_manifest(text, p), want) {
+                (Ok(s), Ok(kind)) => assert_eq!(s.spec.kind(), kind, "{text}"),
+                (Err(e), Err(sub)) => assert!(e.to_string().contains(sub), "{text}: {e}"),
+                (got, want) => panic!("{text}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn bare_files_and_folders_are_inferred() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let qa = write(
+            "qa.jsonl",
+            "{\"question\":\"q\",\"answer\":\"a\",\"doc_ids\":[\"d\"]}\n",
+        );
+        let intents = write(
+            "i.jsonl",
+            "\n{\"text\":\"t\",\"intent\":\"x\",\"in_scope\":true}\n",
+        );
+        let conv = write("c.yaml", "- id: a\n  turns: []\n");
+        let bad = write("bad.jsonl", "{\"foo\":1}\n");
+        assert_eq!(load_suite(&qa).unwrap().spec.kind(), "retrieval");
+        assert_eq!(load_suite(&intents).unwrap().spec.kind(), "intents");
+        assert_eq!(load_suite(&conv).unwrap().spec.kind(), "conversations");
+        assert!(load_suite(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("cannot tell"));
+        write(
+            "kb.jsonl",
+            "{\"id\":\"d\",\"title\":\"t\",\"text\":\"x\"}\n",
+        );
+        std::fs::remove_file(&conv).unwrap();
+        match load_suite(dir.path()).unwrap().spec {
+            SuiteSpec::Retrieval { kb: Some(kb), .. } => assert!(kb.ends_with("kb.jsonl")),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Regression check against a stored report, metric by metric.
+
+use super::Report;
+use std::collections::BTreeMap;
+
+/// Metrics where lower is better; every other metric is higher-is-better.
+pub fn lower_is_better(metric: &str) -> bool {
+    metric.ends_with("_ms") || metric == frontdesk_core::metrics::FALSE_ESCALATION_RATE
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Regression {
+    pub suite: String,
+    pub metric: String,
+    pub baseline: f64,
+    /// `None`: the metric (or the whole suite) is missing from the new report.
+    pub current: Option<f64>,
+}
+
+impl std::fmt::Display for Regression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.current {
+            Some(c) => write!(
+                f,
+                "{} {}: {:.4} → {:.4} ({:+.4})",
+                self.suite,
+                self.metric,
+                self.baseline,
+                c,
+                c - self.baseline
+            ),
+            None => write!(
+                f,
+                "{} {}: {:.4} in the baseline, missing now",
+                self.suite, self.metric, self.baseline
+            ),
+        }
+    }
+}
+
+/// Tolerances: rates may drop by `tolerance` (absolute); latencies may grow by
+/// `latency_tolerance` (relative, since they depend on the machine).
+#[derive(Debug, Clone, Copy)]
+pub struct Tolerance {
+    pub absolute: f64,
+    pub latency_relative: f64,
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Self {
+            absolute: 0.02,
+            latency_relative: 0.5,
+        }
+    }
+}
+
+fn suite_key(s: &super::SuiteReport) -> String {
+    match &s.mode {
+        Some(m) => format!("{}/{m}", s.name),
+        None => s.name.clone(),
+    }
+}
+
+/// Every (suite, metric) of `baseline` that got worse beyond the tolerance or disappeared.
+/// Suites only in `current` are ignored (new suites cannot regress).
+pub fn compare(baseline: &Report, current: &Report, tol: Tolerance) -> Vec<Regression> {
+    let now: BTreeMap<String, &super::SuiteReport> =
+        current.suites.iter().map(|s| (suite_key(s), s)).collect();
+    let mut out = Vec::new();
+    for b in &baseline.suites {
+        let key = suite_key(b);
+        for (metric, &old) in &b.metrics {
+            let cur = now.get(&key).and_then(|s| s.metrics.get(metric)).copied();
+            let worse = match cur {
+                None => true,
+                Some(c) if metric.ends_with("_ms") => c > old * (1.0 + tol.latency_relative) + 1.0,
+                Some(c) if lower_is_better(metric) => c > old + tol.absolute + 1e-9,
+                Some(c) => c < old - tol.absolute - 1e-9,
+            };
+            if worse {
+                out.push(Regression {
+                    suite: key.clone(),
+                    metric: metric.clone(),
+                    baseline: old,
+                    current: cur,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::SuiteReport;
+
+    fn report(metrics: &[(&str, f64)]) -> Report {
+        let s = SuiteReport {
+            name: "s".into(),
+            kind: "retrieval".into(),
+            mode: Some("hybrid".into()),
+            metrics: metrics.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            ..Default::default()
+        };
+        Report::new("in-process".into(), vec![s])
+    }
+
+    #[test]
+    fn regression_table() {
+        let tol = Tolerance::default();
+        // (baseline, current, regressed metric names)
+        let cases: Vec<(Vec<(&str, f64)>, Vec<(&str, f64)>, Vec<&str>)> = vec![
+            (vec![("mrr", 0.80)], vec![("mrr", 0.79)], vec![]),
+            (vec![("mrr", 0.80)], vec![("mrr", 0.77)], vec!["mrr"]),
+            (vec![("mrr", 0.80)], vec![("mrr", 0.95)], vec![]),
+            (
+                vec![("false_escalation_rate", 0.10)],
+                vec![("false_escalation_rate", 0.13)],
+                vec!["false_escalation_rate"],
+            ),
+            (
+                vec![("false_escalation_rate", 0.10)],
+                vec![("false_escalation_rate", 0.01)],
+                vec![],
+            ),
+            (
+                vec![("latency_p95_ms", 100.0)],
+                vec![("latency_p95_ms", 140.0)],
+                vec![],
+            ),
+            (
+                vec![("latency_p95_ms", 100.0)],
+                vec![("latency_p95_ms", 200.0)],
+                vec!["latency_p95_ms"],
+            ),
+            (
+                vec![("mrr", 0.8), ("recall_at_1", 0.7)],
+                vec![("mrr", 0.8)],
+                vec!["recall_at_1"],
+            ),
+        ];
+        for (b, c, want) in cases {
+            let got: Vec<String> = compare(&report(&b), &report(&c), tol)
+                .into_iter()
+                .map(|r| r.metric)
+                .collect();
+            assert_eq!(got, want, "{b:?} → {c:?}");
+        }
+    }
+
+    #[test]
+    fn a_missing_suite_regresses_every_metric() {
+        let b = report(&[("mrr", 0.5)]);
+        let mut c = b.clone();
+        c.suites[0].mode = Some("dense".into());
+        let r = compare(&b, &c, Tolerance::default());
+        assert_eq!(r.len(), 1);
+        assert!(r[0].to_string().contains("missing"), "{}", r[0]);
+    }
+}
