@@ -5,8 +5,10 @@ pub mod flows;
 pub mod intents;
 pub mod lang;
 pub mod policy;
+pub mod templates;
 pub mod understanding;
 pub mod verify;
+pub mod voice;
 
 pub use error::EngineError;
 pub use intents::{load_intents_jsonl, IntentClassifier, IntentExample, IntentPrediction};
@@ -14,3 +16,4 @@ pub use lang::detect_language;
 pub use understanding::{understand, Entities, Flags, Money, Understanding};
 pub use policy::{decide, DraftCheck, RetrievalSignal};
 pub use verify::verify;
+pub use voice::{render_ssml, render_voice};
