@@ -66,7 +66,7 @@ pub struct DenseIndex {
 impl DenseIndex {
     /// `vectors` is row-major, `dim` floats per row, each row L2-normalised.
     pub fn build(dim: usize, vectors: Vec<f32>, params: HnswParams) -> Self {
-        let n = if dim == 0 { 0 } else { vectors.len() / dim };
+        let n = vectors.len().checked_div(dim).unwrap_or(0);
         let graph = (n >= params.exact_below && n > 0).then(|| {
             let layers = 16.min((n as f32).ln().ceil().max(1.0) as usize);
             let hnsw = Hnsw::new(
@@ -93,11 +93,7 @@ impl DenseIndex {
     }
 
     pub fn len(&self) -> usize {
-        if self.dim == 0 {
-            0
-        } else {
-            self.vectors.len() / self.dim
-        }
+        self.vectors.len().checked_div(self.dim).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -206,10 +202,10 @@ mod tests {
         }
         assert!(agree >= 95, "graph recall too low: {agree}/100");
         let q = random_unit(&mut rng, dim);
-        let even = |i: usize| i % 2 == 0;
+        let even = |i: usize| i.is_multiple_of(2);
         let hits = idx.search(&q, 5, Some(&even));
         assert_eq!(hits.len(), 5);
-        assert!(hits.iter().all(|h| h.0 % 2 == 0));
+        assert!(hits.iter().all(|h| h.0.is_multiple_of(2)));
         // The vector itself is its own nearest neighbour with cosine ~1 (no assert in the distance).
         let own = idx.vector(3).map(<[f32]>::to_vec).unwrap_or_default();
         assert_eq!(idx.search(&own, 1, None)[0].0, 3);

@@ -63,10 +63,13 @@ fn clean_line(line: &str) -> String {
     link_re().replace_all(line, "$1").into_owned()
 }
 
-/// Headings outside code fences, as (level, heading text, body lines).
-fn split_headings(body: &str) -> (Vec<String>, Vec<(usize, String, Vec<String>)>) {
+/// A heading block: (level, heading text, body lines).
+type Block = (usize, String, Vec<String>);
+
+/// Lines before the first heading, and the heading blocks outside code fences.
+fn split_headings(body: &str) -> (Vec<String>, Vec<Block>) {
     let mut preamble = Vec::new();
-    let mut blocks: Vec<(usize, String, Vec<String>)> = Vec::new();
+    let mut blocks: Vec<Block> = Vec::new();
     let mut in_fence = false;
     for raw in body.lines() {
         let line = raw.trim_end();
