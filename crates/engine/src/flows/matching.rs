@@ -1,0 +1,190 @@
+//! Matching what the customer wrote against an order's items and a product's variants:
+//! product names pick items, option words pick the new variant.
+
+use crate::lang::fold;
+use frontdesk_core::commerce::{Order, OrderItem, Product, Variant};
+
+/// Normalised tokens: folded, "feet"/"foot" → "ft", hyphens split, plural `s` kept as is
+/// (callers compare with `same_word`).
+pub fn tokens(text: &str) -> Vec<String> {
+    fold(text)
+        .split(|c: char| !(c.is_alphanumeric() || c == '.' || c == '%'))
+        .map(|t| t.trim_matches('.'))
+        .filter(|t| !t.is_empty())
+        .map(|t| match t {
+            "feet" | "foot" => "ft".to_string(),
+            "inches" => "inch".to_string(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+fn same_word(a: &str, b: &str) -> bool {
+    a == b || a.strip_suffix('s') == Some(b) || b.strip_suffix('s') == Some(a)
+}
+
+fn contains_seq(hay: &[String], needle: &[String]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w.iter().zip(needle).all(|(a, b)| same_word(a, b)))
+}
+
+/// The product-name head word ("Gaming Mouse" → "mouse"), the word customers use.
+fn head(name: &str) -> Option<String> {
+    tokens(name).pop()
+}
+
+/// Whether `text` mentions the item's product ("the kettle", "tea kettle", "Electric Kettle").
+pub fn mentions_product(text_tokens: &[String], name: &str) -> bool {
+    let name_tokens = tokens(name);
+    contains_seq(text_tokens, &name_tokens) || head(name).is_some_and(|h| text_tokens.iter().any(|t| same_word(t, &h)))
+}
+
+const ALL_ITEMS: &[&str] = &["all the items", "all items", "all of the items", "everything", "whole order", "entire order", "all of them", "both items", "both of them", "sve stavke", "celu porudzbinu", "sve iz"];
+
+/// Items of `order` the text names; "everything" names them all.
+pub fn match_items(text: &str, order: &Order) -> Vec<String> {
+    let f = fold(text);
+    if ALL_ITEMS.iter().any(|w| f.contains(w)) {
+        return order.items.iter().map(|i| i.item_id.clone()).collect();
+    }
+    let t = tokens(text);
+    order.items.iter().filter(|i| mentions_product(&t, &i.name) || t.iter().any(|w| w == &i.item_id)).map(|i| i.item_id.clone()).collect()
+}
+
+/// Orders whose items the text names (for "the order with the kettle").
+pub fn orders_mentioning<'a>(text: &str, orders: &'a [Order]) -> Vec<&'a Order> {
+    let t = tokens(text);
+    orders.iter().filter(|o| o.items.iter().any(|i| mentions_product(&t, &i.name))).collect()
+}
+
+/// The part of `text` about `item`: sentences that name its product, plus following sentences
+/// that name no other product of the order.
+pub fn segment_for(text: &str, item: &OrderItem, order: &Order) -> String {
+    let mut out = Vec::new();
+    let mut current = false;
+    for sentence in text.split(['.', ';', '!', '?', '\n']) {
+        let t = tokens(sentence);
+        let mine = mentions_product(&t, &item.name);
+        let other = order.items.iter().any(|o| o.product_id != item.product_id && mentions_product(&t, &o.name));
+        if mine {
+            current = true;
+        } else if other {
+            current = false;
+        }
+        if current {
+            out.push(sentence);
+        }
+    }
+    if out.is_empty() {
+        text.to_string()
+    } else {
+        out.join(". ")
+    }
+}
+
+/// Outcome of picking a new variant for an item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VariantChoice {
+    /// The best available variant that differs in at least one option the customer named.
+    Found(Variant),
+    /// What the customer named exists but is out of stock.
+    OutOfStock(Variant),
+    /// Nothing named; ask.
+    Unknown,
+}
+
+/// Picks the variant of `product` the text asks for instead of `current`: each option value
+/// that differs from the current one and is named in the text counts; ties prefer fewer
+/// unnamed changes, or the lower price when the customer asks for the cheaper one.
+pub fn choose_variant(text: &str, product: &Product, current: &OrderItem) -> VariantChoice {
+    let t = tokens(text);
+    let cheaper = t.iter().any(|w| w == "cheaper" || w == "cheapest" || w == "jeftinij" || w == "jeftiniji");
+    let mut best: Option<((i64, i64, i64, i64), &Variant)> = None;
+    for v in product.variants.values().filter(|v| v.item_id != current.item_id) {
+        let (mut named, mut unnamed) = (0i64, 0i64);
+        for (k, val) in &v.options {
+            if current.options.get(k) == Some(val) {
+                continue;
+            }
+            if contains_seq(&t, &tokens(val)) {
+                named += 1;
+            } else {
+                unnamed += 1;
+            }
+        }
+        if named == 0 {
+            continue;
+        }
+        let price = (v.price * 100.0).round() as i64;
+        let avail = i64::from(v.available);
+        let key = if cheaper { (named, avail, -price, -unnamed) } else { (named, avail, -unnamed, -price) };
+        if best.as_ref().map_or(true, |b| key > b.0) {
+            best = Some((key, v));
+        }
+    }
+    match best {
+        Some((_, v)) if v.available => VariantChoice::Found(v.clone()),
+        Some((_, v)) => VariantChoice::OutOfStock(v.clone()),
+        None => VariantChoice::Unknown,
+    }
+}
+
+pub fn options_text(options: &std::collections::BTreeMap<String, String>) -> String {
+    options.values().cloned().collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn variant(id: &str, opts: &[(&str, &str)], available: bool, price: f64) -> Variant {
+        Variant { item_id: id.into(), options: opts.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), available, price }
+    }
+    fn mouse() -> (Product, OrderItem) {
+        let vs = [
+            variant("cur", &[("color", "black"), ("sensor", "laser"), ("connectivity", "wired")], true, 100.0),
+            variant("wo_wired", &[("color", "white"), ("sensor", "optical"), ("connectivity", "wired")], true, 90.0),
+            variant("wo_wless", &[("color", "white"), ("sensor", "optical"), ("connectivity", "wireless")], true, 80.0),
+            variant("red", &[("color", "red"), ("sensor", "laser"), ("connectivity", "wired")], false, 100.0),
+        ];
+        let product = Product { name: "Gaming Mouse".into(), product_id: "p".into(), variants: vs.iter().map(|v| (v.item_id.clone(), v.clone())).collect() };
+        let item = OrderItem { name: "Gaming Mouse".into(), product_id: "p".into(), item_id: "cur".into(), price: 100.0, options: vs[0].options.clone() };
+        (product, item)
+    }
+
+    #[test]
+    fn variant_choice_table() {
+        let (p, item) = mouse();
+        let cases: &[(&str, &str)] = &[
+            ("I want a white optical mouse", "wo_wired"),
+            ("a white optical one, wired or not, whichever is cheaper", "wo_wless"),
+            ("white, optical, wireless please", "wo_wless"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(choose_variant(text, &p, &item), VariantChoice::Found(p.variants[*want].clone()), "{text}");
+        }
+        assert!(matches!(choose_variant("the red one", &p, &item), VariantChoice::OutOfStock(_)));
+        assert_eq!(choose_variant("something else", &p, &item), VariantChoice::Unknown);
+    }
+
+    #[test]
+    fn items_by_product_words() {
+        let item = |id: &str, name: &str| OrderItem { name: name.into(), product_id: name.into(), item_id: id.into(), price: 1.0, options: BTreeMap::new() };
+        let order = Order {
+            order_id: "#1".into(),
+            user_id: "u".into(),
+            address: Default::default(),
+            items: vec![item("1", "Electric Kettle"), item("2", "Desk Lamp"), item("3", "Skateboard")],
+            fulfillments: vec![],
+            status: "delivered".into(),
+            payment_history: vec![],
+            extra: BTreeMap::new(),
+        };
+        assert_eq!(match_items("the tea kettle is ugly", &order), vec!["1"]);
+        assert_eq!(match_items("return the skateboard and the desk lamp", &order), vec!["2", "3"]);
+        assert_eq!(match_items("return everything", &order).len(), 3);
+        assert!(match_items("hello", &order).is_empty());
+        let seg = segment_for("The kettle is fine. I want the lamp in white. Also brighter", &order.items[1], &order);
+        assert!(seg.contains("white") && seg.contains("brighter") && !seg.contains("kettle"));
+    }
+}
