@@ -1,7 +1,7 @@
 //! The human handoff inbox: opening handoffs from turns, and the agents' routes.
 
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, RoleKey, AGENT};
 use crate::hours;
 use crate::state::AppState;
 use crate::turn::append_turn_record;
@@ -211,11 +211,10 @@ pub struct AgentMessage {
 
 pub async fn message(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    RoleKey(agent): RoleKey<AGENT>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AgentMessage>,
 ) -> Result<Json<Value>, ApiError> {
-    let agent = st.keys().authorize(&headers, &[ApiRole::Agent])?;
     let text = crate::turn::validate_text(&st, &body.text)?;
     let record = st.store.handoff(&id).await?;
     match (record.state, record.agent.as_deref()) {

@@ -15,7 +15,7 @@ fn patterns() -> &'static Patterns {
     P.get_or_init(|| Patterns {
         email: Regex::new(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.\w{2,}")
             .expect("email pattern compiles"),
-        card: Regex::new(r"\b\d(?:[ \-]?\d){12,18}\b").expect("card pattern compiles"),
+        card: Regex::new(r"\b[1-9](?:[ \-]?\d){12,18}\b").expect("card pattern compiles"),
         phone: Regex::new(r"(?:\+|\b00|\b0)\d[\d ()/\-]{5,}\d\b|\b\d{3}[ \-]\d{3,4}[ \-]\d{3,4}\b")
             .expect("phone pattern compiles"),
     })
@@ -24,8 +24,37 @@ fn patterns() -> &'static Patterns {
 pub fn mask_pii(text: &str) -> String {
     let p = patterns();
     let s = p.email.replace_all(text, "[email]");
-    let s = p.card.replace_all(&s, "[card]");
+    // Card numbers never start with 0 and pass the Luhn check; other long digit runs
+    // (phone numbers, order ids) are left to the phone rule.
+    let s = p.card.replace_all(&s, |c: &regex::Captures<'_>| {
+        if luhn(&c[0]) {
+            "[card]".to_string()
+        } else {
+            c[0].to_string()
+        }
+    });
     p.phone.replace_all(&s, "[phone]").into_owned()
+}
+
+fn luhn(s: &str) -> bool {
+    let digits: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
 }
 
 #[cfg(test)]
@@ -53,6 +82,10 @@ mod tests {
                 "Поруџбина 12345, мејл [email]",
             ),
             ("no pii here", "no pii here"),
+            (
+                "ref 1234567890123 not a card",
+                "ref 1234567890123 not a card",
+            ),
             ("price 1999 RSD, 2 items", "price 1999 RSD, 2 items"),
         ];
         for (input, want) in cases {

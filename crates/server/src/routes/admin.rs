@@ -1,7 +1,7 @@
 //! Operator routes (admin key): re-index, reload config, analytics, webhooks.
 
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, RoleKey, ADMIN};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -93,10 +93,9 @@ pub struct PutWebhooks {
 
 pub async fn put_webhooks(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    RoleKey(who): RoleKey<ADMIN>,
     ApiJson(body): ApiJson<PutWebhooks>,
 ) -> Result<Json<Value>, ApiError> {
-    let who = st.keys().authorize(&headers, &[ApiRole::Admin])?;
     for h in &body.webhooks {
         if !(h.url.starts_with("http://") || h.url.starts_with("https://")) {
             return Err(ApiError::Unprocessable(format!(

@@ -3,7 +3,7 @@
 //! the request's `user` field.
 
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, RoleKey, CHANNEL};
 use crate::routes::voice::ensure_conversation;
 use crate::sse::stream_turn_with;
 use crate::state::AppState;
@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use frontdesk_core::config::ApiRole;
 use frontdesk_core::{Channel, TurnEvent};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -85,10 +84,10 @@ fn chunk(id: &str, model: &str, created: i64, delta: Value, finish: Option<&str>
 
 pub async fn completions(
     State(st): State<AppState>,
+    _key: RoleKey<CHANNEL>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<ChatRequest>,
 ) -> Result<Response, ApiError> {
-    st.keys().authorize(&headers, &[ApiRole::Channel])?;
     let text = req
         .messages
         .iter()

@@ -2,7 +2,7 @@
 //! sentence by sentence), with a flag when the call should go to a person.
 
 use crate::error::ApiError;
-use crate::extract::{wants_sse, ApiJson};
+use crate::extract::{wants_sse, ApiJson, RoleKey, CHANNEL};
 use crate::routes::customer::create_conversation;
 use crate::sse::{error_event, event, stream_turn_with};
 use crate::state::AppState;
@@ -11,7 +11,6 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use frontdesk_core::config::ApiRole;
 use frontdesk_core::{Channel, ConversationStatus, Lang, StoreError};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -124,10 +123,10 @@ fn voice_json(reply: &Reply, with_ssml: bool) -> Value {
 
 pub async fn turn(
     State(st): State<AppState>,
+    _key: RoleKey<CHANNEL>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<VoiceTurn>,
 ) -> Result<Response, ApiError> {
-    st.keys().authorize(&headers, &[ApiRole::Channel])?;
     let id = ensure_conversation(&st, body.conversation_id, Channel::Voice, body.lang).await?;
     let handle = start_turn(&st, &id, &body.text).await?;
     let with_ssml = body.ssml;
