@@ -6,3 +6,5 @@
 pub mod catalog;
 pub mod chat;
 pub mod embed;
+
+pub use catalog::{load_chat, load_embedder, model_dir};

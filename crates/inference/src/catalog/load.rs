@@ -7,7 +7,8 @@ use super::resolve::{catalog_for, model_dir, resolve, ResolvedModel};
 use super::spec::{Format, Role};
 use crate::chat::{spawn_gguf, ChatWorkerOptions};
 use frontdesk_core::config::ModelsConfig;
-use frontdesk_core::{ChatModel, InferenceError};
+use crate::embed::{spawn_e5, spawn_minilm, EmbedWorkerOptions};
+use frontdesk_core::{ChatModel, Embedder, InferenceError};
 use std::io::IsTerminal;
 use std::sync::Arc;
 
@@ -52,4 +53,18 @@ pub fn load_chat(cfg: &ModelsConfig) -> Result<Arc<dyn ChatModel>, InferenceErro
     }
     let opts = ChatWorkerOptions { model_id: r.name.clone(), queue: cfg.chat_queue.max(1), max_context: CHAT_MAX_CONTEXT };
     Ok(Arc::new(spawn_gguf(&r.path, &opts)?))
+}
+
+/// The configured embedder (`models.embed`: catalog name, E5S1 file, or MiniLM folder) on its worker thread.
+pub fn load_embedder(cfg: &ModelsConfig) -> Result<Arc<dyn Embedder>, InferenceError> {
+    let r = ensure_model(cfg, &cfg.embed, Role::Embed)?;
+    let opts = EmbedWorkerOptions { threads: cfg.threads.max(1), queue: cfg.embed_queue.max(1), max_batch: cfg.embed_batch.max(1) };
+    let handle = match r.format {
+        Format::E5s1 => spawn_e5(&r.path, &opts)?,
+        Format::BertSafetensors => spawn_minilm(&r.path, &opts)?,
+        Format::Gguf => {
+            return Err(InferenceError::ModelUnavailable { model: r.name, why: "a GGUF chat model cannot be the embedder".into() })
+        }
+    };
+    Ok(Arc::new(handle))
 }
