@@ -337,7 +337,7 @@ async fn execute(mut turn: Turn<'_, '_>, state: &mut ConversationState, plan: Pl
 }
 
 /// Resolves the order the message is about; `Err` is the reply to send (ask / refuse).
-async fn resolve_order(turn: &mut Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: &str, u: &Understanding, eligible: &dyn Fn(&Order) -> bool) -> Result<Order, String> {
+async fn resolve_order(turn: &mut Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: &str, u: &Understanding, eligible: &(dyn Fn(&Order) -> bool + Sync)) -> Result<Order, String> {
     let orders = turn.ctx.commerce.orders_of(&customer.user_id).await.map_err(|e| turn.say("failed", &[("error", &error_text(&e))]))?;
     let mut ids = u.entities.order_ids.clone();
     for id in detect::order_ids(message) {

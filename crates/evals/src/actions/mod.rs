@@ -1,1 +1,266 @@
-//! (being written)
+//! The tau-retail style actions harness (`kind = "actions"`): for each task, a fresh copy of the
+//! store, a scripted customer that knows only `user_scenario` (and `user_id`, unused because the
+//! customer must identify like anyone else), a conversation through an [`Assistant`] (the
+//! engine in production runs), then the store's end state compared with a second fresh copy to
+//! which the task's `expected_actions` were applied. Success = identical orders and users.
+//!
+//! Wiring for the eval runner: build a [`CommerceActionsRunner`] with a factory that turns a
+//! task's store into an assistant (normally `frontdesk_engine::Engine` with `commerce`, `audit`
+//! and `commerce_policy` set), and put it in `EvalContext::actions`.
+
+pub mod customer;
+mod flow_assistant;
+
+pub use customer::ScriptedCustomer;
+pub use flow_assistant::FlowAssistant;
+
+use crate::error::EvalError;
+use crate::manifest::{Suite, SuiteSpec};
+use crate::report::{CaseRecord, SuiteReport};
+use crate::runner::{ActionsRunner, RunOptions};
+use frontdesk_commerce::SqliteCommerce;
+use frontdesk_core::commerce::{execute_action, AuditLog};
+use frontdesk_core::config::CommercePolicy;
+use frontdesk_core::conversation::ExecutedAction;
+use frontdesk_core::{Assistant, Channel, Commerce, ConversationState};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// One task of a tau-retail style JSONL file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionTask {
+    pub task_id: String,
+    pub user_id: String,
+    pub user_scenario: String,
+    /// Read only by the scorer, never by the scripted customer.
+    #[serde(default)]
+    pub expected_actions: Vec<ExpectedAction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExpectedAction {
+    pub name: String,
+    pub arguments: serde_json::Value,
+}
+
+/// The store a task runs against; the factory gets both seams of it.
+#[derive(Clone)]
+pub struct TaskStore {
+    pub commerce: Arc<dyn Commerce>,
+    pub audit: Arc<dyn AuditLog>,
+    pub policy: CommercePolicy,
+}
+
+/// Builds the assistant under test for one task's store.
+pub type MakeAssistant = Arc<dyn Fn(TaskStore) -> Arc<dyn Assistant> + Send + Sync>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    pub task_id: String,
+    pub passed: bool,
+    /// Failure causes: `identity`, `wrong_order`, `wrong_items`, `wrong_variant`,
+    /// `wrong_payment`, `wrong_reason`, `wrong_address`, `wrong_action`, `missing_action`,
+    /// `extra_action`, `escalated`, `expected_action_invalid`, `state_mismatch`.
+    pub causes: Vec<String>,
+    pub turns: Vec<(String, String)>,
+    pub executed: Vec<ExecutedAction>,
+    pub expected: Vec<ExpectedAction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ActionsReport {
+    pub tasks: usize,
+    pub passed: usize,
+    pub task_success: f64,
+    /// Failure cause → tasks with it.
+    pub causes: BTreeMap<String, usize>,
+    pub records: Vec<TaskRecord>,
+}
+
+pub fn load_tasks(path: &Path) -> Result<Vec<ActionTask>, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|e| EvalError::suite("actions", format!("cannot read tasks {}: {e}", path.display())))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| EvalError::suite("actions", format!("{} line {}: not a task ({e})", path.display(), i + 1))))
+        .collect()
+}
+
+/// Reads a `CommercePolicy` TOML file.
+pub fn load_policy(path: &Path) -> Result<CommercePolicy, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|e| EvalError::suite("actions", format!("cannot read policy {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| EvalError::suite("actions", format!("{} is not a CommercePolicy TOML: {e}", path.display())))
+}
+
+fn fresh_store(store_dir: &Path, policy: &CommercePolicy) -> Result<Arc<SqliteCommerce>, EvalError> {
+    let s = SqliteCommerce::in_memory().map_err(|e| EvalError::suite("actions", e.to_string()))?.with_policy(policy.clone());
+    s.seed_from_dir(store_dir).map_err(|e| EvalError::suite("actions", e.to_string()))?;
+    Ok(Arc::new(s))
+}
+
+/// Runs every task (the first `limit`) and scores it. See the module doc.
+pub async fn run_actions_suite(store_dir: &Path, tasks: &Path, policy: &CommercePolicy, make_assistant: MakeAssistant, limit: Option<usize>) -> Result<ActionsReport, EvalError> {
+    let mut all = load_tasks(tasks)?;
+    if let Some(n) = limit {
+        all.truncate(n);
+    }
+    let mut report = ActionsReport { tasks: all.len(), ..ActionsReport::default() };
+    for task in &all {
+        let record = run_task(store_dir, policy, &make_assistant, task).await?;
+        if record.passed {
+            report.passed += 1;
+        }
+        for c in &record.causes {
+            *report.causes.entry(c.clone()).or_default() += 1;
+        }
+        report.records.push(record);
+    }
+    report.task_success = if report.tasks == 0 { 0.0 } else { report.passed as f64 / report.tasks as f64 };
+    Ok(report)
+}
+
+async fn run_task(store_dir: &Path, policy: &CommercePolicy, make_assistant: &MakeAssistant, task: &ActionTask) -> Result<TaskRecord, EvalError> {
+    let store = fresh_store(store_dir, policy)?;
+    let assistant = make_assistant(TaskStore { commerce: store.clone(), audit: store.clone(), policy: policy.clone() });
+    let mut state = ConversationState::new(format!("eval-{}", task.task_id), Channel::Chat);
+    let mut customer = ScriptedCustomer::new(&task.user_scenario);
+    let mut turns = Vec::new();
+    let mut executed = Vec::new();
+    let mut escalated = false;
+    let mut message = Some(customer.opening());
+    while let Some(msg) = message.take() {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+        let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+        let reply = match assistant.respond(&mut state, &msg, tx).await {
+            Ok(outcome) => {
+                executed.extend(outcome.executed_actions.clone());
+                escalated |= outcome.handoff.is_some();
+                outcome.text
+            }
+            Err(e) => format!("<error: {e}>"),
+        };
+        let _ = drain.await;
+        turns.push((msg, reply.clone()));
+        if escalated {
+            break;
+        }
+        message = customer.reply(&reply);
+    }
+
+    let expected_store = fresh_store(store_dir, policy)?;
+    let mut causes = Vec::new();
+    for a in &task.expected_actions {
+        if execute_action(expected_store.as_ref(), &a.name, &a.arguments).await.is_err() {
+            causes.push("expected_action_invalid".to_string());
+        }
+    }
+    let got = store.snapshot().map_err(|e| EvalError::suite("actions", e.to_string()))?;
+    let want = expected_store.snapshot().map_err(|e| EvalError::suite("actions", e.to_string()))?;
+    let passed = got == want;
+    if !passed {
+        causes.extend(classify(&state, &executed, &task.expected_actions, escalated));
+    }
+    causes.dedup();
+    Ok(TaskRecord { task_id: task.task_id.clone(), passed, causes, turns, executed, expected: task.expected_actions.clone() })
+}
+
+/// Why the end states differ, from the executed vs expected action lists.
+fn classify(state: &ConversationState, executed: &[ExecutedAction], expected: &[ExpectedAction], escalated: bool) -> Vec<String> {
+    let mut causes = Vec::new();
+    if state.customer.is_none() {
+        causes.push("identity".to_string());
+    }
+    if escalated {
+        causes.push("escalated".to_string());
+    }
+    let mut unmatched: Vec<&ExecutedAction> = executed.iter().collect();
+    for want in expected {
+        let same_order = |a: &&ExecutedAction| a.name == want.name && a.arguments.get("order_id") == want.arguments.get("order_id");
+        let pos = unmatched.iter().position(same_order).or_else(|| unmatched.iter().position(|a| a.name == want.name));
+        let Some(pos) = pos else {
+            let other_kind = unmatched.iter().any(|a| a.arguments.get("order_id") == want.arguments.get("order_id"));
+            causes.push(if other_kind { "wrong_action" } else { "missing_action" }.to_string());
+            continue;
+        };
+        let got = unmatched.remove(pos);
+        let differs = |k: &str| got.arguments.get(k) != want.arguments.get(k);
+        let sorted = |v: Option<&serde_json::Value>| {
+            let mut l: Vec<String> = v.and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
+            l.sort();
+            l
+        };
+        if differs("order_id") {
+            causes.push("wrong_order".into());
+        } else if sorted(got.arguments.get("item_ids")) != sorted(want.arguments.get("item_ids")) {
+            causes.push("wrong_items".into());
+        } else if sorted(got.arguments.get("new_item_ids")) != sorted(want.arguments.get("new_item_ids")) {
+            causes.push("wrong_variant".into());
+        } else if differs("payment_method_id") {
+            causes.push("wrong_payment".into());
+        } else if differs("reason") {
+            causes.push("wrong_reason".into());
+        } else if ["address1", "address2", "city", "state", "zip", "country"].iter().any(|k| differs(k)) {
+            causes.push("wrong_address".into());
+        }
+    }
+    if !unmatched.is_empty() {
+        causes.push("extra_action".into());
+    }
+    if causes.is_empty() {
+        causes.push("state_mismatch".into());
+    }
+    causes
+}
+
+impl ActionsReport {
+    pub fn to_suite_report(&self, name: &str) -> SuiteReport {
+        let mut metrics = BTreeMap::new();
+        metrics.insert(frontdesk_core::metrics::TASK_SUCCESS.to_string(), self.task_success);
+        let mut counts = BTreeMap::new();
+        counts.insert("tasks".to_string(), self.tasks as u64);
+        counts.insert("passed".to_string(), self.passed as u64);
+        let by_reason = self.causes.iter().map(|(c, n)| (c.clone(), BTreeMap::from([("tasks".to_string(), *n as f64)]))).collect();
+        let cases = self
+            .records
+            .iter()
+            .map(|r| CaseRecord {
+                id: r.task_id.clone(),
+                lang: Some("en".into()),
+                passed: r.passed,
+                reasons: r.causes.clone(),
+                detail: serde_json::json!({ "turns": r.turns, "executed": r.executed, "expected": r.expected }),
+            })
+            .collect();
+        SuiteReport { name: name.into(), kind: "actions".into(), metrics, counts, by_reason, cases, ..SuiteReport::default() }
+    }
+}
+
+/// The eval runner's `actions` suites, over the SQLite store and a supplied assistant factory.
+pub struct CommerceActionsRunner {
+    pub make_assistant: MakeAssistant,
+}
+
+#[async_trait::async_trait]
+impl ActionsRunner for CommerceActionsRunner {
+    async fn run(&self, suite: &Suite, options: &RunOptions) -> Result<SuiteReport, EvalError> {
+        let SuiteSpec::Actions { store, tasks, policy } = &suite.spec else {
+            return Err(EvalError::suite(&suite.name, "not an actions suite"));
+        };
+        let policy = match policy {
+            Some(p) if p.extension().is_some_and(|e| e == "toml") => load_policy(p)?,
+            Some(p) => return Err(EvalError::suite(&suite.name, format!("policy {} must be a CommercePolicy TOML file (set `policy = \"policy.toml\"` in the manifest)", p.display()))),
+            None => CommercePolicy::default(),
+        };
+        let limit = match (suite.limit, options.limit) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let report = run_actions_suite(store, tasks, &policy, self.make_assistant.clone(), limit).await?;
+        Ok(report.to_suite_report(&suite.name))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,223 @@
+//! Flow tests over a tiny seeded SQLite store: every flow, corrections, refusal, abort,
+//! identity failures, foreign orders, stock, approval escalation and idempotent replay.
+
+use super::*;
+use crate::understanding::understand;
+use frontdesk_commerce::SqliteCommerce;
+use frontdesk_core::Channel;
+
+const USERS: &str = r##"{
+ "ana_1": {"name": {"first_name": "Ana", "last_name": "Petrovic"}, "address": {"address1": "Main 1", "address2": "", "city": "Novi Sad", "country": "Serbia", "state": "", "zip": "21000"},
+   "email": "ana@example.com", "payment_methods": {
+     "credit_card_1": {"source": "credit_card", "brand": "visa", "last_four": "1111", "id": "credit_card_1"},
+     "gift_card_1": {"source": "gift_card", "balance": 50.0, "id": "gift_card_1"}},
+   "orders": ["#W1001", "#W1002", "#W1003"]},
+ "bob_2": {"name": {"first_name": "Bob", "last_name": "Smith"}, "address": {"address1": "Elm 2", "address2": "", "city": "Austin", "country": "USA", "state": "TX", "zip": "78701"},
+   "email": "bob@example.com", "payment_methods": {"paypal_2": {"source": "paypal", "id": "paypal_2"}}, "orders": ["#W2001"]}
+}"##;
+const PRODUCTS: &str = r##"{
+ "p_lamp": {"name": "Desk Lamp", "product_id": "p_lamp", "variants": {
+   "lamp_black": {"item_id": "lamp_black", "options": {"color": "black"}, "available": true, "price": 40.0},
+   "lamp_white": {"item_id": "lamp_white", "options": {"color": "white"}, "available": true, "price": 45.0},
+   "lamp_red": {"item_id": "lamp_red", "options": {"color": "red"}, "available": false, "price": 40.0}}},
+ "p_tent": {"name": "Trail Tent", "product_id": "p_tent", "variants": {
+   "tent_2p": {"item_id": "tent_2p", "options": {"size": "2 person"}, "available": true, "price": 600.0},
+   "tent_3p": {"item_id": "tent_3p", "options": {"size": "3 person"}, "available": true, "price": 700.0}}},
+ "p_mat": {"name": "Trail Sleeping Mat", "product_id": "p_mat", "variants": {
+   "mat_1": {"item_id": "mat_1", "options": {"size": "regular"}, "available": true, "price": 30.0}}}
+}"##;
+
+fn order(id: &str, user: &str, status: &str, items: &[(&str, &str, &str, f64)], pm: &str) -> serde_json::Value {
+    let items: Vec<_> = items.iter().map(|(name, pid, iid, price)| json!({"name": name, "product_id": pid, "item_id": iid, "price": price, "options": {"color": iid.trim_start_matches("lamp_"), "size": ""}})).collect();
+    let total: f64 = items.iter().filter_map(|i| i["price"].as_f64()).sum();
+    json!({"order_id": id, "user_id": user, "address": {"address1": "Main 1", "city": "Novi Sad", "country": "Serbia", "zip": "21000"},
+        "items": items, "fulfillments": [{"tracking_id": ["TRK1"], "item_ids": []}], "status": status,
+        "payment_history": [{"transaction_type": "payment", "amount": total, "payment_method_id": pm}]})
+}
+
+fn store() -> SqliteCommerce {
+    let dir = tempfile::tempdir().unwrap();
+    let mut orders = serde_json::Map::new();
+    for o in [
+        order("#W1001", "ana_1", "pending", &[("Desk Lamp", "p_lamp", "lamp_black", 40.0)], "credit_card_1"),
+        order("#W1002", "ana_1", "delivered", &[("Desk Lamp", "p_lamp", "lamp_black", 40.0), ("Trail Sleeping Mat", "p_mat", "mat_1", 30.0)], "credit_card_1"),
+        order("#W1003", "ana_1", "delivered", &[("Trail Tent", "p_tent", "tent_2p", 600.0)], "credit_card_1"),
+        order("#W2001", "bob_2", "pending", &[("Desk Lamp", "p_lamp", "lamp_white", 45.0)], "paypal_2"),
+    ] {
+        orders.insert(o["order_id"].as_str().unwrap().to_string(), o);
+    }
+    std::fs::write(dir.path().join("users.json"), USERS).unwrap();
+    std::fs::write(dir.path().join("products.json"), PRODUCTS).unwrap();
+    std::fs::write(dir.path().join("orders.json"), serde_json::Value::Object(orders).to_string()).unwrap();
+    let s = SqliteCommerce::in_memory().unwrap();
+    s.seed_from_dir(dir.path()).unwrap();
+    s
+}
+
+struct Chat {
+    store: SqliteCommerce,
+    policy: CommercePolicy,
+    state: ConversationState,
+    lang: Lang,
+}
+
+impl Chat {
+    fn new() -> Self {
+        Self { store: store(), policy: CommercePolicy::default(), state: ConversationState::new("conv-1", Channel::Chat), lang: Lang::En }
+    }
+    async fn say(&mut self, msg: &str) -> FlowReply {
+        let u = understand(msg, &self.state, None, &[]);
+        let ctx = FlowContext { commerce: &self.store, policy: &self.policy, audit: Some(&self.store), conversation_id: "conv-1", lang: self.lang };
+        match step(&ctx, &mut self.state, msg, &u).await {
+            FlowOutcome::Reply(r) => r,
+            FlowOutcome::NotHandled => FlowReply { text: "<not handled>".into(), ..FlowReply::default() },
+        }
+    }
+    async fn order(&self, id: &str) -> Order {
+        self.store.order(id).await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn cancel_flow_asks_identity_reason_then_confirms() {
+    let mut c = Chat::new();
+    let r = c.say("I want to cancel my order #W1001").await;
+    assert!(r.text.contains("verify"), "{}", r.text);
+    let r = c.say("my email is ana@example.com").await;
+    assert!(r.text.contains("reason"), "{}", r.text);
+    let r = c.say("I ordered it by mistake").await;
+    assert!(r.text.contains("cancel order #W1001") && r.text.contains("ordered by mistake") && r.text.contains("40.00"), "{}", r.text);
+    assert_eq!(c.order("#W1001").await.status, "pending", "nothing happens before yes");
+    let r = c.say("yes").await;
+    assert_eq!(r.executed.len(), 1);
+    assert!(r.finished && c.state.flow.is_none());
+    assert_eq!(c.order("#W1001").await.status, "cancelled");
+    // A second "yes" has nothing to confirm and never refunds twice.
+    let r = c.say("yes").await;
+    assert!(r.executed.is_empty());
+    assert_eq!(c.order("#W1001").await.payment_history.len(), 2);
+}
+
+#[tokio::test]
+async fn refusal_and_abort_change_nothing() {
+    for last in ["no", "never mind"] {
+        let mut c = Chat::new();
+        c.say("My name is Ana Petrovic, zip 21000. Cancel #W1001, I don't need it").await;
+        let r = c.say(last).await;
+        assert!(r.text.contains("haven't changed"), "{last}: {}", r.text);
+        assert!(r.finished && c.state.flow.is_none());
+        assert_eq!(c.order("#W1001").await.status, "pending");
+    }
+}
+
+#[tokio::test]
+async fn wrong_identity_and_foreign_order_are_refused() {
+    let mut c = Chat::new();
+    let r = c.say("cancel order #W1001, my email is nobody@example.com").await;
+    assert!(r.text.contains("couldn't find an account"), "{}", r.text);
+    let r = c.say("sorry, it's ana@example.com and the order is #W2001").await;
+    assert!(r.text.contains("can't find order #W2001") && !r.text.contains("Lamp"), "{}", r.text);
+    assert_eq!(c.order("#W2001").await.status, "pending");
+    assert!(c.state.customer.as_ref().is_some_and(|v| v.customer_id == "ana_1"));
+}
+
+#[tokio::test]
+async fn return_with_item_and_refund_destination_and_correction() {
+    let mut c = Chat::new();
+    let r = c.say("I want to return the desk lamp from order #W1002. Email ana@example.com").await;
+    assert!(r.text.contains("payment"), "asks where the refund goes: {}", r.text);
+    let r = c.say("the original payment method is fine").await;
+    assert!(r.text.contains("Desk Lamp") && !r.text.contains("Mat") && r.text.contains("credit_card_1"), "{}", r.text);
+    let r = c.say("please also return the sleeping mat, and refund to my gift card").await;
+    assert!(r.text.contains("Mat") && r.text.contains("gift_card_1") && r.text.contains("70.00"), "{}", r.text);
+    let r = c.say("yes").await;
+    assert_eq!(r.executed[0].arguments["payment_method_id"], "gift_card_1");
+    let o = c.order("#W1002").await;
+    assert_eq!(o.status, "return requested");
+    assert_eq!(o.extra["return_items"], json!(["lamp_black", "mat_1"]));
+}
+
+#[tokio::test]
+async fn over_limit_refund_escalates_without_writing() {
+    let mut c = Chat::new();
+    let r = c.say("return the tent from #W1003 to the original card, ana@example.com").await;
+    let h = r.escalate.expect("needs approval");
+    assert_eq!(h.reason, EscalationReason::NeedsApproval);
+    assert!(h.summary.contains("#W1003") && h.summary.contains("tent_2p"), "{}", h.summary);
+    assert_eq!(c.order("#W1003").await.status, "delivered");
+}
+
+#[tokio::test]
+async fn exchange_out_of_stock_then_mid_flow_correction() {
+    let mut c = Chat::new();
+    let r = c.say("I'd like to exchange the desk lamp in #W1002 for a red one. ana@example.com").await;
+    assert!(r.text.contains("out of stock") && r.text.contains("white"), "{}", r.text);
+    let r = c.say("ok, white then").await;
+    assert!(r.text.contains("payment"), "{}", r.text);
+    let r = c.say("credit card").await;
+    assert!(r.text.contains("→ (white") && r.text.contains("5.00"), "{}", r.text);
+    let r = c.say("yes").await;
+    assert_eq!(r.executed[0].name, "exchange_delivered_order_items");
+    assert_eq!(c.order("#W1002").await.status, "exchange requested");
+}
+
+#[tokio::test]
+async fn modify_pending_items_payment_and_address() {
+    let mut c = Chat::new();
+    c.say("ana@example.com - please change the lamp in order #W1001 to white, pay the difference with the credit card").await;
+    let r = c.say("yes").await;
+    assert_eq!(r.executed[0].name, "modify_pending_order_items");
+    assert_eq!(c.order("#W1001").await.status, "pending (item modified)");
+
+    let mut c = Chat::new();
+    let r = c.say("ana@example.com: change payment to the gift card for #W1001").await;
+    assert!(r.text.contains("gift_card_1"), "{}", r.text);
+    c.say("yes").await;
+    assert_eq!(c.store.customer("ana_1").await.unwrap().payment_methods["gift_card_1"].balance, Some(10.0));
+
+    let mut c = Chat::new();
+    let r = c.say("ana@example.com, change the shipping address of #W1001 to: 5 New Street, Belgrade, 11000, Serbia").await;
+    assert!(r.text.contains("5 New Street, Belgrade, 11000, Serbia"), "{}", r.text);
+    c.say("yes").await;
+    assert_eq!(c.order("#W1001").await.address.city, "Belgrade");
+}
+
+#[tokio::test]
+async fn status_place_order_and_recommend() {
+    let mut c = Chat::new();
+    let r = c.say("Where is my order #W1002? ana@example.com").await;
+    assert!(r.text.contains("delivered") && r.text.contains("TRK1"), "{}", r.text);
+
+    let r = c.say("I'd like to order a desk lamp in white, 2 pcs, paid with the credit card").await;
+    assert!(r.text.contains("2 × Desk Lamp (white)") && r.text.contains("90.00"), "{}", r.text);
+    let r = c.say("yes").await;
+    let id = r.executed[0].result["order_id"].as_str().unwrap().to_string();
+    assert_eq!(c.order(&id).await.items.len(), 2);
+
+    let r = c.say("can you recommend something for the tent?").await;
+    assert!(r.text.contains("Trail Sleeping Mat"), "{}", r.text);
+}
+
+#[tokio::test]
+async fn serbian_replies_and_replay_through_audit() {
+    let mut c = Chat::new();
+    c.lang = Lang::SrLatn;
+    let r = c.say("Želim da otkažem porudžbinu #W1001, ne treba mi više. ana@example.com").await;
+    assert!(r.text.contains("otkazujem porudžbinu #W1001"), "{}", r.text);
+    let saved = c.state.clone();
+    let r = c.say("da").await;
+    assert_eq!(r.executed.len(), 1);
+    // A retried request with the pre-execution state replays the stored result.
+    c.state = saved;
+    c.lang = Lang::SrCyrl;
+    let r = c.say("да").await;
+    assert!(r.text.starts_with("Хвала") || r.text.starts_with("Урађено"), "{}", r.text);
+    assert_eq!(c.order("#W1001").await.payment_history.len(), 2, "refunded once");
+    assert_eq!(c.store.entries("conv-1").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn unrelated_intent_free_message_is_not_handled() {
+    let mut c = Chat::new();
+    assert_eq!(c.say("What are your opening hours?").await.text, "<not handled>");
+}
