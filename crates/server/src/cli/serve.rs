@@ -1,9 +1,125 @@
-use frontdesk_core::Config;
+//! `frontdesk serve`: opens the database, resumes open conversations, starts the webhook
+//! outbox worker and serves HTTP until SIGTERM / ctrl-c, then drains in-flight turns.
+
+use anyhow::Context;
+use frontdesk_core::{Assistant, Config, Store};
+use frontdesk_server::webhooks::{spawn_outbox_worker, OutboxOptions};
+use frontdesk_server::{AppState, ConfigReloader, Readiness, Reindexer, SqliteStore};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(clap::Args)]
-pub struct ServeArgs {}
+pub struct ServeArgs {
+    /// Listen address (HOST:PORT); default from config `server.addr`.
+    #[arg(long)]
+    pub addr: Option<String>,
+    /// Seconds to wait for in-flight turns on shutdown.
+    #[arg(long, default_value_t = 30)]
+    pub drain_secs: u64,
+}
 
-pub fn run(_config: Config, _args: ServeArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`frontdesk serve` is not built yet")
+/// What the stack hands the server: the assistant and, when a knowledge index is attached,
+/// the re-index hook.
+pub struct ServeParts {
+    pub assistant: Arc<dyn Assistant>,
+    pub reindexer: Option<Arc<dyn Reindexer>>,
+}
+
+pub fn run(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let parts = assistant_from_stack(&config)?;
+        serve_with(config, args, parts).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The engine comes from `cli/stack.rs` (models fetched and the demo KB indexed on first start).
+fn assistant_from_stack(_config: &Config) -> anyhow::Result<ServeParts> {
+    anyhow::bail!("the conversation engine is not wired into cli/stack.rs yet (Stack::load must provide an Assistant); the HTTP service itself is ready in frontdesk_server::app")
+}
+
+struct FileReloader(Option<PathBuf>, PathBuf);
+
+impl ConfigReloader for FileReloader {
+    fn reload(&self) -> Result<Config, String> {
+        let mut c = Config::load(self.0.as_deref()).map_err(|e| e.to_string())?;
+        c.data_dir = self.1.clone();
+        Ok(c)
+    }
+}
+
+pub async fn serve_with(config: Config, args: ServeArgs, parts: ServeParts) -> anyhow::Result<()> {
+    let addr = args
+        .addr
+        .clone()
+        .unwrap_or_else(|| config.server.addr.clone());
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open_in(&config.data_dir)
+            .with_context(|| format!("opening the database in {}", config.data_dir.display()))?,
+    );
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}; pick another with --addr HOST:PORT"))?;
+    let config_file = std::env::var_os("FRONTDESK_CONFIG").map(PathBuf::from);
+    let mut builder = AppState::builder(config.clone(), parts.assistant, store.clone())
+        .env_keys_from_process()
+        .readiness(Readiness::ready())
+        .reloader(Arc::new(FileReloader(config_file, config.data_dir.clone())));
+    if let Some(r) = parts.reindexer {
+        builder = builder.reindexer(r);
+    }
+    let state = builder.build();
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = spawn_outbox_worker(store, OutboxOptions::default(), stop_rx);
+    let resume_state = state.clone();
+    tokio::spawn(async move {
+        match frontdesk_server::turn::resume_unprocessed(&resume_state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("answered {n} message(s) left unanswered before the restart"),
+            Err(e) => tracing::warn!("could not resume unanswered messages: {e}"),
+        }
+    });
+
+    tracing::info!(
+        "frontdesk serving on http://{} (widget /, agent console /agent, API /openapi.json)",
+        listener.local_addr()?
+    );
+    eprintln!("frontdesk serving on http://{}", listener.local_addr()?);
+    frontdesk_server::serve(
+        listener,
+        state,
+        shutdown_signal(),
+        Duration::from_secs(args.drain_secs),
+    )
+    .await
+    .context("serving HTTP")?;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight turns");
 }
