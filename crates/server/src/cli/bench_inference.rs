@@ -1,9 +1,271 @@
-use frontdesk_core::Config;
+//! `frontdesk bench inference`: the shared peer workloads (../shared/peers/workload) measured the
+//! way the peers measure them, printed as one JSON object with the peers' keys.
+//!
+//! Each chat repetition and each embedding model runs in a child process of this binary, as the
+//! peers do, so `load_s` and `peak_rss_mb` are per model and per fresh process.
+
+use anyhow::{bail, Context};
+use frontdesk_core::{ChatMessage, Config, EmbedKind, Embedder};
+use frontdesk_inference::catalog::{self, Role};
+use frontdesk_inference::chat::bench::BenchModel;
+use frontdesk_inference::embed::{spawn_e5, spawn_minilm, EmbedWorkerOptions};
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 #[derive(clap::Args)]
-pub struct BenchInferenceArgs {}
-
-pub fn run(_config: Config, _args: BenchInferenceArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this benchmark is not built yet")
+pub struct BenchInferenceArgs {
+    /// Print only the JSON object (otherwise also a short human summary on stderr).
+    #[arg(long)]
+    json: bool,
+    /// Repetitions (chat: fresh processes; embeddings: rounds in one process).
+    #[arg(long, default_value_t = 3)]
+    reps: usize,
+    /// Folder with prompt.txt and sentences.txt.
+    #[arg(long, env = "FRONTDESK_BENCH_WORKLOAD", default_value = "../shared/peers/workload")]
+    workload: PathBuf,
+    /// Prompt tokens for the prefill measurement.
+    #[arg(long, default_value_t = 256)]
+    prompt_tokens: usize,
+    /// Greedy decode steps.
+    #[arg(long, default_value_t = 64)]
+    gen_tokens: usize,
+    /// Chat model (catalog name or GGUF path); default: the configured one.
+    #[arg(long)]
+    chat_model: Option<String>,
+    /// Skip the chat or the embedding part.
+    #[arg(long, value_parser = ["chat", "embed"])]
+    only: Option<String>,
+    /// Internal: run one measurement in this process and print its JSON line.
+    #[arg(long, hide = true, value_parser = ["chat", "e5", "minilm"])]
+    child: Option<String>,
 }
+
+pub fn run(config: Config, args: BenchInferenceArgs) -> anyhow::Result<ExitCode> {
+    if let Some(which) = args.child.as_deref() {
+        let out = match which {
+            "chat" => chat_rep(&config, &args)?,
+            "e5" => embed_run(&config, &args, "multilingual-e5-small")?,
+            _ => embed_run(&config, &args, "all-minilm-l6-v2")?,
+        };
+        println!("{out}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for f in ["prompt.txt", "sentences.txt"] {
+        if !args.workload.join(f).is_file() {
+            bail!("{} not found; pass --workload DIR (the peers' workload folder)", args.workload.join(f).display());
+        }
+    }
+    let mut out = Map::new();
+    out.insert("engine".into(), json!("frontdesk"));
+    out.insert("threads".into(), json!(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)));
+    out.insert("reps".into(), json!(args.reps));
+    if args.only.as_deref() != Some("chat") {
+        let mut emb = Map::new();
+        for (child, name) in [("e5", "multilingual-e5-small"), ("minilm", "all-minilm-l6-v2")] {
+            emb.insert(name.into(), child_json(&args, child)?);
+        }
+        out.insert("embeddings".into(), Value::Object(emb));
+    }
+    if args.only.as_deref() != Some("embed") {
+        let runs: Vec<Value> = (0..args.reps.max(1)).map(|_| child_json(&args, "chat")).collect::<anyhow::Result<_>>()?;
+        let mut chat = Map::new();
+        for k in ["model", "prompt_tokens", "gen_tokens", "prompt_file_tokens", "prompt_ids_head", "ttft_prompt_tokens", "ttft_cached_tokens", "generated_text"] {
+            chat.insert(k.into(), runs[0][k].clone());
+        }
+        for (k, nd) in [("prefill_tok_s", 2), ("decode_tok_s", 2), ("load_s", 3), ("peak_rss_mb", 1), ("ttft_ms", 1), ("ttft_cached_prefix_ms", 1)] {
+            stats(&mut chat, k, &runs.iter().filter_map(|r| r[k].as_f64()).collect::<Vec<_>>(), nd);
+        }
+        chat.insert("runs".into(), Value::Array(runs.iter().map(|r| {
+            json!({"load_s": r["load_s"], "prefill_tok_s": r["prefill_tok_s"], "decode_tok_s": r["decode_tok_s"], "peak_rss_mb": r["peak_rss_mb"]})
+        }).collect()));
+        out.insert("chat".into(), Value::Object(chat));
+    }
+    out.insert("cpu".into(), json!(cpu_name()));
+    out.insert("time_utc".into(), json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()));
+    let out = Value::Object(out);
+    if !args.json {
+        eprintln!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    println!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn child_json(args: &BenchInferenceArgs, which: &str) -> anyhow::Result<Value> {
+    let exe = std::env::current_exe().context("locating this binary")?;
+    let mut cmd = std::process::Command::new(exe);
+    // Global flags (config file, data dir) travel through the environment the parent got.
+    cmd.args(["bench", "inference", "--child", which, "--reps"])
+        .arg(args.reps.to_string())
+        .arg("--workload")
+        .arg(&args.workload)
+        .args(["--prompt-tokens", &args.prompt_tokens.to_string(), "--gen-tokens", &args.gen_tokens.to_string()]);
+    if let Some(m) = &args.chat_model {
+        cmd.args(["--chat-model", m]);
+    }
+    let out = cmd.stderr(std::process::Stdio::inherit()).output().context("running a benchmark child process")?;
+    if !out.status.success() {
+        bail!("benchmark child `{which}` failed ({})", out.status);
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().last().unwrap_or_default();
+    serde_json::from_str(line).with_context(|| format!("child `{which}` printed no JSON: {line}"))
+}
+
+fn stats(out: &mut Map<String, Value>, key: &str, xs: &[f64], nd: i32) {
+    if xs.is_empty() {
+        return;
+    }
+    let mut v = xs.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    let median = if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 };
+    let r = |x: f64| (x * 10f64.powi(nd)).round() / 10f64.powi(nd);
+    out.insert(key.into(), json!(r(median)));
+    out.insert(format!("{key}_min"), json!(r(v[0])));
+    out.insert(format!("{key}_max"), json!(r(v[n - 1])));
+}
+
+/// Peak resident set of this process in MB (what getrusage's ru_maxrss reports).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()))
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn cpu_name() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split_once(':')).map(|(_, v)| v.trim().to_string()))
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// One fresh-process repetition of the generation workload (llamacpp_bench.py's steps).
+fn chat_rep(config: &Config, args: &BenchInferenceArgs) -> anyhow::Result<Value> {
+    let mut cfg = config.models.clone();
+    if let Some(m) = &args.chat_model {
+        cfg.chat = m.clone();
+    }
+    let resolved = catalog::ensure_model(&cfg, &cfg.chat, Role::Chat)?;
+    let t = Instant::now();
+    let mut m = BenchModel::load(&resolved.path, catalog::CHAT_MAX_CONTEXT)?;
+    let load_s = t.elapsed().as_secs_f64();
+    let text = std::fs::read_to_string(args.workload.join("prompt.txt"))?;
+    let p = args.prompt_tokens;
+    let mut ids = m.encode_raw(&text)?;
+    let file_tokens = ids.len();
+    let mut reps = 1;
+    while ids.len() < p {
+        reps += 1;
+        ids = m.encode_raw(&vec![text.as_str(); reps].join("\n\n"))?;
+    }
+    ids.truncate(p);
+
+    // Warm-up: touch the weights and spin up the thread pool, then start clean.
+    let (mut tok, _) = m.prefill_greedy(&ids[..16.min(ids.len())])?;
+    for _ in 0..4 {
+        tok = m.step_greedy(tok)?;
+    }
+    m.clear_cache();
+
+    let t = Instant::now();
+    let (mut next, _) = m.prefill_greedy(&ids)?;
+    let prefill_s = t.elapsed().as_secs_f64();
+    let mut generated = Vec::with_capacity(args.gen_tokens);
+    let t = Instant::now();
+    for _ in 0..args.gen_tokens {
+        generated.push(next);
+        next = m.step_greedy(next)?;
+    }
+    let decode_s = t.elapsed().as_secs_f64();
+
+    // Time to first token for a grounded chat prompt: cold, then with the system turn cached
+    // (the cache holds an earlier question's prompt; only the new question is processed).
+    let paragraphs: Vec<&str> = text.split("\n\n").map(str::trim).filter(|s| !s.is_empty()).collect();
+    let system = paragraphs.iter().take(3).copied().collect::<Vec<_>>().join("\n\n");
+    let question = paragraphs.last().copied().unwrap_or_default().trim_start_matches("Customer question:").trim();
+    let msgs = |q: &str| vec![ChatMessage::system(system.clone()), ChatMessage::user(q)];
+    let prompt = m.encode_chat(&msgs(question))?;
+    m.clear_cache();
+    let t = Instant::now();
+    m.prefill_greedy(&prompt)?;
+    let ttft_ms = ms(t);
+    m.clear_cache();
+    m.prefill_greedy(&m.encode_chat(&msgs("Do you ship to Serbia, and how long does it take?"))?)?;
+    let t = Instant::now();
+    let (_, cached) = m.prefill_greedy(&prompt)?;
+    let ttft_cached_ms = ms(t);
+
+    Ok(json!({
+        "model": resolved.name,
+        "prompt_tokens": p,
+        "gen_tokens": args.gen_tokens,
+        "prompt_file_tokens": file_tokens,
+        "prompt_ids_head": &ids[..8.min(ids.len())],
+        "load_s": load_s,
+        "prefill_tok_s": p as f64 / prefill_s,
+        "decode_tok_s": args.gen_tokens as f64 / decode_s,
+        "ttft_ms": ttft_ms,
+        "ttft_cached_prefix_ms": ttft_cached_ms,
+        "ttft_prompt_tokens": prompt.len(),
+        "ttft_cached_tokens": cached,
+        "peak_rss_mb": peak_rss_mb(),
+        "generated_text": m.decode(&generated),
+    }))
+}
+
+/// One process per embedding model: load, warm up, then `reps` rounds (embed_bench.py's steps).
+fn embed_run(config: &Config, args: &BenchInferenceArgs, name: &str) -> anyhow::Result<Value> {
+    let resolved = catalog::ensure_model(&config.models, name, Role::Embed)?;
+    let text = std::fs::read_to_string(args.workload.join("sentences.txt"))?;
+    let sentences: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+    let step = (sentences.len() / 64).max(1);
+    let singles: Vec<String> = sentences.iter().step_by(step).take(64).cloned().collect();
+    let opts = EmbedWorkerOptions { threads: 2, queue: 8, max_batch: 64 };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let t = Instant::now();
+    let model: Box<dyn Embedder> = if name == "all-minilm-l6-v2" {
+        Box::new(spawn_minilm(&resolved.path, &opts)?)
+    } else {
+        Box::new(spawn_e5(&resolved.path, &opts)?)
+    };
+    let load_s = t.elapsed().as_secs_f64();
+    rt.block_on(async {
+        let embed = |texts: Vec<String>| model.embed(texts, EmbedKind::Passage);
+        let dim = embed(sentences[..64.min(sentences.len())].to_vec()).await?.first().map_or(0, Vec::len);
+        for s in singles.iter().take(4) {
+            embed(vec![s.clone()]).await?;
+        }
+        let (mut tput, mut single) = (Vec::new(), Vec::new());
+        for _ in 0..args.reps.max(1) {
+            let t = Instant::now();
+            for chunk in sentences.chunks(64) {
+                embed(chunk.to_vec()).await?;
+            }
+            tput.push(sentences.len() as f64 / t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            for s in &singles {
+                embed(vec![s.clone()]).await?;
+            }
+            single.push(ms(t) / singles.len() as f64);
+        }
+        let mut out = Map::new();
+        out.insert("model".into(), json!(name));
+        out.insert("dim".into(), json!(dim));
+        out.insert("sentences".into(), json!(sentences.len()));
+        out.insert("batch".into(), json!(64));
+        out.insert("prefix".into(), json!(if name == "all-minilm-l6-v2" { "" } else { "passage: " }));
+        stats(&mut out, "sentences_per_s", &tput, 2);
+        stats(&mut out, "single_ms", &single, 3);
+        out.insert("load_s".into(), json!((load_s * 1000.0).round() / 1000.0));
+        out.insert("peak_rss_mb".into(), json!((peak_rss_mb() * 10.0).round() / 10.0));
+        Ok::<Value, anyhow::Error>(Value::Object(out))
+    })
+}
+
