@@ -259,6 +259,12 @@ fn assemble(
         });
     }
     tmp.as_file().sync_all().map_err(io("cannot flush", &final_path))?;
+    // Temporary files are private (0600); a model file is shared read-only data.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
     tmp.persist(&final_path).map_err(|e| CatalogError::Io { what: "cannot move into place", path: final_path.display().to_string(), source: e.error })?;
     Ok(())
 }
