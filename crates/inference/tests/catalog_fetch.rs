@@ -1,7 +1,8 @@
 //! Catalog parsing, resolution, and fetch/verify against wheels built in the test (no network).
 
 use frontdesk_inference::catalog::{
-    fetch, resolve, verify, Catalog, CatalogError, Downloader, FileState, Format, PipDownloader, Role,
+    fetch, resolve, verify, Catalog, CatalogError, Downloader, FileState, Format, PipDownloader,
+    Role,
 };
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -14,9 +15,18 @@ fn write_wheel(dir: &Path, dist: &str, version: &str, members: &[(&str, &[u8])])
     let opts = zip::write::SimpleFileOptions::default();
     let name = dist.replace('_', "-");
     let info = format!("{dist}-{version}.dist-info");
-    let mut all: Vec<(String, Vec<u8>)> = members.iter().map(|(p, b)| (p.to_string(), b.to_vec())).collect();
-    all.push((format!("{info}/METADATA"), format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n").into_bytes()));
-    all.push((format!("{info}/WHEEL"), b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_vec()));
+    let mut all: Vec<(String, Vec<u8>)> = members
+        .iter()
+        .map(|(p, b)| (p.to_string(), b.to_vec()))
+        .collect();
+    all.push((
+        format!("{info}/METADATA"),
+        format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n").into_bytes(),
+    ));
+    all.push((
+        format!("{info}/WHEEL"),
+        b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_vec(),
+    ));
     all.push((format!("{info}/RECORD"), Vec::new()));
     for (p, b) in all {
         z.start_file(p, opts).expect("member");
@@ -42,11 +52,14 @@ impl Downloader for LocalWheels {
             return Ok(w);
         }
         self.calls.set(self.calls.get() + 1);
-        let src = frontdesk_inference::catalog::find_wheel(package, &self.dir).ok_or_else(|| CatalogError::PackageNotFound {
-            package: package.into(),
-            status: "1".into(),
-            stderr_tail: "not in test dir".into(),
-        })?;
+        let src =
+            frontdesk_inference::catalog::find_wheel(package, &self.dir).ok_or_else(|| {
+                CatalogError::PackageNotFound {
+                    package: package.into(),
+                    status: "1".into(),
+                    stderr_tail: "not in test dir".into(),
+                }
+            })?;
         let to = dest.join(src.file_name().expect("name"));
         std::fs::copy(&src, &to).expect("copy");
         Ok(to)
@@ -83,13 +96,29 @@ parts = [
 
 fn wheels() -> tempfile::TempDir {
     let d = tempfile::tempdir().expect("tmp");
-    write_wheel(d.path(), "toy_part1", "0.1.0", &[("toy_part1/data/p1.bin", PART1)]);
-    write_wheel(d.path(), "toy_part2", "0.1.0", &[("toy_part2/data/p2.bin", PART2)]);
+    write_wheel(
+        d.path(),
+        "toy_part1",
+        "0.1.0",
+        &[("toy_part1/data/p1.bin", PART1)],
+    );
+    write_wheel(
+        d.path(),
+        "toy_part2",
+        "0.1.0",
+        &[("toy_part2/data/p2.bin", PART2)],
+    );
     d
 }
 
 fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).map(|r| r.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
     v.sort();
     v
 }
@@ -110,7 +139,11 @@ fn embedded_catalog_is_complete() {
         let total: u64 = m.files.iter().filter_map(|f| f.size).sum();
         assert_eq!(total, m.size, "{name}: file sizes add up");
     }
-    assert_eq!(c.get("qwen2.5-coder-1.5b-instruct").map(|m| m.files[0].parts.len()), Some(22));
+    assert_eq!(
+        c.get("qwen2.5-coder-1.5b-instruct")
+            .map(|m| m.files[0].parts.len()),
+        Some(22)
+    );
     assert_eq!(c.get("all-minilm-l6-v2").map(|m| m.files.len()), Some(3));
 }
 
@@ -120,7 +153,11 @@ fn invalid_catalogs_are_rejected_with_reasons() {
     assert_eq!(good.models.len(), 1);
     let cases = [
         ("bad sha", r#"sha256 = "aaaa""#, "64 hex"),
-        ("unlisted package", r#"package = "other==1.0""#, "not in its packages"),
+        (
+            "unlisted package",
+            r#"package = "other==1.0""#,
+            "not in its packages",
+        ),
         ("path output", r#"output = "../x.bin""#, "plain file name"),
     ];
     let base = format!(
@@ -143,7 +180,9 @@ fn invalid_catalogs_are_rejected_with_reasons() {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        let err = Catalog::parse(&text, "t").err().unwrap_or_else(|| panic!("{name} accepted"));
+        let err = Catalog::parse(&text, "t")
+            .err()
+            .unwrap_or_else(|| panic!("{name} accepted"));
         assert!(err.to_string().contains(why), "{name}: {err}");
     }
 }
@@ -153,21 +192,35 @@ fn resolve_names_and_local_paths() {
     let c = Catalog::embedded();
     let dir = tempfile::tempdir().expect("tmp");
     let r = resolve(&c, "qwen2.5-coder-0.5b-instruct", dir.path()).expect("name");
-    assert_eq!(r.path, dir.path().join("qwen2.5-coder-0.5b-instruct/model.gguf"));
+    assert_eq!(
+        r.path,
+        dir.path().join("qwen2.5-coder-0.5b-instruct/model.gguf")
+    );
     assert!(!r.is_present());
     let r = resolve(&c, "all-minilm-l6-v2", dir.path()).expect("name");
     assert_eq!(r.path, dir.path().join("all-minilm-l6-v2"));
     let gguf = dir.path().join("mine.gguf");
     std::fs::write(&gguf, b"GGUF....").expect("write");
     let r = resolve(&c, gguf.to_str().expect("utf8"), dir.path()).expect("path");
-    assert_eq!((r.format, r.spec.is_none(), r.path.clone()), (Format::Gguf, true, gguf));
+    assert_eq!(
+        (r.format, r.spec.is_none(), r.path.clone()),
+        (Format::Gguf, true, gguf)
+    );
     let folder = dir.path().join("e5");
     std::fs::create_dir(&folder).expect("mkdir");
     std::fs::write(folder.join("e5-small-q4.bin"), b"E5S1....").expect("write");
     let r = resolve(&c, folder.to_str().expect("utf8"), dir.path()).expect("folder");
-    assert_eq!((r.format, r.path.clone()), (Format::E5s1, folder.join("e5-small-q4.bin")));
-    let err = resolve(&c, "no-such-model", dir.path()).err().expect("unknown");
-    assert!(err.to_string().contains("qwen2.5-coder-0.5b-instruct"), "{err}");
+    assert_eq!(
+        (r.format, r.path.clone()),
+        (Format::E5s1, folder.join("e5-small-q4.bin"))
+    );
+    let err = resolve(&c, "no-such-model", dir.path())
+        .err()
+        .expect("unknown");
+    assert!(
+        err.to_string().contains("qwen2.5-coder-0.5b-instruct"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -177,9 +230,15 @@ fn fetch_assembles_verifies_and_reuses_wheels() {
     let want: Vec<u8> = [PART1, PART2].concat();
     let c = catalog(&sha(&want));
     let spec = c.get("toy").expect("toy");
-    let dl = LocalWheels { dir: src.path().to_path_buf(), calls: 0.into() };
+    let dl = LocalWheels {
+        dir: src.path().to_path_buf(),
+        calls: 0.into(),
+    };
     fetch(spec, models.path(), &dl, false).expect("fetch");
-    assert_eq!(std::fs::read(models.path().join("toy/toy.bin")).expect("read"), want);
+    assert_eq!(
+        std::fs::read(models.path().join("toy/toy.bin")).expect("read"),
+        want
+    );
     assert!(verify(spec, models.path()).expect("verify").ok());
     assert_eq!(dl.calls.get(), 2);
     // A corrupted file is detected, and fetching again repairs it from the kept wheels.
@@ -189,7 +248,10 @@ fn fetch_assembles_verifies_and_reuses_wheels() {
     fetch(spec, models.path(), &dl, false).expect("refetch");
     assert!(verify(spec, models.path()).expect("verify").ok());
     assert_eq!(dl.calls.get(), 2, "wheels in .wheels are reused");
-    assert_eq!(entries(&models.path().join("toy")), vec!["toy.bin".to_string()]);
+    assert_eq!(
+        entries(&models.path().join("toy")),
+        vec!["toy.bin".to_string()]
+    );
 }
 
 #[test]
@@ -198,34 +260,74 @@ fn sha_mismatch_leaves_nothing_behind() {
     let models = tempfile::tempdir().expect("tmp");
     let c = catalog(&"0".repeat(64));
     let spec = c.get("toy").expect("toy");
-    let dl = LocalWheels { dir: src.path().to_path_buf(), calls: 0.into() };
-    let err = fetch(spec, models.path(), &dl, false).err().expect("mismatch");
+    let dl = LocalWheels {
+        dir: src.path().to_path_buf(),
+        calls: 0.into(),
+    };
+    let err = fetch(spec, models.path(), &dl, false)
+        .err()
+        .expect("mismatch");
     let msg = err.to_string();
-    assert!(msg.contains(&"0".repeat(64)) && msg.contains(&sha(&[PART1, PART2].concat())), "{msg}");
-    assert!(msg.contains("frontdesk models fetch toy"), "says what to do: {msg}");
-    assert_eq!(entries(&models.path().join("toy")), Vec::<String>::new(), "no partial or final file");
-    assert_eq!(verify(spec, models.path()).expect("verify").files[0].1, FileState::Missing);
+    assert!(
+        msg.contains(&"0".repeat(64)) && msg.contains(&sha(&[PART1, PART2].concat())),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("frontdesk models fetch toy"),
+        "says what to do: {msg}"
+    );
+    assert_eq!(
+        entries(&models.path().join("toy")),
+        Vec::<String>::new(),
+        "no partial or final file"
+    );
+    assert_eq!(
+        verify(spec, models.path()).expect("verify").files[0].1,
+        FileState::Missing
+    );
 }
 
 #[test]
 fn missing_package_and_member_are_reported() {
     let src = tempfile::tempdir().expect("tmp");
-    write_wheel(src.path(), "toy_part1", "0.1.0", &[("toy_part1/data/other.bin", PART1)]);
+    write_wheel(
+        src.path(),
+        "toy_part1",
+        "0.1.0",
+        &[("toy_part1/data/other.bin", PART1)],
+    );
     let models = tempfile::tempdir().expect("tmp");
     let c = catalog(&"0".repeat(64));
     let spec = c.get("toy").expect("toy");
-    let dl = LocalWheels { dir: src.path().to_path_buf(), calls: 0.into() };
+    let dl = LocalWheels {
+        dir: src.path().to_path_buf(),
+        calls: 0.into(),
+    };
     let err = fetch(spec, models.path(), &dl, false).err().expect("fails");
-    assert!(matches!(err, CatalogError::PackageNotFound { ref package, .. } if package == "toy-part2==0.1.0"), "{err}");
-    write_wheel(src.path(), "toy_part2", "0.1.0", &[("toy_part2/data/p2.bin", PART2)]);
+    assert!(
+        matches!(err, CatalogError::PackageNotFound { ref package, .. } if package == "toy-part2==0.1.0"),
+        "{err}"
+    );
+    write_wheel(
+        src.path(),
+        "toy_part2",
+        "0.1.0",
+        &[("toy_part2/data/p2.bin", PART2)],
+    );
     let err = fetch(spec, models.path(), &dl, false).err().expect("fails");
-    assert!(matches!(err, CatalogError::MissingMember { ref member, .. } if member == "toy_part1/data/p1.bin"), "{err}");
+    assert!(
+        matches!(err, CatalogError::MissingMember { ref member, .. } if member == "toy_part1/data/p1.bin"),
+        "{err}"
+    );
 }
 
 /// The real pip path, offline: `pip download --no-index --find-links` over the test wheels.
 #[test]
 fn pip_downloader_fetches_from_a_local_index() {
-    let has_pip = std::process::Command::new("python3").args(["-m", "pip", "--version"]).output().is_ok_and(|o| o.status.success());
+    let has_pip = std::process::Command::new("python3")
+        .args(["-m", "pip", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !has_pip {
         eprintln!("skipping: python3 -m pip not available");
         return;
@@ -237,15 +339,38 @@ fn pip_downloader_fetches_from_a_local_index() {
     let spec = c.get("toy").expect("toy");
     let pip = PipDownloader {
         python: "python3".into(),
-        extra_args: vec!["--no-index".into(), "--find-links".into(), src.path().display().to_string()],
+        extra_args: vec![
+            "--no-index".into(),
+            "--find-links".into(),
+            src.path().display().to_string(),
+        ],
     };
     fetch(spec, models.path(), &pip, false).expect("pip fetch");
-    assert_eq!(std::fs::read(models.path().join("toy/toy.bin")).expect("read"), want);
-    let missing = PipDownloader { python: "python3".into(), extra_args: vec!["--no-index".into(), "--find-links".into(), "/nonexistent".into()] };
-    let err = missing.download("surely-absent-pkg==9.9.9", models.path()).err().expect("absent");
+    assert_eq!(
+        std::fs::read(models.path().join("toy/toy.bin")).expect("read"),
+        want
+    );
+    let missing = PipDownloader {
+        python: "python3".into(),
+        extra_args: vec![
+            "--no-index".into(),
+            "--find-links".into(),
+            "/nonexistent".into(),
+        ],
+    };
+    let err = missing
+        .download("surely-absent-pkg==9.9.9", models.path())
+        .err()
+        .expect("absent");
     assert!(matches!(err, CatalogError::PackageNotFound { .. }), "{err}");
-    let no_python = PipDownloader { python: "/nonexistent/python3".into(), extra_args: vec![] };
-    let err = no_python.download("x==1", models.path()).err().expect("no python");
+    let no_python = PipDownloader {
+        python: "/nonexistent/python3".into(),
+        extra_args: vec![],
+    };
+    let err = no_python
+        .download("x==1", models.path())
+        .err()
+        .expect("no python");
     assert!(matches!(err, CatalogError::PipMissing { .. }), "{err}");
 }
 
@@ -254,14 +379,26 @@ fn pip_downloader_fetches_from_a_local_index() {
 fn cached_real_models_verify() {
     let dir = std::env::var_os("FRONTDESK_MODEL_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| dirs::cache_dir().unwrap_or_default().join("frontdesk/models"));
+        .unwrap_or_else(|| {
+            dirs::cache_dir()
+                .unwrap_or_default()
+                .join("frontdesk/models")
+        });
     let c = Catalog::embedded();
-    for name in ["qwen2.5-coder-0.5b-instruct", "multilingual-e5-small", "smollm2-135m-instruct", "all-minilm-l6-v2"] {
+    for name in [
+        "qwen2.5-coder-0.5b-instruct",
+        "multilingual-e5-small",
+        "smollm2-135m-instruct",
+        "all-minilm-l6-v2",
+    ] {
         let spec = c.get(name).expect("in catalog");
         let report = verify(spec, &dir).expect("verify runs");
         if report.files.iter().any(|(_, s)| *s == FileState::Missing) {
             if std::env::var("FRONTDESK_REQUIRE_MODELS").as_deref() == Ok("1") {
-                panic!("{name} missing in {}; run `frontdesk models fetch {name}`", dir.display());
+                panic!(
+                    "{name} missing in {}; run `frontdesk models fetch {name}`",
+                    dir.display()
+                );
             }
             eprintln!("skipping {name}: not in {}", dir.display());
             continue;

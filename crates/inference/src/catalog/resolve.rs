@@ -13,7 +13,10 @@ pub fn model_dir(cfg: &ModelsConfig) -> PathBuf {
     if let Some(d) = &cfg.model_dir {
         return d.clone();
     }
-    dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("frontdesk").join("models")
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("frontdesk")
+        .join("models")
 }
 
 /// The catalog named by `models.catalog`, or the embedded one.
@@ -52,7 +55,10 @@ impl ResolvedModel {
         if self.path.is_dir() || (self.spec.is_some() && self.format == Format::BertSafetensors) {
             self.path.clone()
         } else {
-            self.path.parent().map(Path::to_path_buf).unwrap_or_default()
+            self.path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
         }
     }
 }
@@ -60,7 +66,9 @@ impl ResolvedModel {
 fn magic(path: &Path) -> Option<[u8; 4]> {
     use std::io::Read;
     let mut b = [0u8; 4];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut b)).ok()?;
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut b))
+        .ok()?;
     Some(b)
 }
 
@@ -75,7 +83,10 @@ fn local_format(path: &Path) -> Option<(Format, PathBuf)> {
     if path.join("model.safetensors").is_file() && path.join("tokenizer.json").is_file() {
         return Some((Format::BertSafetensors, path.to_path_buf()));
     }
-    for (file, format) in [("model.gguf", Format::Gguf), ("e5-small-q4.bin", Format::E5s1)] {
+    for (file, format) in [
+        ("model.gguf", Format::Gguf),
+        ("e5-small-q4.bin", Format::E5s1),
+    ] {
         if path.join(file).is_file() {
             return Some((format, path.join(file)));
         }
@@ -85,14 +96,23 @@ fn local_format(path: &Path) -> Option<(Format, PathBuf)> {
 
 /// A catalog name resolves into `model_dir`; an existing path is taken as-is (operators who keep
 /// the files elsewhere).
-pub fn resolve(catalog: &Catalog, name_or_path: &str, model_dir: &Path) -> Result<ResolvedModel, CatalogError> {
+pub fn resolve(
+    catalog: &Catalog,
+    name_or_path: &str,
+    model_dir: &Path,
+) -> Result<ResolvedModel, CatalogError> {
     if let Some(spec) = catalog.get(name_or_path) {
         let dir = model_dir.join(&spec.name);
         let path = match spec.main_file() {
             Some(f) => dir.join(f),
             None => dir,
         };
-        return Ok(ResolvedModel { name: spec.name.clone(), spec: Some(spec.clone()), format: spec.format, path });
+        return Ok(ResolvedModel {
+            name: spec.name.clone(),
+            spec: Some(spec.clone()),
+            format: spec.format,
+            path,
+        });
     }
     let p = Path::new(name_or_path);
     if p.exists() {
@@ -104,5 +124,8 @@ pub fn resolve(catalog: &Catalog, name_or_path: &str, model_dir: &Path) -> Resul
             }),
         };
     }
-    Err(CatalogError::UnknownModel { name: name_or_path.to_string(), known: catalog.names().join(", ") })
+    Err(CatalogError::UnknownModel {
+        name: name_or_path.to_string(),
+        known: catalog.names().join(", "),
+    })
 }

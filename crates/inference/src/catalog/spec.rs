@@ -91,12 +91,16 @@ impl Catalog {
     }
 
     pub fn load(path: &Path) -> Result<Self, CatalogError> {
-        let text = std::fs::read_to_string(path).map_err(super::error::io("cannot read model catalog", path))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(super::error::io("cannot read model catalog", path))?;
         Self::parse(&text, &path.display().to_string())
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Self, CatalogError> {
-        let invalid = |why: String| CatalogError::Invalid { path: origin.to_string(), why };
+        let invalid = |why: String| CatalogError::Invalid {
+            path: origin.to_string(),
+            why,
+        };
         let file: CatalogFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         for m in &file.model {
             if file.model.iter().filter(|o| o.name == m.name).count() > 1 {
@@ -107,20 +111,35 @@ impl Catalog {
             }
             for f in &m.files {
                 if f.sha256.len() != 64 || !f.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(invalid(format!("model `{}` file {}: sha256 must be 64 hex digits", m.name, f.output)));
+                    return Err(invalid(format!(
+                        "model `{}` file {}: sha256 must be 64 hex digits",
+                        m.name, f.output
+                    )));
                 }
                 if f.output.contains('/') || f.output.contains('\\') || f.output.starts_with('.') {
-                    return Err(invalid(format!("model `{}`: output `{}` must be a plain file name", m.name, f.output)));
+                    return Err(invalid(format!(
+                        "model `{}`: output `{}` must be a plain file name",
+                        m.name, f.output
+                    )));
                 }
                 if f.parts.is_empty() {
-                    return Err(invalid(format!("model `{}` file {} has no parts", m.name, f.output)));
+                    return Err(invalid(format!(
+                        "model `{}` file {} has no parts",
+                        m.name, f.output
+                    )));
                 }
                 for p in &f.parts {
                     if !m.packages.contains(&p.package) {
-                        return Err(invalid(format!("model `{}`: part package {} is not in its packages list", m.name, p.package)));
+                        return Err(invalid(format!(
+                            "model `{}`: part package {} is not in its packages list",
+                            m.name, p.package
+                        )));
                     }
                     if p.package.split_once("==").is_none() {
-                        return Err(invalid(format!("model `{}`: package {} must be pinned as name==version", m.name, p.package)));
+                        return Err(invalid(format!(
+                            "model `{}`: package {} must be pinned as name==version",
+                            m.name, p.package
+                        )));
                     }
                 }
             }

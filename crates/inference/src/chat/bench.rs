@@ -12,7 +12,10 @@ pub struct BenchModel {
 }
 
 fn argmax(logits: &Tensor) -> Result<u32, InferenceError> {
-    logits.argmax(0).and_then(|t| t.to_scalar::<u32>()).map_err(backend)
+    logits
+        .argmax(0)
+        .and_then(|t| t.to_scalar::<u32>())
+        .map_err(backend)
 }
 
 impl BenchModel {

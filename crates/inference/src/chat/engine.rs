@@ -35,7 +35,15 @@ pub(crate) fn backend(e: candle_core::Error) -> InferenceError {
 }
 
 pub(crate) fn open(path: &Path, max_context: usize) -> Result<(Engine, Frontend), InferenceError> {
-    let LoadedGguf { decoder, tokenizer, template, bos_token, eos_token, eos_ids, add_bos } = gguf::load(path, max_context)?;
+    let LoadedGguf {
+        decoder,
+        tokenizer,
+        template,
+        bos_token,
+        eos_token,
+        eos_ids,
+        add_bos,
+    } = gguf::load(path, max_context)?;
     let template = ChatTemplate::new(template.as_deref(), &bos_token, &eos_token)?;
     let front = Frontend {
         tokenizer: Arc::new(tokenizer),
@@ -45,13 +53,22 @@ pub(crate) fn open(path: &Path, max_context: usize) -> Result<(Engine, Frontend)
         architecture: decoder.config().arch.clone(),
         context: decoder.config().context,
     };
-    Ok((Engine { decoder, cached: Vec::new() }, front))
+    Ok((
+        Engine {
+            decoder,
+            cached: Vec::new(),
+        },
+        front,
+    ))
 }
 
 impl Frontend {
     /// Raw text to ids, as the model's own tokenizer does it (no template; BOS only if the GGUF asks).
     pub fn encode_raw(&self, text: &str) -> Result<Vec<u32>, InferenceError> {
-        let enc = self.tokenizer.encode(text, false).map_err(|e| InferenceError::InvalidInput(format!("cannot tokenize: {e}")))?;
+        let enc = self
+            .tokenizer
+            .encode(text, false)
+            .map_err(|e| InferenceError::InvalidInput(format!("cannot tokenize: {e}")))?;
         let mut ids: Vec<u32> = self.add_bos.into_iter().collect();
         ids.extend_from_slice(enc.get_ids());
         Ok(ids)
@@ -61,7 +78,10 @@ impl Frontend {
     pub fn encode_chat(&self, messages: &[ChatMessage]) -> Result<Vec<u32>, InferenceError> {
         let text = self.template.render(messages)?;
         // Templates that start with the BOS text already carry it.
-        let enc = self.tokenizer.encode(text.as_str(), false).map_err(|e| InferenceError::InvalidInput(format!("cannot tokenize: {e}")))?;
+        let enc = self
+            .tokenizer
+            .encode(text.as_str(), false)
+            .map_err(|e| InferenceError::InvalidInput(format!("cannot tokenize: {e}")))?;
         let ids = enc.get_ids();
         let mut out: Vec<u32> = Vec::with_capacity(ids.len() + 1);
         if let Some(b) = self.add_bos {

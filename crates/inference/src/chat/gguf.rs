@@ -20,19 +20,35 @@ pub(crate) struct LoadedGguf {
 }
 
 fn unavailable(path: &Path, why: impl std::fmt::Display) -> InferenceError {
-    InferenceError::ModelUnavailable { model: path.display().to_string(), why: why.to_string() }
+    InferenceError::ModelUnavailable {
+        model: path.display().to_string(),
+        why: why.to_string(),
+    }
 }
 
 fn read_content(path: &Path) -> Result<(gguf_file::Content, std::fs::File), InferenceError> {
-    let mut file = std::fs::File::open(path)
-        .map_err(|e| unavailable(path, format!("cannot open the GGUF file ({e}); check the path or run `frontdesk models fetch`")))?;
-    let content = gguf_file::Content::read(&mut file)
-        .map_err(|e| unavailable(path, format!("not a readable GGUF file ({e}); re-fetch it with `frontdesk models fetch`")))?;
+    let mut file = std::fs::File::open(path).map_err(|e| {
+        unavailable(
+            path,
+            format!(
+                "cannot open the GGUF file ({e}); check the path or run `frontdesk models fetch`"
+            ),
+        )
+    })?;
+    let content = gguf_file::Content::read(&mut file).map_err(|e| {
+        unavailable(
+            path,
+            format!("not a readable GGUF file ({e}); re-fetch it with `frontdesk models fetch`"),
+        )
+    })?;
     Ok((content, file))
 }
 
 fn architecture_of(ct: &gguf_file::Content) -> Option<String> {
-    ct.metadata.get("general.architecture").and_then(|v| v.to_string().ok()).cloned()
+    ct.metadata
+        .get("general.architecture")
+        .and_then(|v| v.to_string().ok())
+        .cloned()
 }
 
 fn unsupported_arch(path: &Path, found: &str) -> InferenceError {
@@ -56,7 +72,11 @@ pub fn check_architecture(path: &Path) -> Result<String, InferenceError> {
 }
 
 fn meta_u32(ct: &gguf_file::Content, key: &str) -> Option<u32> {
-    ct.metadata.get(key).and_then(|v| v.to_u32().ok().or_else(|| v.to_i32().ok().map(|i| i as u32)))
+    ct.metadata.get(key).and_then(|v| {
+        v.to_u32()
+            .ok()
+            .or_else(|| v.to_i32().ok().map(|i| i as u32))
+    })
 }
 
 pub(crate) fn load(path: &Path, max_context: usize) -> Result<LoadedGguf, InferenceError> {
@@ -65,17 +85,46 @@ pub(crate) fn load(path: &Path, max_context: usize) -> Result<LoadedGguf, Infere
     if !SUPPORTED_ARCHS.contains(&arch.as_str()) {
         return Err(unsupported_arch(path, &arch));
     }
-    let template = ct.metadata.get("tokenizer.chat_template").and_then(|v| v.to_string().ok()).cloned();
-    let tokens: Vec<String> = match ct.metadata.get("tokenizer.ggml.tokens").and_then(|v| v.to_vec().ok()) {
-        Some(vs) => vs.iter().map(|v| v.to_string().map(|s| s.clone()).unwrap_or_default()).collect(),
-        None => return Err(unavailable(path, "the GGUF carries no tokenizer (tokenizer.ggml.tokens)")),
+    let template = ct
+        .metadata
+        .get("tokenizer.chat_template")
+        .and_then(|v| v.to_string().ok())
+        .cloned();
+    let tokens: Vec<String> = match ct
+        .metadata
+        .get("tokenizer.ggml.tokens")
+        .and_then(|v| v.to_vec().ok())
+    {
+        Some(vs) => vs
+            .iter()
+            .map(|v| v.to_string().map(|s| s.clone()).unwrap_or_default())
+            .collect(),
+        None => {
+            return Err(unavailable(
+                path,
+                "the GGUF carries no tokenizer (tokenizer.ggml.tokens)",
+            ))
+        }
     };
-    let token_text = |id: Option<u32>| id.and_then(|i| tokens.get(i as usize)).cloned().unwrap_or_default();
+    let token_text = |id: Option<u32>| {
+        id.and_then(|i| tokens.get(i as usize))
+            .cloned()
+            .unwrap_or_default()
+    };
     let bos_id = meta_u32(&ct, "tokenizer.ggml.bos_token_id");
     let eos_id = meta_u32(&ct, "tokenizer.ggml.eos_token_id");
-    let add_bos = ct.metadata.get("tokenizer.ggml.add_bos_token").and_then(|v| v.to_bool().ok()).unwrap_or(false);
+    let add_bos = ct
+        .metadata
+        .get("tokenizer.ggml.add_bos_token")
+        .and_then(|v| v.to_bool().ok())
+        .unwrap_or(false);
     let mut eos_ids: Vec<u32> = eos_id.into_iter().collect();
-    for name in ["<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end_of_text|>"] {
+    for name in [
+        "<|im_end|>",
+        "<|endoftext|>",
+        "<|eot_id|>",
+        "<|end_of_text|>",
+    ] {
         if let Some(i) = tokens.iter().position(|t| t == name) {
             let i = i as u32;
             if !eos_ids.contains(&i) {
@@ -83,8 +132,14 @@ pub(crate) fn load(path: &Path, max_context: usize) -> Result<LoadedGguf, Infere
             }
         }
     }
-    let pre = ct.metadata.get("tokenizer.ggml.pre").and_then(|v| v.to_string().ok()).cloned().unwrap_or_default();
-    let mut tokenizer = Tokenizer::from_gguf(&ct).map_err(|e| unavailable(path, format!("cannot build its tokenizer: {e}")))?;
+    let pre = ct
+        .metadata
+        .get("tokenizer.ggml.pre")
+        .and_then(|v| v.to_string().ok())
+        .cloned()
+        .unwrap_or_default();
+    let mut tokenizer = Tokenizer::from_gguf(&ct)
+        .map_err(|e| unavailable(path, format!("cannot build its tokenizer: {e}")))?;
     if pre == "smollm" {
         fix_smollm_pretokenizer(&mut tokenizer);
     }
@@ -106,7 +161,9 @@ pub(crate) fn load(path: &Path, max_context: usize) -> Result<LoadedGguf, Infere
 /// GGUF builder treats `pre=smollm` as plain GPT-2 (prefix space, grouped digits), which shifts
 /// every prompt away from what the model was trained on.
 fn fix_smollm_pretokenizer(tokenizer: &mut Tokenizer) {
-    use tokenizers::pre_tokenizers::{byte_level::ByteLevel, digits::Digits, sequence::Sequence, PreTokenizerWrapper};
+    use tokenizers::pre_tokenizers::{
+        byte_level::ByteLevel, digits::Digits, sequence::Sequence, PreTokenizerWrapper,
+    };
     let seq = Sequence::new(vec![
         PreTokenizerWrapper::Digits(Digits::new(true)),
         PreTokenizerWrapper::ByteLevel(ByteLevel::new(false, true, true)),

@@ -51,11 +51,21 @@ impl DecoderConfig {
         let hidden = get("embedding_length")?.to_u32()? as usize;
         let n_layer = get("block_count")?.to_u32()? as usize;
         let rms_eps = get("attention.layer_norm_rms_epsilon")?.to_f32()? as f64;
-        let rope_base = get("rope.freq_base").and_then(|v| v.to_f32()).unwrap_or(10_000.0);
-        let model_context = get("context_length").and_then(|v| v.to_u32()).map(|v| v as usize).unwrap_or(4096);
-        let head_dim = get("rope.dimension_count").and_then(|v| v.to_u32()).map(|v| v as usize).unwrap_or(hidden / n_head);
+        let rope_base = get("rope.freq_base")
+            .and_then(|v| v.to_f32())
+            .unwrap_or(10_000.0);
+        let model_context = get("context_length")
+            .and_then(|v| v.to_u32())
+            .map(|v| v as usize)
+            .unwrap_or(4096);
+        let head_dim = get("rope.dimension_count")
+            .and_then(|v| v.to_u32())
+            .map(|v| v as usize)
+            .unwrap_or(hidden / n_head);
         if n_head == 0 || n_kv_head == 0 || n_head % n_kv_head != 0 {
-            candle_core::bail!("GGUF has inconsistent head counts ({n_head} heads, {n_kv_head} kv heads)");
+            candle_core::bail!(
+                "GGUF has inconsistent head counts ({n_head} heads, {n_kv_head} kv heads)"
+            );
         }
         let qwen = arch == "qwen2";
         Ok(Self {
@@ -122,10 +132,16 @@ impl Decoder {
         let mut layers = Vec::with_capacity(cfg.n_layer);
         for i in 0..cfg.n_layer {
             let p = format!("blk.{i}");
-            let q = |r: &mut R, n: &str| -> Result<QMatMul> { QMatMul::from_qtensor(tensor(r, &format!("{p}.{n}"))?) };
+            let q = |r: &mut R, n: &str| -> Result<QMatMul> {
+                QMatMul::from_qtensor(tensor(r, &format!("{p}.{n}"))?)
+            };
             let bias = if cfg.qkv_bias {
                 let b = |r: &mut R, n: &str| tensor(r, &format!("{p}.{n}"))?.dequantize(&dev);
-                Some((b(reader, "attn_q.bias")?, b(reader, "attn_k.bias")?, b(reader, "attn_v.bias")?))
+                Some((
+                    b(reader, "attn_q.bias")?,
+                    b(reader, "attn_k.bias")?,
+                    b(reader, "attn_v.bias")?,
+                ))
             } else {
                 None
             };
@@ -135,8 +151,14 @@ impl Decoder {
                 wv: q(reader, "attn_v.weight")?,
                 wo: q(reader, "attn_output.weight")?,
                 bias,
-                attn_norm: RmsNorm::from_qtensor(tensor(reader, &format!("{p}.attn_norm.weight"))?, cfg.rms_eps)?,
-                ffn_norm: RmsNorm::from_qtensor(tensor(reader, &format!("{p}.ffn_norm.weight"))?, cfg.rms_eps)?,
+                attn_norm: RmsNorm::from_qtensor(
+                    tensor(reader, &format!("{p}.attn_norm.weight"))?,
+                    cfg.rms_eps,
+                )?,
+                ffn_norm: RmsNorm::from_qtensor(
+                    tensor(reader, &format!("{p}.ffn_norm.weight"))?,
+                    cfg.rms_eps,
+                )?,
                 gate: q(reader, "ffn_gate.weight")?,
                 up: q(reader, "ffn_up.weight")?,
                 down: q(reader, "ffn_down.weight")?,
@@ -178,7 +200,10 @@ impl Decoder {
             for l in &mut self.layers {
                 if let Some((k, v)) = l.kv.take() {
                     // Narrowed views keep the full buffers alive; copy so memory actually shrinks.
-                    match (k.narrow(2, 0, len).and_then(|t| t.contiguous()), v.narrow(2, 0, len).and_then(|t| t.contiguous())) {
+                    match (
+                        k.narrow(2, 0, len).and_then(|t| t.contiguous()),
+                        v.narrow(2, 0, len).and_then(|t| t.contiguous()),
+                    ) {
                         (Ok(k), Ok(v)) => l.kv = Some((k, v)),
                         _ => {
                             self.layers.iter_mut().for_each(|l| l.kv = None);
@@ -200,7 +225,12 @@ impl Decoder {
         }
         let pos = self.cache_len;
         if pos + seq > self.cfg.context {
-            candle_core::bail!("context of {} tokens exceeded ({} cached + {} new)", self.cfg.context, pos, seq);
+            candle_core::bail!(
+                "context of {} tokens exceeded ({} cached + {} new)",
+                self.cfg.context,
+                pos,
+                seq
+            );
         }
         let result = self.forward_inner(tokens, pos);
         match &result {
@@ -217,7 +247,11 @@ impl Decoder {
     fn forward_inner(&mut self, tokens: &[u32], pos: usize) -> Result<Tensor> {
         let seq = tokens.len();
         let input = Tensor::new(tokens, &self.device)?.unsqueeze(0)?;
-        let mask = if seq == 1 { None } else { Some(self.mask(seq, pos)?) };
+        let mask = if seq == 1 {
+            None
+        } else {
+            Some(self.mask(seq, pos)?)
+        };
         let cos = self.cos.narrow(0, pos, seq)?;
         let sin = self.sin.narrow(0, pos, seq)?;
         let mut x = self.embed.forward(&input)?;
@@ -261,17 +295,34 @@ fn attention(
     neg_inf: &Tensor,
 ) -> Result<Tensor> {
     let (b, seq, _) = x.dims3()?;
-    let (mut q, mut k, mut v) = (layer.wq.forward(x)?, layer.wk.forward(x)?, layer.wv.forward(x)?);
+    let (mut q, mut k, mut v) = (
+        layer.wq.forward(x)?,
+        layer.wk.forward(x)?,
+        layer.wv.forward(x)?,
+    );
     if let Some((bq, bk, bv)) = &layer.bias {
         q = q.broadcast_add(bq)?;
         k = k.broadcast_add(bk)?;
         v = v.broadcast_add(bv)?;
     }
     let hd = cfg.head_dim;
-    let q = q.reshape((b, seq, cfg.n_head, hd))?.transpose(1, 2)?.contiguous()?;
-    let k = k.reshape((b, seq, cfg.n_kv_head, hd))?.transpose(1, 2)?.contiguous()?;
-    let v = v.reshape((b, seq, cfg.n_kv_head, hd))?.transpose(1, 2)?.contiguous()?;
-    let rope = if cfg.rope_neox { candle_nn::rotary_emb::rope } else { candle_nn::rotary_emb::rope_i };
+    let q = q
+        .reshape((b, seq, cfg.n_head, hd))?
+        .transpose(1, 2)?
+        .contiguous()?;
+    let k = k
+        .reshape((b, seq, cfg.n_kv_head, hd))?
+        .transpose(1, 2)?
+        .contiguous()?;
+    let v = v
+        .reshape((b, seq, cfg.n_kv_head, hd))?
+        .transpose(1, 2)?
+        .contiguous()?;
+    let rope = if cfg.rope_neox {
+        candle_nn::rotary_emb::rope
+    } else {
+        candle_nn::rotary_emb::rope_i
+    };
     let q = rope(&q, cos, sin)?;
     let k = rope(&k, cos, sin)?;
     let (k, v) = match &layer.kv {
@@ -296,10 +347,20 @@ fn attention(
     layer.wo.forward(&y)
 }
 
-fn rope_tables(head_dim: usize, base: f32, context: usize, dev: &Device) -> Result<(Tensor, Tensor)> {
-    let theta: Vec<f32> = (0..head_dim).step_by(2).map(|i| 1f32 / base.powf(i as f32 / head_dim as f32)).collect();
+fn rope_tables(
+    head_dim: usize,
+    base: f32,
+    context: usize,
+    dev: &Device,
+) -> Result<(Tensor, Tensor)> {
+    let theta: Vec<f32> = (0..head_dim)
+        .step_by(2)
+        .map(|i| 1f32 / base.powf(i as f32 / head_dim as f32))
+        .collect();
     let theta = Tensor::new(theta.as_slice(), dev)?;
-    let idx = Tensor::arange(0, context as u32, dev)?.to_dtype(DType::F32)?.reshape((context, 1))?;
+    let idx = Tensor::arange(0, context as u32, dev)?
+        .to_dtype(DType::F32)?
+        .reshape((context, 1))?;
     let freqs = idx.matmul(&theta.reshape((1, theta.elem_count()))?)?;
     Ok((freqs.cos()?, freqs.sin()?))
 }

@@ -13,7 +13,11 @@ pub(crate) struct Detokenizer {
 
 impl Detokenizer {
     pub fn new() -> Self {
-        Self { ids: Vec::new(), prefix_offset: 0, read_offset: 0 }
+        Self {
+            ids: Vec::new(),
+            prefix_offset: 0,
+            read_offset: 0,
+        }
     }
 
     pub fn push(&mut self, tok: &Tokenizer, id: u32) -> String {
@@ -22,7 +26,10 @@ impl Detokenizer {
         let prefix = decode(&self.ids[self.prefix_offset..self.read_offset]);
         let full = decode(&self.ids[self.prefix_offset..]);
         // A trailing U+FFFD means the last id is only part of a multi-byte character: wait.
-        if full.len() > prefix.len() && !full.ends_with('\u{FFFD}') && full.is_char_boundary(prefix.len()) {
+        if full.len() > prefix.len()
+            && !full.ends_with('\u{FFFD}')
+            && full.is_char_boundary(prefix.len())
+        {
             let piece = full[prefix.len()..].to_string();
             self.prefix_offset = self.read_offset;
             self.read_offset = self.ids.len();
@@ -51,12 +58,19 @@ pub(crate) struct StopFilter {
 
 impl StopFilter {
     pub fn new(stops: &[String]) -> Self {
-        Self { stops: stops.iter().filter(|s| !s.is_empty()).cloned().collect(), pending: String::new() }
+        Self {
+            stops: stops.iter().filter(|s| !s.is_empty()).cloned().collect(),
+            pending: String::new(),
+        }
     }
 
     pub fn push(&mut self, text: &str) -> StopCheck {
         self.pending.push_str(text);
-        let first_hit = self.stops.iter().filter_map(|s| self.pending.find(s.as_str())).min();
+        let first_hit = self
+            .stops
+            .iter()
+            .filter_map(|s| self.pending.find(s.as_str()))
+            .min();
         if let Some(at) = first_hit {
             let out = self.pending[..at].to_string();
             self.pending.clear();
@@ -104,7 +118,12 @@ mod tests {
             (&["STOP"], &["hello ST", "OP and more"], "hello ", true),
             (&["STOP"], &["hello S", "T", "O", "P"], "hello ", true),
             (&["STOP"], &["hello ST", "ART"], "hello START", false),
-            (&["\n\n", "User:"], &["a\n", "b", "\nUs", "er: x"], "a\nb\n", true),
+            (
+                &["\n\n", "User:"],
+                &["a\n", "b", "\nUs", "er: x"],
+                "a\nb\n",
+                true,
+            ),
             (&["ab"], &["xa"], "xa", false),
             (&["žž"], &["až", "ž"], "a", true),
             (&[], &["anything"], "anything", false),
@@ -127,7 +146,11 @@ mod tests {
             if !stopped {
                 out.push_str(&f.flush());
             }
-            assert_eq!((out.as_str(), stopped), (want, want_stop), "stops {stops:?} pieces {pieces:?}");
+            assert_eq!(
+                (out.as_str(), stopped),
+                (want, want_stop),
+                "stops {stops:?} pieces {pieces:?}"
+            );
         }
     }
 

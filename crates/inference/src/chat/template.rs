@@ -18,25 +18,42 @@ fn raise_exception(msg: String) -> Result<String, Error> {
 }
 
 impl ChatTemplate {
-    pub fn new(source: Option<&str>, bos_token: &str, eos_token: &str) -> Result<Self, InferenceError> {
+    pub fn new(
+        source: Option<&str>,
+        bos_token: &str,
+        eos_token: &str,
+    ) -> Result<Self, InferenceError> {
         let mut env = Environment::new();
         // HF templates call Python string methods (`.strip()`, `.startswith()`) and `raise_exception`.
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_function("raise_exception", raise_exception);
         env.add_template_owned("chat", source.unwrap_or(CHATML).to_string())
-            .map_err(|e| InferenceError::Backend(format!("the model's chat template does not parse: {e}")))?;
-        Ok(Self { env, bos_token: bos_token.into(), eos_token: eos_token.into() })
+            .map_err(|e| {
+                InferenceError::Backend(format!("the model's chat template does not parse: {e}"))
+            })?;
+        Ok(Self {
+            env,
+            bos_token: bos_token.into(),
+            eos_token: eos_token.into(),
+        })
     }
 
     pub fn render(&self, messages: &[ChatMessage]) -> Result<String, InferenceError> {
-        let tmpl = self.env.get_template("chat").map_err(|e| InferenceError::Backend(e.to_string()))?;
+        let tmpl = self
+            .env
+            .get_template("chat")
+            .map_err(|e| InferenceError::Backend(e.to_string()))?;
         tmpl.render(minijinja::context! {
             messages => messages,
             add_generation_prompt => true,
             bos_token => self.bos_token,
             eos_token => self.eos_token,
         })
-        .map_err(|e| InferenceError::InvalidInput(format!("the chat template rejected the conversation: {e}")))
+        .map_err(|e| {
+            InferenceError::InvalidInput(format!(
+                "the chat template rejected the conversation: {e}"
+            ))
+        })
     }
 }
 

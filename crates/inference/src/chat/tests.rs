@@ -21,7 +21,10 @@ fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
     let a = a.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("a");
     let b = b.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("b");
     assert_eq!(a.len(), b.len());
-    a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 fn open_decoder(path: &std::path::Path) -> Decoder {
@@ -40,19 +43,43 @@ fn decoder_matches_candle_reference_models() {
         let mut f = std::fs::File::open(&path).expect("open");
         let ct = gguf_file::Content::read(&mut f).expect("read");
         let dev = Device::Cpu;
-        let input = Tensor::new(prompt.as_slice(), &dev).and_then(|t| t.unsqueeze(0)).expect("input");
-        let next = Tensor::new(&[9u32], &dev).and_then(|t| t.unsqueeze(0)).expect("next");
+        let input = Tensor::new(prompt.as_slice(), &dev)
+            .and_then(|t| t.unsqueeze(0))
+            .expect("input");
+        let next = Tensor::new(&[9u32], &dev)
+            .and_then(|t| t.unsqueeze(0))
+            .expect("next");
         let (r1, r2) = if arch == "qwen2" {
-            let mut m = candle_transformers::models::quantized_qwen2::ModelWeights::from_gguf(ct, &mut f, &dev).expect("qwen2");
-            (m.forward(&input, 0).expect("fwd"), m.forward(&next, prompt.len()).expect("fwd"))
+            let mut m = candle_transformers::models::quantized_qwen2::ModelWeights::from_gguf(
+                ct, &mut f, &dev,
+            )
+            .expect("qwen2");
+            (
+                m.forward(&input, 0).expect("fwd"),
+                m.forward(&next, prompt.len()).expect("fwd"),
+            )
         } else {
-            let mut m = candle_transformers::models::quantized_llama::ModelWeights::from_gguf(ct, &mut f, &dev).expect("llama");
-            (m.forward(&input, 0).expect("fwd"), m.forward(&next, prompt.len()).expect("fwd"))
+            let mut m = candle_transformers::models::quantized_llama::ModelWeights::from_gguf(
+                ct, &mut f, &dev,
+            )
+            .expect("llama");
+            (
+                m.forward(&input, 0).expect("fwd"),
+                m.forward(&next, prompt.len()).expect("fwd"),
+            )
         };
         let o1 = ours.forward(&prompt).expect("ours");
         let o2 = ours.forward(&[9]).expect("ours");
-        assert!(max_abs_diff(&o1, &r1) < 1e-4, "{arch} prefill differs: {}", max_abs_diff(&o1, &r1));
-        assert!(max_abs_diff(&o2, &r2) < 1e-4, "{arch} step differs: {}", max_abs_diff(&o2, &r2));
+        assert!(
+            max_abs_diff(&o1, &r1) < 1e-4,
+            "{arch} prefill differs: {}",
+            max_abs_diff(&o1, &r1)
+        );
+        assert!(
+            max_abs_diff(&o2, &r2) < 1e-4,
+            "{arch} step differs: {}",
+            max_abs_diff(&o2, &r2)
+        );
     }
 }
 
@@ -72,15 +99,30 @@ fn truncated_cache_equals_fresh_run() {
 }
 
 fn opts(queue: usize) -> ChatWorkerOptions {
-    ChatWorkerOptions { model_id: "tiny".into(), queue, max_context: 4096 }
+    ChatWorkerOptions {
+        model_id: "tiny".into(),
+        queue,
+        max_context: 4096,
+    }
 }
 
 fn req(user: &str, params: SamplingParams) -> GenerateRequest {
-    GenerateRequest { messages: vec![ChatMessage::system("You are a shop assistant."), ChatMessage::user(user)], params }
+    GenerateRequest {
+        messages: vec![
+            ChatMessage::system("You are a shop assistant."),
+            ChatMessage::user(user),
+        ],
+        params,
+    }
 }
 
 fn greedy(max_tokens: usize) -> SamplingParams {
-    SamplingParams { temperature: 0.0, repeat_penalty: 1.0, max_tokens, ..Default::default() }
+    SamplingParams {
+        temperature: 0.0,
+        repeat_penalty: 1.0,
+        max_tokens,
+        ..Default::default()
+    }
 }
 
 /// Runs a request to completion: (text, finish reason, prompt, cached, generated).
@@ -93,8 +135,19 @@ async fn run(h: &ChatHandle, r: GenerateRequest) -> (String, FinishReason, usize
                 assert!(!t.is_empty(), "empty text events are not sent");
                 text.push_str(&t)
             }
-            GenerationEvent::Finished { reason, prompt_tokens, cached_prompt_tokens, generated_tokens } => {
-                return (text, reason, prompt_tokens, cached_prompt_tokens, generated_tokens)
+            GenerationEvent::Finished {
+                reason,
+                prompt_tokens,
+                cached_prompt_tokens,
+                generated_tokens,
+            } => {
+                return (
+                    text,
+                    reason,
+                    prompt_tokens,
+                    cached_prompt_tokens,
+                    generated_tokens,
+                )
             }
         }
     }
@@ -109,8 +162,15 @@ async fn max_tokens_and_determinism() {
         assert_eq!(h.info().architecture, arch);
         for n in [1usize, 5, 17] {
             let (text, reason, _, _, generated) = run(&h, req("hello", greedy(n))).await;
-            assert_eq!((reason, generated), (FinishReason::Length, n), "{arch} max_tokens {n}");
-            assert!(!text.is_empty() || n < 3, "{arch}: some text for {n} tokens");
+            assert_eq!(
+                (reason, generated),
+                (FinishReason::Length, n),
+                "{arch} max_tokens {n}"
+            );
+            assert!(
+                !text.is_empty() || n < 3,
+                "{arch}: some text for {n} tokens"
+            );
         }
         let a = run(&h, req("hello", greedy(12))).await.0;
         let b = run(&h, req("hello", greedy(12))).await.0;
@@ -122,21 +182,49 @@ async fn max_tokens_and_determinism() {
 async fn seeded_sampling_is_reproducible_and_seed_dependent() {
     let (_d, path) = tiny_model("qwen2");
     let h = spawn_gguf(&path, &opts(4)).expect("spawn");
-    let p = |seed| SamplingParams { temperature: 1.5, top_p: 0.95, seed, max_tokens: 24, repeat_penalty: 1.0, ..Default::default() };
+    let p = |seed| SamplingParams {
+        temperature: 1.5,
+        top_p: 0.95,
+        seed,
+        max_tokens: 24,
+        repeat_penalty: 1.0,
+        ..Default::default()
+    };
     let a1 = run(&h, req("hi", p(1))).await.0;
     let a2 = run(&h, req("hi", p(1))).await.0;
     assert_eq!(a1, a2, "same seed, same text");
     let others: Vec<String> = sample_seeds(&h, &[2, 3, 4]).await;
-    assert!(others.iter().any(|o| o != &a1), "different seeds should give some different text");
+    assert!(
+        others.iter().any(|o| o != &a1),
+        "different seeds should give some different text"
+    );
     let g = run(&h, req("hi", greedy(24))).await.0;
-    let hot = SamplingParams { temperature: 5.0, top_p: 1.0, seed: 9, max_tokens: 24, repeat_penalty: 1.0, ..Default::default() };
-    assert_ne!(run(&h, req("hi", hot)).await.0, g, "temperature sampling differs from greedy");
+    let hot = SamplingParams {
+        temperature: 5.0,
+        top_p: 1.0,
+        seed: 9,
+        max_tokens: 24,
+        repeat_penalty: 1.0,
+        ..Default::default()
+    };
+    assert_ne!(
+        run(&h, req("hi", hot)).await.0,
+        g,
+        "temperature sampling differs from greedy"
+    );
 }
 
 async fn sample_seeds(h: &ChatHandle, seeds: &[u64]) -> Vec<String> {
     let mut out = Vec::new();
     for &seed in seeds {
-        let p = SamplingParams { temperature: 1.5, top_p: 0.95, seed, max_tokens: 24, repeat_penalty: 1.0, ..Default::default() };
+        let p = SamplingParams {
+            temperature: 1.5,
+            top_p: 0.95,
+            seed,
+            max_tokens: 24,
+            repeat_penalty: 1.0,
+            ..Default::default()
+        };
         out.push(run(h, req("hi", p)).await.0);
     }
     out
@@ -147,7 +235,11 @@ async fn repeat_penalty_changes_greedy_output() {
     let (_d, path) = tiny_model("llama");
     let h = spawn_gguf(&path, &opts(4)).expect("spawn");
     let plain = run(&h, req("hello", greedy(40))).await.0;
-    let penalised = SamplingParams { repeat_penalty: 3.0, repeat_last_n: 64, ..greedy(40) };
+    let penalised = SamplingParams {
+        repeat_penalty: 3.0,
+        repeat_last_n: 64,
+        ..greedy(40)
+    };
     assert_ne!(run(&h, req("hello", penalised)).await.0, plain);
 }
 
@@ -162,12 +254,26 @@ async fn stop_strings_end_generation_and_are_not_emitted() {
     for (start, len) in [(3usize, 2usize), (6, 4), (1, 1)] {
         let stop: String = chars[start..start + len].iter().collect();
         let want = &full[..full.find(&stop).expect("present")];
-        let p = SamplingParams { stop: vec![stop.clone(), "\u{1}never".into()], ..greedy(40) };
+        let p = SamplingParams {
+            stop: vec![stop.clone(), "\u{1}never".into()],
+            ..greedy(40)
+        };
         let (text, reason, ..) = run(&h, req("hello", p)).await;
-        assert_eq!((text.as_str(), reason), (want, FinishReason::Stop), "stop {stop:?}");
+        assert_eq!(
+            (text.as_str(), reason),
+            (want, FinishReason::Stop),
+            "stop {stop:?}"
+        );
     }
-    let p = SamplingParams { stop: vec!["\u{1}never".into()], ..greedy(40) };
-    assert_eq!(run(&h, req("hello", p)).await.0, full, "an absent stop string changes nothing");
+    let p = SamplingParams {
+        stop: vec!["\u{1}never".into()],
+        ..greedy(40)
+    };
+    assert_eq!(
+        run(&h, req("hello", p)).await.0,
+        full,
+        "an absent stop string changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -178,31 +284,58 @@ async fn prefix_cache_reuses_shared_system_prompt_without_changing_output() {
     assert_eq!(c1, 0, "cold start has nothing cached");
     let (text2, _, p2, c2, _) = run(&warm, req("another one entirely", greedy(8))).await;
     let (_, front) = engine::open(&path, 4096).expect("open");
-    let a = front.encode_chat(&req("first question", greedy(8)).messages).expect("ids");
-    let b = front.encode_chat(&req("another one entirely", greedy(8)).messages).expect("ids");
+    let a = front
+        .encode_chat(&req("first question", greedy(8)).messages)
+        .expect("ids");
+    let b = front
+        .encode_chat(&req("another one entirely", greedy(8)).messages)
+        .expect("ids");
     let shared = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let system_only = front.encode_chat(&[ChatMessage::system("You are a shop assistant.")]).expect("ids").len();
-    assert!(shared > system_only / 2, "the prompts share the system turn");
-    assert_eq!(c2, shared, "exactly the shared prefix is reused ({p2} prompt tokens)");
+    let system_only = front
+        .encode_chat(&[ChatMessage::system("You are a shop assistant.")])
+        .expect("ids")
+        .len();
+    assert!(
+        shared > system_only / 2,
+        "the prompts share the system turn"
+    );
+    assert_eq!(
+        c2, shared,
+        "exactly the shared prefix is reused ({p2} prompt tokens)"
+    );
     let (_, _, p3, c3, _) = run(&warm, req("another one entirely", greedy(8))).await;
-    assert_eq!(c3, p3 - 1, "an identical prompt reuses everything but the last token");
+    assert_eq!(
+        c3,
+        p3 - 1,
+        "an identical prompt reuses everything but the last token"
+    );
     assert!(p1 > 0);
     let cold = spawn_gguf(&path, &opts(4)).expect("spawn");
-    assert_eq!(run(&cold, req("another one entirely", greedy(8))).await.0, text2, "cache reuse must not change the answer");
+    assert_eq!(
+        run(&cold, req("another one entirely", greedy(8))).await.0,
+        text2,
+        "cache reuse must not change the answer"
+    );
 }
 
 #[tokio::test]
 async fn dropping_the_stream_cancels_generation() {
     let (_d, path) = tiny_model("llama");
     let h = spawn_gguf(&path, &opts(4)).expect("spawn");
-    let mut rx = h.generate(req("hello", greedy(3000))).await.expect("generate");
+    let mut rx = h
+        .generate(req("hello", greedy(3000)))
+        .await
+        .expect("generate");
     let first = rx.recv().await;
     assert!(matches!(first, Some(Ok(GenerationEvent::Text(_)))));
     drop(rx);
     // The next request only finishes after the worker gave up the first one.
     run(&h, req("x", greedy(2))).await;
     let total = h.generated_tokens_total();
-    assert!(total < 1000, "worker kept generating after the receiver was dropped: {total}");
+    assert!(
+        total < 1000,
+        "worker kept generating after the receiver was dropped: {total}"
+    );
 }
 
 #[tokio::test]
@@ -222,8 +355,14 @@ async fn full_queue_answers_overloaded_at_once() {
             Err(e) => panic!("unexpected {e}"),
         }
     }
-    assert!(t.elapsed() < Duration::from_millis(500), "must not wait for room");
-    assert!(overloaded >= 2, "one running + one queued at most, got {overloaded} rejections");
+    assert!(
+        t.elapsed() < Duration::from_millis(500),
+        "must not wait for room"
+    );
+    assert!(
+        overloaded >= 2,
+        "one running + one queued at most, got {overloaded} rejections"
+    );
 }
 
 #[test]
@@ -245,7 +384,10 @@ fn detokenizer_never_emits_broken_utf8() {
         let mut out = String::new();
         for &id in &ids {
             let piece = d.push(&front.tokenizer, id);
-            assert!(!piece.contains('\u{FFFD}'), "{text}: broken piece {piece:?}");
+            assert!(
+                !piece.contains('\u{FFFD}'),
+                "{text}: broken piece {piece:?}"
+            );
             out.push_str(&piece);
         }
         assert_eq!(out, text);

@@ -43,7 +43,9 @@ pub fn vocab() -> Vec<String> {
 }
 
 fn rand_tensor(rng: &mut rand::rngs::StdRng, shape: (usize, usize), scale: f32) -> Tensor {
-    let data: Vec<f32> = (0..shape.0 * shape.1).map(|_| rng.gen_range(-scale..scale)).collect();
+    let data: Vec<f32> = (0..shape.0 * shape.1)
+        .map(|_| rng.gen_range(-scale..scale))
+        .collect();
     Tensor::from_vec(data, shape, &Device::Cpu).unwrap_or_else(|e| panic!("tensor: {e}"))
 }
 
@@ -64,10 +66,21 @@ pub fn write(path: &Path, arch: &str, seed: u64) {
     let head_dim = HIDDEN / HEADS;
     let kv_dim = KV_HEADS * head_dim;
     let mut tensors: Vec<(String, QTensor)> = Vec::new();
-    tensors.push(("token_embd.weight".into(), q(&rand_tensor(&mut rng, (n_vocab, HIDDEN), 1.0), GgmlDType::Q8_0)));
-    tensors.push(("output_norm.weight".into(), q(&vec1(vec![1.0; HIDDEN]), GgmlDType::F32)));
+    tensors.push((
+        "token_embd.weight".into(),
+        q(
+            &rand_tensor(&mut rng, (n_vocab, HIDDEN), 1.0),
+            GgmlDType::Q8_0,
+        ),
+    ));
+    tensors.push((
+        "output_norm.weight".into(),
+        q(&vec1(vec![1.0; HIDDEN]), GgmlDType::F32),
+    ));
     // Zero output rows for the special tokens keep random models from ending at once on EOS.
-    let mut out = rand_tensor(&mut rng, (n_vocab, HIDDEN), 1.0).to_vec2::<f32>().unwrap_or_default();
+    let mut out = rand_tensor(&mut rng, (n_vocab, HIDDEN), 1.0)
+        .to_vec2::<f32>()
+        .unwrap_or_default();
     for row in out.iter_mut().skip(n_vocab - SPECIALS.len()) {
         row.iter_mut().for_each(|x| *x = 0.0);
     }
@@ -76,24 +89,57 @@ pub fn write(path: &Path, arch: &str, seed: u64) {
     for l in 0..LAYERS {
         let p = format!("blk.{l}");
         let s = 0.3;
-        tensors.push((format!("{p}.attn_q.weight"), q(&rand_tensor(&mut rng, (HIDDEN, HIDDEN), s), GgmlDType::Q8_0)));
-        tensors.push((format!("{p}.attn_k.weight"), q(&rand_tensor(&mut rng, (kv_dim, HIDDEN), s), GgmlDType::Q8_0)));
-        tensors.push((format!("{p}.attn_v.weight"), q(&rand_tensor(&mut rng, (kv_dim, HIDDEN), s), GgmlDType::Q8_0)));
-        tensors.push((format!("{p}.attn_output.weight"), q(&rand_tensor(&mut rng, (HIDDEN, HIDDEN), s), GgmlDType::Q8_0)));
+        tensors.push((
+            format!("{p}.attn_q.weight"),
+            q(&rand_tensor(&mut rng, (HIDDEN, HIDDEN), s), GgmlDType::Q8_0),
+        ));
+        tensors.push((
+            format!("{p}.attn_k.weight"),
+            q(&rand_tensor(&mut rng, (kv_dim, HIDDEN), s), GgmlDType::Q8_0),
+        ));
+        tensors.push((
+            format!("{p}.attn_v.weight"),
+            q(&rand_tensor(&mut rng, (kv_dim, HIDDEN), s), GgmlDType::Q8_0),
+        ));
+        tensors.push((
+            format!("{p}.attn_output.weight"),
+            q(&rand_tensor(&mut rng, (HIDDEN, HIDDEN), s), GgmlDType::Q8_0),
+        ));
         if arch != "llama" {
-            for (n, d) in [("attn_q.bias", HIDDEN), ("attn_k.bias", kv_dim), ("attn_v.bias", kv_dim)] {
+            for (n, d) in [
+                ("attn_q.bias", HIDDEN),
+                ("attn_k.bias", kv_dim),
+                ("attn_v.bias", kv_dim),
+            ] {
                 let b: Vec<f32> = (0..d).map(|_| rng.gen_range(-0.1..0.1)).collect();
                 tensors.push((format!("{p}.{n}"), q(&vec1(b), GgmlDType::F32)));
             }
         }
-        tensors.push((format!("{p}.attn_norm.weight"), q(&vec1(vec![1.0; HIDDEN]), GgmlDType::F32)));
-        tensors.push((format!("{p}.ffn_norm.weight"), q(&vec1(vec![1.0; HIDDEN]), GgmlDType::F32)));
-        tensors.push((format!("{p}.ffn_gate.weight"), q(&rand_tensor(&mut rng, (FFN, HIDDEN), s), GgmlDType::Q8_0)));
-        tensors.push((format!("{p}.ffn_up.weight"), q(&rand_tensor(&mut rng, (FFN, HIDDEN), s), GgmlDType::Q8_0)));
-        tensors.push((format!("{p}.ffn_down.weight"), q(&rand_tensor(&mut rng, (HIDDEN, FFN), s), GgmlDType::Q8_0)));
+        tensors.push((
+            format!("{p}.attn_norm.weight"),
+            q(&vec1(vec![1.0; HIDDEN]), GgmlDType::F32),
+        ));
+        tensors.push((
+            format!("{p}.ffn_norm.weight"),
+            q(&vec1(vec![1.0; HIDDEN]), GgmlDType::F32),
+        ));
+        tensors.push((
+            format!("{p}.ffn_gate.weight"),
+            q(&rand_tensor(&mut rng, (FFN, HIDDEN), s), GgmlDType::Q8_0),
+        ));
+        tensors.push((
+            format!("{p}.ffn_up.weight"),
+            q(&rand_tensor(&mut rng, (FFN, HIDDEN), s), GgmlDType::Q8_0),
+        ));
+        tensors.push((
+            format!("{p}.ffn_down.weight"),
+            q(&rand_tensor(&mut rng, (HIDDEN, FFN), s), GgmlDType::Q8_0),
+        ));
     }
     let u = |v: usize| Value::U32(v as u32);
-    let token_types: Vec<Value> = (0..n_vocab).map(|i| Value::I32(if i >= n_vocab - SPECIALS.len() { 3 } else { 1 })).collect();
+    let token_types: Vec<Value> = (0..n_vocab)
+        .map(|i| Value::I32(if i >= n_vocab - SPECIALS.len() { 3 } else { 1 }))
+        .collect();
     let im_end = n_vocab - 1;
     let md: Vec<(String, Value)> = vec![
         ("general.architecture".into(), Value::String(arch.into())),
@@ -103,18 +149,37 @@ pub fn write(path: &Path, arch: &str, seed: u64) {
         (format!("{arch}.context_length"), u(4096)),
         (format!("{arch}.block_count"), u(LAYERS)),
         (format!("{arch}.rope.dimension_count"), u(head_dim)),
-        (format!("{arch}.attention.layer_norm_rms_epsilon"), Value::F32(1e-6)),
+        (
+            format!("{arch}.attention.layer_norm_rms_epsilon"),
+            Value::F32(1e-6),
+        ),
         (format!("{arch}.rope.freq_base"), Value::F32(10_000.0)),
         ("tokenizer.ggml.model".into(), Value::String("gpt2".into())),
         ("tokenizer.ggml.pre".into(), Value::String("qwen2".into())),
-        ("tokenizer.ggml.tokens".into(), Value::Array(vocab.iter().map(|t| Value::String(t.clone())).collect())),
-        ("tokenizer.ggml.token_type".into(), Value::Array(token_types)),
-        ("tokenizer.ggml.merges".into(), Value::Array(vec![Value::String("h e".into()), Value::String("l l".into())])),
+        (
+            "tokenizer.ggml.tokens".into(),
+            Value::Array(vocab.iter().map(|t| Value::String(t.clone())).collect()),
+        ),
+        (
+            "tokenizer.ggml.token_type".into(),
+            Value::Array(token_types),
+        ),
+        (
+            "tokenizer.ggml.merges".into(),
+            Value::Array(vec![
+                Value::String("h e".into()),
+                Value::String("l l".into()),
+            ]),
+        ),
         ("tokenizer.ggml.eos_token_id".into(), u(im_end)),
-        ("tokenizer.chat_template".into(), Value::String(CHATML.into())),
+        (
+            "tokenizer.chat_template".into(),
+            Value::String(CHATML.into()),
+        ),
     ];
     let md_refs: Vec<(&str, &Value)> = md.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let t_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    let mut f = std::fs::File::create(path).unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
+    let mut f =
+        std::fs::File::create(path).unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
     gguf_file::write(&mut f, &md_refs, &t_refs).unwrap_or_else(|e| panic!("write gguf: {e}"));
 }

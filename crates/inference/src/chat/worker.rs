@@ -5,7 +5,10 @@ use super::stream::{Detokenizer, StopCheck, StopFilter};
 use async_trait::async_trait;
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use frontdesk_core::chat::{FinishReason, GenerationEvent};
-use frontdesk_core::{ChatMessage, ChatModel, ChatModelInfo, GenerateRequest, InferenceError, SamplingParams, TokenStream};
+use frontdesk_core::{
+    ChatMessage, ChatModel, ChatModelInfo, GenerateRequest, InferenceError, SamplingParams,
+    TokenStream,
+};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
@@ -24,7 +27,11 @@ pub struct ChatWorkerOptions {
 
 impl Default for ChatWorkerOptions {
     fn default() -> Self {
-        Self { model_id: "chat".into(), queue: 4, max_context: 4096 }
+        Self {
+            model_id: "chat".into(),
+            queue: 4,
+            max_context: 4096,
+        }
     }
 }
 
@@ -60,9 +67,23 @@ pub fn spawn_gguf(path: &Path, opts: &ChatWorkerOptions) -> Result<ChatHandle, I
     std::thread::Builder::new()
         .name(format!("chat-{}", opts.model_id))
         .spawn(move || worker_loop(engine, rx, eos, tokenizer, counter))
-        .map_err(|e| InferenceError::Backend(format!("cannot start the chat worker thread: {e}")))?;
-    let info = ChatModelInfo { model_id: opts.model_id.clone(), architecture: front.architecture.clone(), context_length: front.context };
-    Ok(ChatHandle { shared: Arc::new(Shared { tx, front, info, capacity: opts.queue.max(1), generated_total }) })
+        .map_err(|e| {
+            InferenceError::Backend(format!("cannot start the chat worker thread: {e}"))
+        })?;
+    let info = ChatModelInfo {
+        model_id: opts.model_id.clone(),
+        architecture: front.architecture.clone(),
+        context_length: front.context,
+    };
+    Ok(ChatHandle {
+        shared: Arc::new(Shared {
+            tx,
+            front,
+            info,
+            capacity: opts.queue.max(1),
+            generated_total,
+        }),
+    })
 }
 
 impl ChatHandle {
@@ -103,7 +124,10 @@ impl ChatModel for ChatHandle {
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         match s.tx.try_send(Job { prompt, params, tx }) {
             Ok(()) => Ok(rx),
-            Err(TrySendError::Full(_)) => Err(InferenceError::Overloaded { model: s.info.model_id.clone(), capacity: s.capacity }),
+            Err(TrySendError::Full(_)) => Err(InferenceError::Overloaded {
+                model: s.info.model_id.clone(),
+                capacity: s.capacity,
+            }),
             Err(TrySendError::Disconnected(_)) => Err(InferenceError::WorkerGone),
         }
     }
@@ -138,9 +162,14 @@ pub(crate) fn sampling_of(p: &SamplingParams) -> Sampling {
     if p.temperature <= 0.0 {
         Sampling::ArgMax
     } else if p.top_p > 0.0 && p.top_p < 1.0 {
-        Sampling::TopP { p: p.top_p as f64, temperature: p.temperature as f64 }
+        Sampling::TopP {
+            p: p.top_p as f64,
+            temperature: p.temperature as f64,
+        }
     } else {
-        Sampling::All { temperature: p.temperature as f64 }
+        Sampling::All {
+            temperature: p.temperature as f64,
+        }
     }
 }
 
@@ -160,14 +189,21 @@ fn generate(
     let mut stop = StopFilter::new(&p.stop);
     let mut generated = 0usize;
     let mut reason = FinishReason::Length;
-    let send = |t: String| -> bool { t.is_empty() || job.tx.blocking_send(Ok(GenerationEvent::Text(t))).is_ok() };
+    let send = |t: String| -> bool {
+        t.is_empty() || job.tx.blocking_send(Ok(GenerationEvent::Text(t))).is_ok()
+    };
     while generated < p.max_tokens {
         if job.tx.is_closed() {
             return Ok(None);
         }
         if p.repeat_penalty != 1.0 && p.repeat_last_n > 0 {
             let start = history.len().saturating_sub(p.repeat_last_n);
-            logits = candle_transformers::utils::apply_repeat_penalty(&logits, p.repeat_penalty, &history[start..]).map_err(backend)?;
+            logits = candle_transformers::utils::apply_repeat_penalty(
+                &logits,
+                p.repeat_penalty,
+                &history[start..],
+            )
+            .map_err(backend)?;
         }
         let next = sampler.sample(&logits).map_err(backend)?;
         if eos.contains(&next) {
