@@ -18,7 +18,13 @@ pub struct EscalationThresholds {
 
 impl Default for EscalationThresholds {
     fn default() -> Self {
-        Self { direct_answer: 0.75, min_answer: 0.35, out_of_scope: 0.5, max_consecutive_failures: 2, max_frustration: 2 }
+        Self {
+            direct_answer: 0.75,
+            min_answer: 0.35,
+            out_of_scope: 0.5,
+            max_consecutive_failures: 2,
+            max_frustration: 2,
+        }
     }
 }
 

@@ -10,12 +10,14 @@ mod engine;
 mod models;
 mod retrieval;
 mod server;
+mod shop;
 
 pub use commerce::CommercePolicy;
 pub use engine::{EnginePolicy, EscalationThresholds};
 pub use models::ModelsConfig;
 pub use retrieval::RetrievalConfig;
 pub use server::{ApiKey, ApiRole, BusinessHours, ServerConfig};
+pub use shop::ShopConfig;
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -31,6 +33,7 @@ pub struct Config {
     pub retrieval: RetrievalConfig,
     pub engine: EnginePolicy,
     pub commerce: CommercePolicy,
+    pub shop: ShopConfig,
     pub server: ServerConfig,
 }
 
@@ -43,6 +46,7 @@ impl Default for Config {
             retrieval: RetrievalConfig::default(),
             engine: EnginePolicy::default(),
             commerce: CommercePolicy::default(),
+            shop: ShopConfig::default(),
             server: ServerConfig::default(),
         }
     }
@@ -51,7 +55,10 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("environment variable {var} is not valid: {message}")]
@@ -59,7 +66,9 @@ pub enum ConfigError {
 }
 
 fn default_data_dir() -> PathBuf {
-    dirs::data_local_dir().map(|d| d.join("frontdesk")).unwrap_or_else(|| PathBuf::from(".frontdesk"))
+    dirs::data_local_dir()
+        .map(|d| d.join("frontdesk"))
+        .unwrap_or_else(|| PathBuf::from(".frontdesk"))
 }
 
 impl Config {
@@ -68,26 +77,49 @@ impl Config {
         Self::load_with_env(file, std::env::vars())
     }
 
-    pub fn load_with_env(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
         let mut merged = toml::Value::try_from(Config::default()).expect("defaults serialise");
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-            let value: toml::Value = toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let value: toml::Value = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
             merge(&mut merged, value);
         }
         for (var, raw) in env {
-            let Some(rest) = var.strip_prefix("FRONTDESK_") else { continue };
+            let Some(rest) = var.strip_prefix("FRONTDESK_") else {
+                continue;
+            };
             let keys: Vec<String> = match rest {
                 "DATA_DIR" => vec!["data_dir".into()],
                 "MODEL_DIR" => vec!["models".into(), "model_dir".into()],
-                _ if rest.contains("__") => rest.split("__").map(|k| k.to_ascii_lowercase()).collect(),
+                _ if rest.contains("__") => {
+                    rest.split("__").map(|k| k.to_ascii_lowercase()).collect()
+                }
                 _ => continue,
             };
             let value = parse_env_value(&raw);
-            set_path(&mut merged, &keys, value).map_err(|message| ConfigError::Env { var: var.clone(), message })?;
+            set_path(&mut merged, &keys, value).map_err(|message| ConfigError::Env {
+                var: var.clone(),
+                message,
+            })?;
         }
-        let path = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("<environment>"));
-        merged.try_into().map_err(|e: toml::de::Error| ConfigError::Parse { path, message: e.to_string() })
+        let path = file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("<environment>"));
+        merged
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                path,
+                message: e.to_string(),
+            })
     }
 }
 
@@ -117,17 +149,23 @@ fn merge(base: &mut toml::Value, over: toml::Value) {
 fn set_path(root: &mut toml::Value, keys: &[String], value: toml::Value) -> Result<(), String> {
     let mut cur = root;
     for (i, key) in keys.iter().enumerate() {
-        let table = cur.as_table_mut().ok_or_else(|| format!("{} is not a section", keys[..i].join(".")))?;
+        let table = cur
+            .as_table_mut()
+            .ok_or_else(|| format!("{} is not a section", keys[..i].join(".")))?;
         if i + 1 == keys.len() {
             // Keep the declared type: a string default stays a string even if the value looks numeric.
             let value = match (table.get(key), value) {
-                (Some(toml::Value::String(_)), v) if !v.is_str() => toml::Value::String(v.to_string().trim_matches('"').to_string()),
+                (Some(toml::Value::String(_)), v) if !v.is_str() => {
+                    toml::Value::String(v.to_string().trim_matches('"').to_string())
+                }
                 (_, v) => v,
             };
             table.insert(key.clone(), value);
             return Ok(());
         }
-        cur = table.entry(key.clone()).or_insert_with(|| toml::Value::Table(Default::default()));
+        cur = table
+            .entry(key.clone())
+            .or_insert_with(|| toml::Value::Table(Default::default()));
     }
     Ok(())
 }
@@ -140,9 +178,16 @@ mod tests {
     fn layers_apply_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("frontdesk.toml");
-        std::fs::write(&file, "data_dir = \"/from/file\"\n[server]\naddr = \"127.0.0.1:1\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "data_dir = \"/from/file\"\n[server]\naddr = \"127.0.0.1:1\"\n",
+        )
+        .unwrap();
         let env = vec![
-            ("FRONTDESK_SERVER__ADDR".to_string(), "127.0.0.1:2".to_string()),
+            (
+                "FRONTDESK_SERVER__ADDR".to_string(),
+                "127.0.0.1:2".to_string(),
+            ),
             ("FRONTDESK_MODEL_DIR".to_string(), "/models".to_string()),
             ("UNRELATED".to_string(), "x".to_string()),
         ];
@@ -157,7 +202,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, "no_such_key = 1\n").unwrap();
-        let err = Config::load_with_env(Some(&file), Vec::new()).unwrap_err().to_string();
+        let err = Config::load_with_env(Some(&file), Vec::new())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no_such_key"), "{err}");
     }
 }

@@ -16,6 +16,12 @@ pub struct RetrievalConfig {
 
 impl Default for RetrievalConfig {
     fn default() -> Self {
-        Self { chunk_tokens: 220, chunk_overlap: 40, candidates: 50, rrf_k: 60.0, dense_weight: 0.5 }
+        Self {
+            chunk_tokens: 220,
+            chunk_overlap: 40,
+            candidates: 50,
+            rrf_k: 60.0,
+            dense_weight: 0.5,
+        }
     }
 }

@@ -29,7 +29,12 @@ pub struct BusinessHours {
 
 impl Default for BusinessHours {
     fn default() -> Self {
-        Self { utc_offset_minutes: 60, open: "08:00".into(), close: "20:00".into(), days: vec![1, 2, 3, 4, 5, 6] }
+        Self {
+            utc_offset_minutes: 60,
+            open: "08:00".into(),
+            close: "20:00".into(),
+            days: vec![1, 2, 3, 4, 5, 6],
+        }
     }
 }
 

@@ -1,11 +1,19 @@
 //! Assembles the running system from config: models (fetched on first start), the knowledge
-//! index (built on first start, updated incrementally after), the commerce store and the engine.
-//! Shared by `serve`, `chat` and `eval`. Each crate's owner wires its own part here.
+//! index (built on first start, updated incrementally after), the commerce store, the intent
+//! classifier and the engine. Shared by `serve`, `chat` and `eval`: the one place that knows
+//! every crate.
 
-#![allow(dead_code)] // parts are wired in as their crates land
-
-use frontdesk_core::{ChatModel, Config, Embedder};
+use anyhow::Context;
+use frontdesk_commerce::SqliteCommerce;
+use frontdesk_core::{ChatModel, Commerce, Config, Embedder};
+use frontdesk_engine::{load_intents_jsonl, Engine, EngineDeps, IntentClassifier};
+use frontdesk_retrieval::{HybridIndex, IndexProgress, IndexReport};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
 use std::sync::Arc;
+
+/// Folds of the cross-validation that sets the out-of-scope threshold when no calibration file is given.
+const INTENT_CV_FOLDS: usize = 5;
 
 pub struct StackOptions {
     /// Load the chat LM (false: direct/extractive answers only, e.g. fast evals).
@@ -18,4 +26,156 @@ pub struct Stack {
     pub config: Config,
     pub embedder: Arc<dyn Embedder>,
     pub chat: Option<Arc<dyn ChatModel>>,
+    pub index: Arc<HybridIndex>,
+    pub commerce: Arc<SqliteCommerce>,
+    pub engine: Arc<Engine>,
+    pub index_report: IndexReport,
+}
+
+impl Stack {
+    pub async fn load(config: Config, opts: StackOptions) -> anyhow::Result<Stack> {
+        let models = config.models.clone();
+        let embedder =
+            tokio::task::spawn_blocking(move || frontdesk_inference::load_embedder(&models))
+                .await?
+                .context("loading the embedding model")?;
+        let chat = if opts.with_chat && config.engine.use_llm {
+            let models = config.models.clone();
+            Some(
+                tokio::task::spawn_blocking(move || frontdesk_inference::load_chat(&models))
+                    .await?
+                    .context("loading the chat model")?,
+            )
+        } else {
+            None
+        };
+
+        let (index, index_report) = open_index(&config, embedder.clone(), opts.progress).await?;
+        for issue in &index_report.issues {
+            eprintln!("warning: skipped {issue}");
+        }
+        let index = Arc::new(index);
+        let commerce = Arc::new(open_shop(&config)?);
+        let intents = train_intents(&config, embedder.clone()).await?;
+
+        let engine = Engine::new(EngineDeps {
+            retriever: index.clone(),
+            embedder: embedder.clone(),
+            chat: chat.clone(),
+            commerce: Some(commerce.clone() as Arc<dyn Commerce>),
+            intents,
+            policy: config.engine.clone(),
+            commerce_policy: config.commerce.clone(),
+            audit: Some(commerce.clone()),
+        })
+        .context("configuring the engine")?;
+        Ok(Stack {
+            config,
+            embedder,
+            chat,
+            index,
+            commerce,
+            engine: Arc::new(engine),
+            index_report,
+        })
+    }
+}
+
+/// The knowledge index under `<data_dir>/index`, brought up to date with the configured roots.
+pub async fn open_index(
+    config: &Config,
+    embedder: Arc<dyn Embedder>,
+    progress: bool,
+) -> anyhow::Result<(HybridIndex, IndexReport)> {
+    let bar = progress.then(|| {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} ({eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar
+    });
+    let on_progress = |p: IndexProgress| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{:?}", p.stage).to_lowercase());
+            bar.set_length(p.total as u64);
+            bar.set_position(p.done as u64);
+        }
+    };
+    let result = HybridIndex::open_or_build(
+        &config.data_dir,
+        &config.knowledge,
+        embedder,
+        &config.retrieval,
+        Some(&on_progress),
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "indexing the knowledge base ({})",
+            display_roots(&config.knowledge)
+        )
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result
+}
+
+fn display_roots(roots: &[PathBuf]) -> String {
+    roots
+        .iter()
+        .map(|r| r.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The embedded shop database; a new database is seeded from `shop.seed_dir`.
+pub fn open_shop(config: &Config) -> anyhow::Result<SqliteCommerce> {
+    let path = config
+        .shop
+        .database
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("shop.db"));
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let fresh = !path.exists();
+    let shop = SqliteCommerce::open(&path)
+        .with_context(|| format!("opening the shop database {}", path.display()))?
+        .with_policy(config.commerce.clone());
+    if fresh {
+        if let Some(seed) = &config.shop.seed_dir {
+            if let Err(e) = shop.seed_from_dir(seed) {
+                // Leave no half-seeded database behind: the next start seeds again.
+                drop(shop);
+                let _ = std::fs::remove_file(&path);
+                return Err(anyhow::anyhow!(e))
+                    .with_context(|| format!("seeding the shop from {}", seed.display()));
+            }
+        }
+    }
+    Ok(shop)
+}
+
+/// Trains the intent classifier on the configured catalogue and calibrates its out-of-scope
+/// threshold by cross-validation on the catalogue itself.
+pub async fn train_intents(
+    config: &Config,
+    embedder: Arc<dyn Embedder>,
+) -> anyhow::Result<IntentClassifier> {
+    let path = config
+        .engine
+        .intents
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("knowledge/intents.jsonl"));
+    let rows = load_intents_jsonl(&path)
+        .with_context(|| format!("reading the intent catalogue {}", path.display()))?;
+    let mut classifier = IntentClassifier::train(rows, embedder)
+        .await
+        .context("embedding the intent catalogue")?;
+    classifier.calibrate_cv(INTENT_CV_FOLDS);
+    Ok(classifier)
 }
