@@ -4,7 +4,9 @@
 
 pub mod actions;
 pub mod backend;
+pub mod cache;
 pub mod data;
+pub mod engine_backend;
 pub mod error;
 pub mod manifest;
 pub mod metrics;
@@ -13,6 +15,8 @@ pub mod runner;
 pub mod target;
 
 pub use backend::{Backend, IntentModel, IntentPrediction, ModeSearch};
+pub use cache::CachingEmbedder;
+pub use engine_backend::{AssistantFactory, EngineBackend};
 pub use error::EvalError;
 pub use manifest::{load_suite, SearchMode, Suite, SuiteSpec};
 pub use report::{Report, SuiteReport};

@@ -152,7 +152,8 @@ mod tests {
     #[test]
     fn binary_counts_table() {
         // gold, pred pairs → (precision, recall, f1)
-        let cases: Vec<(Vec<(bool, bool)>, Option<f64>, Option<f64>, Option<f64>)> = vec![
+        type Case = (Vec<(bool, bool)>, Option<f64>, Option<f64>, Option<f64>);
+        let cases: Vec<Case> = vec![
             (
                 vec![(true, true), (true, false), (false, true), (false, false)],
                 Some(0.5),

@@ -111,7 +111,8 @@ mod tests {
     fn regression_table() {
         let tol = Tolerance::default();
         // (baseline, current, regressed metric names)
-        let cases: Vec<(Vec<(&str, f64)>, Vec<(&str, f64)>, Vec<&str>)> = vec![
+        type Case<'a> = (Vec<(&'a str, f64)>, Vec<(&'a str, f64)>, Vec<&'a str>);
+        let cases: Vec<Case> = vec![
             (vec![("mrr", 0.80)], vec![("mrr", 0.79)], vec![]),
             (vec![("mrr", 0.80)], vec![("mrr", 0.77)], vec!["mrr"]),
             (vec![("mrr", 0.80)], vec![("mrr", 0.95)], vec![]),

@@ -1,0 +1,213 @@
+//! The real [`Backend`]: knowledge indexes from `frontdesk-retrieval`, the intent classifier from
+//! `frontdesk-engine`, and an assistant factory supplied by the binary (which owns the chat model
+//! and the commerce store).
+
+use crate::backend::{Backend, IntentModel, IntentPrediction, ModeSearch};
+use crate::data::IntentRow;
+use crate::error::EvalError;
+use crate::manifest::SearchMode;
+use async_trait::async_trait;
+use frontdesk_core::intents::OUT_OF_SCOPE;
+use frontdesk_core::{Assistant, Config, EmbedKind, Embedder, Hit, Retriever};
+use frontdesk_engine::{load_intents_jsonl, IntentClassifier, IntentExample};
+use frontdesk_retrieval::{load_documents, HybridIndex};
+use futures::future::BoxFuture;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Builds a fresh assistant answering from the given retriever; `bool` = use the chat LM.
+pub type AssistantFactory = Arc<
+    dyn Fn(Arc<dyn Retriever>, bool) -> BoxFuture<'static, Result<Arc<dyn Assistant>, EvalError>>
+        + Send
+        + Sync,
+>;
+
+/// Folds used to calibrate the out-of-scope threshold when no calibration file is given.
+pub const CALIBRATION_FOLDS: usize = 5;
+
+pub struct EngineBackend {
+    config: Config,
+    embedder: Arc<dyn Embedder>,
+    assistant: Option<AssistantFactory>,
+    indexes: tokio::sync::Mutex<HashMap<Option<PathBuf>, Arc<dyn ModeSearch>>>,
+}
+
+impl EngineBackend {
+    pub fn new(
+        config: Config,
+        embedder: Arc<dyn Embedder>,
+        assistant: Option<AssistantFactory>,
+    ) -> Self {
+        Self {
+            config,
+            embedder,
+            assistant,
+            indexes: tokio::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The configured intent catalogue: `engine.intents`, else `knowledge/intents.jsonl` under
+    /// the first knowledge root's parent… or the working directory.
+    pub fn catalogue_path(&self) -> PathBuf {
+        if let Some(p) = &self.config.engine.intents {
+            return p.clone();
+        }
+        self.config
+            .knowledge
+            .iter()
+            .map(|k| {
+                if k.is_dir() {
+                    k.join("intents.jsonl")
+                } else {
+                    k.with_file_name("intents.jsonl")
+                }
+            })
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| PathBuf::from("knowledge/intents.jsonl"))
+    }
+}
+
+struct IndexSearch(Arc<HybridIndex>);
+
+#[async_trait]
+impl ModeSearch for IndexSearch {
+    async fn search(&self, query: &str, k: usize, mode: SearchMode) -> Result<Vec<Hit>, EvalError> {
+        let mode = match mode {
+            SearchMode::Lexical => frontdesk_retrieval::SearchMode::Lexical,
+            SearchMode::Dense => frontdesk_retrieval::SearchMode::Dense,
+            SearchMode::Hybrid => frontdesk_retrieval::SearchMode::Hybrid,
+        };
+        self.0
+            .search_modes(query, k, mode)
+            .await
+            .map_err(|e| EvalError::Backend(format!("search {query:?}: {e}")))
+    }
+    fn retriever(&self) -> Arc<dyn Retriever> {
+        self.0.clone()
+    }
+}
+
+struct Classifier(IntentClassifier, Arc<dyn Embedder>);
+
+#[async_trait]
+impl IntentModel for Classifier {
+    async fn classify(&self, texts: &[String]) -> Result<Vec<IntentPrediction>, EvalError> {
+        let vectors = self
+            .1
+            .embed(texts.to_vec(), EmbedKind::Query)
+            .await
+            .map_err(|e| EvalError::Backend(format!("embedding intents: {e}")))?;
+        Ok(vectors
+            .iter()
+            .map(|v| {
+                let p = self.0.classify_embedded(v);
+                IntentPrediction {
+                    in_scope: p.in_scope && p.intent != OUT_OF_SCOPE,
+                    intent: p.intent,
+                    score: p.score,
+                }
+            })
+            .collect())
+    }
+}
+
+fn examples(rows: Vec<IntentRow>) -> Vec<IntentExample> {
+    rows.into_iter()
+        .map(|r| IntentExample {
+            intent: if r.in_scope {
+                r.intent
+            } else {
+                OUT_OF_SCOPE.to_string()
+            },
+            in_scope: r.in_scope,
+            lang: r.lang.as_deref().and_then(|l| l.parse().ok()),
+            text: r.text,
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Backend for EngineBackend {
+    async fn index(&self, kb: Option<&Path>) -> Result<Arc<dyn ModeSearch>, EvalError> {
+        let key = kb.map(Path::to_path_buf);
+        let mut indexes = self.indexes.lock().await;
+        if let Some(ix) = indexes.get(&key) {
+            return Ok(ix.clone());
+        }
+        let roots: Vec<PathBuf> = match kb {
+            Some(p) => vec![p.to_path_buf()],
+            None => self.config.knowledge.clone(),
+        };
+        for r in &roots {
+            if !r.exists() {
+                return Err(EvalError::Backend(format!(
+                    "knowledge base {} does not exist",
+                    r.display()
+                )));
+            }
+        }
+        let (docs, issues) = load_documents(&roots);
+        for issue in issues.iter().take(5) {
+            tracing::warn!("knowledge: {issue:?}");
+        }
+        let index =
+            HybridIndex::build_in_memory(docs, self.embedder.clone(), &self.config.retrieval)
+                .await
+                .map_err(|e| {
+                    EvalError::Backend(format!(
+                        "indexing {}: {e}",
+                        roots
+                            .iter()
+                            .map(|r| r.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+        let ix: Arc<dyn ModeSearch> = Arc::new(IndexSearch(Arc::new(index)));
+        indexes.insert(key, ix.clone());
+        Ok(ix)
+    }
+
+    async fn intents(
+        &self,
+        train: Option<Vec<IntentRow>>,
+        calibrate: Option<Vec<IntentRow>>,
+    ) -> Result<Arc<dyn IntentModel>, EvalError> {
+        let rows = match train {
+            Some(rows) => examples(rows),
+            None => {
+                let path = self.catalogue_path();
+                load_intents_jsonl(&path).map_err(|e| {
+                    EvalError::Backend(format!("{e} (set engine.intents in the config)"))
+                })?
+            }
+        };
+        let mut classifier = IntentClassifier::train(rows, self.embedder.clone())
+            .await
+            .map_err(|e| EvalError::Backend(format!("training the intent classifier: {e}")))?;
+        match calibrate {
+            Some(rows) => {
+                classifier
+                    .calibrate(&examples(rows))
+                    .await
+                    .map_err(|e| EvalError::Backend(format!("calibrating: {e}")))?;
+            }
+            None => {
+                classifier.calibrate_cv(CALIBRATION_FOLDS);
+            }
+        }
+        Ok(Arc::new(Classifier(classifier, self.embedder.clone())))
+    }
+
+    async fn assistant(
+        &self,
+        retriever: Arc<dyn Retriever>,
+        use_llm: bool,
+    ) -> Result<Arc<dyn Assistant>, EvalError> {
+        match &self.assistant {
+            Some(f) => f(retriever, use_llm).await,
+            None => Err(EvalError::Backend("this build cannot assemble the conversation engine; conversation suites need it (or use --target URL)".into())),
+        }
+    }
+}
