@@ -61,7 +61,11 @@ fn phrase_at(f: &str, w: &str) -> Option<usize> {
     let mut start = 0;
     while let Some(i) = f[start..].find(w) {
         let at = start + i;
-        let before_ok = at == 0 || !f[..at].chars().next_back().is_some_and(char::is_alphanumeric);
+        let before_ok = at == 0
+            || !f[..at]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
         if before_ok {
             return Some(at);
         }
@@ -70,20 +74,133 @@ fn phrase_at(f: &str, w: &str) -> Option<usize> {
     None
 }
 
-const PAYMENT: &[&str] = &["change payment", "change the payment", "payment method to", "payment to", "pay with a different", "switch payment", "nacin placanja", "promeni placanje", "promenim placanje"];
-const USER_ADDRESS: &[&str] = &["default address", "my address in my profile", "profile address", "address on my account", "podrazumevanu adresu", "adresu na nalogu", "adresu u profilu"];
-const ORDER_ADDRESS: &[&str] = &["change address", "change the address", "change my address", "shipping address", "change the shipping", "address to", "wrong address", "promeni adresu", "promenim adresu", "adresu isporuke", "adresu dostave", "drugu adresu"];
+const PAYMENT: &[&str] = &[
+    "change payment",
+    "change the payment",
+    "change my payment",
+    "update the payment",
+    "update my payment",
+    "switch payment",
+    "switch the payment",
+    "pay with a different",
+    "use a different payment",
+    "promeni nacin placanja",
+    "promenim nacin placanja",
+    "drugi nacin placanja",
+    "promeni placanje",
+    "promenim placanje",
+];
+const USER_ADDRESS: &[&str] = &[
+    "default address",
+    "my address in my profile",
+    "profile address",
+    "address on my account",
+    "podrazumevanu adresu",
+    "adresu na nalogu",
+    "adresu u profilu",
+];
+const ORDER_ADDRESS: &[&str] = &[
+    "change address",
+    "change the address",
+    "change my address",
+    "shipping address",
+    "change the shipping",
+    "address to",
+    "wrong address",
+    "promeni adresu",
+    "promenim adresu",
+    "adresu isporuke",
+    "adresu dostave",
+    "drugu adresu",
+];
 const CHANGE_ITEMS: &[&str] = &[
-    "exchange", "swap", "replace", "different size", "different color", "different colour", "change it to", "change the", "change my", "instead", "wrong size", "wrong color",
-    "wrong deck", "picked the wrong", "zamen", "razmen", "drugu velicinu", "drugu boju", "promeni velicinu", "promeni boju",
+    "exchange",
+    "swap",
+    "replace",
+    "different size",
+    "different color",
+    "different colour",
+    "change it to",
+    "change the",
+    "change my",
+    "instead",
+    "wrong size",
+    "wrong color",
+    "wrong deck",
+    "picked the wrong",
+    "zamen",
+    "razmen",
+    "drugu velicinu",
+    "drugu boju",
+    "promeni velicinu",
+    "promeni boju",
 ];
 const REFUND: &[&str] = &[
-    "cancel", "refund", "return", "send back", "send it back", "not receive", "don't want to receive", "money back", "don't need", "do not need",
-    "otkaz", "otkaz", "vrat", "povrat", "refundac", "ne treba mi", "storn",
+    "cancel",
+    "refund",
+    "return",
+    "send back",
+    "send it back",
+    "not receive",
+    "don't want to receive",
+    "money back",
+    "don't need",
+    "do not need",
+    "otkaz",
+    "otkaz",
+    "vrat",
+    "povrat",
+    "refundac",
+    "ne treba mi",
+    "storn",
 ];
-const STATUS: &[&str] = &["where is my order", "where's my order", "order status", "status of my order", "status of order", "track", "tracking", "has it shipped", "when will", "gde je moja", "gde je porudzbin", "status porudzbin", "pracenje", "kada stize", "kad stize"];
-const PLACE: &[&str] = &["place an order", "place a new order", "i want to order", "i'd like to order", "i would like to order", "want to buy", "like to buy", "order a ", "order the ", "buy a ", "zelim da narucim", "narucio bih", "narucila bih", "da narucim", "zelim da kupim", "kupio bih", "kupila bih"];
-const RECOMMEND: &[&str] = &["recommend", "suggest", "what goes with", "what else", "accessor", "preporu", "predlo", "sta ide uz", "dodatn"];
+const STATUS: &[&str] = &[
+    "where is my order",
+    "where's my order",
+    "order status",
+    "status of my order",
+    "status of order",
+    "track",
+    "tracking",
+    "has it shipped",
+    "when will",
+    "gde je moja",
+    "gde je porudzbin",
+    "status porudzbin",
+    "pracenje",
+    "kada stize",
+    "kad stize",
+];
+const PLACE: &[&str] = &[
+    "place an order",
+    "place a new order",
+    "i want to order",
+    "i'd like to order",
+    "i would like to order",
+    "want to buy",
+    "like to buy",
+    "order a ",
+    "order the ",
+    "buy a ",
+    "zelim da narucim",
+    "narucio bih",
+    "narucila bih",
+    "da narucim",
+    "zelim da kupim",
+    "kupio bih",
+    "kupila bih",
+];
+const RECOMMEND: &[&str] = &[
+    "recommend",
+    "suggest",
+    "what goes with",
+    "what else",
+    "accessor",
+    "preporu",
+    "predlo",
+    "sta ide uz",
+    "dodatn",
+];
 
 /// The action a message asks for, by keywords (most specific first).
 pub fn detect_action(text: &str) -> Option<Action> {
@@ -98,10 +215,31 @@ pub fn detect_action(text: &str) -> Option<Action> {
         (PLACE, Action::PlaceOrder),
         (RECOMMEND, Action::Recommend),
     ];
-    table.into_iter().find(|(words, _)| has(&f, words)).map(|(_, a)| a)
+    table
+        .into_iter()
+        .find(|(words, _)| has(&f, words))
+        .map(|(_, a)| a)
 }
 
-const ABORT: &[&str] = &["never mind", "nevermind", "forget it", "forget about it", "don't do it", "do not do it", "stop", "changed my mind", "keep it", "keep all", "keep the", "nema veze", "odustajem", "zaboravi", "ne radi to", "predomislio", "predomislila"];
+const ABORT: &[&str] = &[
+    "never mind",
+    "nevermind",
+    "forget it",
+    "forget about it",
+    "don't do it",
+    "do not do it",
+    "stop",
+    "changed my mind",
+    "keep it",
+    "keep all",
+    "keep the",
+    "nema veze",
+    "odustajem",
+    "zaboravi",
+    "ne radi to",
+    "predomislio",
+    "predomislila",
+];
 
 /// The customer drops the request in progress.
 pub fn is_abort(text: &str) -> bool {
@@ -111,45 +249,150 @@ pub fn is_abort(text: &str) -> bool {
 /// A cancellation reason from the policy's list, by keywords.
 pub fn detect_reason(text: &str, allowed: &[String]) -> Option<String> {
     let f = fold(text);
-    let mistake = has(&f, &["mistake", "by accident", "accidentally", "accidental", "wrong item", "greskom", "slucajno", "pogresno"]);
-    let not_needed = has(&f, &["no longer", "don't need", "do not need", "not need", "won't need", "won't be able", "not be able to receive", "not receive", "changed my mind", "cheaper", "found it", "other store", "ne treba", "vise mi ne", "nije mi potreb"]);
-    let want = if mistake { "mistake" } else if not_needed { "no longer" } else { return None };
-    allowed.iter().find(|r| r.contains(want)).cloned().or_else(|| allowed.is_empty().then(|| if mistake { "ordered by mistake".into() } else { "no longer needed".into() }))
+    let mistake = has(
+        &f,
+        &[
+            "mistake",
+            "by accident",
+            "accidentally",
+            "accidental",
+            "wrong item",
+            "greskom",
+            "slucajno",
+            "pogresno",
+        ],
+    );
+    let not_needed = has(
+        &f,
+        &[
+            "no longer",
+            "don't need",
+            "do not need",
+            "not need",
+            "won't need",
+            "won't be able",
+            "not be able to receive",
+            "not receive",
+            "changed my mind",
+            "cheaper",
+            "found it",
+            "other store",
+            "ne treba",
+            "vise mi ne",
+            "nije mi potreb",
+        ],
+    );
+    let want = if mistake {
+        "mistake"
+    } else if not_needed {
+        "no longer"
+    } else {
+        return None;
+    };
+    allowed
+        .iter()
+        .find(|r| r.contains(want))
+        .cloned()
+        .or_else(|| {
+            allowed.is_empty().then(|| {
+                if mistake {
+                    "ordered by mistake".into()
+                } else {
+                    "no longer needed".into()
+                }
+            })
+        })
 }
 
 /// A payment method of the customer named in the text: an id (`paypal_123`), or a kind
 /// ("paypal", "credit card", "gift card"/"store credit") with one method of that kind.
 pub fn detect_payment(text: &str, customer: &Customer) -> Option<String> {
     let lower = text.to_lowercase();
-    if let Some(pm) = customer.payment_methods.keys().find(|id| lower.contains(id.as_str())) {
+    if let Some(pm) = customer
+        .payment_methods
+        .keys()
+        .find(|id| lower.contains(id.as_str()))
+    {
         return Some(pm.clone());
     }
     let f = fold(text);
     let kind = if has(&f, &["paypal", "pay pal"]) {
         "paypal"
-    } else if has(&f, &["gift card", "giftcard", "gc", "store credit", "website credit", "site credit", "poklon kartic", "vaucer"]) {
+    } else if has(
+        &f,
+        &[
+            "gift card",
+            "giftcard",
+            "gc",
+            "store credit",
+            "website credit",
+            "site credit",
+            "poklon kartic",
+            "vaucer",
+        ],
+    ) {
         "gift_card"
-    } else if has(&f, &["credit card", "card ending", "visa", "mastercard", "kreditn", "karticom", "kartic"]) {
+    } else if has(
+        &f,
+        &[
+            "credit card",
+            "card ending",
+            "visa",
+            "mastercard",
+            "kreditn",
+            "karticom",
+            "kartic",
+        ],
+    ) {
         "credit_card"
     } else {
         return None;
     };
-    let of_kind: Vec<&PaymentMethod> = customer.payment_methods.values().filter(|m| m.source == kind).collect();
+    let of_kind: Vec<&PaymentMethod> = customer
+        .payment_methods
+        .values()
+        .filter(|m| m.source == kind)
+        .collect();
     if let [only] = of_kind.as_slice() {
         return Some(only.id.clone());
     }
-    of_kind.iter().find(|m| m.last_four.as_deref().is_some_and(|l| lower.contains(l))).map(|m| m.id.clone())
+    of_kind
+        .iter()
+        .find(|m| m.last_four.as_deref().is_some_and(|l| lower.contains(l)))
+        .map(|m| m.id.clone())
 }
 
 /// "I don't care / whatever / the original one": use the default.
 pub fn wants_default(text: &str) -> bool {
-    has(&fold(text), &["don't care", "do not care", "doesn't matter", "whatever", "original", "same card", "same payment", "same method", "default", "svejedno", "isti nacin", "originaln", "nije bitno"])
+    has(
+        &fold(text),
+        &[
+            "don't care",
+            "do not care",
+            "doesn't matter",
+            "whatever",
+            "original",
+            "same card",
+            "same payment",
+            "same method",
+            "default",
+            "svejedno",
+            "isti nacin",
+            "originaln",
+            "nije bitno",
+        ],
+    )
 }
 
 /// Order ids written without `#` ("W2307204") or with it.
 pub fn order_ids(text: &str) -> Vec<String> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    let Some(re) = RE.get_or_init(|| Regex::new(r"#?\b([A-Z]{1,2}\d{4,10})\b").ok()).as_ref() else { return vec![] };
+    let Some(re) = RE
+        .get_or_init(|| Regex::new(r"#?\b([A-Z]{1,2}\d{4,10})\b").ok())
+        .as_ref()
+    else {
+        return vec![];
+    };
     let mut out = Vec::new();
     for c in re.captures_iter(text) {
         let id = format!("#{}", &c[1]);
@@ -184,7 +427,15 @@ pub fn name_parts(names: &[String], text: &str) -> Option<(String, String)> {
 /// "street, [unit,] city, state zip, country".
 pub fn parse_address(text: &str) -> Option<Address> {
     static KV: OnceLock<Option<Regex>> = OnceLock::new();
-    if let Some(re) = KV.get_or_init(|| Regex::new(r#"['"]?(address1|address2|city|state|country|zip)['"]?\s*[:=]\s*['"]([^'"]*)['"]"#).ok()).as_ref() {
+    if let Some(re) = KV
+        .get_or_init(|| {
+            Regex::new(
+                r#"['"]?(address1|address2|city|state|country|zip)['"]?\s*[:=]\s*['"]([^'"]*)['"]"#,
+            )
+            .ok()
+        })
+        .as_ref()
+    {
         let mut a = Address::default();
         let mut any = false;
         for c in re.captures_iter(text) {
@@ -204,18 +455,48 @@ pub fn parse_address(text: &str) -> Option<Address> {
         }
     }
     static ZIP: OnceLock<Option<Regex>> = OnceLock::new();
-    let zip_re = ZIP.get_or_init(|| Regex::new(r"^(?:([\p{L} .]+?)\s+)?(\d{5})$").ok()).as_ref()?;
+    let zip_re = ZIP
+        .get_or_init(|| Regex::new(r"^(?:([\p{L} .]+?)\s+)?(\d{5})$").ok())
+        .as_ref()?;
     let body = text.rsplit(':').next().unwrap_or(text);
-    let parts: Vec<&str> = body.split(',').map(|p| p.trim().trim_end_matches('.')).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = body
+        .split(',')
+        .map(|p| p.trim().trim_end_matches('.'))
+        .filter(|p| !p.is_empty())
+        .collect();
     let zip_pos = parts.iter().position(|p| zip_re.is_match(p))?;
     if zip_pos < 2 || !parts[0].chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
     let caps = zip_re.captures(parts[zip_pos])?;
-    let state = caps.get(1).map(|m| m.as_str().trim().to_string()).unwrap_or_default();
-    let (city, address2) = if zip_pos >= 3 { (parts[zip_pos - 1].to_string(), parts[1..zip_pos - 1].join(", ")) } else { (parts[1].to_string(), String::new()) };
-    let (city, state) = if state.is_empty() && zip_pos >= 3 && city.len() <= 3 { (parts[zip_pos - 2].to_string(), city) } else { (city, state) };
-    Some(Address { address1: parts[0].to_string(), address2, city, state, zip: caps[2].to_string(), country: parts.get(zip_pos + 1).map(|s| s.to_string()).unwrap_or_default() })
+    let state = caps
+        .get(1)
+        .map(|m| m.as_str().trim().to_string())
+        .unwrap_or_default();
+    let (city, address2) = if zip_pos >= 3 {
+        (
+            parts[zip_pos - 1].to_string(),
+            parts[1..zip_pos - 1].join(", "),
+        )
+    } else {
+        (parts[1].to_string(), String::new())
+    };
+    let (city, state) = if state.is_empty() && zip_pos >= 3 && city.len() <= 3 {
+        (parts[zip_pos - 2].to_string(), city)
+    } else {
+        (city, state)
+    };
+    Some(Address {
+        address1: parts[0].to_string(),
+        address2,
+        city,
+        state,
+        zip: caps[2].to_string(),
+        country: parts
+            .get(zip_pos + 1)
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    })
 }
 
 #[cfg(test)]
@@ -229,10 +510,19 @@ mod tests {
             ("I'd like to return the lamp", Some(Action::Refund)),
             ("Želim da vratim jaknu", Some(Action::Refund)),
             ("Желим да откажем поруџбину", Some(Action::Refund)),
-            ("Can I exchange the mouse for a white one?", Some(Action::ChangeItems)),
+            (
+                "Can I exchange the mouse for a white one?",
+                Some(Action::ChangeItems),
+            ),
             ("change payment to paypal", Some(Action::Payment)),
-            ("Please update my default address", Some(Action::UserAddress)),
-            ("I need to change the shipping address of my order", Some(Action::OrderAddress)),
+            (
+                "Please update my default address",
+                Some(Action::UserAddress),
+            ),
+            (
+                "I need to change the shipping address of my order",
+                Some(Action::OrderAddress),
+            ),
             ("Where is my order #K1001?", Some(Action::Status)),
             ("I'd like to order a headlamp", Some(Action::PlaceOrder)),
             ("Can you recommend a tent?", Some(Action::Recommend)),
@@ -245,9 +535,18 @@ mod tests {
 
     #[test]
     fn reasons_and_abort() {
-        let allowed = vec!["no longer needed".to_string(), "ordered by mistake".to_string()];
-        assert_eq!(detect_reason("I accidentally placed it", &allowed).as_deref(), Some("ordered by mistake"));
-        assert_eq!(detect_reason("I don't need the items", &allowed).as_deref(), Some("no longer needed"));
+        let allowed = vec![
+            "no longer needed".to_string(),
+            "ordered by mistake".to_string(),
+        ];
+        assert_eq!(
+            detect_reason("I accidentally placed it", &allowed).as_deref(),
+            Some("ordered by mistake")
+        );
+        assert_eq!(
+            detect_reason("I don't need the items", &allowed).as_deref(),
+            Some("no longer needed")
+        );
         assert_eq!(detect_reason("hello", &allowed), None);
         assert!(is_abort("never mind, keep it"));
         assert!(!is_abort("yes please"));
@@ -256,12 +555,33 @@ mod tests {
     #[test]
     fn parses_addresses_and_ids() {
         let a = parse_address("{'address1': '320 Cedar Avenue', 'address2': 'Suite 116', 'city': 'San Antonio', 'country': 'USA', 'state': 'TX', 'zip': '78219'}");
-        assert_eq!(a.map(|a| (a.city, a.zip, a.address2)), Some(("San Antonio".into(), "78219".into(), "Suite 116".into())));
+        assert_eq!(
+            a.map(|a| (a.city, a.zip, a.address2)),
+            Some(("San Antonio".into(), "78219".into(), "Suite 116".into()))
+        );
         let a = parse_address("New address: 12 Main St, Apt 4, Springfield, IL 62704, USA");
-        assert_eq!(a.map(|a| (a.address1, a.address2, a.city, a.state, a.zip)), Some(("12 Main St".into(), "Apt 4".into(), "Springfield".into(), "IL".into(), "62704".into())));
+        assert_eq!(
+            a.map(|a| (a.address1, a.address2, a.city, a.state, a.zip)),
+            Some((
+                "12 Main St".into(),
+                "Apt 4".into(),
+                "Springfield".into(),
+                "IL".into(),
+                "62704".into()
+            ))
+        );
         assert_eq!(parse_address("no address here"), None);
-        assert_eq!(order_ids("cancel the order (W2307204) and #W1"), vec!["#W2307204".to_string()]);
-        assert_eq!(order_suffix("the order number ends in 66").as_deref(), Some("66"));
-        assert_eq!(name_parts(&[], "hi, my name is olivia ito"), Some(("olivia".into(), "ito".into())));
+        assert_eq!(
+            order_ids("cancel the order (W2307204) and #W1"),
+            vec!["#W2307204".to_string()]
+        );
+        assert_eq!(
+            order_suffix("the order number ends in 66").as_deref(),
+            Some("66")
+        );
+        assert_eq!(
+            name_parts(&[], "hi, my name is olivia ito"),
+            Some(("olivia".into(), "ito".into()))
+        );
     }
 }

@@ -24,7 +24,10 @@ fn same_word(a: &str, b: &str) -> bool {
 }
 
 fn contains_seq(hay: &[String], needle: &[String]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w.iter().zip(needle).all(|(a, b)| same_word(a, b)))
+    !needle.is_empty()
+        && hay
+            .windows(needle.len())
+            .any(|w| w.iter().zip(needle).all(|(a, b)| same_word(a, b)))
 }
 
 /// The product-name head word ("Gaming Mouse" → "mouse"), the word customers use.
@@ -35,25 +38,79 @@ fn head(name: &str) -> Option<String> {
 /// Whether `text` mentions the item's product ("the kettle", "tea kettle", "Electric Kettle").
 pub fn mentions_product(text_tokens: &[String], name: &str) -> bool {
     let name_tokens = tokens(name);
-    contains_seq(text_tokens, &name_tokens) || head(name).is_some_and(|h| text_tokens.iter().any(|t| same_word(t, &h)))
+    contains_seq(text_tokens, &name_tokens)
+        || head(name).is_some_and(|h| text_tokens.iter().any(|t| same_word(t, &h)))
 }
 
-const ALL_ITEMS: &[&str] = &["all the items", "all items", "all of the items", "everything", "whole order", "entire order", "all of them", "both items", "both of them", "sve stavke", "celu porudzbinu", "sve iz"];
+const ALL_ITEMS: &[&str] = &[
+    "return the items",
+    "return them all",
+    "all the items",
+    "all items",
+    "all of the items",
+    "everything",
+    "whole order",
+    "entire order",
+    "all of them",
+    "both items",
+    "both of them",
+    "sve stavke",
+    "celu porudzbinu",
+    "sve iz",
+];
 
-/// Items of `order` the text names; "everything" names them all.
+/// Items of `order` the text names; "everything" names them all. A full product name beats a
+/// shared head word ("Digital Camera" is not the "Action Camera"), and among several lines of
+/// one product the options the text names pick the line.
 pub fn match_items(text: &str, order: &Order) -> Vec<String> {
     let f = fold(text);
     if ALL_ITEMS.iter().any(|w| f.contains(w)) {
         return order.items.iter().map(|i| i.item_id.clone()).collect();
     }
     let t = tokens(text);
-    order.items.iter().filter(|i| mentions_product(&t, &i.name) || t.iter().any(|w| w == &i.item_id)).map(|i| i.item_id.clone()).collect()
+    let full: Vec<&OrderItem> = order
+        .items
+        .iter()
+        .filter(|i| contains_seq(&t, &tokens(&i.name)))
+        .collect();
+    let full_heads: Vec<String> = full.iter().filter_map(|i| head(&i.name)).collect();
+    let hits: Vec<&OrderItem> = order
+        .items
+        .iter()
+        .filter(|i| {
+            full.iter().any(|x| std::ptr::eq(*x, *i))
+                || head(&i.name)
+                    .is_some_and(|h| !full_heads.contains(&h) && t.iter().any(|w| same_word(w, &h)))
+                || t.iter().any(|w| w == &i.item_id)
+        })
+        .collect();
+    let named_options = |i: &OrderItem| {
+        i.options
+            .values()
+            .filter(|v| contains_seq(&t, &tokens(v)))
+            .count()
+    };
+    let mut out = Vec::new();
+    for i in &hits {
+        let same: Vec<&&OrderItem> = hits
+            .iter()
+            .filter(|x| x.product_id == i.product_id)
+            .collect();
+        let best = same.iter().map(|x| named_options(x)).max().unwrap_or(0);
+        if same.len() == 1 || best == 0 || named_options(i) == best {
+            out.push(i.item_id.clone());
+        }
+    }
+    out
 }
 
 /// Orders whose items the text names (for "the order with the kettle").
 pub fn orders_mentioning<'a>(text: &str, orders: &'a [Order]) -> Vec<&'a Order> {
     let t = tokens(text);
-    orders.iter().filter(|o| o.items.iter().any(|i| mentions_product(&t, &i.name))).collect()
+    orders
+        .iter()
+        .filter(|o| o.items.iter().any(|i| mentions_product(&t, &i.name)))
+        .collect()
 }
 
 /// The part of `text` about `item`: sentences that name its product, plus following sentences
@@ -64,7 +121,15 @@ pub fn segment_for(text: &str, item: &OrderItem, order: &Order) -> String {
     for sentence in text.split(['.', ';', '!', '?', '\n']) {
         let t = tokens(sentence);
         let mine = mentions_product(&t, &item.name);
-        let other = order.items.iter().any(|o| o.product_id != item.product_id && mentions_product(&t, &o.name));
+        let other = order
+            .items
+            .iter()
+            .any(|o| o.product_id != item.product_id && mentions_product(&t, &o.name));
+        // A sentence naming two products says nothing about either one's new options.
+        if mine && other {
+            current = false;
+            continue;
+        }
         if mine {
             current = true;
         } else if other {
@@ -97,9 +162,15 @@ pub enum VariantChoice {
 /// unnamed changes, or the lower price when the customer asks for the cheaper one.
 pub fn choose_variant(text: &str, product: &Product, current: &OrderItem) -> VariantChoice {
     let t = tokens(text);
-    let cheaper = t.iter().any(|w| w == "cheaper" || w == "cheapest" || w == "jeftinij" || w == "jeftiniji");
+    let cheaper = t
+        .iter()
+        .any(|w| w == "cheaper" || w == "cheapest" || w == "jeftinij" || w == "jeftiniji");
     let mut best: Option<((i64, i64, i64, i64), &Variant)> = None;
-    for v in product.variants.values().filter(|v| v.item_id != current.item_id) {
+    for v in product
+        .variants
+        .values()
+        .filter(|v| v.item_id != current.item_id)
+    {
         let (mut named, mut unnamed) = (0i64, 0i64);
         for (k, val) in &v.options {
             if current.options.get(k) == Some(val) {
@@ -116,7 +187,11 @@ pub fn choose_variant(text: &str, product: &Product, current: &OrderItem) -> Var
         }
         let price = (v.price * 100.0).round() as i64;
         let avail = i64::from(v.available);
-        let key = if cheaper { (named, avail, -price, -unnamed) } else { (named, avail, -unnamed, -price) };
+        let key = if cheaper {
+            (named, avail, -price, -unnamed)
+        } else {
+            (named, avail, -unnamed, -price)
+        };
         if best.as_ref().map_or(true, |b| key > b.0) {
             best = Some((key, v));
         }
@@ -138,17 +213,71 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn variant(id: &str, opts: &[(&str, &str)], available: bool, price: f64) -> Variant {
-        Variant { item_id: id.into(), options: opts.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), available, price }
+        Variant {
+            item_id: id.into(),
+            options: opts
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            available,
+            price,
+        }
     }
     fn mouse() -> (Product, OrderItem) {
         let vs = [
-            variant("cur", &[("color", "black"), ("sensor", "laser"), ("connectivity", "wired")], true, 100.0),
-            variant("wo_wired", &[("color", "white"), ("sensor", "optical"), ("connectivity", "wired")], true, 90.0),
-            variant("wo_wless", &[("color", "white"), ("sensor", "optical"), ("connectivity", "wireless")], true, 80.0),
-            variant("red", &[("color", "red"), ("sensor", "laser"), ("connectivity", "wired")], false, 100.0),
+            variant(
+                "cur",
+                &[
+                    ("color", "black"),
+                    ("sensor", "laser"),
+                    ("connectivity", "wired"),
+                ],
+                true,
+                100.0,
+            ),
+            variant(
+                "wo_wired",
+                &[
+                    ("color", "white"),
+                    ("sensor", "optical"),
+                    ("connectivity", "wired"),
+                ],
+                true,
+                90.0,
+            ),
+            variant(
+                "wo_wless",
+                &[
+                    ("color", "white"),
+                    ("sensor", "optical"),
+                    ("connectivity", "wireless"),
+                ],
+                true,
+                80.0,
+            ),
+            variant(
+                "red",
+                &[
+                    ("color", "red"),
+                    ("sensor", "laser"),
+                    ("connectivity", "wired"),
+                ],
+                false,
+                100.0,
+            ),
         ];
-        let product = Product { name: "Gaming Mouse".into(), product_id: "p".into(), variants: vs.iter().map(|v| (v.item_id.clone(), v.clone())).collect() };
-        let item = OrderItem { name: "Gaming Mouse".into(), product_id: "p".into(), item_id: "cur".into(), price: 100.0, options: vs[0].options.clone() };
+        let product = Product {
+            name: "Gaming Mouse".into(),
+            product_id: "p".into(),
+            variants: vs.iter().map(|v| (v.item_id.clone(), v.clone())).collect(),
+        };
+        let item = OrderItem {
+            name: "Gaming Mouse".into(),
+            product_id: "p".into(),
+            item_id: "cur".into(),
+            price: 100.0,
+            options: vs[0].options.clone(),
+        };
         (product, item)
     }
 
@@ -157,34 +286,64 @@ mod tests {
         let (p, item) = mouse();
         let cases: &[(&str, &str)] = &[
             ("I want a white optical mouse", "wo_wired"),
-            ("a white optical one, wired or not, whichever is cheaper", "wo_wless"),
+            (
+                "a white optical one, wired or not, whichever is cheaper",
+                "wo_wless",
+            ),
             ("white, optical, wireless please", "wo_wless"),
         ];
         for (text, want) in cases {
-            assert_eq!(choose_variant(text, &p, &item), VariantChoice::Found(p.variants[*want].clone()), "{text}");
+            assert_eq!(
+                choose_variant(text, &p, &item),
+                VariantChoice::Found(p.variants[*want].clone()),
+                "{text}"
+            );
         }
-        assert!(matches!(choose_variant("the red one", &p, &item), VariantChoice::OutOfStock(_)));
-        assert_eq!(choose_variant("something else", &p, &item), VariantChoice::Unknown);
+        assert!(matches!(
+            choose_variant("the red one", &p, &item),
+            VariantChoice::OutOfStock(_)
+        ));
+        assert_eq!(
+            choose_variant("something else", &p, &item),
+            VariantChoice::Unknown
+        );
     }
 
     #[test]
     fn items_by_product_words() {
-        let item = |id: &str, name: &str| OrderItem { name: name.into(), product_id: name.into(), item_id: id.into(), price: 1.0, options: BTreeMap::new() };
+        let item = |id: &str, name: &str| OrderItem {
+            name: name.into(),
+            product_id: name.into(),
+            item_id: id.into(),
+            price: 1.0,
+            options: BTreeMap::new(),
+        };
         let order = Order {
             order_id: "#1".into(),
             user_id: "u".into(),
             address: Default::default(),
-            items: vec![item("1", "Electric Kettle"), item("2", "Desk Lamp"), item("3", "Skateboard")],
+            items: vec![
+                item("1", "Electric Kettle"),
+                item("2", "Desk Lamp"),
+                item("3", "Skateboard"),
+            ],
             fulfillments: vec![],
             status: "delivered".into(),
             payment_history: vec![],
             extra: BTreeMap::new(),
         };
         assert_eq!(match_items("the tea kettle is ugly", &order), vec!["1"]);
-        assert_eq!(match_items("return the skateboard and the desk lamp", &order), vec!["2", "3"]);
+        assert_eq!(
+            match_items("return the skateboard and the desk lamp", &order),
+            vec!["2", "3"]
+        );
         assert_eq!(match_items("return everything", &order).len(), 3);
         assert!(match_items("hello", &order).is_empty());
-        let seg = segment_for("The kettle is fine. I want the lamp in white. Also brighter", &order.items[1], &order);
+        let seg = segment_for(
+            "The kettle is fine. I want the lamp in white. Also brighter",
+            &order.items[1],
+            &order,
+        );
         assert!(seg.contains("white") && seg.contains("brighter") && !seg.contains("kettle"));
     }
 }

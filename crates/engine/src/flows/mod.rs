@@ -5,14 +5,14 @@
 
 pub mod detect;
 pub mod matching;
-pub mod texts;
 #[cfg(test)]
 mod tests;
+pub mod texts;
 
 use crate::understanding::Understanding;
 use detect::Action;
-use frontdesk_core::commerce::{execute_action, Address, Customer, Order, Product};
 pub use frontdesk_core::commerce::AuditLog;
+use frontdesk_core::commerce::{execute_action, Address, Customer, Order, Product};
 use frontdesk_core::config::CommercePolicy;
 use frontdesk_core::conversation::{ActionEvent, ExecutedAction, HandoffInfo, VerifiedCustomer};
 use frontdesk_core::{Commerce, CommerceError, ConversationState, EscalationReason, Lang};
@@ -78,11 +78,20 @@ struct FlowState {
 
 /// Whether this message belongs to the action flows.
 pub fn wants(understanding: &Understanding, state: &ConversationState) -> bool {
-    state.flow.is_some() || detect::detect_action(&understanding.text).is_some() || understanding.intent_name().and_then(Action::from_intent).is_some()
+    state.flow.is_some()
+        || detect::detect_action(&understanding.text).is_some()
+        || understanding
+            .intent_name()
+            .and_then(Action::from_intent)
+            .is_some()
 }
 
 fn event(action: &str, state: &str, detail: serde_json::Value) -> ActionEvent {
-    ActionEvent { action: action.into(), state: state.into(), detail }
+    ActionEvent {
+        action: action.into(),
+        state: state.into(),
+        detail,
+    }
 }
 
 fn money(amount: f64, policy: &CommercePolicy) -> String {
@@ -91,45 +100,113 @@ fn money(amount: f64, policy: &CommercePolicy) -> String {
 
 fn pm_label(customer: &Customer, id: &str) -> String {
     match customer.payment_methods.get(id) {
-        Some(m) if m.source == "credit_card" => format!("{} card ending {} ({id})", m.brand.clone().unwrap_or_default(), m.last_four.clone().unwrap_or_default()),
-        Some(m) if m.source == "gift_card" => format!("gift card ({id}, balance {:.2})", m.balance.unwrap_or(0.0)),
+        Some(m) if m.source == "credit_card" => format!(
+            "{} card ending {} ({id})",
+            m.brand.clone().unwrap_or_default(),
+            m.last_four.clone().unwrap_or_default()
+        ),
+        Some(m) if m.source == "gift_card" => {
+            format!("gift card ({id}, balance {:.2})", m.balance.unwrap_or(0.0))
+        }
         Some(m) => format!("{} ({id})", m.source),
         None => id.to_string(),
     }
 }
 
 fn address_text(a: &Address) -> String {
-    [&a.address1, &a.address2, &a.city, &a.state, &a.zip, &a.country].iter().filter(|s| !s.is_empty()).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+    [
+        &a.address1,
+        &a.address2,
+        &a.city,
+        &a.state,
+        &a.zip,
+        &a.country,
+    ]
+    .iter()
+    .filter(|s| !s.is_empty())
+    .map(|s| s.as_str())
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 fn items_text(order: &Order, ids: &[String]) -> String {
     let mut used = vec![false; order.items.len()];
     let mut out = Vec::new();
     for id in ids {
-        if let Some(p) = order.items.iter().enumerate().position(|(i, it)| !used[i] && &it.item_id == id) {
+        if let Some(p) = order
+            .items
+            .iter()
+            .enumerate()
+            .position(|(i, it)| !used[i] && &it.item_id == id)
+        {
             used[p] = true;
             let it = &order.items[p];
-            out.push(format!("{} ({})", it.name, matching::options_text(&it.options)));
+            out.push(format!(
+                "{} ({})",
+                it.name,
+                matching::options_text(&it.options)
+            ));
         }
     }
     out.join("; ")
 }
 
 fn orders_list(orders: &[Order]) -> String {
-    orders.iter().map(|o| format!("{} ({}: {})", o.order_id, o.status, o.items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", "))).collect::<Vec<_>>().join("; ")
+    orders
+        .iter()
+        .map(|o| {
+            format!(
+                "{} ({}: {})",
+                o.order_id,
+                o.status,
+                o.items
+                    .iter()
+                    .map(|i| i.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn original_pm(order: &Order) -> Option<String> {
-    order.payment_history.iter().find(|t| t.transaction_type == "payment").map(|t| t.payment_method_id.clone())
+    order
+        .payment_history
+        .iter()
+        .find(|t| t.transaction_type == "payment")
+        .map(|t| t.payment_method_id.clone())
+}
+
+/// The method the order is paid with now (after any payment change).
+fn current_pm(order: &Order) -> Option<String> {
+    order
+        .payment_history
+        .iter()
+        .rev()
+        .find(|t| t.transaction_type == "payment")
+        .map(|t| t.payment_method_id.clone())
 }
 
 fn paid_total(order: &Order) -> f64 {
-    let t: f64 = order.payment_history.iter().map(|t| if t.transaction_type == "refund" { -t.amount } else { t.amount }).sum();
+    let t: f64 = order
+        .payment_history
+        .iter()
+        .map(|t| {
+            if t.transaction_type == "refund" {
+                -t.amount
+            } else {
+                t.amount
+            }
+        })
+        .sum();
     (t * 100.0).round() / 100.0
 }
 
 fn refund_allowed(policy: &CommercePolicy, order: &Order, customer: &Customer, pm: &str) -> bool {
-    let Some(m) = customer.payment_methods.get(pm) else { return false };
+    let Some(m) = customer.payment_methods.get(pm) else {
+        return false;
+    };
     policy.refund_destinations.iter().any(|d| match d.as_str() {
         "any" => true,
         "original" => original_pm(order).as_deref() == Some(pm),
@@ -150,8 +227,18 @@ struct Turn<'a, 'b> {
 
 impl Turn<'_, '_> {
     fn reply(self, text: String, finished: bool) -> FlowOutcome {
-        let text = if self.prefix.is_empty() { text } else { format!("{} {text}", self.prefix) };
-        FlowOutcome::Reply(FlowReply { text, events: self.events, executed: vec![], escalate: None, finished })
+        let text = if self.prefix.is_empty() {
+            text
+        } else {
+            format!("{} {text}", self.prefix)
+        };
+        FlowOutcome::Reply(FlowReply {
+            text,
+            events: self.events,
+            executed: vec![],
+            escalate: None,
+            finished,
+        })
     }
     fn say(&self, key: &str, vars: &[(&str, &str)]) -> String {
         render(key, self.ctx.lang, vars)
@@ -163,16 +250,34 @@ fn save(state: &mut ConversationState, fs: &FlowState) {
 }
 
 /// One customer message through the action flows. See the module doc for the protocol.
-pub async fn step(ctx: &FlowContext<'_>, state: &mut ConversationState, message: &str, understanding: &Understanding) -> FlowOutcome {
-    let mut fs: FlowState = state.flow.clone().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-    let detected = detect::detect_action(message).or_else(|| understanding.intent_name().and_then(Action::from_intent));
-    let mut turn = Turn { ctx, prefix: String::new(), events: vec![] };
+pub async fn step(
+    ctx: &FlowContext<'_>,
+    state: &mut ConversationState,
+    message: &str,
+    understanding: &Understanding,
+) -> FlowOutcome {
+    let mut fs: FlowState = state
+        .flow
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    let detected = detect::detect_action(message)
+        .or_else(|| understanding.intent_name().and_then(Action::from_intent));
+    let mut turn = Turn {
+        ctx,
+        prefix: String::new(),
+        events: vec![],
+    };
     let pending = fs.action.is_some();
 
     if understanding.flags.human_request {
         return FlowOutcome::NotHandled;
     }
-    if pending && fs.confirming.is_none() && detect::is_abort(message) || fs.confirming.is_some() && understanding.flags.negative && !understanding.flags.affirmative {
+    if pending && fs.confirming.is_none() && detect::is_abort(message)
+        || fs.confirming.is_some()
+            && understanding.flags.negative
+            && !understanding.flags.affirmative
+    {
         let action = fs.action.map(Action::name).unwrap_or_default();
         state.flow = None;
         turn.events.push(event(action, "cancelled", json!({})));
@@ -186,13 +291,21 @@ pub async fn step(ctx: &FlowContext<'_>, state: &mut ConversationState, message:
             turn.events.push(event(a.name(), "started", json!({})));
         }
         (Some(cur), Some(a)) if a != cur && fs.order_id.is_none() && fs.confirming.is_none() => {
-            fs = FlowState { action: Some(a), first_name: fs.first_name, last_name: fs.last_name, zip: fs.zip, ..FlowState::default() };
+            fs = FlowState {
+                action: Some(a),
+                first_name: fs.first_name,
+                last_name: fs.last_name,
+                zip: fs.zip,
+                ..FlowState::default()
+            };
             turn.events.push(event(a.name(), "started", json!({})));
         }
         (Some(_), None) => {
             let e = &understanding.entities;
             let unrelated = message.contains('?')
-                && understanding.intent_name().is_some_and(|i| !frontdesk_core::intents::is_action_intent(i))
+                && understanding
+                    .intent_name()
+                    .is_some_and(|i| !frontdesk_core::intents::is_action_intent(i))
                 && e.order_ids.is_empty()
                 && e.emails.is_empty()
                 && e.postcodes.is_empty();
@@ -202,7 +315,9 @@ pub async fn step(ctx: &FlowContext<'_>, state: &mut ConversationState, message:
         }
         _ => {}
     }
-    let Some(action) = fs.action else { return FlowOutcome::NotHandled };
+    let Some(action) = fs.action else {
+        return FlowOutcome::NotHandled;
+    };
     if action == Action::Recommend && understanding.flags.complaint {
         state.flow = None;
         return FlowOutcome::NotHandled;
@@ -240,10 +355,19 @@ pub async fn step(ctx: &FlowContext<'_>, state: &mut ConversationState, message:
     outcome
 }
 
-async fn verify(turn: &mut Turn<'_, '_>, state: &mut ConversationState, fs: &mut FlowState, message: &str, u: &Understanding) -> Result<Customer, FlowOutcome> {
+async fn verify(
+    turn: &mut Turn<'_, '_>,
+    state: &mut ConversationState,
+    fs: &mut FlowState,
+    message: &str,
+    u: &Understanding,
+) -> Result<Customer, FlowOutcome> {
     let commerce = turn.ctx.commerce;
     if let Some(v) = &state.customer {
-        return commerce.customer(&v.customer_id).await.map_err(|e| fail(turn, &e));
+        return commerce
+            .customer(&v.customer_id)
+            .await
+            .map_err(|e| fail(turn, &e));
     }
     if let Some((first, last)) = detect::name_parts(&u.entities.names, message) {
         fs.first_name = Some(first);
@@ -259,7 +383,9 @@ async fn verify(turn: &mut Turn<'_, '_>, state: &mut ConversationState, fs: &mut
             break;
         }
     }
-    let tried_name = if let (None, Some(f), Some(l), Some(z)) = (&found, &fs.first_name, &fs.last_name, &fs.zip) {
+    let tried_name = if let (None, Some(f), Some(l), Some(z)) =
+        (&found, &fs.first_name, &fs.last_name, &fs.zip)
+    {
         found = commerce.find_customer_by_name_zip(f, l, z).await.ok();
         true
     } else {
@@ -275,33 +401,62 @@ async fn verify(turn: &mut Turn<'_, '_>, state: &mut ConversationState, fs: &mut
         };
         fs.awaiting = Some("identity".into());
         let text = turn.say(key, &[]);
-        return Err(Turn { ctx: turn.ctx, prefix: std::mem::take(&mut turn.prefix), events: std::mem::take(&mut turn.events) }.reply(text, false));
+        return Err(Turn {
+            ctx: turn.ctx,
+            prefix: std::mem::take(&mut turn.prefix),
+            events: std::mem::take(&mut turn.events),
+        }
+        .reply(text, false));
     };
-    let customer = commerce.customer(&user_id).await.map_err(|e| fail(turn, &e))?;
+    let customer = commerce
+        .customer(&user_id)
+        .await
+        .map_err(|e| fail(turn, &e))?;
     let display = format!("{} {}", customer.name.first_name, customer.name.last_name);
-    state.customer = Some(VerifiedCustomer { customer_id: user_id, display_name: display.clone() });
+    state.customer = Some(VerifiedCustomer {
+        customer_id: user_id,
+        display_name: display.clone(),
+    });
     turn.prefix = turn.say("verified", &[("name", &display)]);
     Ok(customer)
 }
 
 fn fail(turn: &mut Turn<'_, '_>, e: &CommerceError) -> FlowOutcome {
     let text = turn.say("failed", &[("error", &error_text(e))]);
-    FlowOutcome::Reply(FlowReply { text, events: std::mem::take(&mut turn.events), finished: true, ..FlowReply::default() })
+    FlowOutcome::Reply(FlowReply {
+        text,
+        events: std::mem::take(&mut turn.events),
+        finished: true,
+        ..FlowReply::default()
+    })
 }
 
 fn confirm(mut turn: Turn<'_, '_>, fs: &mut FlowState, plan: Plan) -> FlowOutcome {
-    turn.events.push(event(&plan.action, "awaiting_confirmation", plan.args.clone()));
+    turn.events.push(event(
+        &plan.action,
+        "awaiting_confirmation",
+        plan.args.clone(),
+    ));
     let text = turn.say("confirm", &[("plan", &plan.summary)]);
     fs.confirming = Some(plan);
     fs.awaiting = Some("confirmation".into());
     turn.reply(text, false)
 }
 
-async fn execute(mut turn: Turn<'_, '_>, state: &mut ConversationState, plan: Plan, customer: &Customer) -> FlowOutcome {
+async fn execute(
+    mut turn: Turn<'_, '_>,
+    state: &mut ConversationState,
+    plan: Plan,
+    customer: &Customer,
+) -> FlowOutcome {
     let ctx = turn.ctx;
     state.flow = None;
     let replay = match ctx.audit {
-        Some(a) => a.executed(ctx.conversation_id, &plan.action, &plan.args).await.ok().flatten(),
+        Some(a) => a
+            .executed(ctx.conversation_id, &plan.action, &plan.args)
+            .await
+            .ok()
+            .flatten(),
         None => None,
     };
     let result = match replay {
@@ -309,7 +464,10 @@ async fn execute(mut turn: Turn<'_, '_>, state: &mut ConversationState, plan: Pl
         None => match execute_action(ctx.commerce, &plan.action, &plan.args).await {
             Ok(r) => {
                 if let Some(a) = ctx.audit {
-                    if let Err(e) = a.record(ctx.conversation_id, &plan.action, &plan.args, &r).await {
+                    if let Err(e) = a
+                        .record(ctx.conversation_id, &plan.action, &plan.args, &r)
+                        .await
+                    {
                         tracing::error!(error = %e, action = %plan.action, "audit log write failed after executing an action");
                     }
                 }
@@ -320,16 +478,39 @@ async fn execute(mut turn: Turn<'_, '_>, state: &mut ConversationState, plan: Pl
     };
     match result {
         Ok(r) => {
-            turn.events.push(event(&plan.action, "completed", plan.args.clone()));
-            let status = r.get("status").and_then(|s| s.as_str()).map(|s| format!(" (status: {s})")).unwrap_or_default();
+            turn.events
+                .push(event(&plan.action, "completed", plan.args.clone()));
+            let status = r
+                .get("status")
+                .and_then(|s| s.as_str())
+                .map(|s| format!(" (status: {s})"))
+                .unwrap_or_default();
             let text = turn.say("done", &[("result", &format!("{}{status}", plan.summary))]);
             let _ = customer;
-            let executed = vec![ExecutedAction { name: plan.action, arguments: plan.args, result: r }];
-            let text = if turn.prefix.is_empty() { text } else { format!("{} {text}", turn.prefix) };
-            FlowOutcome::Reply(FlowReply { text, events: turn.events, executed, escalate: None, finished: true })
+            let executed = vec![ExecutedAction {
+                name: plan.action,
+                arguments: plan.args,
+                result: r,
+            }];
+            let text = if turn.prefix.is_empty() {
+                text
+            } else {
+                format!("{} {text}", turn.prefix)
+            };
+            FlowOutcome::Reply(FlowReply {
+                text,
+                events: turn.events,
+                executed,
+                escalate: None,
+                finished: true,
+            })
         }
         Err(e) => {
-            turn.events.push(event(&plan.action, "failed", json!({ "error": e.to_string() })));
+            turn.events.push(event(
+                &plan.action,
+                "failed",
+                json!({ "error": e.to_string() }),
+            ));
             let text = turn.say("failed", &[("error", &error_text(&e))]);
             turn.reply(text, true)
         }
@@ -337,8 +518,20 @@ async fn execute(mut turn: Turn<'_, '_>, state: &mut ConversationState, plan: Pl
 }
 
 /// Resolves the order the message is about; `Err` is the reply to send (ask / refuse).
-async fn resolve_order(turn: &mut Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: &str, u: &Understanding, eligible: &(dyn Fn(&Order) -> bool + Sync)) -> Result<Order, String> {
-    let orders = turn.ctx.commerce.orders_of(&customer.user_id).await.map_err(|e| turn.say("failed", &[("error", &error_text(&e))]))?;
+async fn resolve_order(
+    turn: &mut Turn<'_, '_>,
+    fs: &mut FlowState,
+    customer: &Customer,
+    message: &str,
+    u: &Understanding,
+    eligible: &(dyn Fn(&Order) -> bool + Sync),
+) -> Result<Order, String> {
+    let orders = turn
+        .ctx
+        .commerce
+        .orders_of(&customer.user_id)
+        .await
+        .map_err(|e| turn.say("failed", &[("error", &error_text(&e))]))?;
     let mut ids = u.entities.order_ids.clone();
     for id in detect::order_ids(message) {
         if !ids.contains(&id) {
@@ -347,7 +540,10 @@ async fn resolve_order(turn: &mut Turn<'_, '_>, fs: &mut FlowState, customer: &C
     }
     if !ids.is_empty() {
         // Only the customer's own orders exist for this conversation: nothing is revealed.
-        let Some(id) = ids.iter().find(|id| orders.iter().any(|o| &o.order_id == *id)) else {
+        let Some(id) = ids
+            .iter()
+            .find(|id| orders.iter().any(|o| &o.order_id == *id))
+        else {
             fs.order_id = None;
             return Err(turn.say("not_your_order", &[("order", &ids[0])]));
         };
@@ -357,7 +553,10 @@ async fn resolve_order(turn: &mut Turn<'_, '_>, fs: &mut FlowState, customer: &C
         }
         fs.order_id = Some(id.clone());
     } else if let Some(suffix) = detect::order_suffix(message) {
-        let hits: Vec<&Order> = orders.iter().filter(|o| o.order_id.ends_with(&suffix)).collect();
+        let hits: Vec<&Order> = orders
+            .iter()
+            .filter(|o| o.order_id.ends_with(&suffix))
+            .collect();
         if let [one] = hits.as_slice() {
             fs.order_id = Some(one.order_id.clone());
         }
@@ -371,7 +570,11 @@ async fn resolve_order(turn: &mut Turn<'_, '_>, fs: &mut FlowState, customer: &C
             fs.order_id = Some(one.order_id.clone());
         }
     }
-    match fs.order_id.as_ref().and_then(|id| orders.iter().find(|o| &o.order_id == id)) {
+    match fs
+        .order_id
+        .as_ref()
+        .and_then(|id| orders.iter().find(|o| &o.order_id == id))
+    {
         Some(o) => Ok(o.clone()),
         None => {
             fs.awaiting = Some("order".into());
@@ -380,25 +583,67 @@ async fn resolve_order(turn: &mut Turn<'_, '_>, fs: &mut FlowState, customer: &C
     }
 }
 
-async fn status(mut turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: &str, u: &Understanding) -> FlowOutcome {
+async fn status(
+    mut turn: Turn<'_, '_>,
+    fs: &mut FlowState,
+    customer: &Customer,
+    message: &str,
+    u: &Understanding,
+) -> FlowOutcome {
     let order = match resolve_order(&mut turn, fs, customer, message, u, &|_| false).await {
         Ok(o) => o,
         Err(text) => return turn.reply(text, false),
     };
-    let tracking: Vec<String> = order.fulfillments.iter().flat_map(|f| f.tracking_id.clone()).collect();
-    let tracking = if tracking.is_empty() { String::new() } else { format!(" Tracking: {}.", tracking.join(", ")) };
-    let items = items_text(&order, &order.items.iter().map(|i| i.item_id.clone()).collect::<Vec<_>>());
-    let text = turn.say("status", &[("order", &order.order_id), ("status", &order.status), ("items", &items), ("tracking", &tracking)]);
+    let tracking: Vec<String> = order
+        .fulfillments
+        .iter()
+        .flat_map(|f| f.tracking_id.clone())
+        .collect();
+    let tracking = if tracking.is_empty() {
+        String::new()
+    } else {
+        format!(" Tracking: {}.", tracking.join(", "))
+    };
+    let items = items_text(
+        &order,
+        &order
+            .items
+            .iter()
+            .map(|i| i.item_id.clone())
+            .collect::<Vec<_>>(),
+    );
+    let text = turn.say(
+        "status",
+        &[
+            ("order", &order.order_id),
+            ("status", &order.status),
+            ("items", &items),
+            ("tracking", &tracking),
+        ],
+    );
     turn.reply(text, true)
 }
 
-async fn order_action(mut turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: &str, u: &Understanding, action: Action) -> FlowOutcome {
+async fn order_action(
+    mut turn: Turn<'_, '_>,
+    fs: &mut FlowState,
+    customer: &Customer,
+    message: &str,
+    u: &Understanding,
+    action: Action,
+) -> FlowOutcome {
     let policy = turn.ctx.policy;
     let lang = turn.ctx.lang;
     let has = |list: &[String], s: &str| list.iter().any(|x| x == s);
     let eligible = |o: &Order| match action {
-        Action::Refund => has(&policy.cancellable_statuses, &o.status) || has(&policy.returnable_statuses, &o.status),
-        Action::ChangeItems => has(&policy.modifiable_statuses, &o.status) || has(&policy.returnable_statuses, &o.status),
+        Action::Refund => {
+            has(&policy.cancellable_statuses, &o.status)
+                || has(&policy.returnable_statuses, &o.status)
+        }
+        Action::ChangeItems => {
+            has(&policy.modifiable_statuses, &o.status)
+                || has(&policy.returnable_statuses, &o.status)
+        }
         _ => has(&policy.modifiable_statuses, &o.status),
     };
     let order = match resolve_order(&mut turn, fs, customer, message, u, &eligible).await {
@@ -411,13 +656,22 @@ async fn order_action(mut turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Cus
             Action::ChangeItems => "what_return",
             _ => "what_change",
         };
-        let text = turn.say("wrong_status", &[("order", &order.order_id), ("status", &order.status), ("what", texts::phrase(what, lang))]);
+        let text = turn.say(
+            "wrong_status",
+            &[
+                ("order", &order.order_id),
+                ("status", &order.status),
+                ("what", texts::phrase(what, lang)),
+            ],
+        );
         let text = crate::lang::in_script(&text, lang);
         fs.order_id = None;
         return turn.reply(text, false);
     }
     match action {
-        Action::Refund if has(&policy.cancellable_statuses, &order.status) => cancel(turn, fs, customer, message, &order),
+        Action::Refund if has(&policy.cancellable_statuses, &order.status) => {
+            cancel(turn, fs, customer, message, &order)
+        }
         Action::Refund => return_items(turn, fs, customer, message, &order),
         Action::ChangeItems => change_items(turn, fs, customer, message, &order).await,
         Action::Payment => payment(turn, fs, customer, message, &order),
@@ -425,9 +679,15 @@ async fn order_action(mut turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Cus
     }
 }
 
-fn needs_approval(mut turn: Turn<'_, '_>, customer: &Customer, plan: Plan, amount: f64) -> FlowOutcome {
+fn needs_approval(
+    mut turn: Turn<'_, '_>,
+    customer: &Customer,
+    plan: Plan,
+    amount: f64,
+) -> FlowOutcome {
     let policy = turn.ctx.policy;
-    turn.events.push(event(&plan.action, "needs_approval", plan.args.clone()));
+    turn.events
+        .push(event(&plan.action, "needs_approval", plan.args.clone()));
     let summary = format!(
         "{} {} ({}) asks to: {}. Refund {} exceeds the approval limit {}. Arguments: {}",
         customer.name.first_name,
@@ -439,15 +699,34 @@ fn needs_approval(mut turn: Turn<'_, '_>, customer: &Customer, plan: Plan, amoun
         plan.args
     );
     let text = turn.say("needs_approval", &[("amount", &money(amount, policy))]);
-    let text = if turn.prefix.is_empty() { text } else { format!("{} {text}", turn.prefix) };
-    FlowOutcome::Reply(FlowReply { text, events: turn.events, executed: vec![], escalate: Some(HandoffInfo { reason: EscalationReason::NeedsApproval, summary }), finished: true })
+    let text = if turn.prefix.is_empty() {
+        text
+    } else {
+        format!("{} {text}", turn.prefix)
+    };
+    FlowOutcome::Reply(FlowReply {
+        text,
+        events: turn.events,
+        executed: vec![],
+        escalate: Some(HandoffInfo {
+            reason: EscalationReason::NeedsApproval,
+            summary,
+        }),
+        finished: true,
+    })
 }
 
 fn over_limit(policy: &CommercePolicy, amount: f64) -> bool {
     policy.refund_approval_limit > 0.0 && amount > policy.refund_approval_limit
 }
 
-fn cancel(turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: &str, order: &Order) -> FlowOutcome {
+fn cancel(
+    turn: Turn<'_, '_>,
+    fs: &mut FlowState,
+    customer: &Customer,
+    message: &str,
+    order: &Order,
+) -> FlowOutcome {
     let policy = turn.ctx.policy;
     if let Some(r) = detect::detect_reason(message, &policy.cancel_reasons) {
         fs.reason = Some(r);
@@ -456,15 +735,37 @@ fn cancel(turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: 
         // states the reason and they confirm or correct it.
         fs.reason = policy.cancel_reasons.first().cloned();
     }
-    let Some(reason) = fs.reason.clone().or_else(|| policy.cancel_reasons.is_empty().then(String::new)) else {
+    let Some(reason) = fs
+        .reason
+        .clone()
+        .or_else(|| policy.cancel_reasons.is_empty().then(String::new))
+    else {
         fs.awaiting = Some("reason".into());
-        let text = turn.say("ask_reason", &[("reasons", &policy.cancel_reasons.join(" / "))]);
+        let text = turn.say(
+            "ask_reason",
+            &[("reasons", &policy.cancel_reasons.join(" / "))],
+        );
         return turn.reply(text, false);
     };
     let amount = paid_total(order);
-    let pm = original_pm(order).map(|p| pm_label(customer, &p)).unwrap_or_default();
-    let summary = render_phrase("cancel", turn.ctx.lang, &[("order", &order.order_id), ("reason", &reason), ("amount", &money(amount, policy)), ("pm", &pm)]);
-    let plan = Plan { action: "cancel_pending_order".into(), args: json!({ "order_id": order.order_id, "reason": reason }), summary };
+    let pm = original_pm(order)
+        .map(|p| pm_label(customer, &p))
+        .unwrap_or_default();
+    let summary = render_phrase(
+        "cancel",
+        turn.ctx.lang,
+        &[
+            ("order", &order.order_id),
+            ("reason", &reason),
+            ("amount", &money(amount, policy)),
+            ("pm", &pm),
+        ],
+    );
+    let plan = Plan {
+        action: "cancel_pending_order".into(),
+        args: json!({ "order_id": order.order_id, "reason": reason }),
+        summary,
+    };
     if over_limit(policy, amount) {
         return needs_approval(turn, customer, plan, amount);
     }
@@ -473,7 +774,9 @@ fn cancel(turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: 
 
 fn adds_to_selection(message: &str) -> bool {
     let f = crate::lang::fold(message);
-    [" also ", " as well", " too", "i takodje", " jos "].iter().any(|w| format!(" {f} ").contains(w))
+    [" also ", " as well", " too", "i takodje", " jos "]
+        .iter()
+        .any(|w| format!(" {f} ").contains(w))
 }
 
 fn pick_items(fs: &mut FlowState, message: &str, order: &Order) {
@@ -493,56 +796,112 @@ fn pick_items(fs: &mut FlowState, message: &str, order: &Order) {
     }
 }
 
-/// Payment method for a refund / price difference: named, or the order's original one when
-/// the customer doesn't mind (or it is the only choice).
-fn pick_payment(fs: &mut FlowState, customer: &Customer, message: &str, order: &Order, only_choice: bool) {
+/// Payment method for a refund / price difference: named, or `default` (the original method
+/// for refunds, the current one for price differences) when the customer doesn't mind or it
+/// is the only choice.
+fn pick_payment(
+    fs: &mut FlowState,
+    customer: &Customer,
+    message: &str,
+    default: Option<String>,
+    only_choice: bool,
+) {
     if let Some(pm) = detect::detect_payment(message, customer) {
         fs.payment_method_id = Some(pm);
-    } else if fs.payment_method_id.is_none() && (only_choice || detect::wants_default(message) || fs.awaiting.as_deref() == Some("payment")) {
-        fs.payment_method_id = original_pm(order).filter(|p| customer.payment_methods.contains_key(p));
+    } else if fs.payment_method_id.is_none()
+        && (only_choice
+            || detect::wants_default(message)
+            || fs.awaiting.as_deref() == Some("payment"))
+    {
+        fs.payment_method_id = default.filter(|p| customer.payment_methods.contains_key(p));
     }
 }
 
 fn methods_list(customer: &Customer, filter: &dyn Fn(&str) -> bool) -> String {
-    customer.payment_methods.keys().filter(|id| filter(id)).map(|id| pm_label(customer, id)).collect::<Vec<_>>().join("; ")
+    customer
+        .payment_methods
+        .keys()
+        .filter(|id| filter(id))
+        .map(|id| pm_label(customer, id))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
-fn return_items(turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: &str, order: &Order) -> FlowOutcome {
+fn return_items(
+    turn: Turn<'_, '_>,
+    fs: &mut FlowState,
+    customer: &Customer,
+    message: &str,
+    order: &Order,
+) -> FlowOutcome {
     let policy = turn.ctx.policy;
     pick_items(fs, message, order);
     if fs.item_ids.is_empty() {
         fs.awaiting = Some("items".into());
         let all: Vec<String> = order.items.iter().map(|i| i.item_id.clone()).collect();
-        let text = turn.say("ask_items", &[("order", &order.order_id), ("items", &items_text(order, &all))]);
+        let text = turn.say(
+            "ask_items",
+            &[
+                ("order", &order.order_id),
+                ("items", &items_text(order, &all)),
+            ],
+        );
         return turn.reply(text, false);
     }
     let allowed = |id: &str| refund_allowed(policy, order, customer, id);
-    let choices = customer.payment_methods.keys().filter(|id| allowed(id)).count();
-    pick_payment(fs, customer, message, order, choices <= 1);
+    let choices = customer
+        .payment_methods
+        .keys()
+        .filter(|id| allowed(id))
+        .count();
+    pick_payment(fs, customer, message, original_pm(order), choices <= 1);
     let pm = match fs.payment_method_id.clone() {
         Some(pm) if allowed(&pm) => pm,
         _ => {
             fs.payment_method_id = None;
             fs.awaiting = Some("payment".into());
-            let text = turn.say("ask_payment", &[("methods", &methods_list(customer, &allowed))]);
+            let text = turn.say(
+                "ask_payment",
+                &[("methods", &methods_list(customer, &allowed))],
+            );
             return turn.reply(text, false);
         }
     };
-    let amount: f64 = order.items.iter().filter(|i| fs.item_ids.contains(&i.item_id)).map(|i| i.price).sum();
+    let amount: f64 = order
+        .items
+        .iter()
+        .filter(|i| fs.item_ids.contains(&i.item_id))
+        .map(|i| i.price)
+        .sum();
     let amount = (amount * 100.0).round() / 100.0;
     let summary = render_phrase(
         "return",
         turn.ctx.lang,
-        &[("items", &items_text(order, &fs.item_ids)), ("order", &order.order_id), ("amount", &money(amount, policy)), ("pm", &pm_label(customer, &pm))],
+        &[
+            ("items", &items_text(order, &fs.item_ids)),
+            ("order", &order.order_id),
+            ("amount", &money(amount, policy)),
+            ("pm", &pm_label(customer, &pm)),
+        ],
     );
-    let plan = Plan { action: "return_delivered_order_items".into(), args: json!({ "order_id": order.order_id, "item_ids": fs.item_ids, "payment_method_id": pm }), summary };
+    let plan = Plan {
+        action: "return_delivered_order_items".into(),
+        args: json!({ "order_id": order.order_id, "item_ids": fs.item_ids, "payment_method_id": pm }),
+        summary,
+    };
     if over_limit(policy, amount) {
         return needs_approval(turn, customer, plan, amount);
     }
     confirm(turn, fs, plan)
 }
 
-async fn change_items(mut turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: &str, order: &Order) -> FlowOutcome {
+async fn change_items(
+    mut turn: Turn<'_, '_>,
+    fs: &mut FlowState,
+    customer: &Customer,
+    message: &str,
+    order: &Order,
+) -> FlowOutcome {
     let ctx = turn.ctx;
     let policy = ctx.policy;
     let before = fs.item_ids.clone();
@@ -550,36 +909,94 @@ async fn change_items(mut turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Cus
     if fs.item_ids.is_empty() {
         fs.awaiting = Some("items".into());
         let all: Vec<String> = order.items.iter().map(|i| i.item_id.clone()).collect();
-        let text = turn.say("ask_items", &[("order", &order.order_id), ("items", &items_text(order, &all))]);
+        let text = turn.say(
+            "ask_items",
+            &[
+                ("order", &order.order_id),
+                ("items", &items_text(order, &all)),
+            ],
+        );
         return turn.reply(text, false);
     }
     if fs.item_ids != before {
-        let old: Vec<(String, String)> = before.iter().cloned().zip(fs.new_item_ids.iter().cloned()).collect();
-        fs.new_item_ids = fs.item_ids.iter().map(|id| old.iter().find(|(o, _)| o == id).map(|(_, n)| n.clone()).unwrap_or_default()).collect();
+        let old: Vec<(String, String)> = before
+            .iter()
+            .cloned()
+            .zip(fs.new_item_ids.iter().cloned())
+            .collect();
+        fs.new_item_ids = fs
+            .item_ids
+            .iter()
+            .map(|id| {
+                old.iter()
+                    .find(|(o, _)| o == id)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
     }
     let named_items = !matching::match_items(message, order).is_empty();
     let mut used = vec![false; order.items.len()];
     for (k, id) in fs.item_ids.clone().iter().enumerate() {
-        let Some(pos) = order.items.iter().enumerate().position(|(i, it)| !used[i] && &it.item_id == id) else { continue };
+        let Some(pos) = order
+            .items
+            .iter()
+            .enumerate()
+            .position(|(i, it)| !used[i] && &it.item_id == id)
+        else {
+            continue;
+        };
         used[pos] = true;
         let item = &order.items[pos];
         let product: Product = match ctx.commerce.product(&item.product_id).await {
             Ok(p) => p,
             Err(e) => return fail(&mut turn, &e),
         };
-        let text = if named_items { matching::segment_for(message, item, order) } else { message.to_string() };
-        let available = || product.variants.values().filter(|v| v.available && v.item_id != item.item_id).map(|v| matching::options_text(&v.options)).collect::<Vec<_>>().join("; ");
+        let text = if named_items {
+            matching::segment_for(message, item, order)
+        } else {
+            message.to_string()
+        };
+        let available = || {
+            product
+                .variants
+                .values()
+                .filter(|v| v.available && v.item_id != item.item_id)
+                .map(|v| matching::options_text(&v.options))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
         match matching::choose_variant(&text, &product, item) {
             VariantChoice::Found(v) => fs.new_item_ids[k] = v.item_id,
             VariantChoice::OutOfStock(v) => {
                 fs.awaiting = Some("variant".into());
-                let t = turn.say("out_of_stock", &[("item", &item.name), ("options", &matching::options_text(&v.options)), ("variants", &available())]);
-                turn.events.push(event("change_items", "failed", json!({ "out_of_stock": v.item_id })));
+                let t = turn.say(
+                    "out_of_stock",
+                    &[
+                        ("item", &item.name),
+                        ("options", &matching::options_text(&v.options)),
+                        ("variants", &available()),
+                    ],
+                );
+                turn.events.push(event(
+                    "change_items",
+                    "failed",
+                    json!({ "out_of_stock": v.item_id }),
+                ));
                 return turn.reply(t, false);
             }
             VariantChoice::Unknown if fs.new_item_ids[k].is_empty() => {
                 fs.awaiting = Some("variant".into());
-                let t = turn.say("ask_variant", &[("item", &format!("{} ({})", item.name, matching::options_text(&item.options))), ("variants", &available())]);
+                let t = turn.say(
+                    "ask_variant",
+                    &[
+                        (
+                            "item",
+                            &format!("{} ({})", item.name, matching::options_text(&item.options)),
+                        ),
+                        ("variants", &available()),
+                    ],
+                );
                 return turn.reply(t, false);
             }
             VariantChoice::Unknown => {}
@@ -587,55 +1004,122 @@ async fn change_items(mut turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Cus
     }
     let pending = policy.modifiable_statuses.contains(&order.status);
     let choices = customer.payment_methods.len();
-    pick_payment(fs, customer, message, order, choices <= 1);
-    let Some(pm) = fs.payment_method_id.clone().filter(|p| customer.payment_methods.contains_key(p)) else {
+    pick_payment(fs, customer, message, current_pm(order), choices <= 1);
+    let Some(pm) = fs
+        .payment_method_id
+        .clone()
+        .filter(|p| customer.payment_methods.contains_key(p))
+    else {
         fs.awaiting = Some("payment".into());
-        let text = turn.say("ask_payment", &[("methods", &methods_list(customer, &|_| true))]);
+        let text = turn.say(
+            "ask_payment",
+            &[("methods", &methods_list(customer, &|_| true))],
+        );
         return turn.reply(text, false);
     };
     let mut diff = 0.0;
     let mut swaps = Vec::new();
     for (old, new) in fs.item_ids.iter().zip(&fs.new_item_ids) {
-        let Some(item) = order.items.iter().find(|i| &i.item_id == old) else { continue };
-        let Ok(product) = ctx.commerce.product(&item.product_id).await else { continue };
+        let Some(item) = order.items.iter().find(|i| &i.item_id == old) else {
+            continue;
+        };
+        let Ok(product) = ctx.commerce.product(&item.product_id).await else {
+            continue;
+        };
         if let Some(v) = product.variants.get(new) {
             diff += v.price - item.price;
-            swaps.push(format!("{} ({}) → ({})", item.name, matching::options_text(&item.options), matching::options_text(&v.options)));
+            swaps.push(format!(
+                "{} ({}) → ({})",
+                item.name,
+                matching::options_text(&item.options),
+                matching::options_text(&v.options)
+            ));
         }
     }
     let key = if pending { "modify_items" } else { "exchange" };
-    let action = if pending { "modify_pending_order_items" } else { "exchange_delivered_order_items" };
-    let summary = render_phrase(key, ctx.lang, &[("order", &order.order_id), ("swaps", &swaps.join("; ")), ("amount", &money((diff * 100.0).round() / 100.0, policy)), ("pm", &pm_label(customer, &pm))]);
-    let plan = Plan { action: action.into(), args: json!({ "order_id": order.order_id, "item_ids": fs.item_ids, "new_item_ids": fs.new_item_ids, "payment_method_id": pm }), summary };
+    let action = if pending {
+        "modify_pending_order_items"
+    } else {
+        "exchange_delivered_order_items"
+    };
+    let summary = render_phrase(
+        key,
+        ctx.lang,
+        &[
+            ("order", &order.order_id),
+            ("swaps", &swaps.join("; ")),
+            ("amount", &money((diff * 100.0).round() / 100.0, policy)),
+            ("pm", &pm_label(customer, &pm)),
+        ],
+    );
+    let plan = Plan {
+        action: action.into(),
+        args: json!({ "order_id": order.order_id, "item_ids": fs.item_ids, "new_item_ids": fs.new_item_ids, "payment_method_id": pm }),
+        summary,
+    };
     confirm(turn, fs, plan)
 }
 
-fn payment(turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: &str, order: &Order) -> FlowOutcome {
-    let current = original_pm(order).unwrap_or_default();
+fn payment(
+    turn: Turn<'_, '_>,
+    fs: &mut FlowState,
+    customer: &Customer,
+    message: &str,
+    order: &Order,
+) -> FlowOutcome {
+    let current = current_pm(order).unwrap_or_default();
     if let Some(pm) = detect::detect_payment(message, customer).filter(|p| p != &current) {
         fs.payment_method_id = Some(pm);
     }
     let Some(pm) = fs.payment_method_id.clone() else {
         fs.awaiting = Some("payment".into());
-        let text = turn.say("ask_payment", &[("methods", &methods_list(customer, &|id| id != current))]);
+        let text = turn.say(
+            "ask_payment",
+            &[("methods", &methods_list(customer, &|id| id != current))],
+        );
         return turn.reply(text, false);
     };
     let amount = money(paid_total(order), turn.ctx.policy);
-    let summary = render_phrase("payment", turn.ctx.lang, &[("order", &order.order_id), ("amount", &amount), ("pm", &pm_label(customer, &pm)), ("old", &pm_label(customer, &current))]);
-    let plan = Plan { action: "modify_pending_order_payment".into(), args: json!({ "order_id": order.order_id, "payment_method_id": pm }), summary };
+    let summary = render_phrase(
+        "payment",
+        turn.ctx.lang,
+        &[
+            ("order", &order.order_id),
+            ("amount", &amount),
+            ("pm", &pm_label(customer, &pm)),
+            ("old", &pm_label(customer, &current)),
+        ],
+    );
+    let plan = Plan {
+        action: "modify_pending_order_payment".into(),
+        args: json!({ "order_id": order.order_id, "payment_method_id": pm }),
+        summary,
+    };
     confirm(turn, fs, plan)
 }
 
 fn address_args(mut base: serde_json::Value, a: &Address) -> serde_json::Value {
     if let Some(m) = base.as_object_mut() {
-        for (k, v) in [("address1", &a.address1), ("address2", &a.address2), ("city", &a.city), ("state", &a.state), ("country", &a.country), ("zip", &a.zip)] {
+        for (k, v) in [
+            ("address1", &a.address1),
+            ("address2", &a.address2),
+            ("city", &a.city),
+            ("state", &a.state),
+            ("country", &a.country),
+            ("zip", &a.zip),
+        ] {
             m.insert(k.into(), v.clone().into());
         }
     }
     base
 }
 
-fn order_address(turn: Turn<'_, '_>, fs: &mut FlowState, message: &str, order: &Order) -> FlowOutcome {
+fn order_address(
+    turn: Turn<'_, '_>,
+    fs: &mut FlowState,
+    message: &str,
+    order: &Order,
+) -> FlowOutcome {
     if let Some(a) = detect::parse_address(message) {
         fs.address = Some(a);
     }
@@ -644,12 +1128,25 @@ fn order_address(turn: Turn<'_, '_>, fs: &mut FlowState, message: &str, order: &
         let text = turn.say("ask_address", &[]);
         return turn.reply(text, false);
     };
-    let summary = render_phrase("order_address", turn.ctx.lang, &[("order", &order.order_id), ("address", &address_text(&a))]);
-    let plan = Plan { action: "modify_pending_order_address".into(), args: address_args(json!({ "order_id": order.order_id }), &a), summary };
+    let summary = render_phrase(
+        "order_address",
+        turn.ctx.lang,
+        &[("order", &order.order_id), ("address", &address_text(&a))],
+    );
+    let plan = Plan {
+        action: "modify_pending_order_address".into(),
+        args: address_args(json!({ "order_id": order.order_id }), &a),
+        summary,
+    };
     confirm(turn, fs, plan)
 }
 
-async fn user_address(turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: &str) -> FlowOutcome {
+async fn user_address(
+    turn: Turn<'_, '_>,
+    fs: &mut FlowState,
+    customer: &Customer,
+    message: &str,
+) -> FlowOutcome {
     if let Some(a) = detect::parse_address(message) {
         fs.address = Some(a);
     }
@@ -658,22 +1155,45 @@ async fn user_address(turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Custome
         let text = turn.say("ask_address", &[]);
         return turn.reply(text, false);
     };
-    let summary = render_phrase("user_address", turn.ctx.lang, &[("address", &address_text(&a))]);
-    let plan = Plan { action: "modify_user_address".into(), args: address_args(json!({ "user_id": customer.user_id }), &a), summary };
+    let summary = render_phrase(
+        "user_address",
+        turn.ctx.lang,
+        &[("address", &address_text(&a))],
+    );
+    let plan = Plan {
+        action: "modify_user_address".into(),
+        args: address_args(json!({ "user_id": customer.user_id }), &a),
+        summary,
+    };
     confirm(turn, fs, plan)
 }
 
 /// Catalogue products the text names (full name or its head word).
 fn products_named<'p>(message: &str, products: &'p [Product]) -> Vec<&'p Product> {
     let t = matching::tokens(message);
-    let full: Vec<&Product> = products.iter().filter(|p| { let n = matching::tokens(&p.name); !n.is_empty() && t.windows(n.len()).any(|w| w == n.as_slice()) }).collect();
+    let full: Vec<&Product> = products
+        .iter()
+        .filter(|p| {
+            let n = matching::tokens(&p.name);
+            !n.is_empty() && t.windows(n.len()).any(|w| w == n.as_slice())
+        })
+        .collect();
     if !full.is_empty() {
         return full;
     }
-    products.iter().filter(|p| matching::mentions_product(&t, &p.name)).collect()
+    products
+        .iter()
+        .filter(|p| matching::mentions_product(&t, &p.name))
+        .collect()
 }
 
-async fn place_order(mut turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Customer, message: &str, u: &Understanding) -> FlowOutcome {
+async fn place_order(
+    mut turn: Turn<'_, '_>,
+    fs: &mut FlowState,
+    customer: &Customer,
+    message: &str,
+    u: &Understanding,
+) -> FlowOutcome {
     let ctx = turn.ctx;
     let products = match ctx.commerce.search_products("").await {
         Ok(p) => p,
@@ -685,18 +1205,42 @@ async fn place_order(mut turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Cust
         }
         fs.product_id = Some(one.product_id.clone());
     }
-    let Some(product) = fs.product_id.as_ref().and_then(|id| products.iter().find(|p| &p.product_id == id)) else {
+    let Some(product) = fs
+        .product_id
+        .as_ref()
+        .and_then(|id| products.iter().find(|p| &p.product_id == id))
+    else {
         fs.awaiting = Some("product".into());
         let text = turn.say("ask_product", &[]);
         return turn.reply(text, false);
     };
-    let available: Vec<&frontdesk_core::commerce::Variant> = product.variants.values().filter(|v| v.available).collect();
-    let blank = frontdesk_core::commerce::OrderItem { name: product.name.clone(), product_id: product.product_id.clone(), item_id: String::new(), price: 0.0, options: Default::default() };
-    let list = || available.iter().map(|v| format!("{} ({:.2})", matching::options_text(&v.options), v.price)).collect::<Vec<_>>().join("; ");
+    let available: Vec<&frontdesk_core::commerce::Variant> =
+        product.variants.values().filter(|v| v.available).collect();
+    let blank = frontdesk_core::commerce::OrderItem {
+        name: product.name.clone(),
+        product_id: product.product_id.clone(),
+        item_id: String::new(),
+        price: 0.0,
+        options: Default::default(),
+    };
+    let list = || {
+        available
+            .iter()
+            .map(|v| format!("{} ({:.2})", matching::options_text(&v.options), v.price))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
     match matching::choose_variant(message, product, &blank) {
         VariantChoice::Found(v) => fs.variant_id = Some(v.item_id),
         VariantChoice::OutOfStock(v) => {
-            let text = turn.say("out_of_stock", &[("item", &product.name), ("options", &matching::options_text(&v.options)), ("variants", &list())]);
+            let text = turn.say(
+                "out_of_stock",
+                &[
+                    ("item", &product.name),
+                    ("options", &matching::options_text(&v.options)),
+                    ("variants", &list()),
+                ],
+            );
             return turn.reply(text, false);
         }
         VariantChoice::Unknown => {
@@ -705,9 +1249,16 @@ async fn place_order(mut turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Cust
             }
         }
     }
-    let Some(variant) = fs.variant_id.as_ref().and_then(|id| product.variants.get(id)) else {
+    let Some(variant) = fs
+        .variant_id
+        .as_ref()
+        .and_then(|id| product.variants.get(id))
+    else {
         fs.awaiting = Some("variant".into());
-        let text = turn.say("ask_variant", &[("item", &product.name), ("variants", &list())]);
+        let text = turn.say(
+            "ask_variant",
+            &[("item", &product.name), ("variants", &list())],
+        );
         return turn.reply(text, false);
     };
     if let Some(q) = u.entities.quantities.first() {
@@ -717,7 +1268,10 @@ async fn place_order(mut turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Cust
     if let Some(a) = detect::parse_address(message) {
         fs.address = Some(a);
     }
-    let address = fs.address.clone().unwrap_or_else(|| customer.address.clone());
+    let address = fs
+        .address
+        .clone()
+        .unwrap_or_else(|| customer.address.clone());
     if let Some(pm) = detect::detect_payment(message, customer) {
         fs.payment_method_id = Some(pm);
     } else if fs.payment_method_id.is_none() && customer.payment_methods.len() == 1 {
@@ -725,22 +1279,52 @@ async fn place_order(mut turn: Turn<'_, '_>, fs: &mut FlowState, customer: &Cust
     }
     let Some(pm) = fs.payment_method_id.clone() else {
         fs.awaiting = Some("payment".into());
-        let text = turn.say("ask_payment", &[("methods", &methods_list(customer, &|_| true))]);
+        let text = turn.say(
+            "ask_payment",
+            &[("methods", &methods_list(customer, &|_| true))],
+        );
         return turn.reply(text, false);
     };
     let amount = money(variant.price * f64::from(quantity), ctx.policy);
-    let item = format!("{} ({})", product.name, matching::options_text(&variant.options));
-    let summary = render_phrase("place_order", ctx.lang, &[("quantity", &quantity.to_string()), ("item", &item), ("amount", &amount), ("address", &address_text(&address)), ("pm", &pm_label(customer, &pm))]);
+    let item = format!(
+        "{} ({})",
+        product.name,
+        matching::options_text(&variant.options)
+    );
+    let summary = render_phrase(
+        "place_order",
+        ctx.lang,
+        &[
+            ("quantity", &quantity.to_string()),
+            ("item", &item),
+            ("amount", &amount),
+            ("address", &address_text(&address)),
+            ("pm", &pm_label(customer, &pm)),
+        ],
+    );
     let args = json!({
         "user_id": customer.user_id,
         "lines": [{ "item_id": variant.item_id, "quantity": quantity }],
         "address": serde_json::to_value(&address).unwrap_or_default(),
         "payment_method_id": pm,
     });
-    confirm(turn, fs, Plan { action: "place_order".into(), args, summary })
+    confirm(
+        turn,
+        fs,
+        Plan {
+            action: "place_order".into(),
+            args,
+            summary,
+        },
+    )
 }
 
-async fn recommend(mut turn: Turn<'_, '_>, customer: &Customer, message: &str, ctx: &FlowContext<'_>) -> FlowOutcome {
+async fn recommend(
+    mut turn: Turn<'_, '_>,
+    customer: &Customer,
+    message: &str,
+    ctx: &FlowContext<'_>,
+) -> FlowOutcome {
     let products = match ctx.commerce.search_products("").await {
         Ok(p) => p,
         Err(e) => return fail(&mut turn, &e),
@@ -748,18 +1332,45 @@ async fn recommend(mut turn: Turn<'_, '_>, customer: &Customer, message: &str, c
     let mut seeds: Vec<&Product> = products_named(message, &products);
     if seeds.is_empty() {
         if let Ok(orders) = ctx.commerce.orders_of(&customer.user_id).await {
-            let ids: Vec<&str> = orders.iter().flat_map(|o| o.items.iter().map(|i| i.product_id.as_str())).collect();
-            seeds = products.iter().filter(|p| ids.contains(&p.product_id.as_str())).collect();
+            let ids: Vec<&str> = orders
+                .iter()
+                .flat_map(|o| o.items.iter().map(|i| i.product_id.as_str()))
+                .collect();
+            seeds = products
+                .iter()
+                .filter(|p| ids.contains(&p.product_id.as_str()))
+                .collect();
         }
     }
     // Words shared by most product names (brands) say nothing about relatedness.
-    let common = |w: &str| products.iter().filter(|p| matching::tokens(&p.name).iter().any(|t| t == w)).count() * 2 > products.len();
-    let seed_words: Vec<String> = seeds.iter().flat_map(|p| matching::tokens(&p.name)).filter(|w| w.len() > 2 && !common(w)).collect();
+    let common = |w: &str| {
+        products
+            .iter()
+            .filter(|p| matching::tokens(&p.name).iter().any(|t| t == w))
+            .count()
+            * 2
+            > products.len()
+    };
+    let seed_words: Vec<String> = seeds
+        .iter()
+        .flat_map(|p| matching::tokens(&p.name))
+        .filter(|w| w.len() > 2 && !common(w))
+        .collect();
     let seed_ids: Vec<&str> = seeds.iter().map(|p| p.product_id.as_str()).collect();
     let mut scored: Vec<(usize, &Product)> = products
         .iter()
-        .filter(|p| !seed_ids.contains(&p.product_id.as_str()) && p.variants.values().any(|v| v.available))
-        .map(|p| (matching::tokens(&p.name).iter().filter(|t| seed_words.contains(t)).count(), p))
+        .filter(|p| {
+            !seed_ids.contains(&p.product_id.as_str()) && p.variants.values().any(|v| v.available)
+        })
+        .map(|p| {
+            (
+                matching::tokens(&p.name)
+                    .iter()
+                    .filter(|t| seed_words.contains(t))
+                    .count(),
+                p,
+            )
+        })
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.name.cmp(&b.1.name)));
     let picks: Vec<String> = scored
@@ -767,11 +1378,24 @@ async fn recommend(mut turn: Turn<'_, '_>, customer: &Customer, message: &str, c
         .filter(|(s, _)| *s > 0 || seed_words.is_empty())
         .take(3)
         .map(|(_, p)| {
-            let from = p.variants.values().filter(|v| v.available).map(|v| v.price).fold(f64::INFINITY, f64::min);
+            let from = p
+                .variants
+                .values()
+                .filter(|v| v.available)
+                .map(|v| v.price)
+                .fold(f64::INFINITY, f64::min);
             format!("{} (from {})", p.name, money(from, ctx.policy))
         })
         .collect();
-    let text = if picks.is_empty() { turn.say("no_recommend", &[]) } else { turn.say("recommend", &[("products", &picks.join("; "))]) };
-    turn.events.push(event("recommend_product", "completed", json!({ "products": picks })));
+    let text = if picks.is_empty() {
+        turn.say("no_recommend", &[])
+    } else {
+        turn.say("recommend", &[("products", &picks.join("; "))])
+    };
+    turn.events.push(event(
+        "recommend_product",
+        "completed",
+        json!({ "products": picks }),
+    ));
     turn.reply(text, true)
 }

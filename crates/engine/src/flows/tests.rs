@@ -27,7 +27,13 @@ const PRODUCTS: &str = r##"{
    "mat_1": {"item_id": "mat_1", "options": {"size": "regular"}, "available": true, "price": 30.0}}}
 }"##;
 
-fn order(id: &str, user: &str, status: &str, items: &[(&str, &str, &str, f64)], pm: &str) -> serde_json::Value {
+fn order(
+    id: &str,
+    user: &str,
+    status: &str,
+    items: &[(&str, &str, &str, f64)],
+    pm: &str,
+) -> serde_json::Value {
     let items: Vec<_> = items.iter().map(|(name, pid, iid, price)| json!({"name": name, "product_id": pid, "item_id": iid, "price": price, "options": {"color": iid.trim_start_matches("lamp_"), "size": ""}})).collect();
     let total: f64 = items.iter().filter_map(|i| i["price"].as_f64()).sum();
     json!({"order_id": id, "user_id": user, "address": {"address1": "Main 1", "city": "Novi Sad", "country": "Serbia", "zip": "21000"},
@@ -39,16 +45,47 @@ fn store() -> SqliteCommerce {
     let dir = tempfile::tempdir().unwrap();
     let mut orders = serde_json::Map::new();
     for o in [
-        order("#W1001", "ana_1", "pending", &[("Desk Lamp", "p_lamp", "lamp_black", 40.0)], "credit_card_1"),
-        order("#W1002", "ana_1", "delivered", &[("Desk Lamp", "p_lamp", "lamp_black", 40.0), ("Trail Sleeping Mat", "p_mat", "mat_1", 30.0)], "credit_card_1"),
-        order("#W1003", "ana_1", "delivered", &[("Trail Tent", "p_tent", "tent_2p", 600.0)], "credit_card_1"),
-        order("#W2001", "bob_2", "pending", &[("Desk Lamp", "p_lamp", "lamp_white", 45.0)], "paypal_2"),
+        order(
+            "#W1001",
+            "ana_1",
+            "pending",
+            &[("Desk Lamp", "p_lamp", "lamp_black", 40.0)],
+            "credit_card_1",
+        ),
+        order(
+            "#W1002",
+            "ana_1",
+            "delivered",
+            &[
+                ("Desk Lamp", "p_lamp", "lamp_black", 40.0),
+                ("Trail Sleeping Mat", "p_mat", "mat_1", 30.0),
+            ],
+            "credit_card_1",
+        ),
+        order(
+            "#W1003",
+            "ana_1",
+            "delivered",
+            &[("Trail Tent", "p_tent", "tent_2p", 600.0)],
+            "credit_card_1",
+        ),
+        order(
+            "#W2001",
+            "bob_2",
+            "pending",
+            &[("Desk Lamp", "p_lamp", "lamp_white", 45.0)],
+            "paypal_2",
+        ),
     ] {
         orders.insert(o["order_id"].as_str().unwrap().to_string(), o);
     }
     std::fs::write(dir.path().join("users.json"), USERS).unwrap();
     std::fs::write(dir.path().join("products.json"), PRODUCTS).unwrap();
-    std::fs::write(dir.path().join("orders.json"), serde_json::Value::Object(orders).to_string()).unwrap();
+    std::fs::write(
+        dir.path().join("orders.json"),
+        serde_json::Value::Object(orders).to_string(),
+    )
+    .unwrap();
     let s = SqliteCommerce::in_memory().unwrap();
     s.seed_from_dir(dir.path()).unwrap();
     s
@@ -63,14 +100,28 @@ struct Chat {
 
 impl Chat {
     fn new() -> Self {
-        Self { store: store(), policy: CommercePolicy::default(), state: ConversationState::new("conv-1", Channel::Chat), lang: Lang::En }
+        Self {
+            store: store(),
+            policy: CommercePolicy::default(),
+            state: ConversationState::new("conv-1", Channel::Chat),
+            lang: Lang::En,
+        }
     }
     async fn say(&mut self, msg: &str) -> FlowReply {
         let u = understand(msg, &self.state, None, &[]);
-        let ctx = FlowContext { commerce: &self.store, policy: &self.policy, audit: Some(&self.store), conversation_id: "conv-1", lang: self.lang };
+        let ctx = FlowContext {
+            commerce: &self.store,
+            policy: &self.policy,
+            audit: Some(&self.store),
+            conversation_id: "conv-1",
+            lang: self.lang,
+        };
         match step(&ctx, &mut self.state, msg, &u).await {
             FlowOutcome::Reply(r) => r,
-            FlowOutcome::NotHandled => FlowReply { text: "<not handled>".into(), ..FlowReply::default() },
+            FlowOutcome::NotHandled => FlowReply {
+                text: "<not handled>".into(),
+                ..FlowReply::default()
+            },
         }
     }
     async fn order(&self, id: &str) -> Order {
@@ -86,8 +137,18 @@ async fn cancel_flow_asks_identity_reason_then_confirms() {
     let r = c.say("my email is ana@example.com").await;
     assert!(r.text.contains("reason"), "{}", r.text);
     let r = c.say("I ordered it by mistake").await;
-    assert!(r.text.contains("cancel order #W1001") && r.text.contains("ordered by mistake") && r.text.contains("40.00"), "{}", r.text);
-    assert_eq!(c.order("#W1001").await.status, "pending", "nothing happens before yes");
+    assert!(
+        r.text.contains("cancel order #W1001")
+            && r.text.contains("ordered by mistake")
+            && r.text.contains("40.00"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        c.order("#W1001").await.status,
+        "pending",
+        "nothing happens before yes"
+    );
     let r = c.say("yes").await;
     assert_eq!(r.executed.len(), 1);
     assert!(r.finished && c.state.flow.is_none());
@@ -102,7 +163,8 @@ async fn cancel_flow_asks_identity_reason_then_confirms() {
 async fn refusal_and_abort_change_nothing() {
     for last in ["no", "never mind"] {
         let mut c = Chat::new();
-        c.say("My name is Ana Petrovic, zip 21000. Cancel #W1001, I don't need it").await;
+        c.say("My name is Ana Petrovic, zip 21000. Cancel #W1001, I don't need it")
+            .await;
         let r = c.say(last).await;
         assert!(r.text.contains("haven't changed"), "{last}: {}", r.text);
         assert!(r.finished && c.state.flow.is_none());
@@ -113,23 +175,51 @@ async fn refusal_and_abort_change_nothing() {
 #[tokio::test]
 async fn wrong_identity_and_foreign_order_are_refused() {
     let mut c = Chat::new();
-    let r = c.say("cancel order #W1001, my email is nobody@example.com").await;
+    let r = c
+        .say("cancel order #W1001, my email is nobody@example.com")
+        .await;
     assert!(r.text.contains("couldn't find an account"), "{}", r.text);
-    let r = c.say("sorry, it's ana@example.com and the order is #W2001").await;
-    assert!(r.text.contains("can't find order #W2001") && !r.text.contains("Lamp"), "{}", r.text);
+    let r = c
+        .say("sorry, it's ana@example.com and the order is #W2001")
+        .await;
+    assert!(
+        r.text.contains("can't find order #W2001") && !r.text.contains("Lamp"),
+        "{}",
+        r.text
+    );
     assert_eq!(c.order("#W2001").await.status, "pending");
-    assert!(c.state.customer.as_ref().is_some_and(|v| v.customer_id == "ana_1"));
+    assert!(c
+        .state
+        .customer
+        .as_ref()
+        .is_some_and(|v| v.customer_id == "ana_1"));
 }
 
 #[tokio::test]
 async fn return_with_item_and_refund_destination_and_correction() {
     let mut c = Chat::new();
-    let r = c.say("I want to return the desk lamp from order #W1002. Email ana@example.com").await;
-    assert!(r.text.contains("payment"), "asks where the refund goes: {}", r.text);
+    let r = c
+        .say("I want to return the desk lamp from order #W1002. Email ana@example.com")
+        .await;
+    assert!(
+        r.text.contains("payment"),
+        "asks where the refund goes: {}",
+        r.text
+    );
     let r = c.say("the original payment method is fine").await;
-    assert!(r.text.contains("Desk Lamp") && !r.text.contains("Mat") && r.text.contains("credit_card_1"), "{}", r.text);
-    let r = c.say("please also return the sleeping mat, and refund to my gift card").await;
-    assert!(r.text.contains("Mat") && r.text.contains("gift_card_1") && r.text.contains("70.00"), "{}", r.text);
+    assert!(
+        r.text.contains("Desk Lamp") && !r.text.contains("Mat") && r.text.contains("credit_card_1"),
+        "{}",
+        r.text
+    );
+    let r = c
+        .say("please also return the sleeping mat, and refund to my gift card")
+        .await;
+    assert!(
+        r.text.contains("Mat") && r.text.contains("gift_card_1") && r.text.contains("70.00"),
+        "{}",
+        r.text
+    );
     let r = c.say("yes").await;
     assert_eq!(r.executed[0].arguments["payment_method_id"], "gift_card_1");
     let o = c.order("#W1002").await;
@@ -140,22 +230,38 @@ async fn return_with_item_and_refund_destination_and_correction() {
 #[tokio::test]
 async fn over_limit_refund_escalates_without_writing() {
     let mut c = Chat::new();
-    let r = c.say("return the tent from #W1003 to the original card, ana@example.com").await;
+    let r = c
+        .say("return the tent from #W1003 to the original card, ana@example.com")
+        .await;
     let h = r.escalate.expect("needs approval");
     assert_eq!(h.reason, EscalationReason::NeedsApproval);
-    assert!(h.summary.contains("#W1003") && h.summary.contains("tent_2p"), "{}", h.summary);
+    assert!(
+        h.summary.contains("#W1003") && h.summary.contains("tent_2p"),
+        "{}",
+        h.summary
+    );
     assert_eq!(c.order("#W1003").await.status, "delivered");
 }
 
 #[tokio::test]
 async fn exchange_out_of_stock_then_mid_flow_correction() {
     let mut c = Chat::new();
-    let r = c.say("I'd like to exchange the desk lamp in #W1002 for a red one. ana@example.com").await;
-    assert!(r.text.contains("out of stock") && r.text.contains("white"), "{}", r.text);
+    let r = c
+        .say("I'd like to exchange the desk lamp in #W1002 for a red one. ana@example.com")
+        .await;
+    assert!(
+        r.text.contains("out of stock") && r.text.contains("white"),
+        "{}",
+        r.text
+    );
     let r = c.say("ok, white then").await;
     assert!(r.text.contains("payment"), "{}", r.text);
     let r = c.say("credit card").await;
-    assert!(r.text.contains("→ (white") && r.text.contains("5.00"), "{}", r.text);
+    assert!(
+        r.text.contains("→ (white") && r.text.contains("5.00"),
+        "{}",
+        r.text
+    );
     let r = c.say("yes").await;
     assert_eq!(r.executed[0].name, "exchange_delivered_order_items");
     assert_eq!(c.order("#W1002").await.status, "exchange requested");
@@ -170,14 +276,23 @@ async fn modify_pending_items_payment_and_address() {
     assert_eq!(c.order("#W1001").await.status, "pending (item modified)");
 
     let mut c = Chat::new();
-    let r = c.say("ana@example.com: change payment to the gift card for #W1001").await;
+    let r = c
+        .say("ana@example.com: change payment to the gift card for #W1001")
+        .await;
     assert!(r.text.contains("gift_card_1"), "{}", r.text);
     c.say("yes").await;
-    assert_eq!(c.store.customer("ana_1").await.unwrap().payment_methods["gift_card_1"].balance, Some(10.0));
+    assert_eq!(
+        c.store.customer("ana_1").await.unwrap().payment_methods["gift_card_1"].balance,
+        Some(10.0)
+    );
 
     let mut c = Chat::new();
     let r = c.say("ana@example.com, change the shipping address of #W1001 to: 5 New Street, Belgrade, 11000, Serbia").await;
-    assert!(r.text.contains("5 New Street, Belgrade, 11000, Serbia"), "{}", r.text);
+    assert!(
+        r.text.contains("5 New Street, Belgrade, 11000, Serbia"),
+        "{}",
+        r.text
+    );
     c.say("yes").await;
     assert_eq!(c.order("#W1001").await.address.city, "Belgrade");
 }
@@ -186,12 +301,25 @@ async fn modify_pending_items_payment_and_address() {
 async fn status_place_order_and_recommend() {
     let mut c = Chat::new();
     let r = c.say("Where is my order #W1002? ana@example.com").await;
-    assert!(r.text.contains("delivered") && r.text.contains("TRK1"), "{}", r.text);
+    assert!(
+        r.text.contains("delivered") && r.text.contains("TRK1"),
+        "{}",
+        r.text
+    );
 
-    let r = c.say("I'd like to order a desk lamp in white, 2 pcs, paid with the credit card").await;
-    assert!(r.text.contains("2 × Desk Lamp (white)") && r.text.contains("90.00"), "{}", r.text);
+    let r = c
+        .say("I'd like to order a desk lamp in white, 2 pcs, paid with the credit card")
+        .await;
+    assert!(
+        r.text.contains("2 × Desk Lamp (white)") && r.text.contains("90.00"),
+        "{}",
+        r.text
+    );
     let r = c.say("yes").await;
-    let id = r.executed[0].result["order_id"].as_str().unwrap().to_string();
+    let id = r.executed[0].result["order_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(c.order(&id).await.items.len(), 2);
 
     let r = c.say("can you recommend something for the tent?").await;
@@ -202,7 +330,9 @@ async fn status_place_order_and_recommend() {
 async fn serbian_replies_and_replay_through_audit() {
     let mut c = Chat::new();
     c.lang = Lang::SrLatn;
-    let r = c.say("Želim da otkažem porudžbinu #W1001, ne treba mi više. ana@example.com").await;
+    let r = c
+        .say("Želim da otkažem porudžbinu #W1001, ne treba mi više. ana@example.com")
+        .await;
     assert!(r.text.contains("otkazujem porudžbinu #W1001"), "{}", r.text);
     let saved = c.state.clone();
     let r = c.say("da").await;
@@ -211,13 +341,24 @@ async fn serbian_replies_and_replay_through_audit() {
     c.state = saved;
     c.lang = Lang::SrCyrl;
     let r = c.say("да").await;
-    assert!(r.text.starts_with("Хвала") || r.text.starts_with("Урађено"), "{}", r.text);
-    assert_eq!(c.order("#W1001").await.payment_history.len(), 2, "refunded once");
+    assert!(
+        r.text.starts_with("Хвала") || r.text.starts_with("Урађено"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        c.order("#W1001").await.payment_history.len(),
+        2,
+        "refunded once"
+    );
     assert_eq!(c.store.entries("conv-1").await.unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn unrelated_intent_free_message_is_not_handled() {
     let mut c = Chat::new();
-    assert_eq!(c.say("What are your opening hours?").await.text, "<not handled>");
+    assert_eq!(
+        c.say("What are your opening hours?").await.text,
+        "<not handled>"
+    );
 }

@@ -108,10 +108,22 @@ mod tests {
 
     #[test]
     fn every_template_exists_in_every_language() {
-        for key in ["ask_identity", "ask_order", "confirm", "done", "aborted", "needs_approval", "status", "recommend"] {
+        for key in [
+            "ask_identity",
+            "ask_order",
+            "confirm",
+            "done",
+            "aborted",
+            "needs_approval",
+            "status",
+            "recommend",
+        ] {
             for lang in Lang::ALL {
                 let t = render(key, lang, &[]);
-                assert!(!t.starts_with("Sorry, something") && !t.starts_with("Извините"), "{key} {lang}");
+                assert!(
+                    !t.starts_with("Sorry, something") && !t.starts_with("Извините"),
+                    "{key} {lang}"
+                );
             }
         }
         assert!(render("done", Lang::SrLatn, &[("result", "#W1")]).starts_with("Urađeno: #W1"));

@@ -16,14 +16,36 @@ pub struct FlowAssistant {
 
 #[async_trait]
 impl Assistant for FlowAssistant {
-    async fn respond(&self, state: &mut ConversationState, message: &str, events: mpsc::Sender<TurnEvent>) -> Result<TurnOutcome, AssistantError> {
+    async fn respond(
+        &self,
+        state: &mut ConversationState,
+        message: &str,
+        events: mpsc::Sender<TurnEvent>,
+    ) -> Result<TurnOutcome, AssistantError> {
         let u = frontdesk_engine::understand(message, state, None, &[]);
         let lang = u.lang;
         state.lang = Some(lang);
-        state.turns.push(TurnRecord { speaker: Speaker::Customer, text: message.into(), at: chrono::Utc::now(), lang: Some(lang), citations: vec![], intent: None });
+        state.turns.push(TurnRecord {
+            speaker: Speaker::Customer,
+            text: message.into(),
+            at: chrono::Utc::now(),
+            lang: Some(lang),
+            citations: vec![],
+            intent: None,
+        });
         let id = state.id.clone();
-        let ctx = FlowContext { commerce: self.store.commerce.as_ref(), policy: &self.store.policy, audit: Some(self.store.audit.as_ref()), conversation_id: &id, lang };
-        let reply = if flows::wants(&u, state) { flows::step(&ctx, state, message, &u).await } else { FlowOutcome::NotHandled };
+        let ctx = FlowContext {
+            commerce: self.store.commerce.as_ref(),
+            policy: &self.store.policy,
+            audit: Some(self.store.audit.as_ref()),
+            conversation_id: &id,
+            lang,
+        };
+        let reply = if flows::wants(&u, state) {
+            flows::step(&ctx, state, message, &u).await
+        } else {
+            FlowOutcome::NotHandled
+        };
         let (text, executed, handoff, decision) = match reply {
             FlowOutcome::Reply(r) => {
                 for e in r.events {
@@ -31,13 +53,27 @@ impl Assistant for FlowAssistant {
                 }
                 let decision = match &r.escalate {
                     Some(h) => Decision::Escalate { reason: h.reason },
-                    None => Decision::StartAction { action: "flow".into() },
+                    None => Decision::StartAction {
+                        action: "flow".into(),
+                    },
                 };
                 (r.text, r.executed, r.escalate, decision)
             }
-            FlowOutcome::NotHandled => ("I can only help with orders here.".to_string(), vec![], None, Decision::Clarify),
+            FlowOutcome::NotHandled => (
+                "I can only help with orders here.".to_string(),
+                vec![],
+                None,
+                Decision::Clarify,
+            ),
         };
-        state.turns.push(TurnRecord { speaker: Speaker::Bot, text: text.clone(), at: chrono::Utc::now(), lang: Some(lang), citations: vec![], intent: None });
+        state.turns.push(TurnRecord {
+            speaker: Speaker::Bot,
+            text: text.clone(),
+            at: chrono::Utc::now(),
+            lang: Some(lang),
+            citations: vec![],
+            intent: None,
+        });
         let outcome = TurnOutcome {
             text: text.clone(),
             voice_text: text,

@@ -80,33 +80,70 @@ pub struct ActionsReport {
 }
 
 pub fn load_tasks(path: &Path) -> Result<Vec<ActionTask>, EvalError> {
-    let text = std::fs::read_to_string(path).map_err(|e| EvalError::suite("actions", format!("cannot read tasks {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        EvalError::suite(
+            "actions",
+            format!("cannot read tasks {}: {e}", path.display()),
+        )
+    })?;
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| EvalError::suite("actions", format!("{} line {}: not a task ({e})", path.display(), i + 1))))
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| {
+                EvalError::suite(
+                    "actions",
+                    format!("{} line {}: not a task ({e})", path.display(), i + 1),
+                )
+            })
+        })
         .collect()
 }
 
 /// Reads a `CommercePolicy` TOML file.
 pub fn load_policy(path: &Path) -> Result<CommercePolicy, EvalError> {
-    let text = std::fs::read_to_string(path).map_err(|e| EvalError::suite("actions", format!("cannot read policy {}: {e}", path.display())))?;
-    toml::from_str(&text).map_err(|e| EvalError::suite("actions", format!("{} is not a CommercePolicy TOML: {e}", path.display())))
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        EvalError::suite(
+            "actions",
+            format!("cannot read policy {}: {e}", path.display()),
+        )
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        EvalError::suite(
+            "actions",
+            format!("{} is not a CommercePolicy TOML: {e}", path.display()),
+        )
+    })
 }
 
-fn fresh_store(store_dir: &Path, policy: &CommercePolicy) -> Result<Arc<SqliteCommerce>, EvalError> {
-    let s = SqliteCommerce::in_memory().map_err(|e| EvalError::suite("actions", e.to_string()))?.with_policy(policy.clone());
-    s.seed_from_dir(store_dir).map_err(|e| EvalError::suite("actions", e.to_string()))?;
+fn fresh_store(
+    store_dir: &Path,
+    policy: &CommercePolicy,
+) -> Result<Arc<SqliteCommerce>, EvalError> {
+    let s = SqliteCommerce::in_memory()
+        .map_err(|e| EvalError::suite("actions", e.to_string()))?
+        .with_policy(policy.clone());
+    s.seed_from_dir(store_dir)
+        .map_err(|e| EvalError::suite("actions", e.to_string()))?;
     Ok(Arc::new(s))
 }
 
 /// Runs every task (the first `limit`) and scores it. See the module doc.
-pub async fn run_actions_suite(store_dir: &Path, tasks: &Path, policy: &CommercePolicy, make_assistant: MakeAssistant, limit: Option<usize>) -> Result<ActionsReport, EvalError> {
+pub async fn run_actions_suite(
+    store_dir: &Path,
+    tasks: &Path,
+    policy: &CommercePolicy,
+    make_assistant: MakeAssistant,
+    limit: Option<usize>,
+) -> Result<ActionsReport, EvalError> {
     let mut all = load_tasks(tasks)?;
     if let Some(n) = limit {
         all.truncate(n);
     }
-    let mut report = ActionsReport { tasks: all.len(), ..ActionsReport::default() };
+    let mut report = ActionsReport {
+        tasks: all.len(),
+        ..ActionsReport::default()
+    };
     for task in &all {
         let record = run_task(store_dir, policy, &make_assistant, task).await?;
         if record.passed {
@@ -117,13 +154,26 @@ pub async fn run_actions_suite(store_dir: &Path, tasks: &Path, policy: &Commerce
         }
         report.records.push(record);
     }
-    report.task_success = if report.tasks == 0 { 0.0 } else { report.passed as f64 / report.tasks as f64 };
+    report.task_success = if report.tasks == 0 {
+        0.0
+    } else {
+        report.passed as f64 / report.tasks as f64
+    };
     Ok(report)
 }
 
-async fn run_task(store_dir: &Path, policy: &CommercePolicy, make_assistant: &MakeAssistant, task: &ActionTask) -> Result<TaskRecord, EvalError> {
+async fn run_task(
+    store_dir: &Path,
+    policy: &CommercePolicy,
+    make_assistant: &MakeAssistant,
+    task: &ActionTask,
+) -> Result<TaskRecord, EvalError> {
     let store = fresh_store(store_dir, policy)?;
-    let assistant = make_assistant(TaskStore { commerce: store.clone(), audit: store.clone(), policy: policy.clone() });
+    let assistant = make_assistant(TaskStore {
+        commerce: store.clone(),
+        audit: store.clone(),
+        policy: policy.clone(),
+    });
     let mut state = ConversationState::new(format!("eval-{}", task.task_id), Channel::Chat);
     let mut customer = ScriptedCustomer::new(&task.user_scenario);
     let mut turns = Vec::new();
@@ -152,22 +202,46 @@ async fn run_task(store_dir: &Path, policy: &CommercePolicy, make_assistant: &Ma
     let expected_store = fresh_store(store_dir, policy)?;
     let mut causes = Vec::new();
     for a in &task.expected_actions {
-        if execute_action(expected_store.as_ref(), &a.name, &a.arguments).await.is_err() {
+        if execute_action(expected_store.as_ref(), &a.name, &a.arguments)
+            .await
+            .is_err()
+        {
             causes.push("expected_action_invalid".to_string());
         }
     }
-    let got = store.snapshot().map_err(|e| EvalError::suite("actions", e.to_string()))?;
-    let want = expected_store.snapshot().map_err(|e| EvalError::suite("actions", e.to_string()))?;
+    let got = store
+        .snapshot()
+        .map_err(|e| EvalError::suite("actions", e.to_string()))?;
+    let want = expected_store
+        .snapshot()
+        .map_err(|e| EvalError::suite("actions", e.to_string()))?;
     let passed = got == want;
     if !passed {
-        causes.extend(classify(&state, &executed, &task.expected_actions, escalated));
+        causes.extend(classify(
+            &state,
+            &executed,
+            &task.expected_actions,
+            escalated,
+        ));
     }
     causes.dedup();
-    Ok(TaskRecord { task_id: task.task_id.clone(), passed, causes, turns, executed, expected: task.expected_actions.clone() })
+    Ok(TaskRecord {
+        task_id: task.task_id.clone(),
+        passed,
+        causes,
+        turns,
+        executed,
+        expected: task.expected_actions.clone(),
+    })
 }
 
 /// Why the end states differ, from the executed vs expected action lists.
-fn classify(state: &ConversationState, executed: &[ExecutedAction], expected: &[ExpectedAction], escalated: bool) -> Vec<String> {
+fn classify(
+    state: &ConversationState,
+    executed: &[ExecutedAction],
+    expected: &[ExpectedAction],
+    escalated: bool,
+) -> Vec<String> {
     let mut causes = Vec::new();
     if state.customer.is_none() {
         causes.push("identity".to_string());
@@ -177,17 +251,38 @@ fn classify(state: &ConversationState, executed: &[ExecutedAction], expected: &[
     }
     let mut unmatched: Vec<&ExecutedAction> = executed.iter().collect();
     for want in expected {
-        let same_order = |a: &&ExecutedAction| a.name == want.name && a.arguments.get("order_id") == want.arguments.get("order_id");
-        let pos = unmatched.iter().position(same_order).or_else(|| unmatched.iter().position(|a| a.name == want.name));
+        let same_order = |a: &&ExecutedAction| {
+            a.name == want.name && a.arguments.get("order_id") == want.arguments.get("order_id")
+        };
+        let pos = unmatched
+            .iter()
+            .position(same_order)
+            .or_else(|| unmatched.iter().position(|a| a.name == want.name));
         let Some(pos) = pos else {
-            let other_kind = unmatched.iter().any(|a| a.arguments.get("order_id") == want.arguments.get("order_id"));
-            causes.push(if other_kind { "wrong_action" } else { "missing_action" }.to_string());
+            let other_kind = unmatched
+                .iter()
+                .any(|a| a.arguments.get("order_id") == want.arguments.get("order_id"));
+            causes.push(
+                if other_kind {
+                    "wrong_action"
+                } else {
+                    "missing_action"
+                }
+                .to_string(),
+            );
             continue;
         };
         let got = unmatched.remove(pos);
         let differs = |k: &str| got.arguments.get(k) != want.arguments.get(k);
         let sorted = |v: Option<&serde_json::Value>| {
-            let mut l: Vec<String> = v.and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
+            let mut l: Vec<String> = v
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
             l.sort();
             l
         };
@@ -195,13 +290,18 @@ fn classify(state: &ConversationState, executed: &[ExecutedAction], expected: &[
             causes.push("wrong_order".into());
         } else if sorted(got.arguments.get("item_ids")) != sorted(want.arguments.get("item_ids")) {
             causes.push("wrong_items".into());
-        } else if sorted(got.arguments.get("new_item_ids")) != sorted(want.arguments.get("new_item_ids")) {
+        } else if sorted(got.arguments.get("new_item_ids"))
+            != sorted(want.arguments.get("new_item_ids"))
+        {
             causes.push("wrong_variant".into());
         } else if differs("payment_method_id") {
             causes.push("wrong_payment".into());
         } else if differs("reason") {
             causes.push("wrong_reason".into());
-        } else if ["address1", "address2", "city", "state", "zip", "country"].iter().any(|k| differs(k)) {
+        } else if ["address1", "address2", "city", "state", "zip", "country"]
+            .iter()
+            .any(|k| differs(k))
+        {
             causes.push("wrong_address".into());
         }
     }
@@ -217,11 +317,23 @@ fn classify(state: &ConversationState, executed: &[ExecutedAction], expected: &[
 impl ActionsReport {
     pub fn to_suite_report(&self, name: &str) -> SuiteReport {
         let mut metrics = BTreeMap::new();
-        metrics.insert(frontdesk_core::metrics::TASK_SUCCESS.to_string(), self.task_success);
+        metrics.insert(
+            frontdesk_core::metrics::TASK_SUCCESS.to_string(),
+            self.task_success,
+        );
         let mut counts = BTreeMap::new();
         counts.insert("tasks".to_string(), self.tasks as u64);
         counts.insert("passed".to_string(), self.passed as u64);
-        let by_reason = self.causes.iter().map(|(c, n)| (c.clone(), BTreeMap::from([("tasks".to_string(), *n as f64)]))).collect();
+        let by_reason = self
+            .causes
+            .iter()
+            .map(|(c, n)| {
+                (
+                    c.clone(),
+                    BTreeMap::from([("tasks".to_string(), *n as f64)]),
+                )
+            })
+            .collect();
         let cases = self
             .records
             .iter()
@@ -233,7 +345,15 @@ impl ActionsReport {
                 detail: serde_json::json!({ "turns": r.turns, "executed": r.executed, "expected": r.expected }),
             })
             .collect();
-        SuiteReport { name: name.into(), kind: "actions".into(), metrics, counts, by_reason, cases, ..SuiteReport::default() }
+        SuiteReport {
+            name: name.into(),
+            kind: "actions".into(),
+            metrics,
+            counts,
+            by_reason,
+            cases,
+            ..SuiteReport::default()
+        }
     }
 }
 
@@ -245,7 +365,12 @@ pub struct CommerceActionsRunner {
 #[async_trait::async_trait]
 impl ActionsRunner for CommerceActionsRunner {
     async fn run(&self, suite: &Suite, options: &RunOptions) -> Result<SuiteReport, EvalError> {
-        let SuiteSpec::Actions { store, tasks, policy } = &suite.spec else {
+        let SuiteSpec::Actions {
+            store,
+            tasks,
+            policy,
+        } = &suite.spec
+        else {
             return Err(EvalError::suite(&suite.name, "not an actions suite"));
         };
         let policy = match policy {
@@ -257,7 +382,8 @@ impl ActionsRunner for CommerceActionsRunner {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let report = run_actions_suite(store, tasks, &policy, self.make_assistant.clone(), limit).await?;
+        let report =
+            run_actions_suite(store, tasks, &policy, self.make_assistant.clone(), limit).await?;
         Ok(report.to_suite_report(&suite.name))
     }
 }
