@@ -30,7 +30,10 @@ impl Linear {
         let t = f.tensor(&format!("{name}.w"), TensorKind::Q4_0, out * inp)?;
         // candle reads the blocks in place and needs f16 alignment, which a byte buffer does not
         // promise; a u16 copy does.
-        let words: Vec<u16> = buf[t.bytes.clone()].chunks_exact(2).map(|c| u16::from_ne_bytes([c[0], c[1]])).collect();
+        let words: Vec<u16> = buf[t.bytes.clone()]
+            .chunks_exact(2)
+            .map(|c| u16::from_ne_bytes([c[0], c[1]]))
+            .collect();
         let bytes: &[u8] = bytemuck::cast_slice(&words);
         let storage = QStorage::from_data(Cow::Borrowed(bytes), &Device::Cpu, GgmlDType::Q4_0)?;
         let w = QMatMul::from_qtensor(QTensor::new(storage, (out, inp))?)?;
@@ -59,7 +62,10 @@ struct Norm {
 
 impl Norm {
     fn load(f: &E5File, buf: &[u8], name: &str, h: usize) -> Result<Self, E5Error> {
-        Ok(Self { w: f.f32s(buf, &format!("{name}.w"), h)?, b: f.f32s(buf, &format!("{name}.b"), h)? })
+        Ok(Self {
+            w: f.f32s(buf, &format!("{name}.w"), h)?,
+            b: f.f32s(buf, &format!("{name}.b"), h)?,
+        })
     }
 
     /// `x = LN(x + y)` row by row (`y` absent: `LN(x)`).
@@ -112,7 +118,10 @@ pub fn prefix(kind: EmbedKind) -> &'static str {
 }
 
 fn dequant_row(blocks: &[u8], out: &mut [f32]) {
-    for (blk, o) in blocks.chunks_exact(Q4_BLOCK_BYTES).zip(out.chunks_exact_mut(Q4_BLOCK)) {
+    for (blk, o) in blocks
+        .chunks_exact(Q4_BLOCK_BYTES)
+        .zip(out.chunks_exact_mut(Q4_BLOCK))
+    {
         let d = f16::from_le_bytes([blk[0], blk[1]]).to_f32();
         for (j, &q) in blk[2..].iter().enumerate() {
             o[j] = (i32::from(q & 0x0f) - 8) as f32 * d;
@@ -126,7 +135,11 @@ impl E5Model {
         let f = e5s1::parse(buf)?;
         let h = f.hyper;
         let (d, ff) = (h.hidden, h.ffn);
-        let word = buf[f.tensor("emb.word", TensorKind::Q4_0, h.vocab * d)?.bytes.clone()].to_vec();
+        let word = buf[f
+            .tensor("emb.word", TensorKind::Q4_0, h.vocab * d)?
+            .bytes
+            .clone()]
+        .to_vec();
         let pos = f.f32s(buf, "emb.pos", h.max_positions * d)?;
         let mut type0 = f.f32s(buf, "emb.type", h.type_vocab * d)?;
         type0.truncate(d);
@@ -146,7 +159,16 @@ impl E5Model {
             });
         }
         let tokenizer = Unigram::new(f.tokenizer);
-        Ok(Self { hyper: h, tokenizer, word, pos, type0, eln, layers, threads: 1 })
+        Ok(Self {
+            hyper: h,
+            tokenizer,
+            word,
+            pos,
+            type0,
+            eln,
+            layers,
+            threads: 1,
+        })
     }
 
     /// Threads for attention (the matmuls use candle's process-wide pool).
@@ -163,7 +185,10 @@ impl E5Model {
         let max_content = self.hyper.max_positions - 2;
         let mut ids = Vec::with_capacity(32);
         ids.push(self.tokenizer.bos());
-        ids.extend(self.tokenizer.encode(&format!("{}{text}", prefix(kind)), max_content));
+        ids.extend(
+            self.tokenizer
+                .encode(&format!("{}{text}", prefix(kind)), max_content),
+        );
         ids.push(self.tokenizer.eos());
         ids
     }
@@ -210,16 +235,29 @@ impl E5Model {
         let mut start = 0;
         for s in seqs {
             if s.len() > h.max_positions {
-                return Err(e5s1::FormatError::Header(format!("sequence of {} tokens exceeds {}", s.len(), h.max_positions)).into());
+                return Err(e5s1::FormatError::Header(format!(
+                    "sequence of {} tokens exceeds {}",
+                    s.len(),
+                    h.max_positions
+                ))
+                .into());
             }
             for (p, &id) in s.iter().enumerate() {
                 let Some(r) = rows.next() else { break };
                 let id = id as usize;
                 if id >= h.vocab {
-                    return Err(e5s1::FormatError::Header(format!("token id {id} is outside the vocabulary of {}", h.vocab)).into());
+                    return Err(e5s1::FormatError::Header(format!(
+                        "token id {id} is outside the vocabulary of {}",
+                        h.vocab
+                    ))
+                    .into());
                 }
                 dequant_row(&self.word[id * row_bytes..(id + 1) * row_bytes], r);
-                for ((v, pe), te) in r.iter_mut().zip(&self.pos[p * d..(p + 1) * d]).zip(&self.type0) {
+                for ((v, pe), te) in r
+                    .iter_mut()
+                    .zip(&self.pos[p * d..(p + 1) * d])
+                    .zip(&self.type0)
+                {
                     *v += pe + te;
                 }
             }
@@ -237,7 +275,9 @@ impl E5Model {
             l.aln.apply(&mut x, Some(&ao), h.eps);
             let mut mid = l.fi.forward(&x, total)?;
             for m in mid.iter_mut() {
-                *m = 0.5 * *m * (1.0 + candle_core::cpu::erf::erf_f32(*m * std::f32::consts::FRAC_1_SQRT_2));
+                *m = 0.5
+                    * *m
+                    * (1.0 + candle_core::cpu::erf::erf_f32(*m * std::f32::consts::FRAC_1_SQRT_2));
             }
             let fo = l.fo.forward(&mid, total)?;
             l.oln.apply(&mut x, Some(&fo), h.eps);
@@ -248,7 +288,15 @@ impl E5Model {
 
 /// Scaled dot-product attention, each token attending only within its own span; the query rows
 /// are split over `threads` scoped threads (rows are independent).
-fn attention(q: &[f32], k: &[f32], v: &[f32], spans: &[(usize, usize)], d: usize, heads: usize, threads: usize) -> Vec<f32> {
+fn attention(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    spans: &[(usize, usize)],
+    d: usize,
+    heads: usize,
+    threads: usize,
+) -> Vec<f32> {
     let total = q.len() / d;
     let mut span_of = Vec::with_capacity(total);
     for &(s0, len) in spans {

@@ -9,7 +9,11 @@ pub enum FormatError {
     #[error("not an E5S1 file (magic {0:?})")]
     BadMagic([u8; 4]),
     #[error("file is truncated (needs {needed} bytes at offset {at}, has {len})")]
-    Truncated { at: usize, needed: usize, len: usize },
+    Truncated {
+        at: usize,
+        needed: usize,
+        len: usize,
+    },
     #[error("invalid header: {0}")]
     Header(String),
     #[error("tensor {0} is missing")]
@@ -80,7 +84,11 @@ impl<'a> Cursor<'a> {
                 self.at = end;
                 Ok(s)
             }
-            None => Err(FormatError::Truncated { at: self.at, needed: n, len: self.buf.len() }),
+            None => Err(FormatError::Truncated {
+                at: self.at,
+                needed: n,
+                len: self.buf.len(),
+            }),
         }
     }
     fn array<const N: usize>(&mut self) -> Result<[u8; N], FormatError> {
@@ -116,7 +124,8 @@ impl<'a> Cursor<'a> {
 }
 
 fn to_usize(v: u64, what: &str) -> Result<usize, FormatError> {
-    usize::try_from(v).map_err(|_| FormatError::Header(format!("{what} = {v} does not fit in memory")))
+    usize::try_from(v)
+        .map_err(|_| FormatError::Header(format!("{what} = {v} does not fit in memory")))
 }
 
 fn id(v: i32, pieces: usize, what: &str) -> Result<u32, FormatError> {
@@ -144,38 +153,73 @@ pub fn parse(buf: &[u8]) -> Result<E5File, FormatError> {
     let eps = c.f32()?;
     let block = c.count("block size", DIM_LIMIT)?;
     if block != Q4_BLOCK {
-        return Err(FormatError::Header(format!("block size {block}, only {Q4_BLOCK} is supported")));
+        return Err(FormatError::Header(format!(
+            "block size {block}, only {Q4_BLOCK} is supported"
+        )));
     }
-    if heads == 0 || hidden == 0 || hidden % heads != 0 || hidden % Q4_BLOCK != 0 || ffn % Q4_BLOCK != 0 {
-        return Err(FormatError::Header(format!("hidden {hidden} / heads {heads} / ffn {ffn} are inconsistent")));
+    if heads == 0
+        || hidden == 0
+        || hidden % heads != 0
+        || hidden % Q4_BLOCK != 0
+        || ffn % Q4_BLOCK != 0
+    {
+        return Err(FormatError::Header(format!(
+            "hidden {hidden} / heads {heads} / ffn {ffn} are inconsistent"
+        )));
     }
     if max_positions < 3 || type_vocab == 0 {
-        return Err(FormatError::Header(format!("max_positions {max_positions} / type_vocab {type_vocab}")));
+        return Err(FormatError::Header(format!(
+            "max_positions {max_positions} / type_vocab {type_vocab}"
+        )));
     }
-    let hyper = Hyper { hidden, layers, heads, ffn, vocab, max_positions, type_vocab, eps };
+    let hyper = Hyper {
+        hidden,
+        layers,
+        heads,
+        ffn,
+        vocab,
+        max_positions,
+        type_vocab,
+        eps,
+    };
 
     let pieces = c.count("piece count", DIM_LIMIT)?;
     if pieces == 0 || pieces > vocab {
-        return Err(FormatError::Header(format!("{pieces} pieces for a vocabulary of {vocab}")));
+        return Err(FormatError::Header(format!(
+            "{pieces} pieces for a vocabulary of {vocab}"
+        )));
     }
     let bos = id(c.i32()?, pieces, "bos")?;
     let eos = id(c.i32()?, pieces, "eos")?;
     let pad = id(c.i32()?, pieces, "pad")?;
     let unk = id(c.i32()?, pieces, "unk")?;
     let blob_len = to_usize(c.u64()?, "piece blob length")?;
-    let offsets: Vec<u32> =
-        c.take(4 * (pieces + 1))?.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-    let scores: Vec<f32> =
-        c.take(4 * pieces)?.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let offsets: Vec<u32> = c
+        .take(4 * (pieces + 1))?
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let scores: Vec<f32> = c
+        .take(4 * pieces)?
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
     let blob = c.take(blob_len)?.to_vec();
-    if offsets.windows(2).any(|w| w[0] > w[1]) || offsets.last().map(|&l| l as usize) > Some(blob_len) {
-        return Err(FormatError::Header("piece offsets are not increasing within the blob".into()));
+    if offsets.windows(2).any(|w| w[0] > w[1])
+        || offsets.last().map(|&l| l as usize) > Some(blob_len)
+    {
+        return Err(FormatError::Header(
+            "piece offsets are not increasing within the blob".into(),
+        ));
     }
 
     let n_norm = c.count("normalisation entries", DIM_LIMIT)?;
     let norm_len = c.u32()? as usize;
     let norm_bytes = c.take(norm_len)?;
-    let mut nc = Cursor { buf: norm_bytes, at: 0 };
+    let mut nc = Cursor {
+        buf: norm_bytes,
+        at: 0,
+    };
     let mut norm = HashMap::with_capacity(n_norm);
     for _ in 0..n_norm {
         let cp = nc.u32()?;
@@ -196,10 +240,16 @@ pub fn parse(buf: &[u8]) -> Result<E5File, FormatError> {
         let elements = c.u32()? as usize;
         let offset = to_usize(c.u64()?, "tensor offset")?;
         let len = to_usize(c.u64()?, "tensor length")?;
-        let end = offset.checked_add(len).filter(|&e| e <= buf.len()).ok_or_else(|| FormatError::BadTensor {
-            name: name.clone(),
-            why: format!("bytes {offset}+{len} lie outside the {}-byte file", buf.len()),
-        })?;
+        let end = offset
+            .checked_add(len)
+            .filter(|&e| e <= buf.len())
+            .ok_or_else(|| FormatError::BadTensor {
+                name: name.clone(),
+                why: format!(
+                    "bytes {offset}+{len} lie outside the {}-byte file",
+                    buf.len()
+                ),
+            })?;
         // The dtype byte is not trusted: the byte length decides, as in the reference reader.
         let kind = if len == 4 * elements {
             TensorKind::F32
@@ -211,23 +261,50 @@ pub fn parse(buf: &[u8]) -> Result<E5File, FormatError> {
                 why: format!("{len} bytes fit neither f32 nor Q4_0 for {elements} elements"),
             });
         };
-        tensors.insert(name, TensorEntry { kind, elements, bytes: offset..end });
+        tensors.insert(
+            name,
+            TensorEntry {
+                kind,
+                elements,
+                bytes: offset..end,
+            },
+        );
     }
     Ok(E5File {
         hyper,
-        tokenizer: TokenizerTables { bos, eos, pad, unk, offsets, scores, blob, norm },
+        tokenizer: TokenizerTables {
+            bos,
+            eos,
+            pad,
+            unk,
+            offsets,
+            scores,
+            blob,
+            norm,
+        },
         tensors,
     })
 }
 
 impl E5File {
     /// The entry for `name`, checked to hold `elements` values of `kind`.
-    pub fn tensor(&self, name: &str, kind: TensorKind, elements: usize) -> Result<&TensorEntry, FormatError> {
-        let t = self.tensors.get(name).ok_or_else(|| FormatError::MissingTensor(name.to_string()))?;
+    pub fn tensor(
+        &self,
+        name: &str,
+        kind: TensorKind,
+        elements: usize,
+    ) -> Result<&TensorEntry, FormatError> {
+        let t = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| FormatError::MissingTensor(name.to_string()))?;
         if t.kind != kind || t.elements != elements {
             return Err(FormatError::BadTensor {
                 name: name.to_string(),
-                why: format!("expected {elements} {kind:?} values, found {} {:?}", t.elements, t.kind),
+                why: format!(
+                    "expected {elements} {kind:?} values, found {} {:?}",
+                    t.elements, t.kind
+                ),
             });
         }
         Ok(t)
@@ -235,6 +312,9 @@ impl E5File {
 
     pub fn f32s(&self, buf: &[u8], name: &str, elements: usize) -> Result<Vec<f32>, FormatError> {
         let t = self.tensor(name, TensorKind::F32, elements)?;
-        Ok(buf[t.bytes.clone()].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+        Ok(buf[t.bytes.clone()]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
     }
 }

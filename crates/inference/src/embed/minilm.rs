@@ -27,14 +27,20 @@ pub struct MiniLm {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, MiniLmError> {
-    std::fs::read(path).map_err(|e| MiniLmError::Read { path: path.display().to_string(), why: e.to_string() })
+    std::fs::read(path).map_err(|e| MiniLmError::Read {
+        path: path.display().to_string(),
+        why: e.to_string(),
+    })
 }
 
 impl MiniLm {
     pub fn load(dir: &Path) -> Result<Self, MiniLmError> {
         let config_path = dir.join("config.json");
-        let config: Config = serde_json::from_slice(&read(&config_path)?)
-            .map_err(|e| MiniLmError::Read { path: config_path.display().to_string(), why: e.to_string() })?;
+        let config: Config =
+            serde_json::from_slice(&read(&config_path)?).map_err(|e| MiniLmError::Read {
+                path: config_path.display().to_string(),
+                why: e.to_string(),
+            })?;
         let dim = config.hidden_size;
         let weights = read(&dir.join("model.safetensors"))?;
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu)?;
@@ -42,11 +48,21 @@ impl MiniLm {
         let mut tokenizer = Tokenizer::from_bytes(read(&dir.join("tokenizer.json"))?)
             .map_err(|e| MiniLmError::Tokenizer(e.to_string()))?;
         tokenizer
-            .with_truncation(Some(TruncationParams { max_length: MAX_TOKENS, ..Default::default() }))
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                ..Default::default()
+            }))
             .map_err(|e| MiniLmError::Tokenizer(e.to_string()))?;
         // The shipped tokenizer pads every input to 128; pad only to the longest in the batch.
-        tokenizer.with_padding(Some(PaddingParams { strategy: PaddingStrategy::BatchLongest, ..Default::default() }));
-        Ok(Self { model, tokenizer, dim })
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            ..Default::default()
+        }));
+        Ok(Self {
+            model,
+            tokenizer,
+            dim,
+        })
     }
 
     pub fn dim(&self) -> usize {
@@ -57,7 +73,10 @@ impl MiniLm {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let enc = self.tokenizer.encode_batch(texts.to_vec(), true).map_err(|e| MiniLmError::Tokenizer(e.to_string()))?;
+        let enc = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| MiniLmError::Tokenizer(e.to_string()))?;
         let len = enc.iter().map(|e| e.get_ids().len()).max().unwrap_or(0);
         let mut ids = Vec::with_capacity(texts.len() * len);
         let mut mask = Vec::with_capacity(texts.len() * len);

@@ -30,7 +30,13 @@ impl Unigram {
         let n = t.scores.len();
         let min = t.scores.iter().copied().fold(f32::INFINITY, f32::min);
         let unk_score = if min.is_finite() { min - 10.0 } else { -10.0 };
-        let max_piece_bytes = t.offsets.windows(2).map(|w| (w[1] - w[0]) as usize).max().unwrap_or(1).max(1);
+        let max_piece_bytes = t
+            .offsets
+            .windows(2)
+            .map(|w| (w[1] - w[0]) as usize)
+            .max()
+            .unwrap_or(1)
+            .max(1);
         let size = (n * 2).next_power_of_two().max(2);
         let mask = size - 1;
         let mut table = vec![0u32; size];
@@ -45,7 +51,13 @@ impl Unigram {
             }
             table[h] = i as u32 + 1;
         }
-        Self { t, unk_score, max_piece_bytes, table, mask }
+        Self {
+            t,
+            unk_score,
+            max_piece_bytes,
+            table,
+            mask,
+        }
     }
 
     pub fn bos(&self) -> u32 {

@@ -21,13 +21,18 @@ pub struct EmbedWorkerOptions {
 
 impl Default for EmbedWorkerOptions {
     fn default() -> Self {
-        Self { threads: 2, queue: 64, max_batch: 32 }
+        Self {
+            threads: 2,
+            queue: 64,
+            max_batch: 32,
+        }
     }
 }
 
 /// What the worker thread drives: a loaded model that embeds a batch of prefixed-by-kind texts.
 pub(crate) trait Backend: Send + 'static {
-    fn embed_batch(&mut self, texts: &[(&str, EmbedKind)]) -> Result<Vec<Vec<f32>>, InferenceError>;
+    fn embed_batch(&mut self, texts: &[(&str, EmbedKind)])
+        -> Result<Vec<Vec<f32>>, InferenceError>;
 }
 
 type Reply = oneshot::Sender<Result<Vec<Vec<f32>>, InferenceError>>;
@@ -53,7 +58,9 @@ pub struct EmbedderHandle {
 
 impl std::fmt::Debug for EmbedderHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmbedderHandle").field("info", &self.inner.info).finish()
+        f.debug_struct("EmbedderHandle")
+            .field("info", &self.inner.info)
+            .finish()
     }
 }
 
@@ -68,8 +75,12 @@ pub(crate) fn spawn<B: Backend>(
     std::thread::Builder::new()
         .name(format!("embed-{}", info.model_id))
         .spawn(move || worker_loop(backend, rx, max_batch))
-        .map_err(|e| InferenceError::Backend(format!("cannot start the embedding worker thread: {e}")))?;
-    Ok(EmbedderHandle { inner: Arc::new(Inner { tx, info, capacity }) })
+        .map_err(|e| {
+            InferenceError::Backend(format!("cannot start the embedding worker thread: {e}"))
+        })?;
+    Ok(EmbedderHandle {
+        inner: Arc::new(Inner { tx, info, capacity }),
+    })
 }
 
 fn worker_loop<B: Backend>(mut backend: B, rx: Receiver<Job>, max_batch: usize) {
@@ -92,15 +103,21 @@ fn worker_loop<B: Backend>(mut backend: B, rx: Receiver<Job>, max_batch: usize) 
 }
 
 fn run_jobs<B: Backend>(backend: &mut B, jobs: Vec<Job>, max_batch: usize) {
-    let items: Vec<(&str, EmbedKind)> =
-        jobs.iter().flat_map(|j| j.texts.iter().map(move |t| (t.as_str(), j.kind))).collect();
+    let items: Vec<(&str, EmbedKind)> = jobs
+        .iter()
+        .flat_map(|j| j.texts.iter().map(move |t| (t.as_str(), j.kind)))
+        .collect();
     let mut vectors = Vec::with_capacity(items.len());
     let mut failure = None;
     for chunk in items.chunks(max_batch) {
         match backend.embed_batch(chunk) {
             Ok(v) if v.len() == chunk.len() => vectors.extend(v),
             Ok(v) => {
-                failure = Some(InferenceError::Backend(format!("{} vectors for {} texts", v.len(), chunk.len())));
+                failure = Some(InferenceError::Backend(format!(
+                    "{} vectors for {} texts",
+                    v.len(),
+                    chunk.len()
+                )));
                 break;
             }
             Err(e) => {
@@ -126,7 +143,11 @@ impl Embedder for EmbedderHandle {
         self.inner.info.clone()
     }
 
-    async fn embed(&self, texts: Vec<String>, kind: EmbedKind) -> Result<Vec<Vec<f32>>, InferenceError> {
+    async fn embed(
+        &self,
+        texts: Vec<String>,
+        kind: EmbedKind,
+    ) -> Result<Vec<Vec<f32>>, InferenceError> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
@@ -158,70 +179,104 @@ mod tests {
     }
 
     impl Backend for Gated {
-        fn embed_batch(&mut self, texts: &[(&str, EmbedKind)]) -> Result<Vec<Vec<f32>>, InferenceError> {
+        fn embed_batch(
+            &mut self,
+            texts: &[(&str, EmbedKind)],
+        ) -> Result<Vec<Vec<f32>>, InferenceError> {
             let _ = self.batches.send(texts.len());
             let gate = self.gate.lock().map_err(|_| InferenceError::WorkerGone)?;
             gate.recv().map_err(|_| InferenceError::WorkerGone)?;
-            Ok(texts.iter().map(|(t, _)| vec![t.len() as f32, texts.len() as f32]).collect())
+            Ok(texts
+                .iter()
+                .map(|(t, _)| vec![t.len() as f32, texts.len() as f32])
+                .collect())
         }
     }
 
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
     fn info() -> EmbedderInfo {
-        EmbedderInfo { model_id: "gated".into(), dim: 2, max_tokens: 8 }
+        EmbedderInfo {
+            model_id: "gated".into(),
+            dim: 2,
+            max_tokens: 8,
+        }
     }
 
-    fn gated(opts: &EmbedWorkerOptions) -> (EmbedderHandle, mpsc::Sender<()>, mpsc::Receiver<usize>) {
+    fn gated(
+        opts: &EmbedWorkerOptions,
+    ) -> (EmbedderHandle, mpsc::Sender<()>, mpsc::Receiver<usize>) {
         let (open, gate) = mpsc::channel();
         let (batches, seen) = mpsc::channel();
-        let h = spawn(Gated { gate: Arc::new(Mutex::new(gate)), batches }, info(), opts).expect("spawn");
+        let h = spawn(
+            Gated {
+                gate: Arc::new(Mutex::new(gate)),
+                batches,
+            },
+            info(),
+            opts,
+        )
+        .expect("spawn");
         (h, open, seen)
     }
 
-    #[tokio::test]
+    // Multi-threaded: the test blocks on std channels while spawned tasks must keep running.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn full_queue_is_overloaded_at_once() {
-        let (h, open, seen) = gated(&EmbedWorkerOptions { threads: 1, queue: 1, max_batch: 4 });
+        let (h, open, seen) = gated(&EmbedWorkerOptions {
+            threads: 1,
+            queue: 1,
+            max_batch: 4,
+        });
         let first = tokio::spawn({
             let h = h.clone();
             async move { h.embed(vec!["running".into()], EmbedKind::Query).await }
         });
         // The worker is now blocked inside the first batch.
-        assert_eq!(seen.recv().expect("first batch"), 1);
-        let second = tokio::spawn({
-            let h = h.clone();
-            async move { h.embed(vec!["queued".into()], EmbedKind::Query).await }
-        });
-        // Wait until the second request occupies the single queue slot.
-        let mut third = Err(InferenceError::WorkerGone);
-        for _ in 0..200 {
-            third = h.embed(vec!["rejected".into()], EmbedKind::Query).await;
-            if matches!(third, Err(InferenceError::Overloaded { .. })) {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        assert_eq!(seen.recv_timeout(WAIT).expect("first batch"), 1);
+        // Poll the second request once: that enqueues it (the only queue slot) and leaves it
+        // waiting for its answer.
+        let mut second = h.embed(vec!["queued".into()], EmbedKind::Query);
+        tokio::select! {
+            biased;
+            r = &mut second => panic!("the second request finished while the worker was blocked: {r:?}"),
+            _ = std::future::ready(()) => {}
         }
-        match third {
+        match h.embed(vec!["rejected".into()], EmbedKind::Query).await {
             Err(InferenceError::Overloaded { model, capacity }) => assert_eq!((model.as_str(), capacity), ("gated", 1)),
             other => panic!("expected Overloaded, got {other:?}"),
         }
         open.send(()).expect("release first");
         open.send(()).expect("release second");
-        assert_eq!(first.await.expect("join").expect("first"), vec![vec![7.0, 1.0]]);
-        assert_eq!(second.await.expect("join").expect("second"), vec![vec![6.0, 1.0]]);
+        assert_eq!(
+            first.await.expect("join").expect("first"),
+            vec![vec![7.0, 1.0]]
+        );
+        assert_eq!(
+            second.await.expect("second"),
+            vec![vec![6.0, 1.0]]
+        );
     }
 
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn waiting_requests_run_as_one_batch_in_order() {
-        let (h, open, seen) = gated(&EmbedWorkerOptions { threads: 1, queue: 8, max_batch: 4 });
+        let (h, open, seen) = gated(&EmbedWorkerOptions {
+            threads: 1,
+            queue: 8,
+            max_batch: 4,
+        });
         let blocker = tokio::spawn({
             let h = h.clone();
             async move { h.embed(vec!["b".into()], EmbedKind::Passage).await }
         });
-        assert_eq!(seen.recv().expect("first batch"), 1);
+        assert_eq!(seen.recv_timeout(WAIT).expect("first batch"), 1);
         let mut waiting = Vec::new();
         for texts in [vec!["aa", "aaa"], vec!["a"], vec!["aaaa", "aaaaa"]] {
             let h = h.clone();
             let texts: Vec<String> = texts.into_iter().map(String::from).collect();
-            waiting.push(tokio::spawn(async move { h.embed(texts, EmbedKind::Query).await }));
+            waiting.push(tokio::spawn(async move {
+                h.embed(texts, EmbedKind::Query).await
+            }));
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         for _ in 0..3 {
@@ -229,8 +284,8 @@ mod tests {
         }
         blocker.await.expect("join").expect("blocker");
         // 5 texts queued with max_batch 4: one batch of 4, then the last text alone.
-        assert_eq!(seen.recv().expect("batch"), 4);
-        assert_eq!(seen.recv().expect("batch"), 1);
+        assert_eq!(seen.recv_timeout(WAIT).expect("batch"), 4);
+        assert_eq!(seen.recv_timeout(WAIT).expect("batch"), 1);
         let got: Vec<Vec<Vec<f32>>> = {
             let mut v = Vec::new();
             for w in waiting {
@@ -238,13 +293,20 @@ mod tests {
             }
             v
         };
-        let lens: Vec<Vec<f32>> = got.iter().map(|r| r.iter().map(|x| x[0]).collect()).collect();
+        let lens: Vec<Vec<f32>> = got
+            .iter()
+            .map(|r| r.iter().map(|x| x[0]).collect())
+            .collect();
         assert_eq!(lens, vec![vec![2.0, 3.0], vec![1.0], vec![4.0, 5.0]]);
     }
 
     #[tokio::test]
     async fn empty_request_needs_no_worker() {
         let (h, _open, _seen) = gated(&EmbedWorkerOptions::default());
-        assert!(h.embed(Vec::new(), EmbedKind::Query).await.expect("empty").is_empty());
+        assert!(h
+            .embed(Vec::new(), EmbedKind::Query)
+            .await
+            .expect("empty")
+            .is_empty());
     }
 }
