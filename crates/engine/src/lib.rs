@@ -1,19 +1,23 @@
 //! The conversation engine: turns a customer message into the next move.
 
+pub mod answer;
+pub mod engine;
 pub mod error;
 pub mod flows;
 pub mod intents;
 pub mod lang;
 pub mod policy;
+pub mod summary;
 pub mod templates;
 pub mod understanding;
 pub mod verify;
 pub mod voice;
 
+pub use engine::{Engine, EngineDeps};
 pub use error::EngineError;
 pub use intents::{load_intents_jsonl, IntentClassifier, IntentExample, IntentPrediction};
 pub use lang::detect_language;
-pub use understanding::{understand, Entities, Flags, Money, Understanding};
 pub use policy::{decide, DraftCheck, RetrievalSignal};
+pub use understanding::{understand, Entities, Flags, Money, Understanding};
 pub use verify::verify;
 pub use voice::{render_ssml, render_voice};

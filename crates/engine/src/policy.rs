@@ -53,7 +53,9 @@ pub fn decide(
         return escalate(EscalationReason::CustomerRequest);
     }
     let this_turn = u32::from(u.flags.complaint || u.flags.frustration);
-    if u.flags.abuse || (this_turn > 0 && state.frustration_signals + this_turn >= t.max_frustration) {
+    if u.flags.abuse
+        || (this_turn > 0 && state.frustration_signals + this_turn >= t.max_frustration)
+    {
         return escalate(EscalationReason::Frustration);
     }
     if u.is_small_talk() {
@@ -61,7 +63,9 @@ pub fn decide(
     }
     if let Some(intent) = u.intent_name() {
         if is_action_intent(intent) && intent != RECOMMEND_PRODUCT {
-            return Decision::StartAction { action: intent.to_string() };
+            return Decision::StartAction {
+                action: intent.to_string(),
+            };
         }
     }
     let failing_again = state.consecutive_failures + 1 >= t.max_consecutive_failures;
@@ -69,14 +73,22 @@ pub fn decide(
     if !answerable {
         let out_of_scope = u.intent.as_ref().is_some_and(|p| !p.in_scope);
         if failing_again {
-            return escalate(if out_of_scope { EscalationReason::OutOfScope } else { EscalationReason::RepeatedFailure });
+            return escalate(if out_of_scope {
+                EscalationReason::OutOfScope
+            } else {
+                EscalationReason::RepeatedFailure
+            });
         }
         if out_of_scope {
             // A clear "not something we handle": say so once, hand over if it comes back.
             return Decision::Clarify;
         }
         let vague = u.text.split_whitespace().count() <= 3;
-        return if vague { Decision::Clarify } else { escalate(EscalationReason::LowConfidence) };
+        return if vague {
+            Decision::Clarify
+        } else {
+            escalate(EscalationReason::LowConfidence)
+        };
     }
     if let Some(d) = draft {
         if !d.supported {
@@ -97,52 +109,283 @@ mod tests {
         Understanding {
             text: text.into(),
             lang: Lang::En,
-            intent: intent.map(|(i, in_scope)| IntentPrediction { intent: i.into(), score: 0.9, in_scope, neighbours: vec![] }),
+            intent: intent.map(|(i, in_scope)| IntentPrediction {
+                intent: i.into(),
+                score: 0.9,
+                in_scope,
+                neighbours: vec![],
+            }),
             entities: Entities::default(),
             flags,
         }
     }
     fn strong() -> RetrievalSignal {
-        RetrievalSignal { best_confidence: 0.9, hits: 3, best_kind: Some(ChunkKind::Faq) }
+        RetrievalSignal {
+            best_confidence: 0.9,
+            hits: 3,
+            best_kind: Some(ChunkKind::Faq),
+        }
     }
     fn weak() -> RetrievalSignal {
-        RetrievalSignal { best_confidence: 0.1, hits: 3, best_kind: Some(ChunkKind::Passage) }
+        RetrievalSignal {
+            best_confidence: 0.1,
+            hits: 3,
+            best_kind: Some(ChunkKind::Passage),
+        }
     }
 
     #[test]
     fn decision_table() {
         let policy = EnginePolicy::default(); // min_answer 0.35, max failures 2, max frustration 2
         let fresh = ConversationState::default();
-        let failed_once = ConversationState { consecutive_failures: 1, ..Default::default() };
-        let annoyed_once = ConversationState { frustration_signals: 1, ..Default::default() };
+        let failed_once = ConversationState {
+            consecutive_failures: 1,
+            ..Default::default()
+        };
+        let annoyed_once = ConversationState {
+            frustration_signals: 1,
+            ..Default::default()
+        };
         let mut approval = ConversationState::default();
-        approval.slots.insert(SLOT_NEEDS_APPROVAL.into(), "refund 900 EUR".into());
+        approval
+            .slots
+            .insert(SLOT_NEEDS_APPROVAL.into(), "refund 900 EUR".into());
         let q = "How long do returns take to process?";
-        let good = DraftCheck { supported: true, min_support: 0.8, ..Default::default() };
-        let bad = DraftCheck { supported: false, unsupported_facts: vec!["60".into()], ..Default::default() };
+        let good = DraftCheck {
+            supported: true,
+            min_support: 0.8,
+            ..Default::default()
+        };
+        let bad = DraftCheck {
+            supported: false,
+            unsupported_facts: vec!["60".into()],
+            ..Default::default()
+        };
         use Decision::*;
         use EscalationReason::*;
         let e = |reason| Escalate { reason };
-        let cases: Vec<(&str, &ConversationState, Understanding, RetrievalSignal, Option<&DraftCheck>, Decision)> = vec![
-            ("plain answer", &fresh, u(q, Some(("shipping", true)), Flags::default()), strong(), Some(&good), Answer),
-            ("sensitive beats all", &fresh, u(q, None, Flags { sensitive: true, human_request: true, ..Default::default() }), strong(), None, e(SensitiveTopic)),
-            ("approval pending", &approval, u("ok", None, Flags::default()), strong(), None, e(NeedsApproval)),
-            ("human request", &fresh, u("agent please", None, Flags { human_request: true, ..Default::default() }), strong(), None, e(CustomerRequest)),
-            ("abuse", &fresh, u(q, None, Flags { abuse: true, frustration: true, ..Default::default() }), strong(), None, e(Frustration)),
-            ("first complaint is answered", &fresh, u(q, None, Flags { complaint: true, ..Default::default() }), strong(), Some(&good), Answer),
-            ("second complaint hands over", &annoyed_once, u(q, None, Flags { complaint: true, ..Default::default() }), strong(), None, e(Frustration)),
-            ("calm after annoyance", &annoyed_once, u(q, None, Flags::default()), strong(), Some(&good), Answer),
-            ("greeting", &fresh, u("hello", None, Flags { greeting: true, ..Default::default() }), weak(), None, Answer),
-            ("action intent", &fresh, u("cancel my order", Some(("cancel_order", true)), Flags::default()), weak(), None, StartAction { action: "cancel_order".into() }),
-            ("recommendation is answered from KB", &fresh, u("what tent for two", Some(("recommend_product", true)), Flags::default()), strong(), None, Answer),
-            ("out of scope first time", &fresh, u("what's the weather like", Some(("out_of_scope", false)), Flags::default()), weak(), None, Clarify),
-            ("out of scope again", &failed_once, u("what's the weather like", Some(("out_of_scope", false)), Flags::default()), weak(), None, e(OutOfScope)),
-            ("out of scope but KB knows", &fresh, u(q, Some(("out_of_scope", false)), Flags::default()), strong(), Some(&good), Answer),
-            ("weak retrieval, long question", &fresh, u(q, Some(("shipping", true)), Flags::default()), weak(), None, e(LowConfidence)),
-            ("weak retrieval, vague", &fresh, u("the thing", None, Flags::default()), weak(), None, Clarify),
-            ("no hits at all", &fresh, u(q, None, Flags::default()), RetrievalSignal::default(), None, e(LowConfidence)),
-            ("weak again", &failed_once, u("the thing", None, Flags::default()), weak(), None, e(RepeatedFailure)),
-            ("unsupported draft", &fresh, u(q, None, Flags::default()), strong(), Some(&bad), e(LowConfidence)),
+        let cases: Vec<(
+            &str,
+            &ConversationState,
+            Understanding,
+            RetrievalSignal,
+            Option<&DraftCheck>,
+            Decision,
+        )> = vec![
+            (
+                "plain answer",
+                &fresh,
+                u(q, Some(("shipping", true)), Flags::default()),
+                strong(),
+                Some(&good),
+                Answer,
+            ),
+            (
+                "sensitive beats all",
+                &fresh,
+                u(
+                    q,
+                    None,
+                    Flags {
+                        sensitive: true,
+                        human_request: true,
+                        ..Default::default()
+                    },
+                ),
+                strong(),
+                None,
+                e(SensitiveTopic),
+            ),
+            (
+                "approval pending",
+                &approval,
+                u("ok", None, Flags::default()),
+                strong(),
+                None,
+                e(NeedsApproval),
+            ),
+            (
+                "human request",
+                &fresh,
+                u(
+                    "agent please",
+                    None,
+                    Flags {
+                        human_request: true,
+                        ..Default::default()
+                    },
+                ),
+                strong(),
+                None,
+                e(CustomerRequest),
+            ),
+            (
+                "abuse",
+                &fresh,
+                u(
+                    q,
+                    None,
+                    Flags {
+                        abuse: true,
+                        frustration: true,
+                        ..Default::default()
+                    },
+                ),
+                strong(),
+                None,
+                e(Frustration),
+            ),
+            (
+                "first complaint is answered",
+                &fresh,
+                u(
+                    q,
+                    None,
+                    Flags {
+                        complaint: true,
+                        ..Default::default()
+                    },
+                ),
+                strong(),
+                Some(&good),
+                Answer,
+            ),
+            (
+                "second complaint hands over",
+                &annoyed_once,
+                u(
+                    q,
+                    None,
+                    Flags {
+                        complaint: true,
+                        ..Default::default()
+                    },
+                ),
+                strong(),
+                None,
+                e(Frustration),
+            ),
+            (
+                "calm after annoyance",
+                &annoyed_once,
+                u(q, None, Flags::default()),
+                strong(),
+                Some(&good),
+                Answer,
+            ),
+            (
+                "greeting",
+                &fresh,
+                u(
+                    "hello",
+                    None,
+                    Flags {
+                        greeting: true,
+                        ..Default::default()
+                    },
+                ),
+                weak(),
+                None,
+                Answer,
+            ),
+            (
+                "action intent",
+                &fresh,
+                u(
+                    "cancel my order",
+                    Some(("cancel_order", true)),
+                    Flags::default(),
+                ),
+                weak(),
+                None,
+                StartAction {
+                    action: "cancel_order".into(),
+                },
+            ),
+            (
+                "recommendation is answered from KB",
+                &fresh,
+                u(
+                    "what tent for two",
+                    Some(("recommend_product", true)),
+                    Flags::default(),
+                ),
+                strong(),
+                None,
+                Answer,
+            ),
+            (
+                "out of scope first time",
+                &fresh,
+                u(
+                    "what's the weather like",
+                    Some(("out_of_scope", false)),
+                    Flags::default(),
+                ),
+                weak(),
+                None,
+                Clarify,
+            ),
+            (
+                "out of scope again",
+                &failed_once,
+                u(
+                    "what's the weather like",
+                    Some(("out_of_scope", false)),
+                    Flags::default(),
+                ),
+                weak(),
+                None,
+                e(OutOfScope),
+            ),
+            (
+                "out of scope but KB knows",
+                &fresh,
+                u(q, Some(("out_of_scope", false)), Flags::default()),
+                strong(),
+                Some(&good),
+                Answer,
+            ),
+            (
+                "weak retrieval, long question",
+                &fresh,
+                u(q, Some(("shipping", true)), Flags::default()),
+                weak(),
+                None,
+                e(LowConfidence),
+            ),
+            (
+                "weak retrieval, vague",
+                &fresh,
+                u("the thing", None, Flags::default()),
+                weak(),
+                None,
+                Clarify,
+            ),
+            (
+                "no hits at all",
+                &fresh,
+                u(q, None, Flags::default()),
+                RetrievalSignal::default(),
+                None,
+                e(LowConfidence),
+            ),
+            (
+                "weak again",
+                &failed_once,
+                u("the thing", None, Flags::default()),
+                weak(),
+                None,
+                e(RepeatedFailure),
+            ),
+            (
+                "unsupported draft",
+                &fresh,
+                u(q, None, Flags::default()),
+                strong(),
+                Some(&bad),
+                e(LowConfidence),
+            ),
         ];
         let mut covered = std::collections::BTreeSet::new();
         for (name, state, und, ret, draft, want) in cases {
@@ -152,23 +395,67 @@ mod tests {
                 covered.insert(reason);
             }
         }
-        assert_eq!(covered.len(), EscalationReason::ALL.len(), "every reason has a case: {covered:?}");
+        assert_eq!(
+            covered.len(),
+            EscalationReason::ALL.len(),
+            "every reason has a case: {covered:?}"
+        );
     }
 
     #[test]
     fn thresholds_come_from_config() {
         let mut policy = EnginePolicy::default();
-        let und = u("How long do returns take to process?", None, Flags::default());
-        let mid = RetrievalSignal { best_confidence: 0.5, hits: 1, best_kind: None };
-        assert_eq!(decide(&policy, &ConversationState::default(), &und, &mid, None), Decision::Answer);
+        let und = u(
+            "How long do returns take to process?",
+            None,
+            Flags::default(),
+        );
+        let mid = RetrievalSignal {
+            best_confidence: 0.5,
+            hits: 1,
+            best_kind: None,
+        };
+        assert_eq!(
+            decide(&policy, &ConversationState::default(), &und, &mid, None),
+            Decision::Answer
+        );
         policy.thresholds.min_answer = 0.6;
-        assert_eq!(decide(&policy, &ConversationState::default(), &und, &mid, None), Decision::Escalate { reason: EscalationReason::LowConfidence });
+        assert_eq!(
+            decide(&policy, &ConversationState::default(), &und, &mid, None),
+            Decision::Escalate {
+                reason: EscalationReason::LowConfidence
+            }
+        );
         policy.thresholds.max_consecutive_failures = 5;
-        let failed = ConversationState { consecutive_failures: 3, ..Default::default() };
+        let failed = ConversationState {
+            consecutive_failures: 3,
+            ..Default::default()
+        };
         let vague = u("hm what", None, Flags::default());
-        assert_eq!(decide(&policy, &failed, &vague, &mid, None), Decision::Clarify);
+        assert_eq!(
+            decide(&policy, &failed, &vague, &mid, None),
+            Decision::Clarify
+        );
         policy.thresholds.max_frustration = 1;
-        let complaint = u("this is terrible service", None, Flags { complaint: true, ..Default::default() });
-        assert_eq!(decide(&policy, &ConversationState::default(), &complaint, &mid, None), Decision::Escalate { reason: EscalationReason::Frustration });
+        let complaint = u(
+            "this is terrible service",
+            None,
+            Flags {
+                complaint: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            decide(
+                &policy,
+                &ConversationState::default(),
+                &complaint,
+                &mid,
+                None
+            ),
+            Decision::Escalate {
+                reason: EscalationReason::Frustration
+            }
+        );
     }
 }

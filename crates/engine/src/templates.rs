@@ -94,10 +94,23 @@ mod tests {
             let c = text(t, Lang::SrCyrl);
             let l = text(t, Lang::SrLatn);
             assert!(!e.is_empty() && e.is_ascii() || e.contains('\''), "{t:?}");
-            assert!(c.chars().any(|ch| ('\u{0400}'..='\u{04FF}').contains(&ch)), "{t:?} Cyrillic");
-            assert!(!l.chars().any(|ch| ('\u{0400}'..='\u{04FF}').contains(&ch)), "{t:?} Latin: {l}");
-            assert_eq!(crate::lang::detect_language(&l, None), Lang::SrLatn, "{t:?}: {l}");
+            assert!(
+                c.chars().any(|ch| ('\u{0400}'..='\u{04FF}').contains(&ch)),
+                "{t:?} Cyrillic"
+            );
+            assert!(
+                !l.chars().any(|ch| ('\u{0400}'..='\u{04FF}').contains(&ch)),
+                "{t:?} Latin: {l}"
+            );
+            assert_eq!(
+                crate::lang::detect_language(&l, None),
+                Lang::SrLatn,
+                "{t:?}: {l}"
+            );
         }
-        assert_eq!(text(Template::Thanks, Lang::SrLatn), "Nema na čemu! Da li mogu još nešto da pomognem?");
+        assert_eq!(
+            text(Template::Thanks, Lang::SrLatn),
+            "Nema na čemu! Da li mogu još nešto da pomognem?"
+        );
     }
 }

@@ -493,7 +493,7 @@ fn parse_amount(s: &str) -> Option<f64> {
 }
 
 fn currency_code(sym: &str) -> String {
-    match fold(sym).trim_end_matches('.').as_ref() {
+    match fold(sym).trim_end_matches('.') {
         "€" | "eur" | "euro" | "euros" | "evra" | "evro" => "EUR".into(),
         "$" | "usd" | "dollars" | "dollar" => "USD".into(),
         _ => "RSD".into(),

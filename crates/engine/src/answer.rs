@@ -1,0 +1,245 @@
+//! Building answers from retrieved knowledge: follow-up query rewriting, extractive answers
+//! (the most relevant sentences of a passage) and the tight LM prompt.
+
+use crate::lang::fold;
+use crate::verify::sentences;
+use frontdesk_core::retrieval::{ChunkKind, Hit};
+use frontdesk_core::{ChatMessage, ConversationState, Lang};
+
+/// Words that make a short message depend on the previous topic ("and how long does that take?").
+const ANAPHORA: &[&str] = &[
+    "that",
+    "it",
+    "this",
+    "those",
+    "these",
+    "they",
+    "them",
+    "there",
+    "and",
+    "also",
+    "what about",
+    "how about",
+    "to",
+    "ono",
+    "ovo",
+    "taj",
+    "ta",
+    "te",
+    "tamo",
+    "a",
+    "i",
+    "koliko",
+    "onda",
+    "njega",
+    "nju",
+    "njih",
+];
+
+/// The search text for `message`: short or anaphoric follow-ups are searched together with the
+/// conversation's topic, so "a koliko košta?" after a question about shipping finds shipping.
+pub fn rewrite_query(message: &str, state: &ConversationState) -> String {
+    let Some(topic) = state.topic.as_deref().filter(|t| !t.trim().is_empty()) else {
+        return message.to_string();
+    };
+    if is_follow_up(message) {
+        format!("{topic} {message}")
+    } else {
+        message.to_string()
+    }
+}
+
+/// Short messages, or ones that lean on a pronoun, continue the previous topic.
+pub fn is_follow_up(message: &str) -> bool {
+    let folded = fold(message);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() <= 2 {
+        return true;
+    }
+    words.len() <= 7 && words.iter().any(|w| ANAPHORA.contains(w))
+}
+
+fn stems(text: &str) -> Vec<String> {
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .map(|w| w.chars().take(5).collect())
+        .collect()
+}
+
+/// The answer text of a hit given verbatim: FAQ answers whole, passages cut to their
+/// `max_sentences` most query-relevant sentences (kept in document order).
+pub fn extract(hit: &Hit, query: &str, max_sentences: usize) -> String {
+    if hit.kind == ChunkKind::Faq {
+        return hit.text.trim().to_string();
+    }
+    let q: Vec<String> = stems(query);
+    let sents = sentences(&hit.text);
+    let mut scored: Vec<(usize, f32)> = sents
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.chars().count() >= 15 && !s.starts_with('#'))
+        .map(|(i, s)| {
+            let st = stems(s);
+            let overlap = q.iter().filter(|w| st.contains(w)).count() as f32;
+            // Earlier sentences usually state the rule; later ones qualify it.
+            (i, overlap - i as f32 * 0.01)
+        })
+        .collect();
+    if scored.is_empty() {
+        return hit.text.trim().to_string();
+    }
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut keep: Vec<usize> = scored
+        .iter()
+        .take(max_sentences.max(1))
+        .map(|(i, _)| *i)
+        .collect();
+    keep.sort_unstable();
+    keep.iter()
+        .map(|&i| sents[i].trim_start_matches(['-', '*', ' ']).to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The system prompt is the same text every turn so the model's KV prefix cache is reused.
+pub const SYSTEM_PROMPT: &str = "You are the customer-service assistant of an online shop. Answer the customer's question \
+using ONLY the numbered sources in the message. Write at most 3 short sentences. End each sentence with the number of \
+its source, like [1]. Copy numbers, prices and time limits exactly as the sources write them. If the sources do not \
+answer the question, write only: NOT_FOUND";
+
+/// Marker the model writes when the sources do not answer the question.
+pub const NOT_FOUND: &str = "NOT_FOUND";
+
+/// Characters of each passage given to the LM (keeps the prompt to a few hundred tokens).
+const PASSAGE_CHARS: usize = 600;
+
+fn truncate_chars(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+pub fn prompt(question: &str, hits: &[&Hit], lang: Lang) -> Vec<ChatMessage> {
+    let mut user = String::from("Sources:\n");
+    for (i, h) in hits.iter().enumerate() {
+        let body = match &h.question {
+            Some(q) => format!("Q: {q} A: {}", h.text),
+            None => h.text.clone(),
+        };
+        user.push_str(&format!(
+            "[{}] {}: {}\n",
+            i + 1,
+            h.title,
+            truncate_chars(body.trim(), PASSAGE_CHARS)
+        ));
+    }
+    user.push_str(&format!(
+        "\nQuestion: {question}\nReply in {}.",
+        lang.prompt_name()
+    ));
+    vec![ChatMessage::system(SYSTEM_PROMPT), ChatMessage::user(user)]
+}
+
+/// `[n]` markers used in `text` (1-based, deduplicated, in order of first use).
+pub fn markers(text: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        if let Some(close) = after.find(']') {
+            for part in after[..close].split(',') {
+                if let Ok(n) = part.trim().parse::<usize>() {
+                    if !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+            }
+            rest = &after[close + 1..];
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use frontdesk_core::retrieval::HitScores;
+
+    pub(crate) fn hit(kind: ChunkKind, text: &str) -> Hit {
+        Hit {
+            chunk_id: "c1".into(),
+            doc_id: "d1".into(),
+            title: "Returns".into(),
+            url: None,
+            source: "policies/returns.md".into(),
+            lang: Lang::En,
+            tags: vec![],
+            kind,
+            section: String::new(),
+            question: None,
+            text: text.into(),
+            scores: HitScores::default(),
+            confidence: 0.9,
+        }
+    }
+
+    #[test]
+    fn follow_up_rewriting_table() {
+        let with_topic = ConversationState {
+            topic: Some("return policy for shoes".into()),
+            ..Default::default()
+        };
+        let cases = [
+            (
+                "and how long does that take?",
+                "return policy for shoes and how long does that take?",
+            ),
+            (
+                "a koliko to košta?",
+                "return policy for shoes a koliko to košta?",
+            ),
+            ("the refund?", "return policy for shoes the refund?"),
+            (
+                "Do you ship to Canada and how much is express delivery?",
+                "Do you ship to Canada and how much is express delivery?",
+            ),
+        ];
+        for (msg, want) in cases {
+            assert_eq!(rewrite_query(msg, &with_topic), want, "{msg}");
+        }
+        assert_eq!(
+            rewrite_query("and that?", &ConversationState::default()),
+            "and that?"
+        );
+    }
+
+    #[test]
+    fn extracts_relevant_sentences() {
+        let h = hit(
+            ChunkKind::Passage,
+            "Our shop sells outdoor gear. Unworn items can be returned within 30 days. Refunds take 5–7 business days. We love hiking.",
+        );
+        assert_eq!(
+            extract(&h, "how many days to return unworn items", 1),
+            "Unworn items can be returned within 30 days."
+        );
+        assert_eq!(
+            extract(&h, "how long do refunds take after I return items", 2),
+            "Unworn items can be returned within 30 days. Refunds take 5–7 business days."
+        );
+        let faq = hit(ChunkKind::Faq, "Yes, within 30 days.");
+        assert_eq!(extract(&faq, "anything", 1), "Yes, within 30 days.");
+    }
+
+    #[test]
+    fn marker_parsing() {
+        assert_eq!(markers("A [1]. B [2, 1]. C [x]."), vec![1, 2]);
+    }
+}

@@ -1,0 +1,546 @@
+//! One customer turn: understand → (action flow) → retrieve → decide → answer or hand over.
+//!
+//! Streaming and verification: LM output is buffered per sentence; each sentence is verified
+//! against the passages before it is sent as `Token` events, so the customer never sees an
+//! unverified claim and nothing has to be taken back. The first failing sentence stops the
+//! generation; when no sentence passed, the reply becomes extractive (or a handoff).
+
+use crate::answer::{self, extract, rewrite_query, NOT_FOUND};
+use crate::error::EngineError;
+use crate::flows::{self, AuditLog, FlowContext, FlowOutcome};
+use crate::intents::IntentClassifier;
+use crate::policy::{decide, RetrievalSignal};
+use crate::summary::handoff_summary;
+use crate::templates::{self, Template};
+use crate::understanding::{understand, Understanding};
+use crate::verify::{sentences, verify, Sources};
+use crate::voice::render_voice;
+use async_trait::async_trait;
+use chrono::Utc;
+use frontdesk_core::assistant::AssistantError;
+use frontdesk_core::chat::{GenerationEvent, SamplingParams};
+use frontdesk_core::config::{CommercePolicy, EnginePolicy};
+use frontdesk_core::conversation::{AnswerSource, ExecutedAction, Speaker, TurnOutcome};
+use frontdesk_core::intents::RECOMMEND_PRODUCT;
+use frontdesk_core::retrieval::{ChunkKind, Hit};
+use frontdesk_core::{
+    Assistant, ChatModel, Citation, Commerce, ConversationState, ConversationStatus, Decision,
+    EmbedKind, Embedder, EscalationReason, GenerateRequest, HandoffInfo, Lang, Retriever,
+    SearchQuery, TurnEvent, TurnRecord,
+};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// Hits fetched per turn (the LM sees `max_passages` of them).
+const SEARCH_K: usize = 6;
+/// Sentences of a passage used for an extractive answer.
+const EXTRACT_SENTENCES: usize = 2;
+/// Tokens the LM may write for one answer.
+const MAX_ANSWER_TOKENS: usize = 120;
+
+pub struct EngineDeps {
+    pub retriever: Arc<dyn Retriever>,
+    pub embedder: Arc<dyn Embedder>,
+    pub chat: Option<Arc<dyn ChatModel>>,
+    pub commerce: Option<Arc<dyn Commerce>>,
+    pub intents: IntentClassifier,
+    pub policy: EnginePolicy,
+    pub commerce_policy: CommercePolicy,
+    pub audit: Option<Arc<dyn AuditLog>>,
+}
+
+pub struct Engine {
+    deps: EngineDeps,
+}
+
+impl Engine {
+    pub fn new(deps: EngineDeps) -> Result<Engine, EngineError> {
+        let t = &deps.policy.thresholds;
+        if deps.policy.max_passages == 0 {
+            return Err(EngineError::Config(
+                "engine.max_passages must be at least 1".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&t.min_answer)
+            || !(0.0..=1.0).contains(&t.direct_answer)
+            || t.min_answer > t.direct_answer
+        {
+            return Err(EngineError::Config(format!(
+                "engine.thresholds need 0 <= min_answer ({}) <= direct_answer ({}) <= 1",
+                t.min_answer, t.direct_answer
+            )));
+        }
+        Ok(Engine { deps })
+    }
+
+    pub fn policy(&self) -> &EnginePolicy {
+        &self.deps.policy
+    }
+}
+
+/// Collects what a turn produced while streaming it.
+struct TurnOut {
+    events: mpsc::Sender<TurnEvent>,
+    text: String,
+    citations: Vec<Citation>,
+    started: Instant,
+    ttft_ms: Option<u64>,
+}
+
+impl TurnOut {
+    async fn send(&self, ev: TurnEvent) {
+        // A closed receiver (client went away) does not stop the turn.
+        let _ = self.events.send(ev).await;
+    }
+    async fn token(&mut self, piece: &str) {
+        if piece.is_empty() {
+            return;
+        }
+        if self.ttft_ms.is_none() {
+            self.ttft_ms = Some(self.started.elapsed().as_millis() as u64);
+        }
+        if !self.text.is_empty()
+            && !self.text.ends_with([' ', '\n'])
+            && !piece.starts_with([' ', '\n'])
+        {
+            self.text.push(' ');
+            self.send(TurnEvent::Token(" ".into())).await;
+        }
+        self.text.push_str(piece);
+        self.send(TurnEvent::Token(piece.to_string())).await;
+    }
+    async fn sentences(&mut self, text: &str) {
+        for s in sentences(text) {
+            self.token(&s).await;
+        }
+    }
+    async fn cite(&mut self, index: usize, hit: &Hit) {
+        let c = Citation {
+            index,
+            doc_id: hit.doc_id.clone(),
+            title: hit.title.clone(),
+            url: hit.url.clone(),
+            chunk_id: hit.chunk_id.clone(),
+        };
+        self.citations.push(c.clone());
+        self.send(TurnEvent::Citation(c)).await;
+    }
+}
+
+/// An answer drafted from the knowledge base.
+struct Drafted {
+    source: AnswerSource,
+}
+
+fn same_language_family(a: Lang, b: Lang) -> bool {
+    a == b || (a.is_serbian() && b.is_serbian())
+}
+
+impl Engine {
+    async fn classify(
+        &self,
+        message: &str,
+    ) -> Result<crate::intents::IntentPrediction, AssistantError> {
+        let v = self
+            .deps
+            .embedder
+            .embed(vec![message.to_string()], EmbedKind::Query)
+            .await
+            .map_err(map_inference)?;
+        let v = v
+            .into_iter()
+            .next()
+            .ok_or_else(|| AssistantError::Internal("embedder returned no vector".into()))?;
+        Ok(self.deps.intents.classify_embedded(&v))
+    }
+
+    async fn search(&self, query: &str, u: &Understanding) -> Result<Vec<Hit>, AssistantError> {
+        let hits = self
+            .deps
+            .retriever
+            .search(&SearchQuery::new(query, SEARCH_K))
+            .await
+            .map_err(|e| AssistantError::Internal(e.to_string()))?;
+        let wants_products = u.intent_name() == Some(RECOMMEND_PRODUCT)
+            && !u.flags.complaint
+            && self.deps.policy.recommendations;
+        if wants_products {
+            let (mut products, rest): (Vec<Hit>, Vec<Hit>) =
+                hits.into_iter().partition(|h| h.kind == ChunkKind::Product);
+            products.extend(rest);
+            return Ok(products);
+        }
+        Ok(hits)
+    }
+
+    /// Extractive answer from the best hit, flagged when its language differs from the customer's.
+    async fn extractive(&self, out: &mut TurnOut, hit: &Hit, query: &str, lang: Lang) {
+        if !same_language_family(hit.lang, lang) {
+            let note = if hit.lang == Lang::En {
+                Template::SourceInEnglish
+            } else {
+                Template::SourceInSerbian
+            };
+            out.token(&templates::text(note, lang)).await;
+        }
+        let text = extract(hit, query, EXTRACT_SENTENCES);
+        out.sentences(&format!("{text} [1]")).await;
+        out.cite(1, hit).await;
+    }
+
+    /// The LM path: stream verified sentences; returns false when nothing verified was written.
+    async fn generate(
+        &self,
+        chat: &dyn ChatModel,
+        out: &mut TurnOut,
+        question: &str,
+        hits: &[&Hit],
+        lang: Lang,
+    ) -> bool {
+        let request = GenerateRequest {
+            messages: answer::prompt(question, hits, lang),
+            params: SamplingParams {
+                max_tokens: MAX_ANSWER_TOKENS,
+                stop: vec!["\n\n".into(), NOT_FOUND.into()],
+                ..SamplingParams::default()
+            },
+        };
+        let mut stream = match chat.generate(request).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "chat model unavailable; answering extractively");
+                return false;
+            }
+        };
+        let passages: Vec<String> = hits
+            .iter()
+            .map(|h| {
+                format!(
+                    "{} {} {}",
+                    h.title,
+                    h.question.clone().unwrap_or_default(),
+                    h.text
+                )
+            })
+            .collect();
+        let sources = Sources::new(&passages);
+        let mut buffer = String::new();
+        let mut accepted: Vec<String> = Vec::new();
+        let mut failed = false;
+        let mut finished = false;
+        while !finished && !failed {
+            match stream.recv().await {
+                Some(Ok(GenerationEvent::Text(t))) => buffer.push_str(&t),
+                Some(Ok(GenerationEvent::Finished { .. })) | None => finished = true,
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "generation failed mid-answer");
+                    failed = true;
+                }
+            }
+            if buffer.contains(NOT_FOUND) {
+                break;
+            }
+            // Verify complete sentences only; the unfinished tail waits for more text.
+            let cut = if finished {
+                buffer.len()
+            } else {
+                complete_prefix_len(&buffer)
+            };
+            let tail = buffer.split_off(cut);
+            for s in sentences(&buffer) {
+                if sources.sentence_ok(&s) {
+                    out.token(&s).await;
+                    accepted.push(s);
+                } else {
+                    tracing::debug!(sentence = %s, "dropped unverified sentence");
+                    failed = true;
+                    break;
+                }
+            }
+            buffer = tail;
+        }
+        // Dropping the stream cancels the rest of the generation.
+        drop(stream);
+        if accepted.is_empty() {
+            return false;
+        }
+        let answer = accepted.join(" ");
+        let mut used = answer::markers(&answer);
+        used.retain(|n| *n >= 1 && *n <= hits.len());
+        if used.is_empty() {
+            out.token("[1]").await;
+            used.push(1);
+        }
+        for n in used {
+            out.cite(n, hits[n - 1]).await;
+        }
+        verify(&answer, &passages).unsupported_facts.is_empty()
+    }
+
+    async fn draft_answer(
+        &self,
+        out: &mut TurnOut,
+        u: &Understanding,
+        query: &str,
+        hits: &[Hit],
+    ) -> Drafted {
+        let best = &hits[0];
+        let t = &self.deps.policy.thresholds;
+        let direct = best.confidence >= t.direct_answer && same_language_family(best.lang, u.lang);
+        if direct {
+            out.sentences(&format!("{} [1]", extract(best, query, EXTRACT_SENTENCES)))
+                .await;
+            out.cite(1, best).await;
+            return Drafted {
+                source: AnswerSource::Direct,
+            };
+        }
+        if let (true, Some(chat)) = (self.deps.policy.use_llm, self.deps.chat.as_deref()) {
+            let top: Vec<&Hit> = hits
+                .iter()
+                .take(self.deps.policy.max_passages)
+                .filter(|h| h.confidence >= t.min_answer * 0.5)
+                .collect();
+            let before = out.text.len();
+            if self.generate(chat, out, &u.text, &top, u.lang).await {
+                return Drafted {
+                    source: AnswerSource::Generated,
+                };
+            }
+            if out.text.len() > before {
+                // Some verified sentences went out; keep them rather than repeating the passage.
+                return Drafted {
+                    source: AnswerSource::Generated,
+                };
+            }
+        }
+        self.extractive(out, best, query, u.lang).await;
+        Drafted {
+            source: AnswerSource::Extractive,
+        }
+    }
+
+    async fn hand_over(
+        &self,
+        out: &mut TurnOut,
+        state: &mut ConversationState,
+        u: &Understanding,
+        reason: EscalationReason,
+        tried: &[String],
+    ) -> HandoffInfo {
+        let info = HandoffInfo {
+            reason,
+            summary: handoff_summary(state, u, reason, tried),
+        };
+        out.token(&templates::text(Template::Handoff(reason), u.lang))
+            .await;
+        out.send(TurnEvent::Handoff(info.clone())).await;
+        state.status = ConversationStatus::WaitingForHuman;
+        info
+    }
+}
+
+/// Length of the part of `buffer` that ends with a finished sentence (terminator + whitespace).
+fn complete_prefix_len(buffer: &str) -> usize {
+    let mut cut = 0;
+    let mut prev_end = false;
+    for (i, c) in buffer.char_indices() {
+        if prev_end && c.is_whitespace() {
+            cut = i;
+        }
+        prev_end = matches!(c, '.' | '!' | '?') || (c == '\n');
+        if c == '\n' {
+            cut = i + 1;
+        }
+    }
+    cut
+}
+
+fn map_inference(e: frontdesk_core::InferenceError) -> AssistantError {
+    match e {
+        e @ frontdesk_core::InferenceError::Overloaded { .. } => {
+            AssistantError::Overloaded(e.to_string())
+        }
+        other => AssistantError::Internal(other.to_string()),
+    }
+}
+
+#[async_trait]
+impl Assistant for Engine {
+    async fn respond(
+        &self,
+        state: &mut ConversationState,
+        message: &str,
+        events: mpsc::Sender<TurnEvent>,
+    ) -> Result<TurnOutcome, AssistantError> {
+        let started = Instant::now();
+        if state.status != ConversationStatus::Bot {
+            return Err(AssistantError::NotWithBot(state.status.as_str()));
+        }
+        let message = message.trim();
+        if message.is_empty() {
+            return Err(AssistantError::InvalidInput("empty message".into()));
+        }
+        let prediction = self.classify(message).await?;
+        let u = understand(message, state, Some(prediction), &[]);
+        state.lang = Some(u.lang);
+        state.intent = u.intent_name().map(str::to_string);
+        state.turns.push(TurnRecord {
+            speaker: Speaker::Customer,
+            text: message.to_string(),
+            at: Utc::now(),
+            lang: Some(u.lang),
+            citations: vec![],
+            intent: state.intent.clone(),
+        });
+        let mut out = TurnOut {
+            events,
+            text: String::new(),
+            citations: Vec::new(),
+            started,
+            ttft_ms: None,
+        };
+        let mut executed: Vec<ExecutedAction> = Vec::new();
+        let mut handoff = None;
+        let mut retrieved: Vec<Hit> = Vec::new();
+
+        let (decision, source) = 'turn: {
+            // Safety and explicit requests come before any flow or answer.
+            let pre = decide(
+                &self.deps.policy,
+                state,
+                &u,
+                &RetrievalSignal {
+                    best_confidence: 1.0,
+                    hits: 1,
+                    best_kind: None,
+                },
+                None,
+            );
+            if let Decision::Escalate { reason } = pre {
+                handoff = Some(self.hand_over(&mut out, state, &u, reason, &[]).await);
+                break 'turn (pre, AnswerSource::Template);
+            }
+            if let Some(commerce) = self.deps.commerce.as_deref() {
+                if flows::wants(&u, state) {
+                    let ctx = FlowContext {
+                        commerce,
+                        policy: &self.deps.commerce_policy,
+                        audit: self.deps.audit.as_deref(),
+                        conversation_id: &state.id.clone(),
+                        lang: u.lang,
+                    };
+                    if let FlowOutcome::Reply(reply) = flows::step(&ctx, state, message, &u).await {
+                        for ev in reply.events {
+                            out.send(TurnEvent::Action(ev)).await;
+                        }
+                        out.sentences(&reply.text).await;
+                        executed = reply.executed;
+                        state.consecutive_failures = 0;
+                        if let Some(info) = reply.escalate {
+                            let reason = info.reason;
+                            out.send(TurnEvent::Handoff(info.clone())).await;
+                            state.status = ConversationStatus::WaitingForHuman;
+                            handoff = Some(info);
+                            break 'turn (Decision::Escalate { reason }, AnswerSource::Action);
+                        }
+                        let action = u.intent_name().unwrap_or("action").to_string();
+                        break 'turn (Decision::StartAction { action }, AnswerSource::Action);
+                    }
+                }
+            }
+            if u.is_small_talk() {
+                let t = if u.flags.goodbye {
+                    Template::Goodbye
+                } else if u.flags.thanks {
+                    Template::Thanks
+                } else {
+                    Template::Greeting
+                };
+                out.token(&templates::text(t, u.lang)).await;
+                break 'turn (Decision::Answer, AnswerSource::Template);
+            }
+            let query = rewrite_query(message, state);
+            retrieved = self.search(&query, &u).await?;
+            let signal = RetrievalSignal {
+                best_confidence: retrieved.first().map_or(0.0, |h| h.confidence),
+                hits: retrieved.len(),
+                best_kind: retrieved.first().map(|h| h.kind),
+            };
+            let mut decision = decide(&self.deps.policy, state, &u, &signal, None);
+            if matches!(decision, Decision::StartAction { .. }) {
+                // No commerce backend (or the flow declined): answer about it from the knowledge base.
+                let mut plain = u.clone();
+                plain.intent = None;
+                decision = decide(&self.deps.policy, state, &plain, &signal, None);
+            }
+            match decision {
+                Decision::Escalate { reason } => {
+                    let tried: Vec<String> = retrieved
+                        .iter()
+                        .take(3)
+                        .map(|h| format!("{} ({:.2})", h.doc_id, h.confidence))
+                        .collect();
+                    handoff = Some(self.hand_over(&mut out, state, &u, reason, &tried).await);
+                    (decision, AnswerSource::Template)
+                }
+                Decision::Clarify => {
+                    state.consecutive_failures += 1;
+                    let oos = u.intent.as_ref().is_some_and(|p| !p.in_scope);
+                    out.token(&templates::text(
+                        if oos {
+                            Template::OutOfScope
+                        } else {
+                            Template::Clarify
+                        },
+                        u.lang,
+                    ))
+                    .await;
+                    (decision, AnswerSource::Template)
+                }
+                _ => {
+                    if u.flags.complaint || u.flags.frustration {
+                        out.token(&templates::text(Template::Empathy, u.lang)).await;
+                    }
+                    let drafted = self.draft_answer(&mut out, &u, &query, &retrieved).await;
+                    state.consecutive_failures = 0;
+                    if !answer::is_follow_up(message) {
+                        state.topic = Some(message.to_string());
+                    }
+                    (Decision::Answer, drafted.source)
+                }
+            }
+        };
+        if u.flags.complaint || u.flags.frustration {
+            state.frustration_signals += 1;
+        }
+        let text = out.text.clone();
+        state.turns.push(TurnRecord {
+            speaker: Speaker::Bot,
+            text: text.clone(),
+            at: Utc::now(),
+            lang: Some(u.lang),
+            citations: out.citations.clone(),
+            intent: state.intent.clone(),
+        });
+        let outcome = TurnOutcome {
+            voice_text: render_voice(&text, u.lang, self.deps.policy.voice_max_sentences),
+            text,
+            lang: u.lang,
+            citations: out.citations.clone(),
+            decision,
+            source,
+            intent: u.intent.as_ref().map(|p| p.intent.clone()),
+            status: state.status,
+            handoff,
+            retrieved: retrieved.iter().map(|h| h.chunk_id.clone()).collect(),
+            retrieved_doc_ids: retrieved.iter().map(|h| h.doc_id.clone()).collect(),
+            executed_actions: executed,
+            latency_ms: started.elapsed().as_millis() as u64,
+            ttft_ms: out.ttft_ms,
+        };
+        out.send(TurnEvent::Done(outcome.clone())).await;
+        Ok(outcome)
+    }
+}

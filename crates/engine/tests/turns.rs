@@ -1,0 +1,386 @@
+//! Whole turns through the engine with fakes: a keyword retriever, the hashing embedder and a
+//! scripted chat model.
+
+use async_trait::async_trait;
+use frontdesk_core::assistant::AssistantError;
+use frontdesk_core::config::{CommercePolicy, EnginePolicy};
+use frontdesk_core::conversation::AnswerSource;
+use frontdesk_core::retrieval::{ChunkKind, HitScores};
+use frontdesk_core::testing::{HashEmbedder, ScriptedChat};
+use frontdesk_core::{
+    Assistant, Channel, ConversationState, ConversationStatus, Decision, Embedder,
+    EscalationReason, Hit, Lang, RetrievalError, Retriever, SearchQuery, TurnEvent,
+};
+use frontdesk_engine::{Engine, EngineDeps, IntentClassifier, IntentExample};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Returns its hit when the query contains the keyword, with the configured confidence.
+struct KeywordRetriever {
+    entries: Vec<(&'static str, Hit)>,
+}
+
+#[async_trait]
+impl Retriever for KeywordRetriever {
+    async fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, RetrievalError> {
+        let text = q.text.to_lowercase();
+        Ok(self
+            .entries
+            .iter()
+            .filter(|(k, _)| text.contains(k))
+            .map(|(_, h)| h.clone())
+            .collect())
+    }
+}
+
+fn hit(id: &str, kind: ChunkKind, lang: Lang, text: &str, confidence: f32) -> Hit {
+    Hit {
+        chunk_id: format!("{id}#0"),
+        doc_id: id.into(),
+        title: id.replace('-', " "),
+        url: Some(format!("https://shop.example/{id}")),
+        source: format!("{id}.md"),
+        lang,
+        tags: vec![],
+        kind,
+        section: String::new(),
+        question: None,
+        text: text.into(),
+        scores: HitScores::default(),
+        confidence,
+    }
+}
+
+const RETURNS: &str = "Unworn items can be returned within 30 days of delivery. Refunds go to the original payment method within 5–7 business days.";
+
+async fn engine(chat_reply: Option<&str>) -> Engine {
+    let embedder: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(256));
+    let rows = [
+        ("where is my order", "order_status"),
+        ("track my package", "order_status"),
+        ("how do I return items", "returns"),
+        ("return policy refund", "returns"),
+        ("how long is the warranty", "warranty"),
+        ("what is the weather", "out_of_scope"),
+    ]
+    .map(|(t, i)| IntentExample {
+        text: t.into(),
+        intent: i.into(),
+        in_scope: i != "out_of_scope",
+        lang: None,
+    })
+    .to_vec();
+    let intents = IntentClassifier::train(rows, embedder.clone())
+        .await
+        .unwrap();
+    let retriever = KeywordRetriever {
+        entries: vec![
+            (
+                "faq",
+                hit(
+                    "faq-returns",
+                    ChunkKind::Faq,
+                    Lang::En,
+                    "Yes: unworn items can be returned within 30 days.",
+                    0.95,
+                ),
+            ),
+            (
+                "return",
+                hit("returns-policy", ChunkKind::Passage, Lang::En, RETURNS, 0.6),
+            ),
+            (
+                "vrat",
+                hit("returns-policy", ChunkKind::Passage, Lang::En, RETURNS, 0.6),
+            ),
+            (
+                "warranty",
+                hit(
+                    "warranty",
+                    ChunkKind::Passage,
+                    Lang::En,
+                    "Warranty lasts two years.",
+                    0.1,
+                ),
+            ),
+        ],
+    };
+    Engine::new(EngineDeps {
+        retriever: Arc::new(retriever),
+        embedder,
+        chat: chat_reply.map(|r| {
+            Arc::new(ScriptedChat { reply: r.into() }) as Arc<dyn frontdesk_core::ChatModel>
+        }),
+        commerce: None,
+        intents,
+        policy: EnginePolicy::default(),
+        commerce_policy: CommercePolicy::default(),
+        audit: None,
+    })
+    .unwrap()
+}
+
+async fn turn(
+    e: &Engine,
+    state: &mut ConversationState,
+    msg: &str,
+) -> (
+    Result<frontdesk_core::conversation::TurnOutcome, AssistantError>,
+    Vec<TurnEvent>,
+) {
+    let (tx, mut rx) = mpsc::channel(256);
+    let r = e.respond(state, msg, tx).await;
+    let mut events = Vec::new();
+    while let Ok(ev) = rx.try_recv() {
+        events.push(ev);
+    }
+    (r, events)
+}
+
+fn streamed(events: &[TurnEvent]) -> String {
+    events
+        .iter()
+        .filter_map(|e| {
+            if let TurnEvent::Token(t) = e {
+                Some(t.as_str())
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn turn_table() {
+    struct Case {
+        name: &'static str,
+        chat: Option<&'static str>,
+        msg: &'static str,
+        source: AnswerSource,
+        decision: Decision,
+        contains: &'static str,
+        absent: &'static str,
+    }
+    let esc = |reason| Decision::Escalate { reason };
+    let cases = [
+        Case {
+            name: "strong FAQ is answered directly",
+            chat: Some("Items can be returned within 90 days [1]."),
+            msg: "faq: can I return unworn shoes?",
+            source: AnswerSource::Direct,
+            decision: Decision::Answer,
+            contains: "30 days",
+            absent: "90",
+        },
+        Case {
+            name: "verified LM answer",
+            chat: Some("Unworn items can be returned within 30 days of delivery [1]."),
+            msg: "how long do I have to return unworn shoes?",
+            source: AnswerSource::Generated,
+            decision: Decision::Answer,
+            contains: "30 days of delivery [1]",
+            absent: "",
+        },
+        Case {
+            name: "invented window falls back to extractive",
+            chat: Some("You can return items within 60 days [1]."),
+            msg: "how long do I have to return unworn shoes?",
+            source: AnswerSource::Extractive,
+            decision: Decision::Answer,
+            contains: "30 days",
+            absent: "60",
+        },
+        Case {
+            name: "NOT_FOUND falls back to extractive",
+            chat: Some("NOT_FOUND"),
+            msg: "how long do I have to return unworn shoes?",
+            source: AnswerSource::Extractive,
+            decision: Decision::Answer,
+            contains: "30 days",
+            absent: "NOT_FOUND",
+        },
+        Case {
+            name: "no LM: extractive",
+            chat: None,
+            msg: "how long do I have to return unworn shoes?",
+            source: AnswerSource::Extractive,
+            decision: Decision::Answer,
+            contains: "30 days",
+            absent: "",
+        },
+        Case {
+            name: "Serbian question, English source",
+            chat: None,
+            msg: "Koliko dana imam da vratim cipele?",
+            source: AnswerSource::Extractive,
+            decision: Decision::Answer,
+            contains: "(Izvor na engleskom:)",
+            absent: "",
+        },
+        Case {
+            name: "weak retrieval hands over",
+            chat: None,
+            msg: "how long is the warranty on the stove?",
+            source: AnswerSource::Template,
+            decision: esc(EscalationReason::LowConfidence),
+            contains: "team",
+            absent: "",
+        },
+        Case {
+            name: "human request",
+            chat: None,
+            msg: "I want to talk to a real person",
+            source: AnswerSource::Template,
+            decision: esc(EscalationReason::CustomerRequest),
+            contains: "team",
+            absent: "",
+        },
+        Case {
+            name: "lawsuit threat",
+            chat: None,
+            msg: "I will sue you, my lawyer will call",
+            source: AnswerSource::Template,
+            decision: esc(EscalationReason::SensitiveTopic),
+            contains: "team",
+            absent: "",
+        },
+        Case {
+            name: "greeting in Cyrillic",
+            chat: None,
+            msg: "Здраво",
+            source: AnswerSource::Template,
+            decision: Decision::Answer,
+            contains: "Како могу",
+            absent: "",
+        },
+        Case {
+            name: "thanks in Latin",
+            chat: None,
+            msg: "hvala",
+            source: AnswerSource::Template,
+            decision: Decision::Answer,
+            contains: "Nema na čemu",
+            absent: "",
+        },
+    ];
+    for c in cases {
+        let e = engine(c.chat).await;
+        let mut state = ConversationState::new("c1", Channel::Chat);
+        let (r, events) = turn(&e, &mut state, c.msg).await;
+        let out = r.unwrap_or_else(|err| panic!("{}: {err}", c.name));
+        assert_eq!(
+            (out.source, &out.decision),
+            (c.source, &c.decision),
+            "{}: {:?}",
+            c.name,
+            out.text
+        );
+        assert!(
+            out.text.contains(c.contains),
+            "{}: {:?} lacks {:?}",
+            c.name,
+            out.text,
+            c.contains
+        );
+        assert!(
+            c.absent.is_empty() || !out.text.contains(c.absent),
+            "{}: {:?} has {:?}",
+            c.name,
+            out.text,
+            c.absent
+        );
+        assert_eq!(
+            streamed(&events),
+            out.text,
+            "{}: streamed tokens are the reply",
+            c.name
+        );
+        assert!(
+            matches!(events.last(), Some(TurnEvent::Done(_))),
+            "{}: ends with Done",
+            c.name
+        );
+        if out.source != AnswerSource::Template {
+            assert!(
+                !out.citations.is_empty()
+                    && events.iter().any(|e| matches!(e, TurnEvent::Citation(_))),
+                "{}: cites",
+                c.name
+            );
+        }
+        if let Decision::Escalate { reason } = out.decision {
+            assert_eq!(state.status, ConversationStatus::WaitingForHuman);
+            let h = out.handoff.expect("handoff info");
+            assert_eq!(h.reason, reason);
+            assert!(
+                h.summary.contains(c.msg),
+                "{}: summary quotes the customer: {}",
+                c.name,
+                h.summary
+            );
+        }
+        assert!(
+            !out.voice_text.contains('['),
+            "{}: voice has no markers: {}",
+            c.name,
+            out.voice_text
+        );
+    }
+}
+
+#[tokio::test]
+async fn waiting_for_human_does_not_answer() {
+    let e = engine(None).await;
+    let mut state = ConversationState::new("c2", Channel::Chat);
+    let (r, _) = turn(&e, &mut state, "agent please").await;
+    assert_eq!(r.unwrap().status, ConversationStatus::WaitingForHuman);
+    let (r, events) = turn(&e, &mut state, "hello?").await;
+    assert!(matches!(
+        r,
+        Err(AssistantError::NotWithBot("waiting_for_human"))
+    ));
+    assert!(events.is_empty());
+}
+
+#[tokio::test]
+async fn follow_up_uses_the_topic_and_language_sticks() {
+    let e = engine(None).await;
+    let mut state = ConversationState::new("c3", Channel::Chat);
+    let (r, _) = turn(&e, &mut state, "How do returns work for unworn shoes?").await;
+    assert_eq!(r.unwrap().decision, Decision::Answer);
+    // "how long does that take" has no keyword of its own; it is found through the topic.
+    let (r, _) = turn(&e, &mut state, "and how long does that take?").await;
+    let out = r.unwrap();
+    assert_eq!(out.decision, Decision::Answer, "{}", out.text);
+    assert_eq!(
+        out.retrieved_doc_ids.first().map(String::as_str),
+        Some("returns-policy")
+    );
+}
+
+#[tokio::test]
+async fn second_complaint_hands_over_first_gets_empathy() {
+    let e = engine(None).await;
+    let mut state = ConversationState::new("c4", Channel::Chat);
+    let (r, _) = turn(
+        &e,
+        &mut state,
+        "This is unacceptable, how do I return these broken shoes?",
+    )
+    .await;
+    let out = r.unwrap();
+    assert_eq!(out.decision, Decision::Answer);
+    assert!(out.text.starts_with("I'm sorry"), "{}", out.text);
+    let (r, _) = turn(
+        &e,
+        &mut state,
+        "Terrible service, I want to return them now",
+    )
+    .await;
+    assert_eq!(
+        r.unwrap().decision,
+        Decision::Escalate {
+            reason: EscalationReason::Frustration
+        }
+    );
+}
