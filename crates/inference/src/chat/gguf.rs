@@ -97,7 +97,7 @@ pub(crate) fn load(path: &Path, max_context: usize) -> Result<LoadedGguf, Infere
     {
         Some(vs) => vs
             .iter()
-            .map(|v| v.to_string().map(|s| s.clone()).unwrap_or_default())
+            .map(|v| v.to_string().cloned().unwrap_or_default())
             .collect(),
         None => {
             return Err(unavailable(

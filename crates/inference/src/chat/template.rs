@@ -70,7 +70,8 @@ mod tests {
     fn renders_table() {
         let sys_user = vec![ChatMessage::system("Be brief."), ChatMessage::user("Hi")];
         let user_only = vec![ChatMessage::user("Hi")];
-        let cases: Vec<(&str, Option<&str>, Vec<ChatMessage>, Result<&str, &str>)> = vec![
+        type Case<'a> = (&'a str, Option<&'a str>, Vec<ChatMessage>, Result<&'a str, &'a str>);
+        let cases: Vec<Case> = vec![
             (
                 "qwen with system",
                 Some(QWEN),
