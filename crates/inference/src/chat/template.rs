@@ -70,7 +70,12 @@ mod tests {
     fn renders_table() {
         let sys_user = vec![ChatMessage::system("Be brief."), ChatMessage::user("Hi")];
         let user_only = vec![ChatMessage::user("Hi")];
-        type Case<'a> = (&'a str, Option<&'a str>, Vec<ChatMessage>, Result<&'a str, &'a str>);
+        type Case<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Vec<ChatMessage>,
+            Result<&'a str, &'a str>,
+        );
         let cases: Vec<Case> = vec![
             (
                 "qwen with system",
