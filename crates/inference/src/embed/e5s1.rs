@@ -253,7 +253,7 @@ pub fn parse(buf: &[u8]) -> Result<E5File, FormatError> {
         // The dtype byte is not trusted: the byte length decides, as in the reference reader.
         let kind = if len == 4 * elements {
             TensorKind::F32
-        } else if elements % Q4_BLOCK == 0 && len == elements / Q4_BLOCK * Q4_BLOCK_BYTES {
+        } else if elements.is_multiple_of(Q4_BLOCK) && len == elements / Q4_BLOCK * Q4_BLOCK_BYTES {
             TensorKind::Q4_0
         } else {
             return Err(FormatError::BadTensor {

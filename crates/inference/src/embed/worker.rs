@@ -243,7 +243,9 @@ mod tests {
             _ = std::future::ready(()) => {}
         }
         match h.embed(vec!["rejected".into()], EmbedKind::Query).await {
-            Err(InferenceError::Overloaded { model, capacity }) => assert_eq!((model.as_str(), capacity), ("gated", 1)),
+            Err(InferenceError::Overloaded { model, capacity }) => {
+                assert_eq!((model.as_str(), capacity), ("gated", 1))
+            }
             other => panic!("expected Overloaded, got {other:?}"),
         }
         open.send(()).expect("release first");
@@ -252,10 +254,7 @@ mod tests {
             first.await.expect("join").expect("first"),
             vec![vec![7.0, 1.0]]
         );
-        assert_eq!(
-            second.await.expect("second"),
-            vec![vec![6.0, 1.0]]
-        );
+        assert_eq!(second.await.expect("second"), vec![vec![6.0, 1.0]]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
