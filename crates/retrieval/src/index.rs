@@ -329,15 +329,28 @@ impl HybridIndex {
                 Some(v)
             }
         };
-        Ok(rank(
-            &snap,
-            text,
-            qvec.as_deref(),
-            query,
-            mode,
-            &self.cfg,
-            &self.confidence,
-        ))
+        let ranked = rank(&snap, text, qvec.as_deref(), query, mode, &self.cfg, &self.confidence);
+        Ok(ranked.into_iter().map(|(h, _)| h).collect())
+    }
+
+    /// Search with a query vector embedded by the caller (`EmbedKind::Query`), e.g. evals that
+    /// embed every question once in batches and compare modes; each hit comes with the
+    /// features its confidence was computed from.
+    pub fn search_embedded(&self, query: &SearchQuery, qvec: Option<&[f32]>, mode: SearchMode) -> Vec<(Hit, Option<ConfidenceFeatures>)> {
+        let snap = self.snapshot();
+        let qvec = qvec.filter(|v| v.len() == snap.dense.dim());
+        rank(&snap, query.text.trim(), qvec, query, mode, &self.cfg, &self.confidence)
+    }
+
+    /// Replaces the fusion/candidate settings of a live index (chunking settings only take
+    /// effect on the next re-index).
+    pub fn with_retrieval_config(mut self, cfg: RetrievalConfig) -> Self {
+        self.cfg = cfg;
+        self
+    }
+
+    pub fn embedder(&self) -> &Arc<dyn Embedder> {
+        &self.embedder
     }
 }
 
@@ -348,7 +361,8 @@ impl Retriever for HybridIndex {
     }
 }
 
-/// Ranks one query against one snapshot (pure: no embedding, no locks).
+/// Ranks one query against one snapshot (pure: no embedding, no locks). Each hit comes with
+/// the features its confidence was computed from (None when there is no query vector).
 fn rank(
     snap: &Snapshot,
     text: &str,
@@ -357,7 +371,7 @@ fn rank(
     mode: SearchMode,
     cfg: &RetrievalConfig,
     confidence: &ConfidenceModel,
-) -> Vec<Hit> {
+) -> Vec<(Hit, Option<ConfidenceFeatures>)> {
     let filters: &SearchFilters = &query.filters;
     let filtered = !filters.langs.is_empty() || !filters.tags.is_empty();
     let allow_fn = |row: usize| snap.allows(row, filters);
@@ -377,10 +391,8 @@ fn rank(
         SearchMode::Lexical => reciprocal_rank_fusion(&[], &lexical, cfg.rrf_k, 0.0),
     };
     // Exact cosines of all fused candidates: lexical-only candidates have none from the graph.
-    let cosines: Vec<Option<f32>> = fused
-        .iter()
-        .map(|f| qvec.and_then(|q| snap.dense.vector(f.row).map(|v| dot(q, v))))
-        .collect();
+    let cosines: Vec<Option<f32>> =
+        fused.iter().map(|f| qvec.and_then(|q| snap.dense.vector(f.row).map(|v| dot(q, v)))).collect();
     let (mut best, mut second) = (f32::MIN, f32::MIN);
     for c in cosines.iter().flatten() {
         if *c > best {
@@ -395,20 +407,15 @@ fn rank(
         .zip(&cosines)
         .take(query.k)
         .map(|(f, cos)| {
-            let conf = match cos {
-                Some(c) => {
-                    let other = if *c >= best { second } else { best };
-                    let margin = if other == f32::MIN { 0.1 } else { c - other };
-                    let top_in_both = f.dense_rank == Some(1) && f.lexical_rank == Some(1);
-                    confidence.predict(&ConfidenceFeatures {
-                        cosine: *c,
-                        margin,
-                        top_in_both,
-                    })
-                }
-                None => 0.0,
-            };
-            to_hit(snap, f, *cos, conf)
+            let features = cos.map(|c| {
+                let other = if c >= best { second } else { best };
+                // A lone candidate has no competitor: treat it as clearly ahead.
+                let margin = if other == f32::MIN { 0.1 } else { c - other };
+                let top_in_both = f.dense_rank == Some(1) && f.lexical_rank == Some(1);
+                ConfidenceFeatures { cosine: c, margin, top_in_both }
+            });
+            let conf = features.map_or(0.0, |x| confidence.predict(&x));
+            (to_hit(snap, f, *cos, conf), features)
         })
         .collect()
 }

@@ -14,7 +14,7 @@ pub mod snapshot;
 pub mod text;
 
 pub use chunker::{Chunk, ChunkerSettings};
-pub use dense::{DenseIndex, HnswParams};
+pub use dense::{clustered_unit_vectors, DenseIndex, HnswParams};
 pub use document::{Body, Document, FaqPair, LoadIssue, Section};
 pub use fusion::{fit_confidence, ConfidenceFeatures, ConfidenceModel};
 pub use index::{
