@@ -88,22 +88,48 @@ pub struct Analytics {
 
 #[async_trait]
 pub trait Store: Send + Sync {
-    async fn create_conversation(&self, state: &ConversationState, token_hash: &str) -> Result<(), StoreError>;
+    async fn create_conversation(
+        &self,
+        state: &ConversationState,
+        token_hash: &str,
+    ) -> Result<(), StoreError>;
     async fn conversation(&self, id: &str) -> Result<(ConversationState, String), StoreError>;
     async fn save_state(&self, state: &ConversationState) -> Result<(), StoreError>;
     async fn set_status(&self, id: &str, status: ConversationStatus) -> Result<(), StoreError>;
     /// Appends a message durably before it is processed; returns its id.
-    async fn append_message(&self, conversation_id: &str, speaker: Speaker, text: &str, meta: serde_json::Value) -> Result<i64, StoreError>;
+    async fn append_message(
+        &self,
+        conversation_id: &str,
+        speaker: Speaker,
+        text: &str,
+        meta: serde_json::Value,
+    ) -> Result<i64, StoreError>;
     async fn messages(&self, conversation_id: &str) -> Result<Vec<StoredMessage>, StoreError>;
     async fn open_conversations(&self) -> Result<Vec<String>, StoreError>;
 
     async fn create_handoff(&self, record: &HandoffRecord) -> Result<(), StoreError>;
     async fn handoff(&self, id: &str) -> Result<HandoffRecord, StoreError>;
-    async fn handoffs(&self, state: Option<HandoffState>) -> Result<Vec<HandoffRecord>, StoreError>;
-    async fn update_handoff(&self, id: &str, state: HandoffState, agent: Option<&str>) -> Result<HandoffRecord, StoreError>;
+    async fn handoffs(&self, state: Option<HandoffState>)
+        -> Result<Vec<HandoffRecord>, StoreError>;
+    async fn update_handoff(
+        &self,
+        id: &str,
+        state: HandoffState,
+        agent: Option<&str>,
+    ) -> Result<HandoffRecord, StoreError>;
 
-    async fn add_feedback(&self, conversation_id: &str, rating: u8, comment: &str) -> Result<(), StoreError>;
-    async fn audit(&self, conversation_id: &str, action: &str, detail: &serde_json::Value) -> Result<(), StoreError>;
+    async fn add_feedback(
+        &self,
+        conversation_id: &str,
+        rating: u8,
+        comment: &str,
+    ) -> Result<(), StoreError>;
+    async fn audit(
+        &self,
+        conversation_id: &str,
+        action: &str,
+        detail: &serde_json::Value,
+    ) -> Result<(), StoreError>;
 
     /// Marks a customer message as answered (or deliberately left to a human).
     async fn mark_processed(&self, message_id: i64) -> Result<(), StoreError>;
@@ -115,11 +141,24 @@ pub trait Store: Send + Sync {
     async fn webhooks(&self) -> Result<Vec<WebhookConfig>, StoreError>;
     async fn set_webhooks(&self, hooks: &[WebhookConfig]) -> Result<(), StoreError>;
     /// Queues `event` for every webhook subscribed to it; returns how many deliveries were queued.
-    async fn enqueue_event(&self, event: &str, payload: &serde_json::Value) -> Result<usize, StoreError>;
-    async fn due_outbox(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxItem>, StoreError>;
+    async fn enqueue_event(
+        &self,
+        event: &str,
+        payload: &serde_json::Value,
+    ) -> Result<usize, StoreError>;
+    async fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
     async fn outbox_delivered(&self, id: i64) -> Result<(), StoreError>;
     /// Records a failed attempt; `next_attempt_at: None` gives up on the delivery.
-    async fn outbox_failed(&self, id: i64, error: &str, next_attempt_at: Option<DateTime<Utc>>) -> Result<(), StoreError>;
+    async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError>;
 
     async fn analytics(&self) -> Result<Analytics, StoreError>;
 }
