@@ -74,6 +74,9 @@ struct FlowState {
     /// The slot asked for last, so a bare answer ("the original one") fills it.
     awaiting: Option<String>,
     confirming: Option<Plan>,
+    /// An order number given before identity was verified, checked once verified.
+    #[serde(default)]
+    mentioned_order: Option<String>,
 }
 
 /// Whether this message belongs to the action flows.
@@ -324,6 +327,13 @@ pub async fn step(
     }
 
     // Identity first, always.
+    if state.customer.is_none() {
+        let mut ids = understanding.entities.order_ids.clone();
+        ids.extend(detect::order_ids(message));
+        if let Some(id) = ids.into_iter().next() {
+            fs.mentioned_order = Some(id);
+        }
+    }
     let customer = match verify(&mut turn, state, &mut fs, message, understanding).await {
         Ok(c) => c,
         Err(outcome) => {
@@ -538,6 +548,12 @@ async fn resolve_order(
             ids.push(id);
         }
     }
+    if ids.is_empty() {
+        if let Some(m) = fs.mentioned_order.take() {
+            ids.push(m);
+        }
+    }
+    fs.mentioned_order = None;
     if !ids.is_empty() {
         // Only the customer's own orders exist for this conversation: nothing is revealed.
         let Some(id) = ids
@@ -1344,12 +1360,13 @@ async fn recommend(
     }
     // Words shared by most product names (brands) say nothing about relatedness.
     let common = |w: &str| {
-        products
-            .iter()
-            .filter(|p| matching::tokens(&p.name).iter().any(|t| t == w))
-            .count()
-            * 2
-            > products.len()
+        products.len() >= 5
+            && products
+                .iter()
+                .filter(|p| matching::tokens(&p.name).iter().any(|t| t == w))
+                .count()
+                * 2
+                > products.len()
     };
     let seed_words: Vec<String> = seeds
         .iter()
