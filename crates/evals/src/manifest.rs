@@ -310,7 +310,7 @@ pub fn infer_dir(dir: &Path) -> Result<Suite, EvalError> {
         find(&|n| n.starts_with("tasks") && n.ends_with(".jsonl")),
         dir.join("users.json").is_file(),
     ) {
-        let policy = Some(dir.join("wiki.md")).filter(|p| p.is_file());
+        let policy = Some(dir.join("policy.toml")).filter(|p| p.is_file());
         return suite(SuiteSpec::Actions {
             store: dir.to_path_buf(),
             tasks,
