@@ -2,7 +2,8 @@
 //! ranking sanity check. Needs the real model; skipped when absent unless
 //! FRONTDESK_REQUIRE_MODELS=1.
 
-use frontdesk_core::{dot, EmbedKind, Embedder};
+use frontdesk_core::embed::dot;
+use frontdesk_core::{EmbedKind, Embedder};
 use frontdesk_inference::embed::{spawn_minilm, EmbedWorkerOptions};
 use std::path::PathBuf;
 
