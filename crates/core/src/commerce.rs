@@ -117,7 +117,12 @@ pub struct OrderLine {
 #[async_trait]
 pub trait Commerce: Send + Sync {
     async fn find_customer_by_email(&self, email: &str) -> Result<String, CommerceError>;
-    async fn find_customer_by_name_zip(&self, first_name: &str, last_name: &str, zip: &str) -> Result<String, CommerceError>;
+    async fn find_customer_by_name_zip(
+        &self,
+        first_name: &str,
+        last_name: &str,
+        zip: &str,
+    ) -> Result<String, CommerceError>;
     async fn customer(&self, user_id: &str) -> Result<Customer, CommerceError>;
     async fn orders_of(&self, user_id: &str) -> Result<Vec<Order>, CommerceError>;
     async fn order(&self, order_id: &str) -> Result<Order, CommerceError>;
@@ -125,14 +130,53 @@ pub trait Commerce: Send + Sync {
     /// Products whose name or options match `query` (empty: all), with stock and prices.
     async fn search_products(&self, query: &str) -> Result<Vec<Product>, CommerceError>;
 
-    async fn cancel_pending_order(&self, order_id: &str, reason: &str) -> Result<Order, CommerceError>;
-    async fn modify_pending_order_address(&self, order_id: &str, address: &Address) -> Result<Order, CommerceError>;
-    async fn modify_pending_order_items(&self, order_id: &str, item_ids: &[String], new_item_ids: &[String], payment_method_id: &str) -> Result<Order, CommerceError>;
-    async fn modify_pending_order_payment(&self, order_id: &str, payment_method_id: &str) -> Result<Order, CommerceError>;
-    async fn modify_user_address(&self, user_id: &str, address: &Address) -> Result<Customer, CommerceError>;
-    async fn return_delivered_order_items(&self, order_id: &str, item_ids: &[String], payment_method_id: &str) -> Result<Order, CommerceError>;
-    async fn exchange_delivered_order_items(&self, order_id: &str, item_ids: &[String], new_item_ids: &[String], payment_method_id: &str) -> Result<Order, CommerceError>;
-    async fn place_order(&self, user_id: &str, lines: &[OrderLine], address: &Address, payment_method_id: &str) -> Result<Order, CommerceError>;
+    async fn cancel_pending_order(
+        &self,
+        order_id: &str,
+        reason: &str,
+    ) -> Result<Order, CommerceError>;
+    async fn modify_pending_order_address(
+        &self,
+        order_id: &str,
+        address: &Address,
+    ) -> Result<Order, CommerceError>;
+    async fn modify_pending_order_items(
+        &self,
+        order_id: &str,
+        item_ids: &[String],
+        new_item_ids: &[String],
+        payment_method_id: &str,
+    ) -> Result<Order, CommerceError>;
+    async fn modify_pending_order_payment(
+        &self,
+        order_id: &str,
+        payment_method_id: &str,
+    ) -> Result<Order, CommerceError>;
+    async fn modify_user_address(
+        &self,
+        user_id: &str,
+        address: &Address,
+    ) -> Result<Customer, CommerceError>;
+    async fn return_delivered_order_items(
+        &self,
+        order_id: &str,
+        item_ids: &[String],
+        payment_method_id: &str,
+    ) -> Result<Order, CommerceError>;
+    async fn exchange_delivered_order_items(
+        &self,
+        order_id: &str,
+        item_ids: &[String],
+        new_item_ids: &[String],
+        payment_method_id: &str,
+    ) -> Result<Order, CommerceError>;
+    async fn place_order(
+        &self,
+        user_id: &str,
+        lines: &[OrderLine],
+        address: &Address,
+        payment_method_id: &str,
+    ) -> Result<Order, CommerceError>;
 }
 
 /// One executed write action, as written to the append-only audit log.
@@ -157,9 +201,20 @@ pub fn action_key(conversation_id: &str, action: &str, arguments: &serde_json::V
 #[async_trait]
 pub trait AuditLog: Send + Sync {
     /// The stored result when this (conversation, action, arguments) already ran.
-    async fn executed(&self, conversation_id: &str, action: &str, arguments: &serde_json::Value) -> Result<Option<serde_json::Value>, CommerceError>;
+    async fn executed(
+        &self,
+        conversation_id: &str,
+        action: &str,
+        arguments: &serde_json::Value,
+    ) -> Result<Option<serde_json::Value>, CommerceError>;
     /// Records an executed action (audit row + idempotency key).
-    async fn record(&self, conversation_id: &str, action: &str, arguments: &serde_json::Value, result: &serde_json::Value) -> Result<(), CommerceError>;
+    async fn record(
+        &self,
+        conversation_id: &str,
+        action: &str,
+        arguments: &serde_json::Value,
+        result: &serde_json::Value,
+    ) -> Result<(), CommerceError>;
     /// Audit rows of one conversation, oldest first.
     async fn entries(&self, conversation_id: &str) -> Result<Vec<AuditEntry>, CommerceError>;
 }
@@ -176,12 +231,21 @@ fn arg_list(args: &serde_json::Value, key: &str) -> Result<Vec<String>, Commerce
         .and_then(|v| v.as_array())
         .ok_or_else(|| CommerceError::NotAllowed(format!("missing list argument `{key}`")))?;
     list.iter()
-        .map(|v| v.as_str().map(str::to_string).ok_or_else(|| CommerceError::NotAllowed(format!("`{key}` must hold strings"))))
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| CommerceError::NotAllowed(format!("`{key}` must hold strings")))
+        })
         .collect()
 }
 
 fn arg_address(args: &serde_json::Value) -> Result<Address, CommerceError> {
-    let get = |k: &str| args.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let get = |k: &str| {
+        args.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
     let address = Address {
         address1: get("address1"),
         address2: get("address2"),
@@ -191,45 +255,80 @@ fn arg_address(args: &serde_json::Value) -> Result<Address, CommerceError> {
         zip: get("zip"),
     };
     if address.address1.is_empty() || address.city.is_empty() || address.zip.is_empty() {
-        return Err(CommerceError::NotAllowed("an address needs at least address1, city and zip".into()));
+        return Err(CommerceError::NotAllowed(
+            "an address needs at least address1, city and zip".into(),
+        ));
     }
     Ok(address)
 }
 
 /// Runs a write action by its tau-retail name (`cancel_pending_order`, …) with tau-retail
 /// arguments. Flows, the audit log and the action evals all speak this one vocabulary.
-pub async fn execute_action(commerce: &dyn Commerce, action: &str, args: &serde_json::Value) -> Result<serde_json::Value, CommerceError> {
-    let to_json = |v: Result<serde_json::Value, serde_json::Error>| v.map_err(|e| CommerceError::Backend(e.to_string()));
+pub async fn execute_action(
+    commerce: &dyn Commerce,
+    action: &str,
+    args: &serde_json::Value,
+) -> Result<serde_json::Value, CommerceError> {
+    let to_json = |v: Result<serde_json::Value, serde_json::Error>| {
+        v.map_err(|e| CommerceError::Backend(e.to_string()))
+    };
     match action {
         "cancel_pending_order" => {
-            let o = commerce.cancel_pending_order(arg_str(args, "order_id")?, arg_str(args, "reason")?).await?;
+            let o = commerce
+                .cancel_pending_order(arg_str(args, "order_id")?, arg_str(args, "reason")?)
+                .await?;
             to_json(serde_json::to_value(o))
         }
         "modify_pending_order_address" => {
-            let o = commerce.modify_pending_order_address(arg_str(args, "order_id")?, &arg_address(args)?).await?;
+            let o = commerce
+                .modify_pending_order_address(arg_str(args, "order_id")?, &arg_address(args)?)
+                .await?;
             to_json(serde_json::to_value(o))
         }
         "modify_pending_order_items" => {
             let o = commerce
-                .modify_pending_order_items(arg_str(args, "order_id")?, &arg_list(args, "item_ids")?, &arg_list(args, "new_item_ids")?, arg_str(args, "payment_method_id")?)
+                .modify_pending_order_items(
+                    arg_str(args, "order_id")?,
+                    &arg_list(args, "item_ids")?,
+                    &arg_list(args, "new_item_ids")?,
+                    arg_str(args, "payment_method_id")?,
+                )
                 .await?;
             to_json(serde_json::to_value(o))
         }
         "modify_pending_order_payment" => {
-            let o = commerce.modify_pending_order_payment(arg_str(args, "order_id")?, arg_str(args, "payment_method_id")?).await?;
+            let o = commerce
+                .modify_pending_order_payment(
+                    arg_str(args, "order_id")?,
+                    arg_str(args, "payment_method_id")?,
+                )
+                .await?;
             to_json(serde_json::to_value(o))
         }
         "modify_user_address" => {
-            let c = commerce.modify_user_address(arg_str(args, "user_id")?, &arg_address(args)?).await?;
+            let c = commerce
+                .modify_user_address(arg_str(args, "user_id")?, &arg_address(args)?)
+                .await?;
             to_json(serde_json::to_value(c))
         }
         "return_delivered_order_items" => {
-            let o = commerce.return_delivered_order_items(arg_str(args, "order_id")?, &arg_list(args, "item_ids")?, arg_str(args, "payment_method_id")?).await?;
+            let o = commerce
+                .return_delivered_order_items(
+                    arg_str(args, "order_id")?,
+                    &arg_list(args, "item_ids")?,
+                    arg_str(args, "payment_method_id")?,
+                )
+                .await?;
             to_json(serde_json::to_value(o))
         }
         "exchange_delivered_order_items" => {
             let o = commerce
-                .exchange_delivered_order_items(arg_str(args, "order_id")?, &arg_list(args, "item_ids")?, &arg_list(args, "new_item_ids")?, arg_str(args, "payment_method_id")?)
+                .exchange_delivered_order_items(
+                    arg_str(args, "order_id")?,
+                    &arg_list(args, "item_ids")?,
+                    &arg_list(args, "new_item_ids")?,
+                    arg_str(args, "payment_method_id")?,
+                )
                 .await?;
             to_json(serde_json::to_value(o))
         }
@@ -239,12 +338,26 @@ pub async fn execute_action(commerce: &dyn Commerce, action: &str, args: &serde_
                 .cloned()
                 .map(serde_json::from_value)
                 .transpose()
-                .map_err(|e| CommerceError::NotAllowed(format!("`lines` must be [{{item_id, quantity}}]: {e}")))?
+                .map_err(|e| {
+                    CommerceError::NotAllowed(format!(
+                        "`lines` must be [{{item_id, quantity}}]: {e}"
+                    ))
+                })?
                 .unwrap_or_default();
             let address = args.get("address").cloned().unwrap_or_default();
-            let o = commerce.place_order(arg_str(args, "user_id")?, &lines, &arg_address(&address)?, arg_str(args, "payment_method_id")?).await?;
+            let o = commerce
+                .place_order(
+                    arg_str(args, "user_id")?,
+                    &lines,
+                    &arg_address(&address)?,
+                    arg_str(args, "payment_method_id")?,
+                )
+                .await?;
             to_json(serde_json::to_value(o))
         }
-        other => Err(CommerceError::NotAllowed(format!("unknown action `{other}`; expected one of {:?}", crate::intents::ACTION_NAMES))),
+        other => Err(CommerceError::NotAllowed(format!(
+            "unknown action `{other}`; expected one of {:?}",
+            crate::intents::ACTION_NAMES
+        ))),
     }
 }
