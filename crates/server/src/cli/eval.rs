@@ -1,9 +1,429 @@
-use frontdesk_core::Config;
+//! `frontdesk eval SUITE…`: runs eval suites in-process (models, index, engine assembled from
+//! config) or against a running frontdesk (`--target URL`), writes JSON / Markdown / HTML
+//! reports, and fails when a `--baseline` metric regressed beyond the tolerance.
+
+use anyhow::Context;
+use frontdesk_commerce::SqliteCommerce;
+use frontdesk_core::commerce::AuditLog;
+use frontdesk_core::{Assistant, ChatModel, Commerce, Config, EmbedKind, Embedder, Retriever};
+use frontdesk_engine::{load_intents_jsonl, Engine, EngineDeps, IntentClassifier, IntentExample};
+use frontdesk_evals::actions::{CommerceActionsRunner, TaskStore};
+use frontdesk_evals::report::baseline::{compare, Tolerance};
+use frontdesk_evals::report::{html, markdown, write_file};
+use frontdesk_evals::{
+    load_suite, AssistantFactory, CachingEmbedder, EngineBackend, EvalContext, EvalError,
+    HttpTarget, RunOptions, Suite, SuiteSpec,
+};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(clap::Args)]
-pub struct EvalArgs {}
+pub struct EvalArgs {
+    /// Suite manifests (.toml), bare data files (JSONL/YAML) or folders.
+    #[arg(required = true)]
+    pub suites: Vec<PathBuf>,
+    /// Evaluate a running frontdesk (e.g. http://127.0.0.1:8080) instead of this process.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Write the JSON report here (schema: evals/REPORT_SCHEMA.md).
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+    /// Self-contained HTML report with charts and the failing cases.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Compare with a stored JSON report; exit 1 when a metric regressed beyond the tolerance.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Allowed absolute drop of a rate (recall, accuracy, …) against the baseline.
+    #[arg(long, default_value_t = 0.02)]
+    pub tolerance: f64,
+    /// Allowed relative growth of a latency against the baseline (0.5 = +50%).
+    #[arg(long, default_value_t = 0.5)]
+    pub latency_tolerance: f64,
+    /// Run at most N questions / rows / cases / tasks per suite.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Never load or use the chat LM (direct and extractive answers only).
+    #[arg(long)]
+    pub no_llm: bool,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 2)]
+    pub concurrency: usize,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
 
-pub fn run(_config: Config, _args: EvalArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`frontdesk eval` is not built yet")
+pub fn run(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(run_async(config, args))
+}
+
+/// Whether a suite needs local models: everything except what a `--target` answers.
+fn needs_models(suite: &Suite, target: bool) -> bool {
+    !(target
+        && matches!(
+            suite.spec,
+            SuiteSpec::Retrieval { .. } | SuiteSpec::Conversations { .. }
+        ))
+}
+
+fn needs_assistant(suite: &Suite, target: bool) -> bool {
+    match &suite.spec {
+        SuiteSpec::Conversations { .. } => !target,
+        SuiteSpec::Retrieval { answer, .. } => *answer && !target,
+        SuiteSpec::Actions { .. } => true,
+        SuiteSpec::Intents { .. } => false,
+    }
+}
+
+async fn run_async(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let suites: Vec<Suite> = args
+        .suites
+        .iter()
+        .map(|p| load_suite(p))
+        .collect::<Result<_, _>>()?;
+    let target = args.target.is_some();
+    let use_llm = !args.no_llm && config.engine.use_llm;
+    let options = RunOptions {
+        limit: args.limit,
+        use_llm,
+        concurrency: args.concurrency.max(1),
+        progress: !args.quiet,
+    };
+
+    let (backend, embedder, actions): (
+        Arc<dyn frontdesk_evals::Backend>,
+        Option<Arc<dyn Embedder>>,
+        Option<Arc<dyn frontdesk_evals::ActionsRunner>>,
+    ) = if suites.iter().any(|s| needs_models(s, target)) {
+        let models = config.models.clone();
+        let raw = tokio::task::spawn_blocking(move || frontdesk_inference::load_embedder(&models))
+            .await?
+            .context("loading the embedding model")?;
+        let embedder: Arc<dyn Embedder> = CachingEmbedder::new(raw);
+        let wants_chat = use_llm && suites.iter().any(|s| needs_assistant(s, target));
+        let chat = if wants_chat {
+            let models = config.models.clone();
+            Some(
+                tokio::task::spawn_blocking(move || frontdesk_inference::load_chat(&models))
+                    .await?
+                    .context("loading the chat model (or pass --no-llm)")?,
+            )
+        } else {
+            None
+        };
+        let parts = if suites.iter().any(|s| needs_assistant(s, target)) {
+            Some(Arc::new(
+                EngineParts::new(&config, embedder.clone(), chat).await?,
+            ))
+        } else {
+            None
+        };
+        let factory = parts.clone().map(|p| -> AssistantFactory {
+            Arc::new(move |retriever, use_llm| {
+                let p = p.clone();
+                Box::pin(async move { p.assistant(retriever, use_llm) })
+            })
+        });
+        let backend = Arc::new(EngineBackend::new(
+            config.clone(),
+            embedder.clone(),
+            factory,
+        ));
+        let actions = match parts {
+            Some(p) => {
+                let backend = backend.clone();
+                let retriever: Arc<dyn Retriever> = match suites
+                    .iter()
+                    .any(|s| matches!(s.spec, SuiteSpec::Actions { .. }))
+                {
+                    true => frontdesk_evals::Backend::index(backend.as_ref(), None)
+                        .await?
+                        .retriever(),
+                    false => Arc::new(NoKnowledge),
+                };
+                let runner: Arc<dyn frontdesk_evals::ActionsRunner> =
+                    Arc::new(CommerceActionsRunner {
+                        make_assistant: Arc::new(move |store: TaskStore| {
+                            p.assistant_for_store(retriever.clone(), store, use_llm)
+                        }),
+                    });
+                Some(runner)
+            }
+            None => None,
+        };
+        (backend, Some(embedder), actions)
+    } else {
+        (Arc::new(NoModels), None, None)
+    };
+
+    let target = match &args.target {
+        Some(url) => Some((
+            url.clone(),
+            Arc::new(HttpTarget::new(url)?) as Arc<dyn frontdesk_evals::Target>,
+        )),
+        None => None,
+    };
+    let ctx = EvalContext {
+        backend,
+        embedder,
+        target,
+        actions,
+        options,
+    };
+    let report = frontdesk_evals::run_all(&ctx, &suites).await?;
+
+    if let Some(p) = &args.json {
+        write_file(p, &report.to_json())?;
+    }
+    if let Some(p) = &args.markdown {
+        write_file(p, &markdown::render(&report))?;
+    }
+    if let Some(p) = &args.html {
+        write_file(p, &html::render(&report))?;
+    }
+    print_summary(&report);
+
+    if let Some(path) = &args.baseline {
+        let baseline = frontdesk_evals::Report::read(path)?;
+        let regressions = compare(
+            &baseline,
+            &report,
+            Tolerance {
+                absolute: args.tolerance,
+                latency_relative: args.latency_tolerance,
+            },
+        );
+        if !regressions.is_empty() {
+            eprintln!(
+                "\nREGRESSIONS against {} (tolerance {}, latency +{:.0}%):",
+                path.display(),
+                args.tolerance,
+                args.latency_tolerance * 100.0
+            );
+            for r in &regressions {
+                eprintln!("  {r}");
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+        eprintln!("no regressions against {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(report: &frontdesk_evals::Report) {
+    for s in &report.suites {
+        let title = match &s.mode {
+            Some(m) => format!("{} ({m})", s.name),
+            None => s.name.clone(),
+        };
+        let failing = s.cases.iter().filter(|c| !c.passed).count();
+        println!(
+            "{title} [{}] {} cases, {failing} failing",
+            s.kind,
+            s.cases.len()
+        );
+        for (k, v) in &s.metrics {
+            println!("  {k:<26} {}", frontdesk_evals::report::fmt_metric(k, *v));
+        }
+    }
+}
+
+/// What every assistant built for an eval shares: the models, the intent catalogue's vectors
+/// (embedded once) and its calibrated threshold. Each assistant gets a freshly seeded shop.
+struct EngineParts {
+    config: Config,
+    embedder: Arc<dyn Embedder>,
+    chat: Option<Arc<dyn ChatModel>>,
+    intent_rows: Vec<IntentExample>,
+    intent_vectors: Vec<Vec<f32>>,
+    threshold: f32,
+}
+
+/// Folds of the cross-validation that sets the out-of-scope threshold (as `serve` does).
+const INTENT_CV_FOLDS: usize = 5;
+
+impl EngineParts {
+    async fn new(
+        config: &Config,
+        embedder: Arc<dyn Embedder>,
+        chat: Option<Arc<dyn ChatModel>>,
+    ) -> anyhow::Result<Self> {
+        let path = config
+            .engine
+            .intents
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("knowledge/intents.jsonl"));
+        let rows = load_intents_jsonl(&path)
+            .with_context(|| format!("reading the intent catalogue {}", path.display()))?;
+        let mut vectors = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(64) {
+            vectors.extend(
+                embedder
+                    .embed(
+                        chunk.iter().map(|r| r.text.clone()).collect(),
+                        EmbedKind::Query,
+                    )
+                    .await
+                    .context("embedding the intent catalogue")?,
+            );
+        }
+        let mut classifier =
+            IntentClassifier::from_vectors(rows.clone(), vectors.clone(), embedder.clone())?;
+        let threshold = classifier.calibrate_cv(INTENT_CV_FOLDS);
+        Ok(Self {
+            config: config.clone(),
+            embedder,
+            chat,
+            intent_rows: rows,
+            intent_vectors: vectors,
+            threshold,
+        })
+    }
+
+    fn engine(
+        &self,
+        retriever: Arc<dyn Retriever>,
+        commerce: Arc<dyn Commerce>,
+        audit: Arc<dyn AuditLog>,
+        commerce_policy: frontdesk_core::config::CommercePolicy,
+        use_llm: bool,
+    ) -> Result<Engine, EvalError> {
+        let mut intents = IntentClassifier::from_vectors(
+            self.intent_rows.clone(),
+            self.intent_vectors.clone(),
+            self.embedder.clone(),
+        )
+        .map_err(|e| EvalError::Backend(e.to_string()))?;
+        intents.set_threshold(self.threshold);
+        let mut policy = self.config.engine.clone();
+        let chat = if use_llm { self.chat.clone() } else { None };
+        policy.use_llm = chat.is_some();
+        Engine::new(EngineDeps {
+            retriever,
+            embedder: self.embedder.clone(),
+            chat,
+            commerce: Some(commerce),
+            intents,
+            policy,
+            commerce_policy,
+            audit: Some(audit),
+        })
+        .map_err(|e| EvalError::Backend(format!("configuring the engine: {e}")))
+    }
+
+    /// An engine over `retriever` with a fresh in-memory copy of the configured shop.
+    fn assistant(
+        &self,
+        retriever: Arc<dyn Retriever>,
+        use_llm: bool,
+    ) -> Result<Arc<dyn Assistant>, EvalError> {
+        let shop = SqliteCommerce::in_memory()
+            .map_err(|e| EvalError::Backend(format!("opening an in-memory shop: {e}")))?
+            .with_policy(self.config.commerce.clone());
+        if let Some(seed) = &self.config.shop.seed_dir {
+            shop.seed_from_dir(seed).map_err(|e| {
+                EvalError::Backend(format!("seeding the shop from {}: {e}", seed.display()))
+            })?;
+        }
+        let shop = Arc::new(shop);
+        Ok(Arc::new(self.engine(
+            retriever,
+            shop.clone(),
+            shop,
+            self.config.commerce.clone(),
+            use_llm,
+        )?))
+    }
+
+    /// An engine over an action task's own store (tau-retail data and policy).
+    fn assistant_for_store(
+        &self,
+        retriever: Arc<dyn Retriever>,
+        store: TaskStore,
+        use_llm: bool,
+    ) -> Arc<dyn Assistant> {
+        match self.engine(
+            retriever,
+            store.commerce,
+            store.audit,
+            store.policy,
+            use_llm,
+        ) {
+            Ok(e) => Arc::new(e),
+            Err(e) => Arc::new(Broken(e.to_string())),
+        }
+    }
+}
+
+/// Stands in when the engine cannot be configured: every turn fails with the reason, which the
+/// actions report then shows per task.
+struct Broken(String);
+
+#[async_trait::async_trait]
+impl Assistant for Broken {
+    async fn respond(
+        &self,
+        _: &mut frontdesk_core::ConversationState,
+        _: &str,
+        _: tokio::sync::mpsc::Sender<frontdesk_core::TurnEvent>,
+    ) -> Result<frontdesk_core::conversation::TurnOutcome, frontdesk_core::assistant::AssistantError>
+    {
+        Err(frontdesk_core::assistant::AssistantError::Internal(
+            self.0.clone(),
+        ))
+    }
+}
+
+/// Used when no suite needs the knowledge index.
+struct NoKnowledge;
+
+#[async_trait::async_trait]
+impl Retriever for NoKnowledge {
+    async fn search(
+        &self,
+        _: &frontdesk_core::SearchQuery,
+    ) -> Result<Vec<frontdesk_core::Hit>, frontdesk_core::RetrievalError> {
+        Ok(Vec::new())
+    }
+}
+
+/// `--target` runs whose suites all go to the server load no models.
+struct NoModels;
+
+#[async_trait::async_trait]
+impl frontdesk_evals::Backend for NoModels {
+    async fn index(
+        &self,
+        _: Option<&std::path::Path>,
+    ) -> Result<Arc<dyn frontdesk_evals::ModeSearch>, EvalError> {
+        Err(EvalError::Backend(
+            "no models loaded for a --target run".into(),
+        ))
+    }
+    async fn intents(
+        &self,
+        _: Option<Vec<frontdesk_evals::data::IntentRow>>,
+        _: Option<Vec<frontdesk_evals::data::IntentRow>>,
+    ) -> Result<Arc<dyn frontdesk_evals::IntentModel>, EvalError> {
+        Err(EvalError::Backend(
+            "no models loaded for a --target run".into(),
+        ))
+    }
+    async fn assistant(
+        &self,
+        _: Arc<dyn Retriever>,
+        _: bool,
+    ) -> Result<Arc<dyn Assistant>, EvalError> {
+        Err(EvalError::Backend(
+            "no models loaded for a --target run".into(),
+        ))
+    }
 }
