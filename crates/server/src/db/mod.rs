@@ -135,19 +135,7 @@ impl SqliteStore {
     }
 }
 
-fn read_handoff(
-    row: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    bool,
-    String,
-    String,
-)> {
+fn read_handoff(row: &rusqlite::Row<'_>) -> rusqlite::Result<HandoffRow> {
     Ok((
         row.get(0)?,
         row.get(1)?,

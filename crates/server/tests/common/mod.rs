@@ -160,8 +160,10 @@ impl Assistant for FakeAssistant {
 }
 
 pub fn test_config(data_dir: &std::path::Path) -> Config {
-    let mut c = Config::default();
-    c.data_dir = data_dir.to_path_buf();
+    let mut c = Config {
+        data_dir: data_dir.to_path_buf(),
+        ..Config::default()
+    };
     c.server.api_keys = vec![
         ApiKey {
             name: "ana".into(),
