@@ -21,13 +21,22 @@ pub struct ChatMessage {
 
 impl ChatMessage {
     pub fn system(content: impl Into<String>) -> Self {
-        Self { role: ChatRole::System, content: content.into() }
+        Self {
+            role: ChatRole::System,
+            content: content.into(),
+        }
     }
     pub fn user(content: impl Into<String>) -> Self {
-        Self { role: ChatRole::User, content: content.into() }
+        Self {
+            role: ChatRole::User,
+            content: content.into(),
+        }
     }
     pub fn assistant(content: impl Into<String>) -> Self {
-        Self { role: ChatRole::Assistant, content: content.into() }
+        Self {
+            role: ChatRole::Assistant,
+            content: content.into(),
+        }
     }
 }
 
@@ -47,7 +56,15 @@ pub struct SamplingParams {
 
 impl Default for SamplingParams {
     fn default() -> Self {
-        Self { temperature: 0.0, top_p: 1.0, repeat_penalty: 1.1, repeat_last_n: 64, max_tokens: 160, seed: 42, stop: Vec::new() }
+        Self {
+            temperature: 0.0,
+            top_p: 1.0,
+            repeat_penalty: 1.1,
+            repeat_last_n: 64,
+            max_tokens: 160,
+            seed: 42,
+            stop: Vec::new(),
+        }
     }
 }
 
@@ -71,7 +88,12 @@ pub enum FinishReason {
 pub enum GenerationEvent {
     /// Decoded text (may be part of a word).
     Text(String),
-    Finished { reason: FinishReason, prompt_tokens: usize, cached_prompt_tokens: usize, generated_tokens: usize },
+    Finished {
+        reason: FinishReason,
+        prompt_tokens: usize,
+        cached_prompt_tokens: usize,
+        generated_tokens: usize,
+    },
 }
 
 pub type TokenStream = tokio::sync::mpsc::Receiver<Result<GenerationEvent, InferenceError>>;

@@ -260,10 +260,20 @@ pub struct ConversationState {
 
 impl ConversationState {
     pub fn new(id: impl Into<String>, channel: Channel) -> Self {
-        Self { id: id.into(), channel, ..Self::default() }
+        Self {
+            id: id.into(),
+            channel,
+            ..Self::default()
+        }
     }
     pub fn last_customer_texts(&self, n: usize) -> Vec<&str> {
-        self.turns.iter().rev().filter(|t| t.speaker == Speaker::Customer).take(n).map(|t| t.text.as_str()).collect()
+        self.turns
+            .iter()
+            .rev()
+            .filter(|t| t.speaker == Speaker::Customer)
+            .take(n)
+            .map(|t| t.text.as_str())
+            .collect()
     }
 }
 
@@ -273,15 +283,28 @@ mod tests {
 
     #[test]
     fn pinned_wire_names() {
-        assert_eq!(serde_json::to_string(&ConversationStatus::WaitingForHuman).unwrap(), "\"waiting_for_human\"");
+        assert_eq!(
+            serde_json::to_string(&ConversationStatus::WaitingForHuman).unwrap(),
+            "\"waiting_for_human\""
+        );
         for s in ["bot", "waiting_for_human", "human", "closed"] {
             assert_eq!(ConversationStatus::parse(s).unwrap().as_str(), s);
         }
         for r in EscalationReason::ALL {
-            assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{}\"", r.as_str()));
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.as_str())
+            );
             assert_eq!(EscalationReason::parse(r.as_str()), Some(r));
         }
         assert_eq!(TurnEvent::Token("x".into()).name(), "token");
-        assert_eq!(TurnEvent::AgentMessage { text: String::new(), agent: String::new() }.name(), "agent_message");
+        assert_eq!(
+            TurnEvent::AgentMessage {
+                text: String::new(),
+                agent: String::new()
+            }
+            .name(),
+            "agent_message"
+        );
     }
 }

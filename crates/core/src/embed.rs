@@ -26,7 +26,11 @@ pub struct EmbedderInfo {
 pub trait Embedder: Send + Sync {
     fn info(&self) -> EmbedderInfo;
     /// L2-normalised vectors, one per text, in input order.
-    async fn embed(&self, texts: Vec<String>, kind: EmbedKind) -> Result<Vec<Vec<f32>>, InferenceError>;
+    async fn embed(
+        &self,
+        texts: Vec<String>,
+        kind: EmbedKind,
+    ) -> Result<Vec<Vec<f32>>, InferenceError>;
 }
 
 /// Cosine of two L2-normalised vectors.

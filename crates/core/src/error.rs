@@ -25,7 +25,13 @@ pub enum RetrievalError {
     #[error("the knowledge base is empty: {0}")]
     EmptyKnowledgeBase(String),
     #[error("index at {path} was built with embedding model {found} (dim {found_dim}), but {expected} (dim {expected_dim}) is configured; re-index with --rebuild")]
-    ModelMismatch { path: String, found: String, found_dim: usize, expected: String, expected_dim: usize },
+    ModelMismatch {
+        path: String,
+        found: String,
+        found_dim: usize,
+        expected: String,
+        expected_dim: usize,
+    },
     #[error(transparent)]
     Inference(#[from] InferenceError),
     #[error("index I/O error: {0}")]

@@ -19,12 +19,14 @@ pub mod store;
 pub mod testing;
 
 pub use assistant::Assistant;
-pub use chat::{ChatMessage, ChatModel, ChatModelInfo, ChatRole, GenerateRequest, SamplingParams, TokenStream};
+pub use chat::{
+    ChatMessage, ChatModel, ChatModelInfo, ChatRole, GenerateRequest, SamplingParams, TokenStream,
+};
 pub use commerce::Commerce;
 pub use config::Config;
 pub use conversation::{
-    Channel, Citation, ConversationState, ConversationStatus, Decision, EscalationReason, HandoffInfo,
-    TurnEvent, TurnRecord,
+    Channel, Citation, ConversationState, ConversationStatus, Decision, EscalationReason,
+    HandoffInfo, TurnEvent, TurnRecord,
 };
 pub use embed::{EmbedKind, Embedder, EmbedderInfo};
 pub use error::{CommerceError, InferenceError, RetrievalError, StoreError};

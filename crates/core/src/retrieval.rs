@@ -25,7 +25,11 @@ pub struct SearchQuery {
 
 impl SearchQuery {
     pub fn new(text: impl Into<String>, k: usize) -> Self {
-        Self { text: text.into(), k, filters: SearchFilters::default() }
+        Self {
+            text: text.into(),
+            k,
+            filters: SearchFilters::default(),
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Small deterministic fakes for other crates' unit tests (no model files, milliseconds).
 
-use crate::chat::{ChatModel, ChatModelInfo, FinishReason, GenerateRequest, GenerationEvent, TokenStream};
+use crate::chat::{
+    ChatModel, ChatModelInfo, FinishReason, GenerateRequest, GenerationEvent, TokenStream,
+};
 use crate::embed::{EmbedKind, Embedder, EmbedderInfo};
 use crate::error::InferenceError;
 use async_trait::async_trait;
@@ -18,7 +20,11 @@ impl HashEmbedder {
 
     pub fn embed_one(&self, text: &str) -> Vec<f32> {
         let mut v = vec![0f32; self.dim];
-        for word in text.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        for word in text
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
             let prefix: String = word.chars().take(4).collect();
             for (piece, weight) in [(word, 1.0f32), (prefix.as_str(), 0.5)] {
                 let h = fnv1a(piece.as_bytes());
@@ -34,15 +40,25 @@ impl HashEmbedder {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3))
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x100000001b3)
+    })
 }
 
 #[async_trait]
 impl Embedder for HashEmbedder {
     fn info(&self) -> EmbedderInfo {
-        EmbedderInfo { model_id: format!("hash-{}", self.dim), dim: self.dim, max_tokens: 512 }
+        EmbedderInfo {
+            model_id: format!("hash-{}", self.dim),
+            dim: self.dim,
+            max_tokens: 512,
+        }
     }
-    async fn embed(&self, texts: Vec<String>, _kind: EmbedKind) -> Result<Vec<Vec<f32>>, InferenceError> {
+    async fn embed(
+        &self,
+        texts: Vec<String>,
+        _kind: EmbedKind,
+    ) -> Result<Vec<Vec<f32>>, InferenceError> {
         Ok(texts.iter().map(|t| self.embed_one(t)).collect())
     }
 }
@@ -55,22 +71,39 @@ pub struct ScriptedChat {
 #[async_trait]
 impl ChatModel for ScriptedChat {
     fn info(&self) -> ChatModelInfo {
-        ChatModelInfo { model_id: "scripted".into(), architecture: "none".into(), context_length: 4096 }
+        ChatModelInfo {
+            model_id: "scripted".into(),
+            architecture: "none".into(),
+            context_length: 4096,
+        }
     }
     async fn generate(&self, request: GenerateRequest) -> Result<TokenStream, InferenceError> {
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         let reply = self.reply.clone();
-        let prompt_tokens = request.messages.iter().map(|m| m.content.split_whitespace().count()).sum();
+        let prompt_tokens = request
+            .messages
+            .iter()
+            .map(|m| m.content.split_whitespace().count())
+            .sum();
         tokio::spawn(async move {
             let mut n = 0;
             for piece in reply.split_inclusive(' ') {
                 n += 1;
-                if tx.send(Ok(GenerationEvent::Text(piece.to_string()))).await.is_err() {
+                if tx
+                    .send(Ok(GenerationEvent::Text(piece.to_string())))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
             let _ = tx
-                .send(Ok(GenerationEvent::Finished { reason: FinishReason::Eos, prompt_tokens, cached_prompt_tokens: 0, generated_tokens: n }))
+                .send(Ok(GenerationEvent::Finished {
+                    reason: FinishReason::Eos,
+                    prompt_tokens,
+                    cached_prompt_tokens: 0,
+                    generated_tokens: n,
+                }))
                 .await;
         });
         Ok(rx)

@@ -12,16 +12,31 @@ fn dense(c: &mut Criterion) {
     let (base, queries) = data.split_at(n * dim);
     let index = DenseIndex::build(dim, base.to_vec(), HnswParams::default());
     let mut qi = queries.chunks_exact(dim).cycle();
-    c.bench_function("hnsw_search_k10_20k", |b| b.iter(|| index.search(qi.next().unwrap_or(&[]), 10, None)));
-    c.bench_function("exact_scan_k10_20k", |b| b.iter(|| index.exact(qi.next().unwrap_or(&[]), 10, None)));
+    c.bench_function("hnsw_search_k10_20k", |b| {
+        b.iter(|| index.search(qi.next().unwrap_or(&[]), 10, None))
+    });
+    c.bench_function("exact_scan_k10_20k", |b| {
+        b.iter(|| index.exact(qi.next().unwrap_or(&[]), 10, None))
+    });
 }
 
 fn lexical(c: &mut Criterion) {
-    let words = ["tent", "pole", "shipping", "return", "refund", "lamp", "boots", "NW-2041", "warranty", "card"];
-    let texts: Vec<String> =
-        (0..20_000).map(|i| (0..60).map(|j| words[(i * 7 + j * 13 + j * j) % words.len()]).collect::<Vec<_>>().join(" ")).collect();
+    let words = [
+        "tent", "pole", "shipping", "return", "refund", "lamp", "boots", "NW-2041", "warranty",
+        "card",
+    ];
+    let texts: Vec<String> = (0..20_000)
+        .map(|i| {
+            (0..60)
+                .map(|j| words[(i * 7 + j * 13 + j * j) % words.len()])
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
     let index = Bm25Index::build(texts.iter().map(String::as_str), Bm25Params::default());
-    c.bench_function("bm25_search_20k", |b| b.iter(|| index.search("refund for warranty boots NW-2041", 50, None)));
+    c.bench_function("bm25_search_20k", |b| {
+        b.iter(|| index.search("refund for warranty boots NW-2041", 50, None))
+    });
 }
 
 criterion_group!(benches, dense, lexical);

@@ -10,7 +10,9 @@
 use frontdesk_core::config::RetrievalConfig;
 use frontdesk_core::testing::HashEmbedder;
 use frontdesk_core::{EmbedKind, Embedder, SearchQuery};
-use frontdesk_retrieval::{fit_confidence, load_documents, ranked_doc_ids, ConfidenceFeatures, HybridIndex, SearchMode};
+use frontdesk_retrieval::{
+    fit_confidence, load_documents, ranked_doc_ids, ConfidenceFeatures, HybridIndex, SearchMode,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,7 +26,9 @@ struct Qa {
 fn model_dir() -> PathBuf {
     std::env::var_os("FRONTDESK_MODEL_DIR")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/frontdesk/models")))
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/frontdesk/models"))
+        })
         .unwrap_or_default()
 }
 
@@ -38,37 +42,72 @@ struct Metrics {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let kb = PathBuf::from(args.first().map(String::as_str).unwrap_or("../shared/evaldata/dev/kb_stackfaq.jsonl"));
-    let qa_path = PathBuf::from(args.get(1).map(String::as_str).unwrap_or("../shared/evaldata/dev/qa_stackfaq.jsonl"));
-    let embedder: Arc<dyn Embedder> = if std::env::var("FRONTDESK_EVAL_EMBEDDER").as_deref() == Ok("hash") {
-        Arc::new(HashEmbedder::new(384))
-    } else {
-        let file = model_dir().join("multilingual-e5-small/e5-small-q4.bin");
-        Arc::new(frontdesk_inference::embed::spawn_e5(&file, &Default::default())?)
-    };
+    let kb = PathBuf::from(
+        args.first()
+            .map(String::as_str)
+            .unwrap_or("../shared/evaldata/dev/kb_stackfaq.jsonl"),
+    );
+    let qa_path = PathBuf::from(
+        args.get(1)
+            .map(String::as_str)
+            .unwrap_or("../shared/evaldata/dev/qa_stackfaq.jsonl"),
+    );
+    let embedder: Arc<dyn Embedder> =
+        if std::env::var("FRONTDESK_EVAL_EMBEDDER").as_deref() == Ok("hash") {
+            Arc::new(HashEmbedder::new(384))
+        } else {
+            let file = model_dir().join("multilingual-e5-small/e5-small-q4.bin");
+            Arc::new(frontdesk_inference::embed::spawn_e5(
+                &file,
+                &Default::default(),
+            )?)
+        };
     let (docs, issues) = load_documents(&[kb.clone()]);
     for i in &issues {
         eprintln!("skipped {i}");
     }
-    let qas: Vec<Qa> = std::fs::read_to_string(&qa_path)?.lines().filter(|l| !l.trim().is_empty()).map(serde_json::from_str).collect::<Result<_, _>>()?;
+    let qas: Vec<Qa> = std::fs::read_to_string(&qa_path)?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
 
     let t = Instant::now();
     let cfg = RetrievalConfig::default();
     let index = HybridIndex::build_in_memory(docs, embedder.clone(), &cfg).await?;
     let (nd, nc) = index.len();
-    println!("model {} | {nd} documents, {nc} chunks indexed in {:.1}s", embedder.info().model_id, t.elapsed().as_secs_f32());
+    println!(
+        "model {} | {nd} documents, {nc} chunks indexed in {:.1}s",
+        embedder.info().model_id,
+        t.elapsed().as_secs_f32()
+    );
 
     let t = Instant::now();
     let mut qvecs = Vec::with_capacity(qas.len());
     for batch in qas.chunks(32) {
-        qvecs.extend(embedder.embed(batch.iter().map(|q| q.question.clone()).collect(), EmbedKind::Query).await?);
+        qvecs.extend(
+            embedder
+                .embed(
+                    batch.iter().map(|q| q.question.clone()).collect(),
+                    EmbedKind::Query,
+                )
+                .await?,
+        );
     }
-    println!("{} questions embedded in {:.1}s", qas.len(), t.elapsed().as_secs_f32());
+    println!(
+        "{} questions embedded in {:.1}s",
+        qas.len(),
+        t.elapsed().as_secs_f32()
+    );
 
-    let evaluate = |index: &HybridIndex, mode: SearchMode, samples: &mut Vec<(ConfidenceFeatures, bool)>| -> Metrics {
+    let evaluate = |index: &HybridIndex,
+                    mode: SearchMode,
+                    samples: &mut Vec<(ConfidenceFeatures, bool)>|
+     -> Metrics {
         let mut m = Metrics::default();
         for (qa, v) in qas.iter().zip(&qvecs) {
-            let hits = index.search_embedded(&SearchQuery::new(qa.question.clone(), 20), Some(v), mode);
+            let hits =
+                index.search_embedded(&SearchQuery::new(qa.question.clone(), 20), Some(v), mode);
             let plain: Vec<_> = hits.iter().map(|(h, _)| h.clone()).collect();
             let ids = ranked_doc_ids(&plain);
             let rank = ids.iter().position(|d| qa.doc_ids.iter().any(|g| g == d));
@@ -84,7 +123,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         let n = qas.len() as f32;
-        Metrics { r1: m.r1 / n, r5: m.r5 / n, mrr: m.mrr / n }
+        Metrics {
+            r1: m.r1 / n,
+            r5: m.r5 / n,
+            mrr: m.mrr / n,
+        }
     };
 
     println!("\n| mode | recall@1 | recall@5 | MRR |\n|---|---|---|---|");
@@ -100,15 +143,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut index = index;
     for rrf_k in [10.0, 30.0, 60.0] {
         for w in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
-            index = index.with_retrieval_config(RetrievalConfig { rrf_k, dense_weight: w, ..cfg.clone() });
+            index = index.with_retrieval_config(RetrievalConfig {
+                rrf_k,
+                dense_weight: w,
+                ..cfg.clone()
+            });
             let m = evaluate(&index, SearchMode::Hybrid, &mut Vec::new());
-            println!("  rrf_k {rrf_k:>4} dense_weight {w:.1}: r@1 {:.3} r@5 {:.3} mrr {:.3}", m.r1, m.r5, m.mrr);
+            println!(
+                "  rrf_k {rrf_k:>4} dense_weight {w:.1}: r@1 {:.3} r@5 {:.3} mrr {:.3}",
+                m.r1, m.r5, m.mrr
+            );
         }
     }
 
     let fitted = fit_confidence(&hybrid_samples);
     let current = index.confidence_model();
-    println!("\nconfidence refit on {} top hits (label: top hit is gold): {fitted:?}", hybrid_samples.len());
+    println!(
+        "\nconfidence refit on {} top hits (label: top hit is gold): {fitted:?}",
+        hybrid_samples.len()
+    );
     println!("in use: {current:?}");
     // Calibration table: how often the top hit is right at each confidence level.
     for (name, model) in [("fitted", fitted), ("in use", current)] {
@@ -121,7 +174,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let cells: Vec<String> = bins
             .iter()
             .enumerate()
-            .map(|(i, (n, ok))| format!("{:.1}-{:.1}: {ok}/{n}", i as f32 / 5.0, (i + 1) as f32 / 5.0))
+            .map(|(i, (n, ok))| {
+                format!(
+                    "{:.1}-{:.1}: {ok}/{n}",
+                    i as f32 / 5.0,
+                    (i + 1) as f32 / 5.0
+                )
+            })
             .collect();
         println!("  {name}: {}", cells.join("  "));
     }

@@ -240,12 +240,19 @@ pub fn clustered_unit_vectors(n: usize, dim: usize, clusters: usize, seed: u64) 
         let (u, v): (f32, f32) = (rng.gen_range(f32::EPSILON..1.0), rng.gen_range(0.0..1.0));
         (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
     };
-    let centres: Vec<Vec<f32>> = (0..clusters.max(1)).map(|_| (0..dim).map(|_| gauss(&mut rng)).collect()).collect();
+    let centres: Vec<Vec<f32>> = (0..clusters.max(1))
+        .map(|_| (0..dim).map(|_| gauss(&mut rng)).collect())
+        .collect();
     let mut out = Vec::with_capacity(n * dim);
     for _ in 0..n {
         let c = &centres[rng.gen_range(0..centres.len())];
         let mut v: Vec<f32> = c.iter().map(|x| x + 0.5 * gauss(&mut rng)).collect();
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+        let norm = v
+            .iter()
+            .map(|x| x * x)
+            .sum::<f32>()
+            .sqrt()
+            .max(f32::MIN_POSITIVE);
         v.iter_mut().for_each(|x| *x /= norm);
         out.extend_from_slice(&v);
     }

@@ -329,17 +329,38 @@ impl HybridIndex {
                 Some(v)
             }
         };
-        let ranked = rank(&snap, text, qvec.as_deref(), query, mode, &self.cfg, &self.confidence);
+        let ranked = rank(
+            &snap,
+            text,
+            qvec.as_deref(),
+            query,
+            mode,
+            &self.cfg,
+            &self.confidence,
+        );
         Ok(ranked.into_iter().map(|(h, _)| h).collect())
     }
 
     /// Search with a query vector embedded by the caller (`EmbedKind::Query`), e.g. evals that
     /// embed every question once in batches and compare modes; each hit comes with the
     /// features its confidence was computed from.
-    pub fn search_embedded(&self, query: &SearchQuery, qvec: Option<&[f32]>, mode: SearchMode) -> Vec<(Hit, Option<ConfidenceFeatures>)> {
+    pub fn search_embedded(
+        &self,
+        query: &SearchQuery,
+        qvec: Option<&[f32]>,
+        mode: SearchMode,
+    ) -> Vec<(Hit, Option<ConfidenceFeatures>)> {
         let snap = self.snapshot();
         let qvec = qvec.filter(|v| v.len() == snap.dense.dim());
-        rank(&snap, query.text.trim(), qvec, query, mode, &self.cfg, &self.confidence)
+        rank(
+            &snap,
+            query.text.trim(),
+            qvec,
+            query,
+            mode,
+            &self.cfg,
+            &self.confidence,
+        )
     }
 
     /// Replaces the fusion/candidate settings of a live index (chunking settings only take
@@ -391,8 +412,10 @@ fn rank(
         SearchMode::Lexical => reciprocal_rank_fusion(&[], &lexical, cfg.rrf_k, 0.0),
     };
     // Exact cosines of all fused candidates: lexical-only candidates have none from the graph.
-    let cosines: Vec<Option<f32>> =
-        fused.iter().map(|f| qvec.and_then(|q| snap.dense.vector(f.row).map(|v| dot(q, v)))).collect();
+    let cosines: Vec<Option<f32>> = fused
+        .iter()
+        .map(|f| qvec.and_then(|q| snap.dense.vector(f.row).map(|v| dot(q, v))))
+        .collect();
     let (mut best, mut second) = (f32::MIN, f32::MIN);
     for c in cosines.iter().flatten() {
         if *c > best {
@@ -412,7 +435,11 @@ fn rank(
                 // A lone candidate has no competitor: treat it as clearly ahead.
                 let margin = if other == f32::MIN { 0.1 } else { c - other };
                 let top_in_both = f.dense_rank == Some(1) && f.lexical_rank == Some(1);
-                ConfidenceFeatures { cosine: c, margin, top_in_both }
+                ConfidenceFeatures {
+                    cosine: c,
+                    margin,
+                    top_in_both,
+                }
             });
             let conf = features.map_or(0.0, |x| confidence.predict(&x));
             (to_hit(snap, f, *cos, conf), features)

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "frontdesk", version, about = "Local-first customer-service bot engine")]
+#[command(
+    name = "frontdesk",
+    version,
+    about = "Local-first customer-service bot engine"
+)]
 struct Cli {
     /// Config file (TOML); defaults → file → FRONTDESK_* env → flags.
     #[arg(long, global = true, env = "FRONTDESK_CONFIG")]

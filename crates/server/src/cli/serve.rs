@@ -1,8 +1,10 @@
 //! `frontdesk serve`: opens the database, resumes open conversations, starts the webhook
 //! outbox worker and serves HTTP until SIGTERM / ctrl-c, then drains in-flight turns.
 
+use super::stack::{Stack, StackOptions};
 use anyhow::Context;
 use frontdesk_core::{Assistant, Config, Store};
+use frontdesk_retrieval::HybridIndex;
 use frontdesk_server::webhooks::{spawn_outbox_worker, OutboxOptions};
 use frontdesk_server::{AppState, ConfigReloader, Readiness, Reindexer, SqliteStore};
 use std::path::PathBuf;
@@ -33,15 +35,56 @@ pub fn run(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let parts = assistant_from_stack(&config)?;
+        let parts = assistant_from_stack(&config).await?;
         serve_with(config, args, parts).await
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The engine comes from `cli/stack.rs` (models fetched and the demo KB indexed on first start).
-fn assistant_from_stack(_config: &Config) -> anyhow::Result<ServeParts> {
-    anyhow::bail!("the conversation engine is not wired into cli/stack.rs yet (Stack::load must provide an Assistant); the HTTP service itself is ready in frontdesk_server::app")
+async fn assistant_from_stack(config: &Config) -> anyhow::Result<ServeParts> {
+    let stack = Stack::load(
+        config.clone(),
+        StackOptions {
+            with_chat: true,
+            progress: true,
+        },
+    )
+    .await?;
+    let reindexer: Arc<dyn Reindexer> = Arc::new(IndexReindexer {
+        index: stack.index.clone(),
+        roots: config.knowledge.clone(),
+    });
+    Ok(ServeParts {
+        assistant: stack.engine.clone(),
+        reindexer: Some(reindexer),
+    })
+}
+
+/// Admin re-index: rebuilds changed documents and swaps the index atomically.
+struct IndexReindexer {
+    index: Arc<HybridIndex>,
+    roots: Vec<PathBuf>,
+}
+
+#[async_trait::async_trait]
+impl Reindexer for IndexReindexer {
+    async fn reindex(&self) -> Result<serde_json::Value, String> {
+        let report = self
+            .index
+            .reindex(&self.roots, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(serde_json::json!({
+            "documents": report.documents,
+            "chunks": report.chunks,
+            "embedded_chunks": report.embedded_chunks,
+            "reused_chunks": report.reused_chunks,
+            "removed_documents": report.removed_documents,
+            "issues": report.issues.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
+            "elapsed_ms": report.elapsed.as_millis() as u64,
+        }))
+    }
 }
 
 struct FileReloader(Option<PathBuf>, PathBuf);

@@ -5,7 +5,7 @@
 
 use anyhow::Context;
 use frontdesk_commerce::SqliteCommerce;
-use frontdesk_core::{ChatModel, Commerce, Config, Embedder};
+use frontdesk_core::{Commerce, Config, Embedder};
 use frontdesk_engine::{load_intents_jsonl, Engine, EngineDeps, IntentClassifier};
 use frontdesk_retrieval::{HybridIndex, IndexProgress, IndexReport};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -23,13 +23,8 @@ pub struct StackOptions {
 }
 
 pub struct Stack {
-    pub config: Config,
-    pub embedder: Arc<dyn Embedder>,
-    pub chat: Option<Arc<dyn ChatModel>>,
     pub index: Arc<HybridIndex>,
-    pub commerce: Arc<SqliteCommerce>,
     pub engine: Arc<Engine>,
-    pub index_report: IndexReport,
 }
 
 impl Stack {
@@ -69,15 +64,7 @@ impl Stack {
             audit: Some(commerce.clone()),
         })
         .context("configuring the engine")?;
-        Ok(Stack {
-            config,
-            embedder,
-            chat,
-            index,
-            commerce,
-            engine: Arc::new(engine),
-            index_report,
-        })
+        Ok(Stack { index, engine: Arc::new(engine) })
     }
 }
 
