@@ -164,14 +164,16 @@ mod tests {
         use Decision::*;
         use EscalationReason::*;
         let e = |reason| Escalate { reason };
-        let cases: Vec<(
-            &str,
-            &ConversationState,
+        // (name, state, understanding, retrieval, draft, expected decision)
+        type Case<'a> = (
+            &'a str,
+            &'a ConversationState,
             Understanding,
             RetrievalSignal,
-            Option<&DraftCheck>,
+            Option<&'a DraftCheck>,
             Decision,
-        )> = vec![
+        );
+        let cases: Vec<Case> = vec![
             (
                 "plain answer",
                 &fresh,

@@ -97,11 +97,13 @@ mod tests {
 
     #[test]
     fn summary_names_who_what_and_why() {
-        let mut state = ConversationState::default();
-        state.customer = Some(VerifiedCustomer {
-            customer_id: "u1".into(),
-            display_name: "Ana Petrović".into(),
-        });
+        let mut state = ConversationState {
+            customer: Some(VerifiedCustomer {
+                customer_id: "u1".into(),
+                display_name: "Ana Petrović".into(),
+            }),
+            ..ConversationState::default()
+        };
         for t in ["Gde je porudžbina #K1001?", "ništa ne radi!!!"] {
             state.turns.push(TurnRecord {
                 speaker: Speaker::Customer,

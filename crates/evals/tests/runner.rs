@@ -98,8 +98,10 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
 }
 
 fn context(dir: &Path) -> EvalContext {
-    let mut config = Config::default();
-    config.knowledge = vec![dir.join("kb.jsonl")];
+    let config = Config {
+        knowledge: vec![dir.join("kb.jsonl")],
+        ..Config::default()
+    };
     let embedder = Arc::new(HashEmbedder::new(256));
     let factory: AssistantFactory = Arc::new(|retriever, _use_llm| {
         Box::pin(async move { Ok(Arc::new(ScriptedAssistant { retriever }) as Arc<dyn Assistant>) })

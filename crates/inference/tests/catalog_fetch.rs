@@ -1,3 +1,5 @@
+// `fetch` returns a path type that is not Debug in every arm, so `.err().expect()` is used on purpose.
+#![allow(clippy::err_expect)]
 //! Catalog parsing, resolution, and fetch/verify against wheels built in the test (no network).
 
 use frontdesk_inference::catalog::{

@@ -62,7 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 &Default::default(),
             )?)
         };
-    let (docs, issues) = load_documents(&[kb.clone()]);
+    let (docs, issues) = load_documents(std::slice::from_ref(&kb));
     for i in &issues {
         eprintln!("skipped {i}");
     }

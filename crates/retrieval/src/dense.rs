@@ -170,6 +170,35 @@ impl DenseIndex {
     }
 }
 
+/// Synthetic benchmark data: `n` unit vectors around `clusters` random centres (spread 0.5 per
+/// coordinate relative to the centre), so neighbourhoods are uneven as with real embeddings.
+pub fn clustered_unit_vectors(n: usize, dim: usize, clusters: usize, seed: u64) -> Vec<f32> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let gauss = |rng: &mut rand::rngs::StdRng| -> f32 {
+        // Box–Muller: rand's normal distribution lives in another crate.
+        let (u, v): (f32, f32) = (rng.gen_range(f32::EPSILON..1.0), rng.gen_range(0.0..1.0));
+        (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
+    };
+    let centres: Vec<Vec<f32>> = (0..clusters.max(1))
+        .map(|_| (0..dim).map(|_| gauss(&mut rng)).collect())
+        .collect();
+    let mut out = Vec::with_capacity(n * dim);
+    for _ in 0..n {
+        let c = &centres[rng.gen_range(0..centres.len())];
+        let mut v: Vec<f32> = c.iter().map(|x| x + 0.5 * gauss(&mut rng)).collect();
+        let norm = v
+            .iter()
+            .map(|x| x * x)
+            .sum::<f32>()
+            .sqrt()
+            .max(f32::MIN_POSITIVE);
+        v.iter_mut().for_each(|x| *x /= norm);
+        out.extend_from_slice(&v);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,33 +257,4 @@ mod tests {
         let empty = DenseIndex::build(2, vec![], HnswParams::default());
         assert!(empty.search(&[1.0, 0.0], 3, None).is_empty());
     }
-}
-
-/// Synthetic benchmark data: `n` unit vectors around `clusters` random centres (spread 0.5 per
-/// coordinate relative to the centre), so neighbourhoods are uneven as with real embeddings.
-pub fn clustered_unit_vectors(n: usize, dim: usize, clusters: usize, seed: u64) -> Vec<f32> {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let gauss = |rng: &mut rand::rngs::StdRng| -> f32 {
-        // Box–Muller: rand's normal distribution lives in another crate.
-        let (u, v): (f32, f32) = (rng.gen_range(f32::EPSILON..1.0), rng.gen_range(0.0..1.0));
-        (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
-    };
-    let centres: Vec<Vec<f32>> = (0..clusters.max(1))
-        .map(|_| (0..dim).map(|_| gauss(&mut rng)).collect())
-        .collect();
-    let mut out = Vec::with_capacity(n * dim);
-    for _ in 0..n {
-        let c = &centres[rng.gen_range(0..centres.len())];
-        let mut v: Vec<f32> = c.iter().map(|x| x + 0.5 * gauss(&mut rng)).collect();
-        let norm = v
-            .iter()
-            .map(|x| x * x)
-            .sum::<f32>()
-            .sqrt()
-            .max(f32::MIN_POSITIVE);
-        v.iter_mut().for_each(|x| *x /= norm);
-        out.extend_from_slice(&v);
-    }
-    out
 }

@@ -160,12 +160,15 @@ pub enum VariantChoice {
 /// Picks the variant of `product` the text asks for instead of `current`: each option value
 /// that differs from the current one and is named in the text counts; ties prefer fewer
 /// unnamed changes, or the lower price when the customer asks for the cheaper one.
+/// Ranking key of a candidate variant (higher is better), compared lexicographically.
+type VariantScore = (i64, i64, i64, i64);
+
 pub fn choose_variant(text: &str, product: &Product, current: &OrderItem) -> VariantChoice {
     let t = tokens(text);
     let cheaper = t
         .iter()
         .any(|w| w == "cheaper" || w == "cheapest" || w == "jeftinij" || w == "jeftiniji");
-    let mut best: Option<((i64, i64, i64, i64), &Variant)> = None;
+    let mut best: Option<(VariantScore, &Variant)> = None;
     for v in product
         .variants
         .values()
@@ -192,7 +195,7 @@ pub fn choose_variant(text: &str, product: &Product, current: &OrderItem) -> Var
         } else {
             (named, avail, -unnamed, -price)
         };
-        if best.as_ref().map_or(true, |b| key > b.0) {
+        if best.as_ref().is_none_or(|b| key > b.0) {
             best = Some((key, v));
         }
     }

@@ -224,14 +224,11 @@ impl ScriptedCustomer {
     fn answer(&mut self, bot: &str) -> Option<String> {
         let b = bot.to_lowercase();
         if b.contains("here is what i will do") {
-            if let Some(wrong) = self
+            let names_no_order = self
                 .order_ids
                 .iter()
-                .all(|id| !b.contains(&id.to_lowercase()))
-                .then_some(())
-                .filter(|_| !self.order_ids.is_empty())
-            {
-                let _ = wrong;
+                .all(|id| !b.contains(&id.to_lowercase()));
+            if names_no_order && !self.order_ids.is_empty() {
                 return Some(format!("No, I meant order {}.", self.order_ids[0]));
             }
             if !self.said_extra_before_confirm {

@@ -57,6 +57,14 @@ pub struct EvalArgs {
     pub quiet: bool,
 }
 
+/// What the runner gets: the model backend, the embedder (None when no suite needs models) and
+/// the action-task runner.
+type EvalParts = (
+    Arc<dyn frontdesk_evals::Backend>,
+    Option<Arc<dyn Embedder>>,
+    Option<Arc<dyn frontdesk_evals::ActionsRunner>>,
+);
+
 pub fn run(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -98,11 +106,8 @@ async fn run_async(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
         progress: !args.quiet,
     };
 
-    let (backend, embedder, actions): (
-        Arc<dyn frontdesk_evals::Backend>,
-        Option<Arc<dyn Embedder>>,
-        Option<Arc<dyn frontdesk_evals::ActionsRunner>>,
-    ) = if suites.iter().any(|s| needs_models(s, target)) {
+    let (backend, embedder, actions): EvalParts = if suites.iter().any(|s| needs_models(s, target))
+    {
         let models = config.models.clone();
         let raw = tokio::task::spawn_blocking(move || frontdesk_inference::load_embedder(&models))
             .await?

@@ -64,7 +64,10 @@ impl Stack {
             audit: Some(commerce.clone()),
         })
         .context("configuring the engine")?;
-        Ok(Stack { index, engine: Arc::new(engine) })
+        Ok(Stack {
+            index,
+            engine: Arc::new(engine),
+        })
     }
 }
 
