@@ -6,5 +6,6 @@
 pub mod catalog;
 pub mod chat;
 pub mod embed;
+pub mod kernels;
 
 pub use catalog::{load_chat, load_embedder, model_dir};

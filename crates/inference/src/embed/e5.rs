@@ -5,53 +5,40 @@
 
 use super::e5s1::{self, E5File, Hyper, TensorKind, Q4_BLOCK, Q4_BLOCK_BYTES};
 use super::unigram::Unigram;
-use candle_core::quantized::{GgmlDType, QMatMul, QStorage, QTensor};
-use candle_core::{Device, Module, Tensor};
+use crate::kernels::{self, ConvertError, QMatrix, QuantizedRows, SourceFormat};
 use frontdesk_core::EmbedKind;
 use half::f16;
-use std::borrow::Cow;
+use rayon::prelude::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum E5Error {
     #[error(transparent)]
     Format(#[from] e5s1::FormatError),
-    #[error("candle: {0}")]
-    Candle(#[from] candle_core::Error),
+    #[error("weights: {0}")]
+    Weights(#[from] ConvertError),
 }
 
 struct Linear {
-    w: QMatMul,
+    w: QMatrix,
     b: Vec<f32>,
-    out: usize,
 }
 
 impl Linear {
     fn load(f: &E5File, buf: &[u8], name: &str, out: usize, inp: usize) -> Result<Self, E5Error> {
         let t = f.tensor(&format!("{name}.w"), TensorKind::Q4_0, out * inp)?;
-        // candle reads the blocks in place and needs f16 alignment, which a byte buffer does not
-        // promise; a u16 copy does.
-        let words: Vec<u16> = buf[t.bytes.clone()]
-            .chunks_exact(2)
-            .map(|c| u16::from_ne_bytes([c[0], c[1]]))
-            .collect();
-        let bytes: &[u8] = bytemuck::cast_slice(&words);
-        let storage = QStorage::from_data(Cow::Borrowed(bytes), &Device::Cpu, GgmlDType::Q4_0)?;
-        let w = QMatMul::from_qtensor(QTensor::new(storage, (out, inp))?)?;
+        let w = QMatrix::from_format(SourceFormat::Q4_0, out, inp, &buf[t.bytes.clone()])?;
         let b = f.f32s(buf, &format!("{name}.b"), out)?;
-        Ok(Self { w, b, out })
+        Ok(Self { w, b })
     }
 
-    /// `x` is `[rows, in]` row-major; returns `[rows, out]`.
-    fn forward(&self, x: &[f32], rows: usize) -> Result<Vec<f32>, E5Error> {
-        let inp = x.len() / rows.max(1);
-        let t = Tensor::from_slice(x, (rows, inp), &Device::Cpu)?;
-        let mut y = self.w.forward(&t)?.flatten_all()?.to_vec1::<f32>()?;
-        for row in y.chunks_exact_mut(self.out) {
+    /// `y = x · Wᵀ + b` for the quantized rows `x`; `y` is `[rows, out]`.
+    fn forward(&self, x: &QuantizedRows, y: &mut Vec<f32>) {
+        kernels::matmul(x, &self.w, y);
+        for row in y.chunks_exact_mut(self.b.len()) {
             for (v, b) in row.iter_mut().zip(&self.b) {
                 *v += b;
             }
         }
-        Ok(y)
     }
 }
 
@@ -107,7 +94,6 @@ pub struct E5Model {
     type0: Vec<f32>,
     eln: Norm,
     layers: Vec<Layer>,
-    threads: usize,
 }
 
 pub fn prefix(kind: EmbedKind) -> &'static str {
@@ -167,13 +153,7 @@ impl E5Model {
             type0,
             eln,
             layers,
-            threads: 1,
         })
-    }
-
-    /// Threads for attention (the matmuls use candle's process-wide pool).
-    pub fn set_threads(&mut self, threads: usize) {
-        self.threads = threads.max(1);
     }
 
     pub fn hyper(&self) -> Hyper {
@@ -266,28 +246,31 @@ impl E5Model {
         }
         self.eln.apply(&mut x, None, h.eps);
 
+        let mut xq = QuantizedRows::new();
+        let (mut q, mut k, mut v) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut proj, mut mid) = (Vec::new(), Vec::new());
         for l in &self.layers {
-            let q = l.q.forward(&x, total)?;
-            let k = l.k.forward(&x, total)?;
-            let v = l.v.forward(&x, total)?;
-            let ctx = attention(&q, &k, &v, &spans, d, h.heads, self.threads);
-            let ao = l.ao.forward(&ctx, total)?;
-            l.aln.apply(&mut x, Some(&ao), h.eps);
-            let mut mid = l.fi.forward(&x, total)?;
-            for m in mid.iter_mut() {
-                *m = 0.5
-                    * *m
-                    * (1.0 + candle_core::cpu::erf::erf_f32(*m * std::f32::consts::FRAC_1_SQRT_2));
-            }
-            let fo = l.fo.forward(&mid, total)?;
-            l.oln.apply(&mut x, Some(&fo), h.eps);
+            xq.quantize(&x, total, d);
+            l.q.forward(&xq, &mut q);
+            l.k.forward(&xq, &mut k);
+            l.v.forward(&xq, &mut v);
+            let ctx = attention(&q, &k, &v, &spans, d, h.heads);
+            xq.quantize(&ctx, total, d);
+            l.ao.forward(&xq, &mut proj);
+            l.aln.apply(&mut x, Some(&proj), h.eps);
+            xq.quantize(&x, total, d);
+            l.fi.forward(&xq, &mut mid);
+            kernels::gelu_erf(&mut mid);
+            xq.quantize(&mid, total, h.ffn);
+            l.fo.forward(&xq, &mut proj);
+            l.oln.apply(&mut x, Some(&proj), h.eps);
         }
         Ok(x)
     }
 }
 
-/// Scaled dot-product attention, each token attending only within its own span; the query rows
-/// are split over `threads` scoped threads (rows are independent).
+/// Scaled dot-product attention, each token attending only within its own span; query rows are
+/// independent, so they are spread over rayon's pool.
 fn attention(
     q: &[f32],
     k: &[f32],
@@ -295,7 +278,6 @@ fn attention(
     spans: &[(usize, usize)],
     d: usize,
     heads: usize,
-    threads: usize,
 ) -> Vec<f32> {
     let total = q.len() / d;
     let mut span_of = Vec::with_capacity(total);
@@ -303,19 +285,10 @@ fn attention(
         span_of.extend(std::iter::repeat_n((s0, len), len));
     }
     let mut ctx = vec![0f32; q.len()];
-    let threads = threads.clamp(1, total.max(1));
-    // Below a few hundred rows a thread costs more than it saves.
-    if threads == 1 || total < 64 {
-        attend_rows(q, k, v, &span_of, 0, &mut ctx, d, heads);
-        return ctx;
-    }
-    let per = total.div_ceil(threads);
-    std::thread::scope(|s| {
-        for (i, chunk) in ctx.chunks_mut(per * d).enumerate() {
-            let span_of = &span_of;
-            s.spawn(move || attend_rows(q, k, v, span_of, i * per, chunk, d, heads));
-        }
-    });
+    const ROWS_PER_TASK: usize = 16;
+    ctx.par_chunks_mut(ROWS_PER_TASK * d)
+        .enumerate()
+        .for_each(|(i, chunk)| attend_rows(q, k, v, &span_of, i * ROWS_PER_TASK, chunk, d, heads));
     ctx
 }
 
@@ -339,26 +312,15 @@ fn attend_rows(
         prob.resize(len, 0.0);
         for h in 0..heads {
             let qh = &q[t * d + h * hd..t * d + (h + 1) * hd];
-            let mut mx = f32::NEG_INFINITY;
             for (j, p) in prob.iter_mut().enumerate() {
                 let kh = &k[(s0 + j) * d + h * hd..(s0 + j) * d + (h + 1) * hd];
-                let dot: f32 = qh.iter().zip(kh).map(|(a, b)| a * b).sum();
-                *p = dot * scale;
-                mx = mx.max(*p);
+                *p = kernels::dot_f32(qh, kh) * scale;
             }
-            let mut sum = 0.0;
-            for p in prob.iter_mut() {
-                *p = (*p - mx).exp();
-                sum += *p;
-            }
-            let inv = 1.0 / sum;
+            kernels::softmax_in_place(&mut prob);
             let ch = &mut out[h * hd..(h + 1) * hd];
-            for (j, p) in prob.iter().enumerate() {
-                let w = p * inv;
+            for (j, &p) in prob.iter().enumerate() {
                 let vh = &v[(s0 + j) * d + h * hd..(s0 + j) * d + (h + 1) * hd];
-                for (c, x) in ch.iter_mut().zip(vh) {
-                    *c += w * x;
-                }
+                kernels::axpy(p, vh, ch);
             }
         }
     }

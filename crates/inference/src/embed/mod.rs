@@ -44,10 +44,9 @@ impl worker::Backend for E5Backend {
 /// Loads multilingual-e5-small from an E5S1 file (`e5-small-q4.bin`) and starts its worker.
 pub fn spawn_e5(file: &Path, opts: &EmbedWorkerOptions) -> Result<EmbedderHandle, InferenceError> {
     let bytes = std::fs::read(file).map_err(|e| unavailable(E5_MODEL_ID, file, e))?;
-    let mut model =
-        e5::E5Model::from_bytes(&bytes).map_err(|e| unavailable(E5_MODEL_ID, file, e))?;
+    let model = e5::E5Model::from_bytes(&bytes).map_err(|e| unavailable(E5_MODEL_ID, file, e))?;
     drop(bytes);
-    model.set_threads(opts.threads);
+    crate::kernels::set_threads(opts.threads);
     let h = model.hyper();
     let info = EmbedderInfo {
         model_id: E5_MODEL_ID.into(),

@@ -10,8 +10,8 @@ use tokio::sync::oneshot;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmbedWorkerOptions {
-    /// CPU threads for the parts of the forward pass this crate runs itself (attention,
-    /// embedding lookup); candle's matmul pool is process-wide (`CANDLE_NUM_THREADS`).
+    /// CPU threads for the forward pass (the kernels' pool is process-wide: the first model
+    /// loaded sizes it).
     pub threads: usize,
     /// Requests waiting behind the running batch; one more answers `Overloaded`.
     pub queue: usize,

@@ -1,0 +1,62 @@
+//! Quantized matrix products at the shapes the shipped models run: e5-small (Q4_0, K = 384 and
+//! 1536) over an embedding batch, and the Qwen2.5-0.5B projections (Q5_0, Q4_K, Q6_K, Q8_0) for
+//! prompt processing (256 rows) and decoding (1 row). Throughput is in multiply-adds per second.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use frontdesk_inference::kernels::{self, QMatrix, QuantizedRows, SourceFormat};
+use rand::{Rng, SeedableRng};
+
+fn random_matrix(rng: &mut impl Rng, format: SourceFormat, rows: usize, cols: usize) -> QMatrix {
+    // Random bytes are valid blocks for every format once the scales are sane: write the scale
+    // fields as small f16 values.
+    let mut bytes: Vec<u8> = (0..format.bytes_for(rows, cols))
+        .map(|_| rng.gen())
+        .collect();
+    let (_, block) = format.block_shape();
+    let half = half::f16::from_f32(0.01).to_le_bytes();
+    for blk in bytes.chunks_exact_mut(block) {
+        match format {
+            SourceFormat::Q4K => {
+                blk[0..2].copy_from_slice(&half);
+                blk[2..4].copy_from_slice(&half);
+            }
+            SourceFormat::Q6K => blk[208..210].copy_from_slice(&half),
+            _ => blk[0..2].copy_from_slice(&half),
+        }
+    }
+    QMatrix::from_format(format, rows, cols, &bytes).expect("shape")
+}
+
+fn bench(c: &mut Criterion) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let cases: &[(&str, SourceFormat, usize, usize, usize)] = &[
+        ("e5_ffn_in", SourceFormat::Q4_0, 1280, 1536, 384),
+        ("e5_ffn_out", SourceFormat::Q4_0, 1280, 384, 1536),
+        ("e5_single", SourceFormat::Q4_0, 20, 1536, 384),
+        ("qwen_up_prefill", SourceFormat::Q5_0, 256, 4864, 896),
+        ("qwen_down_prefill_q4k", SourceFormat::Q4K, 256, 896, 4864),
+        ("qwen_down_prefill_q6k", SourceFormat::Q6K, 256, 896, 4864),
+        ("qwen_up_decode", SourceFormat::Q5_0, 1, 4864, 896),
+        ("qwen_down_decode_q4k", SourceFormat::Q4K, 1, 896, 4864),
+        ("qwen_output_decode", SourceFormat::Q8_0, 1, 151_936, 896),
+    ];
+    let mut group = c.benchmark_group("qmatmul");
+    group.sample_size(10);
+    for &(name, format, m, n, k) in cases {
+        let w = random_matrix(&mut rng, format, n, k);
+        let xf: Vec<f32> = (0..m * k).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let mut x = QuantizedRows::new();
+        let mut y = Vec::new();
+        group.throughput(Throughput::Elements((m * n * k) as u64));
+        group.bench_function(BenchmarkId::new(name, format!("{m}x{n}x{k}")), |b| {
+            b.iter(|| {
+                x.quantize(&xf, m, k);
+                kernels::matmul(&x, &w, &mut y);
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

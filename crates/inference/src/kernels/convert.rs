@@ -1,0 +1,247 @@
+//! File block formats → [`QMatrix`]. Lossless for the quantized formats (the same integers and
+//! scales, regrouped per 32 values); f16/f32 matrices are quantized to 8 bits per 32 values.
+
+use super::{Packing, QMatrix, BLOCK};
+use half::f16;
+
+/// Block formats found in GGUF files (ggml type names) and in the E5S1 file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    F32,
+    F16,
+    Q4_0,
+    Q5_0,
+    Q8_0,
+    Q4K,
+    Q6K,
+}
+
+impl SourceFormat {
+    /// (values per block, bytes per block)
+    pub const fn block_shape(self) -> (usize, usize) {
+        match self {
+            SourceFormat::F32 => (1, 4),
+            SourceFormat::F16 => (1, 2),
+            SourceFormat::Q4_0 => (32, 18),
+            SourceFormat::Q5_0 => (32, 22),
+            SourceFormat::Q8_0 => (32, 34),
+            SourceFormat::Q4K => (256, 144),
+            SourceFormat::Q6K => (256, 210),
+        }
+    }
+
+    /// Bytes of a `[rows, cols]` matrix in this format.
+    pub fn bytes_for(self, rows: usize, cols: usize) -> usize {
+        let (vals, bytes) = self.block_shape();
+        rows * cols / vals * bytes
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConvertError {
+    #[error("a {rows}×{cols} matrix: columns must be a multiple of {need} for {format:?}")]
+    Shape {
+        format: SourceFormat,
+        rows: usize,
+        cols: usize,
+        need: usize,
+    },
+    #[error("{format:?} {rows}×{cols} needs {need} bytes, got {got}")]
+    Length {
+        format: SourceFormat,
+        rows: usize,
+        cols: usize,
+        need: usize,
+        got: usize,
+    },
+}
+
+fn f16_at(b: &[u8], i: usize) -> f32 {
+    f16::from_le_bytes([b[i], b[i + 1]]).to_f32()
+}
+
+/// Packs 32 values in 0..16 as `Packing::Nibble` (value `j` low, `j + 16` high).
+fn pack_nibbles(q: &[u8; BLOCK], out: &mut Vec<u8>) {
+    for j in 0..16 {
+        out.push((q[j] & 0x0f) | (q[j + 16] << 4));
+    }
+}
+
+/// The 6-bit scale and min of sub-block `j` of a Q4_K super-block.
+fn q4k_scale_min(j: usize, s: &[u8]) -> (u8, u8) {
+    if j < 4 {
+        (s[j] & 63, s[j + 4] & 63)
+    } else {
+        (
+            (s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4),
+            (s[j + 4] >> 4) | ((s[j] >> 6) << 4),
+        )
+    }
+}
+
+impl QMatrix {
+    /// Converts a row-major `[rows, cols]` matrix stored in `format`.
+    pub fn from_format(
+        format: SourceFormat,
+        rows: usize,
+        cols: usize,
+        bytes: &[u8],
+    ) -> Result<Self, ConvertError> {
+        let (vals, _) = format.block_shape();
+        let need_cols = vals.max(BLOCK);
+        if !cols.is_multiple_of(need_cols) {
+            return Err(ConvertError::Shape {
+                format,
+                rows,
+                cols,
+                need: need_cols,
+            });
+        }
+        let need = format.bytes_for(rows, cols);
+        if bytes.len() != need {
+            return Err(ConvertError::Length {
+                format,
+                rows,
+                cols,
+                need,
+                got: bytes.len(),
+            });
+        }
+        let nb = rows * cols / BLOCK;
+        Ok(match format {
+            SourceFormat::Q4_0 => {
+                let mut data = Vec::with_capacity(nb * 16);
+                let mut scales = Vec::with_capacity(nb);
+                for blk in bytes.chunks_exact(18) {
+                    scales.push(f16_at(blk, 0));
+                    data.extend_from_slice(&blk[2..18]);
+                }
+                Self::build(rows, cols, Packing::Nibble, data, scales, 1, None)
+            }
+            SourceFormat::Q5_0 => {
+                let mut data = Vec::with_capacity(nb * 20);
+                let mut scales = Vec::with_capacity(nb);
+                for blk in bytes.chunks_exact(22) {
+                    scales.push(f16_at(blk, 0));
+                    data.extend_from_slice(&blk[2..22]);
+                }
+                Self::build(rows, cols, Packing::Nibble5, data, scales, 1, None)
+            }
+            SourceFormat::Q8_0 => {
+                let mut data = Vec::with_capacity(nb * 32);
+                let mut scales = Vec::with_capacity(nb);
+                for blk in bytes.chunks_exact(34) {
+                    scales.push(f16_at(blk, 0));
+                    data.extend_from_slice(&blk[2..34]);
+                }
+                Self::build(rows, cols, Packing::Byte, data, scales, 1, None)
+            }
+            SourceFormat::Q4K => {
+                let mut data = Vec::with_capacity(nb * 16);
+                let mut scales = Vec::with_capacity(nb);
+                let mut mins = Vec::with_capacity(nb);
+                for sb in bytes.chunks_exact(144) {
+                    let d = f16_at(sb, 0);
+                    let dmin = f16_at(sb, 2);
+                    let sc = &sb[4..16];
+                    let qs = &sb[16..144];
+                    for chunk in 0..4 {
+                        let q = &qs[chunk * 32..(chunk + 1) * 32];
+                        for (half, shift) in [(0usize, 0u8), (1, 4)] {
+                            let j = chunk * 2 + half;
+                            let (s, m) = q4k_scale_min(j, sc);
+                            let mut vals = [0u8; BLOCK];
+                            for (v, &b) in vals.iter_mut().zip(q) {
+                                *v = (b >> shift) & 0x0f;
+                            }
+                            pack_nibbles(&vals, &mut data);
+                            let scale = d * f32::from(s);
+                            scales.push(scale);
+                            // value = scale·q − dmin·m = scale·(q − 8) + (8·scale − dmin·m)
+                            mins.push(8.0 * scale - dmin * f32::from(m));
+                        }
+                    }
+                }
+                Self::build(rows, cols, Packing::Nibble, data, scales, 1, Some(mins))
+            }
+            SourceFormat::Q6K => {
+                let mut data = Vec::with_capacity(nb * 32);
+                let mut scales = Vec::with_capacity(nb * 2);
+                for sb in bytes.chunks_exact(210) {
+                    let ql = &sb[0..128];
+                    let qh = &sb[128..192];
+                    let sc = &sb[192..208];
+                    let d = f16_at(sb, 208);
+                    let mut vals = [0i8; 256];
+                    for half in 0..2 {
+                        let ql = &ql[half * 64..(half + 1) * 64];
+                        let qh = &qh[half * 32..(half + 1) * 32];
+                        let y = &mut vals[half * 128..(half + 1) * 128];
+                        for l in 0..32 {
+                            let v = |lo: u8, hi: u8| ((lo | (hi << 4)) as i8) - 32;
+                            y[l] = v(ql[l] & 0x0f, qh[l] & 3);
+                            y[l + 32] = v(ql[l + 32] & 0x0f, (qh[l] >> 2) & 3);
+                            y[l + 64] = v(ql[l] >> 4, (qh[l] >> 4) & 3);
+                            y[l + 96] = v(ql[l + 32] >> 4, (qh[l] >> 6) & 3);
+                        }
+                    }
+                    data.extend(vals.iter().map(|&v| v as u8));
+                    scales.extend(sc.iter().map(|&s| d * f32::from(s as i8)));
+                }
+                Self::build(rows, cols, Packing::Byte, data, scales, 2, None)
+            }
+            SourceFormat::F32 | SourceFormat::F16 => {
+                let floats: Vec<f32> = if format == SourceFormat::F32 {
+                    bytes
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect()
+                } else {
+                    bytes.chunks_exact(2).map(|c| f16_at(c, 0)).collect()
+                };
+                Self::from_f32(rows, cols, &floats)
+            }
+        })
+    }
+
+    /// Quantizes a float matrix to 8 bits per value with one scale per 32 values.
+    pub fn from_f32(rows: usize, cols: usize, w: &[f32]) -> Self {
+        assert_eq!(w.len(), rows * cols, "matrix shape");
+        assert!(cols.is_multiple_of(BLOCK), "cols must be a multiple of 32");
+        let mut data = Vec::with_capacity(w.len());
+        let mut scales = Vec::with_capacity(w.len() / BLOCK);
+        for blk in w.chunks_exact(BLOCK) {
+            let amax = blk.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let d = amax / 127.0;
+            let inv = if d > 0.0 { 1.0 / d } else { 0.0 };
+            data.extend(
+                blk.iter()
+                    .map(|&v| ((v * inv).round() as i32).clamp(-127, 127) as i8 as u8),
+            );
+            scales.push(d);
+        }
+        Self::build(rows, cols, Packing::Byte, data, scales, 1, None)
+    }
+
+    fn build(
+        rows: usize,
+        cols: usize,
+        packing: Packing,
+        data: Vec<u8>,
+        scales: Vec<f32>,
+        scales_per_block: usize,
+        mins: Option<Vec<f32>>,
+    ) -> Self {
+        debug_assert_eq!(data.len(), rows * cols / BLOCK * packing.block_bytes());
+        debug_assert_eq!(scales.len(), rows * cols / BLOCK * scales_per_block);
+        Self {
+            rows,
+            cols,
+            packing,
+            data,
+            scales,
+            scales_per_block,
+            mins,
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! Quantized matrix multiplication for CPU inference: `y = x · Wᵀ` with `W` kept in (close to)
+//! its file's block format and `x` quantized on the fly to 8 bits per 32-value block.
+//!
+//! Every supported file format (GGUF Q4_0, Q5_0, Q8_0, Q4_K, Q6_K; the E5S1 file's Q4_0) becomes
+//! one [`QMatrix`]: rows of 32-value blocks of small signed integers with a scale per block (or per
+//! 16 values), plus, for formats with a per-block minimum (Q4_K), an additive term per block. So a
+//! single integer dot-product loop serves them all, and one block of weights is unpacked once and
+//! used for up to [`ROW_TILE`] activation rows (prompt processing and embedding batches).
+//!
+//! Code paths are chosen at run time: AVX2+FMA where the CPU has them, a portable loop elsewhere,
+//! so one binary runs (slower) on CPUs without AVX2. Work is split over output rows on rayon's pool.
+
+mod convert;
+mod pointwise;
+mod portable;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+#[cfg(test)]
+mod tests;
+
+pub use convert::{ConvertError, SourceFormat};
+pub use pointwise::{gelu_erf, silu, softmax_in_place};
+
+use rayon::prelude::*;
+use std::sync::OnceLock;
+
+/// Values per block, for weights and activations alike.
+pub const BLOCK: usize = 32;
+/// Activation rows that share one unpacked weight block.
+pub const ROW_TILE: usize = 4;
+/// Output rows handed to one rayon task.
+const COLS_PER_TASK: usize = 16;
+
+/// How the integers of a weight block are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packing {
+    /// 16 bytes: value `j` is the low nibble of byte `j`, value `j + 16` the high one; minus 8.
+    Nibble,
+    /// 20 bytes: 4 bytes of fifth bits (bit `j` for value `j`), then 16 bytes as `Nibble`; minus 16.
+    Nibble5,
+    /// 32 signed bytes.
+    Byte,
+}
+
+impl Packing {
+    pub const fn block_bytes(self) -> usize {
+        match self {
+            Packing::Nibble => 16,
+            Packing::Nibble5 => 20,
+            Packing::Byte => 32,
+        }
+    }
+}
+
+/// A weight matrix `[rows, cols]` (each row is one output), `cols` a multiple of [`BLOCK`].
+#[derive(Debug, Clone)]
+pub struct QMatrix {
+    rows: usize,
+    cols: usize,
+    packing: Packing,
+    /// Row-major blocks, `packing.block_bytes()` each.
+    data: Vec<u8>,
+    /// `scales_per_block` scales per block (2: one per 16 values), row-major.
+    scales: Vec<f32>,
+    scales_per_block: usize,
+    /// Per block: `value = scale · q + min` adds `min · Σx` over the block.
+    mins: Option<Vec<f32>>,
+}
+
+impl QMatrix {
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    pub fn packing(&self) -> Packing {
+        self.packing
+    }
+
+    /// Bytes held (weights, scales and mins).
+    pub fn size_bytes(&self) -> usize {
+        self.data.len() + 4 * self.scales.len() + self.mins.as_ref().map_or(0, |m| 4 * m.len())
+    }
+
+    fn blocks_per_row(&self) -> usize {
+        self.cols / BLOCK
+    }
+
+    fn row_data(&self, r: usize) -> &[u8] {
+        let n = self.blocks_per_row() * self.packing.block_bytes();
+        &self.data[r * n..(r + 1) * n]
+    }
+
+    fn row_scales(&self, r: usize) -> &[f32] {
+        let n = self.blocks_per_row() * self.scales_per_block;
+        &self.scales[r * n..(r + 1) * n]
+    }
+
+    fn row_mins(&self, r: usize) -> Option<&[f32]> {
+        let n = self.blocks_per_row();
+        self.mins.as_ref().map(|m| &m[r * n..(r + 1) * n])
+    }
+
+    /// Row `r` as f32 (the reference the kernels are tested against; also embedding lookups).
+    pub fn dequantize_row_into(&self, r: usize, out: &mut [f32]) {
+        let data = self.row_data(r);
+        let scales = self.row_scales(r);
+        let mins = self.row_mins(r);
+        let bb = self.packing.block_bytes();
+        let mut q = [0i8; BLOCK];
+        for b in 0..self.blocks_per_row() {
+            portable::unpack(self.packing, &data[b * bb..(b + 1) * bb], &mut q);
+            let min = mins.map_or(0.0, |m| m[b]);
+            for (j, (&v, o)) in q
+                .iter()
+                .zip(&mut out[b * BLOCK..(b + 1) * BLOCK])
+                .enumerate()
+            {
+                let s = scales[b * self.scales_per_block + j * self.scales_per_block / BLOCK];
+                *o = s * f32::from(v) + min;
+            }
+        }
+    }
+
+    pub fn dequantize(&self) -> Vec<f32> {
+        let mut out = vec![0f32; self.rows * self.cols];
+        for (r, row) in out.chunks_exact_mut(self.cols).enumerate() {
+            self.dequantize_row_into(r, row);
+        }
+        out
+    }
+}
+
+/// Activations `[rows, cols]` quantized per 32 values: `x ≈ d · q`, with `d · Σq` kept per block.
+#[derive(Debug, Default, Clone)]
+pub struct QuantizedRows {
+    rows: usize,
+    cols: usize,
+    qs: Vec<i8>,
+    d: Vec<f32>,
+    sums: Vec<f32>,
+}
+
+impl QuantizedRows {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Quantizes `x` (`rows × cols`, row-major) in place of what this buffer held.
+    pub fn quantize(&mut self, x: &[f32], rows: usize, cols: usize) {
+        assert_eq!(x.len(), rows * cols, "activation shape");
+        assert!(cols.is_multiple_of(BLOCK), "cols must be a multiple of 32");
+        let nb = rows * cols / BLOCK;
+        self.rows = rows;
+        self.cols = cols;
+        self.qs.resize(rows * cols, 0);
+        self.d.resize(nb, 0.0);
+        self.sums.resize(nb, 0.0);
+        for ((xb, qb), (d, sum)) in x
+            .chunks_exact(BLOCK)
+            .zip(self.qs.chunks_exact_mut(BLOCK))
+            .zip(self.d.iter_mut().zip(self.sums.iter_mut()))
+        {
+            let amax = xb.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let scale = amax / 127.0;
+            let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+            let mut s = 0i32;
+            for (q, &v) in qb.iter_mut().zip(xb) {
+                let r = (v * inv).round() as i32;
+                *q = r.clamp(-127, 127) as i8;
+                s += r;
+            }
+            *d = scale;
+            *sum = scale * s as f32;
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+/// Sizes the process-wide pool the kernels run on; the first call wins (models share the cores,
+/// so one pool of `threads` is what keeps them from oversubscribing a small machine).
+pub fn set_threads(threads: usize) {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build_global();
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    Portable,
+    Avx2,
+}
+
+/// The code path this CPU runs (detected once).
+pub fn isa() -> Isa {
+    static ISA: OnceLock<Isa> = OnceLock::new();
+    *ISA.get_or_init(|| {
+        if std::env::var_os("FRONTDESK_KERNELS_PORTABLE").is_some() {
+            return Isa::Portable;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            return Isa::Avx2;
+        }
+        Isa::Portable
+    })
+}
+
+/// `y[m, n] = Σ_k x[m, k] · w[n, k]` for all `m < x.rows()`, `n < w.rows()`; `y` is row-major
+/// `[x.rows(), w.rows()]` and is overwritten.
+pub fn matmul(x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
+    matmul_with(isa(), x, w, y);
+}
+
+pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
+    assert_eq!(x.cols, w.cols, "inner dimensions differ");
+    let (m, n) = (x.rows, w.rows);
+    y.clear();
+    y.resize(m * n, 0.0);
+    if m == 0 || n == 0 {
+        return;
+    }
+    let out = OutPtr(y.as_mut_ptr());
+    let tasks = n.div_ceil(COLS_PER_TASK);
+    (0..tasks).into_par_iter().for_each(|t| {
+        let n0 = t * COLS_PER_TASK;
+        let cols = (n0 + COLS_PER_TASK).min(n) - n0;
+        let panel = w.panel(n0, cols);
+        let mut local = [0f32; ROW_TILE * COLS_PER_TASK];
+        let mut r0 = 0;
+        while r0 < m {
+            let rows = (m - r0).min(ROW_TILE);
+            let x_tile = x.tile(r0, rows);
+            let acc = &mut local[..rows * cols];
+            match isa {
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2 => x86::panel_product(&panel, &x_tile, acc),
+                _ => portable::panel_product(&panel, &x_tile, acc),
+            }
+            min_terms(&panel, &x_tile, acc);
+            for (i, row) in acc.chunks_exact(cols).enumerate() {
+                // SAFETY: row r0 + i, columns n0..n0 + cols are inside the m × n output, and
+                // this task is the only writer of those columns.
+                unsafe { out.write_row((r0 + i) * n + n0, row) };
+            }
+            r0 += rows;
+        }
+    });
+}
+
+/// The output buffer shared by the tasks of one product; each writes a disjoint set of columns.
+#[derive(Clone, Copy)]
+struct OutPtr(*mut f32);
+// SAFETY: tasks write disjoint elements and the buffer outlives the parallel loop.
+unsafe impl Send for OutPtr {}
+unsafe impl Sync for OutPtr {}
+
+impl OutPtr {
+    /// # Safety
+    /// `at..at + row.len()` is in bounds and no other thread touches it.
+    unsafe fn write_row(self, at: usize, row: &[f32]) {
+        unsafe { std::ptr::copy_nonoverlapping(row.as_ptr(), self.0.add(at), row.len()) };
+    }
+}
+
+impl QMatrix {
+    /// Weight rows `n0..n0 + cols`.
+    fn panel(&self, n0: usize, cols: usize) -> Panel<'_> {
+        let kb = self.blocks_per_row();
+        let bb = self.packing.block_bytes();
+        let spb = self.scales_per_block;
+        Panel {
+            packing: self.packing,
+            scales_per_block: spb,
+            data: &self.data[n0 * kb * bb..(n0 + cols) * kb * bb],
+            scales: &self.scales[n0 * kb * spb..(n0 + cols) * kb * spb],
+            mins: self.mins.as_ref().map(|m| &m[n0 * kb..(n0 + cols) * kb]),
+            cols,
+            blocks: kb,
+        }
+    }
+}
+
+impl QuantizedRows {
+    fn tile(&self, r0: usize, rows: usize) -> RowTile<'_> {
+        let kb = self.cols / BLOCK;
+        RowTile {
+            qs: &self.qs[r0 * self.cols..(r0 + rows) * self.cols],
+            d: &self.d[r0 * kb..(r0 + rows) * kb],
+            sums: &self.sums[r0 * kb..(r0 + rows) * kb],
+            tile: rows,
+            blocks: kb,
+        }
+    }
+}
+
+/// Consecutive weight rows of a [`QMatrix`].
+pub(crate) struct Panel<'a> {
+    pub packing: Packing,
+    pub scales_per_block: usize,
+    pub data: &'a [u8],
+    pub scales: &'a [f32],
+    pub mins: Option<&'a [f32]>,
+    pub cols: usize,
+    pub blocks: usize,
+}
+
+/// Up to [`ROW_TILE`] consecutive activation rows.
+pub(crate) struct RowTile<'a> {
+    pub qs: &'a [i8],
+    pub d: &'a [f32],
+    pub sums: &'a [f32],
+    pub tile: usize,
+    pub blocks: usize,
+}
+
+/// Adds the per-block term of formats with minimums, `Σ_b min_b · (d · Σq)_b`, to `acc`
+/// (`[rows][cols]`).
+pub(crate) fn min_terms(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
+    let Some(mins) = w.mins else { return };
+    for (r, out) in acc.chunks_exact_mut(w.cols).enumerate() {
+        let sums = &x.sums[r * x.blocks..(r + 1) * x.blocks];
+        for (o, m) in out.iter_mut().zip(mins.chunks_exact(w.blocks)) {
+            *o += m.iter().zip(sums).map(|(m, s)| m * s).sum::<f32>();
+        }
+    }
+}
+
+/// Float matrix product for the few small dense weights that stay f32: `y = x · wᵀ`.
+pub fn matmul_f32(x: &[f32], rows: usize, w: &[f32], out_dim: usize, y: &mut Vec<f32>) {
+    let k = x.len() / rows.max(1);
+    y.clear();
+    y.resize(rows * out_dim, 0.0);
+    for (xr, yr) in x.chunks_exact(k).zip(y.chunks_exact_mut(out_dim)) {
+        for (o, wr) in yr.iter_mut().zip(w.chunks_exact(k)) {
+            *o = dot_f32(xr, wr);
+        }
+    }
+}
+
+/// f32 dot product in 8 independent lanes (vectorises without fast-math).
+pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// `y += a · x` elementwise.
+pub fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}

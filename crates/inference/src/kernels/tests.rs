@@ -1,0 +1,201 @@
+//! Kernels against straightforward references: candle's dequantization for the file formats,
+//! and "dequantize, then multiply in f64" for the matrix product, over random shapes with ragged
+//! row and column tails, on every code path this CPU has.
+
+use super::*;
+use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::{Device, Tensor};
+use rand::{Rng, SeedableRng};
+
+const FORMATS: &[(SourceFormat, GgmlDType)] = &[
+    (SourceFormat::Q4_0, GgmlDType::Q4_0),
+    (SourceFormat::Q5_0, GgmlDType::Q5_0),
+    (SourceFormat::Q8_0, GgmlDType::Q8_0),
+    (SourceFormat::Q4K, GgmlDType::Q4K),
+    (SourceFormat::Q6K, GgmlDType::Q6K),
+    (SourceFormat::F16, GgmlDType::F16),
+    (SourceFormat::F32, GgmlDType::F32),
+];
+
+fn isas() -> Vec<Isa> {
+    let mut v = vec![Isa::Portable];
+    if isa() != Isa::Portable {
+        v.push(isa());
+    }
+    v
+}
+
+fn random(rng: &mut impl Rng, n: usize) -> Vec<f32> {
+    (0..n).map(|_| rng.gen_range(-1.0f32..1.0)).collect()
+}
+
+/// A random matrix in `dtype` (quantized by candle) and candle's own dequantization of it.
+fn quantized(
+    rng: &mut impl Rng,
+    dtype: GgmlDType,
+    rows: usize,
+    cols: usize,
+) -> (Vec<u8>, Vec<f32>) {
+    let w = random(rng, rows * cols);
+    let t = Tensor::from_vec(w, (rows, cols), &Device::Cpu).unwrap();
+    let q = QTensor::quantize(&t, dtype).unwrap();
+    let bytes = q.data().unwrap().to_vec();
+    let deq = q
+        .dequantize(&Device::Cpu)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    (bytes, deq)
+}
+
+#[test]
+fn conversion_is_lossless_against_candle_dequantization() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    for &(fmt, dtype) in FORMATS {
+        let (rows, cols) = (3, 512);
+        let (bytes, reference) = quantized(&mut rng, dtype, rows, cols);
+        let m = QMatrix::from_format(fmt, rows, cols, &bytes).unwrap();
+        let ours = m.dequantize();
+        // f16/f32 sources are re-quantized to 8 bits: half a step of 1/127 of the block maximum.
+        let tol = match fmt {
+            SourceFormat::F16 | SourceFormat::F32 => 1.0 / 254.0 + 1e-6,
+            _ => 1e-6,
+        };
+        for (i, (a, b)) in ours.iter().zip(&reference).enumerate() {
+            assert!((a - b).abs() <= tol, "{fmt:?} value {i}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn conversion_rejects_bad_shapes_and_lengths() {
+    let err = QMatrix::from_format(SourceFormat::Q4K, 2, 96, &[0; 144]).unwrap_err();
+    assert!(
+        matches!(err, ConvertError::Shape { need: 256, .. }),
+        "{err}"
+    );
+    let err = QMatrix::from_format(SourceFormat::Q4_0, 2, 64, &[0; 10]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConvertError::Length {
+                need: 72,
+                got: 10,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// `Σ_k deq(x)[m,k] · deq(w)[n,k]` in f64.
+fn reference_product(x: &QuantizedRows, w: &QMatrix) -> Vec<f64> {
+    let wd = w.dequantize();
+    let k = x.cols;
+    let mut xd = vec![0f32; x.rows * k];
+    for (i, v) in xd.iter_mut().enumerate() {
+        *v = f32::from(x.qs[i]) * x.d[i / BLOCK];
+    }
+    let mut y = vec![0f64; x.rows * w.rows];
+    for m in 0..x.rows {
+        for n in 0..w.rows {
+            y[m * w.rows + n] = (0..k)
+                .map(|i| f64::from(xd[m * k + i]) * f64::from(wd[n * k + i]))
+                .sum();
+        }
+    }
+    y
+}
+
+#[test]
+fn matmul_matches_the_dequantized_product_on_ragged_shapes() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let shapes = [
+        (1, 1, 256),
+        (1, 17, 512),
+        (2, 16, 256),
+        (3, 33, 768),
+        (4, 15, 256),
+        (5, 31, 512),
+        (9, 47, 256),
+    ];
+    for &(fmt, dtype) in FORMATS {
+        for &(m, n, k) in &shapes {
+            let (bytes, _) = quantized(&mut rng, dtype, n, k);
+            let w = QMatrix::from_format(fmt, n, k, &bytes).unwrap();
+            let xf = random(&mut rng, m * k);
+            let mut x = QuantizedRows::new();
+            x.quantize(&xf, m, k);
+            let want = reference_product(&x, &w);
+            for isa in isas() {
+                let mut y = Vec::new();
+                matmul_with(isa, &x, &w, &mut y);
+                assert_eq!(y.len(), m * n);
+                for (i, (a, b)) in y.iter().zip(&want).enumerate() {
+                    let tol = 1e-4 * (1.0 + b.abs());
+                    assert!(
+                        (f64::from(*a) - b).abs() <= tol,
+                        "{fmt:?} {isa:?} ({m},{n},{k}) out {i}: {a} vs {b}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn activation_quantization_stays_close_to_the_float_product() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let (m, n, k) = (3, 8, 512);
+    let wf = random(&mut rng, n * k);
+    let w = QMatrix::from_f32(n, k, &wf);
+    let wd = w.dequantize();
+    let xf = random(&mut rng, m * k);
+    let mut x = QuantizedRows::new();
+    x.quantize(&xf, m, k);
+    let mut y = Vec::new();
+    matmul(&x, &w, &mut y);
+    for r in 0..m {
+        for c in 0..n {
+            let exact = dot_f32(&xf[r * k..(r + 1) * k], &wd[c * k..(c + 1) * k]);
+            // 8-bit activations: relative error of a few tenths of a percent of the norm product.
+            let bound = 0.01 * (k as f32).sqrt();
+            assert!(
+                (y[r * n + c] - exact).abs() < bound,
+                "{} vs {exact}",
+                y[r * n + c]
+            );
+        }
+    }
+}
+
+#[test]
+fn pointwise_functions_match_libm() {
+    let xs: Vec<f32> = (-400..=400).map(|i| i as f32 * 0.05).collect();
+    for &x in &xs {
+        let e = pointwise::exp(x);
+        assert!(
+            (e - x.exp()).abs() <= 2e-6 * x.exp().max(1e-30),
+            "exp({x}) {e}"
+        );
+        let erf = pointwise::erf(x);
+        let want = candle_core::cpu::erf::erf_f32(x);
+        assert!((erf - want).abs() < 5e-7, "erf({x}) {erf} vs {want}");
+    }
+    let mut g = xs.clone();
+    gelu_erf(&mut g);
+    let mut s = xs.clone();
+    silu(&mut s);
+    for ((&x, &gv), &sv) in xs.iter().zip(&g).zip(&s) {
+        let want = 0.5 * x * (1.0 + candle_core::cpu::erf::erf_f32(x / 2f32.sqrt()));
+        assert!((gv - want).abs() < 1e-5 * (1.0 + want.abs()), "gelu({x})");
+        let want = x / (1.0 + (-x).exp());
+        assert!((sv - want).abs() < 1e-5 * (1.0 + want.abs()), "silu({x})");
+    }
+    let mut p = vec![1.0, 2.0, 3.0, f32::NEG_INFINITY];
+    softmax_in_place(&mut p);
+    assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    assert!(p[3] < 1e-30 && p[2] > p[1]);
+}
