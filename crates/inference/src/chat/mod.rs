@@ -9,6 +9,8 @@ pub mod bench;
 mod engine;
 mod gguf;
 mod model;
+#[cfg(test)]
+mod reference_tests;
 mod stream;
 mod template;
 #[cfg(test)]

@@ -1,15 +1,16 @@
 //! The decoder-only transformer behind both supported GGUF architectures (`qwen2`, `llama`).
 //!
-//! The math follows candle-transformers' `quantized_qwen2` / `quantized_llama` (same tensor names,
-//! same kernels, checked against them in the tests below), with one addition the upstream models
-//! lack: the KV cache can be truncated to any length. That is what lets a new request that shares
-//! only the system prompt with the previous one skip re-processing that prefix.
+//! The math follows candle-transformers' `quantized_qwen2` / `quantized_llama` (same tensor names;
+//! checked against them in the tests), computed with this crate's kernels on plain buffers: the
+//! weights stay in their file's block format, the token table is not expanded to f32, and the KV
+//! cache is one growing buffer per layer that can be truncated to any length. Truncation is what
+//! lets a request that shares only the system prompt with the previous one skip that prefix.
 
-use candle_core::quantized::{gguf_file, QMatMul};
-use candle_core::{DType, Device, IndexOp, Module, Result, Tensor};
-use candle_nn::Embedding;
-use candle_transformers::quantized_nn::RmsNorm;
-use std::collections::HashMap;
+use crate::kernels::{self, QMatrix, QuantizedRows, SourceFormat};
+use candle_core::quantized::{gguf_file, GgmlDType};
+use candle_core::{Device, Result, Tensor};
+use rayon::prelude::*;
+use std::io::{Read, Seek, SeekFrom};
 
 /// Architecture-specific settings read from the GGUF metadata.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,98 +86,212 @@ impl DecoderConfig {
 }
 
 struct Layer {
-    wq: QMatMul,
-    wk: QMatMul,
-    wv: QMatMul,
-    wo: QMatMul,
-    bias: Option<(Tensor, Tensor, Tensor)>,
-    attn_norm: RmsNorm,
-    ffn_norm: RmsNorm,
-    gate: QMatMul,
-    up: QMatMul,
-    down: QMatMul,
-    kv: Option<(Tensor, Tensor)>,
+    wq: QMatrix,
+    wk: QMatrix,
+    wv: QMatrix,
+    wo: QMatrix,
+    /// q, k, v biases (qwen2).
+    bias: Option<(Vec<f32>, Vec<f32>, Vec<f32>)>,
+    attn_norm: Vec<f32>,
+    ffn_norm: Vec<f32>,
+    gate: QMatrix,
+    up: QMatrix,
+    down: QMatrix,
+    /// `[position][kv head][head dim]`, rotary embedding applied.
+    k_cache: Vec<f32>,
+    v_cache: Vec<f32>,
 }
 
 pub(crate) struct Decoder {
     cfg: DecoderConfig,
-    embed: Embedding,
+    embed: QMatrix,
+    /// `None`: tied embeddings, the token table doubles as the output projection.
+    output: Option<QMatrix>,
     layers: Vec<Layer>,
-    norm: RmsNorm,
-    output: QMatMul,
-    cos: Tensor,
-    sin: Tensor,
-    neg_inf: Tensor,
-    masks: HashMap<(usize, usize), Tensor>,
+    norm: Vec<f32>,
+    /// `[position][head_dim / 2]`
+    cos: Vec<f32>,
+    sin: Vec<f32>,
     /// Number of positions currently held in every layer's KV cache.
     cache_len: usize,
-    device: Device,
+    scratch: Scratch,
+}
+
+/// Buffers reused across forward passes (a decode step allocates nothing).
+#[derive(Default)]
+struct Scratch {
+    xq: QuantizedRows,
+    h: Vec<f32>,
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    ctx: Vec<f32>,
+    proj: Vec<f32>,
+    gate: Vec<f32>,
+    up: Vec<f32>,
+    logits: Vec<f32>,
+}
+
+fn source_format(dtype: GgmlDType) -> Option<SourceFormat> {
+    Some(match dtype {
+        GgmlDType::F32 => SourceFormat::F32,
+        GgmlDType::F16 => SourceFormat::F16,
+        GgmlDType::Q4_0 => SourceFormat::Q4_0,
+        GgmlDType::Q4_1 => SourceFormat::Q4_1,
+        GgmlDType::Q5_0 => SourceFormat::Q5_0,
+        GgmlDType::Q5_1 => SourceFormat::Q5_1,
+        GgmlDType::Q8_0 => SourceFormat::Q8_0,
+        GgmlDType::Q4K => SourceFormat::Q4K,
+        GgmlDType::Q5K => SourceFormat::Q5K,
+        GgmlDType::Q6K => SourceFormat::Q6K,
+        _ => return None,
+    })
+}
+
+/// Reads tensors' bytes straight from the file, without candle's f32 expansion.
+struct TensorReader<'a, R> {
+    ct: &'a gguf_file::Content,
+    reader: &'a mut R,
+}
+
+impl<R: Read + Seek> TensorReader<'_, R> {
+    fn raw(&mut self, name: &str) -> Result<(GgmlDType, Vec<usize>, Vec<u8>)> {
+        let info =
+            self.ct.tensor_infos.get(name).ok_or_else(|| {
+                candle_core::Error::Msg(format!("the GGUF has no tensor `{name}`"))
+            })?;
+        let dims = info.shape.dims().to_vec();
+        let elems: usize = dims.iter().product();
+        let dtype = info.ggml_dtype;
+        let len = elems / dtype.block_size() * dtype.type_size();
+        let mut bytes = vec![0u8; len];
+        self.reader
+            .seek(SeekFrom::Start(self.ct.tensor_data_offset + info.offset))?;
+        self.reader.read_exact(&mut bytes)?;
+        Ok((dtype, dims, bytes))
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.ct.tensor_infos.contains_key(name)
+    }
+
+    /// A 2-D weight `[rows (outputs), cols (inputs)]`.
+    fn matrix(&mut self, name: &str) -> Result<QMatrix> {
+        let (dtype, dims, bytes) = self.raw(name)?;
+        let [rows, cols] = dims[..] else {
+            candle_core::bail!("tensor `{name}` is not a matrix ({dims:?})");
+        };
+        let format = source_format(dtype).ok_or_else(|| {
+            candle_core::Error::Msg(format!(
+                "tensor `{name}` has type {dtype:?}, which frontdesk does not run \
+                 (supported: F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)"
+            ))
+        })?;
+        QMatrix::from_format(format, rows, cols, &bytes)
+            .map_err(|e| candle_core::Error::Msg(format!("tensor `{name}`: {e}")))
+    }
+
+    /// A projection weight, stored for speed rather than size (see `QMatrix::widened`).
+    fn projection(&mut self, name: &str) -> Result<QMatrix> {
+        Ok(self.matrix(name)?.widened())
+    }
+
+    /// A 1-D tensor as f32 (norm weights, biases).
+    fn vector(&mut self, name: &str, len: usize) -> Result<Vec<f32>> {
+        let (dtype, dims, bytes) = self.raw(name)?;
+        let elems: usize = dims.iter().product();
+        if elems != len {
+            candle_core::bail!("tensor `{name}` has {elems} values, expected {len}");
+        }
+        Ok(match dtype {
+            GgmlDType::F32 => bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+            GgmlDType::F16 => bytes
+                .chunks_exact(2)
+                .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect(),
+            other => candle_core::bail!("tensor `{name}` has type {other:?}, expected F32/F16"),
+        })
+    }
 }
 
 impl Decoder {
-    pub fn from_gguf<R: std::io::Read + std::io::Seek>(
+    pub fn from_gguf<R: Read + Seek>(
         ct: &gguf_file::Content,
         reader: &mut R,
         cfg: DecoderConfig,
     ) -> Result<Self> {
-        let dev = Device::Cpu;
-        let tensor = |r: &mut R, name: &str| ct.tensor(r, name, &dev);
-        let embed_q = tensor(reader, "token_embd.weight")?;
-        let embed = embed_q.dequantize(&dev)?;
-        let norm = RmsNorm::from_qtensor(tensor(reader, "output_norm.weight")?, cfg.rms_eps)?;
-        let output = match ct.tensor(reader, "output.weight", &dev) {
-            Ok(w) => QMatMul::from_qtensor(w)?,
-            // Tied embeddings: the input table doubles as the output projection.
-            Err(_) => QMatMul::from_qtensor(embed_q)?,
+        let mut t = TensorReader { ct, reader };
+        let hidden = cfg.hidden;
+        let q_dim = cfg.n_head * cfg.head_dim;
+        let kv_dim = cfg.n_kv_head * cfg.head_dim;
+        let embed = t.matrix("token_embd.weight")?;
+        if embed.cols() != hidden {
+            candle_core::bail!("token table width {} ≠ hidden size {hidden}", embed.cols());
+        }
+        let output = if t.has("output.weight") {
+            Some(t.matrix("output.weight")?)
+        } else {
+            None
         };
+        let norm = t.vector("output_norm.weight", hidden)?;
         let mut layers = Vec::with_capacity(cfg.n_layer);
         for i in 0..cfg.n_layer {
-            let p = format!("blk.{i}");
-            let q = |r: &mut R, n: &str| -> Result<QMatMul> {
-                QMatMul::from_qtensor(tensor(r, &format!("{p}.{n}"))?)
-            };
+            let p = |n: &str| format!("blk.{i}.{n}");
             let bias = if cfg.qkv_bias {
-                let b = |r: &mut R, n: &str| tensor(r, &format!("{p}.{n}"))?.dequantize(&dev);
                 Some((
-                    b(reader, "attn_q.bias")?,
-                    b(reader, "attn_k.bias")?,
-                    b(reader, "attn_v.bias")?,
+                    t.vector(&p("attn_q.bias"), q_dim)?,
+                    t.vector(&p("attn_k.bias"), kv_dim)?,
+                    t.vector(&p("attn_v.bias"), kv_dim)?,
                 ))
             } else {
                 None
             };
-            layers.push(Layer {
-                wq: q(reader, "attn_q.weight")?,
-                wk: q(reader, "attn_k.weight")?,
-                wv: q(reader, "attn_v.weight")?,
-                wo: q(reader, "attn_output.weight")?,
+            let layer = Layer {
+                wq: t.projection(&p("attn_q.weight"))?,
+                wk: t.projection(&p("attn_k.weight"))?,
+                wv: t.projection(&p("attn_v.weight"))?,
+                wo: t.projection(&p("attn_output.weight"))?,
                 bias,
-                attn_norm: RmsNorm::from_qtensor(
-                    tensor(reader, &format!("{p}.attn_norm.weight"))?,
-                    cfg.rms_eps,
-                )?,
-                ffn_norm: RmsNorm::from_qtensor(
-                    tensor(reader, &format!("{p}.ffn_norm.weight"))?,
-                    cfg.rms_eps,
-                )?,
-                gate: q(reader, "ffn_gate.weight")?,
-                up: q(reader, "ffn_up.weight")?,
-                down: q(reader, "ffn_down.weight")?,
-                kv: None,
-            });
+                attn_norm: t.vector(&p("attn_norm.weight"), hidden)?,
+                ffn_norm: t.vector(&p("ffn_norm.weight"), hidden)?,
+                gate: t.projection(&p("ffn_gate.weight"))?,
+                up: t.projection(&p("ffn_up.weight"))?,
+                down: t.projection(&p("ffn_down.weight"))?,
+                k_cache: Vec::new(),
+                v_cache: Vec::new(),
+            };
+            let shapes = [
+                (&layer.wq, q_dim, hidden),
+                (&layer.wk, kv_dim, hidden),
+                (&layer.wv, kv_dim, hidden),
+                (&layer.wo, hidden, q_dim),
+                (&layer.down, hidden, layer.gate.rows()),
+                (&layer.up, layer.gate.rows(), hidden),
+            ];
+            for (m, rows, cols) in shapes {
+                if (m.rows(), m.cols()) != (rows, cols) {
+                    candle_core::bail!(
+                        "layer {i}: a {}×{} weight where {rows}×{cols} was expected",
+                        m.rows(),
+                        m.cols()
+                    );
+                }
+            }
+            layers.push(layer);
         }
-        let (cos, sin) = rope_tables(cfg.head_dim, cfg.rope_base, cfg.context, &dev)?;
+        let (cos, sin) = rope_tables(cfg.head_dim, cfg.rope_base, cfg.context);
         Ok(Self {
-            embed: Embedding::new(embed, cfg.hidden),
+            embed,
+            output,
             layers,
             norm,
-            output,
             cos,
             sin,
-            neg_inf: Tensor::new(f32::NEG_INFINITY, &dev)?,
-            masks: HashMap::new(),
             cache_len: 0,
-            device: dev,
+            scratch: Scratch::default(),
             cfg,
         })
     }
@@ -194,24 +309,13 @@ impl Decoder {
         if len >= self.cache_len {
             return;
         }
-        if len == 0 {
-            self.layers.iter_mut().for_each(|l| l.kv = None);
-        } else {
-            for l in &mut self.layers {
-                if let Some((k, v)) = l.kv.take() {
-                    // Narrowed views keep the full buffers alive; copy so memory actually shrinks.
-                    match (
-                        k.narrow(2, 0, len).and_then(|t| t.contiguous()),
-                        v.narrow(2, 0, len).and_then(|t| t.contiguous()),
-                    ) {
-                        (Ok(k), Ok(v)) => l.kv = Some((k, v)),
-                        _ => {
-                            self.layers.iter_mut().for_each(|l| l.kv = None);
-                            self.cache_len = 0;
-                            return;
-                        }
-                    }
-                }
+        let kv_dim = self.cfg.n_kv_head * self.cfg.head_dim;
+        for l in &mut self.layers {
+            l.k_cache.truncate(len * kv_dim);
+            l.v_cache.truncate(len * kv_dim);
+            if len == 0 {
+                l.k_cache.shrink_to_fit();
+                l.v_cache.shrink_to_fit();
             }
         }
         self.cache_len = len;
@@ -232,135 +336,180 @@ impl Decoder {
                 seq
             );
         }
-        let result = self.forward_inner(tokens, pos);
-        match &result {
-            Ok(_) => self.cache_len = pos + seq,
-            // A failed step leaves layers with caches of different lengths; start over.
-            Err(_) => {
-                self.layers.iter_mut().for_each(|l| l.kv = None);
-                self.cache_len = 0;
+        let vocab = self.embed.rows();
+        if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= vocab) {
+            candle_core::bail!("token id {bad} is outside the vocabulary of {vocab}");
+        }
+        self.forward_inner(tokens, pos);
+        self.cache_len = pos + seq;
+        let logits = std::mem::take(&mut self.scratch.logits);
+        let n = logits.len();
+        Tensor::from_vec(logits, n, &Device::Cpu)
+    }
+
+    fn forward_inner(&mut self, tokens: &[u32], pos: usize) {
+        let cfg = &self.cfg;
+        let seq = tokens.len();
+        let hidden = cfg.hidden;
+        let eps = cfg.rms_eps as f32;
+        let s = &mut self.scratch;
+        let mut x = vec![0f32; seq * hidden];
+        for (row, &t) in x.chunks_exact_mut(hidden).zip(tokens) {
+            self.embed.dequantize_row_into(t as usize, row);
+        }
+        let rope = Rope {
+            cos: &self.cos,
+            sin: &self.sin,
+            half: cfg.head_dim / 2,
+            neox: cfg.rope_neox,
+        };
+        for layer in &mut self.layers {
+            rms_norm(&x, &layer.attn_norm, eps, &mut s.h);
+            s.xq.quantize(&s.h, seq, hidden);
+            kernels::matmul(&s.xq, &layer.wq, &mut s.q);
+            kernels::matmul(&s.xq, &layer.wk, &mut s.k);
+            kernels::matmul(&s.xq, &layer.wv, &mut s.v);
+            if let Some((bq, bk, bv)) = &layer.bias {
+                add_bias(&mut s.q, bq);
+                add_bias(&mut s.k, bk);
+                add_bias(&mut s.v, bv);
+            }
+            rope.apply(&mut s.q, cfg.n_head, cfg.head_dim, pos);
+            rope.apply(&mut s.k, cfg.n_kv_head, cfg.head_dim, pos);
+            layer.k_cache.extend_from_slice(&s.k);
+            layer.v_cache.extend_from_slice(&s.v);
+            attention(cfg, &s.q, &layer.k_cache, &layer.v_cache, pos, &mut s.ctx);
+            s.xq.quantize(&s.ctx, seq, cfg.n_head * cfg.head_dim);
+            kernels::matmul(&s.xq, &layer.wo, &mut s.proj);
+            add_in_place(&mut x, &s.proj);
+
+            rms_norm(&x, &layer.ffn_norm, eps, &mut s.h);
+            s.xq.quantize(&s.h, seq, hidden);
+            kernels::matmul(&s.xq, &layer.gate, &mut s.gate);
+            kernels::matmul(&s.xq, &layer.up, &mut s.up);
+            kernels::silu(&mut s.gate);
+            for (g, u) in s.gate.iter_mut().zip(&s.up) {
+                *g *= u;
+            }
+            s.xq.quantize(&s.gate, seq, layer.gate.rows());
+            kernels::matmul(&s.xq, &layer.down, &mut s.proj);
+            add_in_place(&mut x, &s.proj);
+        }
+        // Only the last position's logits are needed.
+        let last = &x[(seq - 1) * hidden..];
+        rms_norm(last, &self.norm, eps, &mut s.h);
+        s.xq.quantize(&s.h, 1, hidden);
+        let output = self.output.as_ref().unwrap_or(&self.embed);
+        kernels::matmul(&s.xq, output, &mut s.logits);
+    }
+}
+
+fn add_bias(x: &mut [f32], b: &[f32]) {
+    for row in x.chunks_exact_mut(b.len()) {
+        add_in_place(row, b);
+    }
+}
+
+fn add_in_place(x: &mut [f32], y: &[f32]) {
+    for (a, b) in x.iter_mut().zip(y) {
+        *a += b;
+    }
+}
+
+/// Row-wise `x / rms(x) · w` into `out`.
+fn rms_norm(x: &[f32], w: &[f32], eps: f32, out: &mut Vec<f32>) {
+    let d = w.len();
+    out.clear();
+    out.resize(x.len(), 0.0);
+    for (xr, or) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+        let ms = kernels::dot_f32(xr, xr) / d as f32;
+        let inv = 1.0 / (ms + eps).sqrt();
+        for ((o, &v), &g) in or.iter_mut().zip(xr).zip(w) {
+            *o = v * inv * g;
+        }
+    }
+}
+
+struct Rope<'a> {
+    cos: &'a [f32],
+    sin: &'a [f32],
+    half: usize,
+    neox: bool,
+}
+
+impl Rope<'_> {
+    /// Rotates every head of every row of `x` (`[seq][heads · head_dim]`), row `t` being at
+    /// position `pos + t`.
+    fn apply(&self, x: &mut [f32], heads: usize, head_dim: usize, pos: usize) {
+        let per_row = heads * head_dim;
+        for (t, row) in x.chunks_exact_mut(per_row).enumerate() {
+            let p = pos + t;
+            let cos = &self.cos[p * self.half..(p + 1) * self.half];
+            let sin = &self.sin[p * self.half..(p + 1) * self.half];
+            for head in row.chunks_exact_mut(head_dim) {
+                if self.neox {
+                    let (a, b) = head.split_at_mut(self.half);
+                    for i in 0..self.half {
+                        let (x0, x1) = (a[i], b[i]);
+                        a[i] = x0 * cos[i] - x1 * sin[i];
+                        b[i] = x0 * sin[i] + x1 * cos[i];
+                    }
+                } else {
+                    for i in 0..self.half {
+                        let (x0, x1) = (head[2 * i], head[2 * i + 1]);
+                        head[2 * i] = x0 * cos[i] - x1 * sin[i];
+                        head[2 * i + 1] = x0 * sin[i] + x1 * cos[i];
+                    }
+                }
             }
         }
-        result
-    }
-
-    fn forward_inner(&mut self, tokens: &[u32], pos: usize) -> Result<Tensor> {
-        let seq = tokens.len();
-        let input = Tensor::new(tokens, &self.device)?.unsqueeze(0)?;
-        let mask = if seq == 1 {
-            None
-        } else {
-            Some(self.mask(seq, pos)?)
-        };
-        let cos = self.cos.narrow(0, pos, seq)?;
-        let sin = self.sin.narrow(0, pos, seq)?;
-        let mut x = self.embed.forward(&input)?;
-        let cfg = &self.cfg;
-        for layer in &mut self.layers {
-            let h = layer.attn_norm.forward(&x)?;
-            let a = attention(layer, cfg, &h, mask.as_ref(), &cos, &sin, &self.neg_inf)?;
-            x = (a + x)?;
-            let h = layer.ffn_norm.forward(&x)?;
-            let g = candle_nn::ops::silu(&layer.gate.forward(&h)?)?;
-            let m = layer.down.forward(&(g * layer.up.forward(&h)?)?)?;
-            x = (m + x)?;
-        }
-        let x = self.norm.forward(&x)?;
-        let last = x.i((.., seq - 1, ..))?;
-        self.output.forward(&last)?.squeeze(0)?.to_dtype(DType::F32)
-    }
-
-    fn mask(&mut self, seq: usize, pos: usize) -> Result<Tensor> {
-        let key = (seq, pos + seq);
-        if let Some(m) = self.masks.get(&key) {
-            return Ok(m.clone());
-        }
-        let m = candle_transformers::utils::build_causal_mask(seq, pos, &self.device)?;
-        // Prompts come in many lengths; keep the memo from growing without bound.
-        if self.masks.len() > 64 {
-            self.masks.clear();
-        }
-        self.masks.insert(key, m.clone());
-        Ok(m)
     }
 }
 
-fn attention(
-    layer: &mut Layer,
-    cfg: &DecoderConfig,
-    x: &Tensor,
-    mask: Option<&Tensor>,
-    cos: &Tensor,
-    sin: &Tensor,
-    neg_inf: &Tensor,
-) -> Result<Tensor> {
-    let (b, seq, _) = x.dims3()?;
-    let (mut q, mut k, mut v) = (
-        layer.wq.forward(x)?,
-        layer.wk.forward(x)?,
-        layer.wv.forward(x)?,
-    );
-    if let Some((bq, bk, bv)) = &layer.bias {
-        q = q.broadcast_add(bq)?;
-        k = k.broadcast_add(bk)?;
-        v = v.broadcast_add(bv)?;
-    }
+/// Causal attention of the `seq` new queries (`q`: `[seq][heads · head_dim]`) over the cache
+/// (`[positions][kv_heads · head_dim]`, the new ones included); query `t` sees positions
+/// `0..=pos + t`. Heads of all queries run in parallel.
+fn attention(cfg: &DecoderConfig, q: &[f32], k: &[f32], v: &[f32], pos: usize, out: &mut Vec<f32>) {
     let hd = cfg.head_dim;
-    let q = q
-        .reshape((b, seq, cfg.n_head, hd))?
-        .transpose(1, 2)?
-        .contiguous()?;
-    let k = k
-        .reshape((b, seq, cfg.n_kv_head, hd))?
-        .transpose(1, 2)?
-        .contiguous()?;
-    let v = v
-        .reshape((b, seq, cfg.n_kv_head, hd))?
-        .transpose(1, 2)?
-        .contiguous()?;
-    let rope = if cfg.rope_neox {
-        candle_nn::rotary_emb::rope
-    } else {
-        candle_nn::rotary_emb::rope_i
-    };
-    let q = rope(&q, cos, sin)?;
-    let k = rope(&k, cos, sin)?;
-    let (k, v) = match &layer.kv {
-        Some((kc, vc)) => (Tensor::cat(&[kc, &k], 2)?, Tensor::cat(&[vc, &v], 2)?),
-        None => (k, v),
-    };
-    layer.kv = Some((k.clone(), v.clone()));
-    let rep = cfg.n_head / cfg.n_kv_head;
-    let k = candle_transformers::utils::repeat_kv(k, rep)?;
-    let v = candle_transformers::utils::repeat_kv(v, rep)?;
-    let att = (q.matmul(&k.t()?)? / (hd as f64).sqrt())?;
-    let att = match mask {
-        Some(m) => {
-            let m = m.broadcast_as(att.shape())?;
-            m.where_cond(&neg_inf.broadcast_as(att.shape().dims())?, &att)?
-        }
-        None => att,
-    };
-    let att = candle_nn::ops::softmax_last_dim(&att)?;
-    let y = att.matmul(&v.contiguous()?)?;
-    let y = y.transpose(1, 2)?.reshape((b, seq, cfg.n_head * hd))?;
-    layer.wo.forward(&y)
+    let q_dim = cfg.n_head * hd;
+    let kv_dim = cfg.n_kv_head * hd;
+    let group = cfg.n_head / cfg.n_kv_head;
+    let scale = 1.0 / (hd as f32).sqrt();
+    out.clear();
+    out.resize(q.len(), 0.0);
+    out.par_chunks_mut(hd)
+        .enumerate()
+        .for_each_init(Vec::new, |scores, (i, o)| {
+            let (t, h) = (i / cfg.n_head, i % cfg.n_head);
+            let kvh = h / group;
+            let qh = &q[t * q_dim + h * hd..t * q_dim + (h + 1) * hd];
+            let visible = pos + t + 1;
+            scores.clear();
+            scores.extend((0..visible).map(|j| {
+                let kj = &k[j * kv_dim + kvh * hd..j * kv_dim + (kvh + 1) * hd];
+                kernels::dot_f32(qh, kj) * scale
+            }));
+            kernels::softmax_in_place(scores);
+            for (j, &p) in scores.iter().enumerate() {
+                kernels::axpy(p, &v[j * kv_dim + kvh * hd..j * kv_dim + (kvh + 1) * hd], o);
+            }
+        });
 }
 
-fn rope_tables(
-    head_dim: usize,
-    base: f32,
-    context: usize,
-    dev: &Device,
-) -> Result<(Tensor, Tensor)> {
-    let theta: Vec<f32> = (0..head_dim)
-        .step_by(2)
-        .map(|i| 1f32 / base.powf(i as f32 / head_dim as f32))
+/// cos/sin of `position · θ_i` for `i < head_dim / 2`, `[position][i]`.
+fn rope_tables(head_dim: usize, base: f32, context: usize) -> (Vec<f32>, Vec<f32>) {
+    let half = head_dim / 2;
+    let theta: Vec<f32> = (0..half)
+        .map(|i| 1f32 / base.powf((2 * i) as f32 / head_dim as f32))
         .collect();
-    let theta = Tensor::new(theta.as_slice(), dev)?;
-    let idx = Tensor::arange(0, context as u32, dev)?
-        .to_dtype(DType::F32)?
-        .reshape((context, 1))?;
-    let freqs = idx.matmul(&theta.reshape((1, theta.elem_count()))?)?;
-    Ok((freqs.cos()?, freqs.sin()?))
+    let mut cos = Vec::with_capacity(context * half);
+    let mut sin = Vec::with_capacity(context * half);
+    for p in 0..context {
+        for &t in &theta {
+            let a = p as f32 * t;
+            cos.push(a.cos());
+            sin.push(a.sin());
+        }
+    }
+    (cos, sin)
 }

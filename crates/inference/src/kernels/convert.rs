@@ -10,9 +10,12 @@ pub enum SourceFormat {
     F32,
     F16,
     Q4_0,
+    Q4_1,
     Q5_0,
+    Q5_1,
     Q8_0,
     Q4K,
+    Q5K,
     Q6K,
 }
 
@@ -23,9 +26,12 @@ impl SourceFormat {
             SourceFormat::F32 => (1, 4),
             SourceFormat::F16 => (1, 2),
             SourceFormat::Q4_0 => (32, 18),
+            SourceFormat::Q4_1 => (32, 20),
             SourceFormat::Q5_0 => (32, 22),
+            SourceFormat::Q5_1 => (32, 24),
             SourceFormat::Q8_0 => (32, 34),
             SourceFormat::Q4K => (256, 144),
+            SourceFormat::Q5K => (256, 176),
             SourceFormat::Q6K => (256, 210),
         }
     }
@@ -117,6 +123,62 @@ impl QMatrix {
                     data.extend_from_slice(&blk[2..18]);
                 }
                 Self::build(rows, cols, Packing::Nibble, data, scales, 1, None)
+            }
+            SourceFormat::Q4_1 => {
+                let mut data = Vec::with_capacity(nb * 16);
+                let mut scales = Vec::with_capacity(nb);
+                let mut mins = Vec::with_capacity(nb);
+                for blk in bytes.chunks_exact(20) {
+                    let (d, m) = (f16_at(blk, 0), f16_at(blk, 2));
+                    scales.push(d);
+                    // d·q + m = d·(q − 8) + (8d + m)
+                    mins.push(8.0 * d + m);
+                    data.extend_from_slice(&blk[4..20]);
+                }
+                Self::build(rows, cols, Packing::Nibble, data, scales, 1, Some(mins))
+            }
+            SourceFormat::Q5_1 => {
+                let mut data = Vec::with_capacity(nb * 20);
+                let mut scales = Vec::with_capacity(nb);
+                let mut mins = Vec::with_capacity(nb);
+                for blk in bytes.chunks_exact(24) {
+                    let (d, m) = (f16_at(blk, 0), f16_at(blk, 2));
+                    scales.push(d);
+                    mins.push(16.0 * d + m);
+                    data.extend_from_slice(&blk[4..24]);
+                }
+                Self::build(rows, cols, Packing::Nibble5, data, scales, 1, Some(mins))
+            }
+            SourceFormat::Q5K => {
+                let mut data = Vec::with_capacity(nb * 20);
+                let mut scales = Vec::with_capacity(nb);
+                let mut mins = Vec::with_capacity(nb);
+                for sb in bytes.chunks_exact(176) {
+                    let d = f16_at(sb, 0);
+                    let dmin = f16_at(sb, 2);
+                    let sc = &sb[4..16];
+                    let qh = &sb[16..48];
+                    let qs = &sb[48..176];
+                    for chunk in 0..4 {
+                        let q = &qs[chunk * 32..(chunk + 1) * 32];
+                        for (half, shift) in [(0usize, 0u8), (1, 4)] {
+                            let j = chunk * 2 + half;
+                            let (s, m) = q4k_scale_min(j, sc);
+                            let mut low = [0u8; BLOCK];
+                            let mut high = 0u32;
+                            for (l, (v, &b)) in low.iter_mut().zip(q).enumerate() {
+                                *v = (b >> shift) & 0x0f;
+                                high |= u32::from((qh[l] >> j) & 1) << l;
+                            }
+                            data.extend_from_slice(&high.to_le_bytes());
+                            pack_nibbles(&low, &mut data);
+                            let scale = d * f32::from(s);
+                            scales.push(scale);
+                            mins.push(16.0 * scale - dmin * f32::from(m));
+                        }
+                    }
+                }
+                Self::build(rows, cols, Packing::Nibble5, data, scales, 1, Some(mins))
             }
             SourceFormat::Q5_0 => {
                 let mut data = Vec::with_capacity(nb * 20);
@@ -221,6 +283,27 @@ impl QMatrix {
             scales.push(d);
         }
         Self::build(rows, cols, Packing::Byte, data, scales, 1, None)
+    }
+
+    /// The same values stored one byte each: twice (4-bit) or 1.6 times (5-bit) the memory, but
+    /// no unpacking in the inner loop, which is what limits these formats when a single row
+    /// (one decode step) streams through them.
+    pub fn widened(self) -> Self {
+        if self.packing == Packing::Byte {
+            return self;
+        }
+        let bb = self.packing.block_bytes();
+        let mut data = Vec::with_capacity(self.data.len() / bb * BLOCK);
+        let mut q = [0i8; BLOCK];
+        for blk in self.data.chunks_exact(bb) {
+            super::portable::unpack(self.packing, blk, &mut q);
+            data.extend(q.iter().map(|&v| v as u8));
+        }
+        Self {
+            packing: Packing::Byte,
+            data,
+            ..self
+        }
     }
 
     fn build(

@@ -136,6 +136,7 @@ impl QMatrix {
 }
 
 /// Activations `[rows, cols]` quantized per 32 values: `x ≈ d · q`, with `d · Σq` kept per block.
+/// The integer loop is NaN-blind; a NaN activation (a broken model) comes out as a zero.
 #[derive(Debug, Default, Clone)]
 pub struct QuantizedRows {
     rows: usize,
@@ -174,8 +175,11 @@ impl QuantizedRows {
                 *q = r.clamp(-127, 127) as i8;
                 s += r;
             }
-            *d = scale;
-            *sum = scale * s as f32;
+            // The scale is kept at f16 precision, as ggml's Q8_0 activations do, so products with
+            // Q8_0/Q5_0/Q4_0 weights agree with ggml and candle up to summation order.
+            let stored = half::f16::from_f32(scale).to_f32();
+            *d = stored;
+            *sum = stored * s as f32;
         }
     }
 
@@ -329,7 +333,7 @@ pub(crate) fn min_terms(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     for (r, out) in acc.chunks_exact_mut(w.cols).enumerate() {
         let sums = &x.sums[r * x.blocks..(r + 1) * x.blocks];
         for (o, m) in out.iter_mut().zip(mins.chunks_exact(w.blocks)) {
-            *o += m.iter().zip(sums).map(|(m, s)| m * s).sum::<f32>();
+            *o += dot_f32(m, sums);
         }
     }
 }
