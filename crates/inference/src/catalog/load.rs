@@ -80,6 +80,8 @@ pub fn load_chat(cfg: &ModelsConfig) -> Result<Arc<dyn ChatModel>, InferenceErro
         queue: cfg.chat_queue.max(1),
         max_context: CHAT_MAX_CONTEXT,
     };
+    // Both models share one pool of `threads` (whichever loads first sizes it).
+    crate::kernels::set_threads(cfg.threads.max(1));
     Ok(Arc::new(spawn_gguf(&r.path, &opts)?))
 }
 
