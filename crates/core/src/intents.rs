@@ -40,6 +40,22 @@ pub fn is_action_intent(intent: &str) -> bool {
     ACTION_INTENTS.contains(&intent)
 }
 
+/// A knowledge intent: one of the shop catalogue's own question intents (`returns_policy`,
+/// `shipping_info`, …), i.e. neither conversation management, an action, nor out of scope.
+pub fn is_knowledge_intent(intent: &str) -> bool {
+    !is_action_intent(intent)
+        && ![
+            GREETING,
+            THANKS,
+            GOODBYE,
+            HUMAN_AGENT,
+            COMPLAINT,
+            ABUSE,
+            OUT_OF_SCOPE,
+        ]
+        .contains(&intent)
+}
+
 /// Write actions (tau-retail names); audit log and action evals use these.
 pub const ACTION_NAMES: [&str; 8] = [
     "cancel_pending_order",

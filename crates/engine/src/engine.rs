@@ -9,7 +9,7 @@ use crate::answer::{self, extract, rewrite_query, NOT_FOUND};
 use crate::error::EngineError;
 use crate::flows::{self, AuditLog, FlowContext, FlowOutcome};
 use crate::intents::IntentClassifier;
-use crate::policy::{decide, RetrievalSignal};
+use crate::policy::{answer_confidence, decide, RetrievalSignal};
 use crate::summary::handoff_summary;
 use crate::templates::{self, Template};
 use crate::understanding::{understand, Understanding};
@@ -65,10 +65,12 @@ impl Engine {
         if !(0.0..=1.0).contains(&t.min_answer)
             || !(0.0..=1.0).contains(&t.direct_answer)
             || t.min_answer > t.direct_answer
+            || !(t.known_topic_answerable > 0.0 && t.known_topic_answerable < 1.0)
         {
             return Err(EngineError::Config(format!(
-                "engine.thresholds need 0 <= min_answer ({}) <= direct_answer ({}) <= 1",
-                t.min_answer, t.direct_answer
+                "engine.thresholds need 0 <= min_answer ({}) <= direct_answer ({}) <= 1 and \
+                 0 < known_topic_answerable ({}) < 1",
+                t.min_answer, t.direct_answer, t.known_topic_answerable
             )));
         }
         Ok(Engine { deps })
@@ -249,6 +251,10 @@ impl Engine {
             };
             let tail = buffer.split_off(cut);
             for s in sentences(&buffer) {
+                if Sources::states_nothing(&s) {
+                    // A bare "[1]" or "Sure." is neither streamed nor counted as an answer.
+                    continue;
+                }
                 if sources.sentence_ok(&s) {
                     out.token(&s).await;
                     accepted.push(s);
@@ -284,10 +290,11 @@ impl Engine {
         u: &Understanding,
         query: &str,
         hits: &[Hit],
+        confidence: f32,
     ) -> Drafted {
         let best = &hits[0];
         let t = &self.deps.policy.thresholds;
-        let direct = best.confidence >= t.direct_answer && same_language_family(best.lang, u.lang);
+        let direct = confidence >= t.direct_answer && same_language_family(best.lang, u.lang);
         if direct {
             out.sentences(&format!("{} [1]", extract(best, query, EXTRACT_SENTENCES)))
                 .await;
@@ -300,7 +307,9 @@ impl Engine {
             let top: Vec<&Hit> = hits
                 .iter()
                 .take(self.deps.policy.max_passages)
-                .filter(|h| h.confidence >= t.min_answer * 0.5)
+                .filter(|h| {
+                    answer_confidence(&self.deps.policy, u, h.confidence) >= t.min_answer * 0.5
+                })
                 .collect();
             let before = out.text.len();
             if self.generate(chat, out, &u.text, &top, u.lang).await {
@@ -463,8 +472,13 @@ impl Assistant for Engine {
             }
             let query = rewrite_query(message, state);
             retrieved = self.search(&query, &u).await?;
+            let confidence = answer_confidence(
+                &self.deps.policy,
+                &u,
+                retrieved.first().map_or(0.0, |h| h.confidence),
+            );
             let signal = RetrievalSignal {
-                best_confidence: retrieved.first().map_or(0.0, |h| h.confidence),
+                best_confidence: confidence,
                 hits: retrieved.len(),
                 best_kind: retrieved.first().map(|h| h.kind),
             };
@@ -503,7 +517,9 @@ impl Assistant for Engine {
                     if u.flags.complaint || u.flags.frustration {
                         out.token(&templates::text(Template::Empathy, u.lang)).await;
                     }
-                    let drafted = self.draft_answer(&mut out, &u, &query, &retrieved).await;
+                    let drafted = self
+                        .draft_answer(&mut out, &u, &query, &retrieved, confidence)
+                        .await;
                     state.consecutive_failures = 0;
                     if !answer::is_follow_up(message) {
                         state.topic = Some(message.to_string());

@@ -91,11 +91,42 @@ fn parse_intents_jsonl(text: &str) -> Result<Vec<IntentExample>, (usize, String)
     Ok(rows)
 }
 
-/// Tunables of the scoring; fixed across data sets (tuned once, not per data set).
-const TOP_PER_CLASS: usize = 3;
-const CENTROID_WEIGHT: f32 = 0.3;
-/// Share of in-scope rows the calibrated threshold may reject (false escalations).
-const MAX_FALSE_REJECT: f32 = 0.08;
+/// Tunables of the scoring and of the threshold choice; fixed across data sets (tuned once on
+/// the dev sets, not per data set). `Default` is what the engine uses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IntentScoring {
+    /// A class's score is the mean of its `top_per_class` most similar examples…
+    pub top_per_class: usize,
+    /// …blended with the similarity to its centroid with this weight.
+    pub centroid_weight: f32,
+    /// Share of in-scope rows the calibrated threshold may reject (false escalations).
+    pub max_false_reject: f32,
+    /// How the threshold is chosen within that limit.
+    pub rule: ThresholdRule,
+}
+
+/// How `calibrate` / `calibrate_cv` choose the out-of-scope threshold from scored rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThresholdRule {
+    /// Reject exactly `max_false_reject` of the in-scope rows the classifier accepts (the
+    /// highest threshold within the limit); out-of-scope rows are not looked at.
+    RejectShare,
+    /// When the calibration rows include out-of-scope examples: the threshold (at most the
+    /// `RejectShare` one) that maximises balanced accuracy, the mean of in-scope accuracy and
+    /// out-of-scope recall. Without such examples: `RejectShare`.
+    Balanced,
+}
+
+impl Default for IntentScoring {
+    fn default() -> Self {
+        Self {
+            top_per_class: 3,
+            centroid_weight: 0.3,
+            max_false_reject: 0.08,
+            rule: ThresholdRule::RejectShare,
+        }
+    }
+}
 
 pub struct IntentClassifier {
     embedder: Arc<dyn Embedder>,
@@ -106,6 +137,7 @@ pub struct IntentClassifier {
     labels: Vec<usize>,
     centroids: Vec<Vec<f32>>,
     threshold: f32,
+    scoring: IntentScoring,
 }
 
 impl std::fmt::Debug for IntentClassifier {
@@ -123,6 +155,7 @@ struct Model<'a> {
     labels: Vec<usize>,
     centroids: Vec<Vec<f32>>,
     n_classes: usize,
+    scoring: IntentScoring,
 }
 
 fn centroids(vectors: &[&[f32]], labels: &[usize], n_classes: usize) -> Vec<Vec<f32>> {
@@ -163,9 +196,10 @@ impl Model<'_> {
                 continue;
             }
             sims.sort_by(|a, b| b.total_cmp(a));
-            let top = &sims[..sims.len().min(TOP_PER_CLASS)];
+            let top = &sims[..sims.len().min(self.scoring.top_per_class.max(1))];
             let knn = top.iter().sum::<f32>() / top.len() as f32;
-            let s = (1.0 - CENTROID_WEIGHT) * knn + CENTROID_WEIGHT * dot(q, &self.centroids[c]);
+            let w = self.scoring.centroid_weight;
+            let s = (1.0 - w) * knn + w * dot(q, &self.centroids[c]);
             if s > best.1 {
                 best = (c, s);
             }
@@ -241,7 +275,18 @@ impl IntentClassifier {
             labels,
             centroids,
             threshold: f32::MIN,
+            scoring: IntentScoring::default(),
         })
+    }
+
+    /// Replaces the scoring tunables (evaluation sweeps); re-calibrate afterwards.
+    pub fn with_scoring(mut self, scoring: IntentScoring) -> Self {
+        self.scoring = scoring;
+        self
+    }
+
+    pub fn scoring(&self) -> IntentScoring {
+        self.scoring
     }
 
     pub fn threshold(&self) -> f32 {
@@ -264,6 +309,7 @@ impl IntentClassifier {
             labels: self.labels.clone(),
             centroids: self.centroids.clone(),
             n_classes: self.classes.len(),
+            scoring: self.scoring,
         }
     }
 
@@ -313,11 +359,16 @@ impl IntentClassifier {
                 .await?;
             for (r, v) in chunk.iter().zip(vecs) {
                 let p = self.predict_with(&model, &v, f32::MIN);
-                scored.push((p.score, r.in_scope, p.intent != OUT_OF_SCOPE));
+                scored.push(Scored {
+                    score: p.score,
+                    row_in: r.in_scope,
+                    pred_in: p.intent != OUT_OF_SCOPE,
+                    correct: p.intent == r.intent,
+                });
             }
         }
         drop(model);
-        self.threshold = choose_threshold(&scored);
+        self.threshold = choose_threshold(&scored, self.scoring);
         Ok(self.threshold)
     }
 
@@ -339,33 +390,82 @@ impl IntentClassifier {
                 labels,
                 centroids,
                 n_classes: self.classes.len(),
+                scoring: self.scoring,
             };
             for i in (0..self.rows.len()).filter(|i| i % k == fold) {
                 let p = self.predict_with(&model, &self.vectors[i], f32::MIN);
-                scored.push((p.score, self.rows[i].in_scope, p.intent != OUT_OF_SCOPE));
+                scored.push(Scored {
+                    score: p.score,
+                    row_in: self.rows[i].in_scope,
+                    pred_in: p.intent != OUT_OF_SCOPE,
+                    correct: p.intent == self.rows[i].intent,
+                });
             }
         }
-        self.threshold = choose_threshold(&scored);
+        self.threshold = choose_threshold(&scored, self.scoring);
         self.threshold
     }
 }
 
-/// Picks the threshold from (score, row is in scope, predicted class is in scope) triples:
-/// the highest threshold that rejects at most `MAX_FALSE_REJECT` of the in-scope rows the
-/// classifier would otherwise accept. Out-of-scope rows only help through the explicit class;
-/// a threshold fitted to them would not transfer to out-of-domain traffic.
-fn choose_threshold(scored: &[(f32, bool, bool)]) -> f32 {
+/// One calibration row as the classifier saw it before thresholding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Scored {
+    score: f32,
+    /// The row is in scope (gold).
+    row_in: bool,
+    /// The best class is not the explicit `out_of_scope` class.
+    pred_in: bool,
+    /// The best class is the gold intent (for out-of-scope rows: the explicit class).
+    correct: bool,
+}
+
+/// Picks the threshold (see [`ThresholdRule`]). The limit: the highest threshold that rejects
+/// at most `max_false_reject` of the in-scope rows the classifier would otherwise accept.
+fn choose_threshold(scored: &[Scored], scoring: IntentScoring) -> f32 {
     let mut in_scores: Vec<f32> = scored
         .iter()
-        .filter(|(_, row_in, pred_in)| *row_in && *pred_in)
-        .map(|(s, _, _)| *s)
+        .filter(|r| r.row_in && r.pred_in)
+        .map(|r| r.score)
         .collect();
     if in_scores.is_empty() {
         return f32::MIN;
     }
     in_scores.sort_by(|a, b| a.total_cmp(b));
-    let idx = ((in_scores.len() as f32) * MAX_FALSE_REJECT).floor() as usize;
-    in_scores[idx.min(in_scores.len() - 1)]
+    let idx = ((in_scores.len() as f32) * scoring.max_false_reject).floor() as usize;
+    let limit = in_scores[idx.min(in_scores.len() - 1)];
+    let n_oos = scored.iter().filter(|r| !r.row_in).count();
+    if scoring.rule == ThresholdRule::RejectShare || n_oos == 0 {
+        return limit;
+    }
+    let n_in = scored.len() - n_oos;
+    // Candidates: no threshold, and every score up to the limit (a row is kept at score >= t).
+    let mut candidates: Vec<f32> = scored
+        .iter()
+        .map(|r| r.score)
+        .filter(|s| *s <= limit)
+        .collect();
+    candidates.sort_by(|a, b| a.total_cmp(b));
+    candidates.dedup();
+    let balanced = |t: f32| -> f32 {
+        let kept_right = scored
+            .iter()
+            .filter(|r| r.row_in && r.pred_in && r.correct && r.score >= t)
+            .count();
+        let caught = scored
+            .iter()
+            .filter(|r| !r.row_in && (!r.pred_in || r.score < t))
+            .count();
+        0.5 * (kept_right as f32 / n_in.max(1) as f32 + caught as f32 / n_oos as f32)
+    };
+    // Highest balanced accuracy; among equals the lowest threshold (fewest false escalations).
+    let mut best = (f32::MIN, balanced(f32::MIN));
+    for t in candidates {
+        let b = balanced(t);
+        if b > best.1 {
+            best = (t, b);
+        }
+    }
+    best.0
 }
 
 #[cfg(test)]
@@ -453,18 +553,47 @@ mod tests {
         assert!(!p.in_scope);
     }
 
+    fn sc(score: f32, row_in: bool, pred_in: bool, correct: bool) -> Scored {
+        Scored {
+            score,
+            row_in,
+            pred_in,
+            correct,
+        }
+    }
+
     #[test]
     fn threshold_choice_table() {
+        let share = IntentScoring::default();
+        let balanced = IntentScoring {
+            rule: ThresholdRule::Balanced,
+            ..share
+        };
         // 10 accepted in-scope rows scored 0.0..0.9: rejecting ≤ 8% keeps all but the lowest 0.
-        let scored: Vec<(f32, bool, bool)> = (0..10)
-            .map(|i| (i as f32 / 10.0, true, true))
-            .chain([(0.95, false, true)])
+        let scored: Vec<Scored> = (0..10)
+            .map(|i| sc(i as f32 / 10.0, true, true, true))
+            .chain([sc(0.95, false, true, false)])
             .collect();
-        assert_eq!(choose_threshold(&scored), 0.0);
-        let scored: Vec<(f32, bool, bool)> =
-            (0..100).map(|i| (i as f32 / 100.0, true, true)).collect();
-        assert!((choose_threshold(&scored) - 0.08).abs() < 1e-6);
-        assert_eq!(choose_threshold(&[]), f32::MIN);
+        assert_eq!(choose_threshold(&scored, share), 0.0);
+        let scored: Vec<Scored> = (0..100)
+            .map(|i| sc(i as f32 / 100.0, true, true, true))
+            .collect();
+        assert!((choose_threshold(&scored, share) - 0.08).abs() < 1e-6);
+        // No out-of-scope rows: the balanced rule falls back to the share.
+        assert!((choose_threshold(&scored, balanced) - 0.08).abs() < 1e-6);
+        assert_eq!(choose_threshold(&[], share), f32::MIN);
+        // Out-of-scope rows scored 0.015 and 0.035, one caught by the explicit class: the
+        // balanced rule rejects the other with the lowest threshold that does (0.04), the share
+        // rule goes to its limit (0.08).
+        let mut with_oos = scored.clone();
+        with_oos.extend([sc(0.015, false, true, false), sc(0.035, false, true, false)]);
+        with_oos.push(sc(0.9, false, false, true));
+        assert!((choose_threshold(&with_oos, share) - 0.08).abs() < 1e-6);
+        assert!((choose_threshold(&with_oos, balanced) - 0.04).abs() < 1e-6);
+        // An explicit class that catches every out-of-scope row: no threshold needed.
+        let mut caught = scored.clone();
+        caught.push(sc(0.5, false, false, true));
+        assert_eq!(choose_threshold(&caught, balanced), f32::MIN);
     }
 
     #[tokio::test]

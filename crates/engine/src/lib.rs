@@ -15,7 +15,10 @@ pub mod voice;
 
 pub use engine::{Engine, EngineDeps};
 pub use error::EngineError;
-pub use intents::{load_intents_jsonl, IntentClassifier, IntentExample, IntentPrediction};
+pub use intents::{
+    load_intents_jsonl, IntentClassifier, IntentExample, IntentPrediction, IntentScoring,
+    ThresholdRule,
+};
 pub use lang::detect_language;
 pub use policy::{decide, DraftCheck, RetrievalSignal};
 pub use understanding::{understand, Entities, Flags, Money, Understanding};

@@ -4,7 +4,7 @@
 
 use crate::understanding::Understanding;
 use frontdesk_core::config::EnginePolicy;
-use frontdesk_core::intents::{is_action_intent, RECOMMEND_PRODUCT};
+use frontdesk_core::intents::{is_action_intent, is_knowledge_intent, RECOMMEND_PRODUCT};
 use frontdesk_core::retrieval::ChunkKind;
 use frontdesk_core::{ConversationState, Decision, EscalationReason};
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,25 @@ pub struct DraftCheck {
     pub unsupported_sentences: Vec<String>,
     /// Lowest per-sentence support (token overlap with the passages, 0..1).
     pub min_support: f32,
+}
+
+/// The confidence that the best hit answers the message: the retrieval confidence, moved by the
+/// prior when the intent classifier recognised one of the shop's knowledge topics (see
+/// `EscalationThresholds::known_topic_answerable`). Out-of-scope, action and small-talk intents
+/// leave it as it is.
+pub fn answer_confidence(
+    policy: &EnginePolicy,
+    u: &Understanding,
+    retrieval_confidence: f32,
+) -> f32 {
+    let prior = policy.thresholds.known_topic_answerable;
+    let known_topic = u.intent_name().is_some_and(is_knowledge_intent);
+    if !known_topic || retrieval_confidence <= 0.0 || retrieval_confidence >= 1.0 {
+        return retrieval_confidence;
+    }
+    let logit = |p: f32| (p / (1.0 - p)).ln();
+    let z = logit(retrieval_confidence) + logit(prior.clamp(1e-3, 1.0 - 1e-3));
+    1.0 / (1.0 + (-z).exp())
 }
 
 /// Decides the next move. `draft` is the check of the final candidate answer, when one exists.
@@ -103,6 +122,7 @@ mod tests {
     use super::*;
     use crate::intents::IntentPrediction;
     use crate::understanding::{Entities, Flags};
+    use frontdesk_core::config::EscalationThresholds;
     use frontdesk_core::Lang;
 
     fn u(text: &str, intent: Option<(&str, bool)>, flags: Flags) -> Understanding {
@@ -135,8 +155,43 @@ mod tests {
     }
 
     #[test]
+    fn answer_confidence_table() {
+        let policy = EnginePolicy::default(); // known_topic_answerable 0.9: log-odds + ln 9
+        let flags = Flags::default;
+        // (intent, retrieval confidence, expected answer confidence)
+        let cases: &[(Option<(&str, bool)>, f32, f32)] = &[
+            (Some(("shipping_info", true)), 0.5, 0.9),
+            (Some(("shipping_info", true)), 0.1, 0.5),
+            (Some(("shipping_info", true)), 0.0, 0.0),
+            (Some(("shipping_info", true)), 1.0, 1.0),
+            // Not recognised, out of scope, an action or small talk: unchanged.
+            (None, 0.1, 0.1),
+            (Some(("shipping_info", false)), 0.1, 0.1),
+            (Some(("out_of_scope", true)), 0.1, 0.1),
+            (Some(("cancel_order", true)), 0.1, 0.1),
+            (Some(("greeting", true)), 0.1, 0.1),
+        ];
+        for (intent, conf, want) in cases {
+            let got = answer_confidence(&policy, &u("q", *intent, flags()), *conf);
+            assert!(
+                (got - want).abs() < 1e-4,
+                "{intent:?} {conf}: {got} != {want}"
+            );
+        }
+        let off = EnginePolicy {
+            thresholds: EscalationThresholds {
+                known_topic_answerable: 0.5,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let known = u("q", Some(("shipping_info", true)), flags());
+        assert!((answer_confidence(&off, &known, 0.1) - 0.1).abs() < 1e-6);
+    }
+
+    #[test]
     fn decision_table() {
-        let policy = EnginePolicy::default(); // min_answer 0.35, max failures 2, max frustration 2
+        let policy = EnginePolicy::default(); // min_answer 0.43, max failures 2, max frustration 2
         let fresh = ConversationState::default();
         let failed_once = ConversationState {
             consecutive_failures: 1,

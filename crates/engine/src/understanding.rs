@@ -74,10 +74,19 @@ impl Understanding {
             .filter(|p| p.in_scope)
             .map(|p| p.intent.as_str())
     }
-    /// True when the message is only small talk (greeting/thanks/goodbye) with no question in it.
+    /// True when the message is only small talk (greeting/thanks/goodbye): a short message with
+    /// a small-talk word and no question, or a somewhat longer one ("Great, thanks a lot for
+    /// your help!", "Hey, hello! Anyone around?") that the intent classifier also reads as small
+    /// talk.
     pub fn is_small_talk(&self) -> bool {
-        let short = self.text.split_whitespace().count() <= 6 && !self.text.contains('?');
-        short && (self.flags.greeting || self.flags.thanks || self.flags.goodbye)
+        use frontdesk_core::intents::{GOODBYE, GREETING, THANKS};
+        let words = self.text.split_whitespace().count();
+        let question = self.text.contains('?');
+        let by_rules = self.flags.greeting || self.flags.thanks || self.flags.goodbye;
+        let by_intent = matches!(self.intent_name(), Some(GREETING | THANKS | GOODBYE));
+        by_rules
+            && ((words <= 6 && !question)
+                || (by_intent && words <= 10 && (!question || words <= 4)))
     }
 }
 
@@ -106,6 +115,11 @@ const HUMAN: &[&str] = &[
     "operatera",
     "operaterom",
     "zivi operater",
+    "nekog zivog",
+    "nekoga zivog",
+    "zivog coveka",
+    "zivom coveku",
+    "ziva osoba",
     "zivog operatera",
     "zivu osobu",
     "osobom",
@@ -625,6 +639,48 @@ pub fn understand(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_talk_table() {
+        // (message, intent the classifier gave, small talk?)
+        let cases: &[(&str, Option<&str>, bool)] = &[
+            ("hello", None, true),
+            ("Hey, hello! Anyone around?", Some("greeting"), true),
+            ("Hey, hello! Anyone around?", None, false),
+            ("Great, thanks a lot for your help!", Some("thanks"), true),
+            ("Great, thanks a lot for your help!", None, false),
+            (
+                "Ok that was everything, have a good one, bye",
+                Some("goodbye"),
+                true,
+            ),
+            ("Баш вам хвала, много сте ми помогли!", Some("thanks"), true),
+            // A question beside the greeting is a question.
+            (
+                "Hi, how long does shipping to Germany take?",
+                Some("greeting"),
+                false,
+            ),
+            ("hi, where is my order?", Some("order_status"), false),
+            // The classifier alone is not enough: no small-talk word.
+            ("yes", Some("greeting"), false),
+        ];
+        for (text, intent, want) in cases {
+            let u = Understanding {
+                text: (*text).into(),
+                lang: Lang::En,
+                intent: intent.map(|i| crate::intents::IntentPrediction {
+                    intent: i.into(),
+                    score: 0.9,
+                    in_scope: true,
+                    neighbours: vec![],
+                }),
+                entities: Entities::default(),
+                flags: flags(text, &[]),
+            };
+            assert_eq!(u.is_small_talk(), *want, "{text} ({intent:?})");
+        }
+    }
 
     #[test]
     fn flag_table() {

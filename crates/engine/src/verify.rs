@@ -291,6 +291,14 @@ impl Sources {
         (missing, support)
     }
 
+    /// A sentence with no content words ("[1]", "Sure.") states nothing: it cannot be wrong,
+    /// but on its own it is not an answer either.
+    pub fn states_nothing(sentence: &str) -> bool {
+        let plain = strip_markers(sentence);
+        content_words(&fold(&plain).replace(['–', '—'], "-")).is_empty()
+            && numbers(&fold(&plain)).is_empty()
+    }
+
     pub fn sentence_ok(&self, sentence: &str) -> bool {
         let (missing, support) = self.check_sentence(sentence);
         missing.is_empty() && support >= MIN_SENTENCE_SUPPORT

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use frontdesk_core::assistant::AssistantError;
-use frontdesk_core::config::{CommercePolicy, EnginePolicy};
+use frontdesk_core::config::{CommercePolicy, EnginePolicy, EscalationThresholds};
 use frontdesk_core::conversation::AnswerSource;
 use frontdesk_core::retrieval::{ChunkKind, HitScores};
 use frontdesk_core::testing::{HashEmbedder, ScriptedChat};
@@ -113,7 +113,15 @@ async fn engine(chat_reply: Option<&str>) -> Engine {
         }),
         commerce: None,
         intents,
-        policy: EnginePolicy::default(),
+        // The table pins decisions to the fixture's confidences: no prior shift for known topics
+        // (its own table is `answer_confidence_table` in policy.rs).
+        policy: EnginePolicy {
+            thresholds: EscalationThresholds {
+                known_topic_answerable: 0.5,
+                ..EscalationThresholds::default()
+            },
+            ..EnginePolicy::default()
+        },
         commerce_policy: CommercePolicy::default(),
         audit: None,
     })

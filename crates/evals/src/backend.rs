@@ -5,7 +5,7 @@ use crate::data::IntentRow;
 use crate::error::EvalError;
 use crate::manifest::SearchMode;
 use async_trait::async_trait;
-use frontdesk_core::{Assistant, Hit, Retriever};
+use frontdesk_core::{Assistant, Hit, Lang, Retriever};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -13,8 +13,17 @@ use std::sync::Arc;
 /// engine's retriever (for answering).
 #[async_trait]
 pub trait ModeSearch: Send + Sync {
-    async fn search(&self, query: &str, k: usize, mode: SearchMode) -> Result<Vec<Hit>, EvalError>;
+    /// The top `k` chunks for `query` (only in `langs` when not empty).
+    async fn search(
+        &self,
+        query: &str,
+        k: usize,
+        mode: SearchMode,
+        langs: &[Lang],
+    ) -> Result<Vec<Hit>, EvalError>;
     fn retriever(&self) -> Arc<dyn Retriever>;
+    /// Ids of the indexed documents.
+    fn doc_ids(&self) -> Vec<String>;
 }
 
 /// What an intent classifier decided for one text.
@@ -35,8 +44,13 @@ pub trait IntentModel: Send + Sync {
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// Index the knowledge base at `kb` (file or folder, any loader format), or the configured
-    /// knowledge base when `None`.
-    async fn index(&self, kb: Option<&Path>) -> Result<Arc<dyn ModeSearch>, EvalError>;
+    /// knowledge base when `None`; with `max_docs`, at most that many of its documents, spread
+    /// evenly over them in load order.
+    async fn index(
+        &self,
+        kb: Option<&Path>,
+        max_docs: Option<usize>,
+    ) -> Result<Arc<dyn ModeSearch>, EvalError>;
     /// Train an intent classifier on `train` (the configured catalogue when `None`), calibrating
     /// its out-of-scope threshold on `calibrate` when given.
     async fn intents(

@@ -8,7 +8,7 @@ use crate::error::EvalError;
 use crate::manifest::SearchMode;
 use async_trait::async_trait;
 use frontdesk_core::intents::OUT_OF_SCOPE;
-use frontdesk_core::{Assistant, Config, EmbedKind, Embedder, Hit, Retriever};
+use frontdesk_core::{Assistant, Config, EmbedKind, Embedder, Hit, Lang, Retriever, SearchQuery};
 use frontdesk_engine::{load_intents_jsonl, IntentClassifier, IntentExample};
 use frontdesk_retrieval::{load_documents, HybridIndex};
 use futures::future::BoxFuture;
@@ -26,11 +26,14 @@ pub type AssistantFactory = Arc<
 /// Folds used to calibrate the out-of-scope threshold when no calibration file is given.
 pub const CALIBRATION_FOLDS: usize = 5;
 
+/// A knowledge base path (None: the configured one) and its document limit.
+type IndexKey = (Option<PathBuf>, Option<usize>);
+
 pub struct EngineBackend {
     config: Config,
     embedder: Arc<dyn Embedder>,
     assistant: Option<AssistantFactory>,
-    indexes: tokio::sync::Mutex<HashMap<Option<PathBuf>, Arc<dyn ModeSearch>>>,
+    indexes: tokio::sync::Mutex<HashMap<IndexKey, Arc<dyn ModeSearch>>>,
 }
 
 impl EngineBackend {
@@ -72,19 +75,35 @@ struct IndexSearch(Arc<HybridIndex>);
 
 #[async_trait]
 impl ModeSearch for IndexSearch {
-    async fn search(&self, query: &str, k: usize, mode: SearchMode) -> Result<Vec<Hit>, EvalError> {
+    async fn search(
+        &self,
+        query: &str,
+        k: usize,
+        mode: SearchMode,
+        langs: &[Lang],
+    ) -> Result<Vec<Hit>, EvalError> {
         let mode = match mode {
             SearchMode::Lexical => frontdesk_retrieval::SearchMode::Lexical,
             SearchMode::Dense => frontdesk_retrieval::SearchMode::Dense,
             SearchMode::Hybrid => frontdesk_retrieval::SearchMode::Hybrid,
         };
+        let mut q = SearchQuery::new(query, k);
+        q.filters.langs = langs.to_vec();
         self.0
-            .search_modes(query, k, mode)
+            .search_with(&q, mode)
             .await
             .map_err(|e| EvalError::Backend(format!("search {query:?}: {e}")))
     }
     fn retriever(&self) -> Arc<dyn Retriever> {
         self.0.clone()
+    }
+    fn doc_ids(&self) -> Vec<String> {
+        self.0
+            .snapshot()
+            .docs
+            .iter()
+            .map(|d| d.id.clone())
+            .collect()
     }
 }
 
@@ -129,8 +148,12 @@ fn examples(rows: Vec<IntentRow>) -> Vec<IntentExample> {
 
 #[async_trait]
 impl Backend for EngineBackend {
-    async fn index(&self, kb: Option<&Path>) -> Result<Arc<dyn ModeSearch>, EvalError> {
-        let key = kb.map(Path::to_path_buf);
+    async fn index(
+        &self,
+        kb: Option<&Path>,
+        max_docs: Option<usize>,
+    ) -> Result<Arc<dyn ModeSearch>, EvalError> {
+        let key = (kb.map(Path::to_path_buf), max_docs);
         let mut indexes = self.indexes.lock().await;
         if let Some(ix) = indexes.get(&key) {
             return Ok(ix.clone());
@@ -147,7 +170,10 @@ impl Backend for EngineBackend {
                 )));
             }
         }
-        let (docs, issues) = load_documents(&roots);
+        let (mut docs, issues) = load_documents(&roots);
+        if let Some(n) = max_docs {
+            docs = crate::runner::spread(docs, n);
+        }
         for issue in issues.iter().take(5) {
             tracing::warn!("knowledge: {issue:?}");
         }

@@ -2,6 +2,7 @@
 //! the manifest), or a bare data file / folder whose kind is inferred from its shape.
 
 use crate::error::EvalError;
+use frontdesk_core::Lang;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,9 @@ pub enum SuiteSpec {
         k: usize,
         modes: Vec<SearchMode>,
         answer: bool,
+        /// Search only documents in these languages (empty: all), e.g. Serbian questions
+        /// against the English pages to measure cross-lingual retrieval.
+        langs: Vec<Lang>,
     },
     /// `{"text","intent","in_scope"}` rows. `train: None` is the configured catalogue;
     /// `test: None` with `positive_intent` means k-fold cross-validation over `train`.
@@ -74,8 +78,13 @@ pub struct Suite {
     pub name: String,
     /// The manifest or data path the suite came from (shown in reports).
     pub source: PathBuf,
-    /// Run at most this many questions / rows / cases / tasks (the first ones, in file order).
+    /// Run at most this many questions / rows / cases / tasks, spread evenly over the file.
     pub limit: Option<usize>,
+    /// Retrieval: index at most this many documents of the knowledge base (spread evenly) and
+    /// keep only the questions whose gold documents are among them.
+    pub kb_limit: Option<usize>,
+    /// Intents: train on at most this many rows of `train` (spread evenly).
+    pub train_limit: Option<usize>,
     pub spec: SuiteSpec,
 }
 
@@ -87,11 +96,15 @@ struct RawManifest {
     #[allow(dead_code)]
     description: Option<String>,
     limit: Option<usize>,
+    kb_limit: Option<usize>,
+    train_limit: Option<usize>,
     kb: Option<PathBuf>,
     questions: Option<PathBuf>,
     k: Option<usize>,
     modes: Option<Vec<SearchMode>>,
     answer: Option<bool>,
+    #[serde(default)]
+    langs: Vec<Lang>,
     train: Option<PathBuf>,
     calibrate: Option<PathBuf>,
     test: Option<PathBuf>,
@@ -157,6 +170,7 @@ pub fn parse_manifest(text: &str, path: &Path) -> Result<Suite, EvalError> {
                 .filter(|m| !m.is_empty())
                 .unwrap_or_else(|| vec![SearchMode::Hybrid]),
             answer: raw.answer.unwrap_or(false),
+            langs: raw.langs,
         },
         "intents" => {
             let spec = SuiteSpec::Intents {
@@ -203,6 +217,8 @@ pub fn parse_manifest(text: &str, path: &Path) -> Result<Suite, EvalError> {
         name: raw.name.unwrap_or_else(|| stem(path)),
         source: path.to_path_buf(),
         limit: raw.limit,
+        kb_limit: raw.kb_limit,
+        train_limit: raw.train_limit,
         spec,
     })
 }
@@ -225,6 +241,8 @@ pub fn infer_file(path: &Path) -> Result<Suite, EvalError> {
             name: stem(path),
             source: path.to_path_buf(),
             limit: None,
+            kb_limit: None,
+            train_limit: None,
             spec,
         })
     };
@@ -256,6 +274,7 @@ pub fn infer_file(path: &Path) -> Result<Suite, EvalError> {
             k: DEFAULT_K,
             modes: vec![SearchMode::Hybrid],
             answer: false,
+            langs: Vec::new(),
         }
     } else if has("text") && has("intent") {
         SuiteSpec::Intents {
@@ -303,6 +322,8 @@ pub fn infer_dir(dir: &Path) -> Result<Suite, EvalError> {
             name: stem(dir),
             source: dir.to_path_buf(),
             limit: None,
+            kb_limit: None,
+            train_limit: None,
             spec,
         })
     };
@@ -327,6 +348,7 @@ pub fn infer_dir(dir: &Path) -> Result<Suite, EvalError> {
             k: DEFAULT_K,
             modes: vec![SearchMode::Hybrid],
             answer: false,
+            langs: Vec::new(),
         });
     }
     if let Some(cases) = find(&|n| n.ends_with(".yaml") || n.ends_with(".yml")) {
@@ -346,6 +368,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sample_limits_parse() {
+        let path = Path::new("/gate/x.toml");
+        let s = parse_manifest(
+            "kind = \"retrieval\"\nquestions = \"qa.jsonl\"\nkb_limit = 40\nlimit = 200\n",
+            path,
+        )
+        .unwrap();
+        assert_eq!(
+            (s.kb_limit, s.limit, s.train_limit),
+            (Some(40), Some(200), None)
+        );
+        let s = parse_manifest(
+            "kind = \"intents\"\ntrain = \"t.jsonl\"\ntest = \"v.jsonl\"\ntrain_limit = 2000\n",
+            path,
+        )
+        .unwrap();
+        assert_eq!(s.train_limit, Some(2000));
+    }
+
+    #[test]
     fn paths_resolve_against_the_manifest_folder() {
         let path = Path::new("/suites/x/stackfaq.toml");
         let s = parse_manifest("kind = \"retrieval\"\nkb = \"../data/kb.jsonl\"\nquestions = \"/abs/qa.jsonl\"\nmodes = [\"lexical\", \"dense\"]\nk = 5\nlimit = 20\n", path).unwrap();
@@ -358,7 +400,8 @@ mod tests {
                 questions: PathBuf::from("/abs/qa.jsonl"),
                 k: 5,
                 modes: vec![SearchMode::Lexical, SearchMode::Dense],
-                answer: false
+                answer: false,
+                langs: Vec::new(),
             }
         );
     }

@@ -416,35 +416,57 @@ fn rank(
         .iter()
         .map(|f| qvec.and_then(|q| snap.dense.vector(f.row).map(|v| dot(q, v))))
         .collect();
-    let (mut best, mut second) = (f32::MIN, f32::MIN);
-    for c in cosines.iter().flatten() {
-        if *c > best {
-            second = best;
-            best = *c;
-        } else if *c > second {
-            second = *c;
-        }
-    }
     fused
         .iter()
         .zip(&cosines)
         .take(query.k)
         .map(|(f, cos)| {
-            let features = cos.map(|c| {
-                let other = if c >= best { second } else { best };
-                // A lone candidate has no competitor: treat it as clearly ahead.
-                let margin = if other == f32::MIN { 0.1 } else { c - other };
-                let top_in_both = f.dense_rank == Some(1) && f.lexical_rank == Some(1);
-                ConfidenceFeatures {
-                    cosine: c,
-                    margin,
-                    top_in_both,
-                }
+            let features = cos.map(|c| ConfidenceFeatures {
+                cosine: c,
+                margin: margin_over_rivals(snap, &fused, &cosines, f.row, c),
+                top_in_both: f.dense_rank == Some(1) && f.lexical_rank == Some(1),
             });
             let conf = features.map_or(0.0, |x| confidence.predict(&x));
             (to_hit(snap, f, *cos, conf), features)
         })
         .collect()
+}
+
+/// Chunks at least this similar to each other say the same thing: an FAQ answer restating a
+/// policy paragraph measures 0.93–0.98 with multilingual-e5-small on the demo shop, passages on
+/// different topics of the same shop 0.80–0.90.
+const AGREEING_CHUNKS: f32 = 0.92;
+
+/// Cosine of the hit minus the best cosine among its rivals: candidates from other documents
+/// that do not restate it (chunk-to-chunk cosine below [`AGREEING_CHUNKS`]). Another chunk of
+/// the same document, or a page that repeats the answer, is agreement, not competition; a
+/// knowledge base that says one thing in two places must not lose confidence for it.
+fn margin_over_rivals(
+    snap: &Snapshot,
+    fused: &[Fused],
+    cosines: &[Option<f32>],
+    row: usize,
+    cosine: f32,
+) -> f32 {
+    let doc = snap.chunk_doc[row];
+    let own = snap.dense.vector(row);
+    let rival = fused
+        .iter()
+        .zip(cosines)
+        .filter_map(|(other, c)| Some((other.row, (*c)?)))
+        .filter(|(r, _)| snap.chunk_doc[*r] != doc)
+        .filter(|(r, _)| match (own, snap.dense.vector(*r)) {
+            (Some(a), Some(b)) => dot(a, b) < AGREEING_CHUNKS,
+            _ => true,
+        })
+        .map(|(_, c)| c)
+        .fold(f32::MIN, f32::max);
+    // A lone candidate has no rival: treat it as clearly ahead.
+    if rival == f32::MIN {
+        0.1
+    } else {
+        cosine - rival
+    }
 }
 
 fn to_hit(snap: &Snapshot, f: &Fused, cosine: Option<f32>, confidence: f32) -> Hit {

@@ -79,10 +79,21 @@ struct FlowState {
     mentioned_order: Option<String>,
 }
 
+/// The action the message's keywords ask for. A question the classifier reads as a knowledge
+/// intent ("how long do I have to return boots?" is `returns_policy`) is not a request to act
+/// unless it names an order: the words "return" or "cancel" alone are not enough.
+fn keyword_action(understanding: &Understanding) -> Option<Action> {
+    let action = detect::detect_action(&understanding.text)?;
+    let asks_about_policy = understanding
+        .intent_name()
+        .is_some_and(frontdesk_core::intents::is_knowledge_intent);
+    (!asks_about_policy || !understanding.entities.order_ids.is_empty()).then_some(action)
+}
+
 /// Whether this message belongs to the action flows.
 pub fn wants(understanding: &Understanding, state: &ConversationState) -> bool {
     state.flow.is_some()
-        || detect::detect_action(&understanding.text).is_some()
+        || keyword_action(understanding).is_some()
         || understanding
             .intent_name()
             .and_then(Action::from_intent)
@@ -264,7 +275,7 @@ pub async fn step(
         .clone()
         .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default();
-    let detected = detect::detect_action(message)
+    let detected = keyword_action(understanding)
         .or_else(|| understanding.intent_name().and_then(Action::from_intent));
     let mut turn = Turn {
         ctx,
@@ -326,7 +337,19 @@ pub async fn step(
         return FlowOutcome::NotHandled;
     }
 
-    // Identity first, always.
+    // A suggestion reveals nothing about anyone: no identity needed. A verified customer's
+    // past orders seed it when the message names no product.
+    if action == Action::Recommend {
+        let customer = match &state.customer {
+            Some(v) => ctx.commerce.customer(&v.customer_id).await.ok(),
+            None => None,
+        };
+        let outcome = recommend(turn, customer.as_ref(), message, ctx).await;
+        state.flow = None;
+        return outcome;
+    }
+
+    // Identity first, always, for everything that reads or changes an account.
     if state.customer.is_none() {
         let mut ids = understanding.entities.order_ids.clone();
         ids.extend(detect::order_ids(message));
@@ -352,7 +375,6 @@ pub async fn step(
     }
 
     let outcome = match action {
-        Action::Recommend => recommend(turn, &customer, message, ctx).await,
         Action::Status => status(turn, &mut fs, &customer, message, understanding).await,
         Action::UserAddress => user_address(turn, &mut fs, &customer, message).await,
         Action::PlaceOrder => place_order(turn, &mut fs, &customer, message, understanding).await,
@@ -1337,7 +1359,7 @@ async fn place_order(
 
 async fn recommend(
     mut turn: Turn<'_, '_>,
-    customer: &Customer,
+    customer: Option<&Customer>,
     message: &str,
     ctx: &FlowContext<'_>,
 ) -> FlowOutcome {
@@ -1346,7 +1368,7 @@ async fn recommend(
         Err(e) => return fail(&mut turn, &e),
     };
     let mut seeds: Vec<&Product> = products_named(message, &products);
-    if seeds.is_empty() {
+    if let (true, Some(customer)) = (seeds.is_empty(), customer) {
         if let Ok(orders) = ctx.commerce.orders_of(&customer.user_id).await {
             let ids: Vec<&str> = orders
                 .iter()

@@ -128,7 +128,7 @@ fn fresh_store(
     Ok(Arc::new(s))
 }
 
-/// Runs every task (the first `limit`) and scores it. See the module doc.
+/// Runs every task (at most `limit`, spread over the file) and scores it. See the module doc.
 pub async fn run_actions_suite(
     store_dir: &Path,
     tasks: &Path,
@@ -138,7 +138,7 @@ pub async fn run_actions_suite(
 ) -> Result<ActionsReport, EvalError> {
     let mut all = load_tasks(tasks)?;
     if let Some(n) = limit {
-        all.truncate(n);
+        all = crate::runner::spread(all, n);
     }
     let mut report = ActionsReport {
         tasks: all.len(),

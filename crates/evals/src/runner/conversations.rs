@@ -383,7 +383,7 @@ pub async fn run_conversations(ctx: &EvalContext, suite: &Suite) -> Result<Suite
     };
     let mut cases = load_cases(cases)?;
     if let Some(limit) = ctx.limit(suite) {
-        cases.truncate(limit);
+        cases = super::spread(cases, limit);
     }
     let use_llm = use_llm.unwrap_or(true) && ctx.options.use_llm;
     let pb = ctx.progress(cases.len(), &suite.name);
@@ -393,7 +393,7 @@ pub async fn run_conversations(ctx: &EvalContext, suite: &Suite) -> Result<Suite
                 .await
         }
         None => {
-            let index = ctx.backend.index(None).await?;
+            let index = ctx.backend.index(None, None).await?;
             let recorder = RecordingRetriever::new(index.retriever());
             let recorder = &recorder;
             let backend = &ctx.backend;

@@ -74,16 +74,24 @@ pub async fn run_intents(ctx: &EvalContext, suite: &Suite) -> Result<SuiteReport
     else {
         return Err(EvalError::suite(&suite.name, "not an intents suite"));
     };
-    let train_rows: Option<Vec<IntentRow>> = train.as_deref().map(load_jsonl).transpose()?;
+    let mut notes = Vec::new();
+    let mut train_rows: Option<Vec<IntentRow>> = train.as_deref().map(load_jsonl).transpose()?;
+    if let (Some(rows), Some(n)) = (train_rows.take(), suite.train_limit) {
+        notes.push(format!(
+            "training rows: {} of {}, spread over the file (train_limit)",
+            n.min(rows.len()),
+            rows.len()
+        ));
+        train_rows = Some(super::spread(rows, n));
+    }
     let calibrate_rows: Option<Vec<IntentRow>> =
         calibrate.as_deref().map(load_jsonl).transpose()?;
-    let mut notes = Vec::new();
     // (rows, predictions) in the order the rows were read.
     let (rows, preds, test_model) = match test {
         Some(test) => {
             let mut rows: Vec<IntentRow> = load_jsonl(test)?;
             if let Some(limit) = ctx.limit(suite) {
-                rows.truncate(limit);
+                rows = super::spread(rows, limit);
             }
             let model = ctx.backend.intents(train_rows, calibrate_rows).await?;
             let preds = classify_all(
@@ -103,7 +111,7 @@ pub async fn run_intents(ctx: &EvalContext, suite: &Suite) -> Result<SuiteReport
                 ));
             };
             if let Some(limit) = ctx.limit(suite) {
-                rows.truncate(limit);
+                rows = super::spread(rows, limit);
             }
             let k = (*cv_folds).max(2);
             notes.push(format!(

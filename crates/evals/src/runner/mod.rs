@@ -138,6 +138,28 @@ pub async fn run_suite(ctx: &EvalContext, suite: &Suite) -> Result<Vec<SuiteRepo
     Ok(reports)
 }
 
+/// At most `n` of `items`, spread evenly over them (every len/n-th, in order): a limited run
+/// sees the whole file — every intent, document and kind of case — not just its first rows.
+pub fn spread<T>(items: Vec<T>, n: usize) -> Vec<T> {
+    let len = items.len();
+    if n >= len {
+        return items;
+    }
+    let mut want = (0..n).map(|i| i * len / n).peekable();
+    items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, x)| {
+            if want.peek() == Some(&i) {
+                want.next();
+                Some(x)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 /// Guesses the language of a text when the data does not say: Cyrillic letters → sr-Cyrl,
 /// Serbian Latin diacritics → sr-Latn, else en. Only used to break metrics down.
 pub fn guess_lang(text: &str) -> &'static str {
@@ -183,5 +205,28 @@ pub(crate) fn latency_metrics(out: &mut crate::report::Metrics, latencies: &[f64
     }
     if let Some(v) = percentile(ttfts, 50.0) {
         out.insert(m::TTFT_P50_MS.into(), v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spread;
+
+    #[test]
+    fn spread_table() {
+        let v: Vec<usize> = (0..10).collect();
+        // (n, expected)
+        let cases: &[(usize, &[usize])] = &[
+            (0, &[]),
+            (1, &[0]),
+            (2, &[0, 5]),
+            (3, &[0, 3, 6]),
+            (4, &[0, 2, 5, 7]),
+            (10, &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+            (20, &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+        ];
+        for (n, want) in cases {
+            assert_eq!(&spread(v.clone(), *n), want, "n = {n}");
+        }
     }
 }

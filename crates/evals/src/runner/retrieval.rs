@@ -16,6 +16,9 @@ use std::time::Instant;
 
 /// Ranks scored for every question, whatever the suite's `k` (nDCG@10 and hit@10 need ten).
 const MIN_DEPTH: usize = 10;
+/// Chunks fetched per document rank: the metrics count distinct documents, and a document
+/// split into several chunks (or an FAQ page with many pairs) fills several chunk ranks.
+const CHUNKS_PER_DOC: usize = 5;
 
 struct Scored {
     lang: String,
@@ -100,13 +103,31 @@ pub async fn run_retrieval(
         k,
         modes,
         answer,
+        langs: langs_filter,
     } = &suite.spec
     else {
         return Err(EvalError::suite(&suite.name, "not a retrieval suite"));
     };
     let mut rows: Vec<QuestionRow> = load_jsonl(questions)?;
+    let mut notes = Vec::new();
+    // A sampled knowledge base keeps the questions all of whose gold documents it holds.
+    let index = match (&ctx.target, suite.kb_limit) {
+        (None, Some(n)) => {
+            let index = ctx.backend.index(kb.as_deref(), Some(n)).await?;
+            let kept: std::collections::HashSet<String> = index.doc_ids().into_iter().collect();
+            let before = rows.len();
+            rows.retain(|q| q.doc_ids.iter().all(|d| kept.contains(d)));
+            notes.push(format!(
+                "knowledge base: {} documents spread over the file (kb_limit); {} of {before} questions have their gold documents in it",
+                kept.len(),
+                rows.len()
+            ));
+            Some(index)
+        }
+        _ => None,
+    };
     if let Some(limit) = ctx.limit(suite) {
-        rows.truncate(limit);
+        rows = super::spread(rows, limit);
     }
     let langs: Vec<String> = rows
         .iter()
@@ -120,7 +141,15 @@ pub async fn run_retrieval(
             answer_suite(ctx, suite, &rows, &langs, target.clone(), "target", *k).await?,
         ]);
     }
-    let index = ctx.backend.index(kb.as_deref()).await?;
+    let index = match index {
+        Some(index) => index,
+        None => ctx.backend.index(kb.as_deref(), None).await?,
+    };
+    if !langs_filter.is_empty() {
+        let names: Vec<&str> = langs_filter.iter().map(|l| l.code()).collect();
+        notes.push(format!("searched only documents in: {}", names.join(", ")));
+    }
+    let langs_filter = langs_filter.as_slice();
     let depth = (*k).max(MIN_DEPTH);
     let mut reports = Vec::new();
     for mode in modes {
@@ -132,10 +161,15 @@ pub async fn run_retrieval(
                 let lang = langs[i].clone();
                 async move {
                     let started = Instant::now();
-                    let hits = index.search(&q.question, depth, *mode).await?;
+                    let hits = index
+                        .search(&q.question, depth * CHUNKS_PER_DOC, *mode, langs_filter)
+                        .await?;
+                    let ids: Vec<String> = hits.into_iter().map(|h| h.doc_id).collect();
+                    let mut ranked = rm::dedup_ranked(&ids);
+                    ranked.truncate(depth);
                     Ok(Scored {
                         lang,
-                        ranked: hits.into_iter().map(|h| h.doc_id).collect(),
+                        ranked,
                         latency_ms: started.elapsed().as_secs_f64() * 1000.0,
                     })
                 }
@@ -155,6 +189,7 @@ pub async fn run_retrieval(
             counts: BTreeMap::from([("questions".into(), rows.len() as u64)]),
             by_lang: by_lang(&pairs, |s| s.lang.as_str(), rank_metrics),
             latencies_ms: latencies,
+            notes: notes.clone(),
             cases: pairs
                 .iter()
                 .enumerate()
@@ -173,7 +208,9 @@ pub async fn run_retrieval(
             assistant,
             recorder: Some(recorder),
         });
-        reports.push(answer_suite(ctx, suite, &rows, &langs, target, "answers", *k).await?);
+        let mut report = answer_suite(ctx, suite, &rows, &langs, target, "answers", *k).await?;
+        report.notes.extend(notes);
+        reports.push(report);
     }
     Ok(reports)
 }

@@ -149,7 +149,7 @@ async fn run_async(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
                     .iter()
                     .any(|s| matches!(s.spec, SuiteSpec::Actions { .. }))
                 {
-                    true => frontdesk_evals::Backend::index(backend.as_ref(), None)
+                    true => frontdesk_evals::Backend::index(backend.as_ref(), None, None)
                         .await?
                         .retriever(),
                     false => Arc::new(NoKnowledge),
@@ -408,6 +408,7 @@ impl frontdesk_evals::Backend for NoModels {
     async fn index(
         &self,
         _: Option<&std::path::Path>,
+        _: Option<usize>,
     ) -> Result<Arc<dyn frontdesk_evals::ModeSearch>, EvalError> {
         Err(EvalError::Backend(
             "no models loaded for a --target run".into(),

@@ -1,0 +1,243 @@
+//! Out-of-scope calibration of the intent classifier on labelled dev sets: for each
+//! (train, test) pair, the classifier is trained on `train`, its threshold fitted by 5-fold
+//! cross-validation over `train` (as the engine does with its catalogue), and measured on
+//! `test`: in-scope accuracy, false escalation rate, out-of-scope recall and precision. A sweep
+//! over the scoring tunables (`IntentScoring`) shows what each choice costs.
+//!
+//!   cargo run -p frontdesk-engine --release --example intent_calibration -- \
+//!     ../shared/evaldata/dev/intents_banking77oos_train.jsonl ../shared/evaldata/dev/intents_banking77oos_valid.jsonl \
+//!     ../shared/evaldata/dev/intents_clinc150_train.jsonl ../shared/evaldata/dev/intents_clinc150_valid.jsonl
+//!
+//! `--rules-only` skips the slow top_per_class × centroid_weight grid and sweeps only the
+//! threshold rules.
+//!
+//! Embeddings (multilingual-e5-small from `FRONTDESK_MODEL_DIR`) are cached under
+//! `FRONTDESK_EMBED_CACHE` (default: the system temp dir) so that sweeps re-run in seconds.
+
+use frontdesk_core::intents::OUT_OF_SCOPE;
+use frontdesk_core::{EmbedKind, Embedder};
+use frontdesk_engine::{
+    load_intents_jsonl, IntentClassifier, IntentExample, IntentScoring, ThresholdRule,
+};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn model_dir() -> PathBuf {
+    std::env::var_os("FRONTDESK_MODEL_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/frontdesk/models"))
+        })
+        .unwrap_or_default()
+}
+
+/// Query embeddings of the rows of `path`, read from / written to a cache file named after the
+/// data file's name and length.
+async fn vectors(
+    embedder: &Arc<dyn Embedder>,
+    path: &Path,
+    rows: &[IntentExample],
+) -> Result<Vec<Vec<f32>>, Box<dyn std::error::Error>> {
+    let dir = std::env::var_os("FRONTDESK_EMBED_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let len = std::fs::metadata(path)?.len();
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let file = dir.join(format!(
+        "{}-{name}-{len}.f32",
+        embedder.info().model_id.replace('/', "_")
+    ));
+    if let Ok(bytes) = std::fs::read(&file) {
+        let floats: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        if !rows.is_empty() && floats.len().is_multiple_of(rows.len()) {
+            let dim = floats.len() / rows.len();
+            return Ok(floats.chunks(dim).map(<[f32]>::to_vec).collect());
+        }
+    }
+    let t = std::time::Instant::now();
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(64) {
+        out.extend(
+            embedder
+                .embed(
+                    chunk.iter().map(|r| r.text.clone()).collect(),
+                    EmbedKind::Query,
+                )
+                .await?,
+        );
+    }
+    eprintln!(
+        "embedded {} rows of {name} in {:.0}s",
+        rows.len(),
+        t.elapsed().as_secs_f32()
+    );
+    let bytes: Vec<u8> = out.iter().flatten().flat_map(|x| x.to_le_bytes()).collect();
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(&file, bytes)?;
+    Ok(out)
+}
+
+struct Scores {
+    in_scope_accuracy: f32,
+    false_escalation: f32,
+    oos_recall: f32,
+    oos_precision: f32,
+    /// Recall on `id-oos` / `ood-oos` rows, when the data says which.
+    oos_recall_id: f32,
+    oos_recall_ood: f32,
+    threshold: f32,
+}
+
+/// The `oos_type` of each row of a JSONL file (None when absent).
+fn oos_types(path: &Path) -> Result<Vec<Option<String>>, Box<dyn std::error::Error>> {
+    Ok(std::fs::read_to_string(path)?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .ok()
+                .and_then(|v| v.get("oos_type")?.as_str().map(String::from))
+        })
+        .collect())
+}
+
+fn measure(
+    clf: &IntentClassifier,
+    test: &[IntentExample],
+    tv: &[Vec<f32>],
+    types: &[Option<String>],
+) -> Scores {
+    let (mut n_in, mut right, mut rejected_in, mut n_oos, mut caught, mut rejected) =
+        (0, 0, 0, 0, 0, 0);
+    let mut by_type = [(0usize, 0usize); 2];
+    for (i, (r, v)) in test.iter().zip(tv).enumerate() {
+        let p = clf.classify_embedded(v);
+        let rejected_here = !p.in_scope || p.intent == OUT_OF_SCOPE;
+        rejected += usize::from(rejected_here);
+        if r.in_scope {
+            n_in += 1;
+            right += usize::from(!rejected_here && p.intent == r.intent);
+            rejected_in += usize::from(rejected_here);
+        } else {
+            n_oos += 1;
+            caught += usize::from(rejected_here);
+            let t = match types.get(i).and_then(|t| t.as_deref()) {
+                Some("id-oos") => Some(0),
+                Some("ood-oos") => Some(1),
+                _ => None,
+            };
+            if let Some(t) = t {
+                by_type[t].0 += 1;
+                by_type[t].1 += usize::from(rejected_here);
+            }
+        }
+    }
+    let div = |a: usize, b: usize| {
+        if b == 0 {
+            f32::NAN
+        } else {
+            a as f32 / b as f32
+        }
+    };
+    Scores {
+        in_scope_accuracy: div(right, n_in),
+        false_escalation: div(rejected_in, n_in),
+        oos_recall: div(caught, n_oos),
+        oos_precision: div(caught, rejected),
+        oos_recall_id: div(by_type[0].1, by_type[0].0),
+        oos_recall_ood: div(by_type[1].1, by_type[1].0),
+        threshold: clf.threshold(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `--rules-only`: skip the (slow) sweep over top_per_class × centroid_weight.
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let rules_only = raw.iter().any(|a| a == "--rules-only");
+    let args: Vec<PathBuf> = raw
+        .iter()
+        .filter(|a| *a != "--rules-only")
+        .map(PathBuf::from)
+        .collect();
+    if args.len() < 2 || !args.len().is_multiple_of(2) {
+        return Err("usage: intent_calibration TRAIN.jsonl TEST.jsonl [TRAIN TEST]…".into());
+    }
+    let file = model_dir().join("multilingual-e5-small/e5-small-q4.bin");
+    let embedder: Arc<dyn Embedder> = Arc::new(frontdesk_inference::embed::spawn_e5(
+        &file,
+        &Default::default(),
+    )?);
+    let grid: Vec<IntentScoring> = {
+        let mut g = Vec::new();
+        for top_per_class in [1, 3, 5, 10] {
+            for centroid_weight in [0.0, 0.3, 0.6] {
+                g.push(IntentScoring {
+                    top_per_class,
+                    centroid_weight,
+                    ..IntentScoring::default()
+                });
+            }
+        }
+        g
+    };
+    for pair in args.chunks(2) {
+        let train = load_intents_jsonl(&pair[0])?;
+        let test = load_intents_jsonl(&pair[1])?;
+        let trv = vectors(&embedder, &pair[0], &train).await?;
+        let tv = vectors(&embedder, &pair[1], &test).await?;
+        let types = oos_types(&pair[1])?;
+        println!(
+            "\n## {} → {} ({} train rows, {} test rows, {} out of scope)",
+            pair[0].display(),
+            pair[1].display(),
+            train.len(),
+            test.len(),
+            test.iter().filter(|r| !r.in_scope).count()
+        );
+        println!("\n| top_per_class | centroid_weight | rule | max_false_reject | threshold | in_scope_accuracy | false_escalation_rate | oos_recall | oos_recall_id | oos_recall_ood | oos_precision |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
+        let row = |scoring: IntentScoring| -> Result<(), Box<dyn std::error::Error>> {
+            let mut clf =
+                IntentClassifier::from_vectors(train.clone(), trv.clone(), embedder.clone())?
+                    .with_scoring(scoring);
+            clf.calibrate_cv(5);
+            let s = measure(&clf, &test, &tv, &types);
+            println!(
+                "| {} | {:.1} | {:?} | {:.2} | {:.4} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+                scoring.top_per_class,
+                scoring.centroid_weight,
+                scoring.rule,
+                scoring.max_false_reject,
+                s.threshold,
+                s.in_scope_accuracy,
+                s.false_escalation,
+                s.oos_recall,
+                s.oos_recall_id,
+                s.oos_recall_ood,
+                s.oos_precision
+            );
+            Ok(())
+        };
+        for scoring in grid.iter().filter(|_| !rules_only) {
+            row(*scoring)?;
+        }
+        for max_false_reject in [0.02, 0.04, 0.06, 0.1, 0.12, 0.15] {
+            row(IntentScoring {
+                max_false_reject,
+                ..IntentScoring::default()
+            })?;
+        }
+        for max_false_reject in [0.04, 0.08, 0.15, 0.3] {
+            row(IntentScoring {
+                max_false_reject,
+                rule: ThresholdRule::Balanced,
+                ..IntentScoring::default()
+            })?;
+        }
+    }
+    Ok(())
+}
