@@ -8,8 +8,14 @@
 //!     ../shared/evaldata/dev/intents_banking77oos_train.jsonl ../shared/evaldata/dev/intents_banking77oos_valid.jsonl \
 //!     ../shared/evaldata/dev/intents_clinc150_train.jsonl ../shared/evaldata/dev/intents_clinc150_valid.jsonl
 //!
+//! Rows with `head` = `-` are the kNN classifier (the best kNN class wins, its score is
+//! thresholded); the others use the trained linear head (`HeadParams`) to pick the intent and
+//! threshold `oos_score` (kNN score of the head's class, its probability, or a blend). The
+//! head rows print the wall time of training the head plus the 5-fold CV (once per head).
+//!
 //! `--rules-only` skips the slow top_per_class × centroid_weight grid and sweeps only the
-//! threshold rules.
+//! threshold rules; `--head-only` prints only the head rows. `HEAD_L2`, `HEAD_EPOCHS`,
+//! `HEAD_LR`, `HEAD_BATCH` override the head's defaults (sweeps).
 //!
 //! Embeddings (multilingual-e5-small from `FRONTDESK_MODEL_DIR`) are cached under
 //! `FRONTDESK_EMBED_CACHE` (default: the system temp dir) so that sweeps re-run in seconds.
@@ -17,7 +23,8 @@
 use frontdesk_core::intents::OUT_OF_SCOPE;
 use frontdesk_core::{EmbedKind, Embedder};
 use frontdesk_engine::{
-    load_intents_jsonl, IntentClassifier, IntentExample, IntentScoring, ThresholdRule,
+    load_intents_jsonl, HeadParams, IntentClassifier, IntentExample, IntentScoring, OosScore,
+    ThresholdRule,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -158,9 +165,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `--rules-only`: skip the (slow) sweep over top_per_class × centroid_weight.
     let raw: Vec<String> = std::env::args().skip(1).collect();
     let rules_only = raw.iter().any(|a| a == "--rules-only");
+    let head_only = raw.iter().any(|a| a == "--head-only");
     let args: Vec<PathBuf> = raw
         .iter()
-        .filter(|a| *a != "--rules-only")
+        .filter(|a| !a.starts_with("--"))
         .map(PathBuf::from)
         .collect();
     if args.len() < 2 || !args.len().is_multiple_of(2) {
@@ -171,6 +179,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &file,
         &Default::default(),
     )?);
+    // The kNN classifier as it was before the head: the best kNN class and its score.
+    let knn_default = IntentScoring {
+        head: None,
+        ..IntentScoring::default()
+    };
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f32>().ok());
+    let head_params = {
+        let d = HeadParams::default();
+        HeadParams {
+            l2: env("HEAD_L2").unwrap_or(d.l2),
+            epochs: env("HEAD_EPOCHS").map_or(d.epochs, |v| v as usize),
+            learning_rate: env("HEAD_LR").unwrap_or(d.learning_rate),
+            batch: env("HEAD_BATCH").map_or(d.batch, |v| v as usize),
+            ..d
+        }
+    };
     let grid: Vec<IntentScoring> = {
         let mut g = Vec::new();
         for top_per_class in [1, 3, 5, 10] {
@@ -178,7 +202,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 g.push(IntentScoring {
                     top_per_class,
                     centroid_weight,
-                    ..IntentScoring::default()
+                    ..knn_default
                 });
             }
         }
@@ -198,16 +222,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             test.len(),
             test.iter().filter(|r| !r.in_scope).count()
         );
-        println!("\n| top_per_class | centroid_weight | rule | max_false_reject | threshold | in_scope_accuracy | false_escalation_rate | oos_recall | oos_recall_id | oos_recall_ood | oos_precision |");
-        println!("|---|---|---|---|---|---|---|---|---|---|---|");
-        let row = |scoring: IntentScoring| -> Result<(), Box<dyn std::error::Error>> {
-            let mut clf =
-                IntentClassifier::from_vectors(train.clone(), trv.clone(), embedder.clone())?
-                    .with_scoring(scoring);
-            clf.calibrate_cv(5);
-            let s = measure(&clf, &test, &tv, &types);
+        println!("\n| head | oos_score | top_per_class | centroid_weight | rule | max_false_reject | threshold | in_scope_accuracy | false_escalation_rate | oos_recall | oos_recall_id | oos_recall_ood | oos_precision |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        let print = |clf: &IntentClassifier| {
+            let s = measure(clf, &test, &tv, &types);
+            let scoring = clf.scoring();
+            let (head, oos) = match scoring.head {
+                Some(h) => (
+                    format!(
+                        "l2={} ep={} lr={} b={} w={}",
+                        h.l2, h.epochs, h.learning_rate, h.batch, scoring.head_weight
+                    ),
+                    format!("{:?}", scoring.oos_score),
+                ),
+                None => ("-".to_string(), "Knn".to_string()),
+            };
             println!(
-                "| {} | {:.1} | {:?} | {:.2} | {:.4} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+                "| {head} | {oos} | {} | {:.1} | {:?} | {:.2} | {:.4} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
                 scoring.top_per_class,
                 scoring.centroid_weight,
                 scoring.rule,
@@ -220,23 +251,94 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 s.oos_recall_ood,
                 s.oos_precision
             );
-            Ok(())
         };
-        for scoring in grid.iter().filter(|_| !rules_only) {
-            row(*scoring)?;
+        if !head_only {
+            // kNN: one classifier (and one CV) per model tunable; the threshold tunables reuse
+            // the cached CV verdicts.
+            for scoring in grid.iter().filter(|_| !rules_only) {
+                let mut clf = IntentClassifier::from_vectors_with(
+                    train.clone(),
+                    trv.clone(),
+                    embedder.clone(),
+                    *scoring,
+                )?;
+                clf.calibrate_cv(5);
+                print(&clf);
+            }
+            let mut clf = IntentClassifier::from_vectors_with(
+                train.clone(),
+                trv.clone(),
+                embedder.clone(),
+                knn_default,
+            )?;
+            for (rule, shares) in [
+                (
+                    ThresholdRule::RejectShare,
+                    &[0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15][..],
+                ),
+                (ThresholdRule::Balanced, &[0.04, 0.08, 0.15, 0.3][..]),
+            ] {
+                for &max_false_reject in shares {
+                    clf = clf.with_scoring(IntentScoring {
+                        max_false_reject,
+                        rule,
+                        ..knn_default
+                    });
+                    clf.calibrate_cv(5);
+                    print(&clf);
+                }
+            }
         }
-        for max_false_reject in [0.02, 0.04, 0.06, 0.1, 0.12, 0.15] {
-            row(IntentScoring {
-                max_false_reject,
-                ..IntentScoring::default()
-            })?;
+        // The head: trained once on all of train, plus once per CV fold (timed together).
+        let head_scoring = IntentScoring {
+            head: Some(head_params),
+            head_weight: env("HEAD_WEIGHT").unwrap_or(IntentScoring::default().head_weight),
+            ..IntentScoring::default()
+        };
+        let t = std::time::Instant::now();
+        let mut clf = IntentClassifier::from_vectors_with(
+            train.clone(),
+            trv.clone(),
+            embedder.clone(),
+            head_scoring,
+        )?;
+        let t_train = t.elapsed().as_secs_f32();
+        if std::env::var_os("HEAD_QUICK").is_some() {
+            print(&clf);
+            continue;
         }
-        for max_false_reject in [0.04, 0.08, 0.15, 0.3] {
-            row(IntentScoring {
-                max_false_reject,
-                rule: ThresholdRule::Balanced,
-                ..IntentScoring::default()
-            })?;
+        clf.calibrate_cv(5);
+        eprintln!(
+            "head {head_params:?}: train {t_train:.1}s, train + 5-fold CV {:.1}s",
+            t.elapsed().as_secs_f32()
+        );
+        print(&clf);
+        // No threshold: what the head alone does (its explicit out_of_scope class only).
+        let threshold = clf.threshold();
+        clf.set_threshold(f32::MIN);
+        print(&clf);
+        clf.set_threshold(threshold);
+        for oos_score in [
+            OosScore::Knn,
+            OosScore::HeadProb,
+            OosScore::Blend(0.1),
+            OosScore::Blend(0.2),
+        ] {
+            for (rule, shares) in [
+                (ThresholdRule::RejectShare, &[0.04, 0.08][..]),
+                (ThresholdRule::Balanced, &[0.08][..]),
+            ] {
+                for &max_false_reject in shares {
+                    clf = clf.with_scoring(IntentScoring {
+                        max_false_reject,
+                        rule,
+                        oos_score,
+                        ..head_scoring
+                    });
+                    clf.calibrate_cv(5);
+                    print(&clf);
+                }
+            }
         }
     }
     Ok(())

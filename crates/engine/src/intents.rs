@@ -1,16 +1,22 @@
-//! Intent classification by nearest neighbours over sentence embeddings.
+//! Intent classification over sentence embeddings: nearest neighbours plus a trained linear
+//! (softmax) head.
 //!
-//! Scoring: for each class, the mean of its top-3 most similar examples blended with the
-//! similarity to its centroid; the best class wins. The out-of-scope decision is a threshold on
-//! that score (e5 cosines sit in a narrow band, so the threshold is calibrated on data, never
+//! kNN scoring: for each class, the mean of its top-3 most similar examples blended with the
+//! similarity to its centroid. With a head (the default, see [`HeadParams`]) the intent is the
+//! argmax of the head's probabilities averaged with a softmax of those kNN scores; without one
+//! the best kNN class wins. The out-of-scope decision is a threshold on a score ([`OosScore`]:
+//! by default the kNN score of the picked class plus 0.2 × its probability) (e5 cosines sit in a narrow band, so the threshold is calibrated on data, never
 //! hard-coded), plus an explicit `out_of_scope` class learned from `in_scope: false` rows.
 //! Thresholds are fitted on a calibration file or by k-fold cross-validation over the
 //! catalogue itself — never on the rows that are measured.
 
+mod head;
+
 use crate::error::EngineError;
-use frontdesk_core::embed::dot;
 use frontdesk_core::intents::OUT_OF_SCOPE;
 use frontdesk_core::{EmbedKind, Embedder, Lang};
+pub use head::HeadParams;
+use head::{dot8 as dot, LinearHead};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -103,6 +109,26 @@ pub struct IntentScoring {
     pub max_false_reject: f32,
     /// How the threshold is chosen within that limit.
     pub rule: ThresholdRule,
+    /// The trained linear head that picks the intent (`None`: the best kNN class does).
+    pub head: Option<HeadParams>,
+    /// What the out-of-scope threshold is compared with when a head picks the intent.
+    pub oos_score: OosScore,
+    /// With a head, the intent is the argmax of `head_weight · p_head + (1 − head_weight) ·
+    /// softmax(knn_scores / knn_temperature)`.
+    pub head_weight: f32,
+    pub knn_temperature: f32,
+}
+
+/// The score thresholded for the out-of-scope decision when a [`HeadParams`] head picks the
+/// intent (without a head it is always the kNN score of the best class).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OosScore {
+    /// The kNN score (top-k mean blended with the centroid) of the class the head picked.
+    Knn,
+    /// The head's probability of the class it picked.
+    HeadProb,
+    /// `knn + weight · prob`.
+    Blend(f32),
 }
 
 /// How `calibrate` / `calibrate_cv` choose the out-of-scope threshold from scored rows.
@@ -123,7 +149,11 @@ impl Default for IntentScoring {
             top_per_class: 3,
             centroid_weight: 0.3,
             max_false_reject: 0.08,
-            rule: ThresholdRule::RejectShare,
+            rule: ThresholdRule::Balanced,
+            head: Some(HeadParams::default()),
+            oos_score: OosScore::Blend(0.2),
+            head_weight: 0.5,
+            knn_temperature: 0.02,
         }
     }
 }
@@ -136,8 +166,11 @@ pub struct IntentClassifier {
     /// Class index of each row.
     labels: Vec<usize>,
     centroids: Vec<Vec<f32>>,
+    head: Option<LinearHead>,
     threshold: f32,
     scoring: IntentScoring,
+    /// Cached cross-validation verdicts (see `calibrate_cv`).
+    cv: Option<(CvKey, Vec<(usize, Raw)>)>,
 }
 
 impl std::fmt::Debug for IntentClassifier {
@@ -154,6 +187,7 @@ struct Model<'a> {
     vectors: Vec<&'a [f32]>,
     labels: Vec<usize>,
     centroids: Vec<Vec<f32>>,
+    head: Option<std::borrow::Cow<'a, LinearHead>>,
     n_classes: usize,
     scoring: IntentScoring,
 }
@@ -175,22 +209,41 @@ fn centroids(vectors: &[&[f32]], labels: &[usize], n_classes: usize) -> Vec<Vec<
     sums
 }
 
+/// What a model says about one message before thresholding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Raw {
+    /// The picked class: the head's argmax, or the best kNN class without a head.
+    class: usize,
+    /// kNN score of that class (top-k mean blended with the centroid similarity).
+    knn: f32,
+    /// The (kNN-blended) probability of that class.
+    prob: Option<f32>,
+}
+
+impl Raw {
+    fn score(&self, oos: OosScore) -> f32 {
+        match (self.prob, oos) {
+            (None, _) | (Some(_), OosScore::Knn) => self.knn,
+            (Some(p), OosScore::HeadProb) => p,
+            (Some(p), OosScore::Blend(w)) => self.knn + w * p,
+        }
+    }
+}
+
 impl Model<'_> {
-    /// (best class, its score, neighbours).
-    fn score(
-        &self,
-        q: &[f32],
-        classes: &[String],
-        n_neighbours: usize,
-    ) -> (usize, f32, Vec<(String, f32)>) {
+    /// The raw verdict and the `n_neighbours` nearest examples (class, similarity), best first.
+    fn score(&self, q: &[f32], n_neighbours: usize) -> (Raw, Vec<(usize, f32)>) {
         let mut per_class: Vec<Vec<f32>> = vec![Vec::new(); self.n_classes];
         let mut all: Vec<(usize, f32)> = Vec::with_capacity(self.vectors.len());
         for (v, &l) in self.vectors.iter().zip(&self.labels) {
             let s = dot(q, v);
             per_class[l].push(s);
-            all.push((l, s));
+            if n_neighbours > 0 {
+                all.push((l, s));
+            }
         }
         let mut best = (0usize, f32::MIN);
+        let mut class_scores = vec![f32::MIN; self.n_classes];
         for (c, sims) in per_class.iter_mut().enumerate() {
             if sims.is_empty() {
                 continue;
@@ -200,17 +253,52 @@ impl Model<'_> {
             let knn = top.iter().sum::<f32>() / top.len() as f32;
             let w = self.scoring.centroid_weight;
             let s = (1.0 - w) * knn + w * dot(q, &self.centroids[c]);
+            class_scores[c] = s;
             if s > best.1 {
                 best = (c, s);
             }
         }
-        all.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let neighbours = all
-            .iter()
-            .take(n_neighbours)
-            .map(|(l, s)| (classes[*l].clone(), *s))
-            .collect();
-        (best.0, best.1, neighbours)
+        let raw = match &self.head {
+            Some(head) => {
+                let mut p = head.probs(q);
+                let w = self.scoring.head_weight.clamp(0.0, 1.0);
+                if w < 1.0 {
+                    let t = self.scoring.knn_temperature.max(1e-4);
+                    let mut knn: Vec<f32> = class_scores
+                        .iter()
+                        .map(|&s| if s == f32::MIN { f32::MIN } else { s / t })
+                        .collect();
+                    head::softmax_in_place(&mut knn);
+                    for (pc, kc) in p.iter_mut().zip(&knn) {
+                        *pc = w * *pc + (1.0 - w) * kc;
+                    }
+                }
+                // Highest probability; ties go to the lower class index.
+                let c = (0..p.len())
+                    .max_by(|&a, &b| p[a].total_cmp(&p[b]).then(b.cmp(&a)))
+                    .unwrap_or(0);
+                Raw {
+                    class: c,
+                    // A class the kNN model has no rows of (a CV fold) scores as dissimilar.
+                    knn: class_scores[c].max(-1.0),
+                    prob: Some(p[c]),
+                }
+            }
+            None => Raw {
+                class: best.0,
+                knn: best.1,
+                prob: None,
+            },
+        };
+        if n_neighbours > 0 {
+            let n = n_neighbours.min(all.len());
+            if n < all.len() {
+                all.select_nth_unstable_by(n, |a, b| b.1.total_cmp(&a.1));
+                all.truncate(n);
+            }
+            all.sort_by(|a, b| b.1.total_cmp(&a.1));
+        }
+        (raw, all)
     }
 }
 
@@ -244,6 +332,16 @@ impl IntentClassifier {
         vectors: Vec<Vec<f32>>,
         embedder: Arc<dyn Embedder>,
     ) -> Result<Self, EngineError> {
+        Self::from_vectors_with(rows, vectors, embedder, IntentScoring::default())
+    }
+
+    /// `from_vectors` with other scoring tunables (the head is trained once, with these).
+    pub fn from_vectors_with(
+        rows: Vec<IntentExample>,
+        vectors: Vec<Vec<f32>>,
+        embedder: Arc<dyn Embedder>,
+        scoring: IntentScoring,
+    ) -> Result<Self, EngineError> {
         if rows.is_empty() {
             return Err(EngineError::NoIntents);
         }
@@ -267,6 +365,9 @@ impl IntentClassifier {
             .collect();
         let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
         let centroids = centroids(&refs, &labels, classes.len());
+        let head = scoring
+            .head
+            .map(|p| LinearHead::fit(&refs, &labels, classes.len(), p));
         Ok(Self {
             embedder,
             rows,
@@ -274,13 +375,22 @@ impl IntentClassifier {
             classes,
             labels,
             centroids,
+            head,
             threshold: f32::MIN,
-            scoring: IntentScoring::default(),
+            scoring,
+            cv: None,
         })
     }
 
-    /// Replaces the scoring tunables (evaluation sweeps); re-calibrate afterwards.
+    /// Replaces the scoring tunables (evaluation sweeps), retraining the head when its
+    /// parameters change; re-calibrate afterwards.
     pub fn with_scoring(mut self, scoring: IntentScoring) -> Self {
+        if scoring.head != self.scoring.head {
+            let refs: Vec<&[f32]> = self.vectors.iter().map(Vec::as_slice).collect();
+            self.head = scoring
+                .head
+                .map(|p| LinearHead::fit(&refs, &self.labels, self.classes.len(), p));
+        }
         self.scoring = scoring;
         self
     }
@@ -308,14 +418,16 @@ impl IntentClassifier {
             vectors: self.vectors.iter().map(Vec::as_slice).collect(),
             labels: self.labels.clone(),
             centroids: self.centroids.clone(),
+            head: self.head.as_ref().map(std::borrow::Cow::Borrowed),
             n_classes: self.classes.len(),
             scoring: self.scoring,
         }
     }
 
     fn predict_with(&self, model: &Model<'_>, vec: &[f32], threshold: f32) -> IntentPrediction {
-        let (c, score, neighbours) = model.score(vec, &self.classes, 5);
-        let name = &self.classes[c];
+        let (raw, neighbours) = model.score(vec, 5);
+        let score = raw.score(self.scoring.oos_score);
+        let name = &self.classes[raw.class];
         let in_scope = name != OUT_OF_SCOPE && score >= threshold;
         IntentPrediction {
             intent: if in_scope {
@@ -325,7 +437,10 @@ impl IntentClassifier {
             },
             score,
             in_scope,
-            neighbours,
+            neighbours: neighbours
+                .into_iter()
+                .map(|(c, s)| (self.classes[c].clone(), s))
+                .collect(),
         }
     }
 
@@ -345,6 +460,16 @@ impl IntentClassifier {
         Ok(self.classify_embedded(&v))
     }
 
+    fn scored(&self, raw: &Raw, row: &IntentExample) -> Scored {
+        let class = &self.classes[raw.class];
+        Scored {
+            score: raw.score(self.scoring.oos_score),
+            row_in: row.in_scope,
+            pred_in: class != OUT_OF_SCOPE,
+            correct: *class == row.intent,
+        }
+    }
+
     /// Sets the threshold on a held-out calibration set (never the measured set).
     pub async fn calibrate(&mut self, rows: &[IntentExample]) -> Result<f32, EngineError> {
         let mut scored = Vec::with_capacity(rows.len());
@@ -358,13 +483,7 @@ impl IntentClassifier {
                 )
                 .await?;
             for (r, v) in chunk.iter().zip(vecs) {
-                let p = self.predict_with(&model, &v, f32::MIN);
-                scored.push(Scored {
-                    score: p.score,
-                    row_in: r.in_scope,
-                    pred_in: p.intent != OUT_OF_SCOPE,
-                    correct: p.intent == r.intent,
-                });
+                scored.push(self.scored(&model.score(&v, 0).0, r));
             }
         }
         drop(model);
@@ -373,10 +492,27 @@ impl IntentClassifier {
     }
 
     /// Sets the threshold by k-fold cross-validation over the catalogue rows: each fold is
-    /// scored by a model of the other folds, so the threshold sees "unseen" messages.
+    /// scored by a model (kNN index and head) of the other folds, so the threshold sees
+    /// "unseen" messages. The fold verdicts are kept: after `with_scoring` changes only the
+    /// threshold tunables (`rule`, `max_false_reject`, `oos_score`), re-calibrating is instant.
     pub fn calibrate_cv(&mut self, k: usize) -> f32 {
         let k = k.max(2);
-        let mut scored = Vec::with_capacity(self.rows.len());
+        let key = CvKey::new(k, self.scoring);
+        if self.cv.as_ref().is_none_or(|(have, _)| *have != key) {
+            self.cv = Some((key, self.cv_verdicts(k)));
+        }
+        let raws = self.cv.as_ref().map(|(_, r)| r.as_slice()).unwrap_or(&[]);
+        let scored: Vec<Scored> = raws
+            .iter()
+            .map(|(i, raw)| self.scored(raw, &self.rows[*i]))
+            .collect();
+        self.threshold = choose_threshold(&scored, self.scoring);
+        self.threshold
+    }
+
+    /// (row, verdict of the model of the other folds) for every row.
+    fn cv_verdicts(&self, k: usize) -> Vec<(usize, Raw)> {
+        let mut out = Vec::with_capacity(self.rows.len());
         for fold in 0..k {
             let train: Vec<usize> = (0..self.rows.len()).filter(|i| i % k != fold).collect();
             if train.is_empty() {
@@ -385,25 +521,47 @@ impl IntentClassifier {
             let vectors: Vec<&[f32]> = train.iter().map(|&i| self.vectors[i].as_slice()).collect();
             let labels: Vec<usize> = train.iter().map(|&i| self.labels[i]).collect();
             let centroids = centroids(&vectors, &labels, self.classes.len());
+            let head = self.scoring.head.map(|p| {
+                std::borrow::Cow::Owned(LinearHead::fit(&vectors, &labels, self.classes.len(), p))
+            });
             let model = Model {
                 vectors,
                 labels,
                 centroids,
+                head,
                 n_classes: self.classes.len(),
                 scoring: self.scoring,
             };
             for i in (0..self.rows.len()).filter(|i| i % k == fold) {
-                let p = self.predict_with(&model, &self.vectors[i], f32::MIN);
-                scored.push(Scored {
-                    score: p.score,
-                    row_in: self.rows[i].in_scope,
-                    pred_in: p.intent != OUT_OF_SCOPE,
-                    correct: p.intent == self.rows[i].intent,
-                });
+                out.push((i, model.score(&self.vectors[i], 0).0));
             }
         }
-        self.threshold = choose_threshold(&scored, self.scoring);
-        self.threshold
+        out
+    }
+}
+
+/// What the cached CV verdicts depend on: the folds and the model tunables (not the threshold
+/// ones).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct CvKey {
+    k: usize,
+    top_per_class: usize,
+    centroid_weight: f32,
+    head: Option<HeadParams>,
+    head_weight: f32,
+    knn_temperature: f32,
+}
+
+impl CvKey {
+    fn new(k: usize, s: IntentScoring) -> Self {
+        Self {
+            k,
+            top_per_class: s.top_per_class,
+            centroid_weight: s.centroid_weight,
+            head: s.head,
+            head_weight: s.head_weight,
+            knn_temperature: s.knn_temperature,
+        }
     }
 }
 
@@ -564,7 +722,10 @@ mod tests {
 
     #[test]
     fn threshold_choice_table() {
-        let share = IntentScoring::default();
+        let share = IntentScoring {
+            rule: ThresholdRule::RejectShare,
+            ..IntentScoring::default()
+        };
         let balanced = IntentScoring {
             rule: ThresholdRule::Balanced,
             ..share
@@ -594,6 +755,45 @@ mod tests {
         let mut caught = scored.clone();
         caught.push(sc(0.5, false, false, true));
         assert_eq!(choose_threshold(&caught, balanced), f32::MIN);
+    }
+
+    #[tokio::test]
+    async fn head_and_knn_pick_intents_deterministically() {
+        let emb: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(512));
+        let knn_only = IntentScoring {
+            head: None,
+            ..IntentScoring::default()
+        };
+        for scoring in [IntentScoring::default(), knn_only] {
+            let mut a = IntentClassifier::train(catalogue(), emb.clone())
+                .await
+                .unwrap()
+                .with_scoring(scoring);
+            let mut b = IntentClassifier::train(catalogue(), emb.clone())
+                .await
+                .unwrap()
+                .with_scoring(scoring);
+            assert_eq!(a.calibrate_cv(4), b.calibrate_cv(4), "{scoring:?}");
+            a.set_threshold(f32::MIN);
+            for (text, want) in [
+                ("where is my order now", "order_status"),
+                ("please cancel my order", "cancel_order"),
+                ("I want to return the shoes", "return_items"),
+            ] {
+                let p = a.classify(text).await.unwrap();
+                assert_eq!(p.intent, want, "{scoring:?} {text}: {p:?}");
+                let q = b.classify(text).await.unwrap();
+                assert_eq!((p.score, &p.neighbours), (q.score, &q.neighbours));
+            }
+            // Threshold tunables re-use the cached CV verdicts and give the same threshold.
+            let t = b.calibrate_cv(4);
+            let b = b.with_scoring(IntentScoring {
+                max_false_reject: 0.2,
+                ..scoring
+            });
+            let mut b = b.with_scoring(scoring);
+            assert_eq!(b.calibrate_cv(4), t);
+        }
     }
 
     #[tokio::test]

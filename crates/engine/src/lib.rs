@@ -16,8 +16,8 @@ pub mod voice;
 pub use engine::{Engine, EngineDeps};
 pub use error::EngineError;
 pub use intents::{
-    load_intents_jsonl, IntentClassifier, IntentExample, IntentPrediction, IntentScoring,
-    ThresholdRule,
+    load_intents_jsonl, HeadParams, IntentClassifier, IntentExample, IntentPrediction,
+    IntentScoring, OosScore, ThresholdRule,
 };
 pub use lang::detect_language;
 pub use policy::{decide, DraftCheck, RetrievalSignal};

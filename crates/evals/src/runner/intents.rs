@@ -76,13 +76,16 @@ pub async fn run_intents(ctx: &EvalContext, suite: &Suite) -> Result<SuiteReport
     };
     let mut notes = Vec::new();
     let mut train_rows: Option<Vec<IntentRow>> = train.as_deref().map(load_jsonl).transpose()?;
-    if let (Some(rows), Some(n)) = (train_rows.take(), suite.train_limit) {
-        notes.push(format!(
-            "training rows: {} of {}, spread over the file (train_limit)",
-            n.min(rows.len()),
-            rows.len()
-        ));
-        train_rows = Some(super::spread(rows, n));
+    // Only take the rows out when there is a limit: `take()` in a tuple pattern would drop them.
+    if let Some(n) = suite.train_limit {
+        if let Some(rows) = train_rows.take() {
+            notes.push(format!(
+                "training rows: {} of {}, spread over the file (train_limit)",
+                n.min(rows.len()),
+                rows.len()
+            ));
+            train_rows = Some(super::spread(rows, n));
+        }
     }
     let calibrate_rows: Option<Vec<IntentRow>> =
         calibrate.as_deref().map(load_jsonl).transpose()?;
