@@ -432,6 +432,28 @@ impl Assistant for Engine {
                 break 'turn (pre, AnswerSource::Template);
             }
             if let Some(commerce) = self.deps.commerce.as_deref() {
+                let about_action = flows::wants(&u, state)
+                    && flows::asks_about_action(&u, state)
+                    && u.intent_name() != Some(RECOMMEND_PRODUCT)
+                    && !flows::detect::wants_recommendation(&u.text);
+                if about_action {
+                    // "Can I swap it for a larger size?": answer the rule, offer to do it.
+                    let query = rewrite_query(message, state);
+                    let hits = self.search(&query, &u).await?;
+                    let best = hits.first().map_or(0.0, |h| h.confidence);
+                    let confidence = answer_confidence(&self.deps.policy, &u, best);
+                    if confidence >= self.deps.policy.thresholds.min_answer {
+                        let drafted = self
+                            .draft_answer(&mut out, &u, &query, &hits, confidence)
+                            .await;
+                        out.token(&templates::text(Template::OfferAction, u.lang))
+                            .await;
+                        retrieved = hits;
+                        state.consecutive_failures = 0;
+                        flows::offer(state, &u);
+                        break 'turn (Decision::Answer, drafted.source);
+                    }
+                }
                 if flows::wants(&u, state) {
                     let ctx = FlowContext {
                         commerce,

@@ -34,16 +34,18 @@ pub struct DraftCheck {
 }
 
 /// The confidence that the best hit answers the message: the retrieval confidence, moved by the
-/// prior when the intent classifier recognised one of the shop's knowledge topics (see
-/// `EscalationThresholds::known_topic_answerable`). Out-of-scope, action and small-talk intents
-/// leave it as it is.
+/// prior when the intent classifier recognised one of the shop's own topics, a knowledge or an
+/// action intent (see `EscalationThresholds::known_topic_answerable`). Out-of-scope and
+/// conversation-management intents leave it as it is.
 pub fn answer_confidence(
     policy: &EnginePolicy,
     u: &Understanding,
     retrieval_confidence: f32,
 ) -> f32 {
     let prior = policy.thresholds.known_topic_answerable;
-    let known_topic = u.intent_name().is_some_and(is_knowledge_intent);
+    let known_topic = u
+        .intent_name()
+        .is_some_and(|i| is_knowledge_intent(i) || is_action_intent(i));
     if !known_topic || retrieval_confidence <= 0.0 || retrieval_confidence >= 1.0 {
         return retrieval_confidence;
     }
@@ -164,12 +166,13 @@ mod tests {
             (Some(("shipping_info", true)), 0.1, 0.5),
             (Some(("shipping_info", true)), 0.0, 0.0),
             (Some(("shipping_info", true)), 1.0, 1.0),
-            // Not recognised, out of scope, an action or small talk: unchanged.
+            // Not recognised, out of scope or conversation management: unchanged.
             (None, 0.1, 0.1),
             (Some(("shipping_info", false)), 0.1, 0.1),
             (Some(("out_of_scope", true)), 0.1, 0.1),
-            (Some(("cancel_order", true)), 0.1, 0.1),
+            (Some(("cancel_order", true)), 0.1, 0.5),
             (Some(("greeting", true)), 0.1, 0.1),
+            (Some(("human_agent", true)), 0.1, 0.1),
         ];
         for (intent, conf, want) in cases {
             let got = answer_confidence(&policy, &u("q", *intent, flags()), *conf);

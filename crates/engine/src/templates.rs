@@ -20,6 +20,8 @@ pub enum Template {
     /// Prefix of an extractive answer whose source is in Serbian.
     SourceInSerbian,
     Handoff(EscalationReason),
+    /// After answering a question about an action from the knowledge base: offers to do it.
+    OfferAction,
 }
 
 fn en(t: Template) -> &'static str {
@@ -33,6 +35,7 @@ fn en(t: Template) -> &'static str {
         Template::Empathy => "I'm sorry about this, and I understand your frustration.",
         Template::SourceInEnglish => "(Source in English:)",
         Template::SourceInSerbian => "(Source in Serbian:)",
+        Template::OfferAction => "If you'd like me to do this for one of your orders, just tell me the order number.",
         Template::Handoff(CustomerRequest) => "Of course. I'm connecting you with a member of our team; they will reply here shortly.",
         Template::Handoff(OutOfScope) => "That is outside what I can help with, so I'm passing your question to a member of our team. They will reply here shortly.",
         Template::Handoff(LowConfidence) => "I couldn't find a reliable answer to that in our information, so I'm passing your question to a member of our team. They will reply here shortly.",
@@ -54,6 +57,7 @@ fn sr(t: Template) -> &'static str {
         Template::Empathy => "Жао ми је због овога и разумем ваше незадовољство.",
         Template::SourceInEnglish => "(Извор на енглеском:)",
         Template::SourceInSerbian => "(Извор на српском:)",
+        Template::OfferAction => "Ако желите да то урадим за неку од ваших поруџбина, само ми напишите број поруџбине.",
         Template::Handoff(CustomerRequest) => "Наравно. Повезујем вас са чланом нашег тима; ускоро ће вам одговорити овде.",
         Template::Handoff(OutOfScope) => "То је ван онога у чему могу да помогнем, па ваше питање прослеђујем члану нашег тима. Ускоро ће вам одговорити овде.",
         Template::Handoff(LowConfidence) => "Нисам пронашао поуздан одговор у нашим информацијама, па ваше питање прослеђујем члану нашег тима. Ускоро ће вам одговорити овде.",
@@ -87,6 +91,7 @@ mod tests {
             Template::Empathy,
             Template::SourceInEnglish,
             Template::SourceInSerbian,
+            Template::OfferAction,
         ];
         all.extend(EscalationReason::ALL.map(Template::Handoff));
         for t in all {

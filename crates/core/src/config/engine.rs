@@ -11,7 +11,7 @@ pub struct EscalationThresholds {
     /// Intent-classifier similarity below which a message is out of scope.
     pub out_of_scope: f32,
     /// Share of questions the knowledge base can answer among those the intent classifier puts
-    /// on one of the shop's own knowledge topics (`returns_policy`, `shipping_info`, …). The
+    /// on one of the shop's own topics (a knowledge intent such as `shipping_info`, or an action). The
     /// retrieval confidence is calibrated for traffic that is half unanswerable; for such
     /// questions Bayes' rule moves its log-odds by logit(this) − logit(0.5). 0.5 turns it off.
     pub known_topic_answerable: f32,

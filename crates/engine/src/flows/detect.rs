@@ -202,6 +202,11 @@ const RECOMMEND: &[&str] = &[
     "dodatn",
 ];
 
+/// The message asks for a product suggestion.
+pub fn wants_recommendation(text: &str) -> bool {
+    has(&fold(text), RECOMMEND)
+}
+
 /// The action a message asks for, by keywords (most specific first).
 pub fn detect_action(text: &str) -> Option<Action> {
     let f = fold(text);

@@ -90,6 +90,20 @@ fn keyword_action(understanding: &Understanding) -> Option<Action> {
     (!asks_about_policy || !understanding.entities.order_ids.is_empty()).then_some(action)
 }
 
+/// A question about an action rather than a request to do it now ("Can I swap it for a larger
+/// size?", "Who pays for shipping the replacement?"): no flow is running, the message asks
+/// something and carries nothing of an account (order number, e-mail, postcode). The engine
+/// answers those from the knowledge base when it can, and offers the action.
+pub fn asks_about_action(understanding: &Understanding, state: &ConversationState) -> bool {
+    let e = &understanding.entities;
+    state.flow.is_none()
+        && understanding.text.contains('?')
+        && e.order_ids.is_empty()
+        && e.emails.is_empty()
+        && e.postcodes.is_empty()
+        && detect::order_ids(&understanding.text).is_empty()
+}
+
 /// Whether this message belongs to the action flows.
 pub fn wants(understanding: &Understanding, state: &ConversationState) -> bool {
     state.flow.is_some()
@@ -261,6 +275,23 @@ impl Turn<'_, '_> {
 
 fn save(state: &mut ConversationState, fs: &FlowState) {
     state.flow = serde_json::to_value(fs).ok();
+}
+
+/// After a question about an action was answered with an offer to do it: the action waits, so
+/// an order number or an e-mail address in the next message carries on with it, while another
+/// question is answered as usual (see the `unrelated` check in `step`).
+pub fn offer(state: &mut ConversationState, understanding: &Understanding) {
+    let action = keyword_action(understanding)
+        .or_else(|| understanding.intent_name().and_then(Action::from_intent));
+    if let Some(action) = action {
+        save(
+            state,
+            &FlowState {
+                action: Some(action),
+                ..FlowState::default()
+            },
+        );
+    }
 }
 
 /// One customer message through the action flows. See the module doc for the protocol.
