@@ -62,10 +62,12 @@ impl Engine {
                 "engine.max_passages must be at least 1".into(),
             ));
         }
+        // Written so that NaN fails too.
+        let prior_ok = t.known_topic_answerable > 0.0 && t.known_topic_answerable < 1.0;
         if !(0.0..=1.0).contains(&t.min_answer)
             || !(0.0..=1.0).contains(&t.direct_answer)
             || t.min_answer > t.direct_answer
-            || !(t.known_topic_answerable > 0.0 && t.known_topic_answerable < 1.0)
+            || !prior_ok
         {
             return Err(EngineError::Config(format!(
                 "engine.thresholds need 0 <= min_answer ({}) <= direct_answer ({}) <= 1 and \

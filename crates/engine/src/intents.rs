@@ -13,10 +13,11 @@
 mod head;
 
 use crate::error::EngineError;
+use frontdesk_core::embed::dot;
 use frontdesk_core::intents::OUT_OF_SCOPE;
 use frontdesk_core::{EmbedKind, Embedder, Lang};
 pub use head::HeadParams;
-use head::{dot8 as dot, LinearHead};
+use head::LinearHead;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;

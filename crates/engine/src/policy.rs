@@ -160,8 +160,9 @@ mod tests {
     fn answer_confidence_table() {
         let policy = EnginePolicy::default(); // known_topic_answerable 0.9: log-odds + ln 9
         let flags = Flags::default;
-        // (intent, retrieval confidence, expected answer confidence)
-        let cases: &[(Option<(&str, bool)>, f32, f32)] = &[
+        // (intent and whether it is in scope, retrieval confidence, expected answer confidence)
+        type Case<'a> = (Option<(&'a str, bool)>, f32, f32);
+        let cases: &[Case] = &[
             (Some(("shipping_info", true)), 0.5, 0.9),
             (Some(("shipping_info", true)), 0.1, 0.5),
             (Some(("shipping_info", true)), 0.0, 0.0),

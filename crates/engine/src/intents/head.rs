@@ -2,6 +2,8 @@
 //! standardised vectors, L2-regularised, trained by mini-batch Adam in a fixed (seeded) order —
 //! deterministic, plain Rust, a few seconds for ~10k rows × 384 dims × ~150 classes.
 
+use frontdesk_core::embed::dot;
+
 /// Training tunables of the head (fixed across data sets).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HeadParams {
@@ -39,25 +41,6 @@ pub struct LinearHead {
     /// Row-major `n_classes × dim`.
     w: Vec<f32>,
     b: Vec<f32>,
-}
-
-/// Dot product with eight independent accumulators (vectorises; the plain iterator sum does
-/// not, as float addition is not associative).
-pub(crate) fn dot8(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }
 
 pub(crate) fn softmax_in_place(z: &mut [f32]) {
@@ -169,7 +152,7 @@ impl LinearHead {
                 for &r in chunk {
                     let x = &xs[r];
                     for (c, zc) in z.iter_mut().enumerate() {
-                        *zc = self.b[c] + dot8(&self.w[c * dim..(c + 1) * dim], x);
+                        *zc = self.b[c] + dot(&self.w[c * dim..(c + 1) * dim], x);
                     }
                     softmax_in_place(&mut z);
                     z[labels[r]] -= 1.0;
@@ -208,7 +191,7 @@ impl LinearHead {
     pub fn probs(&self, v: &[f32]) -> Vec<f32> {
         let x = self.standardise(v);
         let mut z: Vec<f32> = (0..self.n_classes)
-            .map(|c| self.b[c] + dot8(&self.w[c * self.dim..(c + 1) * self.dim], &x))
+            .map(|c| self.b[c] + dot(&self.w[c * self.dim..(c + 1) * self.dim], &x))
             .collect();
         softmax_in_place(&mut z);
         z
@@ -234,16 +217,6 @@ mod tests {
             }
         }
         (xs, ys)
-    }
-
-    #[test]
-    fn dot8_matches_plain_dot() {
-        for len in [0usize, 3, 8, 13, 384] {
-            let a: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
-            let b: Vec<f32> = (0..len).map(|i| (i as f32 * 0.11).cos()).collect();
-            let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-            assert!((dot8(&a, &b) - plain).abs() < 1e-4, "len {len}");
-        }
     }
 
     #[test]
