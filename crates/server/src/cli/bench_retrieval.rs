@@ -16,6 +16,11 @@ pub struct BenchRetrievalArgs {
     queries: usize,
     #[arg(long, default_value_t = 10)]
     k: usize,
+    /// Clusters the synthetic vectors are drawn around (default: one per 100 vectors). Fewer,
+    /// wider clusters are harder for the graph, closer to real embeddings whose cosines all sit
+    /// in a narrow band.
+    #[arg(long)]
+    clusters: Option<usize>,
     /// HNSW links per node (M); default: the index's own setting.
     #[arg(long)]
     m: Option<usize>,
@@ -33,6 +38,7 @@ struct BenchReport {
     dim: usize,
     queries: usize,
     k: usize,
+    clusters: usize,
     params: HnswParams,
     build_s: f64,
     query_p50_us: f64,
@@ -77,7 +83,7 @@ pub fn run(_config: Config, args: BenchRetrievalArgs) -> anyhow::Result<ExitCode
         // Always the graph: the point is to measure it at scale.
         exact_below: 0,
     };
-    let clusters = (args.n / 100).max(10);
+    let clusters = args.clusters.unwrap_or((args.n / 100).max(10)).max(1);
     let data = clustered_unit_vectors(args.n + args.queries, args.dim, clusters, 42);
     let (base, queries) = data.split_at(args.n * args.dim);
     let base = base.to_vec();
@@ -116,6 +122,7 @@ pub fn run(_config: Config, args: BenchRetrievalArgs) -> anyhow::Result<ExitCode
         dim: args.dim,
         queries: queries.len(),
         k: args.k,
+        clusters,
         params,
         build_s,
         query_p50_us: percentile(&graph_us, 0.5),
