@@ -350,24 +350,8 @@ pub fn matmul_f32(x: &[f32], rows: usize, w: &[f32], out_dim: usize, y: &mut Vec
     }
 }
 
-/// f32 dot product in 8 independent lanes (vectorises without fast-math).
-pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let ca = a.chunks_exact(8);
-    let cb = b.chunks_exact(8);
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
+/// f32 dot product in 8 independent lanes (vectorises without fast-math): core's.
+pub use frontdesk_core::embed::dot as dot_f32;
 
 /// `y += a · x` elementwise.
 pub fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
