@@ -29,13 +29,9 @@ use frontdesk_engine::{
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The model cache, resolved as the CLI resolves it (`FRONTDESK_MODEL_DIR` or the default).
 fn model_dir() -> PathBuf {
-    std::env::var_os("FRONTDESK_MODEL_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/frontdesk/models"))
-        })
-        .unwrap_or_default()
+    frontdesk_inference::model_dir(&frontdesk_core::config::ModelsConfig::default())
 }
 
 /// Query embeddings of the rows of `path`, read from / written to a cache file named after the

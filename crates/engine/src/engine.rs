@@ -433,12 +433,12 @@ impl Assistant for Engine {
                 handoff = Some(self.hand_over(&mut out, state, &u, reason, &[]).await);
                 break 'turn (pre, AnswerSource::Template);
             }
+            // Hits of a search already made this turn, reused when the turn falls through to the
+            // knowledge-base answer below.
+            let mut searched: Option<(String, Vec<Hit>)> = None;
             if let Some(commerce) = self.deps.commerce.as_deref() {
-                let about_action = flows::wants(&u, state)
-                    && flows::asks_about_action(&u, state)
-                    && u.intent_name() != Some(RECOMMEND_PRODUCT)
-                    && !flows::detect::wants_recommendation(&u.text);
-                if about_action {
+                let wants_flow = flows::wants(&u, state);
+                if wants_flow && flows::asks_about_action(&u, state) {
                     // "Can I swap it for a larger size?": answer the rule, offer to do it.
                     let query = rewrite_query(message, state);
                     let hits = self.search(&query, &u).await?;
@@ -455,8 +455,9 @@ impl Assistant for Engine {
                         flows::offer(state, &u);
                         break 'turn (Decision::Answer, drafted.source);
                     }
+                    searched = Some((query, hits));
                 }
-                if flows::wants(&u, state) {
+                if wants_flow {
                     let ctx = FlowContext {
                         commerce,
                         policy: &self.deps.commerce_policy,
@@ -495,7 +496,10 @@ impl Assistant for Engine {
                 break 'turn (Decision::Answer, AnswerSource::Template);
             }
             let query = rewrite_query(message, state);
-            retrieved = self.search(&query, &u).await?;
+            retrieved = match searched {
+                Some((q, hits)) if q == query => hits,
+                _ => self.search(&query, &u).await?,
+            };
             let confidence = answer_confidence(
                 &self.deps.policy,
                 &u,

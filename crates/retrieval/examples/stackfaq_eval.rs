@@ -42,13 +42,9 @@ struct Qa {
     doc_ids: Vec<String>,
 }
 
+/// The model cache, resolved as the CLI resolves it (`FRONTDESK_MODEL_DIR` or the default).
 fn model_dir() -> PathBuf {
-    std::env::var_os("FRONTDESK_MODEL_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/frontdesk/models"))
-        })
-        .unwrap_or_default()
+    frontdesk_inference::model_dir(&frontdesk_core::config::ModelsConfig::default())
 }
 
 /// Embeds each (kind, text) once: the partial knowledge bases re-use the full one's vectors.

@@ -92,11 +92,14 @@ fn keyword_action(understanding: &Understanding) -> Option<Action> {
 
 /// A question about an action rather than a request to do it now ("Can I swap it for a larger
 /// size?", "Who pays for shipping the replacement?"): no flow is running, the message asks
-/// something and carries nothing of an account (order number, e-mail, postcode). The engine
-/// answers those from the knowledge base when it can, and offers the action.
+/// something, carries nothing of an account (order number, e-mail, postcode) and is not a
+/// request for suggestions (those are the recommendation flow's). The engine answers these
+/// from the knowledge base when it can, and offers the action.
 pub fn asks_about_action(understanding: &Understanding, state: &ConversationState) -> bool {
     let e = &understanding.entities;
     state.flow.is_none()
+        && understanding.intent_name() != Some(frontdesk_core::intents::RECOMMEND_PRODUCT)
+        && !detect::wants_recommendation(&understanding.text)
         && understanding.text.contains('?')
         && e.order_ids.is_empty()
         && e.emails.is_empty()
