@@ -449,10 +449,15 @@ pub fn flags(text: &str, previous_customer_texts: &[&str]) -> Flags {
     let folded = fold(text);
     let folded_words: String = folded.split_whitespace().collect::<Vec<_>>().join(" ");
     let f = folded_words.as_str();
-    let repeated = previous_customer_texts
-        .iter()
-        .take(4)
-        .any(|p| is_repeat_of(text, p));
+    let word_count = f.split_whitespace().count();
+    let affirmative = any_phrase(f, AFFIRMATIVE) && word_count <= 6;
+    let negative = any_phrase(f, NEGATIVE) && word_count <= 6;
+    // "Yes, please go ahead." to a third plan in a row is a confirmation, not a repeat.
+    let repeated = !(affirmative || negative)
+        && previous_customer_texts
+            .iter()
+            .take(4)
+            .any(|p| is_repeat_of(text, p));
     let threat_to_leave = any_phrase(f, LEAVE);
     let shouting = is_shouting(text);
     let bangs = text.contains("!!!") || text.contains("?!?") || text.contains("??!");
@@ -469,8 +474,8 @@ pub fn flags(text: &str, previous_customer_texts: &[&str]) -> Flags {
         repeated,
         threat_to_leave,
         sensitive: any_phrase(f, SENSITIVE),
-        affirmative: any_phrase(f, AFFIRMATIVE) && f.split_whitespace().count() <= 6,
-        negative: any_phrase(f, NEGATIVE) && f.split_whitespace().count() <= 6,
+        affirmative,
+        negative,
     }
 }
 
@@ -813,6 +818,11 @@ mod tests {
         assert!(f.repeated && f.frustration);
         let f = flags("how long does shipping take", &["Where is my order K1001?"]);
         assert!(!f.repeated);
+        let f = flags(
+            "Yes, please go ahead.",
+            &["Yes, please go ahead.", "Yes, please go ahead."],
+        );
+        assert!(f.affirmative && !f.repeated && !f.frustration);
     }
 
     #[test]

@@ -115,6 +115,7 @@ const ORDER_ADDRESS: &[&str] = &[
 ];
 const CHANGE_ITEMS: &[&str] = &[
     "exchange",
+    "modify",
     "swap",
     "replace",
     "different size",
@@ -408,6 +409,24 @@ pub fn order_ids(text: &str) -> Vec<String> {
     out
 }
 
+/// `text` with every order number taken out (the forms `order_ids` and the entity patterns
+/// read), so an older message can be read for everything but the order.
+pub fn mask_order_ids(text: &str) -> String {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let Some(re) = RE
+        .get_or_init(|| {
+            Regex::new(
+                r"(?i)\b(order|porud[žz]bin\w*|narud[žz]bin\w*|поруџбин\w*|наруџбин\w*)(\s*(?:number|no\.?|nr\.?|br\.?|broj|број|id)?\s*[:#]?\s*)[A-Za-z]{0,2}\d{3,10}\b|#\s?[A-Za-z]{0,2}\d{3,10}\b|\b[A-Z]{1,2}\d{4,10}\b",
+            )
+            .ok()
+        })
+        .as_ref()
+    else {
+        return text.to_string();
+    };
+    re.replace_all(text, "$1").into_owned()
+}
+
 /// "ends in 66" / "ending with 66": an order number suffix.
 pub fn order_suffix(text: &str) -> Option<String> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
@@ -426,6 +445,61 @@ pub fn name_parts(names: &[String], text: &str) -> Option<(String, String)> {
     let first = parts.next()?.to_string();
     let last = parts.last()?.to_string();
     Some((first, last))
+}
+
+/// A name written bare beside a postcode ("Lukas Weber, zip code 80802"): the message's words
+/// once postcode labels and greetings are dropped, when two or three remain.
+pub fn bare_name(text: &str) -> Option<(String, String)> {
+    const NOT_NAME: &[&str] = &[
+        "zip",
+        "code",
+        "postcode",
+        "postal",
+        "post",
+        "is",
+        "my",
+        "name",
+        "and",
+        "i",
+        "am",
+        "im",
+        "it",
+        "its",
+        "the",
+        "hi",
+        "hello",
+        "hey",
+        "here",
+        "this",
+        "ime",
+        "prezime",
+        "postanski",
+        "broj",
+        "je",
+        "moj",
+        "moje",
+        "i",
+        "zdravo",
+        "ja",
+        "sam",
+        "zovem",
+        "se",
+        "pozdrav",
+    ];
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '-' || c == '@'))
+        .filter(|w| !w.is_empty() && !w.contains('@'))
+        .filter(|w| {
+            let f = fold(w).replace('\'', "");
+            !NOT_NAME.contains(&f.as_str())
+        })
+        .collect();
+    match words.as_slice() {
+        [first, .., last] if (2..=3).contains(&words.len()) => {
+            Some((first.to_string(), last.to_string()))
+        }
+        _ => None,
+    }
 }
 
 /// An address as `key: 'value'` pairs (address1, address2, city, state, country, zip) or as
@@ -469,6 +543,9 @@ pub fn parse_address(text: &str) -> Option<Address> {
         .map(|p| p.trim().trim_end_matches('.'))
         .filter(|p| !p.is_empty())
         .collect();
+    if let Some(a) = european_address(&parts) {
+        return Some(a);
+    }
     let zip_pos = parts.iter().position(|p| zip_re.is_match(p))?;
     if zip_pos < 2 || !parts[0].chars().any(|c| c.is_ascii_digit()) {
         return None;
@@ -497,6 +574,30 @@ pub fn parse_address(text: &str) -> Option<Address> {
         city,
         state,
         zip: caps[2].to_string(),
+        country: parts
+            .get(zip_pos + 1)
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    })
+}
+
+/// "street number, [unit,] postcode city[, country]", the way most of Europe writes it.
+fn european_address(parts: &[&str]) -> Option<Address> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = RE
+        .get_or_init(|| Regex::new(r"^(\d{4,5})\s+(\p{L}[\p{L} .'-]*)$").ok())
+        .as_ref()?;
+    let zip_pos = 1 + parts.get(1..)?.iter().position(|p| re.is_match(p))?;
+    if !parts[0].chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let caps = re.captures(parts[zip_pos])?;
+    Some(Address {
+        address1: parts[0].to_string(),
+        address2: parts[1..zip_pos].join(", "),
+        city: caps[2].trim().to_string(),
+        state: String::new(),
+        zip: caps[1].to_string(),
         country: parts
             .get(zip_pos + 1)
             .map(|s| s.to_string())
@@ -575,7 +676,26 @@ mod tests {
                 "62704".into()
             ))
         );
+        let a = parse_address("New address: Savska cesta 41, 10000 Zagreb, Croatia");
+        assert_eq!(
+            a.map(|a| (a.address1, a.city, a.zip, a.country)),
+            Some((
+                "Savska cesta 41".into(),
+                "Zagreb".into(),
+                "10000".into(),
+                "Croatia".into()
+            ))
+        );
+        let a = parse_address("1234 Main St, Springfield, IL 62704");
+        assert_eq!(
+            a.map(|a| (a.address1, a.city, a.state)),
+            Some(("1234 Main St".into(), "Springfield".into(), "IL".into()))
+        );
         assert_eq!(parse_address("no address here"), None);
+        assert_eq!(
+            mask_order_ids("cancel order #W1001, and W2002 too; porudžbina br. 1234 or #K1003"),
+            "cancel order, and  too; porudžbina or "
+        );
         assert_eq!(
             order_ids("cancel the order (W2307204) and #W1"),
             vec!["#W2307204".to_string()]
@@ -584,6 +704,23 @@ mod tests {
             order_suffix("the order number ends in 66").as_deref(),
             Some("66")
         );
+        for (text, want) in [
+            ("Lukas Weber, zip code 80802", Some(("Lukas", "Weber"))),
+            ("ana marija petrović 11000", Some(("ana", "petrović"))),
+            (
+                "Ime i prezime: Ivana Kovač, poštanski broj 21000",
+                Some(("Ivana", "Kovač")),
+            ),
+            ("80802", None),
+            ("please cancel order 80802 for me now", None),
+        ] {
+            let got = bare_name(text);
+            assert_eq!(
+                got.as_ref().map(|(f, l)| (f.as_str(), l.as_str())),
+                want,
+                "{text}"
+            );
+        }
         assert_eq!(
             name_parts(&[], "hi, my name is olivia ito"),
             Some(("olivia".into(), "ito".into()))

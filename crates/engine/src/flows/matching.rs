@@ -14,8 +14,79 @@ pub fn tokens(text: &str) -> Vec<String> {
         .map(|t| match t {
             "feet" | "foot" => "ft".to_string(),
             "inches" => "inch".to_string(),
-            other => other.to_string(),
+            other => serbian_colour(other).unwrap_or(other).to_string(),
         })
+        .collect()
+}
+
+/// Serbian colour words in any case ending ("crnu", "plavoj", "sivi") as the English option
+/// values catalogues use, so "crnu za plavu" picks the blue variant.
+fn serbian_colour(token: &str) -> Option<&'static str> {
+    const STEMS: &[(&str, &str)] = &[
+        ("crn", "black"),
+        ("plav", "blue"),
+        ("zelen", "green"),
+        ("crven", "red"),
+        ("bel", "white"),
+        ("siv", "grey"),
+        ("narandzast", "orange"),
+        ("zut", "yellow"),
+        ("braon", "brown"),
+        ("smedj", "brown"),
+        ("teget", "navy"),
+        ("ljubicast", "purple"),
+        ("roze", "pink"),
+        ("maslinast", "olive"),
+    ];
+    STEMS
+        .iter()
+        .find(|(stem, _)| token.starts_with(stem) && token.len() <= stem.len() + 3)
+        .map(|(_, english)| *english)
+}
+
+/// The candidates whose names share the most distinctive words with the text ("Beam 350
+/// headlamp" is the Beam 350 Headlamp, not the Beam 600 R Rechargeable Headlamp). Words in
+/// every name (the brand) do not count; a single shared number is not enough.
+pub fn best_named<'a, T>(
+    text_tokens: &[String],
+    candidates: &'a [T],
+    name: impl Fn(&T) -> &str,
+) -> Vec<&'a T> {
+    let names: Vec<Vec<String>> = candidates
+        .iter()
+        .map(|c| {
+            let mut t = tokens(name(c));
+            t.sort();
+            t.dedup();
+            t
+        })
+        .collect();
+    let everywhere = |w: &String| names.len() > 1 && names.iter().all(|n| n.contains(w));
+    let scores: Vec<(usize, bool)> = names
+        .iter()
+        .map(|n| {
+            let shared: Vec<&String> = n
+                .iter()
+                .filter(|w| !everywhere(w) && text_tokens.iter().any(|t| same_word(t, w)))
+                .collect();
+            let has_word = shared.iter().any(|w| w.chars().any(char::is_alphabetic));
+            (shared.len(), has_word)
+        })
+        .collect();
+    let best = scores
+        .iter()
+        .filter(|(n, word)| *word || *n >= 2)
+        .map(|(n, _)| *n)
+        .max()
+        .unwrap_or(0);
+    if best == 0 {
+        return vec![];
+    }
+    candidates
+        .iter()
+        .zip(&scores)
+        .filter(|(_, (n, word))| *n == best && (*word || *n >= 2))
+        .map(|(c, _)| c)
         .collect()
 }
 
@@ -90,6 +161,13 @@ pub fn match_items(text: &str, order: &Order) -> Vec<String> {
             .filter(|v| contains_seq(&t, &tokens(v)))
             .count()
     };
+    if hits.is_empty() {
+        // No full name and no head word ("samo štapove Ridge Alu"): the item whose name shares
+        // the most distinctive words, when only one does.
+        if let [one] = best_named(&t, &order.items, |i| i.name.as_str()).as_slice() {
+            return vec![one.item_id.clone()];
+        }
+    }
     let mut out = Vec::new();
     for i in &hits {
         let same: Vec<&&OrderItem> = hits

@@ -52,6 +52,10 @@ struct Plan {
     action: String,
     args: serde_json::Value,
     summary: String,
+    /// A refund above the policy's approval limit: the customer confirms the plan, then a
+    /// colleague approves and carries it out (the flow escalates instead of executing).
+    #[serde(default)]
+    approval_amount: Option<f64>,
 }
 
 /// What a flow carries between turns (serialised into `state.flow`).
@@ -77,6 +81,18 @@ struct FlowState {
     /// An order number given before identity was verified, checked once verified.
     #[serde(default)]
     mentioned_order: Option<String>,
+    /// What the customer wrote before identity was verified ("I want to buy the Beam 350 in
+    /// orange"), read together with the message that verifies them, so nothing said up front
+    /// has to be said again.
+    #[serde(default)]
+    said_before_identity: Vec<String>,
+    /// The message(s) that asked for this action; after it is done, further requests in them
+    /// ("… Cancel order #W2 as well.") are taken up without being asked again.
+    #[serde(default)]
+    request: Option<String>,
+    /// Orders this flow has worked on, so a follow-up never repeats a request on them.
+    #[serde(default)]
+    orders_touched: Vec<String>,
 }
 
 /// The action the message's keywords ask for. A question the classifier reads as a knowledge
@@ -105,6 +121,23 @@ pub fn asks_about_action(understanding: &Understanding, state: &ConversationStat
         && e.emails.is_empty()
         && e.postcodes.is_empty()
         && detect::order_ids(&understanding.text).is_empty()
+}
+
+/// Whether a message in the middle of a flow starts another action. While the flow waits for a
+/// slot, the message is first of all an answer: "one piece, ship it to my default address and
+/// pay with PayPal" while placing an order names that order's address and payment, it does not
+/// ask to change the profile address. So only explicit keywords switch then (the classifier's
+/// guess on a short answer does not), and never to an action about a slot the current one has.
+fn switches_action(current: Action, new: Action, fs: &FlowState, u: &Understanding) -> bool {
+    let answering_a_slot = fs.awaiting.as_deref().is_some_and(|s| s != "identity");
+    if !answering_a_slot {
+        return true;
+    }
+    let names_a_slot = matches!(
+        new,
+        Action::Payment | Action::OrderAddress | Action::UserAddress
+    ) && !matches!(current, Action::Status | Action::Recommend);
+    keyword_action(u) == Some(new) && !names_a_slot
 }
 
 /// Whether this message belongs to the action flows.
@@ -298,12 +331,74 @@ pub fn offer(state: &mut ConversationState, understanding: &Understanding) {
 }
 
 /// One customer message through the action flows. See the module doc for the protocol.
+///
+/// When an action is carried out and the message that asked for it held further requests on
+/// other orders, the next one starts in the same reply, so a customer who lists several
+/// things at once is not asked to repeat them.
 pub async fn step(
     ctx: &FlowContext<'_>,
     state: &mut ConversationState,
     message: &str,
     understanding: &Understanding,
 ) -> FlowOutcome {
+    let (mut outcome, mut follow_up) = step_once(ctx, state, message, understanding).await;
+    // Bounded: each follow-up is a strictly shorter remainder of the first request.
+    for _ in 0..4 {
+        let (Some(text), FlowOutcome::Reply(done)) = (follow_up.take(), &mut outcome) else {
+            break;
+        };
+        if !done.finished || done.executed.is_empty() || state.flow.is_some() {
+            break;
+        }
+        let u = crate::understanding::understand(&text, state, None, &[]);
+        let (next, more) = step_once(ctx, state, &text, &u).await;
+        let FlowOutcome::Reply(next) = next else {
+            break;
+        };
+        done.text = format!("{}\n\n{}", done.text, next.text);
+        done.events.extend(next.events);
+        done.executed.extend(next.executed);
+        done.escalate = next.escalate;
+        done.finished = next.finished;
+        follow_up = more;
+    }
+    outcome
+}
+
+/// Sentences of `request` that ask for an action on an order this flow has not touched, with
+/// the sentences that follow them: "Cancel order #W1 because …. Cancel order #W2 because …."
+/// after #W1 is done gives the second sentence.
+fn follow_up(request: &str, touched: &[String]) -> Option<String> {
+    let mut out: Vec<&str> = Vec::new();
+    let mut taking = false;
+    for sentence in request
+        .split_inclusive(['.', ';', '!', '?', '\n'])
+        .map(str::trim)
+        .filter(|s| s.len() > 1)
+    {
+        let mut ids = crate::understanding::entities(sentence, &[]).order_ids;
+        ids.extend(detect::order_ids(sentence));
+        if ids.is_empty() {
+            if taking {
+                out.push(sentence);
+            }
+            continue;
+        }
+        taking =
+            detect::detect_action(sentence).is_some() && ids.iter().all(|id| !touched.contains(id));
+        if taking {
+            out.push(sentence);
+        }
+    }
+    (!out.is_empty()).then(|| out.join(" "))
+}
+
+async fn step_once(
+    ctx: &FlowContext<'_>,
+    state: &mut ConversationState,
+    message: &str,
+    understanding: &Understanding,
+) -> (FlowOutcome, Option<String>) {
     let mut fs: FlowState = state
         .flow
         .clone()
@@ -319,7 +414,7 @@ pub async fn step(
     let pending = fs.action.is_some();
 
     if understanding.flags.human_request {
-        return FlowOutcome::NotHandled;
+        return (FlowOutcome::NotHandled, None);
     }
     if pending && fs.confirming.is_none() && detect::is_abort(message)
         || fs.confirming.is_some()
@@ -330,20 +425,27 @@ pub async fn step(
         state.flow = None;
         turn.events.push(event(action, "cancelled", json!({})));
         let text = turn.say("aborted", &[]);
-        return turn.reply(text, true);
+        return (turn.reply(text, true), None);
     }
     match (fs.action, detected) {
-        (None, None) => return FlowOutcome::NotHandled,
+        (None, None) => return (FlowOutcome::NotHandled, None),
         (None, Some(a)) => {
             fs.action = Some(a);
+            fs.request = Some(message.to_string());
             turn.events.push(event(a.name(), "started", json!({})));
         }
-        (Some(cur), Some(a)) if a != cur && fs.order_id.is_none() && fs.confirming.is_none() => {
+        (Some(cur), Some(a))
+            if a != cur
+                && fs.order_id.is_none()
+                && fs.confirming.is_none()
+                && switches_action(cur, a, &fs, understanding) =>
+        {
             fs = FlowState {
                 action: Some(a),
                 first_name: fs.first_name,
                 last_name: fs.last_name,
                 zip: fs.zip,
+                request: Some(message.to_string()),
                 ..FlowState::default()
             };
             turn.events.push(event(a.name(), "started", json!({})));
@@ -358,17 +460,17 @@ pub async fn step(
                 && e.emails.is_empty()
                 && e.postcodes.is_empty();
             if unrelated {
-                return FlowOutcome::NotHandled;
+                return (FlowOutcome::NotHandled, None);
             }
         }
         _ => {}
     }
     let Some(action) = fs.action else {
-        return FlowOutcome::NotHandled;
+        return (FlowOutcome::NotHandled, None);
     };
     if action == Action::Recommend && understanding.flags.complaint {
         state.flow = None;
-        return FlowOutcome::NotHandled;
+        return (FlowOutcome::NotHandled, None);
     }
 
     // A suggestion reveals nothing about anyone: no identity needed. A verified customer's
@@ -380,7 +482,7 @@ pub async fn step(
         };
         let outcome = recommend(turn, customer.as_ref(), message, ctx).await;
         state.flow = None;
-        return outcome;
+        return (outcome, None);
     }
 
     // Identity first, always, for everything that reads or changes an account.
@@ -391,18 +493,40 @@ pub async fn step(
             fs.mentioned_order = Some(id);
         }
     }
+    let verified_before = state.customer.is_some();
     let customer = match verify(&mut turn, state, &mut fs, message, understanding).await {
         Ok(c) => c,
         Err(outcome) => {
+            fs.said_before_identity.push(message.to_string());
             save(state, &fs);
-            return outcome;
+            return (outcome, None);
         }
+    };
+    let earlier = std::mem::take(&mut fs.said_before_identity);
+    let with_earlier;
+    let (message, understanding) = if verified_before || earlier.is_empty() {
+        (message, understanding)
+    } else {
+        with_earlier = with_earlier_messages(&earlier, message, understanding);
+        fs.request = Some(with_earlier.text.clone());
+        (with_earlier.text.as_str(), &with_earlier)
     };
 
     if let Some(plan) = fs.confirming.clone() {
         if understanding.flags.affirmative {
+            if let Some(amount) = plan.approval_amount {
+                state.flow = None;
+                return (needs_approval(turn, &customer, plan, amount), None);
+            }
+            if let Some(order) = plan.args.get("order_id").and_then(|v| v.as_str()) {
+                fs.orders_touched.push(order.to_string());
+            }
             let out = execute(turn, state, plan, &customer).await;
-            return out;
+            let next = fs
+                .request
+                .as_deref()
+                .and_then(|r| follow_up(r, &fs.orders_touched));
+            return (out, next);
         }
         // Anything else while confirming is a correction: re-read the slots and re-confirm.
         fs.confirming = None;
@@ -414,11 +538,49 @@ pub async fn step(
         Action::PlaceOrder => place_order(turn, &mut fs, &customer, message, understanding).await,
         _ => order_action(turn, &mut fs, &customer, message, understanding, action).await,
     };
+    if let Some(order) = &fs.order_id {
+        if !fs.orders_touched.contains(order) {
+            fs.orders_touched.push(order.clone());
+        }
+    }
     match &outcome {
         FlowOutcome::Reply(r) if r.finished => state.flow = None,
         _ => save(state, &fs),
     }
-    outcome
+    (outcome, None)
+}
+
+/// The understanding of `message` read after what was said before identity was verified:
+/// earlier order numbers and quantities count when the current message has none.
+fn with_earlier_messages(earlier: &[String], message: &str, u: &Understanding) -> Understanding {
+    // An order number in this message replaces the ones said before ("sorry, the order is
+    // #W2"), so earlier order numbers are masked then.
+    let names_order = !u.entities.order_ids.is_empty() || !detect::order_ids(message).is_empty();
+    let earlier: Vec<String> = earlier
+        .iter()
+        .map(|m| match names_order {
+            true => detect::mask_order_ids(m),
+            false => m.clone(),
+        })
+        .collect();
+    let text = earlier
+        .iter()
+        .map(String::as_str)
+        .chain([message])
+        .collect::<Vec<_>>()
+        .join("\n");
+    let before = crate::understanding::entities(&earlier.join("\n"), &[]);
+    let mut out = u.clone();
+    for id in before.order_ids {
+        if !out.entities.order_ids.contains(&id) {
+            out.entities.order_ids.push(id);
+        }
+    }
+    if out.entities.quantities.is_empty() {
+        out.entities.quantities = before.quantities;
+    }
+    out.text = text;
+    out
 }
 
 async fn verify(
@@ -435,7 +597,12 @@ async fn verify(
             .await
             .map_err(|e| fail(turn, &e));
     }
-    if let Some((first, last)) = detect::name_parts(&u.entities.names, message) {
+    let named = detect::name_parts(&u.entities.names, message).or_else(|| {
+        (!u.entities.postcodes.is_empty())
+            .then(|| detect::bare_name(message))
+            .flatten()
+    });
+    if let Some((first, last)) = named {
         fs.first_name = Some(first);
         fs.last_name = Some(last);
     }
@@ -503,7 +670,16 @@ fn confirm(mut turn: Turn<'_, '_>, fs: &mut FlowState, plan: Plan) -> FlowOutcom
         "awaiting_confirmation",
         plan.args.clone(),
     ));
-    let text = turn.say("confirm", &[("plan", &plan.summary)]);
+    let text = match plan.approval_amount {
+        Some(amount) => turn.say(
+            "confirm_approval",
+            &[
+                ("plan", &plan.summary),
+                ("amount", &money(amount, turn.ctx.policy)),
+            ],
+        ),
+        None => turn.say("confirm", &[("plan", &plan.summary)]),
+    };
     fs.confirming = Some(plan);
     fs.awaiting = Some("confirmation".into());
     turn.reply(text, false)
@@ -837,10 +1013,8 @@ fn cancel(
         action: "cancel_pending_order".into(),
         args: json!({ "order_id": order.order_id, "reason": reason }),
         summary,
+        approval_amount: over_limit(policy, amount).then_some(amount),
     };
-    if over_limit(policy, amount) {
-        return needs_approval(turn, customer, plan, amount);
-    }
     confirm(turn, fs, plan)
 }
 
@@ -960,10 +1134,8 @@ fn return_items(
         action: "return_delivered_order_items".into(),
         args: json!({ "order_id": order.order_id, "item_ids": fs.item_ids, "payment_method_id": pm }),
         summary,
+        approval_amount: over_limit(policy, amount).then_some(amount),
     };
-    if over_limit(policy, amount) {
-        return needs_approval(turn, customer, plan, amount);
-    }
     confirm(turn, fs, plan)
 }
 
@@ -1128,6 +1300,7 @@ async fn change_items(
         action: action.into(),
         args: json!({ "order_id": order.order_id, "item_ids": fs.item_ids, "new_item_ids": fs.new_item_ids, "payment_method_id": pm }),
         summary,
+        approval_amount: None,
     };
     confirm(turn, fs, plan)
 }
@@ -1166,6 +1339,7 @@ fn payment(
         action: "modify_pending_order_payment".into(),
         args: json!({ "order_id": order.order_id, "payment_method_id": pm }),
         summary,
+        approval_amount: None,
     };
     confirm(turn, fs, plan)
 }
@@ -1209,6 +1383,7 @@ fn order_address(
         action: "modify_pending_order_address".into(),
         args: address_args(json!({ "order_id": order.order_id }), &a),
         summary,
+        approval_amount: None,
     };
     confirm(turn, fs, plan)
 }
@@ -1236,6 +1411,7 @@ async fn user_address(
         action: "modify_user_address".into(),
         args: address_args(json!({ "user_id": customer.user_id }), &a),
         summary,
+        approval_amount: None,
     };
     confirm(turn, fs, plan)
 }
@@ -1253,10 +1429,7 @@ fn products_named<'p>(message: &str, products: &'p [Product]) -> Vec<&'p Product
     if !full.is_empty() {
         return full;
     }
-    products
-        .iter()
-        .filter(|p| matching::mentions_product(&t, &p.name))
-        .collect()
+    matching::best_named(&t, products, |p| p.name.as_str())
 }
 
 async fn place_order(
@@ -1387,6 +1560,7 @@ async fn place_order(
             action: "place_order".into(),
             args,
             summary,
+            approval_amount: None,
         },
     )
 }

@@ -233,6 +233,13 @@ async fn over_limit_refund_escalates_without_writing() {
     let r = c
         .say("return the tent from #W1003 to the original card, ana@example.com")
         .await;
+    assert!(
+        r.escalate.is_none() && r.text.contains("colleague") && r.text.contains("yes or no"),
+        "the customer confirms the plan before it goes to a colleague: {}",
+        r.text
+    );
+    assert_eq!(c.order("#W1003").await.status, "delivered");
+    let r = c.say("yes").await;
     let h = r.escalate.expect("needs approval");
     assert_eq!(h.reason, EscalationReason::NeedsApproval);
     assert!(
@@ -360,5 +367,89 @@ async fn unrelated_intent_free_message_is_not_handled() {
     assert_eq!(
         c.say("What are your opening hours?").await.text,
         "<not handled>"
+    );
+}
+
+#[tokio::test]
+async fn what_was_said_before_identity_is_not_asked_again() {
+    let mut c = Chat::new();
+    let r = c
+        .say("I'd like to order a desk lamp in white, 2 pcs, paid with the credit card")
+        .await;
+    assert!(r.text.contains("verify your identity"), "{}", r.text);
+    let r = c.say("ana@example.com").await;
+    assert!(
+        r.text.contains("verified") && r.text.contains("2 × Desk Lamp (white)"),
+        "product, quantity and payment said before identity are kept: {}",
+        r.text
+    );
+}
+
+#[tokio::test]
+async fn several_requests_in_one_message_are_carried_out_in_turn() {
+    let mut c = Chat::new();
+    let r = c
+        .say("ana@example.com. Cancel order #W1001 because I ordered it by mistake. Return the mat from order #W1002, refund to the gift card.")
+        .await;
+    assert!(
+        r.text.contains("cancel order #W1001") && !r.text.contains("#W1002"),
+        "one plan at a time: {}",
+        r.text
+    );
+    let r = c.say("yes").await;
+    assert_eq!(r.executed.len(), 1, "{}", r.text);
+    assert!(
+        r.text.starts_with("Done") && r.text.contains("#W1002") && r.text.contains("yes or no"),
+        "the second request follows the first without being asked again: {}",
+        r.text
+    );
+    let r = c.say("yes").await;
+    assert_eq!(
+        r.executed.first().map(|a| a.name.as_str()),
+        Some("return_delivered_order_items"),
+        "{}",
+        r.text
+    );
+    assert_eq!(c.order("#W1001").await.status, "cancelled");
+    assert_eq!(c.order("#W1002").await.status, "return requested");
+    // Nothing is left to do: a further "yes" repeats nothing.
+    let r = c.say("yes").await;
+    assert!(r.executed.is_empty(), "{}", r.text);
+}
+
+#[tokio::test]
+async fn an_answer_to_a_slot_question_does_not_start_another_action() {
+    let mut c = Chat::new();
+    let r = c
+        .say("I'd like to order a desk lamp in white, ana@example.com")
+        .await;
+    assert!(
+        r.text.contains("verified") && !r.text.contains("yes or no"),
+        "{}",
+        r.text
+    );
+    let r = c
+        .say("two of them, ship it to my default address and pay with the credit card")
+        .await;
+    assert!(
+        r.events.iter().all(
+            |e| e.action != "modify_user_address" && e.action != "modify_pending_order_payment"
+        ),
+        "{:?}",
+        r.events
+    );
+    assert!(r.text.contains("Desk Lamp (white)"), "{}", r.text);
+}
+
+#[test]
+fn follow_up_skips_the_orders_already_handled() {
+    let request = "Cancel order #W1001 because of a mistake. Return #W2002 via paypal: Lamp; For #W1001, change the address to {'zip': '1'} (same as #W3003).";
+    assert_eq!(
+        follow_up(request, &["#W1001".to_string()]).as_deref(),
+        Some("Return #W2002 via paypal: Lamp;")
+    );
+    assert_eq!(
+        follow_up(request, &["#W1001".into(), "#W2002".into()]),
+        None
     );
 }

@@ -222,7 +222,9 @@ impl ScriptedCustomer {
     }
 
     fn answer(&mut self, bot: &str) -> Option<String> {
-        let b = bot.to_lowercase();
+        // A reply that reports one request done and goes on with the next one asks about the
+        // latest: answer its last paragraph.
+        let b = bot.rsplit("\n\n").next().unwrap_or(bot).to_lowercase();
         if b.contains("here is what i will do") {
             let names_no_order = self
                 .order_ids
