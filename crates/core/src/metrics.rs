@@ -32,3 +32,7 @@ pub const LATENCY_P50_MS: &str = "latency_p50_ms";
 pub const LATENCY_P95_MS: &str = "latency_p95_ms";
 pub const LATENCY_P99_MS: &str = "latency_p99_ms";
 pub const TTFT_P50_MS: &str = "ttft_p50_ms";
+pub const TTFT_P95_MS: &str = "ttft_p95_ms";
+/// Answer sources whose latencies are also reported apart, as `<source>_<latency metric>`
+/// (`direct_latency_p95_ms`, `generated_ttft_p50_ms`); the names are `AnswerSource`'s.
+pub const LATENCY_SOURCES: &[&str] = &["direct", "generated", "extractive"];

@@ -41,6 +41,9 @@ pub struct TurnResult {
     pub passages: Vec<Passage>,
     pub latency_ms: f64,
     pub ttft_ms: Option<f64>,
+    /// How the reply was produced (`direct`, `generated`, `extractive`, `template`, `action`);
+    /// in-process only.
+    pub source: Option<String>,
 }
 
 #[async_trait]
@@ -223,6 +226,9 @@ fn from_outcome(
         passages,
         latency_ms: latency,
         ttft_ms: o.ttft_ms.map(|t| t as f64).or(first_token),
+        source: serde_json::to_value(o.source)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string)),
     }
 }
 
@@ -397,6 +403,7 @@ impl Session for HttpSession {
             passages: Vec::new(),
             latency_ms: latency,
             ttft_ms: reply.ttft_ms,
+            source: None,
         })
     }
 }

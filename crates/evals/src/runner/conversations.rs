@@ -298,9 +298,7 @@ fn conversation_metrics(runs: &[&CaseRun]) -> Metrics {
     put(m::CITATION_PRECISION, crate::metrics::mean(&precisions));
     let (counts, _, _) = escalation(runs);
     counts.write_escalation(&mut out);
-    let lat: Vec<f64> = turns.iter().map(|t| t.latency_ms).collect();
-    let ttft: Vec<f64> = turns.iter().filter_map(|t| t.ttft_ms).collect();
-    latency_metrics(&mut out, &lat, &ttft);
+    latency_metrics(&mut out, turns.iter().copied());
     out
 }
 

@@ -190,21 +190,52 @@ pub fn lang_of(label: Option<&str>, text: &str) -> String {
     }
 }
 
-/// Latency percentiles under their pinned names.
-pub(crate) fn latency_metrics(out: &mut crate::report::Metrics, latencies: &[f64], ttfts: &[f64]) {
-    use crate::metrics::stats::percentile;
+/// Latency percentiles under their pinned names: over all turns, then per answer source
+/// (`direct_latency_p50_ms`, `generated_ttft_p95_ms`, …) so knowledge-base answers and
+/// LM-written ones are reported apart.
+pub(crate) fn latency_metrics<'a>(
+    out: &mut crate::report::Metrics,
+    turns: impl IntoIterator<Item = &'a crate::target::TurnResult>,
+) {
     use frontdesk_core::metrics as m;
-    for (name, p) in [
-        (m::LATENCY_P50_MS, 50.0),
-        (m::LATENCY_P95_MS, 95.0),
-        (m::LATENCY_P99_MS, 99.0),
-    ] {
-        if let Some(v) = percentile(latencies, p) {
-            out.insert(name.into(), v);
+    let turns: Vec<&crate::target::TurnResult> = turns.into_iter().collect();
+    let mut groups: Vec<(String, Vec<&crate::target::TurnResult>)> = vec![(String::new(), turns.clone())];
+    for source in m::LATENCY_SOURCES {
+        let of_source: Vec<_> = turns
+            .iter()
+            .copied()
+            .filter(|t| t.source.as_deref() == Some(*source))
+            .collect();
+        if !of_source.is_empty() {
+            groups.push((format!("{source}_"), of_source));
         }
     }
-    if let Some(v) = percentile(ttfts, 50.0) {
-        out.insert(m::TTFT_P50_MS.into(), v);
+    for (prefix, group) in groups {
+        let latencies: Vec<f64> = group.iter().map(|t| t.latency_ms).collect();
+        let ttfts: Vec<f64> = group.iter().filter_map(|t| t.ttft_ms).collect();
+        percentile_metrics(out, &prefix, &latencies, &ttfts);
+    }
+}
+
+/// `latency_p50_ms` … `ttft_p95_ms` (nearest rank) of the given samples, names prefixed.
+pub(crate) fn percentile_metrics(
+    out: &mut crate::report::Metrics,
+    prefix: &str,
+    latencies: &[f64],
+    ttfts: &[f64],
+) {
+    use crate::metrics::stats::percentile;
+    use frontdesk_core::metrics as m;
+    for (name, values, p) in [
+        (m::LATENCY_P50_MS, latencies, 50.0),
+        (m::LATENCY_P95_MS, latencies, 95.0),
+        (m::LATENCY_P99_MS, latencies, 99.0),
+        (m::TTFT_P50_MS, ttfts, 50.0),
+        (m::TTFT_P95_MS, ttfts, 95.0),
+    ] {
+        if let Some(v) = percentile(values, p) {
+            out.insert(format!("{prefix}{name}"), v);
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Retrieval/QA suites: rank metrics per search mode, and (with `answer = true` or a target)
 //! answer quality: token F1 and embedding similarity to the reference, groundedness, citations.
 
-use super::{lang_of, latency_metrics, EvalContext};
+use super::{lang_of, latency_metrics, percentile_metrics, EvalContext};
 use crate::data::{load_jsonl, QuestionRow};
 use crate::error::EvalError;
 use crate::manifest::{Suite, SuiteSpec};
@@ -180,7 +180,7 @@ pub async fn run_retrieval(
         let pairs: Vec<(&QuestionRow, &Scored)> = rows.iter().zip(&scored).collect();
         let mut metrics = rank_metrics(&pairs);
         let latencies: Vec<f64> = scored.iter().map(|s| s.latency_ms).collect();
-        latency_metrics(&mut metrics, &latencies, &[]);
+        percentile_metrics(&mut metrics, "", &latencies, &[]);
         reports.push(SuiteReport {
             name: suite.name.clone(),
             kind: "retrieval".into(),
@@ -330,9 +330,7 @@ fn answer_metrics(rows: &[(&QuestionRow, &Answered)]) -> Metrics {
     out.extend(rank_metrics(
         &ranked.iter().map(|(q, s)| (*q, s)).collect::<Vec<_>>(),
     ));
-    let lat: Vec<f64> = rows.iter().map(|(_, a)| a.turn.latency_ms).collect();
-    let ttft: Vec<f64> = rows.iter().filter_map(|(_, a)| a.turn.ttft_ms).collect();
-    latency_metrics(&mut out, &lat, &ttft);
+    latency_metrics(&mut out, rows.iter().map(|(_, a)| &a.turn));
     out
 }
 

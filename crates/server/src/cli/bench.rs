@@ -13,11 +13,14 @@ enum BenchWhat {
     Inference(super::bench_inference::BenchInferenceArgs),
     /// Vector + lexical index at scale.
     Retrieval(super::bench_retrieval::BenchRetrievalArgs),
+    /// Loopback load against a running `frontdesk serve` (and the after-crash check).
+    Load(super::bench_load::BenchLoadArgs),
 }
 
 pub fn run(config: Config, args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.what {
         BenchWhat::Inference(a) => super::bench_inference::run(config, a),
         BenchWhat::Retrieval(a) => super::bench_retrieval::run(config, a),
+        BenchWhat::Load(a) => super::bench_load::run(a),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_inference;
+pub mod bench_load;
 pub mod bench_retrieval;
 pub mod chat;
 pub mod eval;
