@@ -41,8 +41,7 @@ pub struct TurnResult {
     pub passages: Vec<Passage>,
     pub latency_ms: f64,
     pub ttft_ms: Option<f64>,
-    /// How the reply was produced (`direct`, `generated`, `extractive`, `template`, `action`);
-    /// in-process only.
+    /// How the reply was produced (`direct`, `generated`, `extractive`, `template`, `action`).
     pub source: Option<String>,
 }
 
@@ -288,6 +287,8 @@ struct Reply {
     actions: Vec<ActionEvent>,
     #[serde(default)]
     ttft_ms: Option<f64>,
+    #[serde(default)]
+    source: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -329,6 +330,79 @@ async fn read_json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Reads a turn streamed as Server-Sent Events: the time of the first `token` event (time to
+/// first token as the client sees it) and the reply in the last `done` event.
+async fn read_stream(
+    url: &str,
+    resp: Result<reqwest::Response, reqwest::Error>,
+    started: Instant,
+) -> Result<(Reply, Option<f64>), EvalError> {
+    use futures::StreamExt;
+    let err = |message: String| EvalError::Http {
+        url: url.to_string(),
+        message,
+    };
+    let resp = resp.map_err(|e| err(format!("{e}; is the server running?")))?;
+    let status = resp.status();
+    if !status.is_success() {
+        let body = resp.text().await.unwrap_or_default();
+        return Err(err(format!(
+            "HTTP {status}: {}",
+            body.chars().take(300).collect::<String>()
+        )));
+    }
+    let is_stream = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    if !is_stream {
+        // A server that answers in JSON whatever the client accepts.
+        let body = resp.text().await.map_err(|e| err(e.to_string()))?;
+        let reply = serde_json::from_str(&body).map_err(|e| {
+            err(format!(
+                "unexpected reply ({e}): {}",
+                body.chars().take(300).collect::<String>()
+            ))
+        })?;
+        return Ok((reply, None));
+    }
+    let mut stream = resp.bytes_stream();
+    let (mut buf, mut first_token, mut done) = (Vec::<u8>::new(), None, None);
+    while let Some(chunk) = stream.next().await {
+        buf.extend_from_slice(&chunk.map_err(|e| err(e.to_string()))?);
+        while let Some(end) = buf.windows(2).position(|w| w == b"\n\n") {
+            let frame = String::from_utf8_lossy(&buf[..end]).into_owned();
+            buf.drain(..end + 2);
+            let (mut name, mut data) = ("message", String::new());
+            for line in frame.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    name = match v.trim() {
+                        "token" => "token",
+                        "done" => "done",
+                        "error" => "error",
+                        _ => "other",
+                    };
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.strip_prefix(' ').unwrap_or(v));
+                }
+            }
+            match name {
+                "token" if first_token.is_none() => {
+                    first_token = Some(started.elapsed().as_secs_f64() * 1000.0);
+                }
+                "done" => done = Some(data),
+                "error" => return Err(err(format!("the turn failed: {data}"))),
+                _ => {}
+            }
+        }
+    }
+    let data = done.ok_or_else(|| err("the stream ended without a `done` event".into()))?;
+    let reply = serde_json::from_str(&data)
+        .map_err(|e| err(format!("unexpected `done` data ({e}): {data}")))?;
+    Ok((reply, first_token))
+}
+
 #[async_trait]
 impl Target for HttpTarget {
     async fn open(&self) -> Result<Box<dyn Session>, EvalError> {
@@ -359,12 +433,13 @@ impl Session for HttpSession {
         let mut req = self
             .client
             .post(&url)
+            .header(reqwest::header::ACCEPT, "text/event-stream")
             .json(&serde_json::json!({"text": text}));
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
         let started = Instant::now();
-        let reply: Reply = read_json(&url, req.send().await).await?;
+        let (reply, first_token) = read_stream(&url, req.send().await, started).await?;
         let latency = started.elapsed().as_secs_f64() * 1000.0;
         let status = reply.status.unwrap_or_else(|| self.status.clone());
         let handed_over = status != self.status && status == "waiting_for_human";
@@ -402,8 +477,8 @@ impl Session for HttpSession {
             executed_actions: executed,
             passages: Vec::new(),
             latency_ms: latency,
-            ttft_ms: reply.ttft_ms,
-            source: None,
+            ttft_ms: first_token.or(reply.ttft_ms),
+            source: reply.source,
         })
     }
 }

@@ -283,19 +283,28 @@ async fn intents_suite_with_pairs_and_cross_validation() {
 
 #[tokio::test]
 async fn http_target_mode_against_a_fake_server() {
+    use axum::response::IntoResponse;
     use axum::routing::post;
     use axum::{Json, Router};
+    // Questions are answered in JSON, conversation turns as Server-Sent Events (tokens, then
+    // the reply in `done`), as `frontdesk serve` does for clients that accept a stream.
     let app = Router::new()
         .route("/v1/conversations", post(|| async { Json(serde_json::json!({"id": "c1", "token": "t"})) }))
         .route(
             "/v1/conversations/{id}/messages",
             post(|Json(body): Json<serde_json::Value>| async move {
                 let text = body["text"].as_str().unwrap_or("").to_string();
+                if text == "returns?" {
+                    let done = serde_json::json!({"text": "30 days [1]", "lang": "en", "citations": [{"doc_id": "policies/returns", "title": "Returns", "url": null}], "status": "bot", "source": "direct"});
+                    let body = format!("event: token\ndata: {{\"text\":\"30 days\"}}\n\nevent: done\ndata: {done}\n\n");
+                    return ([(axum::http::header::CONTENT_TYPE, "text/event-stream")], body).into_response();
+                }
                 if text.contains("person") {
                     Json(serde_json::json!({"text": "A colleague will help.", "lang": "en", "citations": [], "status": "waiting_for_human", "handoff": {"reason": "customer_request"}}))
                 } else {
                     Json(serde_json::json!({"text": "30 days [1]", "lang": "en", "citations": [{"doc_id": "policies/returns", "title": "Returns", "url": null}], "status": "bot"}))
                 }
+                .into_response()
             }),
         );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -325,5 +334,8 @@ async fn http_target_mode_against_a_fake_server() {
     assert!(!retrieval.metrics.contains_key("grounded_answer_rate"));
     let conv = &report.suites[1];
     assert_eq!(conv.metrics["case_pass_rate"], 1.0, "{:?}", conv.cases);
+    for k in ["ttft_p50_ms", "direct_latency_p50_ms", "direct_ttft_p95_ms"] {
+        assert!(conv.metrics.contains_key(k), "{k}: {:?}", conv.metrics);
+    }
     assert_eq!(conv.metrics["containment_rate"], 0.5);
 }

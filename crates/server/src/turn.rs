@@ -7,7 +7,7 @@ use crate::handoffs::{open_handoff, HandoffView};
 use crate::pii::mask_pii;
 use crate::state::AppState;
 use frontdesk_core::assistant::AssistantError;
-use frontdesk_core::conversation::{Speaker, TurnOutcome};
+use frontdesk_core::conversation::{AnswerSource, Speaker, TurnOutcome};
 use frontdesk_core::{Citation, ConversationStatus, EscalationReason, Lang, TurnEvent};
 use serde::Serialize;
 use serde_json::json;
@@ -40,6 +40,9 @@ pub struct Reply {
     pub lang: Option<Lang>,
     pub citations: Vec<CitationView>,
     pub status: ConversationStatus,
+    /// How the bot produced the reply; absent when no bot turn ran (a human holds it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<AnswerSource>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handoff: Option<HandoffView>,
     /// Speakable rendering for voice front ends.
@@ -104,6 +107,7 @@ pub async fn start_turn(
             lang: conv.lang,
             citations: Vec::new(),
             status: conv.status,
+            source: None,
             handoff: None,
             voice_text: String::new(),
         };
@@ -269,6 +273,7 @@ async fn finish_turn(
         lang: Some(outcome.lang),
         citations: outcome.citations.iter().map(CitationView::from).collect(),
         status: conv.status,
+        source: Some(outcome.source),
         handoff,
         voice_text,
     })

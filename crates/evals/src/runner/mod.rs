@@ -199,7 +199,8 @@ pub(crate) fn latency_metrics<'a>(
 ) {
     use frontdesk_core::metrics as m;
     let turns: Vec<&crate::target::TurnResult> = turns.into_iter().collect();
-    let mut groups: Vec<(String, Vec<&crate::target::TurnResult>)> = vec![(String::new(), turns.clone())];
+    let mut groups: Vec<(String, Vec<&crate::target::TurnResult>)> =
+        vec![(String::new(), turns.clone())];
     for source in m::LATENCY_SOURCES {
         let of_source: Vec<_> = turns
             .iter()

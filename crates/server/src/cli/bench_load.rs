@@ -125,7 +125,11 @@ fn read_questions(path: &PathBuf) -> anyhow::Result<Vec<String>> {
         })
         .filter(|q| !q.is_empty())
         .collect();
-    anyhow::ensure!(!questions.is_empty(), "{} holds no questions", path.display());
+    anyhow::ensure!(
+        !questions.is_empty(),
+        "{} holds no questions",
+        path.display()
+    );
     Ok(questions)
 }
 
@@ -355,7 +359,8 @@ async fn message(client: &reqwest::Client, base: &str, text: &str) -> reqwest::R
         retry_after,
         cited: body["citations"].as_array().is_some_and(|c| !c.is_empty()),
         handed_over: !body["handoff"].is_null(),
-        accepted: ok.then(|| json!({ "conversation": id, "token": token, "text": text }).to_string()),
+        accepted: ok
+            .then(|| json!({ "conversation": id, "token": token, "text": text }).to_string()),
     })
 }
 
