@@ -530,15 +530,15 @@ impl Assistant for Engine {
                 Decision::Clarify => {
                     state.consecutive_failures += 1;
                     let oos = u.intent.as_ref().is_some_and(|p| !p.in_scope);
-                    out.token(&templates::text(
-                        if oos {
-                            Template::OutOfScope
-                        } else {
-                            Template::Clarify
-                        },
-                        u.lang,
-                    ))
-                    .await;
+                    let template = if u.flags.complaint {
+                        out.token(&templates::text(Template::Empathy, u.lang)).await;
+                        Template::ComplaintFollowUp
+                    } else if oos {
+                        Template::OutOfScope
+                    } else {
+                        Template::Clarify
+                    };
+                    out.token(&templates::text(template, u.lang)).await;
                     (decision, AnswerSource::Template)
                 }
                 _ => {

@@ -104,6 +104,11 @@ pub fn decide(
             // A clear "not something we handle": say so once, hand over if it comes back.
             return Decision::Clarify;
         }
+        if u.flags.complaint {
+            // A first complaint is heard, not passed on at once: the engine acknowledges it and
+            // asks what it can check; a second complaint or a failure hands over.
+            return Decision::Clarify;
+        }
         let vague = u.text.split_whitespace().count() <= 3;
         return if vague {
             Decision::Clarify
@@ -310,6 +315,21 @@ mod tests {
                 strong(),
                 Some(&good),
                 Answer,
+            ),
+            (
+                "first complaint nothing answers is heard, not passed on",
+                &fresh,
+                u(
+                    q,
+                    None,
+                    Flags {
+                        complaint: true,
+                        ..Default::default()
+                    },
+                ),
+                weak(),
+                None,
+                Clarify,
             ),
             (
                 "second complaint hands over",

@@ -15,6 +15,9 @@ pub enum Template {
     OutOfScope,
     /// Acknowledges a complaint before answering.
     Empathy,
+    /// After acknowledging a complaint the knowledge base does not answer: what the assistant
+    /// can check, and how to reach a person.
+    ComplaintFollowUp,
     /// Prefix of an extractive answer whose source is in English.
     SourceInEnglish,
     /// Prefix of an extractive answer whose source is in Serbian.
@@ -33,6 +36,7 @@ fn en(t: Template) -> &'static str {
         Template::Clarify => "I'm not sure I understood. Could you tell me a bit more, for example the product or order it is about?",
         Template::OutOfScope => "I can only help with questions about our shop: orders, shipping, returns, payments and products. Could you rephrase your question?",
         Template::Empathy => "I'm sorry about this, and I understand your frustration.",
+        Template::ComplaintFollowUp => "Tell me your order number and e-mail address and I'll check what happened, or write \"agent\" and a member of our team will take over.",
         Template::SourceInEnglish => "(Source in English:)",
         Template::SourceInSerbian => "(Source in Serbian:)",
         Template::OfferAction => "If you'd like me to do this for one of your orders, just tell me the order number.",
@@ -55,6 +59,7 @@ fn sr(t: Template) -> &'static str {
         Template::Clarify => "Нисам сигуран да сам разумео. Можете ли да кажете нешто више, на пример о ком производу или поруџбини је реч?",
         Template::OutOfScope => "Могу да помогнем само са питањима о нашој продавници: поруџбине, достава, враћање робе, плаћање и производи. Можете ли да преформулишете питање?",
         Template::Empathy => "Жао ми је због овога и разумем ваше незадовољство.",
+        Template::ComplaintFollowUp => "Напишите ми број поруџбине и имејл адресу и проверићу шта се догодило, или напишите „оператер” и преузеће члан нашег тима.",
         Template::SourceInEnglish => "(Извор на енглеском:)",
         Template::SourceInSerbian => "(Извор на српском:)",
         Template::OfferAction => "Ако желите да то урадим за неку од ваших поруџбина, само ми напишите број поруџбине.",
@@ -89,6 +94,7 @@ mod tests {
             Template::Clarify,
             Template::OutOfScope,
             Template::Empathy,
+            Template::ComplaintFollowUp,
             Template::SourceInEnglish,
             Template::SourceInSerbian,
             Template::OfferAction,

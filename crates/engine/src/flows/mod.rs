@@ -421,9 +421,13 @@ async fn step_once(
             && understanding.flags.negative
             && !understanding.flags.affirmative
     {
-        let action = fs.action.map(Action::name).unwrap_or_default();
+        // The write the customer declined, when a plan was on the table.
+        let action = match &fs.confirming {
+            Some(plan) => plan.action.clone(),
+            None => fs.action.map(Action::name).unwrap_or_default().to_string(),
+        };
         state.flow = None;
-        turn.events.push(event(action, "cancelled", json!({})));
+        turn.events.push(event(&action, "cancelled", json!({})));
         let text = turn.say("aborted", &[]);
         return (turn.reply(text, true), None);
     }
@@ -872,6 +876,27 @@ async fn status(
     turn.reply(text, true)
 }
 
+/// The write a refused request asked for, named as the executed action would be: "cancel
+/// order #K1003" on a processed order is a refused `cancel_pending_order`.
+fn refused_action(action: Action, asked: &str) -> &'static str {
+    let f = crate::lang::fold(asked);
+    let says = |words: &[&str]| words.iter().any(|w| f.contains(w));
+    match action {
+        Action::Refund
+            if says(&["return", "send back", "send it back", "vrat", "povrat"])
+                && !says(&["cancel", "otkaz", "storn"]) =>
+        {
+            "return_delivered_order_items"
+        }
+        Action::Refund => "cancel_pending_order",
+        Action::ChangeItems if says(&["exchange", "swap", "zamen", "razmen"]) => {
+            "exchange_delivered_order_items"
+        }
+        Action::ChangeItems => "modify_pending_order_items",
+        other => other.name(),
+    }
+}
+
 async fn order_action(
     mut turn: Turn<'_, '_>,
     fs: &mut FlowState,
@@ -913,6 +938,12 @@ async fn order_action(
             ],
         );
         let text = crate::lang::in_script(&text, lang);
+        let asked = fs.request.clone().unwrap_or_else(|| message.to_string());
+        turn.events.push(event(
+            refused_action(action, &asked),
+            "failed",
+            json!({ "order_id": order.order_id, "status": order.status }),
+        ));
         fs.order_id = None;
         return turn.reply(text, false);
     }
@@ -1222,11 +1253,13 @@ async fn change_items(
                         ("variants", &available()),
                     ],
                 );
-                turn.events.push(event(
-                    "change_items",
-                    "failed",
-                    json!({ "out_of_stock": v.item_id }),
-                ));
+                let write = if turn.ctx.policy.returnable_statuses.contains(&order.status) {
+                    "exchange_delivered_order_items"
+                } else {
+                    "modify_pending_order_items"
+                };
+                turn.events
+                    .push(event(write, "failed", json!({ "out_of_stock": v.item_id })));
                 return turn.reply(t, false);
             }
             VariantChoice::Unknown if fs.new_item_ids[k].is_empty() => {
@@ -1247,20 +1280,6 @@ async fn change_items(
         }
     }
     let pending = policy.modifiable_statuses.contains(&order.status);
-    let choices = customer.payment_methods.len();
-    pick_payment(fs, customer, message, current_pm(order), choices <= 1);
-    let Some(pm) = fs
-        .payment_method_id
-        .clone()
-        .filter(|p| customer.payment_methods.contains_key(p))
-    else {
-        fs.awaiting = Some("payment".into());
-        let text = turn.say(
-            "ask_payment",
-            &[("methods", &methods_list(customer, &|_| true))],
-        );
-        return turn.reply(text, false);
-    };
     let mut diff = 0.0;
     let mut swaps = Vec::new();
     for (old, new) in fs.item_ids.iter().zip(&fs.new_item_ids) {
@@ -1280,6 +1299,28 @@ async fn change_items(
             ));
         }
     }
+    let choices = customer.payment_methods.len();
+    // No money moves on a same-price swap: the order's own method is used without asking.
+    let no_difference = diff.abs() < 0.005;
+    pick_payment(
+        fs,
+        customer,
+        message,
+        current_pm(order),
+        choices <= 1 || no_difference,
+    );
+    let Some(pm) = fs
+        .payment_method_id
+        .clone()
+        .filter(|p| customer.payment_methods.contains_key(p))
+    else {
+        fs.awaiting = Some("payment".into());
+        let text = turn.say(
+            "ask_payment",
+            &[("methods", &methods_list(customer, &|_| true))],
+        );
+        return turn.reply(text, false);
+    };
     let key = if pending { "modify_items" } else { "exchange" };
     let action = if pending {
         "modify_pending_order_items"
@@ -1486,6 +1527,11 @@ async fn place_order(
                     ("variants", &list()),
                 ],
             );
+            turn.events.push(event(
+                "place_order",
+                "failed",
+                json!({ "out_of_stock": v.item_id }),
+            ));
             return turn.reply(text, false);
         }
         VariantChoice::Unknown => {
