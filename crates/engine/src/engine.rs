@@ -458,12 +458,22 @@ impl Assistant for Engine {
                     searched = Some((query, hits));
                 }
                 if wants_flow {
+                    let related_passages = if flows::wants_recommendation(&u, state) {
+                        let query = rewrite_query(message, state);
+                        let hits = self.search(&query, &u).await?;
+                        let texts = hits.iter().map(|h| h.text.clone()).collect();
+                        searched = Some((query, hits));
+                        texts
+                    } else {
+                        Vec::new()
+                    };
                     let ctx = FlowContext {
                         commerce,
                         policy: &self.deps.commerce_policy,
                         audit: self.deps.audit.as_deref(),
                         conversation_id: &state.id.clone(),
                         lang: u.lang,
+                        related_passages,
                     };
                     if let FlowOutcome::Reply(reply) = flows::step(&ctx, state, message, &u).await {
                         for ev in reply.events {

@@ -203,6 +203,27 @@ const RECOMMEND: &[&str] = &[
     "dodatn",
 ];
 
+/// The suggestion asked for goes with something the customer has or names ("what goes with
+/// the Alpina tent?", "accessories for my stove"), rather than being a product for a need.
+pub fn asks_for_accessories(text: &str) -> bool {
+    has(
+        &fold(text),
+        &[
+            "goes with",
+            "go with",
+            "accessor",
+            "for the ",
+            "for my ",
+            "with my ",
+            "sta ide uz",
+            "ide uz",
+            "dodat",
+            "za moj",
+            "uz moj",
+        ],
+    )
+}
+
 /// The message asks for a product suggestion.
 pub fn wants_recommendation(text: &str) -> bool {
     has(&fold(text), RECOMMEND)

@@ -27,6 +27,9 @@ pub struct FlowContext<'a> {
     pub audit: Option<&'a dyn AuditLog>,
     pub conversation_id: &'a str,
     pub lang: Lang,
+    /// Knowledge-base passages found for the message, best first (the engine searches when
+    /// the message asks for a suggestion): products they name are what the need describes.
+    pub related_passages: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +141,14 @@ fn switches_action(current: Action, new: Action, fs: &FlowState, u: &Understandi
         Action::Payment | Action::OrderAddress | Action::UserAddress
     ) && !matches!(current, Action::Status | Action::Recommend);
     keyword_action(u) == Some(new) && !names_a_slot
+}
+
+/// Whether the message, in this state, asks for a product suggestion (the engine then
+/// searches the knowledge base for the need it describes).
+pub fn wants_recommendation(understanding: &Understanding, state: &ConversationState) -> bool {
+    state.flow.is_none()
+        && (keyword_action(understanding) == Some(Action::Recommend)
+            || understanding.intent_name() == Some(frontdesk_core::intents::RECOMMEND_PRODUCT))
 }
 
 /// Whether this message belongs to the action flows.
@@ -1611,6 +1622,38 @@ async fn place_order(
     )
 }
 
+/// Catalogue products named in `passages`, ordered by a rank-weighted count (a product in the
+/// best passage, near its start, first).
+fn described_products<'p>(passages: &[String], products: &'p [Product]) -> Vec<&'p Product> {
+    let mut scored: Vec<(f64, &Product)> = products
+        .iter()
+        .filter_map(|p| {
+            let name = crate::lang::fold(&p.name);
+            // Without its last word ("Kestrel Familia 4"), for pages in another language
+            // ("Kestrel Familia 4 šator").
+            let stem = name
+                .rsplit_once(' ')
+                .map(|(head, _)| head.to_string())
+                .filter(|h| h.split(' ').count() >= 2);
+            let score: f64 = passages
+                .iter()
+                .enumerate()
+                .filter_map(|(rank, text)| {
+                    let folded = crate::lang::fold(text);
+                    let at = folded
+                        .find(&name)
+                        .or_else(|| stem.as_ref().and_then(|s| folded.find(s.as_str())))?;
+                    let early = 1.0 - (at as f64 / folded.len().max(1) as f64) * 0.5;
+                    Some(early / (rank as f64 + 1.0))
+                })
+                .sum();
+            (score > 0.0).then_some((score, p))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.name.cmp(&b.1.name)));
+    scored.into_iter().map(|(_, p)| p).collect()
+}
+
 async fn recommend(
     mut turn: Turn<'_, '_>,
     customer: Option<&Customer>,
@@ -1621,7 +1664,49 @@ async fn recommend(
         Ok(p) => p,
         Err(e) => return fail(&mut turn, &e),
     };
-    let mut seeds: Vec<&Product> = products_named(message, &products);
+    let budget = crate::understanding::entities(message, &[])
+        .money
+        .first()
+        .map(|m| m.amount);
+    let from_price = |p: &Product| {
+        p.variants
+            .values()
+            .filter(|v| v.available)
+            .map(|v| v.price)
+            .fold(f64::INFINITY, f64::min)
+    };
+    let affordable = |p: &Product| budget.is_none_or(|b| from_price(p) <= b);
+    // A need described in words ("a light stove for a weekend hike"): the products that the
+    // passages found for it name, the best-ranked passage first.
+    let described = described_products(&ctx.related_passages, &products);
+    let named = products_named(message, &products);
+    if !described.is_empty() && !detect::asks_for_accessories(message) {
+        // Products the customer named ("a rechargeable headlamp") lead, then the described.
+        let mut picks: Vec<&Product> = Vec::new();
+        for p in named.iter().copied().chain(described) {
+            if !picks.iter().any(|x| x.product_id == p.product_id)
+                && p.variants.values().any(|v| v.available)
+                && affordable(p)
+            {
+                picks.push(p);
+            }
+        }
+        picks.truncate(3);
+        if !picks.is_empty() {
+            let list: Vec<String> = picks
+                .iter()
+                .map(|p| format!("{} (from {})", p.name, money(from_price(p), ctx.policy)))
+                .collect();
+            let text = turn.say("recommend_for_need", &[("products", &list.join("; "))]);
+            turn.events.push(event(
+                "recommend_product",
+                "completed",
+                json!({ "products": list }),
+            ));
+            return turn.reply(text, true);
+        }
+    }
+    let mut seeds: Vec<&Product> = named;
     if let (true, Some(customer)) = (seeds.is_empty(), customer) {
         if let Ok(orders) = ctx.commerce.orders_of(&customer.user_id).await {
             let ids: Vec<&str> = orders

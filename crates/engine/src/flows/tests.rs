@@ -96,6 +96,8 @@ struct Chat {
     policy: CommercePolicy,
     state: ConversationState,
     lang: Lang,
+    /// What the engine's search would have found for the message.
+    related: Vec<String>,
 }
 
 impl Chat {
@@ -105,6 +107,7 @@ impl Chat {
             policy: CommercePolicy::default(),
             state: ConversationState::new("conv-1", Channel::Chat),
             lang: Lang::En,
+            related: Vec::new(),
         }
     }
     async fn say(&mut self, msg: &str) -> FlowReply {
@@ -115,6 +118,7 @@ impl Chat {
             audit: Some(&self.store),
             conversation_id: "conv-1",
             lang: self.lang,
+            related_passages: self.related.clone(),
         };
         match step(&ctx, &mut self.state, msg, &u).await {
             FlowOutcome::Reply(r) => r,
@@ -452,4 +456,28 @@ fn follow_up_skips_the_orders_already_handled() {
         follow_up(request, &["#W1001".into(), "#W2002".into()]),
         None
     );
+}
+
+#[tokio::test]
+async fn a_need_is_answered_with_the_products_its_passages_describe_within_budget() {
+    let mut c = Chat::new();
+    c.related = vec![
+        "For reading at night the Desk Lamp gives warm light. The Trail Tent has a porch.".into(),
+        "The Trail Tent sleeps two and weighs 2 kg.".into(),
+    ];
+    let r = c.say("What do you recommend for a night outdoors?").await;
+    assert!(
+        r.text.starts_with("For that I'd suggest: Trail Tent") && r.text.contains("Desk Lamp"),
+        "the product the passages describe most, first: {}",
+        r.text
+    );
+    let r = c.say("Can you suggest something under 100 EUR?").await;
+    assert!(
+        r.text.contains("Desk Lamp") && !r.text.contains("Trail Tent"),
+        "a 600 EUR tent is over the budget: {}",
+        r.text
+    );
+    c.related.clear();
+    let r = c.say("can you recommend something for the tent?").await;
+    assert!(r.text.contains("Trail Sleeping Mat"), "{}", r.text);
 }

@@ -48,6 +48,8 @@ fn template(key: &str, serbian: bool) -> &'static str {
         ("needs_approval", true) => "Повраћај од {amount} је изнад износа који могу да одобрим, па сам захтев са свим детаљима проследио колеги који ће га завршити.",
         ("status", false) => "Order {order} is {status}. Items: {items}.{tracking}",
         ("status", true) => "Поруџбина {order} је у статусу „{status}”. Ставке: {items}.{tracking}",
+        ("recommend_for_need", false) => "For that I'd suggest: {products}.",
+        ("recommend_for_need", true) => "За то бих вам предложио: {products}.",
         ("recommend", false) => "You might also like: {products}.",
         ("recommend", true) => "Можда ће вам се допасти и: {products}.",
         ("no_recommend", false) => "I couldn't find a fitting suggestion in our catalogue right now.",
@@ -120,6 +122,7 @@ mod tests {
             "needs_approval",
             "status",
             "recommend",
+            "recommend_for_need",
         ] {
             for lang in Lang::ALL {
                 let t = render(key, lang, &[]);

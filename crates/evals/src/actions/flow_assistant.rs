@@ -40,6 +40,7 @@ impl Assistant for FlowAssistant {
             audit: Some(self.store.audit.as_ref()),
             conversation_id: &id,
             lang,
+            related_passages: Vec::new(),
         };
         let reply = if flows::wants(&u, state) {
             flows::step(&ctx, state, message, &u).await
