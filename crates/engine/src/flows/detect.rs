@@ -98,6 +98,11 @@ const USER_ADDRESS: &[&str] = &[
     "podrazumevanu adresu",
     "adresu na nalogu",
     "adresu u profilu",
+    "adresu na mom nalogu",
+    "adresu u mom profilu",
+    "address on my account",
+    "address in my profile",
+    "address of my account",
 ];
 const ORDER_ADDRESS: &[&str] = &[
     "change address",
@@ -109,6 +114,11 @@ const ORDER_ADDRESS: &[&str] = &[
     "wrong address",
     "promeni adresu",
     "promenim adresu",
+    "promenite adresu",
+    "izmeni adresu",
+    "izmenite adresu",
+    "adresu za porudzbinu",
+    "adresu porudzbine",
     "adresu isporuke",
     "adresu dostave",
     "drugu adresu",
@@ -649,6 +659,15 @@ mod tests {
             (
                 "I need to change the shipping address of my order",
                 Some(Action::OrderAddress),
+            ),
+            ("Promenite adresu za porudžbinu #K1011", Some(Action::OrderAddress)),
+            (
+                "Преселио сам се, промените адресу на мом налогу",
+                Some(Action::UserAddress),
+            ),
+            (
+                "For #W1, modify Water Bottle {'color': 'red'} to {'color': 'black'}",
+                Some(Action::ChangeItems),
             ),
             ("Where is my order #K1001?", Some(Action::Status)),
             ("I'd like to order a headlamp", Some(Action::PlaceOrder)),
