@@ -660,7 +660,10 @@ mod tests {
                 "I need to change the shipping address of my order",
                 Some(Action::OrderAddress),
             ),
-            ("Promenite adresu za porudžbinu #K1011", Some(Action::OrderAddress)),
+            (
+                "Promenite adresu za porudžbinu #K1011",
+                Some(Action::OrderAddress),
+            ),
             (
                 "Преселио сам се, промените адресу на мом налогу",
                 Some(Action::UserAddress),

@@ -893,9 +893,23 @@ fn refused_action(action: Action, asked: &str) -> &'static str {
     let f = crate::lang::fold(asked);
     let says = |words: &[&str]| words.iter().any(|w| f.contains(w));
     match action {
+        // "Return" as a verb on a thing, not "when I return".
         Action::Refund
-            if says(&["return", "send back", "send it back", "vrat", "povrat"])
-                && !says(&["cancel", "otkaz", "storn"]) =>
+            if says(&[
+                "return the",
+                "return my",
+                "return it",
+                "return this",
+                "return these",
+                "return them",
+                "return a ",
+                "return an ",
+                "send back",
+                "send it back",
+                "vratim",
+                "vratiti",
+                "povrat",
+            ]) && !says(&["cancel", "otkaz", "storn"]) =>
         {
             "return_delivered_order_items"
         }
@@ -934,8 +948,15 @@ async fn order_action(
         Ok(o) => o,
         Err(text) => return turn.reply(text, false),
     };
-    if !eligible(&order) {
+    let asked = fs.request.clone().unwrap_or_else(|| message.to_string());
+    // "Return the tent from order #K1011" on an order not yet delivered: a return is refused
+    // (the reply says why), it does not silently turn into a cancellation.
+    let return_of_undelivered = action == Action::Refund
+        && refused_action(action, &asked) == "return_delivered_order_items"
+        && !has(&policy.returnable_statuses, &order.status);
+    if !eligible(&order) || return_of_undelivered {
         let what = match action {
+            Action::Refund if return_of_undelivered => "what_return",
             Action::Refund => "what_cancel",
             Action::ChangeItems => "what_return",
             _ => "what_change",
@@ -949,7 +970,6 @@ async fn order_action(
             ],
         );
         let text = crate::lang::in_script(&text, lang);
-        let asked = fs.request.clone().unwrap_or_else(|| message.to_string());
         turn.events.push(event(
             refused_action(action, &asked),
             "failed",

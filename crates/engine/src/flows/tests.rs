@@ -481,3 +481,67 @@ async fn a_need_is_answered_with_the_products_its_passages_describe_within_budge
     let r = c.say("can you recommend something for the tent?").await;
     assert!(r.text.contains("Trail Sleeping Mat"), "{}", r.text);
 }
+
+#[test]
+fn refused_writes_are_named_as_asked() {
+    for (action, asked, want) in [
+        (
+            Action::Refund,
+            "Cancel my order #K1003 please",
+            "cancel_pending_order",
+        ),
+        (
+            Action::Refund,
+            "I want to return the tent from order #K1011",
+            "return_delivered_order_items",
+        ),
+        (
+            Action::Refund,
+            "I won't be home, I'll order again when I return. Please stop it.",
+            "cancel_pending_order",
+        ),
+        (
+            Action::Refund,
+            "Želim da vratim jaknu",
+            "return_delivered_order_items",
+        ),
+        (
+            Action::ChangeItems,
+            "exchange the boots for a bigger size",
+            "exchange_delivered_order_items",
+        ),
+        (
+            Action::ChangeItems,
+            "change the lamp in my order to white",
+            "modify_pending_order_items",
+        ),
+        (
+            Action::OrderAddress,
+            "send it to my new address",
+            "modify_pending_order_address",
+        ),
+    ] {
+        assert_eq!(refused_action(action, asked), want, "{asked}");
+    }
+}
+
+#[tokio::test]
+async fn a_return_of_an_undelivered_order_is_refused_not_turned_into_a_cancellation() {
+    let mut c = Chat::new();
+    let r = c
+        .say("I want to return the lamp from order #W1001, ana@example.com")
+        .await;
+    assert!(
+        r.text.contains("pending") && !r.text.contains("yes or no"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.events
+            .iter()
+            .any(|e| e.action == "return_delivered_order_items" && e.state == "failed"),
+        "{:?}",
+        r.events
+    );
+    assert_eq!(c.order("#W1001").await.status, "pending");
+}
