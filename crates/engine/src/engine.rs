@@ -458,14 +458,14 @@ impl Assistant for Engine {
                     searched = Some((query, hits));
                 }
                 if wants_flow {
-                    let related_passages = if flows::wants_recommendation(&u, state) {
-                        let query = rewrite_query(message, state);
-                        let hits = self.search(&query, &u).await?;
-                        let texts = hits.iter().map(|h| h.text.clone()).collect();
-                        searched = Some((query, hits));
-                        texts
-                    } else {
-                        Vec::new()
+                    let related_passages = match flows::catalogue_query(&u, state) {
+                        Some(query) => {
+                            let hits = self.search(&query, &u).await?;
+                            let texts = hits.iter().map(|h| h.text.clone()).collect();
+                            searched = Some((query, hits));
+                            texts
+                        }
+                        None => Vec::new(),
                     };
                     let ctx = FlowContext {
                         commerce,

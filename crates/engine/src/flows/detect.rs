@@ -213,6 +213,39 @@ const RECOMMEND: &[&str] = &[
     "dodatn",
 ];
 
+/// A quantity above one written as a word ("two", "dva", "dve", "три"), unless it counts people
+/// ("two person tent"). "One" is not read: "the black one" names a variant, and one is the
+/// default anyway.
+pub fn quantity_in_words(text: &str) -> Option<u32> {
+    const WORDS: &[(&str, u32)] = &[
+        ("two", 2),
+        ("three", 3),
+        ("four", 4),
+        ("five", 5),
+        ("six", 6),
+        ("dva", 2),
+        ("dve", 2),
+        ("dvije", 2),
+        ("tri", 3),
+        ("cetiri", 4),
+        ("pet", 5),
+        ("sest", 6),
+    ];
+    const PEOPLE: &[&str] = &["person", "people", "man", "osob", "coveka", "clan"];
+    let words: Vec<String> = fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    words.iter().enumerate().find_map(|(i, w)| {
+        let n = WORDS.iter().find(|(word, _)| word == w)?.1;
+        let counts_people = words
+            .get(i + 1)
+            .is_some_and(|next| PEOPLE.iter().any(|p| next.starts_with(p)));
+        (!counts_people).then_some(n)
+    })
+}
+
 /// The suggestion asked for goes with something the customer has or names ("what goes with
 /// the Alpina tent?", "accessories for my stove"), rather than being a product for a need.
 pub fn asks_for_accessories(text: &str) -> bool {
@@ -735,6 +768,15 @@ mod tests {
             Some(("1234 Main St".into(), "Springfield".into(), "IL".into()))
         );
         assert_eq!(parse_address("no address here"), None);
+        for (text, want) in [
+            ("Želim da poručim dva gasna kartuša", Some(2)),
+            ("Хоћу три флаше", Some(3)),
+            ("a two person tent please", None),
+            ("the black one", None),
+            ("the blue tent", None),
+        ] {
+            assert_eq!(quantity_in_words(text), want, "{text}");
+        }
         assert_eq!(
             mask_order_ids("cancel order #W1001, and W2002 too; porudžbina br. 1234 or #K1003"),
             "cancel order, and  too; porudžbina or "

@@ -126,6 +126,36 @@ pub fn asks_about_action(understanding: &Understanding, state: &ConversationStat
         && detect::order_ids(&understanding.text).is_empty()
 }
 
+/// The text to search the knowledge base with when the message needs the catalogue
+/// described: a request for a suggestion, or an order whose product is not known yet (then
+/// with what was said before identity was verified).
+pub fn catalogue_query(understanding: &Understanding, state: &ConversationState) -> Option<String> {
+    if wants_recommendation(understanding, state) {
+        return Some(understanding.text.clone());
+    }
+    let fs: Option<FlowState> = state
+        .flow
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok());
+    match fs {
+        Some(fs) if fs.action == Some(Action::PlaceOrder) && fs.product_id.is_none() => Some(
+            fs.said_before_identity
+                .iter()
+                .map(String::as_str)
+                .chain(fs.request.as_deref())
+                .chain([understanding.text.as_str()])
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        Some(_) => None,
+        None => {
+            let action = keyword_action(understanding)
+                .or_else(|| understanding.intent_name().and_then(Action::from_intent));
+            (action == Some(Action::PlaceOrder)).then(|| understanding.text.clone())
+        }
+    }
+}
+
 /// Whether a message in the middle of a flow starts another action. While the flow waits for a
 /// slot, the message is first of all an answer: "one piece, ship it to my default address and
 /// pay with PayPal" while placing an order names that order's address and payment, it does not
@@ -1516,7 +1546,21 @@ async fn place_order(
         Ok(p) => p,
         Err(e) => return fail(&mut turn, &e),
     };
-    if let [one] = products_named(message, &products).as_slice() {
+    let named = products_named(message, &products);
+    let chosen = match named.as_slice() {
+        [one] => Some(*one),
+        // Not named the catalogue's way ("dva gasna kartuša"): the product the passages found
+        // for the message describe clearly best.
+        _ if fs.product_id.is_none() => {
+            match described_products(&ctx.related_passages, &products).as_slice() {
+                [(_, one)] => Some(*one),
+                [(a, one), (b, _), ..] if *a >= 1.5 * *b => Some(*one),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    if let Some(one) = chosen {
         if fs.product_id.as_deref() != Some(one.product_id.as_str()) {
             fs.variant_id = None;
         }
@@ -1583,8 +1627,14 @@ async fn place_order(
         );
         return turn.reply(text, false);
     };
-    if let Some(q) = u.entities.quantities.first() {
-        fs.quantity = Some(*q);
+    if let Some(q) = u
+        .entities
+        .quantities
+        .first()
+        .copied()
+        .or_else(|| detect::quantity_in_words(message))
+    {
+        fs.quantity = Some(q);
     }
     let quantity = fs.quantity.unwrap_or(1).max(1);
     if let Some(a) = detect::parse_address(message) {
@@ -1644,7 +1694,7 @@ async fn place_order(
 
 /// Catalogue products named in `passages`, ordered by a rank-weighted count (a product in the
 /// best passage, near its start, first).
-fn described_products<'p>(passages: &[String], products: &'p [Product]) -> Vec<&'p Product> {
+fn described_products<'p>(passages: &[String], products: &'p [Product]) -> Vec<(f64, &'p Product)> {
     let mut scored: Vec<(f64, &Product)> = products
         .iter()
         .filter_map(|p| {
@@ -1671,7 +1721,7 @@ fn described_products<'p>(passages: &[String], products: &'p [Product]) -> Vec<&
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.name.cmp(&b.1.name)));
-    scored.into_iter().map(|(_, p)| p).collect()
+    scored
 }
 
 async fn recommend(
@@ -1703,7 +1753,11 @@ async fn recommend(
     if !described.is_empty() && !detect::asks_for_accessories(message) {
         // Products the customer named ("a rechargeable headlamp") lead, then the described.
         let mut picks: Vec<&Product> = Vec::new();
-        for p in named.iter().copied().chain(described) {
+        for p in named
+            .iter()
+            .copied()
+            .chain(described.into_iter().map(|(_, p)| p))
+        {
             if !picks.iter().any(|x| x.product_id == p.product_id)
                 && p.variants.values().any(|v| v.available)
                 && affordable(p)
