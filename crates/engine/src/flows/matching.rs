@@ -38,9 +38,17 @@ fn serbian_colour(token: &str) -> Option<&'static str> {
         ("roze", "pink"),
         ("maslinast", "olive"),
     ];
+    // Adjective endings only, so English words that share a stem ("belt", "below") stay.
+    const ENDINGS: &[&str] = &[
+        "", "a", "i", "u", "o", "e", "og", "om", "oj", "ih", "im", "ima", "oga", "ome",
+    ];
     STEMS
         .iter()
-        .find(|(stem, _)| token.starts_with(stem) && token.len() <= stem.len() + 3)
+        .find(|(stem, _)| {
+            token
+                .strip_prefix(stem)
+                .is_some_and(|rest| ENDINGS.contains(&rest))
+        })
         .map(|(_, english)| *english)
 }
 
@@ -194,17 +202,21 @@ pub fn orders_mentioning<'a>(text: &str, orders: &'a [Order]) -> Vec<&'a Order> 
 /// The part of `text` about `item`: sentences that name its product, plus following sentences
 /// that name no other product of the order.
 pub fn segment_for(text: &str, item: &OrderItem, order: &Order) -> String {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     let mut current = false;
-    for sentence in text.split(['.', ';', '!', '?', '\n']) {
+    for sentence in sentences(text) {
         let t = tokens(sentence);
         let mine = mentions_product(&t, &item.name);
         let other = order
             .items
             .iter()
             .any(|o| o.product_id != item.product_id && mentions_product(&t, &o.name));
-        // A sentence naming two products says nothing about either one's new options.
+        // A sentence naming two products ("modify Helmet {…} to {…} Hose {…} to {…}"): the
+        // stretch from this item's name to the next other product's name is about it.
         if mine && other {
+            if let Some(piece) = stretch_about(sentence, item, order) {
+                out.push(piece);
+            }
             current = false;
             continue;
         }
@@ -214,7 +226,7 @@ pub fn segment_for(text: &str, item: &OrderItem, order: &Order) -> String {
             current = false;
         }
         if current {
-            out.push(sentence);
+            out.push(sentence.to_string());
         }
     }
     if out.is_empty() {
@@ -222,6 +234,48 @@ pub fn segment_for(text: &str, item: &OrderItem, order: &Order) -> String {
     } else {
         out.join(". ")
     }
+}
+
+/// Sentences of `text`: a full stop ends one only before a space or the end, so "1.5L" and
+/// "9.5 ft" stay whole.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next_is_space = chars.peek().is_none_or(|(_, n)| n.is_whitespace());
+        let ends = matches!(c, ';' | '!' | '?' | '\n') || (c == '.' && next_is_space);
+        if ends {
+            out.push(&text[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(&text[start..]);
+    out
+}
+
+/// Where `name` (or its head word) first occurs in the folded `text`.
+fn name_at(folded: &str, name: &str) -> Option<usize> {
+    let full = fold(name);
+    folded
+        .find(&full)
+        .or_else(|| head(name).and_then(|h| folded.find(&h)))
+}
+
+/// The folded part of `sentence` from `item`'s name to the next name of another product of
+/// the order.
+fn stretch_about(sentence: &str, item: &OrderItem, order: &Order) -> Option<String> {
+    let folded = fold(sentence);
+    let start = name_at(&folded, &item.name)?;
+    let end = order
+        .items
+        .iter()
+        .filter(|o| o.product_id != item.product_id)
+        .filter_map(|o| name_at(&folded, &o.name))
+        .filter(|&at| at > start)
+        .min()
+        .unwrap_or(folded.len());
+    Some(folded[start..end].to_string())
 }
 
 /// Outcome of picking a new variant for an item.
@@ -292,6 +346,36 @@ pub fn options_text(options: &std::collections::BTreeMap<String, String>) -> Str
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn each_item_of_a_run_on_request_gets_its_own_stretch() {
+        let order: Order = serde_json::from_value(serde_json::json!({
+            "order_id": "#W1", "user_id": "u", "status": "pending",
+            "address": {"address1": "", "address2": "", "city": "", "country": "", "state": "", "zip": ""},
+            "items": [
+                {"name": "Cycling Helmet", "product_id": "p1", "item_id": "i1", "price": 1.0, "options": {"size": "M"}},
+                {"name": "Garden Hose", "product_id": "p2", "item_id": "i2", "price": 1.0, "options": {"length": "50ft"}}
+            ],
+            "fulfillments": [], "payment_history": []
+        }))
+        .unwrap();
+        let text = "For #W1, modify Cycling Helmet {'size': 'M'} to {'ventilation': 'high'} Garden Hose {'length': '50ft'} to {'capacity': '1.5L'} via paypal_1.";
+        let helmet = segment_for(text, &order.items[0], &order);
+        let hose = segment_for(text, &order.items[1], &order);
+        assert!(
+            helmet.contains("high") && !helmet.contains("1.5l"),
+            "{helmet}"
+        );
+        assert!(hose.contains("1.5l") && !hose.contains("high"), "{hose}");
+    }
+
+    #[test]
+    fn serbian_colour_words_read_as_catalogue_values_and_english_words_stay() {
+        assert_eq!(
+            tokens("crnu za plavu, belt below sivoj"),
+            vec!["black", "za", "blue", "belt", "below", "grey"]
+        );
+    }
 
     fn variant(id: &str, opts: &[(&str, &str)], available: bool, price: f64) -> Variant {
         Variant {

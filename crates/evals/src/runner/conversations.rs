@@ -361,6 +361,8 @@ fn case_record(run: &CaseRun) -> CaseRecord {
                 "citations": t.citations.iter().map(|c| c.doc_id.clone()).collect::<Vec<_>>(),
                 "actions": t.actions.iter().map(|a| format!("{}:{}", a.action, a.state)).collect::<Vec<_>>(),
                 "latency_ms": t.latency_ms.round(),
+                "ttft_ms": t.ttft_ms.map(f64::round),
+                "source": t.source,
                 "passages": t.passages,
                 "reasons": r,
             })

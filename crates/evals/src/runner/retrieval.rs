@@ -378,7 +378,7 @@ async fn answer_suite(
                 case.reasons.push(format!("not answered ({})", a.turn.escalation_reason.as_deref().or(a.turn.decision.as_deref()).unwrap_or("no citations")));
             }
             case.detail = serde_json::json!({
-                "turns": [{"say": q.question, "reply": a.turn.text, "reference": q.answer, "citations": ranked, "passages": a.turn.passages, "reasons": case.reasons}],
+                "turns": [{"say": q.question, "reply": a.turn.text, "reference": q.answer, "citations": ranked, "passages": a.turn.passages, "reasons": case.reasons, "source": a.turn.source, "latency_ms": a.turn.latency_ms, "ttft_ms": a.turn.ttft_ms}],
                 "gold": q.doc_ids,
             });
             case
