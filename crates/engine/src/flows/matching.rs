@@ -254,25 +254,31 @@ fn sentences(text: &str) -> Vec<&str> {
     out
 }
 
-/// Where `name` (or its head word) first occurs in the folded `text`.
-fn name_at(folded: &str, name: &str) -> Option<usize> {
+/// Where `name` (or its head word) first occurs in the folded `text`, and how long the match is.
+fn name_at(folded: &str, name: &str) -> Option<(usize, usize)> {
     let full = fold(name);
-    folded
-        .find(&full)
-        .or_else(|| head(name).and_then(|h| folded.find(&h)))
+    folded.find(&full).map(|at| (at, full.len())).or_else(|| {
+        let h = head(name)?;
+        folded.find(&h).map(|at| (at, h.len()))
+    })
 }
 
 /// The folded part of `sentence` from `item`'s name to the next name of another product of
 /// the order.
 fn stretch_about(sentence: &str, item: &OrderItem, order: &Order) -> Option<String> {
     let folded = fold(sentence);
-    let start = name_at(&folded, &item.name)?;
+    let (start, len) = name_at(&folded, &item.name)?;
+    // Another product's name counts after this one's ("Action Camera" shares "camera" with
+    // "Digital Camera").
+    let after = start + len;
     let end = order
         .items
         .iter()
         .filter(|o| o.product_id != item.product_id)
-        .filter_map(|o| name_at(&folded, &o.name))
-        .filter(|&at| at > start)
+        .filter_map(|o| {
+            let at = name_at(&folded[after..], &o.name)?.0;
+            Some(after + at)
+        })
         .min()
         .unwrap_or(folded.len());
     Some(folded[start..end].to_string())
@@ -367,6 +373,17 @@ mod tests {
             "{helmet}"
         );
         assert!(hose.contains("1.5l") && !hose.contains("high"), "{hose}");
+
+        let mut cameras = order.clone();
+        cameras.items[0].name = "Digital Camera".into();
+        cameras.items[1].name = "Action Camera".into();
+        let text =
+            "exchange Digital Camera {'zoom': '3x'} to {'zoom': '5x', 'storage': 'CF card'};";
+        let digital = segment_for(text, &cameras.items[0], &cameras);
+        assert!(
+            digital.contains("cf card"),
+            "a shared head word is not another product: {digital}"
+        );
     }
 
     #[test]
