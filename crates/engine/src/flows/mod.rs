@@ -1695,6 +1695,7 @@ async fn place_order(
 /// Catalogue products named in `passages`, ordered by a rank-weighted count (a product in the
 /// best passage, near its start, first).
 fn described_products<'p>(passages: &[String], products: &'p [Product]) -> Vec<(f64, &'p Product)> {
+    let passages: Vec<String> = passages.iter().map(|t| crate::lang::fold(t)).collect();
     let mut scored: Vec<(f64, &Product)> = products
         .iter()
         .filter_map(|p| {
@@ -1708,8 +1709,7 @@ fn described_products<'p>(passages: &[String], products: &'p [Product]) -> Vec<(
             let score: f64 = passages
                 .iter()
                 .enumerate()
-                .filter_map(|(rank, text)| {
-                    let folded = crate::lang::fold(text);
+                .filter_map(|(rank, folded)| {
                     let at = folded
                         .find(&name)
                         .or_else(|| stem.as_ref().and_then(|s| folded.find(s.as_str())))?;
