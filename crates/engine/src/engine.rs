@@ -460,7 +460,12 @@ impl Assistant for Engine {
                 if wants_flow {
                     let related_passages = match flows::catalogue_query(&u, state) {
                         Some(query) => {
-                            let hits = self.search(&query, &u).await?;
+                            // The question-about-an-action check above may have searched this
+                            // very text already.
+                            let hits = match searched.take() {
+                                Some((q, hits)) if q == query => hits,
+                                _ => self.search(&query, &u).await?,
+                            };
                             let texts = hits.iter().map(|h| h.text.clone()).collect();
                             searched = Some((query, hits));
                             texts
