@@ -44,12 +44,6 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     for &(name, format, m, n, k) in cases {
         let w = random_matrix(&mut rng, format, n, k);
-        // The chat decoder widens its projections to one byte per value (see `QMatrix::widened`).
-        let w = if name.starts_with("qwen") && !name.contains("output") {
-            w.widened()
-        } else {
-            w
-        };
         let xf: Vec<f32> = (0..m * k).map(|_| rng.gen_range(-1.0..1.0)).collect();
         let mut x = QuantizedRows::new();
         let mut y = Vec::new();

@@ -191,11 +191,6 @@ impl<R: Read + Seek> TensorReader<'_, R> {
             .map_err(|e| candle_core::Error::Msg(format!("tensor `{name}`: {e}")))
     }
 
-    /// A projection weight, stored for speed rather than size (see `QMatrix::widened`).
-    fn projection(&mut self, name: &str) -> Result<QMatrix> {
-        Ok(self.matrix(name)?.widened())
-    }
-
     /// A 1-D tensor as f32 (norm weights, biases).
     fn vector(&mut self, name: &str, len: usize) -> Result<Vec<f32>> {
         let (dtype, dims, bytes) = self.raw(name)?;
@@ -250,16 +245,16 @@ impl Decoder {
                 None
             };
             let layer = Layer {
-                wq: t.projection(&p("attn_q.weight"))?,
-                wk: t.projection(&p("attn_k.weight"))?,
-                wv: t.projection(&p("attn_v.weight"))?,
-                wo: t.projection(&p("attn_output.weight"))?,
+                wq: t.matrix(&p("attn_q.weight"))?,
+                wk: t.matrix(&p("attn_k.weight"))?,
+                wv: t.matrix(&p("attn_v.weight"))?,
+                wo: t.matrix(&p("attn_output.weight"))?,
                 bias,
                 attn_norm: t.vector(&p("attn_norm.weight"), hidden)?,
                 ffn_norm: t.vector(&p("ffn_norm.weight"), hidden)?,
-                gate: t.projection(&p("ffn_gate.weight"))?,
-                up: t.projection(&p("ffn_up.weight"))?,
-                down: t.projection(&p("ffn_down.weight"))?,
+                gate: t.matrix(&p("ffn_gate.weight"))?,
+                up: t.matrix(&p("ffn_up.weight"))?,
+                down: t.matrix(&p("ffn_down.weight"))?,
                 k_cache: Vec::new(),
                 v_cache: Vec::new(),
             };
@@ -340,7 +335,7 @@ impl Decoder {
         if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= vocab) {
             candle_core::bail!("token id {bad} is outside the vocabulary of {vocab}");
         }
-        self.forward_inner(tokens, pos);
+        kernels::install(|| self.forward_inner(tokens, pos));
         self.cache_len = pos + seq;
         let logits = std::mem::take(&mut self.scratch.logits);
         let n = logits.len();

@@ -183,7 +183,7 @@ impl E5Model {
         if seqs.is_empty() {
             return Ok(Vec::new());
         }
-        let x = self.encode(seqs)?;
+        let x = kernels::install(|| self.encode(seqs))?;
         let d = self.hyper.hidden;
         let mut out = Vec::with_capacity(seqs.len());
         let mut start = 0;

@@ -285,9 +285,9 @@ impl QMatrix {
         Self::build(rows, cols, Packing::Byte, data, scales, 1, None)
     }
 
-    /// The same values stored one byte each: twice (4-bit) or 1.6 times (5-bit) the memory, but
-    /// no unpacking in the inner loop, which is what limits these formats when a single row
-    /// (one decode step) streams through them.
+    /// The same values stored one byte each: twice (4-bit) or 1.6 times (5-bit) the memory. The
+    /// models keep the packed form, since a decode step is bound by the bytes it streams, and
+    /// [`matmul`](super::matmul) widens a panel at a time when several rows share it.
     pub fn widened(self) -> Self {
         if self.packing == Packing::Byte {
             return self;

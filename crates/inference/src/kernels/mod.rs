@@ -188,12 +188,33 @@ impl QuantizedRows {
     }
 }
 
-/// Sizes the process-wide pool the kernels run on; the first call wins (models share the cores,
-/// so one pool of `threads` is what keeps them from oversubscribing a small machine).
+/// Sizes the pool the kernels run on; the first call wins (models share the cores, so one pool
+/// of `threads` is what keeps them from oversubscribing a small machine).
 pub fn set_threads(threads: usize) {
-    let _ = rayon::ThreadPoolBuilder::new()
+    let _ = POOL.set(build_pool(threads));
+}
+
+static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+
+fn build_pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
-        .build_global();
+        .thread_name(|i| format!("frontdesk-kernels-{i}"))
+        .build()
+        .expect("spawn the kernels' threads")
+}
+
+fn pool() -> &'static rayon::ThreadPool {
+    POOL.get_or_init(|| {
+        build_pool(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
+    })
+}
+
+/// Runs `f` on the kernels' pool. A whole forward pass runs this way, so the products inside it
+/// split work from a pool thread (the caller takes part) instead of handing every one of the
+/// hundreds of products per token to the pool and sleeping until it is done.
+pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    pool().install(f)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,30 +255,46 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
     }
     let out = OutPtr(y.as_mut_ptr());
     let tasks = n.div_ceil(COLS_PER_TASK);
-    (0..tasks).into_par_iter().for_each(|t| {
-        let n0 = t * COLS_PER_TASK;
-        let cols = (n0 + COLS_PER_TASK).min(n) - n0;
-        let panel = w.panel(n0, cols);
-        let mut local = [0f32; ROW_TILE * COLS_PER_TASK];
-        let mut r0 = 0;
-        while r0 < m {
-            let rows = (m - r0).min(ROW_TILE);
-            let x_tile = x.tile(r0, rows);
-            let acc = &mut local[..rows * cols];
-            match isa {
-                #[cfg(target_arch = "x86_64")]
-                Isa::Avx2 => x86::panel_product(&panel, &x_tile, acc),
-                _ => portable::panel_product(&panel, &x_tile, acc),
+    install(|| {
+        (0..tasks).into_par_iter().for_each(|t| {
+            let n0 = t * COLS_PER_TASK;
+            let cols = (n0 + COLS_PER_TASK).min(n) - n0;
+            let packed = w.panel(n0, cols);
+            // Several row tiles reuse the panel: unpack it once to bytes (it stays in L2) rather
+            // than once per tile. A single row streams the packed form: fewer bytes to read.
+            if m > ROW_TILE && packed.packing != Packing::Byte {
+                UNPACKED.with_borrow_mut(|buf| {
+                    panel_rows(isa, x, &packed.unpacked_into(buf), out, n, n0);
+                });
+            } else {
+                panel_rows(isa, x, &packed, out, n, n0);
             }
-            min_terms(&panel, &x_tile, acc);
-            for (i, row) in acc.chunks_exact(cols).enumerate() {
-                // SAFETY: row r0 + i, columns n0..n0 + cols are inside the m × n output, and
-                // this task is the only writer of those columns.
-                unsafe { out.write_row((r0 + i) * n + n0, row) };
-            }
-            r0 += rows;
-        }
+        })
     });
+}
+
+/// All rows of `x` against one panel (output columns `n0..n0 + panel.cols` of the `n`).
+fn panel_rows(isa: Isa, x: &QuantizedRows, panel: &Panel<'_>, out: OutPtr, n: usize, n0: usize) {
+    let (m, cols) = (x.rows, panel.cols);
+    let mut local = [0f32; ROW_TILE * COLS_PER_TASK];
+    let mut r0 = 0;
+    while r0 < m {
+        let rows = (m - r0).min(ROW_TILE);
+        let x_tile = x.tile(r0, rows);
+        let acc = &mut local[..rows * cols];
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => x86::panel_product(panel, &x_tile, acc),
+            _ => portable::panel_product(panel, &x_tile, acc),
+        }
+        min_terms(panel, &x_tile, acc);
+        for (i, row) in acc.chunks_exact(cols).enumerate() {
+            // SAFETY: row r0 + i, columns n0..n0 + cols are inside the m × n output, and
+            // this task is the only writer of those columns.
+            unsafe { out.write_row((r0 + i) * n + n0, row) };
+        }
+        r0 += rows;
+    }
 }
 
 /// The output buffer shared by the tasks of one product; each writes a disjoint set of columns.
@@ -306,7 +343,36 @@ impl QuantizedRows {
     }
 }
 
+thread_local! {
+    /// Per pool thread: the current panel unpacked to one byte per value.
+    static UNPACKED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Panel<'_> {
+    /// The same panel with its blocks widened to [`Packing::Byte`] in `buf`.
+    fn unpacked_into<'b>(&self, buf: &'b mut Vec<u8>) -> Panel<'b>
+    where
+        Self: 'b,
+    {
+        let bb = self.packing.block_bytes();
+        buf.resize(self.cols * self.blocks * BLOCK, 0);
+        let mut q = [0i8; BLOCK];
+        for (src, dst) in self.data.chunks_exact(bb).zip(buf.chunks_exact_mut(BLOCK)) {
+            portable::unpack(self.packing, src, &mut q);
+            for (d, &v) in dst.iter_mut().zip(&q) {
+                *d = v as u8;
+            }
+        }
+        Panel {
+            packing: Packing::Byte,
+            data: buf,
+            ..*self
+        }
+    }
+}
+
 /// Consecutive weight rows of a [`QMatrix`].
+#[derive(Clone, Copy)]
 pub(crate) struct Panel<'a> {
     pub packing: Packing,
     pub scales_per_block: usize,

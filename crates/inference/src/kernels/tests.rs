@@ -128,7 +128,8 @@ fn matmul_matches_the_dequantized_product_on_ragged_shapes() {
         for &(m, n, k) in &shapes {
             let (bytes, _) = quantized(&mut rng, dtype, n, k);
             let w = QMatrix::from_format(fmt, n, k, &bytes).unwrap();
-            let w = if m % 2 == 1 { w.widened() } else { w };
+            // m > ROW_TILE runs on panels unpacked per task; m = 3 covers pre-widened weights.
+            let w = if m == 3 { w.widened() } else { w };
             let xf = random(&mut rng, m * k);
             let mut x = QuantizedRows::new();
             x.quantize(&xf, m, k);

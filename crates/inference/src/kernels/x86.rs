@@ -11,6 +11,9 @@ const NIBBLE: u8 = 0;
 const NIBBLE5: u8 = 1;
 const BYTE: u8 = 2;
 
+/// How many groups of weight rows ahead of the one being multiplied are fetched into cache.
+const AHEAD: usize = 4;
+
 /// `acc[r · cols + c] = x_r · w_c` for the (≤ 4) activation rows of `x` and every weight row of
 /// the panel (without the minimum terms).
 pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
@@ -85,6 +88,14 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
         let mut wabs = [_mm256_setzero_si256(); U];
         let mut scale = [_mm256_setzero_ps(); U];
         for j in 0..U {
+            // Rows are short (a few hundred bytes) and read U at a time, too short for the
+            // hardware prefetcher to follow; a decode step is bound by this stream.
+            _mm_prefetch::<_MM_HINT_T0>(
+                wp.wrapping_add(((j + AHEAD * U) * kb + b) * bb) as *const i8
+            );
+            _mm_prefetch::<_MM_HINT_T0>(
+                sp.wrapping_add(((j + AHEAD * U) * kb + b) * S) as *const i8
+            );
             // SAFETY: block b of weight row c + j lies inside the panel (asserted).
             unsafe {
                 wq[j] = unpack::<P>(wp.add((j * kb + b) * bb));
