@@ -10,6 +10,29 @@
 //! Code paths are chosen at run time: AVX2+FMA where the CPU has them, a portable loop elsewhere,
 //! so one binary runs (slower) on CPUs without AVX2. Work is split over output rows on rayon's pool.
 
+/// `$vis fn $name(args)` running `$body_fn(args)` compiled for AVX2+FMA when [`isa`] says the
+/// CPU has them, and for the baseline otherwise (`$body_fn` must be `#[inline(always)]`). The same
+/// arithmetic either way: Rust never fuses a multiply and an add on its own.
+macro_rules! avx2_when_available {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) => $body_fn:path) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn wide($($arg: $ty),*) {
+                    $body_fn($($arg),*)
+                }
+                if $crate::kernels::isa() == $crate::kernels::Isa::Avx2 {
+                    // SAFETY: `isa()` reports AVX2 only after detecting AVX2 and FMA.
+                    return unsafe { wide($($arg),*) };
+                }
+            }
+            $body_fn($($arg),*)
+        }
+    };
+}
+
 mod convert;
 mod pointwise;
 mod portable;
@@ -20,7 +43,7 @@ mod x86;
 mod tests;
 
 pub use convert::{ConvertError, SourceFormat};
-pub use pointwise::{gelu_erf, silu, softmax_in_place};
+pub use pointwise::{axpy, gelu_erf, silu, softmax_in_place};
 
 use rayon::prelude::*;
 use std::sync::OnceLock;
@@ -161,30 +184,40 @@ impl QuantizedRows {
         self.qs.resize(rows * cols, 0);
         self.d.resize(nb, 0.0);
         self.sums.resize(nb, 0.0);
-        for ((xb, qb), (d, sum)) in x
-            .chunks_exact(BLOCK)
-            .zip(self.qs.chunks_exact_mut(BLOCK))
-            .zip(self.d.iter_mut().zip(self.sums.iter_mut()))
-        {
-            let amax = xb.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let scale = amax / 127.0;
-            let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
-            let mut s = 0i32;
-            for (q, &v) in qb.iter_mut().zip(xb) {
-                let r = (v * inv).round() as i32;
-                *q = r.clamp(-127, 127) as i8;
-                s += r;
-            }
-            // The scale is kept at f16 precision, as ggml's Q8_0 activations do, so products with
-            // Q8_0/Q5_0/Q4_0 weights agree with ggml and candle up to summation order.
-            let stored = half::f16::from_f32(scale).to_f32();
-            *d = stored;
-            *sum = stored * s as f32;
-        }
+        quantize_blocks(x, &mut self.qs, &mut self.d, &mut self.sums);
     }
 
     pub fn rows(&self) -> usize {
         self.rows
+    }
+}
+
+avx2_when_available! {
+    /// Per 32 values of `x`: `q = round(x / d)` with `d = max|x| / 127`, and `d · Σq`.
+    fn quantize_blocks(x: &[f32], qs: &mut [i8], d: &mut [f32], sums: &mut [f32]) => quantize_blocks_loop
+}
+
+#[inline(always)]
+fn quantize_blocks_loop(x: &[f32], qs: &mut [i8], d: &mut [f32], sums: &mut [f32]) {
+    for ((xb, qb), (d, sum)) in x
+        .chunks_exact(BLOCK)
+        .zip(qs.chunks_exact_mut(BLOCK))
+        .zip(d.iter_mut().zip(sums.iter_mut()))
+    {
+        let amax = xb.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let scale = amax / 127.0;
+        let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+        let mut s = 0i32;
+        for (q, &v) in qb.iter_mut().zip(xb) {
+            let r = (v * inv).round() as i32;
+            *q = r.clamp(-127, 127) as i8;
+            s += r;
+        }
+        // The scale is kept at f16 precision, as ggml's Q8_0 activations do, so products with
+        // Q8_0/Q5_0/Q4_0 weights agree with ggml and candle up to summation order.
+        let stored = half::f16::from_f32(scale).to_f32();
+        *d = stored;
+        *sum = stored * s as f32;
     }
 }
 
@@ -264,7 +297,7 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
             // than once per tile. A single row streams the packed form: fewer bytes to read.
             if m > ROW_TILE && packed.packing != Packing::Byte {
                 UNPACKED.with_borrow_mut(|buf| {
-                    panel_rows(isa, x, &packed.unpacked_into(buf), out, n, n0);
+                    panel_rows(isa, x, &packed.unpacked_into(isa, buf), out, n, n0);
                 });
             } else {
                 panel_rows(isa, x, &packed, out, n, n0);
@@ -350,18 +383,15 @@ thread_local! {
 
 impl Panel<'_> {
     /// The same panel with its blocks widened to [`Packing::Byte`] in `buf`.
-    fn unpacked_into<'b>(&self, buf: &'b mut Vec<u8>) -> Panel<'b>
+    fn unpacked_into<'b>(&self, isa: Isa, buf: &'b mut Vec<u8>) -> Panel<'b>
     where
         Self: 'b,
     {
-        let bb = self.packing.block_bytes();
         buf.resize(self.cols * self.blocks * BLOCK, 0);
-        let mut q = [0i8; BLOCK];
-        for (src, dst) in self.data.chunks_exact(bb).zip(buf.chunks_exact_mut(BLOCK)) {
-            portable::unpack(self.packing, src, &mut q);
-            for (d, &v) in dst.iter_mut().zip(&q) {
-                *d = v as u8;
-            }
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => x86::widen_blocks(self.packing, self.data, buf),
+            _ => portable::widen_blocks(self.packing, self.data, buf),
         }
         Panel {
             packing: Packing::Byte,
@@ -418,10 +448,3 @@ pub fn matmul_f32(x: &[f32], rows: usize, w: &[f32], out_dim: usize, y: &mut Vec
 
 /// f32 dot product in 8 independent lanes (vectorises without fast-math): core's.
 pub use frontdesk_core::embed::dot as dot_f32;
-
-/// `y += a · x` elementwise.
-pub fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += a * xi;
-    }
-}

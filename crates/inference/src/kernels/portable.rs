@@ -30,6 +30,20 @@ pub(crate) fn unpack(packing: Packing, blk: &[u8], q: &mut [i8; BLOCK]) {
     }
 }
 
+/// Widens packed blocks (`src`, whole blocks of `packing`) to 32 signed bytes each in `dst`.
+pub(crate) fn widen_blocks(packing: Packing, src: &[u8], dst: &mut [u8]) {
+    let mut q = [0i8; BLOCK];
+    for (blk, out) in src
+        .chunks_exact(packing.block_bytes())
+        .zip(dst.chunks_exact_mut(BLOCK))
+    {
+        unpack(packing, blk, &mut q);
+        for (d, &v) in out.iter_mut().zip(&q) {
+            *d = v as u8;
+        }
+    }
+}
+
 /// `acc[r · cols + c] = x_r · w_c` (without the minimum terms).
 pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     let bb = w.packing.block_bytes();

@@ -20,6 +20,19 @@ const FORMATS: &[(SourceFormat, GgmlDType)] = &[
     (SourceFormat::F32, GgmlDType::F32),
 ];
 
+/// `scripts/portable-check` runs these tests on an emulated CPU without AVX2 and says so here.
+#[test]
+fn the_code_path_detected_is_the_one_expected() {
+    if let Ok(want) = std::env::var("FRONTDESK_EXPECT_ISA") {
+        let want = match want.as_str() {
+            "portable" => Isa::Portable,
+            "avx2" => Isa::Avx2,
+            other => panic!("FRONTDESK_EXPECT_ISA={other}: expected portable or avx2"),
+        };
+        assert_eq!(isa(), want);
+    }
+}
+
 fn isas() -> Vec<Isa> {
     let mut v = vec![Isa::Portable];
     if isa() != Isa::Portable {

@@ -131,6 +131,32 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
     }
 }
 
+/// Widens packed blocks (`src`, whole blocks of `packing`) to 32 signed bytes each in `dst`.
+pub(crate) fn widen_blocks(packing: Packing, src: &[u8], dst: &mut [u8]) {
+    let bb = packing.block_bytes();
+    assert!(src.len() / bb * BLOCK <= dst.len());
+    // SAFETY: selected only after detecting AVX2 (see `panel_product`); the assert bounds the
+    // reads of whole blocks of `src` and the writes of 32 bytes per block into `dst`.
+    unsafe {
+        match packing {
+            Packing::Nibble => widen::<NIBBLE>(src, dst),
+            Packing::Nibble5 => widen::<NIBBLE5>(src, dst),
+            Packing::Byte => dst[..src.len()].copy_from_slice(src),
+        }
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn widen<const P: u8>(src: &[u8], dst: &mut [u8]) {
+    let bb = block_bytes(P);
+    for (b, blk) in src.chunks_exact(bb).enumerate() {
+        unsafe {
+            let v = unpack::<P>(blk.as_ptr());
+            _mm256_storeu_si256(dst.as_mut_ptr().add(b * BLOCK) as *mut __m256i, v);
+        }
+    }
+}
+
 const fn block_bytes(p: u8) -> usize {
     match p {
         NIBBLE => Packing::Nibble.block_bytes(),
