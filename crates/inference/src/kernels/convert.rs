@@ -250,7 +250,10 @@ impl QMatrix {
                     data.extend(vals.iter().map(|&v| v as u8));
                     scales.extend(sc.iter().map(|&s| d * f32::from(s as i8)));
                 }
-                Self::build(rows, cols, Packing::Byte, data, scales, 2, None)
+                Self {
+                    narrow: true,
+                    ..Self::build(rows, cols, Packing::Byte, data, scales, 2, None)
+                }
             }
             SourceFormat::F32 | SourceFormat::F16 => {
                 let floats: Vec<f32> = if format == SourceFormat::F32 {
@@ -325,6 +328,7 @@ impl QMatrix {
             scales,
             scales_per_block,
             mins,
+            narrow: packing != Packing::Byte,
         }
     }
 }

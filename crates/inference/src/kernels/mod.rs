@@ -89,6 +89,9 @@ pub struct QMatrix {
     scales_per_block: usize,
     /// Per block: `value = scale · q + min` adds `min · Σx` over the block.
     mins: Option<Vec<f32>>,
+    /// Every integer is within ±32, so products with unsigned activations fit 16 bits (see
+    /// `x86::Interleaved`): all formats of 6 bits or fewer.
+    narrow: bool,
 }
 
 impl QMatrix {
@@ -165,6 +168,8 @@ pub struct QuantizedRows {
     rows: usize,
     cols: usize,
     qs: Vec<i8>,
+    /// `qs + 128`, for products whose other factor is signed.
+    qu: Vec<u8>,
     d: Vec<f32>,
     sums: Vec<f32>,
 }
@@ -182,9 +187,13 @@ impl QuantizedRows {
         self.rows = rows;
         self.cols = cols;
         self.qs.resize(rows * cols, 0);
+        self.qu.resize(rows * cols, 0);
         self.d.resize(nb, 0.0);
         self.sums.resize(nb, 0.0);
         quantize_blocks(x, &mut self.qs, &mut self.d, &mut self.sums);
+        for (u, &q) in self.qu.iter_mut().zip(&self.qs) {
+            *u = (q as u8) ^ 0x80;
+        }
     }
 
     pub fn rows(&self) -> usize {
@@ -295,6 +304,14 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
             let packed = w.panel(n0, cols);
             // Several row tiles reuse the panel: unpack it once to bytes (it stays in L2) rather
             // than once per tile. A single row streams the packed form: fewer bytes to read.
+            #[cfg(target_arch = "x86_64")]
+            if isa == Isa::Avx2 && m > ROW_TILE && packed.narrow {
+                INTERLEAVED.with_borrow_mut(|ip| {
+                    ip.fill(&packed);
+                    interleaved_rows(x, &packed, ip, out, n, n0);
+                });
+                return;
+            }
             if m > ROW_TILE && packed.packing != Packing::Byte {
                 UNPACKED.with_borrow_mut(|buf| {
                     panel_rows(isa, x, &packed.unpacked_into(isa, buf), out, n, n0);
@@ -304,6 +321,33 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
             }
         })
     });
+}
+
+/// All rows of `x` against one panel re-laid for AVX2 (see `x86::Interleaved`).
+#[cfg(target_arch = "x86_64")]
+fn interleaved_rows(
+    x: &QuantizedRows,
+    panel: &Panel<'_>,
+    ip: &x86::Interleaved,
+    out: OutPtr,
+    n: usize,
+    n0: usize,
+) {
+    let (m, cols) = (x.rows, panel.cols);
+    let mut local = [0f32; ROW_TILE * COLS_PER_TASK];
+    let mut r0 = 0;
+    while r0 < m {
+        let rows = (m - r0).min(ROW_TILE);
+        let x_tile = x.tile(r0, rows);
+        let acc = &mut local[..rows * cols];
+        x86::interleaved_product(ip, &x_tile, cols, acc);
+        min_terms(panel, &x_tile, acc);
+        for (i, row) in acc.chunks_exact(cols).enumerate() {
+            // SAFETY: as in `panel_rows`.
+            unsafe { out.write_row((r0 + i) * n + n0, row) };
+        }
+        r0 += rows;
+    }
 }
 
 /// All rows of `x` against one panel (output columns `n0..n0 + panel.cols` of the `n`).
@@ -353,6 +397,7 @@ impl QMatrix {
         let spb = self.scales_per_block;
         Panel {
             packing: self.packing,
+            narrow: self.narrow,
             scales_per_block: spb,
             data: &self.data[n0 * kb * bb..(n0 + cols) * kb * bb],
             scales: &self.scales[n0 * kb * spb..(n0 + cols) * kb * spb],
@@ -368,6 +413,7 @@ impl QuantizedRows {
         let kb = self.cols / BLOCK;
         RowTile {
             qs: &self.qs[r0 * self.cols..(r0 + rows) * self.cols],
+            qu: &self.qu[r0 * self.cols..(r0 + rows) * self.cols],
             d: &self.d[r0 * kb..(r0 + rows) * kb],
             sums: &self.sums[r0 * kb..(r0 + rows) * kb],
             tile: rows,
@@ -379,6 +425,13 @@ impl QuantizedRows {
 thread_local! {
     /// Per pool thread: the current panel unpacked to one byte per value.
     static UNPACKED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+#[cfg(target_arch = "x86_64")]
+thread_local! {
+    /// Per pool thread: the current panel re-laid for several rows.
+    static INTERLEAVED: std::cell::RefCell<x86::Interleaved> =
+        std::cell::RefCell::new(x86::Interleaved::default());
 }
 
 impl Panel<'_> {
@@ -405,6 +458,7 @@ impl Panel<'_> {
 #[derive(Clone, Copy)]
 pub(crate) struct Panel<'a> {
     pub packing: Packing,
+    pub narrow: bool,
     pub scales_per_block: usize,
     pub data: &'a [u8],
     pub scales: &'a [f32],
@@ -416,6 +470,7 @@ pub(crate) struct Panel<'a> {
 /// Up to [`ROW_TILE`] consecutive activation rows.
 pub(crate) struct RowTile<'a> {
     pub qs: &'a [i8],
+    pub qu: &'a [u8],
     pub d: &'a [f32],
     pub sums: &'a [f32],
     pub tile: usize,

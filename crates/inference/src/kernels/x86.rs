@@ -210,3 +210,215 @@ fn hsum(v: __m256) -> f32 {
     let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
     _mm_cvtss_f32(s)
 }
+
+/// Weight columns per interleaved group: one 32-bit lane of a register per column.
+pub(crate) const GROUP: usize = 8;
+
+/// A panel re-laid for several activation rows: per group of [`GROUP`] weight columns and block,
+/// 8 registers of (4 values × 8 columns), so one broadcast of 4 activation bytes and one
+/// `maddubs` advance 8 outputs at once, and one convert and one `fma` per block serve all 8.
+/// Activations enter unsigned (`a + 128`), which needs weights within ±32 (`QMatrix::narrow`);
+/// `corr` takes the `128 · Σw` that this adds back out, exactly, in integers.
+#[derive(Default)]
+pub(crate) struct Interleaved {
+    groups: usize,
+    blocks: usize,
+    spb: usize,
+    w: Vec<u8>,
+    scale: Vec<f32>,
+    corr: Vec<i32>,
+}
+
+impl Interleaved {
+    /// Re-lays `panel` (whose integers are within ±32) into this buffer.
+    pub(crate) fn fill(&mut self, panel: &Panel<'_>) {
+        let (kb, spb) = (panel.blocks, panel.scales_per_block);
+        assert!(spb == 1 || spb == 2);
+        assert!(panel.data.len() >= panel.cols * kb * panel.packing.block_bytes());
+        assert!(panel.scales.len() >= panel.cols * kb * spb);
+        let groups = panel.cols.div_ceil(GROUP);
+        self.groups = groups;
+        self.blocks = kb;
+        self.spb = spb;
+        self.w.clear();
+        self.w.resize(groups * kb * GROUP * BLOCK, 0);
+        self.scale.clear();
+        self.scale.resize(groups * kb * spb * GROUP, 0.0);
+        self.corr.clear();
+        self.corr.resize(groups * kb * spb * GROUP, 0);
+        // SAFETY: selected only after detecting AVX2; the asserts and the sizes just set bound
+        // every access.
+        unsafe {
+            match panel.packing {
+                Packing::Nibble => self.fill_avx2::<NIBBLE>(panel),
+                Packing::Nibble5 => self.fill_avx2::<NIBBLE5>(panel),
+                Packing::Byte => self.fill_avx2::<BYTE>(panel),
+            }
+        }
+    }
+
+    /// Per group and block: the 8 columns' blocks as 8 registers of 8 four-byte groups, transposed
+    /// so that register `g` holds group `g` of every column; the same for the group sums.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn fill_avx2<const P: u8>(&mut self, panel: &Panel<'_>) {
+        let (kb, spb, bb) = (self.blocks, self.spb, block_bytes(P));
+        let ones8 = _mm256_set1_epi8(1);
+        let ones16 = _mm256_set1_epi16(1);
+        for gi in 0..self.groups {
+            let c0 = gi * GROUP;
+            let nc = (panel.cols - c0).min(GROUP);
+            for b in 0..kb {
+                let mut v = [_mm256_setzero_si256(); GROUP];
+                let mut sums = [_mm256_setzero_si256(); GROUP];
+                for j in 0..nc {
+                    let at = (c0 + j) * kb + b;
+                    // SAFETY: block `at` is inside the panel (asserted in `fill`).
+                    v[j] = unsafe { unpack::<P>(panel.data.as_ptr().add(at * bb)) };
+                    // Lane g: the sum of the block's values 4g..4g + 4.
+                    sums[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, v[j]), ones16);
+                    for h in 0..spb {
+                        self.scale[((gi * kb + b) * spb + h) * GROUP + j] =
+                            panel.scales[at * spb + h];
+                    }
+                }
+                let w = transpose8x32(v);
+                let sums = transpose8x32(sums);
+                let at = (gi * kb + b) * GROUP * BLOCK;
+                for (g, reg) in w.iter().enumerate() {
+                    // SAFETY: 8 registers of 32 bytes fill this block's 256 bytes.
+                    unsafe {
+                        _mm256_storeu_si256(
+                            self.w.as_mut_ptr().add(at + g * 32) as *mut __m256i,
+                            *reg,
+                        )
+                    };
+                }
+                let per = GROUP / spb;
+                for h in 0..spb {
+                    let mut c = sums[h * per];
+                    for s in &sums[h * per + 1..(h + 1) * per] {
+                        c = _mm256_add_epi32(c, *s);
+                    }
+                    let c = _mm256_slli_epi32::<7>(c);
+                    let at = ((gi * kb + b) * spb + h) * GROUP;
+                    // SAFETY: 8 i32 per (group, block, scale), sized in `fill`.
+                    unsafe {
+                        _mm256_storeu_si256(self.corr.as_mut_ptr().add(at) as *mut __m256i, c)
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// Transposes 8 registers seen as 8×8 32-bit lanes: lane `j` of output `i` is lane `i` of input `j`.
+#[target_feature(enable = "avx2,fma")]
+fn transpose8x32(r: [__m256i; 8]) -> [__m256i; 8] {
+    let t0 = _mm256_unpacklo_epi32(r[0], r[1]);
+    let t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+    let t2 = _mm256_unpacklo_epi32(r[2], r[3]);
+    let t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+    let t4 = _mm256_unpacklo_epi32(r[4], r[5]);
+    let t5 = _mm256_unpackhi_epi32(r[4], r[5]);
+    let t6 = _mm256_unpacklo_epi32(r[6], r[7]);
+    let t7 = _mm256_unpackhi_epi32(r[6], r[7]);
+    let u0 = _mm256_unpacklo_epi64(t0, t2);
+    let u1 = _mm256_unpackhi_epi64(t0, t2);
+    let u2 = _mm256_unpacklo_epi64(t1, t3);
+    let u3 = _mm256_unpackhi_epi64(t1, t3);
+    let u4 = _mm256_unpacklo_epi64(t4, t6);
+    let u5 = _mm256_unpackhi_epi64(t4, t6);
+    let u6 = _mm256_unpacklo_epi64(t5, t7);
+    let u7 = _mm256_unpackhi_epi64(t5, t7);
+    [
+        _mm256_permute2x128_si256::<0x20>(u0, u4),
+        _mm256_permute2x128_si256::<0x20>(u1, u5),
+        _mm256_permute2x128_si256::<0x20>(u2, u6),
+        _mm256_permute2x128_si256::<0x20>(u3, u7),
+        _mm256_permute2x128_si256::<0x31>(u0, u4),
+        _mm256_permute2x128_si256::<0x31>(u1, u5),
+        _mm256_permute2x128_si256::<0x31>(u2, u6),
+        _mm256_permute2x128_si256::<0x31>(u3, u7),
+    ]
+}
+
+/// `acc[r · cols + c] = x_r · w_c` for the (≤ 4) rows of `x` and the `cols` columns that `ip`
+/// was filled from (without the minimum terms).
+pub(crate) fn interleaved_product(ip: &Interleaved, x: &RowTile<'_>, cols: usize, acc: &mut [f32]) {
+    assert_eq!(ip.blocks, x.blocks);
+    assert!(cols <= ip.groups * GROUP && acc.len() >= x.tile * cols);
+    assert!(x.qu.len() >= x.tile * x.blocks * BLOCK && x.d.len() >= x.tile * x.blocks);
+    assert!(ip.spb == 1 || ip.spb == 2);
+    // SAFETY: `kernels::isa()` selects this path only after detecting AVX2 and FMA; the buffer
+    // sizes are fixed by `fill` and the asserts above bound every other access.
+    unsafe {
+        match (ip.spb, x.tile) {
+            (1, 1) => interleaved::<1, 1>(ip, x, cols, acc),
+            (1, 2) => interleaved::<1, 2>(ip, x, cols, acc),
+            (1, 3) => interleaved::<1, 3>(ip, x, cols, acc),
+            (1, _) => interleaved::<1, 4>(ip, x, cols, acc),
+            (_, 1) => interleaved::<2, 1>(ip, x, cols, acc),
+            (_, 2) => interleaved::<2, 2>(ip, x, cols, acc),
+            (_, 3) => interleaved::<2, 3>(ip, x, cols, acc),
+            _ => interleaved::<2, 4>(ip, x, cols, acc),
+        }
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn interleaved<const S: usize, const T: usize>(
+    ip: &Interleaved,
+    x: &RowTile<'_>,
+    cols: usize,
+    acc: &mut [f32],
+) {
+    let kb = x.blocks;
+    let ones = _mm256_set1_epi16(1);
+    let (xu, xd) = (x.qu.as_ptr(), x.d.as_ptr());
+    for gi in 0..ip.groups {
+        let mut f = [_mm256_setzero_ps(); T];
+        for b in 0..kb {
+            // SAFETY (this block): group gi, block b lie inside the buffers `fill` sized; row
+            // r < T ≤ x.tile and block b < kb lie inside `x.qu` and `x.d` (asserted).
+            unsafe {
+                let wb = ip.w.as_ptr().add((gi * kb + b) * GROUP * BLOCK);
+                let mut dots = [_mm256_setzero_si256(); T];
+                for gp in 0..4 {
+                    let w0 = _mm256_loadu_si256(wb.add(gp * 64) as *const __m256i);
+                    let w1 = _mm256_loadu_si256(wb.add(gp * 64 + 32) as *const __m256i);
+                    for (r, dot) in dots.iter_mut().enumerate() {
+                        let xr = xu.add((r * kb + b) * BLOCK + gp * 8);
+                        let a0 = _mm256_set1_epi32((xr as *const i32).read_unaligned());
+                        let a1 = _mm256_set1_epi32((xr.add(4) as *const i32).read_unaligned());
+                        // |a·w| pair sums ≤ 255·32·2, so two of them still fit 16 bits.
+                        let t = _mm256_add_epi16(
+                            _mm256_maddubs_epi16(a0, w0),
+                            _mm256_maddubs_epi16(a1, w1),
+                        );
+                        *dot = _mm256_add_epi32(*dot, _mm256_madd_epi16(t, ones));
+                    }
+                    // A scale covers 32 values (S = 1) or 16 (S = 2): flush after its groups.
+                    if gp == 3 || (S == 2 && gp == 1) {
+                        let h = if gp == 1 { 0 } else { S - 1 };
+                        let at = ((gi * kb + b) * S + h) * GROUP;
+                        let scale = _mm256_loadu_ps(ip.scale.as_ptr().add(at));
+                        let corr = _mm256_loadu_si256(ip.corr.as_ptr().add(at) as *const __m256i);
+                        for (r, (dot, fr)) in dots.iter_mut().zip(f.iter_mut()).enumerate() {
+                            let d = _mm256_set1_ps(*xd.add(r * kb + b));
+                            let v = _mm256_cvtepi32_ps(_mm256_sub_epi32(*dot, corr));
+                            *fr = _mm256_fmadd_ps(v, _mm256_mul_ps(scale, d), *fr);
+                            *dot = _mm256_setzero_si256();
+                        }
+                    }
+                }
+            }
+        }
+        let n = (cols - gi * GROUP).min(GROUP);
+        for (r, fr) in f.iter().enumerate() {
+            let mut lanes = [0f32; GROUP];
+            // SAFETY: `lanes` holds 8 floats.
+            unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), *fr) };
+            acc[r * cols + gi * GROUP..r * cols + gi * GROUP + n].copy_from_slice(&lanes[..n]);
+        }
+    }
+}
