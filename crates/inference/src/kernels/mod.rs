@@ -308,30 +308,46 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
             if isa == Isa::Avx2 && m > ROW_TILE && packed.narrow {
                 INTERLEAVED.with_borrow_mut(|ip| {
                     ip.fill(&packed);
-                    interleaved_rows(x, &packed, ip, out, n, n0);
+                    panel_rows(x, &packed, out, n, n0, |tile, acc| {
+                        x86::interleaved_product(ip, tile, cols, acc)
+                    });
                 });
                 return;
             }
             if m > ROW_TILE && packed.packing != Packing::Byte {
                 UNPACKED.with_borrow_mut(|buf| {
-                    panel_rows(isa, x, &packed.unpacked_into(isa, buf), out, n, n0);
+                    let widened = packed.unpacked_into(isa, buf);
+                    panel_rows(x, &widened, out, n, n0, |tile, acc| {
+                        tile_product(isa, &widened, tile, acc)
+                    });
                 });
             } else {
-                panel_rows(isa, x, &packed, out, n, n0);
+                panel_rows(x, &packed, out, n, n0, |tile, acc| {
+                    tile_product(isa, &packed, tile, acc)
+                });
             }
         })
     });
 }
 
-/// All rows of `x` against one panel re-laid for AVX2 (see `x86::Interleaved`).
-#[cfg(target_arch = "x86_64")]
-fn interleaved_rows(
+/// `acc = x · panelᵀ` for one row tile, on the plain (not interleaved) kernels.
+fn tile_product(isa: Isa, panel: &Panel<'_>, tile: &RowTile<'_>, acc: &mut [f32]) {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => x86::panel_product(panel, tile, acc),
+        _ => portable::panel_product(panel, tile, acc),
+    }
+}
+
+/// All rows of `x` against one panel (output columns `n0..n0 + panel.cols` of the `n`), one
+/// tile of rows at a time through `product` (which leaves out the minimum terms).
+fn panel_rows(
     x: &QuantizedRows,
     panel: &Panel<'_>,
-    ip: &x86::Interleaved,
     out: OutPtr,
     n: usize,
     n0: usize,
+    product: impl Fn(&RowTile<'_>, &mut [f32]),
 ) {
     let (m, cols) = (x.rows, panel.cols);
     let mut local = [0f32; ROW_TILE * COLS_PER_TASK];
@@ -340,30 +356,7 @@ fn interleaved_rows(
         let rows = (m - r0).min(ROW_TILE);
         let x_tile = x.tile(r0, rows);
         let acc = &mut local[..rows * cols];
-        x86::interleaved_product(ip, &x_tile, cols, acc);
-        min_terms(panel, &x_tile, acc);
-        for (i, row) in acc.chunks_exact(cols).enumerate() {
-            // SAFETY: as in `panel_rows`.
-            unsafe { out.write_row((r0 + i) * n + n0, row) };
-        }
-        r0 += rows;
-    }
-}
-
-/// All rows of `x` against one panel (output columns `n0..n0 + panel.cols` of the `n`).
-fn panel_rows(isa: Isa, x: &QuantizedRows, panel: &Panel<'_>, out: OutPtr, n: usize, n0: usize) {
-    let (m, cols) = (x.rows, panel.cols);
-    let mut local = [0f32; ROW_TILE * COLS_PER_TASK];
-    let mut r0 = 0;
-    while r0 < m {
-        let rows = (m - r0).min(ROW_TILE);
-        let x_tile = x.tile(r0, rows);
-        let acc = &mut local[..rows * cols];
-        match isa {
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => x86::panel_product(panel, &x_tile, acc),
-            _ => portable::panel_product(panel, &x_tile, acc),
-        }
+        product(&x_tile, acc);
         min_terms(panel, &x_tile, acc);
         for (i, row) in acc.chunks_exact(cols).enumerate() {
             // SAFETY: row r0 + i, columns n0..n0 + cols are inside the m × n output, and
