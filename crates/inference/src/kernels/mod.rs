@@ -33,6 +33,7 @@ macro_rules! avx2_when_available {
     };
 }
 
+pub mod attention;
 mod convert;
 mod pointwise;
 mod portable;
@@ -190,9 +191,18 @@ impl QuantizedRows {
         self.qu.resize(rows * cols, 0);
         self.d.resize(nb, 0.0);
         self.sums.resize(nb, 0.0);
-        quantize_blocks(x, &mut self.qs, &mut self.d, &mut self.sums);
-        for (u, &q) in self.qu.iter_mut().zip(&self.qs) {
-            *u = (q as u8) ^ 0x80;
+        // Prompts spread the work over the pool; a decode step's row is too short to split.
+        const BLOCKS_PER_TASK: usize = 64;
+        if nb >= 4 * BLOCKS_PER_TASK {
+            let n = BLOCKS_PER_TASK * BLOCK;
+            x.par_chunks(n)
+                .zip(self.qs.par_chunks_mut(n))
+                .zip(self.qu.par_chunks_mut(n))
+                .zip(self.d.par_chunks_mut(BLOCKS_PER_TASK))
+                .zip(self.sums.par_chunks_mut(BLOCKS_PER_TASK))
+                .for_each(|((((x, qs), qu), d), sums)| quantize_blocks(x, qs, qu, d, sums));
+        } else {
+            quantize_blocks(x, &mut self.qs, &mut self.qu, &mut self.d, &mut self.sums);
         }
     }
 
@@ -202,24 +212,35 @@ impl QuantizedRows {
 }
 
 avx2_when_available! {
-    /// Per 32 values of `x`: `q = round(x / d)` with `d = max|x| / 127`, and `d · Σq`.
-    fn quantize_blocks(x: &[f32], qs: &mut [i8], d: &mut [f32], sums: &mut [f32]) => quantize_blocks_loop
+    /// Per 32 values of `x`: `q = round(x / d)` with `d = max|x| / 127`, `q + 128`, and `d · Σq`.
+    fn quantize_blocks(x: &[f32], qs: &mut [i8], qu: &mut [u8], d: &mut [f32], sums: &mut [f32]) => quantize_blocks_loop
 }
 
 #[inline(always)]
-fn quantize_blocks_loop(x: &[f32], qs: &mut [i8], d: &mut [f32], sums: &mut [f32]) {
-    for ((xb, qb), (d, sum)) in x
+fn quantize_blocks_loop(x: &[f32], qs: &mut [i8], qu: &mut [u8], d: &mut [f32], sums: &mut [f32]) {
+    for (((xb, qb), ub), (d, sum)) in x
         .chunks_exact(BLOCK)
         .zip(qs.chunks_exact_mut(BLOCK))
+        .zip(qu.chunks_exact_mut(BLOCK))
         .zip(d.iter_mut().zip(sums.iter_mut()))
     {
-        let amax = xb.iter().fold(0f32, |m, v| m.max(v.abs()));
+        // Eight running maxima rather than one: a single chain of `max` stays scalar (the
+        // compiler may not reorder it), eight independent lanes become one vector.
+        let mut lanes = [0f32; 8];
+        for part in xb.chunks_exact(8) {
+            for (m, v) in lanes.iter_mut().zip(part) {
+                *m = m.max(v.abs());
+            }
+        }
+        let amax = lanes.iter().fold(0f32, |m, &v| m.max(v));
         let scale = amax / 127.0;
         let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
         let mut s = 0i32;
-        for (q, &v) in qb.iter_mut().zip(xb) {
+        for ((q, u), &v) in qb.iter_mut().zip(ub.iter_mut()).zip(xb) {
             let r = (v * inv).round() as i32;
-            *q = r.clamp(-127, 127) as i8;
+            let r = r.clamp(-127, 127);
+            *q = r as i8;
+            *u = (r + 128) as u8;
             s += r;
         }
         // The scale is kept at f16 precision, as ggml's Q8_0 activations do, so products with
@@ -290,7 +311,7 @@ pub fn matmul(x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
 pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
     assert_eq!(x.cols, w.cols, "inner dimensions differ");
     let (m, n) = (x.rows, w.rows);
-    y.clear();
+    // Every element is written below; zeroing a prompt's output first was a serial memset.
     y.resize(m * n, 0.0);
     if m == 0 || n == 0 {
         return;

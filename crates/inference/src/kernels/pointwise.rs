@@ -62,12 +62,32 @@ avx2_when_available! {
 
 #[inline(always)]
 fn softmax_loop(xs: &mut [f32]) {
-    let max = xs.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-    let mut sum = 0.0;
+    // Eight lanes for the maximum and the sum: one chain of `max` or `+` stays scalar (the
+    // compiler may not reorder float reductions), eight independent ones become a vector.
+    let mut lanes = [f32::NEG_INFINITY; 8];
+    let chunks = xs.chunks_exact(8);
+    let tail = chunks.remainder();
+    for part in chunks {
+        for (m, &v) in lanes.iter_mut().zip(part) {
+            *m = m.max(v);
+        }
+    }
+    let max = tail
+        .iter()
+        .chain(&lanes)
+        .fold(f32::NEG_INFINITY, |m, &v| m.max(v));
     for v in xs.iter_mut() {
         *v = exp(*v - max);
-        sum += *v;
     }
+    let mut sums = [0f32; 8];
+    let chunks = xs.chunks_exact(8);
+    let tail = chunks.remainder();
+    for part in chunks {
+        for (s, &v) in sums.iter_mut().zip(part) {
+            *s += v;
+        }
+    }
+    let sum = sums.iter().chain(tail).sum::<f32>();
     let inv = 1.0 / sum;
     for v in xs.iter_mut() {
         *v *= inv;
