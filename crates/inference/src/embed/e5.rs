@@ -5,7 +5,7 @@
 
 use super::e5s1::{self, E5File, Hyper, TensorKind, Q4_BLOCK, Q4_BLOCK_BYTES};
 use super::unigram::Unigram;
-use crate::kernels::{self, ConvertError, QMatrix, QuantizedRows, SourceFormat};
+use crate::kernels::{self, ConvertError, PreparedMatrix, QMatrix, QuantizedRows, SourceFormat};
 use frontdesk_core::EmbedKind;
 use half::f16;
 use rayon::prelude::*;
@@ -19,21 +19,26 @@ pub enum E5Error {
 }
 
 struct Linear {
-    w: QMatrix,
+    w: PreparedMatrix,
     b: Vec<f32>,
 }
 
 impl Linear {
     fn load(f: &E5File, buf: &[u8], name: &str, out: usize, inp: usize) -> Result<Self, E5Error> {
         let t = f.tensor(&format!("{name}.w"), TensorKind::Q4_0, out * inp)?;
-        let w = QMatrix::from_format(SourceFormat::Q4_0, out, inp, &buf[t.bytes.clone()])?;
+        let w = PreparedMatrix::new(QMatrix::from_format(
+            SourceFormat::Q4_0,
+            out,
+            inp,
+            &buf[t.bytes.clone()],
+        )?);
         let b = f.f32s(buf, &format!("{name}.b"), out)?;
         Ok(Self { w, b })
     }
 
     /// `y = x · Wᵀ + b` for the quantized rows `x`; `y` is `[rows, out]`.
     fn forward(&self, x: &QuantizedRows, y: &mut Vec<f32>) {
-        kernels::matmul(x, &self.w, y);
+        kernels::matmul_prepared(x, &self.w, y);
         for row in y.chunks_exact_mut(self.b.len()) {
             for (v, b) in row.iter_mut().zip(&self.b) {
                 *v += b;
