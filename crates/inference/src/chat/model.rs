@@ -484,6 +484,32 @@ fn attention(cfg: &DecoderConfig, q: &[f32], k: &[f32], v: &[f32], pos: usize, o
     }
 }
 
+/// The attention sizes a decoder's heads imply.
+struct HeadShape {
+    hd: usize,
+    /// Values of all query heads of one position.
+    q_dim: usize,
+    /// Values of all KV heads of one position.
+    kv_dim: usize,
+    /// Query heads per KV head.
+    group: usize,
+    /// `1 / √hd`.
+    scale: f32,
+}
+
+impl HeadShape {
+    fn of(cfg: &DecoderConfig) -> Self {
+        let hd = cfg.head_dim;
+        Self {
+            hd,
+            q_dim: cfg.n_head * hd,
+            kv_dim: cfg.n_kv_head * hd,
+            group: cfg.n_head / cfg.n_kv_head,
+            scale: 1.0 / (hd as f32).sqrt(),
+        }
+    }
+}
+
 /// [`attention`] one (query, head) at a time: heads of all queries run in parallel.
 fn attention_rows(
     cfg: &DecoderConfig,
@@ -493,11 +519,13 @@ fn attention_rows(
     pos: usize,
     out: &mut Vec<f32>,
 ) {
-    let hd = cfg.head_dim;
-    let q_dim = cfg.n_head * hd;
-    let kv_dim = cfg.n_kv_head * hd;
-    let group = cfg.n_head / cfg.n_kv_head;
-    let scale = 1.0 / (hd as f32).sqrt();
+    let HeadShape {
+        hd,
+        q_dim,
+        kv_dim,
+        group,
+        scale,
+    } = HeadShape::of(cfg);
     out.clear();
     out.resize(q.len(), 0.0);
     out.par_chunks_mut(hd)
@@ -531,11 +559,13 @@ fn attention_tiled(
     pos: usize,
     out: &mut Vec<f32>,
 ) {
-    let hd = cfg.head_dim;
-    let q_dim = cfg.n_head * hd;
-    let kv_dim = cfg.n_kv_head * hd;
-    let group = cfg.n_head / cfg.n_kv_head;
-    let scale = 1.0 / (hd as f32).sqrt();
+    let HeadShape {
+        hd,
+        q_dim,
+        kv_dim,
+        group,
+        scale,
+    } = HeadShape::of(cfg);
     let seq = q.len() / q_dim;
     let n_pos = pos + seq;
     // Keys transposed per KV head, `[kv_head][d][stride]`, zero past `n_pos`.
