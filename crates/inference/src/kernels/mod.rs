@@ -320,8 +320,7 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
     let tasks = n.div_ceil(COLS_PER_TASK);
     install(|| {
         (0..tasks).into_par_iter().for_each(|t| {
-            let n0 = t * COLS_PER_TASK;
-            let cols = (n0 + COLS_PER_TASK).min(n) - n0;
+            let (n0, cols) = task_columns(t, n);
             let packed = w.panel(n0, cols);
             // Several row tiles reuse the panel: unpack it once to bytes (it stays in L2) rather
             // than once per tile. A single row streams the packed form: fewer bytes to read.
@@ -351,6 +350,12 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
     });
 }
 
+/// Output rows `n0..n0 + cols` of task `t` in a product with `n` outputs: (`n0`, `cols`).
+fn task_columns(t: usize, n: usize) -> (usize, usize) {
+    let n0 = t * COLS_PER_TASK;
+    (n0, (n0 + COLS_PER_TASK).min(n) - n0)
+}
+
 /// A matrix whose multi-row panels are re-laid once, when it is loaded, instead of at every
 /// product. For a small model run on short inputs (e5 on one sentence: ~15 rows per product) the
 /// per-product re-lay was a tenth of the work; it costs 40 bytes per 32 weights beside the packed
@@ -369,8 +374,7 @@ impl PreparedMatrix {
         let interleaved = if isa() == Isa::Avx2 && matrix.narrow {
             (0..matrix.rows.div_ceil(COLS_PER_TASK))
                 .map(|t| {
-                    let n0 = t * COLS_PER_TASK;
-                    let cols = (n0 + COLS_PER_TASK).min(matrix.rows) - n0;
+                    let (n0, cols) = task_columns(t, matrix.rows);
                     let mut ip = x86::Interleaved::default();
                     ip.fill(&matrix.panel(n0, cols));
                     ip
@@ -384,10 +388,6 @@ impl PreparedMatrix {
             #[cfg(target_arch = "x86_64")]
             interleaved,
         }
-    }
-
-    pub fn matrix(&self) -> &QMatrix {
-        &self.matrix
     }
 
     /// Whether multi-row products use panels re-laid at load.
@@ -410,8 +410,7 @@ pub fn matmul_prepared(x: &QuantizedRows, w: &PreparedMatrix, y: &mut Vec<f32>) 
         let out = OutPtr(y.as_mut_ptr());
         install(|| {
             w.interleaved.par_iter().enumerate().for_each(|(t, ip)| {
-                let n0 = t * COLS_PER_TASK;
-                let cols = (n0 + COLS_PER_TASK).min(n) - n0;
+                let (n0, cols) = task_columns(t, n);
                 let packed = w.matrix.panel(n0, cols);
                 panel_rows(x, &packed, out, n, n0, |tile, acc| {
                     x86::interleaved_product(ip, tile, cols, acc)
