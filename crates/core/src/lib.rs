@@ -15,6 +15,7 @@ pub mod intents;
 pub mod lang;
 pub mod metrics;
 pub mod retrieval;
+pub mod rng;
 pub mod store;
 pub mod testing;
 

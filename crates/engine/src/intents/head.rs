@@ -3,6 +3,7 @@
 //! deterministic, plain Rust, a few seconds for ~10k rows × 384 dims × ~150 classes.
 
 use frontdesk_core::embed::dot;
+use frontdesk_core::rng::SplitMix;
 
 /// Training tunables of the head (fixed across data sets).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,18 +56,6 @@ pub(crate) fn softmax_in_place(z: &mut [f32]) {
     }
     for v in z.iter_mut() {
         *v /= s;
-    }
-}
-
-/// SplitMix64: a tiny seeded generator for the (deterministic) row order.
-struct SplitMix(u64);
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
     }
 }
 
@@ -136,16 +125,13 @@ impl LinearHead {
         let mut gb = vec![0f32; nc];
         let mut z = vec![0f32; nc];
         let mut order: Vec<usize> = (0..xs.len()).collect();
-        let mut rng = SplitMix(0x5EED_1DEA);
+        let mut rng = SplitMix::new(0x5EED_1DEA);
         let steps_per_epoch = xs.len().div_ceil(batch);
         let epochs = p.epochs.max(p.min_steps.div_ceil(steps_per_epoch)).max(1);
         let total = (epochs * steps_per_epoch) as f32;
         let mut t = 0i32;
         for _ in 0..epochs {
-            for i in (1..order.len()).rev() {
-                let j = (rng.next() % (i as u64 + 1)) as usize;
-                order.swap(i, j);
-            }
+            rng.shuffle(&mut order);
             for chunk in order.chunks(batch) {
                 gw.iter_mut().for_each(|g| *g = 0.0);
                 gb.iter_mut().for_each(|g| *g = 0.0);
@@ -204,8 +190,8 @@ mod tests {
 
     /// Three Gaussian-ish blobs in 16 dims around orthogonal axes, from a seeded generator.
     fn blobs(n_per: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<usize>) {
-        let mut rng = SplitMix(seed);
-        let mut noise = || (rng.next() % 10_000) as f32 / 10_000.0 - 0.5;
+        let mut rng = SplitMix::new(seed);
+        let mut noise = || (rng.next_u64() % 10_000) as f32 / 10_000.0 - 0.5;
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
         for c in 0..3 {
             for _ in 0..n_per {

@@ -9,6 +9,7 @@ use crate::kernels::{self, ConvertError, PreparedMatrix, QMatrix, QuantizedRows,
 use frontdesk_core::EmbedKind;
 use half::f16;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum E5Error {
@@ -18,12 +19,25 @@ pub enum E5Error {
     Weights(#[from] ConvertError),
 }
 
-struct Linear {
+pub(super) struct Linear {
     w: PreparedMatrix,
     b: Vec<f32>,
 }
 
 impl Linear {
+    /// From float weights `[out, in]` (a fine-tuned layer): 8 bits per weight.
+    pub(super) fn from_f32(out: usize, inp: usize, w: &[f32], b: Vec<f32>) -> Self {
+        Self {
+            w: PreparedMatrix::new(QMatrix::from_f32(out, inp, w)),
+            b,
+        }
+    }
+
+    /// Weights `[out, in]` and bias as floats.
+    pub(super) fn to_f32(&self) -> (Vec<f32>, Vec<f32>) {
+        (self.w.dequantize(), self.b.clone())
+    }
+
     fn load(f: &E5File, buf: &[u8], name: &str, out: usize, inp: usize) -> Result<Self, E5Error> {
         let t = f.tensor(&format!("{name}.w"), TensorKind::Q4_0, out * inp)?;
         let w = PreparedMatrix::new(QMatrix::from_format(
@@ -47,9 +61,9 @@ impl Linear {
     }
 }
 
-struct Norm {
-    w: Vec<f32>,
-    b: Vec<f32>,
+pub(super) struct Norm {
+    pub(super) w: Vec<f32>,
+    pub(super) b: Vec<f32>,
 }
 
 impl Norm {
@@ -79,26 +93,29 @@ impl Norm {
     }
 }
 
-struct Layer {
-    q: Linear,
-    k: Linear,
-    v: Linear,
-    ao: Linear,
-    aln: Norm,
-    fi: Linear,
-    fo: Linear,
-    oln: Norm,
+pub(super) struct Layer {
+    pub(super) q: Linear,
+    pub(super) k: Linear,
+    pub(super) v: Linear,
+    pub(super) ao: Linear,
+    pub(super) aln: Norm,
+    pub(super) fi: Linear,
+    pub(super) fo: Linear,
+    pub(super) oln: Norm,
 }
 
+/// Cheap to clone: the tables and layers are shared, so a fine-tuned copy (see `super::tune`)
+/// costs only the layers it replaces.
+#[derive(Clone)]
 pub struct E5Model {
     hyper: Hyper,
-    tokenizer: Unigram,
+    tokenizer: Arc<Unigram>,
     /// The word table stays 4-bit (250k × 384 would be 384 MB as f32); rows are expanded on lookup.
-    word: Vec<u8>,
-    pos: Vec<f32>,
-    type0: Vec<f32>,
-    eln: Norm,
-    layers: Vec<Layer>,
+    word: Arc<[u8]>,
+    pos: Arc<[f32]>,
+    type0: Arc<[f32]>,
+    eln: Arc<Norm>,
+    layers: Vec<Arc<Layer>>,
 }
 
 pub fn prefix(kind: EmbedKind) -> &'static str {
@@ -126,11 +143,10 @@ impl E5Model {
         let f = e5s1::parse(buf)?;
         let h = f.hyper;
         let (d, ff) = (h.hidden, h.ffn);
-        let word = buf[f
+        let word = &buf[f
             .tensor("emb.word", TensorKind::Q4_0, h.vocab * d)?
             .bytes
-            .clone()]
-        .to_vec();
+            .clone()];
         let pos = f.f32s(buf, "emb.pos", h.max_positions * d)?;
         let mut type0 = f.f32s(buf, "emb.type", h.type_vocab * d)?;
         type0.truncate(d);
@@ -138,7 +154,7 @@ impl E5Model {
         let mut layers = Vec::with_capacity(h.layers);
         for l in 0..h.layers {
             let p = |s: &str| format!("l{l}.{s}");
-            layers.push(Layer {
+            layers.push(Arc::new(Layer {
                 q: Linear::load(&f, buf, &p("q"), d, d)?,
                 k: Linear::load(&f, buf, &p("k"), d, d)?,
                 v: Linear::load(&f, buf, &p("v"), d, d)?,
@@ -147,16 +163,16 @@ impl E5Model {
                 fi: Linear::load(&f, buf, &p("fi"), ff, d)?,
                 fo: Linear::load(&f, buf, &p("fo"), d, ff)?,
                 oln: Norm::load(&f, buf, &p("oln"), d)?,
-            });
+            }));
         }
-        let tokenizer = Unigram::new(f.tokenizer);
+        let tokenizer = Arc::new(Unigram::new(f.tokenizer));
         Ok(Self {
             hyper: h,
             tokenizer,
-            word,
-            pos,
-            type0,
-            eln,
+            word: word.into(),
+            pos: pos.into(),
+            type0: type0.into(),
+            eln: Arc::new(eln),
             layers,
         })
     }
@@ -188,8 +204,12 @@ impl E5Model {
         if seqs.is_empty() {
             return Ok(Vec::new());
         }
-        let x = kernels::install(|| self.encode(seqs))?;
-        let d = self.hyper.hidden;
+        let x = kernels::install(|| self.encode(seqs, self.layers.len()))?;
+        Ok(Self::pool(&x, seqs, self.hyper.hidden))
+    }
+
+    /// Mean pooling per sequence of the concatenated states `x`, L2-normalised.
+    pub(super) fn pool(x: &[f32], seqs: &[Vec<u32>], d: usize) -> Vec<Vec<f32>> {
         let mut out = Vec::with_capacity(seqs.len());
         let mut start = 0;
         for s in seqs {
@@ -205,11 +225,35 @@ impl E5Model {
             v.iter_mut().for_each(|a| *a /= norm);
             out.push(v);
         }
-        Ok(out)
+        out
     }
 
-    /// Final hidden states `[T, H]` for the concatenated sequences.
-    fn encode(&self, seqs: &[Vec<u32>]) -> Result<Vec<f32>, E5Error> {
+    /// The layers, shared.
+    pub(super) fn layers(&self) -> &[Arc<Layer>] {
+        &self.layers
+    }
+
+    /// A copy whose layers from `first` on are `top` (the rest stay shared).
+    pub(super) fn with_top_layers(&self, first: usize, top: Vec<Layer>) -> Self {
+        let mut layers = self.layers[..first].to_vec();
+        layers.extend(top.into_iter().map(Arc::new));
+        assert_eq!(layers.len(), self.layers.len(), "layer count changes");
+        Self {
+            layers,
+            ..self.clone()
+        }
+    }
+
+    /// Hidden states `[T, H]` after the first `n_layers` layers, for the concatenated sequences.
+    pub(super) fn hidden_states(
+        &self,
+        seqs: &[Vec<u32>],
+        n_layers: usize,
+    ) -> Result<Vec<f32>, E5Error> {
+        kernels::install(|| self.encode(seqs, n_layers))
+    }
+
+    fn encode(&self, seqs: &[Vec<u32>], n_layers: usize) -> Result<Vec<f32>, E5Error> {
         let h = self.hyper;
         let d = h.hidden;
         let total: usize = seqs.iter().map(Vec::len).sum();
@@ -241,7 +285,7 @@ impl E5Model {
                 for ((v, pe), te) in r
                     .iter_mut()
                     .zip(&self.pos[p * d..(p + 1) * d])
-                    .zip(&self.type0)
+                    .zip(self.type0.iter())
                 {
                     *v += pe + te;
                 }
@@ -254,7 +298,7 @@ impl E5Model {
         let mut xq = QuantizedRows::new();
         let (mut q, mut k, mut v) = (Vec::new(), Vec::new(), Vec::new());
         let (mut proj, mut mid) = (Vec::new(), Vec::new());
-        for l in &self.layers {
+        for l in &self.layers[..n_layers] {
             xq.quantize(&x, total, d);
             l.q.forward(&xq, &mut q);
             l.k.forward(&xq, &mut k);

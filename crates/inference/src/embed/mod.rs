@@ -7,6 +7,7 @@ pub mod e5s1;
 pub mod minilm;
 #[cfg(test)]
 mod tests;
+pub mod tune;
 pub mod unigram;
 mod worker;
 

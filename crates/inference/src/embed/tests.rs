@@ -162,7 +162,7 @@ fn tiny_file(seed: u64) -> Vec<u8> {
     b
 }
 
-fn tiny_model() -> E5Model {
+pub(super) fn tiny_model() -> E5Model {
     E5Model::from_bytes(&tiny_file(7)).expect("tiny model loads")
 }
 

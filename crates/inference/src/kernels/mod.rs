@@ -390,6 +390,11 @@ impl PreparedMatrix {
         }
     }
 
+    /// The weights as floats `[rows, cols]` (a layer about to be fine-tuned).
+    pub fn dequantize(&self) -> Vec<f32> {
+        self.matrix.dequantize()
+    }
+
     /// Whether multi-row products use panels re-laid at load.
     pub fn is_prepared(&self) -> bool {
         #[cfg(target_arch = "x86_64")]
