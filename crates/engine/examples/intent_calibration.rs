@@ -24,7 +24,7 @@ use frontdesk_core::intents::OUT_OF_SCOPE;
 use frontdesk_core::{EmbedKind, Embedder};
 use frontdesk_engine::{
     load_intents_jsonl, HeadParams, IntentClassifier, IntentExample, IntentScoring, OosScore,
-    ThresholdRule,
+    ThresholdRule, WhitenParams,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -175,12 +175,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &file,
         &Default::default(),
     )?);
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f32>().ok());
+    // `WHITEN_DIMS=0` turns the projection off; `WHITEN_DIMS`, `WHITEN_POWER` sweep it.
+    let whitening = match env("WHITEN_DIMS") {
+        Some(d) if d < 1.0 => None,
+        dims => {
+            let d = WhitenParams::default();
+            Some(WhitenParams {
+                dims: dims.map_or(d.dims, |v| v as usize),
+                power: env("WHITEN_POWER").unwrap_or(d.power),
+            })
+        }
+    };
+    let defaults = IntentScoring {
+        whitening,
+        ..IntentScoring::default()
+    };
     // The kNN classifier as it was before the head: the best kNN class and its score.
     let knn_default = IntentScoring {
         head: None,
-        ..IntentScoring::default()
+        ..defaults
     };
-    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f32>().ok());
     let head_params = {
         let d = HeadParams::default();
         HeadParams {
@@ -218,8 +233,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             test.len(),
             test.iter().filter(|r| !r.in_scope).count()
         );
-        println!("\n| head | oos_score | top_per_class | centroid_weight | rule | max_false_reject | threshold | in_scope_accuracy | false_escalation_rate | oos_recall | oos_recall_id | oos_recall_ood | oos_precision |");
-        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        println!("\n| whiten | head | oos_score | top_per_class | centroid_weight | rule | max_false_reject | threshold | in_scope_accuracy | false_escalation_rate | oos_recall | oos_recall_id | oos_recall_ood | oos_precision |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         let print = |clf: &IntentClassifier| {
             let s = measure(clf, &test, &tv, &types);
             let scoring = clf.scoring();
@@ -233,8 +248,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ),
                 None => ("-".to_string(), "Knn".to_string()),
             };
+            let whiten = scoring
+                .whitening
+                .map_or("-".to_string(), |w| format!("{}^{}", w.dims, w.power));
             println!(
-                "| {head} | {oos} | {} | {:.1} | {:?} | {:.2} | {:.4} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+                "| {whiten} | {head} | {oos} | {} | {:.1} | {:?} | {:.2} | {:.4} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
                 scoring.top_per_class,
                 scoring.centroid_weight,
                 scoring.rule,
@@ -288,8 +306,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // The head: trained once on all of train, plus once per CV fold (timed together).
         let head_scoring = IntentScoring {
             head: Some(head_params),
-            head_weight: env("HEAD_WEIGHT").unwrap_or(IntentScoring::default().head_weight),
-            ..IntentScoring::default()
+            head_weight: env("HEAD_WEIGHT").unwrap_or(defaults.head_weight),
+            ..defaults
         };
         let t = std::time::Instant::now();
         let mut clf = IntentClassifier::from_vectors_with(
@@ -322,7 +340,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ] {
             for (rule, shares) in [
                 (ThresholdRule::RejectShare, &[0.04, 0.08][..]),
-                (ThresholdRule::Balanced, &[0.08][..]),
+                (ThresholdRule::Balanced, &[0.04, 0.06, 0.08][..]),
             ] {
                 for &max_false_reject in shares {
                     clf = clf.with_scoring(IntentScoring {

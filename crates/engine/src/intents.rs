@@ -2,15 +2,17 @@
 //! (softmax) head.
 //!
 //! kNN scoring: for each class, the mean of its top-3 most similar examples blended with the
-//! similarity to its centroid. With a head (the default, see [`HeadParams`]) the intent is the
-//! argmax of the head's probabilities averaged with a softmax of those kNN scores; without one
-//! the best kNN class wins. The out-of-scope decision is a threshold on a score ([`OosScore`]:
-//! by default the kNN score of the picked class plus 0.2 × its probability) (e5 cosines sit in a narrow band, so the threshold is calibrated on data, never
-//! hard-coded), plus an explicit `out_of_scope` class learned from `in_scope: false` rows.
-//! Thresholds are fitted on a calibration file or by k-fold cross-validation over the
-//! catalogue itself — never on the rows that are measured.
+//! similarity to its centroid, in a space whitened on the catalogue ([`WhitenParams`]). With a
+//! head (the default, see [`HeadParams`]) the intent is the argmax of the head's probabilities
+//! averaged with a softmax of those kNN scores; without one the best kNN class wins. The
+//! out-of-scope decision is a threshold on a score ([`OosScore`]: by default the kNN score of
+//! the picked class plus 0.2 × its probability; e5 cosines sit in a narrow band, so the threshold
+//! is calibrated on data, never hard-coded), plus an explicit `out_of_scope` class learned from
+//! `in_scope: false` rows. Thresholds are fitted on a calibration file or by k-fold
+//! cross-validation over the catalogue itself — never on the rows that are measured.
 
 mod head;
+mod whiten;
 
 use crate::error::EngineError;
 use frontdesk_core::embed::dot;
@@ -22,6 +24,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+pub use whiten::WhitenParams;
+use whiten::Whitening;
 
 /// One catalogue row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,6 +106,9 @@ fn parse_intents_jsonl(text: &str) -> Result<Vec<IntentExample>, (usize, String)
 /// the dev sets, not per data set). `Default` is what the engine uses.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IntentScoring {
+    /// The partial PCA whitening fitted on the catalogue that every vector goes through before
+    /// scoring (`None`: raw embeddings).
+    pub whitening: Option<WhitenParams>,
     /// A class's score is the mean of its `top_per_class` most similar examples…
     pub top_per_class: usize,
     /// …blended with the similarity to its centroid with this weight.
@@ -147,9 +154,10 @@ pub enum ThresholdRule {
 impl Default for IntentScoring {
     fn default() -> Self {
         Self {
+            whitening: Some(WhitenParams::default()),
             top_per_class: 3,
             centroid_weight: 0.3,
-            max_false_reject: 0.08,
+            max_false_reject: 0.06,
             rule: ThresholdRule::Balanced,
             head: Some(HeadParams::default()),
             oos_score: OosScore::Blend(0.2),
@@ -162,12 +170,12 @@ impl Default for IntentScoring {
 pub struct IntentClassifier {
     embedder: Arc<dyn Embedder>,
     rows: Vec<IntentExample>,
+    /// The embeddings as the embedder gave them (cross-validation refits the projection).
     vectors: Vec<Vec<f32>>,
     classes: Vec<String>,
     /// Class index of each row.
     labels: Vec<usize>,
-    centroids: Vec<Vec<f32>>,
-    head: Option<LinearHead>,
+    fitted: Fitted,
     threshold: f32,
     scoring: IntentScoring,
     /// Cached cross-validation verdicts (see `calibrate_cv`).
@@ -180,15 +188,73 @@ impl std::fmt::Debug for IntentClassifier {
             .field("rows", &self.rows.len())
             .field("classes", &self.classes.len())
             .field("threshold", &self.threshold)
+            .field(
+                "whitened_dims",
+                &self.fitted.whitening.as_ref().map(Whitening::dims),
+            )
             .finish()
     }
 }
 
-struct Model<'a> {
-    vectors: Vec<&'a [f32]>,
-    labels: Vec<usize>,
+/// What is fitted on a set of catalogue rows: the projection, the projected vectors, the class
+/// centroids and the head.
+#[derive(Debug, Clone)]
+struct Fitted {
+    whitening: Option<Whitening>,
+    /// The rows' vectors after `whitening` (the raw ones without it).
+    projected: Vec<Vec<f32>>,
     centroids: Vec<Vec<f32>>,
-    head: Option<std::borrow::Cow<'a, LinearHead>>,
+    head: Option<LinearHead>,
+}
+
+impl Fitted {
+    fn fit(vectors: &[&[f32]], labels: &[usize], n_classes: usize, scoring: IntentScoring) -> Self {
+        let whitening = scoring.whitening.and_then(|p| Whitening::fit(vectors, p));
+        let projected: Vec<Vec<f32>> = match &whitening {
+            Some(w) => vectors.iter().map(|v| w.apply(v)).collect(),
+            None => vectors.iter().map(|v| v.to_vec()).collect(),
+        };
+        let refs: Vec<&[f32]> = projected.iter().map(Vec::as_slice).collect();
+        let centroids = centroids(&refs, labels, n_classes);
+        // The head standardises its inputs itself and does better on all the raw dimensions
+        // than on the kept ones (CLINC150: 0.959 against 0.945 closed-set).
+        let head = scoring
+            .head
+            .map(|p| LinearHead::fit(vectors, labels, n_classes, p));
+        Self {
+            whitening,
+            projected,
+            centroids,
+            head,
+        }
+    }
+
+    /// A query vector in the space the rows were fitted in.
+    fn project<'v>(&self, v: &'v [f32]) -> std::borrow::Cow<'v, [f32]> {
+        match &self.whitening {
+            Some(w) => std::borrow::Cow::Owned(w.apply(v)),
+            None => std::borrow::Cow::Borrowed(v),
+        }
+    }
+
+    fn model<'a>(
+        &'a self,
+        labels: &'a [usize],
+        n_classes: usize,
+        scoring: IntentScoring,
+    ) -> Model<'a> {
+        Model {
+            fitted: self,
+            labels,
+            n_classes,
+            scoring,
+        }
+    }
+}
+
+struct Model<'a> {
+    fitted: &'a Fitted,
+    labels: &'a [usize],
     n_classes: usize,
     scoring: IntentScoring,
 }
@@ -232,11 +298,14 @@ impl Raw {
 }
 
 impl Model<'_> {
-    /// The raw verdict and the `n_neighbours` nearest examples (class, similarity), best first.
-    fn score(&self, q: &[f32], n_neighbours: usize) -> (Raw, Vec<(usize, f32)>) {
+    /// The raw verdict and the `n_neighbours` nearest examples (class, similarity), best first,
+    /// for an embedding as the embedder gave it.
+    fn score(&self, raw_q: &[f32], n_neighbours: usize) -> (Raw, Vec<(usize, f32)>) {
+        let q = self.fitted.project(raw_q);
+        let q: &[f32] = &q;
         let mut per_class: Vec<Vec<f32>> = vec![Vec::new(); self.n_classes];
-        let mut all: Vec<(usize, f32)> = Vec::with_capacity(self.vectors.len());
-        for (v, &l) in self.vectors.iter().zip(&self.labels) {
+        let mut all: Vec<(usize, f32)> = Vec::with_capacity(self.fitted.projected.len());
+        for (v, &l) in self.fitted.projected.iter().zip(self.labels) {
             let s = dot(q, v);
             per_class[l].push(s);
             if n_neighbours > 0 {
@@ -253,15 +322,15 @@ impl Model<'_> {
             let top = &sims[..sims.len().min(self.scoring.top_per_class.max(1))];
             let knn = top.iter().sum::<f32>() / top.len() as f32;
             let w = self.scoring.centroid_weight;
-            let s = (1.0 - w) * knn + w * dot(q, &self.centroids[c]);
+            let s = (1.0 - w) * knn + w * dot(q, &self.fitted.centroids[c]);
             class_scores[c] = s;
             if s > best.1 {
                 best = (c, s);
             }
         }
-        let raw = match &self.head {
+        let raw = match &self.fitted.head {
             Some(head) => {
-                let mut p = head.probs(q);
+                let mut p = head.probs(raw_q);
                 let w = self.scoring.head_weight.clamp(0.0, 1.0);
                 if w < 1.0 {
                     let t = self.scoring.knn_temperature.max(1e-4);
@@ -365,32 +434,26 @@ impl IntentClassifier {
             })
             .collect();
         let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
-        let centroids = centroids(&refs, &labels, classes.len());
-        let head = scoring
-            .head
-            .map(|p| LinearHead::fit(&refs, &labels, classes.len(), p));
+        let fitted = Fitted::fit(&refs, &labels, classes.len(), scoring);
         Ok(Self {
             embedder,
             rows,
             vectors,
             classes,
             labels,
-            centroids,
-            head,
+            fitted,
             threshold: f32::MIN,
             scoring,
             cv: None,
         })
     }
 
-    /// Replaces the scoring tunables (evaluation sweeps), retraining the head when its
-    /// parameters change; re-calibrate afterwards.
+    /// Replaces the scoring tunables (evaluation sweeps), refitting the projection and the head
+    /// when their parameters change; re-calibrate afterwards.
     pub fn with_scoring(mut self, scoring: IntentScoring) -> Self {
-        if scoring.head != self.scoring.head {
+        if scoring.head != self.scoring.head || scoring.whitening != self.scoring.whitening {
             let refs: Vec<&[f32]> = self.vectors.iter().map(Vec::as_slice).collect();
-            self.head = scoring
-                .head
-                .map(|p| LinearHead::fit(&refs, &self.labels, self.classes.len(), p));
+            self.fitted = Fitted::fit(&refs, &self.labels, self.classes.len(), scoring);
         }
         self.scoring = scoring;
         self
@@ -415,14 +478,8 @@ impl IntentClassifier {
     }
 
     fn model(&self) -> Model<'_> {
-        Model {
-            vectors: self.vectors.iter().map(Vec::as_slice).collect(),
-            labels: self.labels.clone(),
-            centroids: self.centroids.clone(),
-            head: self.head.as_ref().map(std::borrow::Cow::Borrowed),
-            n_classes: self.classes.len(),
-            scoring: self.scoring,
-        }
+        self.fitted
+            .model(&self.labels, self.classes.len(), self.scoring)
     }
 
     fn predict_with(&self, model: &Model<'_>, vec: &[f32], threshold: f32) -> IntentPrediction {
@@ -487,7 +544,6 @@ impl IntentClassifier {
                 scored.push(self.scored(&model.score(&v, 0).0, r));
             }
         }
-        drop(model);
         self.threshold = choose_threshold(&scored, self.scoring);
         Ok(self.threshold)
     }
@@ -521,18 +577,9 @@ impl IntentClassifier {
             }
             let vectors: Vec<&[f32]> = train.iter().map(|&i| self.vectors[i].as_slice()).collect();
             let labels: Vec<usize> = train.iter().map(|&i| self.labels[i]).collect();
-            let centroids = centroids(&vectors, &labels, self.classes.len());
-            let head = self.scoring.head.map(|p| {
-                std::borrow::Cow::Owned(LinearHead::fit(&vectors, &labels, self.classes.len(), p))
-            });
-            let model = Model {
-                vectors,
-                labels,
-                centroids,
-                head,
-                n_classes: self.classes.len(),
-                scoring: self.scoring,
-            };
+            // The projection is refitted per fold too: the held-out rows are not seen.
+            let fitted = Fitted::fit(&vectors, &labels, self.classes.len(), self.scoring);
+            let model = fitted.model(&labels, self.classes.len(), self.scoring);
             for i in (0..self.rows.len()).filter(|i| i % k == fold) {
                 out.push((i, model.score(&self.vectors[i], 0).0));
             }
@@ -546,6 +593,7 @@ impl IntentClassifier {
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct CvKey {
     k: usize,
+    whitening: Option<WhitenParams>,
     top_per_class: usize,
     centroid_weight: f32,
     head: Option<HeadParams>,
@@ -557,6 +605,7 @@ impl CvKey {
     fn new(k: usize, s: IntentScoring) -> Self {
         Self {
             k,
+            whitening: s.whitening,
             top_per_class: s.top_per_class,
             centroid_weight: s.centroid_weight,
             head: s.head,
@@ -705,11 +754,28 @@ mod tests {
     #[tokio::test]
     async fn cv_threshold_rejects_few_in_scope_rows() {
         let emb: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(512));
-        let mut clf = IntentClassifier::train(catalogue(), emb).await.unwrap();
-        let t = clf.calibrate_cv(4);
-        assert!(t > 0.0 && t < 1.0, "threshold {t}");
-        let p = clf.classify("zzz qqq xxx").await.unwrap();
-        assert!(!p.in_scope);
+        let rows = catalogue();
+        for rule in [ThresholdRule::RejectShare, ThresholdRule::Balanced] {
+            let mut clf = IntentClassifier::train(rows.clone(), emb.clone())
+                .await
+                .unwrap()
+                .with_scoring(IntentScoring {
+                    rule,
+                    ..IntentScoring::default()
+                });
+            let t = clf.calibrate_cv(4);
+            if rule == ThresholdRule::RejectShare {
+                assert!(t > f32::MIN && t.is_finite(), "threshold {t}");
+            }
+            let p = clf.classify("zzz qqq xxx").await.unwrap();
+            assert!(!p.in_scope, "{rule:?}: {p:?}");
+            let mut kept = 0;
+            for r in rows.iter().filter(|r| r.in_scope) {
+                kept += usize::from(clf.classify(&r.text).await.unwrap().in_scope);
+            }
+            let n_in = rows.iter().filter(|r| r.in_scope).count();
+            assert!(kept * 10 >= n_in * 9, "{rule:?}: {kept} of {n_in} kept");
+        }
     }
 
     fn sc(score: f32, row_in: bool, pred_in: bool, correct: bool) -> Scored {
@@ -725,6 +791,7 @@ mod tests {
     fn threshold_choice_table() {
         let share = IntentScoring {
             rule: ThresholdRule::RejectShare,
+            max_false_reject: 0.08,
             ..IntentScoring::default()
         };
         let balanced = IntentScoring {
