@@ -21,6 +21,11 @@ pub struct SearchQuery {
     pub k: usize,
     #[serde(default)]
     pub filters: SearchFilters,
+    /// Other spellings of the same query for the dense side, e.g. a Latin-script Serbian
+    /// question written in Cyrillic: a chunk's cosine is its best over `text` and these. The
+    /// lexical side folds scripts itself and reads `text` only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
 }
 
 impl SearchQuery {
@@ -29,7 +34,17 @@ impl SearchQuery {
             text: text.into(),
             k,
             filters: SearchFilters::default(),
+            variants: Vec::new(),
         }
+    }
+
+    /// Adds another spelling of the query (ignored when empty or the same as `text`).
+    pub fn with_variant(mut self, variant: impl Into<String>) -> Self {
+        let v = variant.into();
+        if !v.trim().is_empty() && v.trim() != self.text.trim() {
+            self.variants.push(v);
+        }
+        self
     }
 }
 

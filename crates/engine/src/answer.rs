@@ -167,6 +167,19 @@ pub fn markers(text: &str) -> Vec<usize> {
     out
 }
 
+/// [`extract`] for a customer writing in `lang`: a question typed in Latin-script Serbian gets a
+/// Cyrillic page's sentences in Latin. The other way is left alone: a Latin page carries e-mail
+/// addresses, SKUs and brand names that must not be transliterated, and readers of Cyrillic
+/// read Latin too.
+pub fn extract_in_script(hit: &Hit, query: &str, max_sentences: usize, lang: Lang) -> String {
+    let text = extract(hit, query, max_sentences);
+    if hit.lang == Lang::SrCyrl && lang == Lang::SrLatn {
+        crate::lang::cyr_to_lat(&text)
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +201,51 @@ mod tests {
             scores: HitScores::default(),
             confidence: 0.9,
         }
+    }
+
+    #[test]
+    fn extract_follows_the_customers_script_table() {
+        let page = |lang| Hit {
+            lang,
+            ..hit(
+                ChunkKind::Passage,
+                "Враћање из Србије је бесплатно. Пишите на info@shop.example.",
+            )
+        };
+        let latin_page = Hit {
+            lang: Lang::SrLatn,
+            ..hit(
+                ChunkKind::Passage,
+                "Vraćanje je besplatno. Pišite na info@shop.example.",
+            )
+        };
+        // (page, customer's language, expected first words)
+        let cases = [
+            (
+                page(Lang::SrCyrl),
+                Lang::SrLatn,
+                "Vraćanje iz Srbije je besplatno.",
+            ),
+            (
+                page(Lang::SrCyrl),
+                Lang::SrCyrl,
+                "Враћање из Србије је бесплатно.",
+            ),
+            (
+                page(Lang::SrCyrl),
+                Lang::En,
+                "Враћање из Србије је бесплатно.",
+            ),
+            (latin_page.clone(), Lang::SrCyrl, "Vraćanje je besplatno."),
+        ];
+        for (h, lang, want) in cases {
+            let got = extract_in_script(&h, "vraćanje besplatno", 2, lang);
+            assert!(got.starts_with(want), "{lang:?}: {got}");
+        }
+        assert!(
+            extract_in_script(&page(Lang::SrCyrl), "pišite", 2, Lang::SrLatn)
+                .contains("info@shop.example")
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! unverified claim and nothing has to be taken back. The first failing sentence stops the
 //! generation; when no sentence passed, the reply becomes extractive (or a handoff).
 
-use crate::answer::{self, extract, rewrite_query, NOT_FOUND};
+use crate::answer::{self, extract_in_script, rewrite_query, NOT_FOUND};
 use crate::error::EngineError;
 use crate::flows::{self, AuditLog, FlowContext, FlowOutcome};
 use crate::intents::IntentClassifier;
@@ -137,6 +137,15 @@ struct Drafted {
     source: AnswerSource,
 }
 
+/// The knowledge-base query for a message in `lang`: a Serbian one also in its other script.
+fn search_query(query: &str, lang: Lang) -> SearchQuery {
+    let q = SearchQuery::new(query, SEARCH_K);
+    match crate::lang::other_script(query, lang) {
+        Some(v) => q.with_variant(v),
+        None => q,
+    }
+}
+
 fn same_language_family(a: Lang, b: Lang) -> bool {
     a == b || (a.is_serbian() && b.is_serbian())
 }
@@ -163,7 +172,7 @@ impl Engine {
         let hits = self
             .deps
             .retriever
-            .search(&SearchQuery::new(query, SEARCH_K))
+            .search(&search_query(query, u.lang))
             .await
             .map_err(|e| AssistantError::Internal(e.to_string()))?;
         let wants_products = u.intent_name() == Some(RECOMMEND_PRODUCT)
@@ -188,7 +197,7 @@ impl Engine {
             };
             out.token(&templates::text(note, lang)).await;
         }
-        let text = extract(hit, query, EXTRACT_SENTENCES);
+        let text = extract_in_script(hit, query, EXTRACT_SENTENCES, lang);
         out.sentences(&format!("{text} [1]")).await;
         out.cite(1, hit).await;
     }
@@ -298,8 +307,11 @@ impl Engine {
         let t = &self.deps.policy.thresholds;
         let direct = confidence >= t.direct_answer && same_language_family(best.lang, u.lang);
         if direct {
-            out.sentences(&format!("{} [1]", extract(best, query, EXTRACT_SENTENCES)))
-                .await;
+            out.sentences(&format!(
+                "{} [1]",
+                extract_in_script(best, query, EXTRACT_SENTENCES, u.lang)
+            ))
+            .await;
             out.cite(1, best).await;
             return Drafted {
                 source: AnswerSource::Direct,

@@ -308,17 +308,24 @@ impl HybridIndex {
             return Ok(Vec::new());
         }
         let snap = self.snapshot();
-        let qvec = match mode {
-            SearchMode::Lexical => None,
+        let qvecs = match mode {
+            SearchMode::Lexical => Vec::new(),
             _ => {
-                let mut v = self
-                    .embedder
-                    .embed(vec![text.to_string()], EmbedKind::Query)
-                    .await?;
-                let v = v.pop().ok_or_else(|| {
-                    InferenceError::Backend("the embedder returned no vector".into())
-                })?;
-                if v.len() != snap.dense.dim() {
+                let texts: Vec<String> = std::iter::once(text)
+                    .chain(query.variants.iter().map(|v| v.trim()))
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                let want = texts.len();
+                let vecs = self.embedder.embed(texts, EmbedKind::Query).await?;
+                if vecs.len() != want {
+                    return Err(InferenceError::Backend(format!(
+                        "the embedder returned {} vectors for {want} texts",
+                        vecs.len()
+                    ))
+                    .into());
+                }
+                if let Some(v) = vecs.iter().find(|v| v.len() != snap.dense.dim()) {
                     return Err(InferenceError::Backend(format!(
                         "query vector has dim {}, index has {}",
                         v.len(),
@@ -326,18 +333,11 @@ impl HybridIndex {
                     ))
                     .into());
                 }
-                Some(v)
+                vecs
             }
         };
-        let ranked = rank(
-            &snap,
-            text,
-            qvec.as_deref(),
-            query,
-            mode,
-            &self.cfg,
-            &self.confidence,
-        );
+        let refs: Vec<&[f32]> = qvecs.iter().map(Vec::as_slice).collect();
+        let ranked = rank(&snap, text, &refs, query, mode, &self.cfg, &self.confidence);
         Ok(ranked.into_iter().map(|(h, _)| h).collect())
     }
 
@@ -351,11 +351,14 @@ impl HybridIndex {
         mode: SearchMode,
     ) -> Vec<(Hit, Option<ConfidenceFeatures>)> {
         let snap = self.snapshot();
-        let qvec = qvec.filter(|v| v.len() == snap.dense.dim());
+        let qvecs: Vec<&[f32]> = qvec
+            .filter(|v| v.len() == snap.dense.dim())
+            .into_iter()
+            .collect();
         rank(
             &snap,
             query.text.trim(),
-            qvec,
+            &qvecs,
             query,
             mode,
             &self.cfg,
@@ -382,12 +385,14 @@ impl Retriever for HybridIndex {
     }
 }
 
-/// Ranks one query against one snapshot (pure: no embedding, no locks). Each hit comes with
-/// the features its confidence was computed from (None when there is no query vector).
+/// Ranks one query against one snapshot (pure: no embedding, no locks). `qvecs` are the
+/// vectors of the query and of its variants (none: no dense side); a chunk's cosine is its best
+/// over them. Each hit comes with the features its confidence was computed from (None when
+/// there is no query vector).
 fn rank(
     snap: &Snapshot,
     text: &str,
-    qvec: Option<&[f32]>,
+    qvecs: &[&[f32]],
     query: &SearchQuery,
     mode: SearchMode,
     cfg: &RetrievalConfig,
@@ -398,9 +403,9 @@ fn rank(
     let allow_fn = |row: usize| snap.allows(row, filters);
     let allow: Option<&dyn Fn(usize) -> bool> = if filtered { Some(&allow_fn) } else { None };
     let n = cfg.candidates.max(query.k);
-    let dense = match (mode, qvec) {
-        (SearchMode::Lexical, _) | (_, None) => Vec::new(),
-        (_, Some(q)) => snap.dense.search(q, n, allow),
+    let dense = match mode {
+        SearchMode::Lexical => Vec::new(),
+        _ => dense_candidates(snap, qvecs, n, allow),
     };
     let lexical = match mode {
         SearchMode::Dense => Vec::new(),
@@ -414,7 +419,10 @@ fn rank(
     // Exact cosines of all fused candidates: lexical-only candidates have none from the graph.
     let cosines: Vec<Option<f32>> = fused
         .iter()
-        .map(|f| qvec.and_then(|q| snap.dense.vector(f.row).map(|v| dot(q, v))))
+        .map(|f| {
+            let v = snap.dense.vector(f.row)?;
+            qvecs.iter().map(|q| dot(q, v)).reduce(f32::max)
+        })
         .collect();
     fused
         .iter()
@@ -430,6 +438,32 @@ fn rank(
             (to_hit(snap, f, *cos, conf), features)
         })
         .collect()
+}
+
+/// The `n` best chunks by their best cosine over the query vectors, best first.
+fn dense_candidates(
+    snap: &Snapshot,
+    qvecs: &[&[f32]],
+    n: usize,
+    allow: Option<&dyn Fn(usize) -> bool>,
+) -> Vec<(usize, f32)> {
+    match qvecs {
+        [] => Vec::new(),
+        [q] => snap.dense.search(q, n, allow),
+        _ => {
+            let mut best: HashMap<usize, f32> = HashMap::new();
+            for q in qvecs {
+                for (row, c) in snap.dense.search(q, n, allow) {
+                    let e = best.entry(row).or_insert(c);
+                    *e = e.max(c);
+                }
+            }
+            let mut out: Vec<(usize, f32)> = best.into_iter().collect();
+            out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            out.truncate(n);
+            out
+        }
+    }
 }
 
 /// Chunks at least this similar to each other say the same thing: an FAQ answer restating a

@@ -358,6 +358,7 @@ async fn filters_scripts_and_faq_hits() {
         .unwrap();
 
     let q = |text: &str, langs: Vec<Lang>, tags: Vec<&str>| SearchQuery {
+        variants: Vec::new(),
         text: text.into(),
         k: 10,
         filters: SearchFilters {
@@ -424,6 +425,41 @@ async fn filters_scripts_and_faq_hits() {
         index.search_modes("  ", 3, SearchMode::Hybrid).await,
         Err(RetrievalError::InvalidQuery(_))
     ));
+}
+
+#[tokio::test]
+async fn a_chunk_scores_its_best_cosine_over_the_query_variants() {
+    let kb = tempfile::tempdir().unwrap();
+    demo_kb(kb.path());
+    let (docs, _) = load_documents(&[kb.path().to_path_buf()]);
+    let index = HybridIndex::build_in_memory(docs, Counting::new(256), &cfg())
+        .await
+        .unwrap();
+    let cosine_of = |hits: &[frontdesk_core::Hit], doc: &str| {
+        hits.iter()
+            .find(|h| h.doc_id == doc)
+            .and_then(|h| h.scores.dense)
+            .unwrap_or(f32::MIN)
+    };
+    // The hashing embedder sees no word of the Latin query in the Cyrillic page; its
+    // Cyrillic spelling shares them.
+    let latin = SearchQuery::new("dostava u Srbiju traje", 10);
+    let both = latin.clone().with_variant("достава у Србију траје");
+    let plain = index.search_with(&latin, SearchMode::Dense).await.unwrap();
+    let with = index.search_with(&both, SearchMode::Dense).await.unwrap();
+    assert_eq!(with[0].doc_id, "sr/dostava");
+    assert!(cosine_of(&with, "sr/dostava") > cosine_of(&plain, "sr/dostava") + 0.2);
+    // The chunks keep at least the cosine the original text gave them.
+    for h in &plain {
+        if let Some(w) = with.iter().find(|w| w.chunk_id == h.chunk_id) {
+            assert!(w.scores.dense.unwrap() >= h.scores.dense.unwrap() - 1e-6);
+        }
+    }
+    // A variant equal to the text, or empty, is not added.
+    let same = SearchQuery::new("refund", 3)
+        .with_variant(" refund ")
+        .with_variant("  ");
+    assert!(same.variants.is_empty());
 }
 
 fn generation_kb(root: &Path, tag: &str) {

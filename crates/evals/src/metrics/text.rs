@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 
-/// Lower-cased alphanumeric words (Unicode-aware, so Cyrillic and Latin Serbian both work).
+/// Lower-cased alphanumeric words, folded as the engine folds them (Cyrillic → Latin, Serbian
+/// diacritics → ASCII): Serbian is one language in two scripts, so a Latin answer quoting a
+/// Cyrillic page, or compared with a Latin reference, matches word for word.
 pub fn tokens(text: &str) -> Vec<String> {
-    text.to_lowercase()
+    frontdesk_engine::lang::fold(text)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(String::from)
@@ -67,6 +69,9 @@ mod tests {
             ("dog", "cat", 0.0),
             // repeated token counted once against one reference occurrence: p = 1/2, r = 1 → 2/3
             ("a a", "a", 2.0 / 3.0),
+            // Serbian scripts and diacritics fold together.
+            ("Da, besplatno.", "Да, бесплатно.", 1.0),
+            ("placanje pouzecem", "Plaćanje pouzećem", 1.0),
             (
                 "Враћање у року од 30 дана",
                 "рок од 30 дана",

@@ -62,14 +62,16 @@ pub fn run(config: Config, args: SearchArgs) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => return Err(e.into()),
             };
-        let query = SearchQuery {
-            text: args.query.clone(),
-            k: args.k,
-            filters: SearchFilters {
-                langs: args.lang.clone(),
-                tags: args.tag.clone(),
-            },
+        // As the engine searches: a Serbian question in both scripts.
+        let lang = frontdesk_engine::lang::detect_language(&args.query, None);
+        let mut query = SearchQuery::new(args.query.clone(), args.k);
+        query.filters = SearchFilters {
+            langs: args.lang.clone(),
+            tags: args.tag.clone(),
         };
+        if let Some(v) = frontdesk_engine::lang::other_script(&args.query, lang) {
+            query = query.with_variant(v);
+        }
         anyhow::Ok(index.search_with(&query, args.mode).await?)
     })?;
     if args.json {
