@@ -267,9 +267,13 @@ fn matmul_is_at_least_as_accurate_as_candle() {
             (apart / norm).sqrt(),
         );
         match fmt {
-            SourceFormat::Q4_0 | SourceFormat::Q5_0 | SourceFormat::Q8_0 => {
-                assert!(apart < 1e-6, "{fmt:?}: {apart:e} apart from candle")
-            }
+            // Same arithmetic as candle's AVX2 path, so the same sums. On AVX-512 CPUs candle
+            // takes another Q8_0 path (an Intel Xeon with AVX-512 VNNI, 2026-11-28: its error
+            // 2.46e-2 against our 1.19e-2); there ours must be at least as accurate.
+            SourceFormat::Q4_0 | SourceFormat::Q5_0 | SourceFormat::Q8_0 => assert!(
+                apart < 1e-6 || e_ours <= e_theirs * 1.01,
+                "{fmt:?}: {apart:e} apart from candle; ours {e_ours:e}, candle {e_theirs:e}"
+            ),
             // candle keeps these weights in float; we quantize them to 8 bits.
             SourceFormat::F16 | SourceFormat::F32 => assert!(e_ours < 0.02, "{fmt:?}: {e_ours:e}"),
             _ => assert!(
