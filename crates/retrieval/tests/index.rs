@@ -348,14 +348,19 @@ async fn empty_knowledge_base_is_a_clear_error() {
     assert!(matches!(err, RetrievalError::EmptyKnowledgeBase(_)));
 }
 
-#[tokio::test]
-async fn filters_scripts_and_faq_hits() {
+/// The demo knowledge base in memory, embedded by the hashing embedder.
+async fn demo_index() -> HybridIndex {
     let kb = tempfile::tempdir().unwrap();
     demo_kb(kb.path());
     let (docs, _) = load_documents(&[kb.path().to_path_buf()]);
-    let index = HybridIndex::build_in_memory(docs, Counting::new(256), &cfg())
+    HybridIndex::build_in_memory(docs, Counting::new(256), &cfg())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn filters_scripts_and_faq_hits() {
+    let index = demo_index().await;
 
     let q = |text: &str, langs: Vec<Lang>, tags: Vec<&str>| SearchQuery {
         variants: Vec::new(),
@@ -429,12 +434,7 @@ async fn filters_scripts_and_faq_hits() {
 
 #[tokio::test]
 async fn a_chunk_scores_its_best_cosine_over_the_query_variants() {
-    let kb = tempfile::tempdir().unwrap();
-    demo_kb(kb.path());
-    let (docs, _) = load_documents(&[kb.path().to_path_buf()]);
-    let index = HybridIndex::build_in_memory(docs, Counting::new(256), &cfg())
-        .await
-        .unwrap();
+    let index = demo_index().await;
     let cosine_of = |hits: &[frontdesk_core::Hit], doc: &str| {
         hits.iter()
             .find(|h| h.doc_id == doc)
