@@ -15,16 +15,20 @@
 //!
 //! `--rules-only` skips the slow top_per_class × centroid_weight grid and sweeps only the
 //! threshold rules; `--head-only` prints only the head rows. `HEAD_L2`, `HEAD_EPOCHS`,
-//! `HEAD_LR`, `HEAD_BATCH` override the head's defaults (sweeps).
+//! `HEAD_LR`, `HEAD_BATCH` override the head's defaults (sweeps). `DOMAIN_SWEEP=1` sweeps the
+//! domain gate, the recall rule and the explicit class's weight instead of the score rules.
+//! `DUMP_PROBS=DIR` writes the head's class probabilities for every test row (mixing embedders
+//! offline).
 //!
-//! Embeddings (multilingual-e5-small from `FRONTDESK_MODEL_DIR`) are cached under
+//! Embeddings (multilingual-e5-small from `FRONTDESK_MODEL_DIR`; `EMBED_MODEL=all-minilm-l6-v2`
+//! for the English-only alternative) are cached under
 //! `FRONTDESK_EMBED_CACHE` (default: the system temp dir) so that sweeps re-run in seconds.
 
 use frontdesk_core::intents::OUT_OF_SCOPE;
 use frontdesk_core::{EmbedKind, Embedder};
 use frontdesk_engine::{
     load_intents_jsonl, HeadParams, IntentClassifier, IntentExample, IntentScoring, OosScore,
-    ThresholdRule, WhitenParams,
+    OosThresholds, ThresholdRule, WhitenParams,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -91,7 +95,7 @@ struct Scores {
     /// Recall on `id-oos` / `ood-oos` rows, when the data says which.
     oos_recall_id: f32,
     oos_recall_ood: f32,
-    threshold: f32,
+    thresholds: OosThresholds,
 }
 
 /// The `oos_type` of each row of a JSONL file (None when absent).
@@ -152,7 +156,7 @@ fn measure(
         oos_precision: div(caught, rejected),
         oos_recall_id: div(by_type[0].1, by_type[0].0),
         oos_recall_ood: div(by_type[1].1, by_type[1].0),
-        threshold: clf.threshold(),
+        thresholds: clf.thresholds(),
     }
 }
 
@@ -170,11 +174,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.len() < 2 || !args.len().is_multiple_of(2) {
         return Err("usage: intent_calibration TRAIN.jsonl TEST.jsonl [TRAIN TEST]…".into());
     }
-    let file = model_dir().join("multilingual-e5-small/e5-small-q4.bin");
-    let embedder: Arc<dyn Embedder> = Arc::new(frontdesk_inference::embed::spawn_e5(
-        &file,
-        &Default::default(),
-    )?);
+    // `EMBED_MODEL=all-minilm-l6-v2` measures the English-only alternative.
+    let embedder: Arc<dyn Embedder> = match std::env::var("EMBED_MODEL").as_deref() {
+        Ok("all-minilm-l6-v2") => Arc::new(frontdesk_inference::embed::spawn_minilm(
+            &model_dir().join("all-minilm-l6-v2"),
+            &Default::default(),
+        )?),
+        _ => Arc::new(frontdesk_inference::embed::spawn_e5(
+            &model_dir().join("multilingual-e5-small/e5-small-q4.bin"),
+            &Default::default(),
+        )?),
+    };
     let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f32>().ok());
     // `WHITEN_DIMS=0` turns the projection off; `WHITEN_DIMS`, `WHITEN_POWER` sweep it.
     let whitening = match env("WHITEN_DIMS") {
@@ -233,8 +243,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             test.len(),
             test.iter().filter(|r| !r.in_scope).count()
         );
-        println!("\n| whiten | head | oos_score | top_per_class | centroid_weight | rule | max_false_reject | threshold | in_scope_accuracy | false_escalation_rate | oos_recall | oos_recall_id | oos_recall_ood | oos_precision |");
-        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        println!("\n| whiten | head | oos_score | top_per_class | centroid_weight | rule | max_false_reject | max_domain_reject | oos_class_weight | threshold | domain_threshold | in_scope_accuracy | false_escalation_rate | oos_recall | oos_recall_id | oos_recall_ood | oos_precision |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         let print = |clf: &IntentClassifier| {
             let s = measure(clf, &test, &tv, &types);
             let scoring = clf.scoring();
@@ -252,12 +262,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .whitening
                 .map_or("-".to_string(), |w| format!("{}^{}", w.dims, w.power));
             println!(
-                "| {whiten} | {head} | {oos} | {} | {:.1} | {:?} | {:.2} | {:.4} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+                "| {whiten} | {head} | {oos} | {} | {:.1} | {} | {:.2} | {:.3} | {:.2} | {:.4} | {:.4} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
                 scoring.top_per_class,
                 scoring.centroid_weight,
-                scoring.rule,
+                match scoring.rule {
+                    ThresholdRule::RecallTarget => format!("Recall({})", scoring.oos_recall_target),
+                    rule => format!("{rule:?}"),
+                },
                 scoring.max_false_reject,
-                s.threshold,
+                scoring.max_domain_reject,
+                scoring.oos_class_weight,
+                s.thresholds.score.max(-9.0),
+                s.thresholds.domain.max(-9.0),
                 s.in_scope_accuracy,
                 s.false_escalation,
                 s.oos_recall,
@@ -317,6 +333,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             head_scoring,
         )?;
         let t_train = t.elapsed().as_secs_f32();
+        if let Some(dir) = std::env::var_os("DUMP_PROBS") {
+            // Class probabilities of every test row (ensembles are tried offline).
+            let dir = PathBuf::from(dir);
+            let probs: Vec<u8> = tv
+                .iter()
+                .flat_map(|v| clf.class_probabilities(v).unwrap_or_default())
+                .flat_map(f32::to_le_bytes)
+                .collect();
+            let name = embedder.info().model_id.replace('/', "_");
+            std::fs::write(dir.join(format!("{name}.probs.f32")), probs)?;
+            std::fs::write(
+                dir.join(format!("{name}.classes.txt")),
+                clf.classes().join("\n"),
+            )?;
+        }
         if std::env::var_os("HEAD_QUICK").is_some() {
             print(&clf);
             continue;
@@ -328,10 +359,38 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         print(&clf);
         // No threshold: what the head alone does (its explicit out_of_scope class only).
-        let threshold = clf.threshold();
-        clf.set_threshold(f32::MIN);
+        let thresholds = clf.thresholds();
+        clf.set_thresholds(OosThresholds::OPEN);
         print(&clf);
-        clf.set_threshold(threshold);
+        clf.set_thresholds(thresholds);
+        if std::env::var_os("DOMAIN_SWEEP").is_some() {
+            // The domain gate against the class-score threshold and the explicit class's weight.
+            for oos_class_weight in [1.0, 0.5] {
+                for max_domain_reject in [0.0, 0.005, 0.01] {
+                    for (rule, oos_recall_target) in [
+                        (ThresholdRule::Balanced, 0.0),
+                        (ThresholdRule::RecallTarget, 0.8),
+                        (ThresholdRule::RecallTarget, 0.85),
+                        (ThresholdRule::RecallTarget, 0.9),
+                        (ThresholdRule::RecallTarget, 0.95),
+                    ] {
+                        for max_false_reject in [0.04, 0.06] {
+                            clf = clf.with_scoring(IntentScoring {
+                                max_domain_reject,
+                                max_false_reject,
+                                oos_class_weight,
+                                rule,
+                                oos_recall_target,
+                                ..head_scoring
+                            });
+                            clf.calibrate_cv(5);
+                            print(&clf);
+                        }
+                    }
+                }
+            }
+            continue;
+        }
         for oos_score in [
             OosScore::Knn,
             OosScore::HeadProb,

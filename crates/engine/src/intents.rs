@@ -125,6 +125,16 @@ pub struct IntentScoring {
     /// softmax(knn_scores / knn_temperature)`.
     pub head_weight: f32,
     pub knn_temperature: f32,
+    /// Share of in-scope rows the domain gate may reject: a message whose nearest catalogue row
+    /// (raw cosine, any class) is further than this share of the calibration rows' nearest
+    /// rows is off the catalogue's domain, whatever its class score (0: no gate).
+    pub max_domain_reject: f32,
+    /// The share of the calibration's out-of-scope rows `ThresholdRule::RecallTarget` must
+    /// catch.
+    pub oos_recall_target: f32,
+    /// With a head, the explicit `out_of_scope` class's probability is multiplied by this
+    /// before the argmax (< 1: that class wins only when it clearly leads).
+    pub oos_class_weight: f32,
 }
 
 /// The score thresholded for the out-of-scope decision when a [`HeadParams`] head picks the
@@ -149,6 +159,10 @@ pub enum ThresholdRule {
     /// `RejectShare` one) that maximises balanced accuracy, the mean of in-scope accuracy and
     /// out-of-scope recall. Without such examples: `RejectShare`.
     Balanced,
+    /// When the calibration rows include out-of-scope examples: the lowest threshold (at most
+    /// the `RejectShare` one) that catches `oos_recall_target` of them, so that no in-scope row
+    /// is rejected for recall the data does not ask for. Without such examples: `RejectShare`.
+    RecallTarget,
 }
 
 impl Default for IntentScoring {
@@ -163,8 +177,32 @@ impl Default for IntentScoring {
             oos_score: OosScore::Blend(0.2),
             head_weight: 0.5,
             knn_temperature: 0.02,
+            // Off: measured on the dev sets (`examples/intent_calibration.rs`, DOMAIN_SWEEP), the
+            // gate lifts off-domain recall (BANKING77 ood 0.935 → 0.990) but, with the class
+            // threshold still at its limit, costs 0.1–0.4 points of in-scope accuracy, and the
+            // rules that loosen that threshold help one data set at the other's recall.
+            max_domain_reject: 0.0,
+            oos_recall_target: 0.9,
+            oos_class_weight: 1.0,
         }
     }
+}
+
+/// The two out-of-scope thresholds: a message is in scope when its class is not the explicit
+/// `out_of_scope` one, its nearest catalogue row is at least `domain` similar and its class
+/// score is at least `score`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OosThresholds {
+    pub score: f32,
+    pub domain: f32,
+}
+
+impl OosThresholds {
+    /// Nothing rejected by either score.
+    pub const OPEN: Self = Self {
+        score: f32::MIN,
+        domain: f32::MIN,
+    };
 }
 
 pub struct IntentClassifier {
@@ -176,7 +214,7 @@ pub struct IntentClassifier {
     /// Class index of each row.
     labels: Vec<usize>,
     fitted: Fitted,
-    threshold: f32,
+    thresholds: OosThresholds,
     scoring: IntentScoring,
     /// Cached cross-validation verdicts (see `calibrate_cv`).
     cv: Option<(CvKey, Vec<(usize, Raw)>)>,
@@ -187,7 +225,7 @@ impl std::fmt::Debug for IntentClassifier {
         f.debug_struct("IntentClassifier")
             .field("rows", &self.rows.len())
             .field("classes", &self.classes.len())
-            .field("threshold", &self.threshold)
+            .field("thresholds", &self.thresholds)
             .field(
                 "whitened_dims",
                 &self.fitted.whitening.as_ref().map(Whitening::dims),
@@ -203,6 +241,10 @@ struct Fitted {
     whitening: Option<Whitening>,
     /// The rows' vectors after `whitening` (the raw ones without it).
     projected: Vec<Vec<f32>>,
+    /// The raw vectors when the domain gate is on and `whitening` changed them (the domain
+    /// score is a raw cosine: whitening stretches the directions that separate classes, not
+    /// those that leave the domain).
+    raw: Option<Vec<Vec<f32>>>,
     centroids: Vec<Vec<f32>>,
     head: Option<LinearHead>,
 }
@@ -221,9 +263,12 @@ impl Fitted {
         let head = scoring
             .head
             .map(|p| LinearHead::fit(vectors, labels, n_classes, p));
+        let raw = (whitening.is_some() && scoring.max_domain_reject > 0.0)
+            .then(|| vectors.iter().map(|v| v.to_vec()).collect());
         Self {
             whitening,
             projected,
+            raw,
             centroids,
             head,
         }
@@ -240,13 +285,14 @@ impl Fitted {
     fn model<'a>(
         &'a self,
         labels: &'a [usize],
-        n_classes: usize,
+        classes: &[String],
         scoring: IntentScoring,
     ) -> Model<'a> {
         Model {
             fitted: self,
             labels,
-            n_classes,
+            n_classes: classes.len(),
+            oos_class: classes.iter().position(|c| c == OUT_OF_SCOPE),
             scoring,
         }
     }
@@ -256,6 +302,8 @@ struct Model<'a> {
     fitted: &'a Fitted,
     labels: &'a [usize],
     n_classes: usize,
+    /// Index of the explicit `out_of_scope` class, when the catalogue has one.
+    oos_class: Option<usize>,
     scoring: IntentScoring,
 }
 
@@ -276,6 +324,14 @@ fn centroids(vectors: &[&[f32]], labels: &[usize], n_classes: usize) -> Vec<Vec<
     sums
 }
 
+/// What a model computes for one message.
+struct Evidence {
+    probs: Option<Vec<f32>>,
+    class_scores: Vec<f32>,
+    domain: f32,
+    rows: Vec<(usize, f32)>,
+}
+
 /// What a model says about one message before thresholding.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Raw {
@@ -285,6 +341,8 @@ struct Raw {
     knn: f32,
     /// The (kNN-blended) probability of that class.
     prob: Option<f32>,
+    /// Raw cosine to the nearest catalogue row of any class.
+    domain: f32,
 }
 
 impl Raw {
@@ -300,19 +358,26 @@ impl Raw {
 impl Model<'_> {
     /// The raw verdict and the `n_neighbours` nearest examples (class, similarity), best first,
     /// for an embedding as the embedder gave it.
-    fn score(&self, raw_q: &[f32], n_neighbours: usize) -> (Raw, Vec<(usize, f32)>) {
+    /// The class probabilities (head blended with the kNN softmax, the explicit class not yet
+    /// weighted; `None` without a head), the kNN class scores, the domain score, and the
+    /// (class, similarity) of every row when `keep_rows`.
+    fn evidence(&self, raw_q: &[f32], keep_rows: bool) -> Evidence {
         let q = self.fitted.project(raw_q);
         let q: &[f32] = &q;
         let mut per_class: Vec<Vec<f32>> = vec![Vec::new(); self.n_classes];
-        let mut all: Vec<(usize, f32)> = Vec::with_capacity(self.fitted.projected.len());
-        for (v, &l) in self.fitted.projected.iter().zip(self.labels) {
+        let mut rows: Vec<(usize, f32)> = Vec::new();
+        let mut domain = f32::MIN;
+        for (i, (v, &l)) in self.fitted.projected.iter().zip(self.labels).enumerate() {
             let s = dot(q, v);
+            domain = domain.max(match &self.fitted.raw {
+                Some(raw) => dot(raw_q, &raw[i]),
+                None => s,
+            });
             per_class[l].push(s);
-            if n_neighbours > 0 {
-                all.push((l, s));
+            if keep_rows {
+                rows.push((l, s));
             }
         }
-        let mut best = (0usize, f32::MIN);
         let mut class_scores = vec![f32::MIN; self.n_classes];
         for (c, sims) in per_class.iter_mut().enumerate() {
             if sims.is_empty() {
@@ -322,26 +387,45 @@ impl Model<'_> {
             let top = &sims[..sims.len().min(self.scoring.top_per_class.max(1))];
             let knn = top.iter().sum::<f32>() / top.len() as f32;
             let w = self.scoring.centroid_weight;
-            let s = (1.0 - w) * knn + w * dot(q, &self.fitted.centroids[c]);
-            class_scores[c] = s;
-            if s > best.1 {
-                best = (c, s);
-            }
+            class_scores[c] = (1.0 - w) * knn + w * dot(q, &self.fitted.centroids[c]);
         }
-        let raw = match &self.fitted.head {
-            Some(head) => {
-                let mut p = head.probs(raw_q);
-                let w = self.scoring.head_weight.clamp(0.0, 1.0);
-                if w < 1.0 {
-                    let t = self.scoring.knn_temperature.max(1e-4);
-                    let mut knn: Vec<f32> = class_scores
-                        .iter()
-                        .map(|&s| if s == f32::MIN { f32::MIN } else { s / t })
-                        .collect();
-                    head::softmax_in_place(&mut knn);
-                    for (pc, kc) in p.iter_mut().zip(&knn) {
-                        *pc = w * *pc + (1.0 - w) * kc;
-                    }
+        let probs = self.fitted.head.as_ref().map(|head| {
+            let mut p = head.probs(raw_q);
+            let w = self.scoring.head_weight.clamp(0.0, 1.0);
+            if w < 1.0 {
+                let t = self.scoring.knn_temperature.max(1e-4);
+                let mut knn: Vec<f32> = class_scores
+                    .iter()
+                    .map(|&s| if s == f32::MIN { f32::MIN } else { s / t })
+                    .collect();
+                head::softmax_in_place(&mut knn);
+                for (pc, kc) in p.iter_mut().zip(&knn) {
+                    *pc = w * *pc + (1.0 - w) * kc;
+                }
+            }
+            p
+        });
+        Evidence {
+            probs,
+            class_scores,
+            domain,
+            rows,
+        }
+    }
+
+    /// The raw verdict and the `n_neighbours` nearest examples (class, similarity), best first,
+    /// for an embedding as the embedder gave it.
+    fn score(&self, raw_q: &[f32], n_neighbours: usize) -> (Raw, Vec<(usize, f32)>) {
+        let Evidence {
+            probs,
+            class_scores,
+            domain,
+            rows: mut all,
+        } = self.evidence(raw_q, n_neighbours > 0);
+        let raw = match probs {
+            Some(mut p) => {
+                if let Some(o) = self.oos_class {
+                    p[o] *= self.scoring.oos_class_weight.max(0.0);
                 }
                 // Highest probability; ties go to the lower class index.
                 let c = (0..p.len())
@@ -352,13 +436,21 @@ impl Model<'_> {
                     // A class the kNN model has no rows of (a CV fold) scores as dissimilar.
                     knn: class_scores[c].max(-1.0),
                     prob: Some(p[c]),
+                    domain,
                 }
             }
-            None => Raw {
-                class: best.0,
-                knn: best.1,
-                prob: None,
-            },
+            None => {
+                // Best kNN class; ties go to the lower class index.
+                let c = (0..class_scores.len())
+                    .max_by(|&a, &b| class_scores[a].total_cmp(&class_scores[b]).then(b.cmp(&a)))
+                    .unwrap_or(0);
+                Raw {
+                    class: c,
+                    knn: class_scores.get(c).copied().unwrap_or(f32::MIN),
+                    prob: None,
+                    domain,
+                }
+            }
         };
         if n_neighbours > 0 {
             let n = n_neighbours.min(all.len());
@@ -442,7 +534,7 @@ impl IntentClassifier {
             classes,
             labels,
             fitted,
-            threshold: f32::MIN,
+            thresholds: OosThresholds::OPEN,
             scoring,
             cv: None,
         })
@@ -451,7 +543,11 @@ impl IntentClassifier {
     /// Replaces the scoring tunables (evaluation sweeps), refitting the projection and the head
     /// when their parameters change; re-calibrate afterwards.
     pub fn with_scoring(mut self, scoring: IntentScoring) -> Self {
-        if scoring.head != self.scoring.head || scoring.whitening != self.scoring.whitening {
+        let gate = |s: &IntentScoring| s.max_domain_reject > 0.0;
+        if scoring.head != self.scoring.head
+            || scoring.whitening != self.scoring.whitening
+            || gate(&scoring) != gate(&self.scoring)
+        {
             let refs: Vec<&[f32]> = self.vectors.iter().map(Vec::as_slice).collect();
             self.fitted = Fitted::fit(&refs, &self.labels, self.classes.len(), scoring);
         }
@@ -463,11 +559,11 @@ impl IntentClassifier {
         self.scoring
     }
 
-    pub fn threshold(&self) -> f32 {
-        self.threshold
+    pub fn thresholds(&self) -> OosThresholds {
+        self.thresholds
     }
-    pub fn set_threshold(&mut self, t: f32) {
-        self.threshold = t;
+    pub fn set_thresholds(&mut self, t: OosThresholds) {
+        self.thresholds = t;
     }
     pub fn rows(&self) -> &[IntentExample] {
         &self.rows
@@ -478,15 +574,14 @@ impl IntentClassifier {
     }
 
     fn model(&self) -> Model<'_> {
-        self.fitted
-            .model(&self.labels, self.classes.len(), self.scoring)
+        self.fitted.model(&self.labels, &self.classes, self.scoring)
     }
 
-    fn predict_with(&self, model: &Model<'_>, vec: &[f32], threshold: f32) -> IntentPrediction {
+    fn predict_with(&self, model: &Model<'_>, vec: &[f32], t: OosThresholds) -> IntentPrediction {
         let (raw, neighbours) = model.score(vec, 5);
         let score = raw.score(self.scoring.oos_score);
         let name = &self.classes[raw.class];
-        let in_scope = name != OUT_OF_SCOPE && score >= threshold;
+        let in_scope = name != OUT_OF_SCOPE && raw.domain >= t.domain && score >= t.score;
         IntentPrediction {
             intent: if in_scope {
                 name.clone()
@@ -502,8 +597,14 @@ impl IntentClassifier {
         }
     }
 
+    /// The class probabilities in [`Self::classes`] order, before the explicit class's weight
+    /// and any threshold (`None` without a head); for explanations and evaluation.
+    pub fn class_probabilities(&self, vec: &[f32]) -> Option<Vec<f32>> {
+        self.model().evidence(vec, false).probs
+    }
+
     pub fn classify_embedded(&self, vec: &[f32]) -> IntentPrediction {
-        self.predict_with(&self.model(), vec, self.threshold)
+        self.predict_with(&self.model(), vec, self.thresholds)
     }
 
     pub async fn classify(&self, text: &str) -> Result<IntentPrediction, EngineError> {
@@ -522,14 +623,18 @@ impl IntentClassifier {
         let class = &self.classes[raw.class];
         Scored {
             score: raw.score(self.scoring.oos_score),
+            domain: raw.domain,
             row_in: row.in_scope,
             pred_in: class != OUT_OF_SCOPE,
             correct: *class == row.intent,
         }
     }
 
-    /// Sets the threshold on a held-out calibration set (never the measured set).
-    pub async fn calibrate(&mut self, rows: &[IntentExample]) -> Result<f32, EngineError> {
+    /// Sets the thresholds on a held-out calibration set (never the measured set).
+    pub async fn calibrate(
+        &mut self,
+        rows: &[IntentExample],
+    ) -> Result<OosThresholds, EngineError> {
         let mut scored = Vec::with_capacity(rows.len());
         let model = self.model();
         for chunk in rows.chunks(64) {
@@ -544,15 +649,15 @@ impl IntentClassifier {
                 scored.push(self.scored(&model.score(&v, 0).0, r));
             }
         }
-        self.threshold = choose_threshold(&scored, self.scoring);
-        Ok(self.threshold)
+        self.thresholds = choose_thresholds(&scored, self.scoring);
+        Ok(self.thresholds)
     }
 
     /// Sets the threshold by k-fold cross-validation over the catalogue rows: each fold is
     /// scored by a model (kNN index and head) of the other folds, so the threshold sees
     /// "unseen" messages. The fold verdicts are kept: after `with_scoring` changes only the
     /// threshold tunables (`rule`, `max_false_reject`, `oos_score`), re-calibrating is instant.
-    pub fn calibrate_cv(&mut self, k: usize) -> f32 {
+    pub fn calibrate_cv(&mut self, k: usize) -> OosThresholds {
         let k = k.max(2);
         let key = CvKey::new(k, self.scoring);
         if self.cv.as_ref().is_none_or(|(have, _)| *have != key) {
@@ -563,8 +668,8 @@ impl IntentClassifier {
             .iter()
             .map(|(i, raw)| self.scored(raw, &self.rows[*i]))
             .collect();
-        self.threshold = choose_threshold(&scored, self.scoring);
-        self.threshold
+        self.thresholds = choose_thresholds(&scored, self.scoring);
+        self.thresholds
     }
 
     /// (row, verdict of the model of the other folds) for every row.
@@ -579,7 +684,7 @@ impl IntentClassifier {
             let labels: Vec<usize> = train.iter().map(|&i| self.labels[i]).collect();
             // The projection is refitted per fold too: the held-out rows are not seen.
             let fitted = Fitted::fit(&vectors, &labels, self.classes.len(), self.scoring);
-            let model = fitted.model(&labels, self.classes.len(), self.scoring);
+            let model = fitted.model(&labels, &self.classes, self.scoring);
             for i in (0..self.rows.len()).filter(|i| i % k == fold) {
                 out.push((i, model.score(&self.vectors[i], 0).0));
             }
@@ -599,6 +704,8 @@ struct CvKey {
     head: Option<HeadParams>,
     head_weight: f32,
     knn_temperature: f32,
+    oos_class_weight: f32,
+    domain_gate: bool,
 }
 
 impl CvKey {
@@ -611,6 +718,8 @@ impl CvKey {
             head: s.head,
             head_weight: s.head_weight,
             knn_temperature: s.knn_temperature,
+            oos_class_weight: s.oos_class_weight,
+            domain_gate: s.max_domain_reject > 0.0,
         }
     }
 }
@@ -619,12 +728,42 @@ impl CvKey {
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Scored {
     score: f32,
+    /// Raw cosine to the nearest catalogue row.
+    domain: f32,
     /// The row is in scope (gold).
     row_in: bool,
     /// The best class is not the explicit `out_of_scope` class.
     pred_in: bool,
     /// The best class is the gold intent (for out-of-scope rows: the explicit class).
     correct: bool,
+}
+
+/// The domain threshold first: the `max_domain_reject` quantile of the in-scope rows' domain
+/// scores; rows under it count as rejected. Then the score threshold on what is left.
+fn choose_thresholds(scored: &[Scored], scoring: IntentScoring) -> OosThresholds {
+    let mut domains: Vec<f32> = scored
+        .iter()
+        .filter(|r| r.row_in)
+        .map(|r| r.domain)
+        .collect();
+    domains.sort_by(|a, b| a.total_cmp(b));
+    let idx = ((domains.len() as f32) * scoring.max_domain_reject).floor() as usize;
+    let domain = if scoring.max_domain_reject <= 0.0 || domains.is_empty() {
+        f32::MIN
+    } else {
+        domains[idx.min(domains.len() - 1)]
+    };
+    let gated: Vec<Scored> = scored
+        .iter()
+        .map(|r| Scored {
+            pred_in: r.pred_in && r.domain >= domain,
+            ..*r
+        })
+        .collect();
+    OosThresholds {
+        score: choose_threshold(&gated, scoring),
+        domain,
+    }
 }
 
 /// Picks the threshold (see [`ThresholdRule`]). The limit: the highest threshold that rejects
@@ -665,6 +804,23 @@ fn choose_threshold(scored: &[Scored], scoring: IntentScoring) -> f32 {
             .count();
         0.5 * (kept_right as f32 / n_in.max(1) as f32 + caught as f32 / n_oos as f32)
     };
+    if scoring.rule == ThresholdRule::RecallTarget {
+        let caught = |t: f32| {
+            scored
+                .iter()
+                .filter(|r| !r.row_in && (!r.pred_in || r.score < t))
+                .count()
+        };
+        let need = (scoring.oos_recall_target.clamp(0.0, 1.0) * n_oos as f32).ceil() as usize;
+        if caught(f32::MIN) >= need {
+            return f32::MIN;
+        }
+        // Caught rows only grow with the threshold: the first candidate that is enough.
+        return candidates
+            .into_iter()
+            .find(|&t| caught(t) >= need)
+            .unwrap_or(limit);
+    }
     // Highest balanced accuracy; among equals the lowest threshold (fewest false escalations).
     let mut best = (f32::MIN, balanced(f32::MIN));
     for t in candidates {
@@ -733,7 +889,10 @@ mod tests {
     async fn classifies_table() {
         let emb: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(512));
         let mut clf = IntentClassifier::train(catalogue(), emb).await.unwrap();
-        clf.set_threshold(0.3);
+        clf.set_thresholds(OosThresholds {
+            score: 0.3,
+            domain: f32::MIN,
+        });
         let cases = [
             ("where is my order now", "order_status", true),
             ("please cancel my order", "cancel_order", true),
@@ -765,7 +924,7 @@ mod tests {
                 });
             let t = clf.calibrate_cv(4);
             if rule == ThresholdRule::RejectShare {
-                assert!(t > f32::MIN && t.is_finite(), "threshold {t}");
+                assert!(t.score > f32::MIN && t.score.is_finite(), "threshold {t:?}");
             }
             let p = clf.classify("zzz qqq xxx").await.unwrap();
             assert!(!p.in_scope, "{rule:?}: {p:?}");
@@ -781,6 +940,7 @@ mod tests {
     fn sc(score: f32, row_in: bool, pred_in: bool, correct: bool) -> Scored {
         Scored {
             score,
+            domain: 0.0,
             row_in,
             pred_in,
             correct,
@@ -823,6 +983,94 @@ mod tests {
         let mut caught = scored.clone();
         caught.push(sc(0.5, false, false, true));
         assert_eq!(choose_threshold(&caught, balanced), f32::MIN);
+        // The recall rule: (target, expected threshold) with 100 in-scope rows at 0.00..0.99
+        // (limit 0.08) and out-of-scope rows at 0.015, 0.035 and one caught by its class.
+        let mut three = scored.clone();
+        three.extend([
+            sc(0.015, false, true, false),
+            sc(0.035, false, true, false),
+            sc(0.9, false, false, true),
+        ]);
+        for (target, want) in [(0.3, f32::MIN), (0.6, 0.02), (0.9, 0.04), (1.0, 0.04)] {
+            let recall = IntentScoring {
+                rule: ThresholdRule::RecallTarget,
+                oos_recall_target: target,
+                ..share
+            };
+            let t = choose_threshold(&three, recall);
+            assert!(t == want || (t - want).abs() < 1e-6, "{target}: {t}");
+        }
+        // A target out of reach within the limit stops at the limit.
+        let mut far = scored.clone();
+        far.push(sc(0.5, false, true, false));
+        let recall = IntentScoring {
+            rule: ThresholdRule::RecallTarget,
+            ..share
+        };
+        assert!((choose_threshold(&far, recall) - 0.08).abs() < 1e-6);
+    }
+
+    #[test]
+    fn domain_gate_table() {
+        // 100 in-scope rows with domain scores 0.80..0.899 (all class scores 0.5) and two
+        // out-of-scope rows: one off the domain (0.70), one inside it (0.95).
+        let in_rows = (0..100).map(|i| Scored {
+            domain: 0.80 + i as f32 / 1000.0,
+            ..sc(0.5, true, true, true)
+        });
+        let off = Scored {
+            domain: 0.70,
+            ..sc(0.5, false, true, false)
+        };
+        let inside = Scored {
+            domain: 0.95,
+            ..sc(0.5, false, true, false)
+        };
+        let scored: Vec<Scored> = in_rows.chain([off, inside]).collect();
+        let scoring = |max_domain_reject| IntentScoring {
+            rule: ThresholdRule::Balanced,
+            max_false_reject: 0.0,
+            max_domain_reject,
+            ..IntentScoring::default()
+        };
+        // (share the gate may reject, expected domain threshold)
+        let cases = [(0.0, f32::MIN), (0.02, 0.802), (0.1, 0.81), (1.0, 0.899)];
+        for (share, want) in cases {
+            let t = choose_thresholds(&scored, scoring(share));
+            assert!(
+                (t.domain - want).abs() < 1e-6 || t.domain == want,
+                "{share}: {t:?}"
+            );
+            // Every in-scope row scores alike, so the score threshold never rejects any.
+            assert!(t.score <= 0.5, "{share}: {t:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn domain_gate_rejects_far_messages_whatever_their_class() {
+        let emb: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(512));
+        let rows: Vec<IntentExample> = catalogue().into_iter().filter(|r| r.in_scope).collect();
+        let mut clf = IntentClassifier::train(rows, emb)
+            .await
+            .unwrap()
+            .with_scoring(IntentScoring {
+                max_domain_reject: 0.01,
+                ..IntentScoring::default()
+            });
+        let t = clf.calibrate_cv(4);
+        assert!(t.domain > f32::MIN, "{t:?}");
+        clf.set_thresholds(OosThresholds {
+            score: f32::MIN,
+            ..t
+        });
+        // No out-of-scope class to win and no score threshold: only the gate can reject.
+        let far = clf
+            .classify("quantum chromodynamics lecture")
+            .await
+            .unwrap();
+        assert!(!far.in_scope, "{far:?}");
+        let near = clf.classify("where is my order now").await.unwrap();
+        assert!(near.in_scope, "{near:?}");
     }
 
     #[tokio::test]
@@ -842,7 +1090,7 @@ mod tests {
                 .unwrap()
                 .with_scoring(scoring);
             assert_eq!(a.calibrate_cv(4), b.calibrate_cv(4), "{scoring:?}");
-            a.set_threshold(f32::MIN);
+            a.set_thresholds(OosThresholds::OPEN);
             for (text, want) in [
                 ("where is my order now", "order_status"),
                 ("please cancel my order", "cancel_order"),

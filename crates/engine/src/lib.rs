@@ -17,7 +17,7 @@ pub use engine::{Engine, EngineDeps};
 pub use error::EngineError;
 pub use intents::{
     load_intents_jsonl, HeadParams, IntentClassifier, IntentExample, IntentPrediction,
-    IntentScoring, OosScore, ThresholdRule, WhitenParams,
+    IntentScoring, OosScore, OosThresholds, ThresholdRule, WhitenParams,
 };
 pub use lang::detect_language;
 pub use policy::{decide, DraftCheck, RetrievalSignal};

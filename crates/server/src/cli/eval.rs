@@ -6,7 +6,9 @@ use anyhow::Context;
 use frontdesk_commerce::SqliteCommerce;
 use frontdesk_core::commerce::AuditLog;
 use frontdesk_core::{Assistant, ChatModel, Commerce, Config, EmbedKind, Embedder, Retriever};
-use frontdesk_engine::{load_intents_jsonl, Engine, EngineDeps, IntentClassifier, IntentExample};
+use frontdesk_engine::{
+    load_intents_jsonl, Engine, EngineDeps, IntentClassifier, IntentExample, OosThresholds,
+};
 use frontdesk_evals::actions::{CommerceActionsRunner, TaskStore};
 use frontdesk_evals::report::baseline::{compare, Tolerance};
 use frontdesk_evals::report::{html, markdown, write_file};
@@ -249,7 +251,7 @@ struct EngineParts {
     chat: Option<Arc<dyn ChatModel>>,
     intent_rows: Vec<IntentExample>,
     intent_vectors: Vec<Vec<f32>>,
-    threshold: f32,
+    thresholds: OosThresholds,
 }
 
 /// Folds of the cross-validation that sets the out-of-scope threshold (as `serve` does).
@@ -282,14 +284,14 @@ impl EngineParts {
         }
         let mut classifier =
             IntentClassifier::from_vectors(rows.clone(), vectors.clone(), embedder.clone())?;
-        let threshold = classifier.calibrate_cv(INTENT_CV_FOLDS);
+        let thresholds = classifier.calibrate_cv(INTENT_CV_FOLDS);
         Ok(Self {
             config: config.clone(),
             embedder,
             chat,
             intent_rows: rows,
             intent_vectors: vectors,
-            threshold,
+            thresholds,
         })
     }
 
@@ -307,7 +309,7 @@ impl EngineParts {
             self.embedder.clone(),
         )
         .map_err(|e| EvalError::Backend(e.to_string()))?;
-        intents.set_threshold(self.threshold);
+        intents.set_thresholds(self.thresholds);
         let mut policy = self.config.engine.clone();
         let chat = if use_llm { self.chat.clone() } else { None };
         policy.use_llm = chat.is_some();
