@@ -793,24 +793,21 @@ fn choose_threshold(scored: &[Scored], scoring: IntentScoring) -> f32 {
         .collect();
     candidates.sort_by(|a, b| a.total_cmp(b));
     candidates.dedup();
+    // Out-of-scope rows rejected at threshold `t`.
+    let caught = |t: f32| {
+        scored
+            .iter()
+            .filter(|r| !r.row_in && (!r.pred_in || r.score < t))
+            .count()
+    };
     let balanced = |t: f32| -> f32 {
         let kept_right = scored
             .iter()
             .filter(|r| r.row_in && r.pred_in && r.correct && r.score >= t)
             .count();
-        let caught = scored
-            .iter()
-            .filter(|r| !r.row_in && (!r.pred_in || r.score < t))
-            .count();
-        0.5 * (kept_right as f32 / n_in.max(1) as f32 + caught as f32 / n_oos as f32)
+        0.5 * (kept_right as f32 / n_in.max(1) as f32 + caught(t) as f32 / n_oos as f32)
     };
     if scoring.rule == ThresholdRule::RecallTarget {
-        let caught = |t: f32| {
-            scored
-                .iter()
-                .filter(|r| !r.row_in && (!r.pred_in || r.score < t))
-                .count()
-        };
         let need = (scoring.oos_recall_target.clamp(0.0, 1.0) * n_oos as f32).ceil() as usize;
         if caught(f32::MIN) >= need {
             return f32::MIN;
