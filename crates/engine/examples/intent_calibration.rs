@@ -17,8 +17,8 @@
 //! threshold rules; `--head-only` prints only the head rows. `HEAD_L2`, `HEAD_EPOCHS`,
 //! `HEAD_LR`, `HEAD_BATCH` override the head's defaults (sweeps). `DOMAIN_SWEEP=1` sweeps the
 //! domain gate, the recall rule and the explicit class's weight instead of the score rules.
-//! `DUMP_PROBS=DIR` writes the head's class probabilities for every test row (mixing embedders
-//! offline).
+//! `DUMP_PROBS=DIR` writes the (mixed) class probabilities of every test row for offline
+//! analysis; `COMPANION=all-minilm-l6-v2` adds MiniLM as a second view of the catalogue.
 //!
 //! Embeddings (multilingual-e5-small from `FRONTDESK_MODEL_DIR`; `EMBED_MODEL=all-minilm-l6-v2`
 //! for the English-only alternative) are cached under
@@ -114,14 +114,14 @@ fn oos_types(path: &Path) -> Result<Vec<Option<String>>, Box<dyn std::error::Err
 fn measure(
     clf: &IntentClassifier,
     test: &[IntentExample],
-    tv: &[Vec<f32>],
+    tv: &[Vec<Vec<f32>>],
     types: &[Option<String>],
 ) -> Scores {
     let (mut n_in, mut right, mut rejected_in, mut n_oos, mut caught, mut rejected) =
         (0, 0, 0, 0, 0, 0);
     let mut by_type = [(0usize, 0usize); 2];
     for (i, (r, v)) in test.iter().zip(tv).enumerate() {
-        let p = clf.classify_embedded(v);
+        let p = clf.classify_views(v);
         let rejected_here = !p.in_scope || p.intent == OUT_OF_SCOPE;
         rejected += usize::from(rejected_here);
         if r.in_scope {
@@ -185,6 +185,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             &Default::default(),
         )?),
     };
+    // `COMPANION=all-minilm-l6-v2` mixes a second view of every catalogue into the classifier.
+    let companion: Option<Arc<dyn Embedder>> = match std::env::var("COMPANION").as_deref() {
+        Ok("all-minilm-l6-v2") => Some(Arc::new(frontdesk_inference::embed::spawn_minilm(
+            &model_dir().join("all-minilm-l6-v2"),
+            &Default::default(),
+        )?)),
+        Ok(other) => return Err(format!("unknown COMPANION {other}").into()),
+        Err(_) => None,
+    };
     let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f32>().ok());
     // `WHITEN_DIMS=0` turns the projection off; `WHITEN_DIMS`, `WHITEN_POWER` sweep it.
     let whitening = match env("WHITEN_DIMS") {
@@ -233,7 +242,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let train = load_intents_jsonl(&pair[0])?;
         let test = load_intents_jsonl(&pair[1])?;
         let trv = vectors(&embedder, &pair[0], &train).await?;
-        let tv = vectors(&embedder, &pair[1], &test).await?;
+        let mut tv: Vec<Vec<Vec<f32>>> = vectors(&embedder, &pair[1], &test)
+            .await?
+            .into_iter()
+            .map(|v| vec![v])
+            .collect();
+        let trc = match &companion {
+            Some(c) => {
+                let rows = vectors(c, &pair[1], &test).await?;
+                tv.iter_mut().zip(rows).for_each(|(views, v)| views.push(v));
+                Some(vectors(c, &pair[0], &train).await?)
+            }
+            None => None,
+        };
+        let build =
+            |scoring: IntentScoring| -> Result<IntentClassifier, Box<dyn std::error::Error>> {
+                let clf = IntentClassifier::from_vectors_with(
+                    train.clone(),
+                    trv.clone(),
+                    embedder.clone(),
+                    scoring,
+                )?;
+                Ok(match (&companion, &trc) {
+                    (Some(c), Some(v)) => clf.with_companion(c.clone(), v.clone())?,
+                    _ => clf,
+                })
+            };
         let types = oos_types(&pair[1])?;
         println!(
             "\n## {} → {} ({} train rows, {} test rows, {} out of scope)",
@@ -286,21 +320,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             // kNN: one classifier (and one CV) per model tunable; the threshold tunables reuse
             // the cached CV verdicts.
             for scoring in grid.iter().filter(|_| !rules_only) {
-                let mut clf = IntentClassifier::from_vectors_with(
-                    train.clone(),
-                    trv.clone(),
-                    embedder.clone(),
-                    *scoring,
-                )?;
+                let mut clf = build(*scoring)?;
                 clf.calibrate_cv(5);
                 print(&clf);
             }
-            let mut clf = IntentClassifier::from_vectors_with(
-                train.clone(),
-                trv.clone(),
-                embedder.clone(),
-                knn_default,
-            )?;
+            let mut clf = build(knn_default)?;
             for (rule, shares) in [
                 (
                     ThresholdRule::RejectShare,
@@ -326,15 +350,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..defaults
         };
         let t = std::time::Instant::now();
-        let mut clf = IntentClassifier::from_vectors_with(
-            train.clone(),
-            trv.clone(),
-            embedder.clone(),
-            head_scoring,
-        )?;
+        let mut clf = build(head_scoring)?;
         let t_train = t.elapsed().as_secs_f32();
         if let Some(dir) = std::env::var_os("DUMP_PROBS") {
-            // Class probabilities of every test row (ensembles are tried offline).
+            // Class probabilities of every test row (for offline analysis).
             let dir = PathBuf::from(dir);
             let probs: Vec<u8> = tv
                 .iter()
@@ -365,10 +384,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         clf.set_thresholds(thresholds);
         if std::env::var_os("DOMAIN_SWEEP").is_some() {
             // The domain gate against the class-score threshold and the explicit class's weight.
-            for oos_class_weight in [1.0, 0.5] {
+            for oos_class_weight in [1.0, 0.5, 0.3] {
                 for max_domain_reject in [0.0, 0.005, 0.01] {
                     for (rule, oos_recall_target) in [
                         (ThresholdRule::Balanced, 0.0),
+                        (ThresholdRule::RecallTarget, 0.5),
                         (ThresholdRule::RecallTarget, 0.8),
                         (ThresholdRule::RecallTarget, 0.85),
                         (ThresholdRule::RecallTarget, 0.9),

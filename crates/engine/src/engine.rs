@@ -25,8 +25,8 @@ use frontdesk_core::intents::RECOMMEND_PRODUCT;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
 use frontdesk_core::{
     Assistant, ChatModel, Citation, Commerce, ConversationState, ConversationStatus, Decision,
-    EmbedKind, Embedder, EscalationReason, GenerateRequest, HandoffInfo, Lang, Retriever,
-    SearchQuery, TurnEvent, TurnRecord,
+    Embedder, EscalationReason, GenerateRequest, HandoffInfo, Lang, Retriever, SearchQuery,
+    TurnEvent, TurnRecord,
 };
 use std::sync::Arc;
 use std::time::Instant;
@@ -155,17 +155,20 @@ impl Engine {
         &self,
         message: &str,
     ) -> Result<crate::intents::IntentPrediction, AssistantError> {
-        let v = self
+        // One embedding per view of the classifier (its companions, when configured, too).
+        let views = self
             .deps
-            .embedder
-            .embed(vec![message.to_string()], EmbedKind::Query)
+            .intents
+            .embed_views(&[message.to_string()])
             .await
-            .map_err(map_inference)?;
-        let v = v
+            .map_err(|e| match e {
+                EngineError::Embed(e) => map_inference(e),
+                other => AssistantError::Internal(other.to_string()),
+            })?
             .into_iter()
             .next()
             .ok_or_else(|| AssistantError::Internal("embedder returned no vector".into()))?;
-        Ok(self.deps.intents.classify_embedded(&v))
+        Ok(self.deps.intents.classify_views(&views))
     }
 
     async fn search(&self, query: &str, u: &Understanding) -> Result<Vec<Hit>, AssistantError> {

@@ -15,6 +15,7 @@ mod head;
 mod whiten;
 
 use crate::error::EngineError;
+use frontdesk_core::config::IntentModelConfig;
 use frontdesk_core::embed::dot;
 use frontdesk_core::intents::OUT_OF_SCOPE;
 use frontdesk_core::{EmbedKind, Embedder, Lang};
@@ -188,6 +189,24 @@ impl Default for IntentScoring {
     }
 }
 
+impl IntentScoring {
+    /// The defaults with the calibration choices of the configuration.
+    pub fn configured(c: &IntentModelConfig) -> Self {
+        let d = Self::default();
+        Self {
+            max_false_reject: c.max_false_reject,
+            max_domain_reject: c.max_domain_reject,
+            rule: match c.oos_recall_target {
+                Some(_) => ThresholdRule::RecallTarget,
+                None => d.rule,
+            },
+            oos_recall_target: c.oos_recall_target.unwrap_or(d.oos_recall_target),
+            oos_class_weight: c.oos_class_weight,
+            ..d
+        }
+    }
+}
+
 /// The two out-of-scope thresholds: a message is in scope when its class is not the explicit
 /// `out_of_scope` one, its nearest catalogue row is at least `domain` similar and its class
 /// score is at least `score`.
@@ -205,8 +224,13 @@ impl OosThresholds {
     };
 }
 
+#[derive(Clone)]
 pub struct IntentClassifier {
     embedder: Arc<dyn Embedder>,
+    /// Further embedders over the same rows (e.g. an English-only one beside the multilingual
+    /// default); each view gets its own fit, and their probabilities and kNN scores are averaged
+    /// with the primary's. The domain score and the neighbours stay the primary's.
+    companions: Vec<Companion>,
     rows: Vec<IntentExample>,
     /// The embeddings as the embedder gave them (cross-validation refits the projection).
     vectors: Vec<Vec<f32>>,
@@ -226,12 +250,21 @@ impl std::fmt::Debug for IntentClassifier {
             .field("rows", &self.rows.len())
             .field("classes", &self.classes.len())
             .field("thresholds", &self.thresholds)
+            .field("companions", &self.companions.len())
             .field(
                 "whitened_dims",
                 &self.fitted.whitening.as_ref().map(Whitening::dims),
             )
             .finish()
     }
+}
+
+/// A second view of the catalogue through another embedder.
+#[derive(Clone)]
+struct Companion {
+    embedder: Arc<dyn Embedder>,
+    vectors: Vec<Vec<f32>>,
+    fitted: Fitted,
 }
 
 /// What is fitted on a set of catalogue rows: the projection, the projected vectors, the class
@@ -284,12 +317,14 @@ impl Fitted {
 
     fn model<'a>(
         &'a self,
+        companions: Vec<&'a Fitted>,
         labels: &'a [usize],
         classes: &[String],
         scoring: IntentScoring,
     ) -> Model<'a> {
         Model {
             fitted: self,
+            companions,
             labels,
             n_classes: classes.len(),
             oos_class: classes.iter().position(|c| c == OUT_OF_SCOPE),
@@ -300,6 +335,8 @@ impl Fitted {
 
 struct Model<'a> {
     fitted: &'a Fitted,
+    /// The companion views' fits, in the classifier's order.
+    companions: Vec<&'a Fitted>,
     labels: &'a [usize],
     n_classes: usize,
     /// Index of the explicit `out_of_scope` class, when the catalogue has one.
@@ -356,20 +393,58 @@ impl Raw {
 }
 
 impl Model<'_> {
-    /// The raw verdict and the `n_neighbours` nearest examples (class, similarity), best first,
-    /// for an embedding as the embedder gave it.
-    /// The class probabilities (head blended with the kNN softmax, the explicit class not yet
-    /// weighted; `None` without a head), the kNN class scores, the domain score, and the
-    /// (class, similarity) of every row when `keep_rows`.
-    fn evidence(&self, raw_q: &[f32], keep_rows: bool) -> Evidence {
-        let q = self.fitted.project(raw_q);
+    /// The evidence of every view (one embedding per view, primary first) averaged: class
+    /// probabilities and kNN class scores; the domain score and the rows are the primary's.
+    fn evidence(&self, views: &[&[f32]], keep_rows: bool) -> Evidence {
+        let Some((first, rest)) = views.split_first() else {
+            return Evidence {
+                probs: None,
+                class_scores: vec![f32::MIN; self.n_classes],
+                domain: f32::MIN,
+                rows: Vec::new(),
+            };
+        };
+        let mut ev = self.view_evidence(self.fitted, first, keep_rows);
+        let mut n_views = 1.0f32;
+        for (fitted, q) in self.companions.iter().zip(rest) {
+            let other = self.view_evidence(fitted, q, false);
+            n_views += 1.0;
+            for (a, b) in ev.class_scores.iter_mut().zip(&other.class_scores) {
+                // A class with no rows (a CV fold) has none in any view.
+                *a = if *a == f32::MIN || *b == f32::MIN {
+                    f32::MIN
+                } else {
+                    *a + b
+                };
+            }
+            if let (Some(p), Some(o)) = (ev.probs.as_mut(), other.probs.as_ref()) {
+                p.iter_mut().zip(o).for_each(|(a, b)| *a += b);
+            }
+        }
+        if n_views > 1.0 {
+            ev.class_scores
+                .iter_mut()
+                .filter(|s| **s != f32::MIN)
+                .for_each(|s| *s /= n_views);
+            if let Some(p) = ev.probs.as_mut() {
+                p.iter_mut().for_each(|x| *x /= n_views);
+            }
+        }
+        ev
+    }
+
+    /// For one view: the class probabilities (head blended with the kNN softmax, the explicit
+    /// class not yet weighted; `None` without a head), the kNN class scores, the domain score,
+    /// and the (class, similarity) of every row when `keep_rows`.
+    fn view_evidence(&self, fitted: &Fitted, raw_q: &[f32], keep_rows: bool) -> Evidence {
+        let q = fitted.project(raw_q);
         let q: &[f32] = &q;
         let mut per_class: Vec<Vec<f32>> = vec![Vec::new(); self.n_classes];
         let mut rows: Vec<(usize, f32)> = Vec::new();
         let mut domain = f32::MIN;
-        for (i, (v, &l)) in self.fitted.projected.iter().zip(self.labels).enumerate() {
+        for (i, (v, &l)) in fitted.projected.iter().zip(self.labels).enumerate() {
             let s = dot(q, v);
-            domain = domain.max(match &self.fitted.raw {
+            domain = domain.max(match &fitted.raw {
                 Some(raw) => dot(raw_q, &raw[i]),
                 None => s,
             });
@@ -387,9 +462,9 @@ impl Model<'_> {
             let top = &sims[..sims.len().min(self.scoring.top_per_class.max(1))];
             let knn = top.iter().sum::<f32>() / top.len() as f32;
             let w = self.scoring.centroid_weight;
-            class_scores[c] = (1.0 - w) * knn + w * dot(q, &self.fitted.centroids[c]);
+            class_scores[c] = (1.0 - w) * knn + w * dot(q, &fitted.centroids[c]);
         }
-        let probs = self.fitted.head.as_ref().map(|head| {
+        let probs = fitted.head.as_ref().map(|head| {
             let mut p = head.probs(raw_q);
             let w = self.scoring.head_weight.clamp(0.0, 1.0);
             if w < 1.0 {
@@ -414,14 +489,14 @@ impl Model<'_> {
     }
 
     /// The raw verdict and the `n_neighbours` nearest examples (class, similarity), best first,
-    /// for an embedding as the embedder gave it.
-    fn score(&self, raw_q: &[f32], n_neighbours: usize) -> (Raw, Vec<(usize, f32)>) {
+    /// for one embedding per view as the embedders gave them.
+    fn score(&self, views: &[&[f32]], n_neighbours: usize) -> (Raw, Vec<(usize, f32)>) {
         let Evidence {
             probs,
             class_scores,
             domain,
             rows: mut all,
-        } = self.evidence(raw_q, n_neighbours > 0);
+        } = self.evidence(views, n_neighbours > 0);
         let raw = match probs {
             Some(mut p) => {
                 if let Some(o) = self.oos_class {
@@ -471,21 +546,39 @@ impl IntentClassifier {
         rows: Vec<IntentExample>,
         embedder: Arc<dyn Embedder>,
     ) -> Result<Self, EngineError> {
+        Self::train_with(rows, embedder, IntentScoring::default()).await
+    }
+
+    /// [`Self::train`] with other scoring tunables.
+    pub async fn train_with(
+        rows: Vec<IntentExample>,
+        embedder: Arc<dyn Embedder>,
+        scoring: IntentScoring,
+    ) -> Result<Self, EngineError> {
         if rows.is_empty() {
             return Err(EngineError::NoIntents);
         }
-        let mut vectors = Vec::with_capacity(rows.len());
-        for chunk in rows.chunks(64) {
-            vectors.extend(
-                embedder
-                    .embed(
-                        chunk.iter().map(|r| r.text.clone()).collect(),
-                        EmbedKind::Query,
-                    )
-                    .await?,
-            );
+        let texts: Vec<String> = rows.iter().map(|r| r.text.clone()).collect();
+        let vectors = embed_all(embedder.as_ref(), &texts).await?;
+        Self::from_vectors_with(rows, vectors, embedder, scoring)
+    }
+
+    /// The classifier as `config` describes it, thresholds calibrated by `folds`-fold
+    /// cross-validation over `rows`. `companion` is the loaded `config.companion_embedder`
+    /// (ignored when that is not set).
+    pub async fn train_configured(
+        rows: Vec<IntentExample>,
+        embedder: Arc<dyn Embedder>,
+        companion: Option<Arc<dyn Embedder>>,
+        config: &IntentModelConfig,
+        folds: usize,
+    ) -> Result<Self, EngineError> {
+        let mut clf = Self::train_with(rows, embedder, IntentScoring::configured(config)).await?;
+        if let (Some(_), Some(c)) = (&config.companion_embedder, companion) {
+            clf = clf.add_companion(c).await?;
         }
-        Self::from_vectors(rows, vectors, embedder)
+        clf.calibrate_cv(folds);
+        Ok(clf)
     }
 
     /// Builds from precomputed embeddings (evals cache them on disk).
@@ -529,6 +622,7 @@ impl IntentClassifier {
         let fitted = Fitted::fit(&refs, &labels, classes.len(), scoring);
         Ok(Self {
             embedder,
+            companions: Vec::new(),
             rows,
             vectors,
             classes,
@@ -550,9 +644,76 @@ impl IntentClassifier {
         {
             let refs: Vec<&[f32]> = self.vectors.iter().map(Vec::as_slice).collect();
             self.fitted = Fitted::fit(&refs, &self.labels, self.classes.len(), scoring);
+            for c in &mut self.companions {
+                let refs: Vec<&[f32]> = c.vectors.iter().map(Vec::as_slice).collect();
+                c.fitted = Fitted::fit(
+                    &refs,
+                    &self.labels,
+                    self.classes.len(),
+                    companion_scoring(scoring),
+                );
+            }
         }
         self.scoring = scoring;
         self
+    }
+
+    /// Adds a view of the catalogue through another embedder, given its vectors of the rows
+    /// (in row order). Re-calibrate afterwards: the mixed scores differ.
+    pub fn with_companion(
+        mut self,
+        embedder: Arc<dyn Embedder>,
+        vectors: Vec<Vec<f32>>,
+    ) -> Result<Self, EngineError> {
+        if vectors.len() != self.rows.len() {
+            return Err(EngineError::Config(format!(
+                "{} intent rows but {} companion vectors",
+                self.rows.len(),
+                vectors.len()
+            )));
+        }
+        let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        let fitted = Fitted::fit(
+            &refs,
+            &self.labels,
+            self.classes.len(),
+            companion_scoring(self.scoring),
+        );
+        self.companions.push(Companion {
+            embedder,
+            vectors,
+            fitted,
+        });
+        self.cv = None;
+        self.thresholds = OosThresholds::OPEN;
+        Ok(self)
+    }
+
+    /// [`Self::with_companion`], embedding the catalogue rows with `embedder`.
+    pub async fn add_companion(self, embedder: Arc<dyn Embedder>) -> Result<Self, EngineError> {
+        let texts: Vec<String> = self.rows.iter().map(|r| r.text.clone()).collect();
+        let vectors = embed_all(embedder.as_ref(), &texts).await?;
+        self.with_companion(embedder, vectors)
+    }
+
+    /// How many views the classifier mixes (1 + companions): the length
+    /// [`Self::classify_views`] expects.
+    pub fn n_views(&self) -> usize {
+        1 + self.companions.len()
+    }
+
+    /// Embeds `texts` with every view's embedder: per text, one vector per view.
+    pub async fn embed_views(&self, texts: &[String]) -> Result<Vec<Vec<Vec<f32>>>, EngineError> {
+        let mut out: Vec<Vec<Vec<f32>>> = vec![Vec::with_capacity(self.n_views()); texts.len()];
+        let embedders =
+            std::iter::once(&self.embedder).chain(self.companions.iter().map(|c| &c.embedder));
+        for embedder in embedders {
+            let vecs = embed_all(embedder.as_ref(), texts).await?;
+            for (slot, v) in out.iter_mut().zip(vecs) {
+                slot.push(v);
+            }
+        }
+        Ok(out)
     }
 
     pub fn scoring(&self) -> IntentScoring {
@@ -574,11 +735,18 @@ impl IntentClassifier {
     }
 
     fn model(&self) -> Model<'_> {
-        self.fitted.model(&self.labels, &self.classes, self.scoring)
+        let companions = self.companions.iter().map(|c| &c.fitted).collect();
+        self.fitted
+            .model(companions, &self.labels, &self.classes, self.scoring)
     }
 
-    fn predict_with(&self, model: &Model<'_>, vec: &[f32], t: OosThresholds) -> IntentPrediction {
-        let (raw, neighbours) = model.score(vec, 5);
+    fn predict_with(
+        &self,
+        model: &Model<'_>,
+        views: &[&[f32]],
+        t: OosThresholds,
+    ) -> IntentPrediction {
+        let (raw, neighbours) = model.score(views, 5);
         let score = raw.score(self.scoring.oos_score);
         let name = &self.classes[raw.class];
         let in_scope = name != OUT_OF_SCOPE && raw.domain >= t.domain && score >= t.score;
@@ -597,26 +765,29 @@ impl IntentClassifier {
         }
     }
 
-    /// The class probabilities in [`Self::classes`] order, before the explicit class's weight
-    /// and any threshold (`None` without a head); for explanations and evaluation.
-    pub fn class_probabilities(&self, vec: &[f32]) -> Option<Vec<f32>> {
-        self.model().evidence(vec, false).probs
+    /// The class probabilities in [`Self::classes`] order, mixed over the views, before the
+    /// explicit class's weight and any threshold (`None` without a head); for explanations and
+    /// evaluation. `views`: one embedding per view, primary first.
+    pub fn class_probabilities(&self, views: &[Vec<f32>]) -> Option<Vec<f32>> {
+        let refs: Vec<&[f32]> = views.iter().map(Vec::as_slice).collect();
+        self.model().evidence(&refs, false).probs
     }
 
-    pub fn classify_embedded(&self, vec: &[f32]) -> IntentPrediction {
-        self.predict_with(&self.model(), vec, self.thresholds)
+    /// Classifies a message given one embedding per view (primary first, as
+    /// [`Self::embed_views`] returns them). Missing companion views are left out of the mix.
+    pub fn classify_views(&self, views: &[Vec<f32>]) -> IntentPrediction {
+        let refs: Vec<&[f32]> = views.iter().map(Vec::as_slice).collect();
+        self.predict_with(&self.model(), &refs, self.thresholds)
     }
 
     pub async fn classify(&self, text: &str) -> Result<IntentPrediction, EngineError> {
-        let v = self
-            .embedder
-            .embed(vec![text.to_string()], EmbedKind::Query)
-            .await?;
-        let v = v
+        let views = self
+            .embed_views(&[text.to_string()])
+            .await?
             .into_iter()
             .next()
             .ok_or_else(|| EngineError::Config("embedder returned no vector".into()))?;
-        Ok(self.classify_embedded(&v))
+        Ok(self.classify_views(&views))
     }
 
     fn scored(&self, raw: &Raw, row: &IntentExample) -> Scored {
@@ -635,20 +806,17 @@ impl IntentClassifier {
         &mut self,
         rows: &[IntentExample],
     ) -> Result<OosThresholds, EngineError> {
-        let mut scored = Vec::with_capacity(rows.len());
+        let texts: Vec<String> = rows.iter().map(|r| r.text.clone()).collect();
+        let views = self.embed_views(&texts).await?;
         let model = self.model();
-        for chunk in rows.chunks(64) {
-            let vecs = self
-                .embedder
-                .embed(
-                    chunk.iter().map(|r| r.text.clone()).collect(),
-                    EmbedKind::Query,
-                )
-                .await?;
-            for (r, v) in chunk.iter().zip(vecs) {
-                scored.push(self.scored(&model.score(&v, 0).0, r));
-            }
-        }
+        let scored: Vec<Scored> = rows
+            .iter()
+            .zip(&views)
+            .map(|(r, v)| {
+                let refs: Vec<&[f32]> = v.iter().map(Vec::as_slice).collect();
+                self.scored(&model.score(&refs, 0).0, r)
+            })
+            .collect();
         self.thresholds = choose_thresholds(&scored, self.scoring);
         Ok(self.thresholds)
     }
@@ -684,12 +852,55 @@ impl IntentClassifier {
             let labels: Vec<usize> = train.iter().map(|&i| self.labels[i]).collect();
             // The projection is refitted per fold too: the held-out rows are not seen.
             let fitted = Fitted::fit(&vectors, &labels, self.classes.len(), self.scoring);
-            let model = fitted.model(&labels, &self.classes, self.scoring);
+            let companions: Vec<Fitted> = self
+                .companions
+                .iter()
+                .map(|c| {
+                    let vectors: Vec<&[f32]> =
+                        train.iter().map(|&i| c.vectors[i].as_slice()).collect();
+                    Fitted::fit(
+                        &vectors,
+                        &labels,
+                        self.classes.len(),
+                        companion_scoring(self.scoring),
+                    )
+                })
+                .collect();
+            let model = fitted.model(
+                companions.iter().collect(),
+                &labels,
+                &self.classes,
+                self.scoring,
+            );
             for i in (0..self.rows.len()).filter(|i| i % k == fold) {
-                out.push((i, model.score(&self.vectors[i], 0).0));
+                let views: Vec<&[f32]> = std::iter::once(self.vectors[i].as_slice())
+                    .chain(self.companions.iter().map(|c| c.vectors[i].as_slice()))
+                    .collect();
+                out.push((i, model.score(&views, 0).0));
             }
         }
         out
+    }
+}
+
+/// Embeds `texts` as queries in batches of 64.
+async fn embed_all(
+    embedder: &dyn Embedder,
+    texts: &[String],
+) -> Result<Vec<Vec<f32>>, EngineError> {
+    let mut vectors = Vec::with_capacity(texts.len());
+    for chunk in texts.chunks(64) {
+        vectors.extend(embedder.embed(chunk.to_vec(), EmbedKind::Query).await?);
+    }
+    Ok(vectors)
+}
+
+/// A companion view is fitted like the primary, without the raw vectors of the domain gate
+/// (the domain score is the primary's).
+fn companion_scoring(scoring: IntentScoring) -> IntentScoring {
+    IntentScoring {
+        max_domain_reject: 0.0,
+        ..scoring
     }
 }
 
@@ -1107,6 +1318,121 @@ mod tests {
             let mut b = b.with_scoring(scoring);
             assert_eq!(b.calibrate_cv(4), t);
         }
+    }
+
+    /// One unrelated pseudo-random unit vector per distinct text: no signal a classifier could
+    /// generalise from.
+    struct NoiseEmbedder;
+
+    #[async_trait::async_trait]
+    impl Embedder for NoiseEmbedder {
+        fn info(&self) -> frontdesk_core::EmbedderInfo {
+            frontdesk_core::EmbedderInfo {
+                model_id: "noise".into(),
+                dim: 64,
+                max_tokens: 512,
+            }
+        }
+        async fn embed(
+            &self,
+            texts: Vec<String>,
+            _: EmbedKind,
+        ) -> Result<Vec<Vec<f32>>, frontdesk_core::InferenceError> {
+            Ok(texts
+                .iter()
+                .map(|t| {
+                    let mut h = t.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+                    });
+                    let mut v: Vec<f32> = (0..64)
+                        .map(|_| {
+                            h ^= h << 13;
+                            h ^= h >> 7;
+                            h ^= h << 17;
+                            (h % 2001) as f32 / 1000.0 - 1.0
+                        })
+                        .collect();
+                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                    v.iter_mut().for_each(|x| *x /= n);
+                    v
+                })
+                .collect())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_companion_view_is_averaged_in() {
+        let hash: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(512));
+        let message = "please cancel my order".to_string();
+        // The same embedder twice: the average of two equal views is that view.
+        let alone = IntentClassifier::train(catalogue(), hash.clone())
+            .await
+            .unwrap();
+        let twice = alone.clone().add_companion(hash.clone()).await.unwrap();
+        assert_eq!(twice.n_views(), 2);
+        let one = alone
+            .embed_views(std::slice::from_ref(&message))
+            .await
+            .unwrap();
+        let two = twice
+            .embed_views(std::slice::from_ref(&message))
+            .await
+            .unwrap();
+        assert_eq!(two[0].len(), 2);
+        let (p1, p2) = (
+            alone.class_probabilities(&one[0]).unwrap(),
+            twice.class_probabilities(&two[0]).unwrap(),
+        );
+        for (a, b) in p1.iter().zip(&p2) {
+            assert!((a - b).abs() < 1e-6, "{p1:?} vs {p2:?}");
+        }
+        // A primary view without signal: the companion's view carries the decision.
+        let noise: Arc<dyn Embedder> = Arc::new(NoiseEmbedder);
+        let blind = IntentClassifier::train(catalogue(), noise).await.unwrap();
+        let helped = blind.clone().add_companion(hash).await.unwrap();
+        let cases = [
+            ("where is my order now", "order_status"),
+            ("please cancel my order", "cancel_order"),
+            ("I want to return the shoes", "return_items"),
+        ];
+        let mut blind_right = 0;
+        for (text, want) in cases {
+            assert_eq!(helped.classify(text).await.unwrap().intent, want, "{text}");
+            blind_right += usize::from(blind.classify(text).await.unwrap().intent == want);
+        }
+        assert!(
+            blind_right < cases.len(),
+            "the noise view alone should not be enough"
+        );
+        // Companion vectors must match the rows.
+        let rows = catalogue().len();
+        assert!(matches!(
+            blind.with_companion(Arc::new(HashEmbedder::new(8)), vec![vec![0.0; 8]; rows - 1]),
+            Err(EngineError::Config(_))
+        ));
+    }
+
+    #[test]
+    fn configured_scoring_follows_the_config() {
+        let d = IntentScoring::configured(&IntentModelConfig::default());
+        assert_eq!(d, IntentScoring::default());
+        let c = IntentScoring::configured(&IntentModelConfig {
+            companion_embedder: Some("all-minilm-l6-v2".into()),
+            max_false_reject: 0.04,
+            max_domain_reject: 0.005,
+            oos_recall_target: Some(0.5),
+            oos_class_weight: 0.5,
+        });
+        assert_eq!(c.rule, ThresholdRule::RecallTarget);
+        assert_eq!(
+            (
+                c.max_false_reject,
+                c.max_domain_reject,
+                c.oos_recall_target,
+                c.oos_class_weight
+            ),
+            (0.04, 0.005, 0.5, 0.5)
+        );
     }
 
     #[tokio::test]

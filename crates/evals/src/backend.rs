@@ -5,6 +5,7 @@ use crate::data::IntentRow;
 use crate::error::EvalError;
 use crate::manifest::SearchMode;
 use async_trait::async_trait;
+use frontdesk_core::config::IntentModelConfig;
 use frontdesk_core::{Assistant, Hit, Lang, Retriever};
 use std::path::Path;
 use std::sync::Arc;
@@ -51,12 +52,14 @@ pub trait Backend: Send + Sync {
         kb: Option<&Path>,
         max_docs: Option<usize>,
     ) -> Result<Arc<dyn ModeSearch>, EvalError>;
-    /// Train an intent classifier on `train` (the configured catalogue when `None`), calibrating
-    /// its out-of-scope threshold on `calibrate` when given.
+    /// Train an intent classifier on `train` (the configured catalogue when `None`), built as
+    /// `model` says (the configured `engine.intent_model` when `None`), calibrating its
+    /// out-of-scope thresholds on `calibrate` when given.
     async fn intents(
         &self,
         train: Option<Vec<IntentRow>>,
         calibrate: Option<Vec<IntentRow>>,
+        model: Option<&IntentModelConfig>,
     ) -> Result<Arc<dyn IntentModel>, EvalError>;
     /// A fresh assistant (with a fresh copy of the shop's data, so cases do not see each other's
     /// writes) answering from `retriever`.

@@ -7,9 +7,10 @@ use crate::data::IntentRow;
 use crate::error::EvalError;
 use crate::manifest::SearchMode;
 use async_trait::async_trait;
+use frontdesk_core::config::IntentModelConfig;
 use frontdesk_core::intents::OUT_OF_SCOPE;
-use frontdesk_core::{Assistant, Config, EmbedKind, Embedder, Hit, Lang, Retriever, SearchQuery};
-use frontdesk_engine::{load_intents_jsonl, IntentClassifier, IntentExample};
+use frontdesk_core::{Assistant, Config, Embedder, Hit, Lang, Retriever, SearchQuery};
+use frontdesk_engine::{load_intents_jsonl, IntentClassifier, IntentExample, IntentScoring};
 use frontdesk_retrieval::{load_documents, HybridIndex};
 use futures::future::BoxFuture;
 use std::collections::HashMap;
@@ -23,6 +24,11 @@ pub type AssistantFactory = Arc<
         + Sync,
 >;
 
+/// Loads an embedder by catalog name (an intent classifier's companion view); the binary owns
+/// the model catalogue.
+pub type EmbedderLoader =
+    Arc<dyn Fn(String) -> BoxFuture<'static, Result<Arc<dyn Embedder>, EvalError>> + Send + Sync>;
+
 /// Folds used to calibrate the out-of-scope threshold when no calibration file is given.
 pub const CALIBRATION_FOLDS: usize = 5;
 
@@ -34,6 +40,9 @@ pub struct EngineBackend {
     embedder: Arc<dyn Embedder>,
     assistant: Option<AssistantFactory>,
     indexes: tokio::sync::Mutex<HashMap<IndexKey, Arc<dyn ModeSearch>>>,
+    load_embedder: Option<EmbedderLoader>,
+    /// Companion embedders loaded so far, by name.
+    companions: tokio::sync::Mutex<HashMap<String, Arc<dyn Embedder>>>,
 }
 
 impl EngineBackend {
@@ -47,7 +56,30 @@ impl EngineBackend {
             embedder,
             assistant,
             indexes: tokio::sync::Mutex::new(HashMap::new()),
+            load_embedder: None,
+            companions: tokio::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Lets intent suites use companion embedders (`intent_model.companion_embedder`).
+    pub fn with_embedder_loader(mut self, load: EmbedderLoader) -> Self {
+        self.load_embedder = Some(load);
+        self
+    }
+
+    async fn companion(&self, name: &str) -> Result<Arc<dyn Embedder>, EvalError> {
+        let mut loaded = self.companions.lock().await;
+        if let Some(e) = loaded.get(name) {
+            return Ok(e.clone());
+        }
+        let load = self.load_embedder.as_ref().ok_or_else(|| {
+            EvalError::Backend(format!(
+                "this build cannot load the companion embedder {name}"
+            ))
+        })?;
+        let e = load(name.to_string()).await?;
+        loaded.insert(name.to_string(), e.clone());
+        Ok(e)
     }
 
     /// The configured intent catalogue: `engine.intents`, else `knowledge/intents.jsonl` under
@@ -107,20 +139,20 @@ impl ModeSearch for IndexSearch {
     }
 }
 
-struct Classifier(IntentClassifier, Arc<dyn Embedder>);
+struct Classifier(IntentClassifier);
 
 #[async_trait]
 impl IntentModel for Classifier {
     async fn classify(&self, texts: &[String]) -> Result<Vec<IntentPrediction>, EvalError> {
-        let vectors = self
-            .1
-            .embed(texts.to_vec(), EmbedKind::Query)
+        let views = self
+            .0
+            .embed_views(texts)
             .await
             .map_err(|e| EvalError::Backend(format!("embedding intents: {e}")))?;
-        Ok(vectors
+        Ok(views
             .iter()
             .map(|v| {
-                let p = self.0.classify_embedded(v);
+                let p = self.0.classify_views(v);
                 IntentPrediction {
                     in_scope: p.in_scope && p.intent != OUT_OF_SCOPE,
                     intent: p.intent,
@@ -199,6 +231,7 @@ impl Backend for EngineBackend {
         &self,
         train: Option<Vec<IntentRow>>,
         calibrate: Option<Vec<IntentRow>>,
+        model: Option<&IntentModelConfig>,
     ) -> Result<Arc<dyn IntentModel>, EvalError> {
         let rows = match train {
             Some(rows) => examples(rows),
@@ -209,9 +242,20 @@ impl Backend for EngineBackend {
                 })?
             }
         };
-        let mut classifier = IntentClassifier::train(rows, self.embedder.clone())
-            .await
-            .map_err(|e| EvalError::Backend(format!("training the intent classifier: {e}")))?;
+        let model = model.unwrap_or(&self.config.engine.intent_model);
+        let mut classifier = IntentClassifier::train_with(
+            rows,
+            self.embedder.clone(),
+            IntentScoring::configured(model),
+        )
+        .await
+        .map_err(|e| EvalError::Backend(format!("training the intent classifier: {e}")))?;
+        if let Some(name) = &model.companion_embedder {
+            classifier = classifier
+                .add_companion(self.companion(name).await?)
+                .await
+                .map_err(|e| EvalError::Backend(format!("training the companion view: {e}")))?;
+        }
         match calibrate {
             Some(rows) => {
                 classifier
@@ -223,7 +267,7 @@ impl Backend for EngineBackend {
                 classifier.calibrate_cv(CALIBRATION_FOLDS);
             }
         }
-        Ok(Arc::new(Classifier(classifier, self.embedder.clone())))
+        Ok(Arc::new(Classifier(classifier)))
     }
 
     async fn assistant(

@@ -16,7 +16,7 @@ pub mod target;
 
 pub use backend::{Backend, IntentModel, IntentPrediction, ModeSearch};
 pub use cache::CachingEmbedder;
-pub use engine_backend::{AssistantFactory, EngineBackend};
+pub use engine_backend::{AssistantFactory, EmbedderLoader, EngineBackend};
 pub use error::EvalError;
 pub use manifest::{load_suite, SearchMode, Suite, SuiteSpec};
 pub use report::{Report, SuiteReport};

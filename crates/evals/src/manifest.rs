@@ -2,6 +2,7 @@
 //! the manifest), or a bare data file / folder whose kind is inferred from its shape.
 
 use crate::error::EvalError;
+use frontdesk_core::config::IntentModelConfig;
 use frontdesk_core::Lang;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,9 @@ pub enum SuiteSpec {
         pair_by: Option<String>,
         positive_intent: Option<String>,
         cv_folds: usize,
+        /// How to build and calibrate the classifier (`[intent_model]`; `None`: the config's
+        /// `engine.intent_model`).
+        model: Option<IntentModelConfig>,
     },
     Conversations {
         cases: PathBuf,
@@ -113,6 +117,7 @@ struct RawManifest {
     pair_by: Option<String>,
     positive_intent: Option<String>,
     cv_folds: Option<usize>,
+    intent_model: Option<IntentModelConfig>,
     cases: Option<PathBuf>,
     use_llm: Option<bool>,
     store: Option<PathBuf>,
@@ -181,6 +186,7 @@ pub fn parse_manifest(text: &str, path: &Path) -> Result<Suite, EvalError> {
                 pair_by: raw.pair_by,
                 positive_intent: raw.positive_intent,
                 cv_folds: raw.cv_folds.unwrap_or(DEFAULT_CV_FOLDS),
+                model: raw.intent_model,
             };
             if let SuiteSpec::Intents {
                 train,
@@ -285,6 +291,7 @@ pub fn infer_file(path: &Path) -> Result<Suite, EvalError> {
             pair_by: None,
             positive_intent: None,
             cv_folds: DEFAULT_CV_FOLDS,
+            model: None,
         }
     } else if has("expected_actions") {
         let store = path.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -414,6 +421,8 @@ mod tests {
             ("kind = \"intents\"\ntest = \"t.jsonl\"\nall_out_of_scope = true\npair_by = \"text_en\"", Ok("intents")),
             ("kind = \"intents\"\ntrain = \"b.jsonl\"\npositive_intent = \"contact_human_agent\"\ncv_folds = 5", Ok("intents")),
             ("kind = \"intents\"", Err("needs `test")),
+            ("kind = \"intents\"\ntest = \"t.jsonl\"\n[intent_model]\ncompanion_embedder = \"all-minilm-l6-v2\"\noos_recall_target = 0.5", Ok("intents")),
+            ("kind = \"intents\"\ntest = \"t.jsonl\"\n[intent_model]\noos_recal_target = 0.5", Err("oos_recal_target")),
             ("kind = \"intents\"\ntrain = \"b.jsonl\"\ncv_folds = 1", Err("cv_folds")),
             ("kind = \"conversations\"\ncases = \"c.yaml\"\nuse_llm = false", Ok("conversations")),
             ("kind = \"conversations\"", Err("needs `cases")),
@@ -428,6 +437,32 @@ mod tests {
                 (got, want) => panic!("{text}: got {got:?}, want {want:?}"),
             }
         }
+    }
+
+    #[test]
+    fn intent_model_table_overrides_the_config() {
+        let p = Path::new("m/suite.toml");
+        let s = parse_manifest(
+            "kind = \"intents\"\ntest = \"t.jsonl\"\n[intent_model]\ncompanion_embedder = \"all-minilm-l6-v2\"\nmax_domain_reject = 0.005\noos_recall_target = 0.5\n",
+            p,
+        )
+        .unwrap();
+        let SuiteSpec::Intents { model, .. } = s.spec else {
+            panic!("not an intents suite");
+        };
+        let model = model.expect("the table is read");
+        assert_eq!(
+            model.companion_embedder.as_deref(),
+            Some("all-minilm-l6-v2")
+        );
+        assert_eq!(
+            (model.max_domain_reject, model.oos_recall_target),
+            (0.005, Some(0.5))
+        );
+        // Keys not given keep the defaults.
+        assert_eq!(model.oos_class_weight, 1.0);
+        let s = parse_manifest("kind = \"intents\"\ntest = \"t.jsonl\"\n", p).unwrap();
+        assert!(matches!(s.spec, SuiteSpec::Intents { model: None, .. }));
     }
 
     #[test]

@@ -54,6 +54,45 @@ pub struct EnginePolicy {
     pub intents: Option<std::path::PathBuf>,
     /// Suggest related products after fitting answers.
     pub recommendations: bool,
+    /// How the intent classifier is built and calibrated.
+    pub intent_model: IntentModelConfig,
+}
+
+/// How the intent classifier is built and how its out-of-scope thresholds are calibrated (by
+/// cross-validation on the catalogue; see `crates/engine/README.md`, section 4). The defaults
+/// suit a multilingual catalogue such as the demo store's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntentModelConfig {
+    /// A second embedder (catalog name) whose view of the catalogue is mixed with the main
+    /// embedder's. `all-minilm-l6-v2` is English only: set it for English catalogues.
+    pub companion_embedder: Option<String>,
+    /// Share of the catalogue's in-scope rows the class-score threshold may reject in
+    /// cross-validation (the false-escalation budget).
+    pub max_false_reject: f32,
+    /// Share of in-scope rows the domain gate may reject: a message further from every
+    /// catalogue row than that share of the rows' own nearest neighbours is off the domain
+    /// (0 turns the gate off).
+    pub max_domain_reject: f32,
+    /// When set, the class-score threshold is the lowest that catches this share of the
+    /// catalogue's own out-of-scope rows (a recall requirement); when not, the threshold that
+    /// maximises the mean of in-scope accuracy and out-of-scope recall.
+    pub oos_recall_target: Option<f32>,
+    /// Weight of the catalogue's explicit `out_of_scope` class before the argmax (below 1, that
+    /// class wins only when it clearly leads).
+    pub oos_class_weight: f32,
+}
+
+impl Default for IntentModelConfig {
+    fn default() -> Self {
+        Self {
+            companion_embedder: None,
+            max_false_reject: 0.06,
+            max_domain_reject: 0.0,
+            oos_recall_target: None,
+            oos_class_weight: 1.0,
+        }
+    }
 }
 
 impl Default for EnginePolicy {
@@ -65,6 +104,7 @@ impl Default for EnginePolicy {
             voice_max_sentences: 3,
             intents: None,
             recommendations: true,
+            intent_model: IntentModelConfig::default(),
         }
     }
 }

@@ -70,6 +70,7 @@ pub async fn run_intents(ctx: &EvalContext, suite: &Suite) -> Result<SuiteReport
         pair_by,
         positive_intent,
         cv_folds,
+        model: intent_model,
     } = &suite.spec
     else {
         return Err(EvalError::suite(&suite.name, "not an intents suite"));
@@ -96,7 +97,10 @@ pub async fn run_intents(ctx: &EvalContext, suite: &Suite) -> Result<SuiteReport
             if let Some(limit) = ctx.limit(suite) {
                 rows = super::spread(rows, limit);
             }
-            let model = ctx.backend.intents(train_rows, calibrate_rows).await?;
+            let model = ctx
+                .backend
+                .intents(train_rows, calibrate_rows, intent_model.as_ref())
+                .await?;
             let preds = classify_all(
                 ctx,
                 &model,
@@ -132,7 +136,7 @@ pub async fn run_intents(ctx: &EvalContext, suite: &Suite) -> Result<SuiteReport
                 let held: Vec<usize> = (0..rows.len()).filter(|i| i % k == fold).collect();
                 let model = ctx
                     .backend
-                    .intents(Some(fit), calibrate_rows.clone())
+                    .intents(Some(fit), calibrate_rows.clone(), intent_model.as_ref())
                     .await?;
                 let got = classify_all(
                     ctx,

@@ -5,10 +5,8 @@
 use anyhow::Context;
 use frontdesk_commerce::SqliteCommerce;
 use frontdesk_core::commerce::AuditLog;
-use frontdesk_core::{Assistant, ChatModel, Commerce, Config, EmbedKind, Embedder, Retriever};
-use frontdesk_engine::{
-    load_intents_jsonl, Engine, EngineDeps, IntentClassifier, IntentExample, OosThresholds,
-};
+use frontdesk_core::{Assistant, ChatModel, Commerce, Config, Embedder, Retriever};
+use frontdesk_engine::{Engine, EngineDeps, IntentClassifier};
 use frontdesk_evals::actions::{CommerceActionsRunner, TaskStore};
 use frontdesk_evals::report::baseline::{compare, Tolerance};
 use frontdesk_evals::report::{html, markdown, write_file};
@@ -139,11 +137,20 @@ async fn run_async(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
                 Box::pin(async move { p.assistant(retriever, use_llm) })
             })
         });
-        let backend = Arc::new(EngineBackend::new(
-            config.clone(),
-            embedder.clone(),
-            factory,
-        ));
+        let loader_config = config.clone();
+        let load_embedder: frontdesk_evals::EmbedderLoader = Arc::new(move |name: String| {
+            let config = loader_config.clone();
+            Box::pin(async move {
+                let raw = super::stack::load_named_embedder(&config, &name)
+                    .await
+                    .map_err(|e| EvalError::Backend(format!("{e:#}")))?;
+                Ok(CachingEmbedder::new(raw) as Arc<dyn Embedder>)
+            })
+        });
+        let backend = Arc::new(
+            EngineBackend::new(config.clone(), embedder.clone(), factory)
+                .with_embedder_loader(load_embedder),
+        );
         let actions = match parts {
             Some(p) => {
                 let backend = backend.clone();
@@ -249,13 +256,9 @@ struct EngineParts {
     config: Config,
     embedder: Arc<dyn Embedder>,
     chat: Option<Arc<dyn ChatModel>>,
-    intent_rows: Vec<IntentExample>,
-    intent_vectors: Vec<Vec<f32>>,
-    thresholds: OosThresholds,
+    /// Trained and calibrated once; every assistant gets a copy.
+    intents: IntentClassifier,
 }
-
-/// Folds of the cross-validation that sets the out-of-scope threshold (as `serve` does).
-const INTENT_CV_FOLDS: usize = 5;
 
 impl EngineParts {
     async fn new(
@@ -263,35 +266,12 @@ impl EngineParts {
         embedder: Arc<dyn Embedder>,
         chat: Option<Arc<dyn ChatModel>>,
     ) -> anyhow::Result<Self> {
-        let path = config
-            .engine
-            .intents
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("knowledge/intents.jsonl"));
-        let rows = load_intents_jsonl(&path)
-            .with_context(|| format!("reading the intent catalogue {}", path.display()))?;
-        let mut vectors = Vec::with_capacity(rows.len());
-        for chunk in rows.chunks(64) {
-            vectors.extend(
-                embedder
-                    .embed(
-                        chunk.iter().map(|r| r.text.clone()).collect(),
-                        EmbedKind::Query,
-                    )
-                    .await
-                    .context("embedding the intent catalogue")?,
-            );
-        }
-        let mut classifier =
-            IntentClassifier::from_vectors(rows.clone(), vectors.clone(), embedder.clone())?;
-        let thresholds = classifier.calibrate_cv(INTENT_CV_FOLDS);
+        let intents = super::stack::train_intents(config, embedder.clone()).await?;
         Ok(Self {
             config: config.clone(),
             embedder,
             chat,
-            intent_rows: rows,
-            intent_vectors: vectors,
-            thresholds,
+            intents,
         })
     }
 
@@ -303,13 +283,7 @@ impl EngineParts {
         commerce_policy: frontdesk_core::config::CommercePolicy,
         use_llm: bool,
     ) -> Result<Engine, EvalError> {
-        let mut intents = IntentClassifier::from_vectors(
-            self.intent_rows.clone(),
-            self.intent_vectors.clone(),
-            self.embedder.clone(),
-        )
-        .map_err(|e| EvalError::Backend(e.to_string()))?;
-        intents.set_thresholds(self.thresholds);
+        let intents = self.intents.clone();
         let mut policy = self.config.engine.clone();
         let chat = if use_llm { self.chat.clone() } else { None };
         policy.use_llm = chat.is_some();
@@ -420,6 +394,7 @@ impl frontdesk_evals::Backend for NoModels {
         &self,
         _: Option<Vec<frontdesk_evals::data::IntentRow>>,
         _: Option<Vec<frontdesk_evals::data::IntentRow>>,
+        _: Option<&frontdesk_core::config::IntentModelConfig>,
     ) -> Result<Arc<dyn frontdesk_evals::IntentModel>, EvalError> {
         Err(EvalError::Backend(
             "no models loaded for a --target run".into(),

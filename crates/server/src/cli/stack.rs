@@ -150,8 +150,9 @@ pub fn open_shop(config: &Config) -> anyhow::Result<SqliteCommerce> {
     Ok(shop)
 }
 
-/// Trains the intent classifier on the configured catalogue and calibrates its out-of-scope
-/// threshold by cross-validation on the catalogue itself.
+/// Trains the intent classifier on the configured catalogue (with the configured companion
+/// embedder, when there is one) and calibrates its out-of-scope thresholds by cross-validation
+/// on the catalogue itself.
 pub async fn train_intents(
     config: &Config,
     embedder: Arc<dyn Embedder>,
@@ -163,9 +164,23 @@ pub async fn train_intents(
         .unwrap_or_else(|| PathBuf::from("knowledge/intents.jsonl"));
     let rows = load_intents_jsonl(&path)
         .with_context(|| format!("reading the intent catalogue {}", path.display()))?;
-    let mut classifier = IntentClassifier::train(rows, embedder)
+    let model = &config.engine.intent_model;
+    let companion = match &model.companion_embedder {
+        Some(name) => Some(load_named_embedder(config, name).await?),
+        None => None,
+    };
+    IntentClassifier::train_configured(rows, embedder, companion, model, INTENT_CV_FOLDS)
         .await
-        .context("embedding the intent catalogue")?;
-    classifier.calibrate_cv(INTENT_CV_FOLDS);
-    Ok(classifier)
+        .context("embedding the intent catalogue")
+}
+
+/// Loads the embedder `name` (a catalog name or path) with the configured model settings.
+pub async fn load_named_embedder(config: &Config, name: &str) -> anyhow::Result<Arc<dyn Embedder>> {
+    let models = frontdesk_core::config::ModelsConfig {
+        embed: name.to_string(),
+        ..config.models.clone()
+    };
+    tokio::task::spawn_blocking(move || frontdesk_inference::load_embedder(&models))
+        .await?
+        .with_context(|| format!("loading the embedding model {name}"))
 }
