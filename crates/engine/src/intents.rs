@@ -563,22 +563,19 @@ impl IntentClassifier {
         Self::from_vectors_with(rows, vectors, embedder, scoring)
     }
 
-    /// The classifier as `config` describes it, thresholds calibrated by `folds`-fold
-    /// cross-validation over `rows`. `companion` is the loaded `config.companion_embedder`
-    /// (ignored when that is not set).
+    /// The classifier as `config` describes it, not yet calibrated. `companion` is the loaded
+    /// `config.companion_embedder` (ignored when that is not set).
     pub async fn train_configured(
         rows: Vec<IntentExample>,
         embedder: Arc<dyn Embedder>,
         companion: Option<Arc<dyn Embedder>>,
         config: &IntentModelConfig,
-        folds: usize,
     ) -> Result<Self, EngineError> {
-        let mut clf = Self::train_with(rows, embedder, IntentScoring::configured(config)).await?;
-        if let (Some(_), Some(c)) = (&config.companion_embedder, companion) {
-            clf = clf.add_companion(c).await?;
+        let clf = Self::train_with(rows, embedder, IntentScoring::configured(config)).await?;
+        match (&config.companion_embedder, companion) {
+            (Some(_), Some(c)) => clf.add_companion(c).await,
+            _ => Ok(clf),
         }
-        clf.calibrate_cv(folds);
-        Ok(clf)
     }
 
     /// Builds from precomputed embeddings (evals cache them on disk).

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use frontdesk_core::config::IntentModelConfig;
 use frontdesk_core::intents::OUT_OF_SCOPE;
 use frontdesk_core::{Assistant, Config, Embedder, Hit, Lang, Retriever, SearchQuery};
-use frontdesk_engine::{load_intents_jsonl, IntentClassifier, IntentExample, IntentScoring};
+use frontdesk_engine::{load_intents_jsonl, IntentClassifier, IntentExample};
 use frontdesk_retrieval::{load_documents, HybridIndex};
 use futures::future::BoxFuture;
 use std::collections::HashMap;
@@ -243,19 +243,14 @@ impl Backend for EngineBackend {
             }
         };
         let model = model.unwrap_or(&self.config.engine.intent_model);
-        let mut classifier = IntentClassifier::train_with(
-            rows,
-            self.embedder.clone(),
-            IntentScoring::configured(model),
-        )
-        .await
-        .map_err(|e| EvalError::Backend(format!("training the intent classifier: {e}")))?;
-        if let Some(name) = &model.companion_embedder {
-            classifier = classifier
-                .add_companion(self.companion(name).await?)
+        let companion = match &model.companion_embedder {
+            Some(name) => Some(self.companion(name).await?),
+            None => None,
+        };
+        let mut classifier =
+            IntentClassifier::train_configured(rows, self.embedder.clone(), companion, model)
                 .await
-                .map_err(|e| EvalError::Backend(format!("training the companion view: {e}")))?;
-        }
+                .map_err(|e| EvalError::Backend(format!("training the intent classifier: {e}")))?;
         match calibrate {
             Some(rows) => {
                 classifier

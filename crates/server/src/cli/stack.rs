@@ -169,9 +169,11 @@ pub async fn train_intents(
         Some(name) => Some(load_named_embedder(config, name).await?),
         None => None,
     };
-    IntentClassifier::train_configured(rows, embedder, companion, model, INTENT_CV_FOLDS)
+    let mut classifier = IntentClassifier::train_configured(rows, embedder, companion, model)
         .await
-        .context("embedding the intent catalogue")
+        .context("embedding the intent catalogue")?;
+    classifier.calibrate_cv(INTENT_CV_FOLDS);
+    Ok(classifier)
 }
 
 /// Loads the embedder `name` (a catalog name or path) with the configured model settings.
