@@ -25,6 +25,14 @@ pub const SUPPORTED_SENTENCE_RATE: &str = "supported_sentence_rate";
 pub const CITATION_PRECISION: &str = "citation_precision";
 pub const ANSWER_F1: &str = "answer_f1";
 pub const ANSWER_SIMILARITY: &str = "answer_similarity";
+/// Customer-view answer quality (`metrics::answer` in the evals crate): over the answerable rows
+/// the three add up to 1; `UNANSWERABLE_ANSWERED_RATE` is over the rows the knowledge base cannot
+/// answer; `REPLY_LENGTH_P50_CHARS` is the median length of the answered replies.
+pub const CORRECT_ANSWER_RATE: &str = "correct_answer_rate";
+pub const WRONG_ANSWER_RATE: &str = "wrong_answer_rate";
+pub const DECLINED_RATE: &str = "declined_rate";
+pub const UNANSWERABLE_ANSWERED_RATE: &str = "unanswerable_answered_rate";
+pub const REPLY_LENGTH_P50_CHARS: &str = "reply_length_p50_chars";
 pub const CONTAINMENT_RATE: &str = "containment_rate";
 pub const TASK_SUCCESS: &str = "task_success";
 pub const CASE_PASS_RATE: &str = "case_pass_rate";

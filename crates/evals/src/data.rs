@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// A retrieval/QA question: `{"question","answer","doc_ids"}` (+ optional `lang`, `id`).
+/// A retrieval/QA question: `{"question","answer","doc_ids"}` (+ optional `lang`, `id`, and the
+/// customer-view keys `contains`, `answerable`, `page`, `style`).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct QuestionRow {
     pub question: String,
@@ -18,6 +19,18 @@ pub struct QuestionRow {
     pub lang: Option<String>,
     #[serde(default)]
     pub id: Option<String>,
+    /// Strings a correct reply must contain (`a|b`: either); scored by `metrics::answer`.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub contains: Vec<String>,
+    /// False: the knowledge base does not hold the answer, and the right reply is "I don't know".
+    #[serde(default = "yes")]
+    pub answerable: bool,
+    /// The page the question was written from (what dev/test splits are made by).
+    #[serde(default)]
+    pub page: Option<String>,
+    /// How it is written (`informal`, `typo`, `two-part`, `plain`): reports break down by it.
+    #[serde(default)]
+    pub style: Option<String>,
 }
 
 /// An intent row: `{"text","intent","in_scope"}`; other keys (`oos_type`, `text_en`, `lang`, …)
@@ -79,6 +92,10 @@ pub struct Expect {
     pub lang: Option<String>,
     #[serde(default)]
     pub max_latency_ms: Option<u64>,
+    /// False: the knowledge base cannot answer this turn; the right reply declines. With
+    /// `contains`, the turn also counts toward the customer-view answer rates.
+    #[serde(default)]
+    pub answerable: Option<bool>,
 }
 
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -113,6 +130,9 @@ pub struct ConversationCase {
     pub tags: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// The page the case was written from (what dev/test splits are made by).
+    #[serde(default)]
+    pub page: Option<String>,
     pub turns: Vec<CaseTurn>,
 }
 

@@ -1,5 +1,6 @@
 //! Metric computations: pure functions over plain data, each checked against hand-computed values.
 
+pub mod answer;
 pub mod classification;
 pub mod grounding;
 pub mod retrieval;

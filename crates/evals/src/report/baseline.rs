@@ -3,9 +3,29 @@
 use super::Report;
 use std::collections::BTreeMap;
 
-/// Metrics where lower is better; every other metric is higher-is-better.
+/// Metrics where lower is better; every other gated metric is higher-is-better.
 pub fn lower_is_better(metric: &str) -> bool {
-    metric.ends_with("_ms") || metric == frontdesk_core::metrics::FALSE_ESCALATION_RATE
+    use frontdesk_core::metrics as m;
+    relative(metric)
+        || [
+            m::FALSE_ESCALATION_RATE,
+            m::WRONG_ANSWER_RATE,
+            m::UNANSWERABLE_ANSWERED_RATE,
+        ]
+        .contains(&metric)
+}
+
+/// Sizes compared relatively (`latency_tolerance`): latencies, which depend on the machine, and
+/// reply lengths, which a small wording change moves by many characters.
+fn relative(metric: &str) -> bool {
+    metric.ends_with("_ms") || metric.ends_with("_chars")
+}
+
+/// Metrics recorded but not gated because neither direction is a regression on its own: fewer
+/// declined answers is good when they became correct and bad when they became wrong, which the
+/// gated correct and wrong rates already tell.
+pub fn ungated(metric: &str) -> bool {
+    metric == frontdesk_core::metrics::DECLINED_RATE
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,10 +91,13 @@ pub fn compare(baseline: &Report, current: &Report, tol: Tolerance) -> Vec<Regre
     for b in &baseline.suites {
         let key = suite_key(b);
         for (metric, &old) in &b.metrics {
+            if ungated(metric) {
+                continue;
+            }
             let cur = now.get(&key).and_then(|s| s.metrics.get(metric)).copied();
             let worse = match cur {
                 None => true,
-                Some(c) if metric.ends_with("_ms") => c > old * (1.0 + tol.latency_relative) + 1.0,
+                Some(c) if relative(metric) => c > old * (1.0 + tol.latency_relative) + 1.0,
                 Some(c) if lower_is_better(metric) => c > old + tol.absolute + 1e-9,
                 Some(c) => c < old - tol.absolute - 1e-9,
             };
@@ -135,6 +158,43 @@ mod tests {
                 vec![("latency_p95_ms", 100.0)],
                 vec![("latency_p95_ms", 200.0)],
                 vec!["latency_p95_ms"],
+            ),
+            (
+                vec![("wrong_answer_rate", 0.10)],
+                vec![("wrong_answer_rate", 0.13)],
+                vec!["wrong_answer_rate"],
+            ),
+            (
+                vec![("wrong_answer_rate", 0.10)],
+                vec![("wrong_answer_rate", 0.02)],
+                vec![],
+            ),
+            (
+                vec![("unanswerable_answered_rate", 0.40)],
+                vec![("unanswerable_answered_rate", 0.50)],
+                vec!["unanswerable_answered_rate"],
+            ),
+            (
+                vec![("correct_answer_rate", 0.40)],
+                vec![("correct_answer_rate", 0.30)],
+                vec!["correct_answer_rate"],
+            ),
+            // Declined answers are recorded, not gated: either direction can be an improvement.
+            (
+                vec![("declined_rate", 0.40)],
+                vec![("declined_rate", 0.10)],
+                vec![],
+            ),
+            (vec![("declined_rate", 0.40)], vec![], vec![]),
+            (
+                vec![("reply_length_p50_chars", 200.0)],
+                vec![("reply_length_p50_chars", 260.0)],
+                vec![],
+            ),
+            (
+                vec![("reply_length_p50_chars", 200.0)],
+                vec![("reply_length_p50_chars", 420.0)],
+                vec!["reply_length_p50_chars"],
             ),
             (
                 vec![("mrr", 0.8), ("recall_at_1", 0.7)],

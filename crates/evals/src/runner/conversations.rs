@@ -5,6 +5,7 @@ use super::{lang_of, latency_metrics, EvalContext};
 use crate::data::{load_cases, ConversationCase, Expect};
 use crate::error::EvalError;
 use crate::manifest::{Suite, SuiteSpec};
+use crate::metrics::answer::{self as judge, ReplyFacts, VerdictCounts};
 use crate::metrics::classification::BinaryCounts;
 use crate::metrics::{grounding, ratio};
 use crate::report::{CaseRecord, Confusion, Metrics, SuiteReport};
@@ -52,16 +53,17 @@ pub fn check_turn(expect: &Expect, turn: &TurnResult) -> Vec<String> {
             expect.cite
         ));
     }
-    let lower = turn.text.to_lowercase();
-    for s in &expect.contains {
-        if !lower.contains(&s.to_lowercase()) {
-            reasons.push(format!("reply lacks {s:?}"));
-        }
+    // The customer-view matcher: numbers, dashes, case and scripts folded, `a|b` alternatives.
+    for s in judge::missing(&turn.text, &expect.contains) {
+        reasons.push(format!("reply lacks {s:?}"));
     }
     for s in &expect.not_contains {
-        if lower.contains(&s.to_lowercase()) {
+        if judge::missing(&turn.text, std::slice::from_ref(s)).is_empty() {
             reasons.push(format!("reply contains forbidden {s:?}"));
         }
+    }
+    if expect.answerable == Some(false) && !judge::declined(&facts(turn)) {
+        reasons.push("answered a question the knowledge base cannot answer".into());
     }
     match (expect.escalate, turn.escalated) {
         (Some(true), false) => {
@@ -158,6 +160,40 @@ fn gold_escalation(e: &Expect) -> Option<Option<String>> {
         (_, Some(r)) => Some(Some(r.clone())),
         (Some(true), None) => Some(Some("any".into())),
         (None, None) => None,
+    }
+}
+
+fn facts(t: &TurnResult) -> ReplyFacts<'_> {
+    ReplyFacts {
+        text: &t.text,
+        escalated: t.escalated,
+        decision: t.decision.as_deref(),
+        source: t.source.as_deref(),
+        cited: !t.citations.is_empty(),
+    }
+}
+
+/// The customer-view rates over the turns that state what a correct reply holds (`contains`)
+/// or that the knowledge base cannot answer (`answerable: false`), and the median length of the
+/// answered replies among them.
+fn customer_metrics(out: &mut Metrics, runs: &[&CaseRun]) {
+    let mut counts = VerdictCounts::default();
+    let mut lengths = Vec::new();
+    for run in runs {
+        for (i, (t, _)) in run.turns.iter().enumerate() {
+            let e = &run.case.turns[i].expect;
+            let answerable = e.answerable.unwrap_or(true);
+            if let Some(v) = judge::verdict(&facts(t), &e.contains, answerable) {
+                counts.add(v);
+                if !judge::declined(&facts(t)) {
+                    lengths.push(t.text.chars().count());
+                }
+            }
+        }
+    }
+    counts.write(out);
+    if let Some(v) = judge::reply_length_p50(&lengths) {
+        out.insert(m::REPLY_LENGTH_P50_CHARS.into(), v);
     }
 }
 
@@ -298,6 +334,7 @@ fn conversation_metrics(runs: &[&CaseRun]) -> Metrics {
     put(m::CITATION_PRECISION, crate::metrics::mean(&precisions));
     let (counts, _, _) = escalation(runs);
     counts.write_escalation(&mut out);
+    customer_metrics(&mut out, runs);
     latency_metrics(&mut out, turns.iter().copied());
     out
 }

@@ -5,6 +5,7 @@ use super::{lang_of, latency_metrics, percentile_metrics, EvalContext};
 use crate::data::{load_jsonl, QuestionRow};
 use crate::error::EvalError;
 use crate::manifest::{Suite, SuiteSpec};
+use crate::metrics::answer::{self as judge, ReplyFacts, Verdict, VerdictCounts};
 use crate::metrics::{grounding, mean, ratio, retrieval as rm, text};
 use crate::report::{CaseRecord, Metrics, SuiteReport};
 use crate::target::{InProcessTarget, RecordingRetriever, Target, TurnResult};
@@ -228,8 +229,42 @@ fn answered(t: &TurnResult) -> bool {
     }
 }
 
+fn facts(t: &TurnResult) -> ReplyFacts<'_> {
+    ReplyFacts {
+        text: &t.text,
+        escalated: t.escalated,
+        decision: t.decision.as_deref(),
+        source: t.source.as_deref(),
+        cited: !t.citations.is_empty(),
+    }
+}
+
+fn verdict_of(q: &QuestionRow, a: &Answered) -> Option<Verdict> {
+    judge::verdict(&facts(&a.turn), &q.contains, q.answerable)
+}
+
+/// The customer-view rates and the median answered reply length.
+fn customer_metrics(out: &mut Metrics, rows: &[(&QuestionRow, &Answered)]) {
+    let mut counts = VerdictCounts::default();
+    for (q, a) in rows {
+        if let Some(v) = verdict_of(q, a) {
+            counts.add(v);
+        }
+    }
+    counts.write(out);
+    let lengths: Vec<usize> = rows
+        .iter()
+        .filter(|(_, a)| !judge::declined(&facts(&a.turn)))
+        .map(|(_, a)| a.turn.text.chars().count())
+        .collect();
+    if let Some(v) = judge::reply_length_p50(&lengths) {
+        out.insert(m::REPLY_LENGTH_P50_CHARS.into(), v);
+    }
+}
+
 fn answer_metrics(rows: &[(&QuestionRow, &Answered)]) -> Metrics {
     let mut out = Metrics::new();
+    customer_metrics(&mut out, rows);
     let put = |out: &mut Metrics, k: &str, v: Option<f64>| {
         if let Some(v) = v {
             out.insert(k.into(), v);
@@ -373,18 +408,32 @@ async fn answer_suite(
         .map(|(i, (q, a))| {
             let ranked: Vec<String> = a.turn.citations.iter().map(|c| c.doc_id.clone()).collect();
             let mut case = question_case(i, q, &a.lang, if a.turn.retrieved_doc_ids.is_empty() { &ranked } else { &a.turn.retrieved_doc_ids }, k);
-            if !answered(&a.turn) {
-                case.passed = false;
-                case.reasons.push(format!("not answered ({})", a.turn.escalation_reason.as_deref().or(a.turn.decision.as_deref()).unwrap_or("no citations")));
+            let verdict = verdict_of(q, a);
+            match verdict {
+                // A row the customer view can judge passes on its verdict alone.
+                Some(v) => {
+                    case.passed = matches!(v, Verdict::Correct | Verdict::UnanswerableDeclined);
+                    case.reasons = match v {
+                        Verdict::Correct | Verdict::UnanswerableDeclined => vec![],
+                        Verdict::Wrong => vec![format!("wrong answer: lacks {:?}", judge::missing(&a.turn.text, &q.contains))],
+                        Verdict::Declined => vec![format!("declined ({})", a.turn.escalation_reason.as_deref().or(a.turn.decision.as_deref()).or(a.turn.source.as_deref()).unwrap_or("no citations"))],
+                        Verdict::UnanswerableAnswered => vec!["answered a question the knowledge base cannot answer".into()],
+                    };
+                }
+                None if !answered(&a.turn) => {
+                    case.passed = false;
+                    case.reasons.push(format!("not answered ({})", a.turn.escalation_reason.as_deref().or(a.turn.decision.as_deref()).unwrap_or("no citations")));
+                }
+                None => {}
             }
             case.detail = serde_json::json!({
-                "turns": [{"say": q.question, "reply": a.turn.text, "reference": q.answer, "citations": ranked, "passages": a.turn.passages, "reasons": case.reasons, "source": a.turn.source, "latency_ms": a.turn.latency_ms, "ttft_ms": a.turn.ttft_ms}],
+                "turns": [{"say": q.question, "reply": a.turn.text, "reference": q.answer, "contains": q.contains, "answerable": q.answerable, "verdict": verdict.map(|v| format!("{v:?}")), "style": q.style, "page": q.page, "citations": ranked, "passages": a.turn.passages, "reasons": case.reasons, "source": a.turn.source, "latency_ms": a.turn.latency_ms, "ttft_ms": a.turn.ttft_ms}],
                 "gold": q.doc_ids,
             });
             case
         })
         .collect();
-    let mut notes = Vec::new();
+    let mut notes = style_notes(&pairs);
     if ctx.target.is_some() {
         notes.push("Target mode: ranks come from the reply's citations; groundedness needs passage text and is not measured.".to_string());
     }
@@ -400,6 +449,43 @@ async fn answer_suite(
         cases,
         ..Default::default()
     })
+}
+
+/// Correct / wrong / declined per writing style (`informal`, `typo`, `two-part`, …) and for the
+/// unanswerable rows, as report notes: where the bot fails, not only how often.
+fn style_notes(pairs: &[(&QuestionRow, &Answered)]) -> Vec<String> {
+    let mut by: BTreeMap<String, VerdictCounts> = BTreeMap::new();
+    for (q, a) in pairs {
+        if let Some(v) = verdict_of(q, a) {
+            let key = if q.answerable {
+                q.style.clone().unwrap_or_else(|| "unstyled".into())
+            } else {
+                "unanswerable".into()
+            };
+            by.entry(key).or_default().add(v);
+        }
+    }
+    if by.is_empty() {
+        return Vec::new();
+    }
+    let parts: Vec<String> = by
+        .iter()
+        .map(|(k, c)| {
+            if k == "unanswerable" {
+                format!(
+                    "unanswerable {}/{} declined",
+                    c.unanswerable_declined,
+                    c.unanswerable_declined + c.unanswerable_answered
+                )
+            } else {
+                format!(
+                    "{k} {}/{}/{} correct/wrong/declined",
+                    c.correct, c.wrong, c.declined
+                )
+            }
+        })
+        .collect();
+    vec![format!("by style: {}", parts.join("; "))]
 }
 
 /// Cosine of the answer's and the reference's embeddings, for answered questions with a reference.
