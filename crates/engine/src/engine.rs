@@ -10,6 +10,7 @@ use crate::error::EngineError;
 use crate::flows::{self, AuditLog, FlowContext, FlowOutcome};
 use crate::intents::IntentClassifier;
 use crate::policy::{answer_confidence, decide, RetrievalSignal};
+use crate::reader::Reader;
 use crate::summary::handoff_summary;
 use crate::templates::{self, Template};
 use crate::understanding::{understand, Understanding};
@@ -52,6 +53,7 @@ pub struct EngineDeps {
 
 pub struct Engine {
     deps: EngineDeps,
+    reader: Reader,
 }
 
 impl Engine {
@@ -75,7 +77,8 @@ impl Engine {
                 t.min_answer, t.direct_answer, t.known_topic_answerable
             )));
         }
-        Ok(Engine { deps })
+        let reader = Reader::new(deps.embedder.clone(), deps.policy.reader);
+        Ok(Engine { deps, reader })
     }
 
     pub fn policy(&self) -> &EnginePolicy {
@@ -190,8 +193,38 @@ impl Engine {
         Ok(hits)
     }
 
-    /// Extractive answer from the best hit, flagged when its language differs from the customer's.
-    async fn extractive(&self, out: &mut TurnOut, hit: &Hit, query: &str, lang: Lang) {
+    /// A knowledge-base answer quoted from the passages: the units the reader picks from the top
+    /// hits (the best hit's most relevant sentences when the reader cannot run), cited, and
+    /// flagged when the passage's language differs from the customer's.
+    async fn quote(&self, out: &mut TurnOut, hits: &[Hit], query: &str, lang: Lang) {
+        let top: Vec<&Hit> = hits.iter().collect();
+        let read = if self.deps.policy.reader.enabled {
+            self.reader.read(query, &top).await
+        } else {
+            Ok(None)
+        };
+        let (hit, text) = match read {
+            Ok(Some(r)) => {
+                let hit = top[r.hit];
+                let text = if hit.lang == Lang::SrCyrl && lang == Lang::SrLatn {
+                    crate::lang::cyr_to_lat(&r.text)
+                } else {
+                    r.text
+                };
+                (hit, text)
+            }
+            Ok(None) => (
+                top[0],
+                extract_in_script(top[0], query, EXTRACT_SENTENCES, lang),
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "reader unavailable; quoting the best passage's first sentences");
+                (
+                    top[0],
+                    extract_in_script(top[0], query, EXTRACT_SENTENCES, lang),
+                )
+            }
+        };
         if !same_language_family(hit.lang, lang) {
             let note = if hit.lang == Lang::En {
                 Template::SourceInEnglish
@@ -200,7 +233,6 @@ impl Engine {
             };
             out.token(&templates::text(note, lang)).await;
         }
-        let text = extract_in_script(hit, query, EXTRACT_SENTENCES, lang);
         out.sentences(&format!("{text} [1]")).await;
         out.cite(1, hit).await;
     }
@@ -310,12 +342,7 @@ impl Engine {
         let t = &self.deps.policy.thresholds;
         let direct = confidence >= t.direct_answer && same_language_family(best.lang, u.lang);
         if direct {
-            out.sentences(&format!(
-                "{} [1]",
-                extract_in_script(best, query, EXTRACT_SENTENCES, u.lang)
-            ))
-            .await;
-            out.cite(1, best).await;
+            self.quote(out, hits, query, u.lang).await;
             return Drafted {
                 source: AnswerSource::Direct,
             };
@@ -341,7 +368,7 @@ impl Engine {
                 };
             }
         }
-        self.extractive(out, best, query, u.lang).await;
+        self.quote(out, hits, query, u.lang).await;
         Drafted {
             source: AnswerSource::Extractive,
         }

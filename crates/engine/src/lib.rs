@@ -7,6 +7,7 @@ pub mod flows;
 pub mod intents;
 pub mod lang;
 pub mod policy;
+pub mod reader;
 pub mod summary;
 pub mod templates;
 pub mod understanding;

@@ -56,6 +56,43 @@ pub struct EnginePolicy {
     pub recommendations: bool,
     /// How the intent classifier is built and calibrated.
     pub intent_model: IntentModelConfig,
+    /// How knowledge answers are read out of the retrieved passages.
+    pub reader: ReaderConfig,
+}
+
+/// The reader (`crates/engine/src/reader.rs`): which units (sentences, list items, spec lines)
+/// of the retrieved passages a knowledge answer quotes. The defaults were chosen on the fresh
+/// demo questions' dev half (`evals/suites/fresh-dev.toml`); see `crates/engine/README.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReaderConfig {
+    /// False: quote the best passage's most query-like sentences by word overlap (the engine
+    /// before the reader).
+    pub enabled: bool,
+    /// Retrieved passages read (best first).
+    pub max_hits: usize,
+    /// Units in an answer at most.
+    pub max_units: usize,
+    /// A further unit of the chosen passage joins the answer when its score is within this much
+    /// of the best unit's (a second part of the question).
+    pub join_margin: f32,
+    /// Score removed per retrieval rank below the first.
+    pub rank_penalty: f32,
+    /// Embed each unit with its section heading in front (true) or alone.
+    pub unit_heading: bool,
+}
+
+impl Default for ReaderConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_hits: 3,
+            max_units: 3,
+            join_margin: 0.05,
+            rank_penalty: 0.02,
+            unit_heading: true,
+        }
+    }
 }
 
 /// How the intent classifier is built and how its out-of-scope thresholds are calibrated (by
@@ -105,6 +142,7 @@ impl Default for EnginePolicy {
             intents: None,
             recommendations: true,
             intent_model: IntentModelConfig::default(),
+            reader: ReaderConfig::default(),
         }
     }
 }

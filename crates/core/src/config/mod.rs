@@ -13,7 +13,7 @@ mod server;
 mod shop;
 
 pub use commerce::CommercePolicy;
-pub use engine::{EnginePolicy, EscalationThresholds, IntentModelConfig};
+pub use engine::{EnginePolicy, EscalationThresholds, IntentModelConfig, ReaderConfig};
 pub use models::ModelsConfig;
 pub use retrieval::RetrievalConfig;
 pub use server::{ApiKey, ApiRole, BusinessHours, ServerConfig};

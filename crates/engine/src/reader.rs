@@ -1,0 +1,246 @@
+//! The reader: from the retrieved passages, the units that answer the question — a sentence, a
+//! list item, a spec line ("Packed weight: 2.1 kg") — instead of a passage's first sentences.
+//!
+//! Each unit is embedded once, with its section heading in front so that "Weight: 410 g" knows
+//! which product it describes, and kept per chunk for the life of the process (a knowledge base
+//! has a few thousand units; a chunk's units are embedded the first time it is read). A question
+//! is matched to units by cosine in the embedder's multilingual space, so a Serbian "koliko je
+//! težak" finds the English "Packed weight" line without a word list. (Adding the share of the
+//! question's folded words found in a unit made the dev half worse at every weight tried.)
+
+use crate::verify::sentences;
+use frontdesk_core::config::ReaderConfig;
+use frontdesk_core::embed::dot;
+use frontdesk_core::retrieval::{ChunkKind, Hit};
+use frontdesk_core::{EmbedKind, Embedder, InferenceError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// One readable unit of a passage and its embedding.
+#[derive(Debug, Clone)]
+struct Unit {
+    text: String,
+    vec: Vec<f32>,
+}
+
+/// What the reader chose: the passage (index into the hits given) and its units, in the order
+/// the passage has them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub hit: usize,
+    pub text: String,
+    /// The best unit's score (cosine, less the rank penalty).
+    pub score: f32,
+}
+
+pub struct Reader {
+    embedder: Arc<dyn Embedder>,
+    params: ReaderConfig,
+    units: Mutex<HashMap<String, Arc<Vec<Unit>>>>,
+}
+
+/// Shortest unit worth giving on its own ("Weight: 410 g" is 13 characters).
+const MIN_UNIT_CHARS: usize = 8;
+
+/// The units of a passage: its sentences and lines; an FAQ answer is one unit.
+fn unit_texts(hit: &Hit) -> Vec<String> {
+    if hit.kind == ChunkKind::Faq {
+        return vec![hit.text.trim().to_string()];
+    }
+    sentences(&hit.text)
+        .into_iter()
+        .map(|s| s.trim_start_matches(['-', '*', ' ']).trim().to_string())
+        .filter(|s| s.chars().count() >= MIN_UNIT_CHARS && !s.starts_with('#'))
+        .collect()
+}
+
+/// A passage's heading: its FAQ question, else its section path, else its title.
+fn heading(hit: &Hit) -> &str {
+    match &hit.question {
+        Some(q) => q.as_str(),
+        None if !hit.section.is_empty() => hit.section.as_str(),
+        None => hit.title.as_str(),
+    }
+}
+
+/// What a unit is embedded as: with its heading first, so the unit knows its subject.
+fn embed_text(hit: &Hit, unit: &str) -> String {
+    format!("{}: {unit}", heading(hit))
+}
+
+impl Reader {
+    pub fn new(embedder: Arc<dyn Embedder>, params: ReaderConfig) -> Self {
+        Self {
+            embedder,
+            params,
+            units: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn units_of(&self, hit: &Hit) -> Result<Arc<Vec<Unit>>, InferenceError> {
+        if let Some(u) = self
+            .units
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&hit.chunk_id)
+        {
+            return Ok(u.clone());
+        }
+        let texts = unit_texts(hit);
+        let vecs = if texts.is_empty() {
+            Vec::new()
+        } else {
+            let inputs = texts
+                .iter()
+                .map(|t| {
+                    if self.params.unit_heading {
+                        embed_text(hit, t)
+                    } else {
+                        t.clone()
+                    }
+                })
+                .collect();
+            self.embedder.embed(inputs, EmbedKind::Passage).await?
+        };
+        let units: Arc<Vec<Unit>> = Arc::new(
+            texts
+                .into_iter()
+                .zip(vecs)
+                .map(|(text, vec)| Unit { text, vec })
+                .collect(),
+        );
+        self.units
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(hit.chunk_id.clone(), units.clone());
+        Ok(units)
+    }
+
+    /// The units of `hits` that best answer `question`; `None` when no passage has any.
+    pub async fn read(
+        &self,
+        question: &str,
+        hits: &[&Hit],
+    ) -> Result<Option<Reading>, InferenceError> {
+        let p = self.params;
+        let q = self
+            .embedder
+            .embed(vec![question.to_string()], EmbedKind::Query)
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        // (hit, unit index, score) of every unit read.
+        let mut scored: Vec<(usize, Vec<(usize, f32)>)> = Vec::new();
+        let mut all_units: Vec<Arc<Vec<Unit>>> = Vec::new();
+        for (h, hit) in hits.iter().take(p.max_hits.max(1)).enumerate() {
+            let units = self.units_of(hit).await?;
+            let scores = units
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (i, dot(&q, &u.vec) - p.rank_penalty * h as f32))
+                .collect();
+            scored.push((h, scores));
+            all_units.push(units);
+        }
+        let best = scored
+            .iter()
+            .flat_map(|(h, s)| s.iter().map(move |(i, v)| (*h, *i, *v)))
+            .max_by(|a, b| a.2.total_cmp(&b.2));
+        let Some((h, best_unit, best_score)) = best else {
+            return Ok(None);
+        };
+        let mut keep: Vec<(usize, f32)> = scored[h]
+            .1
+            .iter()
+            .copied()
+            .filter(|(i, s)| *i == best_unit || *s >= best_score - p.join_margin)
+            .collect();
+        keep.sort_by(|a, b| b.1.total_cmp(&a.1));
+        keep.truncate(p.max_units.max(1));
+        keep.sort_by_key(|(i, _)| *i);
+        let units = &all_units[h];
+        let text = keep
+            .iter()
+            .map(|(i, _)| units[*i].text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok(Some(Reading {
+            hit: h,
+            text,
+            score: best_score,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use frontdesk_core::testing::HashEmbedder;
+
+    fn product(text: &str) -> Hit {
+        Hit {
+            chunk_id: "tents#alpina".into(),
+            doc_id: "products/tents".into(),
+            title: "Tents".into(),
+            url: None,
+            source: "products/tents.md".into(),
+            lang: frontdesk_core::Lang::En,
+            tags: vec![],
+            kind: ChunkKind::Product,
+            section: "Tents > Alpina 2 Tent".into(),
+            question: None,
+            text: text.into(),
+            scores: Default::default(),
+            confidence: 0.9,
+        }
+    }
+
+    #[test]
+    fn units_are_sentences_and_list_lines() {
+        let h = product("Alpina 2 Tent: a light tent. Price: 289.00 EUR.\n\nSpecifications:\n\n- Packed weight: 2.1 kg\n- Capacity: 2 people\n");
+        assert_eq!(
+            unit_texts(&h),
+            vec![
+                "Alpina 2 Tent: a light tent.",
+                "Price: 289.00 EUR.",
+                "Specifications:",
+                "Packed weight: 2.1 kg",
+                "Capacity: 2 people"
+            ]
+        );
+        assert_eq!(
+            embed_text(&h, "Packed weight: 2.1 kg"),
+            "Tents > Alpina 2 Tent: Packed weight: 2.1 kg"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_unit_that_shares_the_question_wins_over_the_first_sentence() {
+        let reader = Reader::new(Arc::new(HashEmbedder::new(64)), ReaderConfig::default());
+        let h = product("Alpina 2 Tent: a freestanding tent for two. Price: 289.00 EUR.\n\n- Packed weight: 2.1 kg\n- Floor: 215 x 130 cm\n");
+        let r = reader
+            .read("what is the packed weight", &[&h])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.hit, 0);
+        assert!(r.text.contains("2.1 kg"), "{r:?}");
+        assert!(!r.text.contains("freestanding"), "{r:?}");
+        // Read a second time from the cache, with the same result.
+        let again = reader
+            .read("what is the packed weight", &[&h])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(again, r);
+    }
+
+    #[tokio::test]
+    async fn nothing_to_read_is_none() {
+        let reader = Reader::new(Arc::new(HashEmbedder::new(64)), ReaderConfig::default());
+        assert_eq!(reader.read("anything", &[]).await.unwrap(), None);
+        let empty = product("");
+        assert_eq!(reader.read("anything", &[&empty]).await.unwrap(), None);
+    }
+}
