@@ -128,7 +128,14 @@ fn occurs(hay: &[char], needle: &[char]) -> bool {
         let end = i + needle.len();
         if whole_end && end < hay.len() {
             let after = hay[end];
-            if after.is_alphanumeric() && !(last.is_ascii_digit() && !after.is_ascii_digit()) {
+            // A number may be followed by a letter ("30-day", "2kg") but not by a digit; a short
+            // word by neither.
+            let runs_on = if last.is_ascii_digit() {
+                after.is_ascii_digit()
+            } else {
+                after.is_alphanumeric()
+            };
+            if runs_on {
                 return false;
             }
             if last.is_ascii_digit()
