@@ -10,7 +10,7 @@ use crate::error::EngineError;
 use crate::flows::{self, AuditLog, FlowContext, FlowOutcome};
 use crate::intents::IntentClassifier;
 use crate::policy::{answer_confidence, decide, RetrievalSignal};
-use crate::reader::Reader;
+use crate::reader::{Reader, Reading};
 use crate::summary::handoff_summary;
 use crate::templates::{self, Template};
 use crate::understanding::{understand, Understanding};
@@ -26,8 +26,8 @@ use frontdesk_core::intents::RECOMMEND_PRODUCT;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
 use frontdesk_core::{
     Assistant, ChatModel, Citation, Commerce, ConversationState, ConversationStatus, Decision,
-    Embedder, EscalationReason, GenerateRequest, HandoffInfo, Lang, Retriever, SearchQuery,
-    TurnEvent, TurnRecord,
+    Embedder, EscalationReason, GenerateRequest, HandoffInfo, InferenceError, Lang, Retriever,
+    SearchQuery, TurnEvent, TurnRecord,
 };
 use std::sync::Arc;
 use std::time::Instant;
@@ -196,12 +196,18 @@ impl Engine {
     /// A knowledge-base answer quoted from the passages: the units the reader picks from the top
     /// hits (the best hit's most relevant sentences when the reader cannot run), cited, and
     /// flagged when the passage's language differs from the customer's.
-    async fn quote(&self, out: &mut TurnOut, hits: &[Hit], query: &str, lang: Lang) {
+    async fn quote(
+        &self,
+        out: &mut TurnOut,
+        hits: &[Hit],
+        query: &str,
+        lang: Lang,
+        reading: Option<Reading>,
+    ) {
         let top: Vec<&Hit> = hits.iter().collect();
-        let read = if self.deps.policy.reader.enabled {
-            self.reader.read(query, &top).await
-        } else {
-            Ok(None)
+        let read = match reading {
+            Some(r) => Ok(Some(r)),
+            None => self.read(query, hits).await,
         };
         let (hit, text) = match read {
             Ok(Some(r)) => {
@@ -235,6 +241,19 @@ impl Engine {
         }
         out.sentences(&format!("{text} [1]")).await;
         out.cite(1, hit).await;
+    }
+
+    /// What the reader picks from `hits` for `query` (`None` when it is turned off).
+    async fn read(&self, query: &str, hits: &[Hit]) -> Result<Option<Reading>, InferenceError> {
+        if !self.deps.policy.reader.enabled {
+            return Ok(None);
+        }
+        let top: Vec<&Hit> = hits.iter().collect();
+        let r = self.reader.read(query, &top).await?;
+        if let Some(r) = &r {
+            tracing::debug!(query, score = r.score, passage = r.hit, "reader");
+        }
+        Ok(r)
     }
 
     /// The LM path: stream verified sentences; returns false when nothing verified was written.
@@ -337,12 +356,13 @@ impl Engine {
         query: &str,
         hits: &[Hit],
         confidence: f32,
+        reading: Option<Reading>,
     ) -> Drafted {
         let best = &hits[0];
         let t = &self.deps.policy.thresholds;
         let direct = confidence >= t.direct_answer && same_language_family(best.lang, u.lang);
         if direct {
-            self.quote(out, hits, query, u.lang).await;
+            self.quote(out, hits, query, u.lang, reading).await;
             return Drafted {
                 source: AnswerSource::Direct,
             };
@@ -368,10 +388,59 @@ impl Engine {
                 };
             }
         }
-        self.quote(out, hits, query, u.lang).await;
+        self.quote(out, hits, query, u.lang, reading).await;
         Drafted {
             source: AnswerSource::Extractive,
         }
+    }
+
+    /// The message searched as the customer wrote it and, when it may lean on the previous
+    /// topic (`rewrite_query`), also together with that topic. The rewrite is kept only on
+    /// evidence: the message alone is not answerable and the rewrite retrieves with more
+    /// confidence. So a new question that happens to be short or to hold "and" or "to" ("Do you
+    /// ship to Canada?") is answered as asked, not dragged back to the returns it follows.
+    async fn search_in_context(
+        &self,
+        message: &str,
+        state: &ConversationState,
+        u: &Understanding,
+        searched: Option<(String, Vec<Hit>)>,
+    ) -> Result<(String, Vec<Hit>), AssistantError> {
+        let mut searched = searched;
+        let mut search = |q: String| {
+            let reused = match searched.take() {
+                Some((sq, hits)) if sq == q => Some(hits),
+                _ => None,
+            };
+            async move {
+                match reused {
+                    Some(hits) => Ok(hits),
+                    None => self.search(&q, u).await,
+                }
+            }
+        };
+        let alone = search(message.to_string()).await?;
+        let rewritten = rewrite_query(message, state);
+        if rewritten == message {
+            return Ok((rewritten, alone));
+        }
+        let confidence = |hits: &[Hit]| {
+            answer_confidence(
+                &self.deps.policy,
+                u,
+                hits.first().map_or(0.0, |h| h.confidence),
+            )
+        };
+        let alone_confidence = confidence(&alone);
+        if alone_confidence >= self.deps.policy.thresholds.min_answer {
+            return Ok((message.to_string(), alone));
+        }
+        let with_topic = search(rewritten.clone()).await?;
+        Ok(if confidence(&with_topic) > alone_confidence {
+            (rewritten, with_topic)
+        } else {
+            (message.to_string(), alone)
+        })
     }
 
     async fn hand_over(
@@ -468,6 +537,7 @@ impl Assistant for Engine {
                     best_confidence: 1.0,
                     hits: 1,
                     best_kind: None,
+                    reader_score: None,
                 },
                 None,
             );
@@ -488,7 +558,7 @@ impl Assistant for Engine {
                     let confidence = answer_confidence(&self.deps.policy, &u, best);
                     if confidence >= self.deps.policy.thresholds.min_answer {
                         let drafted = self
-                            .draft_answer(&mut out, &u, &query, &hits, confidence)
+                            .draft_answer(&mut out, &u, &query, &hits, confidence, None)
                             .await;
                         out.token(&templates::text(Template::OfferAction, u.lang))
                             .await;
@@ -552,20 +622,32 @@ impl Assistant for Engine {
                 out.token(&templates::text(t, u.lang)).await;
                 break 'turn (Decision::Answer, AnswerSource::Template);
             }
-            let query = rewrite_query(message, state);
-            retrieved = match searched {
-                Some((q, hits)) if q == query => hits,
-                _ => self.search(&query, &u).await?,
-            };
+            let (query, hits) = self.search_in_context(message, state, &u, searched).await?;
+            retrieved = hits;
             let confidence = answer_confidence(
                 &self.deps.policy,
                 &u,
                 retrieved.first().map_or(0.0, |h| h.confidence),
             );
+            tracing::debug!(query = %query, confidence, "answer confidence");
+            // The reader runs before the decision: a passage near the question that states no
+            // unit close to it is not an answer.
+            let reading = if retrieved.is_empty() || u.is_small_talk() {
+                None
+            } else {
+                match self.read(&query, &retrieved).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reader unavailable; deciding on retrieval alone");
+                        None
+                    }
+                }
+            };
             let signal = RetrievalSignal {
                 best_confidence: confidence,
                 hits: retrieved.len(),
                 best_kind: retrieved.first().map(|h| h.kind),
+                reader_score: reading.as_ref().map(|r| r.score),
             };
             let mut decision = decide(&self.deps.policy, state, &u, &signal, None);
             if matches!(decision, Decision::StartAction { .. }) {
@@ -603,10 +685,11 @@ impl Assistant for Engine {
                         out.token(&templates::text(Template::Empathy, u.lang)).await;
                     }
                     let drafted = self
-                        .draft_answer(&mut out, &u, &query, &retrieved, confidence)
+                        .draft_answer(&mut out, &u, &query, &retrieved, confidence, reading)
                         .await;
                     state.consecutive_failures = 0;
-                    if !answer::is_follow_up(message) {
+                    if query == message {
+                        // It stood on its own words: it is the topic a follow-up continues.
                         state.topic = Some(message.to_string());
                     }
                     (Decision::Answer, drafted.source)

@@ -19,6 +19,10 @@ pub struct RetrievalSignal {
     pub best_confidence: f32,
     pub hits: usize,
     pub best_kind: Option<ChunkKind>,
+    /// How well the reader's best unit matches the question (`Reading::score`); `None` when the
+    /// reader did not run. Below `engine.reader.min_score` the passages are near the question
+    /// but do not state what it asks, and the turn is not answered.
+    pub reader_score: Option<f32>,
 }
 
 /// Result of verifying a drafted (generated or extractive) answer against its passages.
@@ -90,7 +94,10 @@ pub fn decide(
         }
     }
     let failing_again = state.consecutive_failures + 1 >= t.max_consecutive_failures;
-    let answerable = retrieval.hits > 0 && retrieval.best_confidence >= t.min_answer;
+    let read = retrieval
+        .reader_score
+        .is_none_or(|s| s >= policy.reader.min_score);
+    let answerable = retrieval.hits > 0 && retrieval.best_confidence >= t.min_answer && read;
     if !answerable {
         let out_of_scope = u.intent.as_ref().is_some_and(|p| !p.in_scope);
         if failing_again {
@@ -151,6 +158,7 @@ mod tests {
             best_confidence: 0.9,
             hits: 3,
             best_kind: Some(ChunkKind::Faq),
+            reader_score: None,
         }
     }
     fn weak() -> RetrievalSignal {
@@ -158,6 +166,7 @@ mod tests {
             best_confidence: 0.1,
             hits: 3,
             best_kind: Some(ChunkKind::Passage),
+            reader_score: None,
         }
     }
 
@@ -484,6 +493,35 @@ mod tests {
     }
 
     #[test]
+    fn a_passage_that_does_not_state_the_answer_is_not_answered_table() {
+        let policy = EnginePolicy::default();
+        let min = policy.reader.min_score;
+        let und = u("How tall is the tent inside?", None, Flags::default());
+        // (reader score, expected decision)
+        for (score, want) in [
+            (None, Decision::Answer),
+            (Some(min), Decision::Answer),
+            (Some(min + 0.05), Decision::Answer),
+            (
+                Some(min - 0.01),
+                Decision::Escalate {
+                    reason: EscalationReason::LowConfidence,
+                },
+            ),
+        ] {
+            let signal = RetrievalSignal {
+                reader_score: score,
+                ..strong()
+            };
+            assert_eq!(
+                decide(&policy, &ConversationState::default(), &und, &signal, None),
+                want,
+                "{score:?}"
+            );
+        }
+    }
+
+    #[test]
     fn thresholds_come_from_config() {
         let mut policy = EnginePolicy::default();
         let und = u(
@@ -495,6 +533,7 @@ mod tests {
             best_confidence: 0.5,
             hits: 1,
             best_kind: None,
+            reader_score: None,
         };
         assert_eq!(
             decide(&policy, &ConversationState::default(), &und, &mid, None),

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use frontdesk_core::assistant::AssistantError;
-use frontdesk_core::config::{CommercePolicy, EnginePolicy, EscalationThresholds};
+use frontdesk_core::config::{CommercePolicy, EnginePolicy, EscalationThresholds, ReaderConfig};
 use frontdesk_core::conversation::AnswerSource;
 use frontdesk_core::retrieval::{ChunkKind, HitScores};
 use frontdesk_core::testing::{HashEmbedder, ScriptedChat};
@@ -119,6 +119,12 @@ async fn engine(chat_reply: Option<&str>) -> Engine {
             thresholds: EscalationThresholds {
                 known_topic_answerable: 0.5,
                 ..EscalationThresholds::default()
+            },
+            // The reader's answer check is on multilingual-e5-small's cosine scale, not the
+            // hashing embedder's (its own table is in policy.rs).
+            reader: ReaderConfig {
+                min_score: 0.0,
+                ..ReaderConfig::default()
             },
             ..EnginePolicy::default()
         },

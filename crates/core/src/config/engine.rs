@@ -80,6 +80,10 @@ pub struct ReaderConfig {
     pub rank_penalty: f32,
     /// Embed each unit with its section heading in front (true) or alone.
     pub unit_heading: bool,
+    /// Below this score of the best unit (cosine of question and unit in the embedder's space;
+    /// the scale is multilingual-e5-small's) the passages do not state what was asked, and the
+    /// turn is declined rather than answered with a nearby passage. 0 turns the check off.
+    pub min_score: f32,
 }
 
 impl Default for ReaderConfig {
@@ -91,6 +95,7 @@ impl Default for ReaderConfig {
             join_margin: 0.05,
             rank_penalty: 0.02,
             unit_heading: true,
+            min_score: 0.83,
         }
     }
 }
