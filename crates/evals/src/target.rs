@@ -45,6 +45,19 @@ pub struct TurnResult {
     pub source: Option<String>,
 }
 
+impl TurnResult {
+    /// What the customer-view judge reads of this turn: the text and structured fields only.
+    pub fn facts(&self) -> crate::metrics::answer::ReplyFacts<'_> {
+        crate::metrics::answer::ReplyFacts {
+            text: &self.text,
+            escalated: self.escalated,
+            decision: self.decision.as_deref(),
+            source: self.source.as_deref(),
+            cited: !self.citations.is_empty(),
+        }
+    }
+}
+
 #[async_trait]
 pub trait Session: Send {
     async fn send(&mut self, text: &str) -> Result<TurnResult, EvalError>;

@@ -152,6 +152,48 @@ async fn retrieval_suite_over_a_tiny_kb() {
 }
 
 #[tokio::test]
+async fn customer_view_rates_over_a_tiny_kb() {
+    // The scripted assistant quotes its top hit and hands over when asked for a person.
+    let qa = r#"{"question":"how many days to return unworn boots","contains":["30"],"doc_ids":["policies/returns"],"lang":"en"}
+{"question":"unworn boots returned within how many days","contains":["30|thirty","full refund"],"doc_ids":["policies/returns"],"lang":"en"}
+{"question":"how many days to return unworn boots, and do you ship by drone","contains":["30","drone"],"doc_ids":["policies/returns"],"lang":"en"}
+{"question":"can a person call me about unworn boots","contains":["30"],"doc_ids":["policies/returns"],"lang":"en"}
+{"question":"do you sell unworn boots in green","answerable":false,"doc_ids":["policies/returns"],"lang":"en"}
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "kb.jsonl", KB);
+    write(dir.path(), "qa.jsonl", qa);
+    let manifest = write(dir.path(), "cv.toml", "kind = \"retrieval\"\nkb = \"kb.jsonl\"\nquestions = \"qa.jsonl\"\nmodes = [\"lexical\"]\nanswer = true\n");
+    let suite = load_suite(&manifest).unwrap();
+    let report = run_all(&context(dir.path()), &[suite]).await.unwrap();
+    let answers = &report.suites[1];
+    let m = &answers.metrics;
+    // Two correct, one half-answered two-part question, one handoff; the near-miss was answered.
+    assert_eq!(m["correct_answer_rate"], 0.5, "{m:?}");
+    assert_eq!(m["wrong_answer_rate"], 0.25);
+    assert_eq!(m["declined_rate"], 0.25);
+    assert_eq!(m["unanswerable_answered_rate"], 1.0);
+    assert!(m["reply_length_p50_chars"] > 40.0);
+    assert_eq!(answers.by_lang["en"]["correct_answer_rate"], 0.5);
+    let verdicts: Vec<bool> = answers.cases.iter().map(|c| c.passed).collect();
+    assert_eq!(verdicts, [true, true, false, false, false]);
+    assert!(
+        answers.cases[2].reasons[0].contains("drone"),
+        "{:?}",
+        answers.cases[2].reasons
+    );
+    // A rising wrong rate fails the gate; fewer declines alone do not.
+    let mut worse = report.clone();
+    worse.suites[1]
+        .metrics
+        .insert("wrong_answer_rate".into(), 0.5);
+    worse.suites[1].metrics.insert("declined_rate".into(), 0.0);
+    let regressions = compare(&report, &worse, Tolerance::default());
+    assert_eq!(regressions.len(), 1, "{regressions:?}");
+    assert_eq!(regressions[0].metric, "wrong_answer_rate");
+}
+
+#[tokio::test]
 async fn conversation_suite_against_a_fake_assistant() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "kb.jsonl", KB);

@@ -5,7 +5,7 @@ use super::{lang_of, latency_metrics, EvalContext};
 use crate::data::{load_cases, ConversationCase, Expect};
 use crate::error::EvalError;
 use crate::manifest::{Suite, SuiteSpec};
-use crate::metrics::answer::{self as judge, ReplyFacts, VerdictCounts};
+use crate::metrics::answer::{self as judge, VerdictCounts};
 use crate::metrics::classification::BinaryCounts;
 use crate::metrics::{grounding, ratio};
 use crate::report::{CaseRecord, Confusion, Metrics, SuiteReport};
@@ -62,7 +62,7 @@ pub fn check_turn(expect: &Expect, turn: &TurnResult) -> Vec<String> {
             reasons.push(format!("reply contains forbidden {s:?}"));
         }
     }
-    if expect.answerable == Some(false) && !judge::declined(&facts(turn)) {
+    if expect.answerable == Some(false) && !judge::declined(&turn.facts()) {
         reasons.push("answered a question the knowledge base cannot answer".into());
     }
     match (expect.escalate, turn.escalated) {
@@ -163,16 +163,6 @@ fn gold_escalation(e: &Expect) -> Option<Option<String>> {
     }
 }
 
-fn facts(t: &TurnResult) -> ReplyFacts<'_> {
-    ReplyFacts {
-        text: &t.text,
-        escalated: t.escalated,
-        decision: t.decision.as_deref(),
-        source: t.source.as_deref(),
-        cited: !t.citations.is_empty(),
-    }
-}
-
 /// The customer-view rates over the turns that state what a correct reply holds (`contains`)
 /// or that the knowledge base cannot answer (`answerable: false`), and the median length of the
 /// answered replies among them.
@@ -183,9 +173,9 @@ fn customer_metrics(out: &mut Metrics, runs: &[&CaseRun]) {
         for (i, (t, _)) in run.turns.iter().enumerate() {
             let e = &run.case.turns[i].expect;
             let answerable = e.answerable.unwrap_or(true);
-            if let Some(v) = judge::verdict(&facts(t), &e.contains, answerable) {
+            if let Some(v) = judge::verdict(&t.facts(), &e.contains, answerable) {
                 counts.add(v);
-                if !judge::declined(&facts(t)) {
+                if !judge::declined(&t.facts()) {
                     lengths.push(t.text.chars().count());
                 }
             }

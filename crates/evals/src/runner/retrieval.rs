@@ -5,7 +5,7 @@ use super::{lang_of, latency_metrics, percentile_metrics, EvalContext};
 use crate::data::{load_jsonl, QuestionRow};
 use crate::error::EvalError;
 use crate::manifest::{Suite, SuiteSpec};
-use crate::metrics::answer::{self as judge, ReplyFacts, Verdict, VerdictCounts};
+use crate::metrics::answer::{self as judge, Verdict, VerdictCounts};
 use crate::metrics::{grounding, mean, ratio, retrieval as rm, text};
 use crate::report::{CaseRecord, Metrics, SuiteReport};
 use crate::target::{InProcessTarget, RecordingRetriever, Target, TurnResult};
@@ -229,18 +229,8 @@ fn answered(t: &TurnResult) -> bool {
     }
 }
 
-fn facts(t: &TurnResult) -> ReplyFacts<'_> {
-    ReplyFacts {
-        text: &t.text,
-        escalated: t.escalated,
-        decision: t.decision.as_deref(),
-        source: t.source.as_deref(),
-        cited: !t.citations.is_empty(),
-    }
-}
-
 fn verdict_of(q: &QuestionRow, a: &Answered) -> Option<Verdict> {
-    judge::verdict(&facts(&a.turn), &q.contains, q.answerable)
+    judge::verdict(&a.turn.facts(), &q.contains, q.answerable)
 }
 
 /// The customer-view rates and the median answered reply length.
@@ -254,7 +244,7 @@ fn customer_metrics(out: &mut Metrics, rows: &[(&QuestionRow, &Answered)]) {
     counts.write(out);
     let lengths: Vec<usize> = rows
         .iter()
-        .filter(|(_, a)| !judge::declined(&facts(&a.turn)))
+        .filter(|(_, a)| !judge::declined(&a.turn.facts()))
         .map(|(_, a)| a.turn.text.chars().count())
         .collect();
     if let Some(v) = judge::reply_length_p50(&lengths) {
