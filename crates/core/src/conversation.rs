@@ -132,6 +132,55 @@ pub struct ActionEvent {
     pub detail: serde_json::Value,
 }
 
+/// What a flow asks the customer for next (`TurnOutcome::awaiting`, the reply's `awaiting`):
+/// a client can show a fitting input (a yes/no card for `confirmation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Slot {
+    /// E-mail, or name and postcode.
+    Identity,
+    Order,
+    Reason,
+    Items,
+    Variant,
+    Payment,
+    Address,
+    Product,
+    /// A yes or no to the plan in `pending_action`.
+    Confirmation,
+}
+
+impl Slot {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Slot::Identity => "identity",
+            Slot::Order => "order",
+            Slot::Reason => "reason",
+            Slot::Items => "items",
+            Slot::Variant => "variant",
+            Slot::Payment => "payment",
+            Slot::Address => "address",
+            Slot::Product => "product",
+            Slot::Confirmation => "confirmation",
+        }
+    }
+}
+
+/// A write stated to the customer and waiting for their yes (the SSE `action` event with state
+/// `awaiting_confirmation` carries the same action and arguments).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingAction {
+    /// Action name, e.g. `cancel_pending_order`.
+    pub action: String,
+    /// The exact arguments it will run with.
+    pub arguments: serde_json::Value,
+    /// The plan as the reply states it.
+    pub summary: String,
+    /// Set when the refund exceeds the approval limit: a yes sends it to a colleague to approve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_amount: Option<f64>,
+}
+
 /// One event of a turn. SSE event names are `TurnEvent::name()`:
 /// `token`, `citation`, `action`, `handoff`, `agent_message`, `done`, `error`.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,6 +246,12 @@ pub struct TurnOutcome {
     /// Actions executed this turn (name + arguments), for audit and action evals.
     #[serde(default)]
     pub executed_actions: Vec<ExecutedAction>,
+    /// The plan awaiting the customer's yes, when the reply asks for one.
+    #[serde(default)]
+    pub pending_action: Option<PendingAction>,
+    /// What the reply asks the customer for, when a flow waits for something.
+    #[serde(default)]
+    pub awaiting: Option<Slot>,
     pub latency_ms: u64,
     pub ttft_ms: Option<u64>,
 }

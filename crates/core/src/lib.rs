@@ -3,6 +3,7 @@
 //! behind which the heavy implementations live. Nothing here names candle or axum, so every
 //! other crate can be tested against small fakes.
 
+pub mod action_call;
 pub mod assistant;
 pub mod chat;
 pub mod commerce;
@@ -18,6 +19,7 @@ pub mod retrieval;
 pub mod rng;
 pub mod store;
 pub mod testing;
+pub mod text;
 
 pub use assistant::Assistant;
 pub use chat::{

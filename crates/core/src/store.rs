@@ -2,7 +2,9 @@
 //! The embedded implementation is SQLite (server crate); a PostgreSQL one can follow for
 //! several replicas. Owned by the server crate's needs; kept here so other crates can fake it.
 
-use crate::conversation::{ConversationState, ConversationStatus, EscalationReason, Speaker};
+use crate::conversation::{
+    Channel, ConversationState, ConversationStatus, EscalationReason, Speaker, VerifiedCustomer,
+};
 use crate::error::StoreError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -86,6 +88,101 @@ pub struct Analytics {
     pub latency_p95_ms: Option<u64>,
 }
 
+/// A customer's rating of a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackRecord {
+    pub rating: u8,
+    pub comment: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One row of the service's audit log (after an erasure `detail` is a tombstone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub action: String,
+    pub detail: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// Everything stored about one conversation, for a data-access request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationExport {
+    pub id: String,
+    pub status: ConversationStatus,
+    pub channel: Channel,
+    pub customer: Option<VerifiedCustomer>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub messages: Vec<StoredMessage>,
+    pub handoffs: Vec<HandoffRecord>,
+    pub feedback: Vec<FeedbackRecord>,
+    pub audit: Vec<AuditRecord>,
+}
+
+/// Why data was erased. Wire values: `request` (the customer asked), `retention` (the
+/// retention period ran out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasureReason {
+    Request,
+    Retention,
+}
+
+impl ErasureReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Request => "request",
+            Self::Retention => "retention",
+        }
+    }
+}
+
+/// Whose data an erasure removes: one verified customer's conversations, or conversations
+/// whose retention period ran out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErasureSubject {
+    Customer(String),
+    Retention,
+}
+
+/// The tombstone an erasure leaves: that it happened, when and how much, never what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErasureRecord {
+    pub id: i64,
+    pub reason: ErasureReason,
+    pub conversations: u64,
+    pub erased_at: DateTime<Utc>,
+}
+
+/// A verified customer's stored data: conversations (with messages, handoffs, feedback and
+/// audit rows) and the tombstones of earlier erasures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerExport {
+    pub customer_id: String,
+    pub conversations: Vec<ConversationExport>,
+    pub erasures: Vec<ErasureRecord>,
+}
+
+/// What one erasure removed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ErasureReport {
+    /// The tombstone's id; `None` when there was nothing to erase.
+    pub erasure_id: Option<i64>,
+    pub conversations: u64,
+    pub messages: u64,
+    pub handoffs: u64,
+    pub feedback: u64,
+    /// Audit rows kept (that an action happened, and when) with their detail replaced.
+    pub audit_rows_tombstoned: u64,
+    /// Webhook deliveries not yet sent, dropped so the payload never leaves.
+    pub webhook_deliveries_dropped: u64,
+    /// Copies of webhook payloads already delivered (or given up), removed from the outbox.
+    pub webhook_records_erased: u64,
+    /// Whether the write-ahead log was checkpointed and emptied, so the erased text is no
+    /// longer in any database file (false: a reader held it; the next checkpoint does it).
+    pub wal_checkpointed: bool,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     async fn create_conversation(
@@ -161,4 +258,22 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
 
     async fn analytics(&self) -> Result<Analytics, StoreError>;
+
+    /// Ids of the conversations of a verified customer, oldest first.
+    async fn customer_conversations(&self, customer_id: &str) -> Result<Vec<String>, StoreError>;
+    /// Everything stored about a verified customer (empty lists when nothing is).
+    async fn customer_export(&self, customer_id: &str) -> Result<CustomerExport, StoreError>;
+    /// Ids of conversations with no activity since `idle_since` (any status), oldest first.
+    async fn expired_conversations(
+        &self,
+        idle_since: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError>;
+    /// Erases the conversations `ids` (messages, handoffs, feedback, webhook payloads), turns
+    /// their audit rows into tombstones, records the erasure, and leaves no erased text in
+    /// the database files.
+    async fn erase_conversations(
+        &self,
+        ids: &[String],
+        subject: &ErasureSubject,
+    ) -> Result<ErasureReport, StoreError>;
 }

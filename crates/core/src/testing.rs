@@ -103,6 +103,7 @@ impl ChatModel for ScriptedChat {
                     prompt_tokens,
                     cached_prompt_tokens: 0,
                     generated_tokens: n,
+                    constraint: None,
                 }))
                 .await;
         });

@@ -1,4 +1,5 @@
-//! One customer turn: understand → (action flow) → retrieve → decide → answer or hand over.
+//! The engine and its knowledge-answer machinery (search, reader, LM answer with verification,
+//! hand-over); `respond.rs` runs a turn through its phases with them.
 //!
 //! Streaming and verification: LM output is buffered per sentence; each sentence is verified
 //! against the passages before it is sent as `Token` events, so the customer never sees an
@@ -7,27 +8,24 @@
 
 use crate::answer::{self, extract_in_script, rewrite_query, NOT_FOUND};
 use crate::error::EngineError;
-use crate::flows::{self, AuditLog, FlowContext, FlowOutcome};
+use crate::flows::AuditLog;
 use crate::intents::IntentClassifier;
-use crate::policy::{answer_confidence, decide, RetrievalSignal};
+use crate::policy::answer_confidence;
 use crate::reader::{Reader, Reading};
 use crate::summary::handoff_summary;
 use crate::templates::{self, Template};
-use crate::understanding::{understand, Understanding};
+use crate::understanding::Understanding;
 use crate::verify::{sentences, verify, Sources};
-use crate::voice::render_voice;
-use async_trait::async_trait;
-use chrono::Utc;
 use frontdesk_core::assistant::AssistantError;
 use frontdesk_core::chat::{GenerationEvent, SamplingParams};
 use frontdesk_core::config::{CommercePolicy, EnginePolicy};
-use frontdesk_core::conversation::{AnswerSource, ExecutedAction, Speaker, TurnOutcome};
+use frontdesk_core::conversation::AnswerSource;
 use frontdesk_core::intents::RECOMMEND_PRODUCT;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
 use frontdesk_core::{
-    Assistant, ChatModel, Citation, Commerce, ConversationState, ConversationStatus, Decision,
-    Embedder, EscalationReason, GenerateRequest, HandoffInfo, InferenceError, Lang, Retriever,
-    SearchQuery, TurnEvent, TurnRecord,
+    ChatModel, Citation, Commerce, ConversationState, ConversationStatus, Embedder,
+    EscalationReason, GenerateRequest, HandoffInfo, InferenceError, Lang, Retriever, SearchQuery,
+    TurnEvent,
 };
 use std::sync::Arc;
 use std::time::Instant;
@@ -52,7 +50,7 @@ pub struct EngineDeps {
 }
 
 pub struct Engine {
-    deps: EngineDeps,
+    pub(crate) deps: EngineDeps,
     reader: Reader,
 }
 
@@ -87,20 +85,20 @@ impl Engine {
 }
 
 /// Collects what a turn produced while streaming it.
-struct TurnOut {
-    events: mpsc::Sender<TurnEvent>,
-    text: String,
-    citations: Vec<Citation>,
-    started: Instant,
-    ttft_ms: Option<u64>,
+pub(crate) struct TurnOut {
+    pub(crate) events: mpsc::Sender<TurnEvent>,
+    pub(crate) text: String,
+    pub(crate) citations: Vec<Citation>,
+    pub(crate) started: Instant,
+    pub(crate) ttft_ms: Option<u64>,
 }
 
 impl TurnOut {
-    async fn send(&self, ev: TurnEvent) {
+    pub(crate) async fn send(&self, ev: TurnEvent) {
         // A closed receiver (client went away) does not stop the turn.
         let _ = self.events.send(ev).await;
     }
-    async fn token(&mut self, piece: &str) {
+    pub(crate) async fn token(&mut self, piece: &str) {
         if piece.is_empty() {
             return;
         }
@@ -117,12 +115,12 @@ impl TurnOut {
         self.text.push_str(piece);
         self.send(TurnEvent::Token(piece.to_string())).await;
     }
-    async fn sentences(&mut self, text: &str) {
+    pub(crate) async fn sentences(&mut self, text: &str) {
         for s in sentences(text) {
             self.token(&s).await;
         }
     }
-    async fn cite(&mut self, index: usize, hit: &Hit) {
+    pub(crate) async fn cite(&mut self, index: usize, hit: &Hit) {
         let c = Citation {
             index,
             doc_id: hit.doc_id.clone(),
@@ -136,8 +134,8 @@ impl TurnOut {
 }
 
 /// An answer drafted from the knowledge base.
-struct Drafted {
-    source: AnswerSource,
+pub(crate) struct Drafted {
+    pub(crate) source: AnswerSource,
 }
 
 /// The knowledge-base query for a message in `lang`: a Serbian one also in its other script.
@@ -154,7 +152,7 @@ fn same_language_family(a: Lang, b: Lang) -> bool {
 }
 
 impl Engine {
-    async fn classify(
+    pub(crate) async fn classify(
         &self,
         message: &str,
     ) -> Result<crate::intents::IntentPrediction, AssistantError> {
@@ -174,7 +172,11 @@ impl Engine {
         Ok(self.deps.intents.classify_views(&views))
     }
 
-    async fn search(&self, query: &str, u: &Understanding) -> Result<Vec<Hit>, AssistantError> {
+    pub(crate) async fn search(
+        &self,
+        query: &str,
+        u: &Understanding,
+    ) -> Result<Vec<Hit>, AssistantError> {
         let hits = self
             .deps
             .retriever
@@ -196,7 +198,7 @@ impl Engine {
     /// A knowledge-base answer quoted from the passages: the units the reader picks from the top
     /// hits (the best hit's most relevant sentences when the reader cannot run), cited, and
     /// flagged when the passage's language differs from the customer's.
-    async fn quote(
+    pub(crate) async fn quote(
         &self,
         out: &mut TurnOut,
         hits: &[Hit],
@@ -244,7 +246,11 @@ impl Engine {
     }
 
     /// What the reader picks from `hits` for `query` (`None` when it is turned off).
-    async fn read(&self, query: &str, hits: &[Hit]) -> Result<Option<Reading>, InferenceError> {
+    pub(crate) async fn read(
+        &self,
+        query: &str,
+        hits: &[Hit],
+    ) -> Result<Option<Reading>, InferenceError> {
         if !self.deps.policy.reader.enabled {
             return Ok(None);
         }
@@ -257,7 +263,7 @@ impl Engine {
     }
 
     /// The LM path: stream verified sentences; returns false when nothing verified was written.
-    async fn generate(
+    pub(crate) async fn generate(
         &self,
         chat: &dyn ChatModel,
         out: &mut TurnOut,
@@ -349,7 +355,7 @@ impl Engine {
         verify(&answer, &passages).unsupported_facts.is_empty()
     }
 
-    async fn draft_answer(
+    pub(crate) async fn draft_answer(
         &self,
         out: &mut TurnOut,
         u: &Understanding,
@@ -399,7 +405,7 @@ impl Engine {
     /// evidence: the message alone is not answerable and the rewrite retrieves with more
     /// confidence. So a new question that happens to be short or to hold "and" or "to" ("Do you
     /// ship to Canada?") is answered as asked, not dragged back to the returns it follows.
-    async fn search_in_context(
+    pub(crate) async fn search_in_context(
         &self,
         message: &str,
         state: &ConversationState,
@@ -443,7 +449,7 @@ impl Engine {
         })
     }
 
-    async fn hand_over(
+    pub(crate) async fn hand_over(
         &self,
         out: &mut TurnOut,
         state: &mut ConversationState,
@@ -479,252 +485,11 @@ fn complete_prefix_len(buffer: &str) -> usize {
     cut
 }
 
-fn map_inference(e: frontdesk_core::InferenceError) -> AssistantError {
+pub(crate) fn map_inference(e: frontdesk_core::InferenceError) -> AssistantError {
     match e {
         e @ frontdesk_core::InferenceError::Overloaded { .. } => {
             AssistantError::Overloaded(e.to_string())
         }
         other => AssistantError::Internal(other.to_string()),
-    }
-}
-
-#[async_trait]
-impl Assistant for Engine {
-    async fn respond(
-        &self,
-        state: &mut ConversationState,
-        message: &str,
-        events: mpsc::Sender<TurnEvent>,
-    ) -> Result<TurnOutcome, AssistantError> {
-        let started = Instant::now();
-        if state.status != ConversationStatus::Bot {
-            return Err(AssistantError::NotWithBot(state.status.as_str()));
-        }
-        let message = message.trim();
-        if message.is_empty() {
-            return Err(AssistantError::InvalidInput("empty message".into()));
-        }
-        let prediction = self.classify(message).await?;
-        let u = understand(message, state, Some(prediction), &[]);
-        state.lang = Some(u.lang);
-        state.intent = u.intent_name().map(str::to_string);
-        state.turns.push(TurnRecord {
-            speaker: Speaker::Customer,
-            text: message.to_string(),
-            at: Utc::now(),
-            lang: Some(u.lang),
-            citations: vec![],
-            intent: state.intent.clone(),
-        });
-        let mut out = TurnOut {
-            events,
-            text: String::new(),
-            citations: Vec::new(),
-            started,
-            ttft_ms: None,
-        };
-        let mut executed: Vec<ExecutedAction> = Vec::new();
-        let mut handoff = None;
-        let mut retrieved: Vec<Hit> = Vec::new();
-
-        let (decision, source) = 'turn: {
-            // Safety and explicit requests come before any flow or answer.
-            let pre = decide(
-                &self.deps.policy,
-                state,
-                &u,
-                &RetrievalSignal {
-                    best_confidence: 1.0,
-                    hits: 1,
-                    best_kind: None,
-                    reader_score: None,
-                },
-                None,
-            );
-            if let Decision::Escalate { reason } = pre {
-                handoff = Some(self.hand_over(&mut out, state, &u, reason, &[]).await);
-                break 'turn (pre, AnswerSource::Template);
-            }
-            // Hits of a search already made this turn, reused when the turn falls through to the
-            // knowledge-base answer below.
-            let mut searched: Option<(String, Vec<Hit>)> = None;
-            if let Some(commerce) = self.deps.commerce.as_deref() {
-                let wants_flow = flows::wants(&u, state);
-                if wants_flow && flows::asks_about_action(&u, state) {
-                    // "Can I swap it for a larger size?": answer the rule, offer to do it.
-                    let query = rewrite_query(message, state);
-                    let hits = self.search(&query, &u).await?;
-                    let best = hits.first().map_or(0.0, |h| h.confidence);
-                    let confidence = answer_confidence(&self.deps.policy, &u, best);
-                    if confidence >= self.deps.policy.thresholds.min_answer {
-                        let drafted = self
-                            .draft_answer(&mut out, &u, &query, &hits, confidence, None)
-                            .await;
-                        out.token(&templates::text(Template::OfferAction, u.lang))
-                            .await;
-                        retrieved = hits;
-                        state.consecutive_failures = 0;
-                        flows::offer(state, &u);
-                        break 'turn (Decision::Answer, drafted.source);
-                    }
-                    searched = Some((query, hits));
-                }
-                if wants_flow {
-                    let related_passages = match flows::catalogue_query(&u, state) {
-                        Some(query) => {
-                            // The question-about-an-action check above may have searched this
-                            // very text already.
-                            let hits = match searched.take() {
-                                Some((q, hits)) if q == query => hits,
-                                _ => self.search(&query, &u).await?,
-                            };
-                            let texts = hits.iter().map(|h| h.text.clone()).collect();
-                            searched = Some((query, hits));
-                            texts
-                        }
-                        None => Vec::new(),
-                    };
-                    let ctx = FlowContext {
-                        commerce,
-                        policy: &self.deps.commerce_policy,
-                        audit: self.deps.audit.as_deref(),
-                        conversation_id: &state.id.clone(),
-                        lang: u.lang,
-                        related_passages,
-                    };
-                    if let FlowOutcome::Reply(reply) = flows::step(&ctx, state, message, &u).await {
-                        for ev in reply.events {
-                            out.send(TurnEvent::Action(ev)).await;
-                        }
-                        out.sentences(&reply.text).await;
-                        executed = reply.executed;
-                        state.consecutive_failures = 0;
-                        if let Some(info) = reply.escalate {
-                            let reason = info.reason;
-                            out.send(TurnEvent::Handoff(info.clone())).await;
-                            state.status = ConversationStatus::WaitingForHuman;
-                            handoff = Some(info);
-                            break 'turn (Decision::Escalate { reason }, AnswerSource::Action);
-                        }
-                        let action = u.intent_name().unwrap_or("action").to_string();
-                        break 'turn (Decision::StartAction { action }, AnswerSource::Action);
-                    }
-                }
-            }
-            if u.is_small_talk() {
-                let t = if u.flags.goodbye {
-                    Template::Goodbye
-                } else if u.flags.thanks {
-                    Template::Thanks
-                } else {
-                    Template::Greeting
-                };
-                out.token(&templates::text(t, u.lang)).await;
-                break 'turn (Decision::Answer, AnswerSource::Template);
-            }
-            let (query, hits) = self.search_in_context(message, state, &u, searched).await?;
-            retrieved = hits;
-            let confidence = answer_confidence(
-                &self.deps.policy,
-                &u,
-                retrieved.first().map_or(0.0, |h| h.confidence),
-            );
-            tracing::debug!(query = %query, confidence, "answer confidence");
-            // The reader runs before the decision: a passage near the question that states no
-            // unit close to it is not an answer.
-            let reading = if retrieved.is_empty() || u.is_small_talk() {
-                None
-            } else {
-                match self.read(&query, &retrieved).await {
-                    Ok(r) => r,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "reader unavailable; deciding on retrieval alone");
-                        None
-                    }
-                }
-            };
-            let signal = RetrievalSignal {
-                best_confidence: confidence,
-                hits: retrieved.len(),
-                best_kind: retrieved.first().map(|h| h.kind),
-                reader_score: reading.as_ref().map(|r| r.score),
-            };
-            let mut decision = decide(&self.deps.policy, state, &u, &signal, None);
-            if matches!(decision, Decision::StartAction { .. }) {
-                // No commerce backend (or the flow declined): answer about it from the knowledge base.
-                let mut plain = u.clone();
-                plain.intent = None;
-                decision = decide(&self.deps.policy, state, &plain, &signal, None);
-            }
-            match decision {
-                Decision::Escalate { reason } => {
-                    let tried: Vec<String> = retrieved
-                        .iter()
-                        .take(3)
-                        .map(|h| format!("{} ({:.2})", h.doc_id, h.confidence))
-                        .collect();
-                    handoff = Some(self.hand_over(&mut out, state, &u, reason, &tried).await);
-                    (decision, AnswerSource::Template)
-                }
-                Decision::Clarify => {
-                    state.consecutive_failures += 1;
-                    let oos = u.intent.as_ref().is_some_and(|p| !p.in_scope);
-                    let template = if u.flags.complaint {
-                        out.token(&templates::text(Template::Empathy, u.lang)).await;
-                        Template::ComplaintFollowUp
-                    } else if oos {
-                        Template::OutOfScope
-                    } else {
-                        Template::Clarify
-                    };
-                    out.token(&templates::text(template, u.lang)).await;
-                    (decision, AnswerSource::Template)
-                }
-                _ => {
-                    if u.flags.complaint || u.flags.frustration {
-                        out.token(&templates::text(Template::Empathy, u.lang)).await;
-                    }
-                    let drafted = self
-                        .draft_answer(&mut out, &u, &query, &retrieved, confidence, reading)
-                        .await;
-                    state.consecutive_failures = 0;
-                    if query == message {
-                        // It stood on its own words: it is the topic a follow-up continues.
-                        state.topic = Some(message.to_string());
-                    }
-                    (Decision::Answer, drafted.source)
-                }
-            }
-        };
-        if u.flags.complaint || u.flags.frustration {
-            state.frustration_signals += 1;
-        }
-        let text = out.text.clone();
-        state.turns.push(TurnRecord {
-            speaker: Speaker::Bot,
-            text: text.clone(),
-            at: Utc::now(),
-            lang: Some(u.lang),
-            citations: out.citations.clone(),
-            intent: state.intent.clone(),
-        });
-        let outcome = TurnOutcome {
-            voice_text: render_voice(&text, u.lang, self.deps.policy.voice_max_sentences),
-            text,
-            lang: u.lang,
-            citations: out.citations.clone(),
-            decision,
-            source,
-            intent: u.intent.as_ref().map(|p| p.intent.clone()),
-            status: state.status,
-            handoff,
-            retrieved: retrieved.iter().map(|h| h.chunk_id.clone()).collect(),
-            retrieved_doc_ids: retrieved.iter().map(|h| h.doc_id.clone()).collect(),
-            executed_actions: executed,
-            latency_ms: started.elapsed().as_millis() as u64,
-            ttft_ms: out.ttft_ms,
-        };
-        out.send(TurnEvent::Done(outcome.clone())).await;
-        Ok(outcome)
     }
 }

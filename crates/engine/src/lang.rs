@@ -6,6 +6,10 @@
 
 use frontdesk_core::Lang;
 
+/// The engine's names for the shared text mechanisms (`frontdesk_core::text`): `fold` is the one
+/// form keyword lists are matched on, `cyr_to_lat` the Serbian Cyrillic → Latin transliteration.
+pub use frontdesk_core::text::{cyrillic_to_latin as cyr_to_lat, fold};
+
 /// Common Serbian (Latin) words that do not occur in English text.
 const SR_WORDS: &[&str] = &[
     "da",
@@ -182,60 +186,6 @@ pub fn detect_language(text: &str, previous: Option<Lang>) -> Lang {
     }
 }
 
-/// Serbian Cyrillic → Latin (Gaj's alphabet), letter by letter; other text passes through.
-pub fn cyr_to_lat(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let upper = c.is_uppercase();
-        let lat = match c.to_lowercase().next().unwrap_or(c) {
-            'а' => "a",
-            'б' => "b",
-            'в' => "v",
-            'г' => "g",
-            'д' => "d",
-            'ђ' => "đ",
-            'е' => "e",
-            'ж' => "ž",
-            'з' => "z",
-            'и' => "i",
-            'ј' => "j",
-            'к' => "k",
-            'л' => "l",
-            'љ' => "lj",
-            'м' => "m",
-            'н' => "n",
-            'њ' => "nj",
-            'о' => "o",
-            'п' => "p",
-            'р' => "r",
-            'с' => "s",
-            'т' => "t",
-            'ћ' => "ć",
-            'у' => "u",
-            'ф' => "f",
-            'х' => "h",
-            'ц' => "c",
-            'ч' => "č",
-            'џ' => "dž",
-            'ш' => "š",
-            _ => {
-                out.push(c);
-                continue;
-            }
-        };
-        if upper {
-            let mut chars = lat.chars();
-            if let Some(first) = chars.next() {
-                out.extend(first.to_uppercase());
-                out.push_str(chars.as_str());
-            }
-        } else {
-            out.push_str(lat);
-        }
-    }
-    out
-}
-
 /// Serbian Latin (Gaj's alphabet) → Cyrillic, letter by letter, reading "lj", "nj" and "dž" as
 /// one letter each; letters Serbian does not have (q, w, x, y) and other text pass through.
 pub fn lat_to_cyr(text: &str) -> String {
@@ -310,23 +260,6 @@ pub fn other_script(text: &str, lang: Lang) -> Option<String> {
         _ => return None,
     };
     (other != text).then_some(other)
-}
-
-/// Lower-case, Cyrillic → Latin, Serbian diacritics → ASCII: one form for keyword matching in
-/// all three scripts ("човек", "čovek" and "covek" all become "covek").
-pub fn fold(text: &str) -> String {
-    let lat = cyr_to_lat(&text.to_lowercase());
-    let mut out = String::with_capacity(lat.len());
-    for c in lat.chars() {
-        match c {
-            'č' | 'ć' => out.push('c'),
-            'š' => out.push('s'),
-            'ž' => out.push('z'),
-            'đ' => out.push_str("dj"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Text in the script of `lang`: templates are written in Cyrillic and converted for sr-Latn.

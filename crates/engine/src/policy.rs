@@ -58,6 +58,32 @@ pub fn answer_confidence(
     1.0 / (1.0 + (-z).exp())
 }
 
+/// The hand-overs that come before any flow or answer, whatever the knowledge base holds: a
+/// sensitive topic, a pending approval, a request for a person, abuse or mounting frustration.
+pub fn safety(
+    policy: &EnginePolicy,
+    state: &ConversationState,
+    u: &Understanding,
+) -> Option<EscalationReason> {
+    if u.flags.sensitive {
+        return Some(EscalationReason::SensitiveTopic);
+    }
+    if state.slots.contains_key(SLOT_NEEDS_APPROVAL) {
+        return Some(EscalationReason::NeedsApproval);
+    }
+    if u.flags.human_request {
+        return Some(EscalationReason::CustomerRequest);
+    }
+    let this_turn = u32::from(u.flags.complaint || u.flags.frustration);
+    if u.flags.abuse
+        || (this_turn > 0
+            && state.frustration_signals + this_turn >= policy.thresholds.max_frustration)
+    {
+        return Some(EscalationReason::Frustration);
+    }
+    None
+}
+
 /// Decides the next move. `draft` is the check of the final candidate answer, when one exists.
 pub fn decide(
     policy: &EnginePolicy,
@@ -68,20 +94,8 @@ pub fn decide(
 ) -> Decision {
     let t = &policy.thresholds;
     let escalate = |reason| Decision::Escalate { reason };
-    if u.flags.sensitive {
-        return escalate(EscalationReason::SensitiveTopic);
-    }
-    if state.slots.contains_key(SLOT_NEEDS_APPROVAL) {
-        return escalate(EscalationReason::NeedsApproval);
-    }
-    if u.flags.human_request {
-        return escalate(EscalationReason::CustomerRequest);
-    }
-    let this_turn = u32::from(u.flags.complaint || u.flags.frustration);
-    if u.flags.abuse
-        || (this_turn > 0 && state.frustration_signals + this_turn >= t.max_frustration)
-    {
-        return escalate(EscalationReason::Frustration);
+    if let Some(reason) = safety(policy, state, u) {
+        return escalate(reason);
     }
     if u.is_small_talk() {
         return Decision::Answer;

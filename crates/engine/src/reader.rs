@@ -8,10 +8,10 @@
 //! težak" finds the English "Packed weight" line without a word list. (Adding the share of the
 //! question's folded words found in a unit made the dev half worse at every weight tried.)
 
-use crate::verify::sentences;
 use frontdesk_core::config::ReaderConfig;
 use frontdesk_core::embed::dot;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
+use frontdesk_core::text::sentences;
 use frontdesk_core::{EmbedKind, Embedder, InferenceError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

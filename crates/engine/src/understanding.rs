@@ -67,6 +67,20 @@ pub struct Understanding {
 }
 
 impl Understanding {
+    /// This understanding for the knowledge answer, once the action flows have had the
+    /// message: an action intent no longer asks to start an action (there is no commerce
+    /// backend, or the flow declined), so the question is answered from the knowledge base.
+    pub fn for_knowledge_answer(&self) -> Understanding {
+        let mut u = self.clone();
+        if u.intent_name().is_some_and(|i| {
+            frontdesk_core::intents::is_action_intent(i)
+                && i != frontdesk_core::intents::RECOMMEND_PRODUCT
+        }) {
+            u.intent = None;
+        }
+        u
+    }
+
     /// The predicted in-scope intent name, if any.
     pub fn intent_name(&self) -> Option<&str> {
         self.intent
@@ -376,33 +390,12 @@ const NEGATIVE: &[&str] = &[
     "necu",
 ];
 
-/// True when `phrase` occurs in `folded` on word boundaries.
 fn has_phrase(folded: &str, phrase: &str) -> bool {
-    let mut start = 0;
-    while let Some(pos) = folded[start..].find(phrase) {
-        let at = start + pos;
-        let end = at + phrase.len();
-        let before_ok = folded[..at]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric());
-        let after_ok = folded[end..]
-            .chars()
-            .next()
-            .is_none_or(|c| !c.is_alphanumeric());
-        if before_ok && after_ok {
-            return true;
-        }
-        start = at + phrase.len().max(1);
-        while !folded.is_char_boundary(start) {
-            start += 1;
-        }
-    }
-    false
+    crate::phrases::find(folded, phrase, crate::phrases::Boundary::WholeWord).is_some()
 }
 
 fn any_phrase(folded: &str, list: &[&str]) -> bool {
-    list.iter().any(|p| has_phrase(folded, p))
+    crate::phrases::any(folded, list, crate::phrases::Boundary::WholeWord)
 }
 
 /// Shouting: at least 3 words of 2+ letters (with one of 4+), all upper case.
@@ -484,8 +477,6 @@ fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("valid built-in regex"))
 }
 
-static RE_ORDER_HASH: OnceLock<Regex> = OnceLock::new();
-static RE_ORDER_WORD: OnceLock<Regex> = OnceLock::new();
 static RE_EMAIL: OnceLock<Regex> = OnceLock::new();
 static RE_NAME: OnceLock<Regex> = OnceLock::new();
 static RE_POSTCODE: OnceLock<Regex> = OnceLock::new();
@@ -528,14 +519,7 @@ fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
 /// Entities by pattern. `products` are catalogue product names to look for (may be empty).
 pub fn entities(text: &str, products: &[String]) -> Entities {
     let mut e = Entities::default();
-    let hash = re(&RE_ORDER_HASH, r"#\s?([A-Za-z]{0,2}\d{3,10})\b");
-    let word = re(
-        &RE_ORDER_WORD,
-        r"(?i)\b(?:order|porud[žz]bin\w*|narud[žz]bin\w*|поруџбин\w*|наруџбин\w*)\s*(?:number|no\.?|nr\.?|br\.?|broj|број|id)?\s*[:#]?\s*([A-Za-z]{0,2}\d{3,10})\b",
-    );
-    for caps in hash.captures_iter(text).chain(word.captures_iter(text)) {
-        push_unique(&mut e.order_ids, format!("#{}", caps[1].to_uppercase()));
-    }
+    e.order_ids = crate::order_ids::find(text);
     for m in re(&RE_EMAIL, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").find_iter(text) {
         push_unique(&mut e.emails, m.as_str().to_lowercase());
     }

@@ -180,31 +180,13 @@ fn names(sentence: &str) -> Vec<String> {
     out
 }
 
-/// Splits text into sentences (on . ! ? and newlines, keeping decimals like 49.90 together).
+/// The sentences of `text` ([`frontdesk_core::text::sentences`], the one splitter the reader
+/// and the voice rendering use too), owned, for the callers that keep or stream them.
 pub fn sentences(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let chars: Vec<char> = text.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '\n' {
-            if !cur.trim().is_empty() {
-                out.push(cur.trim().to_string());
-            }
-            cur.clear();
-            continue;
-        }
-        cur.push(c);
-        let next = chars.get(i + 1).copied();
-        let end = matches!(c, '.' | '!' | '?') && next.is_none_or(char::is_whitespace);
-        if end && !cur.trim().is_empty() {
-            out.push(cur.trim().to_string());
-            cur.clear();
-        }
-    }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_string());
-    }
-    out
+    frontdesk_core::text::sentences(text)
+        .into_iter()
+        .map(str::to_string)
+        .collect()
 }
 
 /// Removes `[n]` citation markers.

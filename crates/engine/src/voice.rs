@@ -1,7 +1,8 @@
 //! Speakable rendering for the voice channel: no markdown, URLs or `[n]` markers; short
 //! sentences; numbers and currencies written the way they are said; at most N sentences.
 
-use crate::verify::{sentences, strip_markers};
+use crate::verify::strip_markers;
+use frontdesk_core::text::sentences;
 use frontdesk_core::Lang;
 
 fn currency_words(code: &str, lang: Lang) -> (&'static str, &'static str) {

@@ -53,6 +53,8 @@ impl Assistant for ScriptedAssistant {
             retrieved: vec![],
             retrieved_doc_ids: vec![],
             executed_actions: vec![],
+            pending_action: None,
+            awaiting: None,
             latency_ms: 1,
             ttft_ms: None,
         };

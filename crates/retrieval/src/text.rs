@@ -2,88 +2,10 @@
 //! "Returns", "returned" and "return" meet, and a Latin-script Serbian query ("dostava",
 //! "čarapa" typed as "carapa") meets a Cyrillic page ("достава", "чарапа").
 
-use unicode_normalization::UnicodeNormalization;
-
-/// Serbian Cyrillic → Latin (Gaj's alphabet), lower case only: callers lower-case first.
-fn cyrillic_to_latin(c: char) -> Option<&'static str> {
-    Some(match c {
-        'а' => "a",
-        'б' => "b",
-        'в' => "v",
-        'г' => "g",
-        'д' => "d",
-        'ђ' => "đ",
-        'е' => "e",
-        'ж' => "ž",
-        'з' => "z",
-        'и' => "i",
-        'ј' => "j",
-        'к' => "k",
-        'л' => "l",
-        'љ' => "lj",
-        'м' => "m",
-        'н' => "n",
-        'њ' => "nj",
-        'о' => "o",
-        'п' => "p",
-        'р' => "r",
-        'с' => "s",
-        'т' => "t",
-        'ћ' => "ć",
-        'у' => "u",
-        'ф' => "f",
-        'х' => "h",
-        'ц' => "c",
-        'ч' => "č",
-        'џ' => "dž",
-        'ш' => "š",
-        _ => return None,
-    })
-}
-
-/// Transliterates Serbian Cyrillic to Latin, keeping case of the first letter of digraphs.
-pub fn transliterate_cyrillic(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let lower = c.to_lowercase().next().unwrap_or(c);
-        match cyrillic_to_latin(lower) {
-            Some(latin) if lower != c => {
-                let mut chars = latin.chars();
-                if let Some(first) = chars.next() {
-                    out.extend(first.to_uppercase());
-                    out.push_str(chars.as_str());
-                }
-            }
-            Some(latin) => out.push_str(latin),
-            None => out.push(c),
-        }
-    }
-    out
-}
-
-/// Lower-case, Cyrillic → Latin, and Serbian diacritics folded to ASCII, because customers
-/// often type "cena" for "цена"/"cena" and "placanje" for "plaćanje".
-pub fn fold(text: &str) -> String {
-    let lowered: String = text.nfc().flat_map(char::to_lowercase).collect();
-    let mut out = String::with_capacity(lowered.len());
-    for c in lowered.chars() {
-        let piece = cyrillic_to_latin(c);
-        let s = piece.unwrap_or("");
-        let mut push = |ch: char| match ch {
-            'č' | 'ć' => out.push('c'),
-            'š' => out.push('s'),
-            'ž' => out.push('z'),
-            'đ' => out.push_str("dj"),
-            other => out.push(other),
-        };
-        if piece.is_some() {
-            s.chars().for_each(&mut push);
-        } else {
-            push(c);
-        }
-    }
-    out
-}
+/// The one fold of the bot's crates (`frontdesk_core::text::fold`): lower case, Cyrillic →
+/// Latin and Serbian diacritics → ASCII, because customers often type "cena" for "цена"/"cena"
+/// and "placanje" for "plaćanje".
+pub use frontdesk_core::text::fold;
 
 const STOPWORDS: &[&str] = &[
     "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "is", "are", "be", "it", "i",
@@ -194,10 +116,5 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(terms(input), *want, "input {input:?}");
         }
-    }
-
-    #[test]
-    fn transliteration_keeps_capitals() {
-        assert_eq!(transliterate_cyrillic("Љубав и Џак"), "Ljubav i Džak");
     }
 }

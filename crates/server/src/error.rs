@@ -17,6 +17,8 @@ pub enum ApiError {
     #[error("{what} {id} not found")]
     NotFound { what: &'static str, id: String },
     #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
     Conflict(String),
     #[error("request body is larger than the {limit}-byte limit")]
     PayloadTooLarge { limit: usize },
@@ -43,6 +45,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -59,6 +62,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound { .. } => "not_found",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Unprocessable(_) => "unprocessable",
@@ -138,6 +142,27 @@ impl From<AssistantError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The error for a response the framework wrote itself (a path or query it could not
+    /// decode, a method the route does not have, a body over the limit), so every error the
+    /// service sends has the same JSON body. `None` for statuses the framework does not
+    /// produce on bad input.
+    pub fn from_framework(status: StatusCode, text: &str, body_limit: usize) -> Option<Self> {
+        let text = text.trim();
+        Some(match status {
+            StatusCode::BAD_REQUEST => ApiError::BadRequest(text.to_string()),
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed(
+                "this route does not take that method; see /openapi.json".into(),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: body_limit },
+            StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::UNPROCESSABLE_ENTITY => {
+                ApiError::Unprocessable(text.to_string())
+            }
+            _ => return None,
+        })
+    }
+}
+
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(r: axum::extract::rejection::JsonRejection) -> Self {
         use axum::extract::rejection::JsonRejection as J;
@@ -172,6 +197,7 @@ mod tests {
                 },
                 404,
             ),
+            (ApiError::MethodNotAllowed("x".into()), 405),
             (ApiError::Conflict("x".into()), 409),
             (ApiError::PayloadTooLarge { limit: 10 }, 413),
             (ApiError::Unprocessable("x".into()), 422),

@@ -3,17 +3,22 @@
 //! embedded web pages. Built against `Arc<dyn Assistant>` and `Arc<dyn Store>` only.
 
 pub mod auth;
+pub mod backup;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod handoff_queue;
 pub mod handoffs;
 pub mod hours;
 pub mod metrics;
 pub mod pii;
 pub mod ratelimit;
+pub mod retention;
 pub mod routes;
+pub mod soak;
 pub mod sse;
 pub mod state;
+pub mod transcript;
 pub mod turn;
 pub mod webhooks;
 
@@ -27,7 +32,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use routes::{admin, customer, openai, ops, voice};
+use routes::{admin, customer, openai, ops, privacy, voice};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -59,6 +64,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/admin/analytics"),
     ("get", "/v1/admin/webhooks"),
     ("put", "/v1/admin/webhooks"),
+    ("get", "/v1/admin/customers/{customer_id}"),
+    ("post", "/v1/admin/customers/{customer_id}/erase"),
 ];
 
 pub fn app(state: AppState) -> Router {
@@ -88,6 +95,11 @@ pub fn app(state: AppState) -> Router {
             "/v1/admin/webhooks",
             get(admin::get_webhooks).put(admin::put_webhooks),
         )
+        .route("/v1/admin/customers/{customer_id}", get(privacy::export))
+        .route(
+            "/v1/admin/customers/{customer_id}/erase",
+            post(privacy::erase),
+        )
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit));
     Router::new()
         .route("/", get(ops::widget_page))
@@ -102,6 +114,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .fallback(ops::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -131,6 +144,37 @@ async fn rate_limit(State(st): State<AppState>, req: Request, next: Next) -> Res
         .into_response();
     }
     next.run(req).await
+}
+
+/// Rewrites the framework's own plain-text rejections (an undecodable path segment or query,
+/// a wrong method, an oversized body read by a non-JSON extractor) into `ApiError`'s JSON body,
+/// so a client parses every error the same way. Found by the API fuzz harness.
+async fn json_errors(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !status.is_client_error() || is_json {
+        return resp;
+    }
+    let allow = resp.headers().get(axum::http::header::ALLOW).cloned();
+    // Rejection texts are one short sentence; anything longer is not a rejection.
+    let Ok(bytes) = axum::body::to_bytes(resp.into_body(), 4096).await else {
+        return ApiError::BadRequest("the request could not be read".into()).into_response();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let limit = st.config().server.max_body_bytes;
+    let mut out = match ApiError::from_framework(status, &text, limit) {
+        Some(e) => e.into_response(),
+        None => (status, text.into_owned()).into_response(),
+    };
+    if let Some(allow) = allow {
+        out.headers_mut().insert(axum::http::header::ALLOW, allow);
+    }
+    out
 }
 
 /// Metrics by matched route and a log line per request (paths only: ids are not personal,

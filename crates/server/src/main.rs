@@ -37,8 +37,12 @@ enum Command {
     Models(cli::models::ModelsArgs),
     /// Run evaluation suites and write reports.
     Eval(cli::eval::EvalArgs),
-    /// Benchmarks (inference, retrieval).
+    /// Benchmarks (inference, retrieval, load and soak).
     Bench(cli::bench::BenchArgs),
+    /// Consistent online copy of the databases and the knowledge index into a new folder.
+    Backup(cli::backup::BackupArgs),
+    /// Restore a backup into an empty data directory.
+    Restore(cli::backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +63,8 @@ fn main() -> ExitCode {
         Command::Models(a) => cli::models::run(config, a),
         Command::Eval(a) => cli::eval::run(config, a),
         Command::Bench(a) => cli::bench::run(config, a),
+        Command::Backup(a) => cli::backup::run_backup(config, a),
+        Command::Restore(a) => cli::backup::run_restore(config, a),
     };
     match result {
         Ok(code) => code,

@@ -126,8 +126,44 @@ impl Metrics {
             self.turns_total.load(Ordering::Relaxed),
             self.turns_rejected.load(Ordering::Relaxed),
         );
+        render_process(&mut out);
         out
     }
+}
+
+/// The standard process series (names as Prometheus' client libraries export them), read from
+/// `/proc` so a soak run can watch memory and descriptors; absent where there is no `/proc`.
+fn render_process(out: &mut String) {
+    if let Some(bytes) = resident_memory_bytes() {
+        let _ = write!(
+            out,
+            "# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes {bytes}\n"
+        );
+    }
+    if let Some(n) = open_fds() {
+        let _ = write!(
+            out,
+            "# HELP process_open_fds Number of open file descriptors.\n# TYPE process_open_fds gauge\nprocess_open_fds {n}\n"
+        );
+    }
+}
+
+/// `VmRSS` of `/proc/self/status` (kB) in bytes.
+pub fn resident_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// Entries of `/proc/self/fd` (the listing's own descriptor included, as Prometheus' does).
+pub fn open_fds() -> Option<u64> {
+    Some(std::fs::read_dir("/proc/self/fd").ok()?.count() as u64)
 }
 
 #[cfg(test)]
@@ -148,8 +184,19 @@ mod tests {
             "frontdesk_escalations_total{reason=\"customer_request\"} 1",
             "frontdesk_turn_queue_depth 0",
             "frontdesk_tokens_per_second 20.000",
+            "# TYPE process_resident_memory_bytes gauge",
+            "# TYPE process_open_fds gauge",
         ] {
             assert!(text.contains(want), "missing {want} in\n{text}");
         }
+        let rss = resident_memory_bytes().unwrap();
+        assert!(rss > 1 << 20, "resident memory of a running test: {rss}");
+        // Other tests of this binary open files too: a margin keeps this exact enough.
+        let before = open_fds().unwrap();
+        let files: Vec<_> = (0..50)
+            .map(|_| std::fs::File::open("/proc/self/status").unwrap())
+            .collect();
+        assert!(open_fds().unwrap() >= before + 40);
+        drop(files);
     }
 }

@@ -3,11 +3,12 @@
 //! graceful shutdown can wait for it through the turn semaphore.
 
 use crate::error::ApiError;
-use crate::handoffs::{open_handoff, HandoffView};
+use crate::handoff_queue::{open_handoff, HandoffView};
 use crate::pii::mask_pii;
 use crate::state::AppState;
+use crate::transcript::append_turn_record;
 use frontdesk_core::assistant::AssistantError;
-use frontdesk_core::conversation::{AnswerSource, Speaker, TurnOutcome};
+use frontdesk_core::conversation::{AnswerSource, PendingAction, Slot, Speaker, TurnOutcome};
 use frontdesk_core::{Citation, ConversationStatus, EscalationReason, Lang, TurnEvent};
 use serde::Serialize;
 use serde_json::json;
@@ -45,6 +46,13 @@ pub struct Reply {
     pub source: Option<AnswerSource>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handoff: Option<HandoffView>,
+    /// The plan awaiting the customer's yes or no (the same action and arguments as the SSE
+    /// `action` event with state `awaiting_confirmation`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_action: Option<PendingAction>,
+    /// What the bot asked the customer for (`identity`, `order`, …, `confirmation`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub awaiting: Option<Slot>,
     /// Speakable rendering for voice front ends.
     #[serde(skip)]
     pub voice_text: String,
@@ -109,6 +117,8 @@ pub async fn start_turn(
             status: conv.status,
             source: None,
             handoff: None,
+            pending_action: None,
+            awaiting: None,
             voice_text: String::new(),
         };
         let _ = reply_tx.send(Ok(reply));
@@ -249,6 +259,8 @@ async fn finish_turn(
         "question": question,
         "unanswered": unanswered,
         "reply_to": message_id,
+        "pending_action": outcome.pending_action,
+        "awaiting": outcome.awaiting,
     });
     let bot_id = state
         .store
@@ -275,31 +287,10 @@ async fn finish_turn(
         status: conv.status,
         source: Some(outcome.source),
         handoff,
+        pending_action: outcome.pending_action.clone(),
+        awaiting: outcome.awaiting,
         voice_text,
     })
-}
-
-/// Adds a non-bot turn (customer while a human holds it, agent, system) to the saved state so
-/// the engine sees the whole dialogue when the bot takes over again.
-pub async fn append_turn_record(
-    state: &AppState,
-    conversation_id: &str,
-    speaker: Speaker,
-    text: &str,
-) -> Result<(), ApiError> {
-    let lock = state.conversation_lock(conversation_id);
-    let _guard = lock.lock().await;
-    let (mut conv, _) = state.store.conversation(conversation_id).await?;
-    conv.turns.push(frontdesk_core::TurnRecord {
-        speaker,
-        text: text.to_string(),
-        at: chrono::Utc::now(),
-        lang: None,
-        citations: Vec::new(),
-        intent: None,
-    });
-    state.store.save_state(&conv).await?;
-    Ok(())
 }
 
 /// After a restart: answers customer messages that were stored but never answered (a crash

@@ -975,3 +975,37 @@ async fn customer_event_stream_and_agent_stream_require_auth() {
     );
     let _ = token;
 }
+
+/// A reply that states a write carries the plan and what it waits for as fields, so a client
+/// can show Yes / No without reading the text; the stored transcript keeps them.
+#[tokio::test]
+async fn reply_carries_the_pending_plan_and_what_it_awaits() {
+    let f = fixture();
+    let (id, token) = new_conversation(&f.state).await;
+    let r = call(
+        &f.state,
+        "POST",
+        &format!("/v1/conversations/{id}/messages"),
+        Some(&token),
+        Some(json!({"text": "please cancel, show me the plan"})),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["awaiting"], "confirmation");
+    assert_eq!(v["pending_action"]["action"], "cancel_pending_order");
+    assert_eq!(v["pending_action"]["arguments"]["order_id"], "#W1");
+    assert_eq!(v["pending_action"]["summary"], "cancel order #W1");
+    let plain = call(
+        &f.state,
+        "POST",
+        &format!("/v1/conversations/{id}/messages"),
+        Some(&token),
+        Some(json!({"text": "What are your opening hours?"})),
+        None,
+    )
+    .await
+    .json();
+    assert!(plain.get("pending_action").is_none() && plain.get("awaiting").is_none());
+}

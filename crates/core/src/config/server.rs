@@ -51,6 +51,10 @@ pub struct ServerConfig {
     pub business_hours: BusinessHours,
     /// Turns processed at once; beyond that, 503 + Retry-After.
     pub max_concurrent_turns: usize,
+    /// Conversations with no activity for this many days (closed ones, and ones nobody
+    /// came back to) are erased by a background job; 0 keeps them forever. The demo shop's
+    /// privacy page promises 12 months.
+    pub retention_days: u32,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +68,7 @@ impl Default for ServerConfig {
             rate_limit_per_minute: 120,
             business_hours: BusinessHours::default(),
             max_concurrent_turns: 8,
+            retention_days: 365,
         }
     }
 }

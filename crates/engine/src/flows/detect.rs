@@ -1,12 +1,13 @@
 //! Rule-based reading of a customer message for the action flows: which action, and slot
-//! values (reason, payment method, address, order ids, identity). Matched on folded text so
+//! values (the reason here; payment method, address, name and order-number ending in `details`). Matched on folded text so
 //! one list covers English and both Serbian scripts.
 
 use crate::lang::fold;
-use frontdesk_core::commerce::{Address, Customer, PaymentMethod};
-use regex::Regex;
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
+
+pub use super::details::{
+    bare_name, detect_payment, name_parts, order_suffix, parse_address, wants_default,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,26 +53,13 @@ impl Action {
     }
 }
 
-fn has(f: &str, words: &[&str]) -> bool {
+pub(super) fn has(f: &str, words: &[&str]) -> bool {
     words.iter().any(|w| phrase_at(f, w).is_some())
 }
 
 /// Byte offset of `w` in `f` at a word start (prefix match: "vrat" finds "vratim").
 fn phrase_at(f: &str, w: &str) -> Option<usize> {
-    let mut start = 0;
-    while let Some(i) = f[start..].find(w) {
-        let at = start + i;
-        let before_ok = at == 0
-            || !f[..at]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric);
-        if before_ok {
-            return Some(at);
-        }
-        start = at + w.len();
-    }
-    None
+    crate::phrases::find(f, w, crate::phrases::Boundary::WordStart)
 }
 
 const PAYMENT: &[&str] = &[
@@ -374,301 +362,6 @@ pub fn detect_reason(text: &str, allowed: &[String]) -> Option<String> {
         })
 }
 
-/// A payment method of the customer named in the text: an id (`paypal_123`), or a kind
-/// ("paypal", "credit card", "gift card"/"store credit") with one method of that kind.
-pub fn detect_payment(text: &str, customer: &Customer) -> Option<String> {
-    let lower = text.to_lowercase();
-    if let Some(pm) = customer
-        .payment_methods
-        .keys()
-        .find(|id| lower.contains(id.as_str()))
-    {
-        return Some(pm.clone());
-    }
-    let f = fold(text);
-    let kind = if has(&f, &["paypal", "pay pal"]) {
-        "paypal"
-    } else if has(
-        &f,
-        &[
-            "gift card",
-            "giftcard",
-            "gc",
-            "store credit",
-            "website credit",
-            "site credit",
-            "poklon kartic",
-            "vaucer",
-        ],
-    ) {
-        "gift_card"
-    } else if has(
-        &f,
-        &[
-            "credit card",
-            "card ending",
-            "visa",
-            "mastercard",
-            "kreditn",
-            "karticom",
-            "kartic",
-        ],
-    ) {
-        "credit_card"
-    } else {
-        return None;
-    };
-    let of_kind: Vec<&PaymentMethod> = customer
-        .payment_methods
-        .values()
-        .filter(|m| m.source == kind)
-        .collect();
-    if let [only] = of_kind.as_slice() {
-        return Some(only.id.clone());
-    }
-    of_kind
-        .iter()
-        .find(|m| m.last_four.as_deref().is_some_and(|l| lower.contains(l)))
-        .map(|m| m.id.clone())
-}
-
-/// "I don't care / whatever / the original one": use the default.
-pub fn wants_default(text: &str) -> bool {
-    has(
-        &fold(text),
-        &[
-            "don't care",
-            "do not care",
-            "doesn't matter",
-            "whatever",
-            "original",
-            "same card",
-            "same payment",
-            "same method",
-            "default",
-            "svejedno",
-            "isti nacin",
-            "originaln",
-            "nije bitno",
-        ],
-    )
-}
-
-/// Order ids written without `#` ("W2307204") or with it.
-pub fn order_ids(text: &str) -> Vec<String> {
-    static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    let Some(re) = RE
-        .get_or_init(|| Regex::new(r"#?\b([A-Z]{1,2}\d{4,10})\b").ok())
-        .as_ref()
-    else {
-        return vec![];
-    };
-    let mut out = Vec::new();
-    for c in re.captures_iter(text) {
-        let id = format!("#{}", &c[1]);
-        if !out.contains(&id) {
-            out.push(id);
-        }
-    }
-    out
-}
-
-/// `text` with every order number taken out (the forms `order_ids` and the entity patterns
-/// read), so an older message can be read for everything but the order.
-pub fn mask_order_ids(text: &str) -> String {
-    static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    let Some(re) = RE
-        .get_or_init(|| {
-            Regex::new(
-                r"(?i)\b(order|porud[žz]bin\w*|narud[žz]bin\w*|поруџбин\w*|наруџбин\w*)(\s*(?:number|no\.?|nr\.?|br\.?|broj|број|id)?\s*[:#]?\s*)[A-Za-z]{0,2}\d{3,10}\b|#\s?[A-Za-z]{0,2}\d{3,10}\b|\b[A-Z]{1,2}\d{4,10}\b",
-            )
-            .ok()
-        })
-        .as_ref()
-    else {
-        return text.to_string();
-    };
-    re.replace_all(text, "$1").into_owned()
-}
-
-/// "ends in 66" / "ending with 66": an order number suffix.
-pub fn order_suffix(text: &str) -> Option<String> {
-    static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"(?i)(?:ends? (?:in|with)|ending (?:in|with)|zavrsava (?:se )?(?:na|sa))\s*(\d{2,6})").ok()).as_ref()?;
-    re.captures(&fold(text)).map(|c| c[1].to_string())
-}
-
-/// "first last" after "my name is" / "name: " (the engine's name entity misses lower case).
-pub fn name_parts(names: &[String], text: &str) -> Option<(String, String)> {
-    static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    let found = names.first().cloned().or_else(|| {
-        let re = RE.get_or_init(|| Regex::new(r"(?i)(?:name is|name's|zovem se|ime mi je|зовем се|име ми је)\s+([\p{L}'-]+\s+[\p{L}'-]+)").ok()).as_ref()?;
-        re.captures(text).map(|c| c[1].to_string())
-    })?;
-    let mut parts = found.split_whitespace();
-    let first = parts.next()?.to_string();
-    let last = parts.last()?.to_string();
-    Some((first, last))
-}
-
-/// A name written bare beside a postcode ("Lukas Weber, zip code 80802"): the message's words
-/// once postcode labels and greetings are dropped, when two or three remain.
-pub fn bare_name(text: &str) -> Option<(String, String)> {
-    const NOT_NAME: &[&str] = &[
-        "zip",
-        "code",
-        "postcode",
-        "postal",
-        "post",
-        "is",
-        "my",
-        "name",
-        "and",
-        "i",
-        "am",
-        "im",
-        "it",
-        "its",
-        "the",
-        "hi",
-        "hello",
-        "hey",
-        "here",
-        "this",
-        "ime",
-        "prezime",
-        "postanski",
-        "broj",
-        "je",
-        "moj",
-        "moje",
-        "i",
-        "zdravo",
-        "ja",
-        "sam",
-        "zovem",
-        "se",
-        "pozdrav",
-    ];
-    let words: Vec<&str> = text
-        .split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '-' || c == '@'))
-        .filter(|w| !w.is_empty() && !w.contains('@'))
-        .filter(|w| {
-            let f = fold(w).replace('\'', "");
-            !NOT_NAME.contains(&f.as_str())
-        })
-        .collect();
-    match words.as_slice() {
-        [first, .., last] if (2..=3).contains(&words.len()) => {
-            Some((first.to_string(), last.to_string()))
-        }
-        _ => None,
-    }
-}
-
-/// An address as `key: 'value'` pairs (address1, address2, city, state, country, zip) or as
-/// "street, [unit,] city, state zip, country".
-pub fn parse_address(text: &str) -> Option<Address> {
-    static KV: OnceLock<Option<Regex>> = OnceLock::new();
-    if let Some(re) = KV
-        .get_or_init(|| {
-            Regex::new(
-                r#"['"]?(address1|address2|city|state|country|zip)['"]?\s*[:=]\s*['"]([^'"]*)['"]"#,
-            )
-            .ok()
-        })
-        .as_ref()
-    {
-        let mut a = Address::default();
-        let mut any = false;
-        for c in re.captures_iter(text) {
-            any = true;
-            let v = c[2].trim().to_string();
-            match &c[1] {
-                "address1" => a.address1 = v,
-                "address2" => a.address2 = v,
-                "city" => a.city = v,
-                "state" => a.state = v,
-                "country" => a.country = v,
-                _ => a.zip = v,
-            }
-        }
-        if any && !a.address1.is_empty() && !a.city.is_empty() && !a.zip.is_empty() {
-            return Some(a);
-        }
-    }
-    static ZIP: OnceLock<Option<Regex>> = OnceLock::new();
-    let zip_re = ZIP
-        .get_or_init(|| Regex::new(r"^(?:([\p{L} .]+?)\s+)?(\d{5})$").ok())
-        .as_ref()?;
-    let body = text.rsplit(':').next().unwrap_or(text);
-    let parts: Vec<&str> = body
-        .split(',')
-        .map(|p| p.trim().trim_end_matches('.'))
-        .filter(|p| !p.is_empty())
-        .collect();
-    if let Some(a) = european_address(&parts) {
-        return Some(a);
-    }
-    let zip_pos = parts.iter().position(|p| zip_re.is_match(p))?;
-    if zip_pos < 2 || !parts[0].chars().any(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let caps = zip_re.captures(parts[zip_pos])?;
-    let state = caps
-        .get(1)
-        .map(|m| m.as_str().trim().to_string())
-        .unwrap_or_default();
-    let (city, address2) = if zip_pos >= 3 {
-        (
-            parts[zip_pos - 1].to_string(),
-            parts[1..zip_pos - 1].join(", "),
-        )
-    } else {
-        (parts[1].to_string(), String::new())
-    };
-    let (city, state) = if state.is_empty() && zip_pos >= 3 && city.len() <= 3 {
-        (parts[zip_pos - 2].to_string(), city)
-    } else {
-        (city, state)
-    };
-    Some(Address {
-        address1: parts[0].to_string(),
-        address2,
-        city,
-        state,
-        zip: caps[2].to_string(),
-        country: parts
-            .get(zip_pos + 1)
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-    })
-}
-
-/// "street number, [unit,] postcode city[, country]", the way most of Europe writes it.
-fn european_address(parts: &[&str]) -> Option<Address> {
-    static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    let re = RE
-        .get_or_init(|| Regex::new(r"^(\d{4,5})\s+(\p{L}[\p{L} .'-]*)$").ok())
-        .as_ref()?;
-    let zip_pos = 1 + parts.get(1..)?.iter().position(|p| re.is_match(p))?;
-    if !parts[0].chars().any(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let caps = re.captures(parts[zip_pos])?;
-    Some(Address {
-        address1: parts[0].to_string(),
-        address2: parts[1..zip_pos].join(", "),
-        city: caps[2].trim().to_string(),
-        state: String::new(),
-        zip: caps[1].to_string(),
-        country: parts
-            .get(zip_pos + 1)
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -777,14 +470,6 @@ mod tests {
         ] {
             assert_eq!(quantity_in_words(text), want, "{text}");
         }
-        assert_eq!(
-            mask_order_ids("cancel order #W1001, and W2002 too; porudžbina br. 1234 or #K1003"),
-            "cancel order, and  too; porudžbina or "
-        );
-        assert_eq!(
-            order_ids("cancel the order (W2307204) and #W1"),
-            vec!["#W2307204".to_string()]
-        );
         assert_eq!(
             order_suffix("the order number ends in 66").as_deref(),
             Some("66")

@@ -3,6 +3,7 @@
 
 use crate::lang::fold;
 use frontdesk_core::commerce::{Order, OrderItem, Product, Variant};
+use frontdesk_core::text::clauses;
 
 /// Normalised tokens: folded, "feet"/"foot" → "ft", hyphens split, plural `s` kept as is
 /// (callers compare with `same_word`).
@@ -199,12 +200,12 @@ pub fn orders_mentioning<'a>(text: &str, orders: &'a [Order]) -> Vec<&'a Order> 
         .collect()
 }
 
-/// The part of `text` about `item`: sentences that name its product, plus following sentences
-/// that name no other product of the order.
+/// The part of `text` about `item`: clauses (sentences, cut again at semicolons) that name its
+/// product, plus following clauses that name no other product of the order.
 pub fn segment_for(text: &str, item: &OrderItem, order: &Order) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut current = false;
-    for sentence in sentences(text) {
+    for sentence in clauses(text) {
         let t = tokens(sentence);
         let mine = mentions_product(&t, &item.name);
         let other = order
@@ -232,26 +233,8 @@ pub fn segment_for(text: &str, item: &OrderItem, order: &Order) -> String {
     if out.is_empty() {
         text.to_string()
     } else {
-        out.join(". ")
+        out.join(" ")
     }
-}
-
-/// Sentences of `text`: a full stop ends one only before a space or the end, so "1.5L" and
-/// "9.5 ft" stay whole.
-fn sentences(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let next_is_space = chars.peek().is_none_or(|(_, n)| n.is_whitespace());
-        let ends = matches!(c, ';' | '!' | '?' | '\n') || (c == '.' && next_is_space);
-        if ends {
-            out.push(&text[start..i]);
-            start = i + c.len_utf8();
-        }
-    }
-    out.push(&text[start..]);
-    out
 }
 
 /// Where `name` (or its head word) first occurs in the folded `text`, and how long the match is.

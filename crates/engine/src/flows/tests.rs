@@ -1,6 +1,8 @@
 //! Flow tests over a tiny seeded SQLite store: every flow, corrections, refusal, abort,
 //! identity failures, foreign orders, stock, approval escalation and idempotent replay.
 
+use super::actions::refused_action;
+use super::step::follow_up;
 use super::*;
 use crate::understanding::understand;
 use frontdesk_commerce::SqliteCommerce;
@@ -544,4 +546,70 @@ async fn a_return_of_an_undelivered_order_is_refused_not_turned_into_a_cancellat
         r.events
     );
     assert_eq!(c.order("#W1001").await.status, "pending");
+}
+
+#[tokio::test]
+async fn a_reply_that_waits_says_for_what_and_shows_the_plan() {
+    let mut c = Chat::new();
+    let r = c.say("I want to cancel my order #W1001").await;
+    assert_eq!(r.awaiting, Some(Slot::Identity));
+    assert!(r.pending_action.is_none());
+    let r = c.say("my email is ana@example.com").await;
+    assert_eq!(r.awaiting, Some(Slot::Reason));
+    let r = c.say("I ordered it by mistake").await;
+    assert_eq!(r.awaiting, Some(Slot::Confirmation));
+    let plan = r.pending_action.expect("the plan awaiting a yes");
+    assert_eq!(plan.action, "cancel_pending_order");
+    assert_eq!(plan.arguments["order_id"], "#W1001");
+    assert!(r.text.contains(&plan.summary), "{}", r.text);
+    let r = c.say("yes").await;
+    assert!(r.finished && r.awaiting.is_none() && r.pending_action.is_none());
+}
+
+#[tokio::test]
+async fn an_unreadable_saved_flow_is_reported_not_restarted() {
+    let mut c = Chat::new();
+    c.state.flow = Some(json!({"action": "launch_rocket", "confirming": 7}));
+    let r = c.say("yes").await;
+    assert!(r.finished && r.executed.is_empty());
+    assert!(
+        r.events.iter().any(|e| e.state == "failed"
+            && e.detail["error"]
+                .as_str()
+                .is_some_and(|s| s.contains("unreadable"))),
+        "{:?}",
+        r.events
+    );
+    assert!(r.text.contains("lost track"), "{}", r.text);
+    assert!(c.state.flow.is_none());
+}
+
+/// A plan saved by the version before typed action calls (name + tau-retail arguments) is
+/// read and carried out as it was stated.
+#[tokio::test]
+async fn a_plan_saved_as_name_and_arguments_is_carried_out() {
+    let mut c = Chat::new();
+    c.state.customer = Some(VerifiedCustomer {
+        customer_id: "ana_1".into(),
+        display_name: "Ana Petrovic".into(),
+    });
+    c.state.flow = Some(json!({
+        "action": "refund",
+        "item_ids": [],
+        "new_item_ids": [],
+        "awaiting": "confirmation",
+        "confirming": {
+            "action": "cancel_pending_order",
+            "args": {"order_id": "#W1001", "reason": "no longer needed"},
+            "summary": "cancel order #W1001"
+        }
+    }));
+    let r = c.say("yes").await;
+    assert_eq!(r.executed.len(), 1, "{}", r.text);
+    assert_eq!(r.executed[0].name, "cancel_pending_order");
+    assert_eq!(
+        r.executed[0].arguments,
+        json!({"order_id": "#W1001", "reason": "no longer needed"})
+    );
+    assert_eq!(c.order("#W1001").await.status, "cancelled");
 }

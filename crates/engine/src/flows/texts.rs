@@ -54,6 +54,8 @@ fn template(key: &str, serbian: bool) -> &'static str {
         ("recommend", true) => "Можда ће вам се допасти и: {products}.",
         ("no_recommend", false) => "I couldn't find a fitting suggestion in our catalogue right now.",
         ("no_recommend", true) => "Тренутно у каталогу не налазим одговарајући предлог.",
+        ("flow_state_lost", false) => "Sorry, I lost track of the request we were working on, and nothing has been changed. Please tell me again what you would like to do.",
+        ("flow_state_lost", true) => "Извините, изгубио сам ток захтева на ком смо радили, и ништа није промењено. Молим вас, напишите поново шта желите да урадим.",
         (_, false) => "Sorry, something went wrong on my side.",
         (_, true) => "Извините, нешто није у реду на мојој страни.",
     }

@@ -70,6 +70,7 @@ pub fn first_person(text: &str) -> String {
     out
 }
 
+/// The simulator's own splitter, not the bot's: a simulator shares no code with the bot it tests.
 fn split_sentences(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();

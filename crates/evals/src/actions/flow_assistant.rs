@@ -47,7 +47,7 @@ impl Assistant for FlowAssistant {
         } else {
             FlowOutcome::NotHandled
         };
-        let (text, executed, handoff, decision) = match reply {
+        let (text, executed, handoff, decision, pending_action, awaiting) = match reply {
             FlowOutcome::Reply(r) => {
                 for e in r.events {
                     let _ = events.send(TurnEvent::Action(e)).await;
@@ -58,13 +58,22 @@ impl Assistant for FlowAssistant {
                         action: "flow".into(),
                     },
                 };
-                (r.text, r.executed, r.escalate, decision)
+                (
+                    r.text,
+                    r.executed,
+                    r.escalate,
+                    decision,
+                    r.pending_action,
+                    r.awaiting,
+                )
             }
             FlowOutcome::NotHandled => (
                 "I can only help with orders here.".to_string(),
                 vec![],
                 None,
                 Decision::Clarify,
+                None,
+                None,
             ),
         };
         state.turns.push(TurnRecord {
@@ -88,6 +97,8 @@ impl Assistant for FlowAssistant {
             retrieved: vec![],
             retrieved_doc_ids: vec![],
             executed_actions: executed,
+            pending_action,
+            awaiting,
             latency_ms: 0,
             ttft_ms: None,
         };

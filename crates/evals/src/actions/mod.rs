@@ -19,7 +19,8 @@ use crate::manifest::{Suite, SuiteSpec};
 use crate::report::{CaseRecord, SuiteReport};
 use crate::runner::{ActionsRunner, RunOptions};
 use frontdesk_commerce::SqliteCommerce;
-use frontdesk_core::commerce::{execute_action, AuditLog};
+use frontdesk_core::action_call::{execute_action, ActionCall};
+use frontdesk_core::commerce::AuditLog;
 use frontdesk_core::config::CommercePolicy;
 use frontdesk_core::conversation::ExecutedAction;
 use frontdesk_core::{Assistant, Channel, Commerce, ConversationState};
@@ -202,10 +203,11 @@ async fn run_task(
     let expected_store = fresh_store(store_dir, policy)?;
     let mut causes = Vec::new();
     for a in &task.expected_actions {
-        if execute_action(expected_store.as_ref(), &a.name, &a.arguments)
-            .await
-            .is_err()
-        {
+        let ran = match ActionCall::from_wire(&a.name, &a.arguments) {
+            Ok(call) => execute_action(expected_store.as_ref(), &call).await.is_ok(),
+            Err(_) => false,
+        };
+        if !ran {
             causes.push("expected_action_invalid".to_string());
         }
     }

@@ -2,7 +2,7 @@
 //! deliberately strict about numbers: a price, a day count or a percentage the customer reads
 //! must appear in a source, whatever the wording around it.
 
-use super::text::tokens;
+use super::text::{fold, tokens};
 use std::collections::HashSet;
 
 /// Words whose presence changes what the customer may expect (refunds, fees, guarantees). If the
@@ -92,7 +92,7 @@ pub fn numbers(text: &str) -> Vec<String> {
 fn policy_terms_in(words: &[String]) -> HashSet<String> {
     POLICY_TERMS
         .iter()
-        .map(|t| frontdesk_engine::lang::fold(t))
+        .map(|t| fold(t))
         .filter(|t| words.iter().any(|w| w.starts_with(t.as_str())))
         .collect()
 }
@@ -109,6 +109,7 @@ pub fn is_grounded(answer: &str, passages: &[&str]) -> bool {
 }
 
 /// Sentences of `text`: split after `.`, `!`, `?` and newlines, but not inside numbers ("4.99").
+/// The metric's own splitter, not the bot's: a metric shares no code with the bot it measures.
 pub fn sentences(text: &str) -> Vec<String> {
     let text = strip_markers(text);
     let chars: Vec<char> = text.chars().collect();

@@ -2,15 +2,58 @@
 
 use std::collections::HashMap;
 
-/// Lower-cased alphanumeric words, folded as the engine folds them (Cyrillic → Latin, Serbian
-/// diacritics → ASCII): Serbian is one language in two scripts, so a Latin answer quoting a
-/// Cyrillic page, or compared with a Latin reference, matches word for word.
+/// Lower-cased alphanumeric words, folded (Cyrillic → Latin, Serbian diacritics → ASCII):
+/// Serbian is one language in two scripts, so a Latin answer quoting a Cyrillic page, or
+/// compared with a Latin reference, matches word for word.
 pub fn tokens(text: &str) -> Vec<String> {
-    frontdesk_engine::lang::fold(text)
+    fold(text)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(String::from)
         .collect()
+}
+
+/// Lower case, Serbian Cyrillic → Latin, Serbian diacritics → ASCII ("Плаћање", "Plaćanje" and
+/// "placanje" are one word). The metrics' own fold, not `frontdesk_core::text::fold`: a metric
+/// shares no code with the bot it measures, so a change to how the bot folds cannot move a score.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.to_lowercase().chars() {
+        let ascii = match c {
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'д' => "d",
+            'ђ' | 'đ' => "dj",
+            'е' => "e",
+            'ж' | 'ž' | 'з' => "z",
+            'и' => "i",
+            'ј' => "j",
+            'к' => "k",
+            'л' => "l",
+            'љ' => "lj",
+            'м' => "m",
+            'н' => "n",
+            'њ' => "nj",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' | 'ш' | 'š' => "s",
+            'т' => "t",
+            'ћ' | 'ч' | 'ц' | 'ć' | 'č' => "c",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "h",
+            'џ' => "dz",
+            other => {
+                out.push(other);
+                continue;
+            }
+        };
+        out.push_str(ascii);
+    }
+    out
 }
 
 /// Harmonic mean of token precision and recall with multiset overlap.
@@ -86,6 +129,19 @@ mod tests {
                 "{p:?} vs {r:?}: {}",
                 token_f1(p, r)
             );
+        }
+    }
+
+    #[test]
+    fn fold_table() {
+        let cases = [
+            ("Човек Čovek covek", "covek covek covek"),
+            ("ЂАК Đak, Џеп", "djak djak, dzep"),
+            ("Љубав њива ШЖЋ", "ljubav njiva szc"),
+            ("NW-2041, 1.5 kg", "nw-2041, 1.5 kg"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(fold(text), want, "{text:?}");
         }
     }
 

@@ -35,7 +35,19 @@ fn read_content(path: &Path) -> Result<(gguf_file::Content, std::fs::File), Infe
             ),
         )
     })?;
-    let content = gguf_file::Content::read(&mut file).map_err(|e| {
+    // candle 0.11.1 divides by `general.alignment` unchecked, so an alignment of 0 panics
+    // (found by the GGUF fuzz harness, crates/server/README.md#fuzzing): a file that makes the
+    // reader panic is an unreadable file, not a crash.
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        gguf_file::Content::read(&mut file)
+    }))
+    .map_err(|_| {
+        unavailable(
+            path,
+            "not a readable GGUF file (its header makes the reader fail); re-fetch it with `frontdesk models fetch`",
+        )
+    })?;
+    let content = read.map_err(|e| {
         unavailable(
             path,
             format!("not a readable GGUF file ({e}); re-fetch it with `frontdesk models fetch`"),

@@ -3,9 +3,11 @@
 //! A model lives on its own worker thread (`spawn_gguf`) behind a bounded queue; `ChatHandle`
 //! implements `frontdesk_core::ChatModel`. Prompts are rendered with the GGUF's own chat template,
 //! text streams out token by token, and the KV cache is reused for the prefix a request shares
-//! with the previous one (the system prompt is not re-processed every turn).
+//! with the previous one (the system prompt is not re-processed every turn). A request may carry
+//! a decode constraint (`constraint`): JSON following a schema, or copying from given spans.
 
 pub mod bench;
+pub mod constraint;
 mod engine;
 mod gguf;
 mod model;
@@ -19,5 +21,6 @@ mod tests;
 pub(crate) mod tiny;
 mod worker;
 
+pub use constraint::{CopyConstraint, DecodeConstraint, JsonConstraint, TokenSet, TokenVocab};
 pub use gguf::check_architecture;
 pub use worker::{spawn_gguf, ChatHandle, ChatWorkerOptions};

@@ -140,6 +140,7 @@ async fn run(h: &ChatHandle, r: GenerateRequest) -> (String, FinishReason, usize
                 prompt_tokens,
                 cached_prompt_tokens,
                 generated_tokens,
+                ..
             } => {
                 return (
                     text,

@@ -1,10 +1,12 @@
 //! The chat model's worker thread and the async handle in front of it.
 
+use super::constraint::{self, Constrained, DecodeConstraint, TokenVocab};
 use super::engine::{self, backend, Engine, Frontend};
 use super::stream::{Detokenizer, StopCheck, StopFilter};
 use async_trait::async_trait;
+use candle_core::Tensor;
 use candle_transformers::generation::{LogitsProcessor, Sampling};
-use frontdesk_core::chat::{FinishReason, GenerationEvent};
+use frontdesk_core::chat::{ConstraintReport, FinishReason, GenerationEvent};
 use frontdesk_core::{
     ChatMessage, ChatModel, ChatModelInfo, GenerateRequest, InferenceError, SamplingParams,
     TokenStream,
@@ -38,6 +40,9 @@ impl Default for ChatWorkerOptions {
 struct Job {
     prompt: Vec<u32>,
     params: SamplingParams,
+    /// Built from `params.constraint` or given by `ChatHandle::generate_with`; started on the
+    /// worker against the model's vocabulary.
+    constraint: Option<Box<dyn DecodeConstraint>>,
     tx: Sender<Result<GenerationEvent, InferenceError>>,
 }
 
@@ -101,15 +106,28 @@ impl ChatHandle {
     pub fn generated_tokens_total(&self) -> u64 {
         self.shared.generated_total.load(Ordering::Relaxed)
     }
-}
 
-#[async_trait]
-impl ChatModel for ChatHandle {
-    fn info(&self) -> ChatModelInfo {
-        self.shared.info.clone()
+    /// `generate` under a constraint of the caller's own (`request.params.constraint` must be
+    /// `None`). The constraint's report comes back in `Finished::constraint`.
+    pub async fn generate_with(
+        &self,
+        request: GenerateRequest,
+        constraint: Box<dyn DecodeConstraint>,
+    ) -> Result<TokenStream, InferenceError> {
+        if request.params.constraint.is_some() {
+            return Err(InferenceError::InvalidInput(
+                "a request carries either a constraint spec or a constraint object, not both"
+                    .into(),
+            ));
+        }
+        self.enqueue(request, Some(constraint))
     }
 
-    async fn generate(&self, request: GenerateRequest) -> Result<TokenStream, InferenceError> {
+    fn enqueue(
+        &self,
+        request: GenerateRequest,
+        custom: Option<Box<dyn DecodeConstraint>>,
+    ) -> Result<TokenStream, InferenceError> {
         let s = &self.shared;
         let prompt = s.front.encode_chat(&request.messages)?;
         if prompt.len() >= s.front.context {
@@ -120,9 +138,20 @@ impl ChatModel for ChatHandle {
             )));
         }
         let mut params = request.params;
+        let constraint = match (custom, params.constraint.take()) {
+            (Some(c), _) => Some(c),
+            (None, Some(spec)) => Some(constraint::build(&spec)?),
+            (None, None) => None,
+        };
         params.max_tokens = params.max_tokens.min(s.front.context - prompt.len());
         let (tx, rx) = tokio::sync::mpsc::channel(64);
-        match s.tx.try_send(Job { prompt, params, tx }) {
+        let job = Job {
+            prompt,
+            params,
+            constraint,
+            tx,
+        };
+        match s.tx.try_send(job) {
             Ok(()) => Ok(rx),
             Err(TrySendError::Full(_)) => Err(InferenceError::Overloaded {
                 model: s.info.model_id.clone(),
@@ -133,6 +162,17 @@ impl ChatModel for ChatHandle {
     }
 }
 
+#[async_trait]
+impl ChatModel for ChatHandle {
+    fn info(&self) -> ChatModelInfo {
+        self.shared.info.clone()
+    }
+
+    async fn generate(&self, request: GenerateRequest) -> Result<TokenStream, InferenceError> {
+        self.enqueue(request, None)
+    }
+}
+
 fn worker_loop(
     mut engine: Engine,
     rx: Receiver<Job>,
@@ -140,12 +180,34 @@ fn worker_loop(
     tokenizer: Arc<tokenizers::Tokenizer>,
     counter: Arc<AtomicU64>,
 ) {
-    while let Ok(job) = rx.recv() {
+    // The vocabulary as constraints see it: built on the first constrained request, then kept.
+    let mut vocab: Option<Arc<TokenVocab>> = None;
+    while let Ok(mut job) = rx.recv() {
         if job.tx.is_closed() {
             continue;
         }
         let tx = job.tx.clone();
-        match generate(&mut engine, &job, &eos, &tokenizer, &counter) {
+        let constrained = match job.constraint.take() {
+            None => Ok(None),
+            Some(c) => {
+                let v = vocab
+                    .get_or_insert_with(|| {
+                        let t = std::time::Instant::now();
+                        let v = Arc::new(TokenVocab::from_tokenizer(&tokenizer, &eos));
+                        tracing::debug!(
+                            tokens = v.len(),
+                            ms = t.elapsed().as_millis() as u64,
+                            "constraint vocabulary prepared"
+                        );
+                        v
+                    })
+                    .clone();
+                Constrained::new(c, v).map(Some)
+            }
+        };
+        let result =
+            constrained.and_then(|c| generate(&mut engine, &job, c, &eos, &tokenizer, &counter));
+        match result {
             Ok(Some(finished)) => {
                 let _ = tx.blocking_send(Ok(finished));
             }
@@ -177,19 +239,24 @@ pub(crate) fn sampling_of(p: &SamplingParams) -> Sampling {
 fn generate(
     engine: &mut Engine,
     job: &Job,
+    mut constraint: Option<Constrained>,
     eos: &[u32],
     tokenizer: &tokenizers::Tokenizer,
     counter: &AtomicU64,
 ) -> Result<Option<GenerationEvent>, InferenceError> {
     let p = &job.params;
     let (mut logits, cached) = engine.prefill(&job.prompt)?;
-    let mut sampler = LogitsProcessor::from_sampling(p.seed, sampling_of(p));
+    let sampler_kind = sampling_of(p);
+    let mut sampler = LogitsProcessor::from_sampling(p.seed, sampler_kind.clone());
     let mut history: Vec<u32> = job.prompt.clone();
     let mut detok = Detokenizer::new();
     let mut stop = StopFilter::new(&p.stop);
     let mut generated = 0usize;
     let mut reason = FinishReason::Length;
-    let send = |t: String| -> bool {
+    let mut stopped_by_string = false;
+    let mut emitted = 0usize;
+    let mut send = |t: String| -> bool {
+        emitted += t.len();
         t.is_empty() || job.tx.blocking_send(Ok(GenerationEvent::Text(t))).is_ok()
     };
     while generated < p.max_tokens {
@@ -205,7 +272,30 @@ fn generate(
             )
             .map_err(backend)?;
         }
-        let next = sampler.sample(&logits).map_err(backend)?;
+        let next = match constraint.as_mut() {
+            None => sampler.sample(&logits).map_err(backend)?,
+            Some(c) => {
+                let mut row = logits.to_vec1::<f32>().map_err(backend)?;
+                let remaining = p.max_tokens - generated;
+                let chosen = c.choose_row(&mut row, remaining, |row| {
+                    if matches!(sampler_kind, Sampling::ArgMax) {
+                        Ok(argmax(row))
+                    } else {
+                        let n = row.len();
+                        let t = Tensor::from_vec(row.to_vec(), n, logits.device())?;
+                        sampler.sample(&t)
+                    }
+                });
+                match chosen.map_err(backend)? {
+                    Some(t) => t,
+                    None => {
+                        // Nothing allowed (a custom constraint ran dry): end here.
+                        reason = FinishReason::Stop;
+                        break;
+                    }
+                }
+            }
+        };
         if eos.contains(&next) {
             reason = FinishReason::Eos;
             break;
@@ -225,20 +315,52 @@ fn generate(
                     return Ok(None);
                 }
                 reason = FinishReason::Stop;
+                stopped_by_string = true;
                 break;
             }
+        }
+        if constraint.as_ref().is_some_and(Constrained::is_complete) {
+            reason = FinishReason::Stop;
+            break;
         }
         if generated < p.max_tokens {
             logits = engine.step(next)?;
         }
     }
-    if reason != FinishReason::Stop && !send(stop.flush()) {
+    if !stopped_by_string && !send(stop.flush()) {
         return Ok(None);
     }
+    let report = constraint.map(|c| clip_report(c.report(), emitted));
     Ok(Some(GenerationEvent::Finished {
         reason,
         prompt_tokens: job.prompt.len(),
         cached_prompt_tokens: cached,
         generated_tokens: generated,
+        constraint: report,
     }))
+}
+
+/// Greedy choice over a masked row (−∞ never wins while anything is allowed).
+fn argmax(row: &[f32]) -> u32 {
+    let mut best = 0usize;
+    for (i, &x) in row.iter().enumerate() {
+        if x > row[best] {
+            best = i;
+        }
+    }
+    best as u32
+}
+
+/// Drops or shortens reported copies that lie past the text actually sent (a stop string cut
+/// it short).
+fn clip_report(mut r: ConstraintReport, emitted: usize) -> ConstraintReport {
+    r.copies.retain_mut(|c| {
+        if c.output.end > emitted {
+            let cut = c.output.end - emitted.max(c.output.start);
+            c.output.end -= cut;
+            c.source.end -= cut;
+        }
+        !c.output.is_empty()
+    });
+    r
 }

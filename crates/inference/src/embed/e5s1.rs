@@ -220,7 +220,9 @@ pub fn parse(buf: &[u8]) -> Result<E5File, FormatError> {
         buf: norm_bytes,
         at: 0,
     };
-    let mut norm = HashMap::with_capacity(n_norm);
+    // Capacity from what the bytes can hold (an entry takes at least 5), not from the count
+    // field: a count of 2^24 in a small file must be an error, not a 550 MB allocation.
+    let mut norm = HashMap::with_capacity(n_norm.min(norm_len / 5));
     for _ in 0..n_norm {
         let cp = nc.u32()?;
         let n = nc.u8()? as usize;
@@ -232,7 +234,8 @@ pub fn parse(buf: &[u8]) -> Result<E5File, FormatError> {
     }
 
     let n_tensors = c.count("tensor count", 1 << 20)?;
-    let mut tensors = HashMap::with_capacity(n_tensors);
+    // An entry takes at least 23 bytes (name length, dtype, elements, offset, length).
+    let mut tensors = HashMap::with_capacity(n_tensors.min(buf.len().saturating_sub(c.at) / 23));
     for _ in 0..n_tensors {
         let name_len = c.u16()? as usize;
         let name = String::from_utf8_lossy(c.take(name_len)?).into_owned();

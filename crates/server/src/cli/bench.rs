@@ -13,7 +13,8 @@ enum BenchWhat {
     Inference(super::bench_inference::BenchInferenceArgs),
     /// Vector + lexical index at scale.
     Retrieval(super::bench_retrieval::BenchRetrievalArgs),
-    /// Loopback load against a running `frontdesk serve` (and the after-crash check).
+    /// Loopback load against a running `frontdesk serve`, the mixed soak (`--workload mixed
+    /// --minutes N`) and the after-crash check.
     Load(super::bench_load::BenchLoadArgs),
 }
 
@@ -21,6 +22,6 @@ pub fn run(config: Config, args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.what {
         BenchWhat::Inference(a) => super::bench_inference::run(config, a),
         BenchWhat::Retrieval(a) => super::bench_retrieval::run(config, a),
-        BenchWhat::Load(a) => super::bench_load::run(a),
+        BenchWhat::Load(a) => super::bench_load::run(&config, a),
     }
 }

@@ -3,7 +3,8 @@
 //! conversation's transcript.
 //!
 //! The `messages` workload opens a conversation per request and times only the message
-//! request, so each timing is one customer turn through the real engine.
+//! request, so each timing is one customer turn through the real engine. The `mixed`
+//! workload is the soak run (`--minutes N`, `frontdesk_server::soak`).
 
 use anyhow::Context;
 use serde::Serialize;
@@ -40,6 +41,18 @@ pub struct BenchLoadArgs {
     /// Instead of load: checks that every message in this record is in its transcript.
     #[arg(long)]
     verify: Option<PathBuf>,
+    /// Mixed workload: how long to run, in minutes.
+    #[arg(long, default_value_t = 60.0)]
+    minutes: f64,
+    /// Mixed workload: seconds per sample (the trends are per minute).
+    #[arg(long, default_value_t = 60.0)]
+    sample_secs: f64,
+    /// Mixed workload: the agent key the scripted agent uses.
+    #[arg(long, env = "FRONTDESK_AGENT_KEY", hide_env_values = true)]
+    agent_key: Option<String>,
+    /// Mixed workload: the channel key for voice and OpenAI-compatible calls.
+    #[arg(long, env = "FRONTDESK_CHANNEL_KEY", hide_env_values = true)]
+    channel_key: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -50,6 +63,9 @@ enum Workload {
     Health,
     /// POST /v1/conversations, then a timed POST /v1/conversations/{id}/messages.
     Messages,
+    /// The soak: knowledge questions, order conversations, handoffs a scripted agent claims and
+    /// closes, SSE clients that drop, voice turns and OpenAI-compatible calls, for `--minutes`.
+    Mixed,
 }
 
 #[derive(Serialize, Default)]
@@ -94,16 +110,101 @@ struct Tally {
     transport_errors: usize,
 }
 
-pub fn run(args: BenchLoadArgs) -> anyhow::Result<ExitCode> {
+pub fn run(config: &frontdesk_core::Config, args: BenchLoadArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        match &args.verify {
-            Some(path) => verify(&args.url, path).await,
-            None => load(&args).await,
+        match (&args.verify, args.workload) {
+            (Some(path), _) => verify(&args.url, path).await,
+            (None, Workload::Mixed) => soak(config, &args).await,
+            (None, _) => load(&args).await,
         }
+    })
+}
+
+async fn soak(config: &frontdesk_core::Config, args: &BenchLoadArgs) -> anyhow::Result<ExitCode> {
+    use frontdesk_server::soak::{run, SoakOptions, DEFAULT_QUESTIONS};
+    anyhow::ensure!(
+        args.minutes > 0.0 && args.sample_secs > 0.0,
+        "--minutes and --sample-secs must be positive"
+    );
+    let key = |k: &Option<String>, what: &str| {
+        k.clone().with_context(|| {
+            format!("the mixed workload needs the server's {what} key (--{what}-key or FRONTDESK_{}_KEY)", what.to_uppercase())
+        })
+    };
+    let questions = match &args.questions {
+        Some(p) => read_questions(p)?,
+        None => DEFAULT_QUESTIONS.iter().map(|q| q.to_string()).collect(),
+    };
+    let data = &config.data_dir;
+    let shop = config
+        .shop
+        .database
+        .clone()
+        .unwrap_or_else(|| data.join("shop.db"));
+    let opts = SoakOptions {
+        base_url: args.url.clone(),
+        duration: Duration::from_secs_f64(args.minutes * 60.0),
+        sample_every: Duration::from_secs_f64(args.sample_secs),
+        customers: args.concurrency,
+        questions,
+        agent_key: key(&args.agent_key, "agent")?,
+        channel_key: key(&args.channel_key, "channel")?,
+        database_files: vec![
+            data.join("frontdesk.db"),
+            data.join("frontdesk.db-wal"),
+            shop,
+        ],
+    };
+    let json = args.json;
+    if !json {
+        println!("minute  rss MB  fds  db MB  turns  p50 ms  p99 ms  errors  503s");
+    }
+    let report = run(opts, |s| {
+        if !json {
+            let rss = s.rss_mb.map_or("-".into(), |v| format!("{v:.0}"));
+            let fds = s.open_fds.map_or("-".into(), |v| v.to_string());
+            println!(
+                "{:>6}  {rss:>6}  {fds:>3}  {:>5.1}  {:>5}  {:>6.0}  {:>6.0}  {:>6}  {:>4}",
+                s.minute + 1,
+                s.db_mb,
+                s.turns,
+                s.p50_ms,
+                s.p99_ms,
+                s.errors,
+                s.overload_503
+            );
+        }
+    })
+    .await;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let t = &report.trends;
+        println!(
+            "{:.1} min: {} turns, {} accepted messages ({} lost), {} handoffs closed, {} SSE streams dropped, {} overload 503s, {} errors",
+            report.minutes, report.turns, report.accepted_messages, report.lost_messages.len(),
+            report.handoffs_closed, report.sse_dropped, report.overload_503, report.errors
+        );
+        println!(
+            "trends after warm-up: memory {} MB/h, descriptors {}..{}, p99 first {} min {:.0} ms, last {} min {:.0} ms ({:.2}x)",
+            t.rss_slope_mb_per_hour.map_or("-".into(), |v| format!("{v:+.1}")),
+            t.fds_min_after_warmup.map_or("-".into(), |v| v.to_string()),
+            t.fds_max_after_warmup.map_or("-".into(), |v| v.to_string()),
+            t.window_minutes, t.p99_first_window_ms, t.window_minutes, t.p99_last_window_ms, t.p99_ratio
+        );
+        println!("statuses: {:?}", report.statuses);
+        for f in &report.failures {
+            println!("FAILED: {f}");
+        }
+    }
+    Ok(if report.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     })
 }
 
@@ -157,7 +258,7 @@ async fn load(args: &BenchLoadArgs) -> anyhow::Result<ExitCode> {
     let questions = match (args.workload, &args.questions) {
         (Workload::Messages, Some(p)) => Arc::new(read_questions(p)?),
         (Workload::Messages, None) => anyhow::bail!("the messages workload needs --questions"),
-        (Workload::Health, _) => Arc::new(Vec::new()),
+        (Workload::Health | Workload::Mixed, _) => Arc::new(Vec::new()),
     };
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(300))
@@ -213,7 +314,7 @@ async fn load(args: &BenchLoadArgs) -> anyhow::Result<ExitCode> {
                 }
                 let outcome = match workload {
                     Workload::Health => health(&client, &base).await,
-                    Workload::Messages => {
+                    Workload::Messages | Workload::Mixed => {
                         message(&client, &base, &questions[i % questions.len()]).await
                     }
                 };
@@ -256,7 +357,7 @@ async fn load(args: &BenchLoadArgs) -> anyhow::Result<ExitCode> {
     let report = LoadReport {
         workload: match args.workload {
             Workload::Health => "health".into(),
-            Workload::Messages => "messages".into(),
+            Workload::Messages | Workload::Mixed => "messages".into(),
         },
         requests: args.requests,
         concurrency: args.concurrency,

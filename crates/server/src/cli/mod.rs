@@ -1,5 +1,6 @@
 //! One file per subcommand; each exposes `XArgs` (clap) and `run(config, args)`.
 
+pub mod backup;
 pub mod bench;
 pub mod bench_inference;
 pub mod bench_load;

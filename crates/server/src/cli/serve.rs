@@ -1,10 +1,11 @@
 //! `frontdesk serve`: opens the database, resumes open conversations, starts the webhook
-//! outbox worker and serves HTTP until SIGTERM / ctrl-c, then drains in-flight turns.
+//! outbox worker and the retention job (`server.retention_days`) and serves HTTP until SIGTERM / ctrl-c, then drains in-flight turns.
 
 use super::stack::{Stack, StackOptions};
 use anyhow::Context;
 use frontdesk_core::{Assistant, Config, Store};
 use frontdesk_retrieval::HybridIndex;
+use frontdesk_server::retention::{spawn_retention_worker, RetentionOptions};
 use frontdesk_server::webhooks::{spawn_outbox_worker, OutboxOptions};
 use frontdesk_server::{AppState, ConfigReloader, Readiness, Reindexer, SqliteStore};
 use std::path::PathBuf;
@@ -120,7 +121,9 @@ pub async fn serve_with(config: Config, args: ServeArgs, parts: ServeParts) -> a
     let state = builder.build();
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = spawn_outbox_worker(store, OutboxOptions::default(), stop_rx);
+    let worker = spawn_outbox_worker(store, OutboxOptions::default(), stop_rx.clone());
+    let retention = RetentionOptions::from_days(config.server.retention_days)
+        .map(|opts| spawn_retention_worker(state.clone(), opts, stop_rx));
     let resume_state = state.clone();
     tokio::spawn(async move {
         match frontdesk_server::turn::resume_unprocessed(&resume_state).await {
@@ -145,6 +148,9 @@ pub async fn serve_with(config: Config, args: ServeArgs, parts: ServeParts) -> a
     .context("serving HTTP")?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    if let Some(r) = retention {
+        let _ = r.await;
+    }
     Ok(())
 }
 

@@ -3,13 +3,14 @@
 //! single connection keeps every write ordered and durable before the HTTP reply goes out.
 
 mod migrations;
+mod privacy;
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use frontdesk_core::conversation::Speaker;
 use frontdesk_core::store::{
-    Analytics, HandoffRecord, HandoffState, OutboxItem, StoredMessage, UnansweredQuestion,
-    WebhookConfig,
+    Analytics, CustomerExport, ErasureReport, ErasureSubject, HandoffRecord, HandoffState,
+    OutboxItem, StoredMessage, UnansweredQuestion, WebhookConfig,
 };
 use frontdesk_core::{ConversationState, ConversationStatus, EscalationReason, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -109,6 +110,10 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(backend)?;
         conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(backend)?;
+        // Deleted rows are overwritten with zeros, so an erased customer's text does not
+        // linger in free pages (the erasure then checkpoints the WAL for the same reason).
+        conn.pragma_update(None, "secure_delete", "ON")
             .map_err(backend)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
@@ -224,6 +229,11 @@ fn to_message(
     })
 }
 
+/// The indexed customer column: only an identity the engine verified, never a claimed one.
+fn verified_customer_id(state: &ConversationState) -> Option<String> {
+    state.customer.as_ref().map(|c| c.customer_id.clone())
+}
+
 fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
     if sorted.is_empty() {
         return None;
@@ -247,12 +257,13 @@ impl Store for SqliteStore {
             token_hash.to_string(),
         );
         let channel = channel.as_str().unwrap_or("chat").to_string();
+        let customer_id = verified_customer_id(state);
         self.with(move |c| {
             let now = now_text();
             let n = c
                 .execute(
-                    "INSERT OR IGNORE INTO conversations (id, token_hash, status, channel, state, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                    params![id, hash, status, channel, json, now],
+                    "INSERT OR IGNORE INTO conversations (id, token_hash, status, channel, state, created_at, updated_at, customer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+                    params![id, hash, status, channel, json, now, customer_id],
                 )
                 .map_err(backend)?;
             if n == 0 {
@@ -289,9 +300,10 @@ impl Store for SqliteStore {
     async fn save_state(&self, state: &ConversationState) -> Result<(), StoreError> {
         let json = serde_json::to_string(state).map_err(backend)?;
         let (id, status) = (state.id.clone(), state.status.as_str());
+        let customer_id = verified_customer_id(state);
         self.with(move |c| {
             let n = c
-                .execute("UPDATE conversations SET state = ?2, status = ?3, updated_at = ?4 WHERE id = ?1", params![id, json, status, now_text()])
+                .execute("UPDATE conversations SET state = ?2, status = ?3, updated_at = ?4, customer_id = ?5 WHERE id = ?1", params![id, json, status, now_text(), customer_id])
                 .map_err(backend)?;
             if n == 0 {
                 return Err(StoreError::NotFound { what: "conversation", id });
@@ -591,6 +603,7 @@ impl Store for SqliteStore {
         payload: &serde_json::Value,
     ) -> Result<usize, StoreError> {
         let hooks = self.webhooks().await?;
+        let conversation_id = privacy::payload_conversation(payload);
         let (event, payload) = (event.to_string(), payload.to_string());
         self.with(move |c| {
             let tx = c.transaction().map_err(backend)?;
@@ -598,8 +611,8 @@ impl Store for SqliteStore {
             let mut n = 0;
             for h in hooks.iter().filter(|h| h.events.iter().any(|e| e == &event || e == "*")) {
                 tx.execute(
-                    "INSERT INTO outbox (url, secret, event, payload, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                    params![h.url, h.secret, event, payload, now],
+                    "INSERT INTO outbox (url, secret, event, payload, next_attempt_at, created_at, conversation_id) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+                    params![h.url, h.secret, event, payload, now, conversation_id],
                 )
                 .map_err(backend)?;
                 n += 1;
@@ -720,5 +733,35 @@ impl Store for SqliteStore {
             })
         })
         .await
+    }
+
+    async fn customer_conversations(&self, customer_id: &str) -> Result<Vec<String>, StoreError> {
+        let customer_id = customer_id.to_string();
+        self.with(move |c| privacy::customer_conversations(c, &customer_id))
+            .await
+    }
+
+    async fn customer_export(&self, customer_id: &str) -> Result<CustomerExport, StoreError> {
+        let customer_id = customer_id.to_string();
+        self.with(move |c| privacy::customer_export(c, &customer_id))
+            .await
+    }
+
+    async fn expired_conversations(
+        &self,
+        idle_since: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        self.with(move |c| privacy::expired_conversations(c, idle_since))
+            .await
+    }
+
+    async fn erase_conversations(
+        &self,
+        ids: &[String],
+        subject: &ErasureSubject,
+    ) -> Result<ErasureReport, StoreError> {
+        let (ids, subject) = (ids.to_vec(), subject.clone());
+        self.with(move |c| privacy::erase_conversations(c, &ids, &subject))
+            .await
     }
 }

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use frontdesk_core::text::sentences;
 use frontdesk_core::{Channel, ConversationStatus, Lang, StoreError};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -57,27 +58,6 @@ pub async fn ensure_conversation(
         },
         None => Ok(create_conversation(st, channel, lang, None).await?.0),
     }
-}
-
-/// Sentences of a speakable text (the unit a TTS engine can start on).
-pub fn sentences(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        cur.push(c);
-        if matches!(c, '.' | '!' | '?' | '…') && chars.peek().is_none_or(|n| n.is_whitespace()) {
-            let s = cur.trim().to_string();
-            if !s.is_empty() {
-                out.push(s);
-            }
-            cur.clear();
-        }
-    }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_string());
-    }
-    out
 }
 
 fn xml_escape(s: &str) -> String {

@@ -6,7 +6,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use frontdesk_core::assistant::AssistantError;
 use frontdesk_core::config::{ApiKey, ApiRole, BusinessHours};
-use frontdesk_core::conversation::{AnswerSource, Speaker, TurnOutcome};
+use frontdesk_core::conversation::{
+    AnswerSource, ExecutedAction, PendingAction, Slot, Speaker, TurnOutcome, VerifiedCustomer,
+};
 use frontdesk_core::{
     Assistant, Citation, Config, ConversationState, ConversationStatus, Decision, EscalationReason,
     HandoffInfo, Lang, TurnEvent, TurnRecord,
@@ -24,7 +26,8 @@ pub const ADMIN_KEY: &str = "admin-key-0123456789";
 pub const CHANNEL_KEY: &str = "channel-key-0123456789";
 
 /// Answers from a tiny table, streams word tokens, escalates on "human", reports overload on
-/// "overload", and waits `delay` per token so tests can hold turns open.
+/// "overload", verifies the customer on "verify me as ID", runs an audited address change on
+/// "move to ADDRESS", and waits `delay` per token so tests can hold turns open.
 pub struct FakeAssistant {
     pub delay: Duration,
     pub calls: AtomicUsize,
@@ -72,7 +75,49 @@ impl Assistant for FakeAssistant {
         if lower.contains("overload") {
             return Err(AssistantError::Overloaded("fake queue full".into()));
         }
-        let (text, citations, decision, handoff) = if lower.contains("human") {
+        let mut executed_actions = Vec::new();
+        // "… plan …": a reply that states a write and waits for the customer's yes.
+        let (pending_action, awaiting) = if lower.contains("plan") {
+            (
+                Some(PendingAction {
+                    action: "cancel_pending_order".into(),
+                    arguments: serde_json::json!({"order_id": "#W1", "reason": "no longer needed"}),
+                    summary: "cancel order #W1".into(),
+                    approval_amount: None,
+                }),
+                Some(Slot::Confirmation),
+            )
+        } else {
+            (None, None)
+        };
+        let (text, citations, decision, handoff) = if let Some(at) = lower.find("verify me as ") {
+            let id = message[at + "verify me as ".len()..].trim().to_string();
+            state.customer = Some(VerifiedCustomer {
+                display_name: format!("Customer {id}"),
+                customer_id: id,
+            });
+            (
+                "Thanks, you are verified.".to_string(),
+                vec![],
+                Decision::Answer,
+                None,
+            )
+        } else if let Some(at) = lower.find("move to ") {
+            let address = message[at + "move to ".len()..].trim().to_string();
+            executed_actions.push(ExecutedAction {
+                name: "modify_user_address".into(),
+                arguments: serde_json::json!({ "address": address }),
+                result: serde_json::json!({ "ok": true }),
+            });
+            (
+                "Your address is updated.".to_string(),
+                vec![],
+                Decision::StartAction {
+                    action: "modify_user_address".into(),
+                },
+                None,
+            )
+        } else if lower.contains("human") {
             let info = HandoffInfo {
                 reason: EscalationReason::CustomerRequest,
                 summary: format!("Customer asked for a person after: {message}"),
@@ -150,7 +195,9 @@ impl Assistant for FakeAssistant {
             handoff,
             retrieved: vec![],
             retrieved_doc_ids: vec![],
-            executed_actions: vec![],
+            executed_actions,
+            pending_action,
+            awaiting,
             latency_ms: 3,
             ttft_ms: Some(1),
         };

@@ -1,0 +1,121 @@
+//! Payment methods: which one an order was paid with, which a refund may go to, which the
+//! customer chose, and the change of an order's payment method.
+
+use super::*;
+
+pub(super) fn original_pm(order: &Order) -> Option<String> {
+    order
+        .payment_history
+        .iter()
+        .find(|t| t.transaction_type == "payment")
+        .map(|t| t.payment_method_id.clone())
+}
+
+/// The method the order is paid with now (after any payment change).
+pub(super) fn current_pm(order: &Order) -> Option<String> {
+    order
+        .payment_history
+        .iter()
+        .rev()
+        .find(|t| t.transaction_type == "payment")
+        .map(|t| t.payment_method_id.clone())
+}
+
+pub(super) fn paid_total(order: &Order) -> f64 {
+    let t: f64 = order
+        .payment_history
+        .iter()
+        .map(|t| {
+            if t.transaction_type == "refund" {
+                -t.amount
+            } else {
+                t.amount
+            }
+        })
+        .sum();
+    (t * 100.0).round() / 100.0
+}
+
+pub(super) fn refund_allowed(
+    policy: &CommercePolicy,
+    order: &Order,
+    customer: &Customer,
+    pm: &str,
+) -> bool {
+    let Some(m) = customer.payment_methods.get(pm) else {
+        return false;
+    };
+    policy.refund_destinations.iter().any(|d| match d.as_str() {
+        "any" => true,
+        "original" => original_pm(order).as_deref() == Some(pm),
+        "gift_card" => m.source == "gift_card",
+        _ => false,
+    })
+}
+
+/// Payment method for a refund / price difference: named, or `default` (the original method
+/// for refunds, the current one for price differences) when the customer doesn't mind or it
+/// is the only choice.
+pub(super) fn pick_payment(
+    fs: &mut FlowState,
+    customer: &Customer,
+    message: &str,
+    default: Option<String>,
+    only_choice: bool,
+) {
+    if let Some(pm) = detect::detect_payment(message, customer) {
+        fs.payment_method_id = Some(pm);
+    } else if fs.payment_method_id.is_none()
+        && (only_choice || detect::wants_default(message) || fs.awaiting == Some(Slot::Payment))
+    {
+        fs.payment_method_id = default.filter(|p| customer.payment_methods.contains_key(p));
+    }
+}
+
+pub(super) fn payment(
+    turn: Turn<'_, '_>,
+    fs: &mut FlowState,
+    customer: &Customer,
+    message: &str,
+    order: &Order,
+) -> FlowOutcome {
+    let current = current_pm(order).unwrap_or_default();
+    if let Some(pm) = detect::detect_payment(message, customer).filter(|p| p != &current) {
+        fs.payment_method_id = Some(pm);
+    }
+    let Some(pm) = fs.payment_method_id.clone() else {
+        return ask_payment(turn, fs, customer, &|id| id != current);
+    };
+    let amount = money(paid_total(order), turn.ctx.policy);
+    let summary = render_phrase(
+        "payment",
+        turn.ctx.lang,
+        &[
+            ("order", &order.order_id),
+            ("amount", &amount),
+            ("pm", &pm_label(customer, &pm)),
+            ("old", &pm_label(customer, &current)),
+        ],
+    );
+    let call = ActionCall::ModifyPendingOrderPayment {
+        order_id: order.order_id.clone(),
+        payment_method_id: pm,
+    };
+    let plan = Plan::new(call, summary);
+    confirm(turn, fs, plan)
+}
+
+/// Asks which of the customer's methods (those `allowed`) to use.
+pub(super) fn ask_payment(
+    turn: Turn<'_, '_>,
+    fs: &mut FlowState,
+    customer: &Customer,
+    allowed: &dyn Fn(&str) -> bool,
+) -> FlowOutcome {
+    fs.ask(Slot::Payment);
+    let text = turn.say(
+        "ask_payment",
+        &[("methods", &methods_list(customer, allowed))],
+    );
+    turn.reply(text, false)
+}

@@ -1,0 +1,344 @@
+//! `Engine::respond`: one customer message, read once, through three phases in order —
+//! safety (hand-overs that come first), the action flows, the knowledge answer. Each phase
+//! either settles the turn or passes it on; the decision policy (`policy::decide`) is asked
+//! once, in the knowledge phase, with the turn's real retrieval and reader signals.
+
+use crate::answer::rewrite_query;
+use crate::engine::{Engine, TurnOut};
+use crate::flows::{self, FlowContext, FlowOutcome};
+use crate::policy::{answer_confidence, decide, safety, RetrievalSignal};
+use crate::templates::{self, Template};
+use crate::understanding::{understand, Understanding};
+use crate::voice::render_voice;
+use async_trait::async_trait;
+use chrono::Utc;
+use frontdesk_core::assistant::AssistantError;
+use frontdesk_core::conversation::{
+    AnswerSource, ExecutedAction, PendingAction, Slot, Speaker, TurnOutcome,
+};
+use frontdesk_core::retrieval::Hit;
+use frontdesk_core::{
+    Assistant, ConversationState, ConversationStatus, Decision, HandoffInfo, TurnEvent, TurnRecord,
+};
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// How a phase settled the turn.
+struct Settled {
+    decision: Decision,
+    source: AnswerSource,
+    handoff: Option<HandoffInfo>,
+    executed: Vec<ExecutedAction>,
+    retrieved: Vec<Hit>,
+    pending_action: Option<PendingAction>,
+    awaiting: Option<Slot>,
+}
+
+impl Settled {
+    fn new(decision: Decision, source: AnswerSource) -> Self {
+        Settled {
+            decision,
+            source,
+            handoff: None,
+            executed: Vec::new(),
+            retrieved: Vec::new(),
+            pending_action: None,
+            awaiting: None,
+        }
+    }
+}
+
+/// A search made by the flow phase, reused when the turn falls through to the knowledge
+/// answer with the same query.
+type Searched = Option<(String, Vec<Hit>)>;
+
+enum FlowPhase {
+    Settled(Settled),
+    NotHandled(Searched),
+}
+
+impl Engine {
+    /// Safety and explicit requests come before any flow or answer.
+    async fn safety_phase(
+        &self,
+        out: &mut TurnOut,
+        state: &mut ConversationState,
+        u: &Understanding,
+    ) -> Option<Settled> {
+        let reason = safety(&self.deps.policy, state, u)?;
+        let mut settled = Settled::new(Decision::Escalate { reason }, AnswerSource::Template);
+        settled.handoff = Some(self.hand_over(out, state, u, reason, &[]).await);
+        Some(settled)
+    }
+
+    /// The action flows, when there is a commerce backend and the message is theirs; a question
+    /// about an action is answered from the knowledge base with an offer to do it.
+    async fn flow_phase(
+        &self,
+        out: &mut TurnOut,
+        state: &mut ConversationState,
+        message: &str,
+        u: &Understanding,
+    ) -> Result<FlowPhase, AssistantError> {
+        let mut searched: Searched = None;
+        let Some(commerce) = self.deps.commerce.as_deref() else {
+            return Ok(FlowPhase::NotHandled(searched));
+        };
+        if !flows::wants(u, state) {
+            return Ok(FlowPhase::NotHandled(searched));
+        }
+        if flows::asks_about_action(u, state) {
+            // "Can I swap it for a larger size?": answer the rule, offer to do it.
+            let query = rewrite_query(message, state);
+            let hits = self.search(&query, u).await?;
+            let best = hits.first().map_or(0.0, |h| h.confidence);
+            let confidence = answer_confidence(&self.deps.policy, u, best);
+            if confidence >= self.deps.policy.thresholds.min_answer {
+                let drafted = self
+                    .draft_answer(out, u, &query, &hits, confidence, None)
+                    .await;
+                out.token(&templates::text(Template::OfferAction, u.lang))
+                    .await;
+                state.consecutive_failures = 0;
+                flows::offer(state, u);
+                let mut settled = Settled::new(Decision::Answer, drafted.source);
+                settled.retrieved = hits;
+                return Ok(FlowPhase::Settled(settled));
+            }
+            searched = Some((query, hits));
+        }
+        let related_passages = match flows::catalogue_query(u, state) {
+            Some(query) => {
+                // The question-about-an-action check above may have searched this very text.
+                let hits = match searched.take() {
+                    Some((q, hits)) if q == query => hits,
+                    _ => self.search(&query, u).await?,
+                };
+                let texts = hits.iter().map(|h| h.text.clone()).collect();
+                searched = Some((query, hits));
+                texts
+            }
+            None => Vec::new(),
+        };
+        let conversation_id = state.id.clone();
+        let ctx = FlowContext {
+            commerce,
+            policy: &self.deps.commerce_policy,
+            audit: self.deps.audit.as_deref(),
+            conversation_id: &conversation_id,
+            lang: u.lang,
+            related_passages,
+        };
+        let FlowOutcome::Reply(reply) = flows::step(&ctx, state, message, u).await else {
+            return Ok(FlowPhase::NotHandled(searched));
+        };
+        for ev in reply.events {
+            out.send(TurnEvent::Action(ev)).await;
+        }
+        out.sentences(&reply.text).await;
+        state.consecutive_failures = 0;
+        let mut settled = match reply.escalate {
+            Some(info) => {
+                let reason = info.reason;
+                out.send(TurnEvent::Handoff(info.clone())).await;
+                state.status = ConversationStatus::WaitingForHuman;
+                let mut s = Settled::new(Decision::Escalate { reason }, AnswerSource::Action);
+                s.handoff = Some(info);
+                s
+            }
+            None => {
+                let action = u.intent_name().unwrap_or("action").to_string();
+                Settled::new(Decision::StartAction { action }, AnswerSource::Action)
+            }
+        };
+        settled.executed = reply.executed;
+        settled.pending_action = reply.pending_action;
+        settled.awaiting = reply.awaiting;
+        Ok(FlowPhase::Settled(settled))
+    }
+
+    /// Small talk, or an answer from the knowledge base (or a clarifying question, or a
+    /// hand-over) as `decide` rules on the retrieval and reader signals.
+    async fn knowledge_phase(
+        &self,
+        out: &mut TurnOut,
+        state: &mut ConversationState,
+        message: &str,
+        u: &Understanding,
+        searched: Searched,
+    ) -> Result<Settled, AssistantError> {
+        if u.is_small_talk() {
+            let t = if u.flags.goodbye {
+                Template::Goodbye
+            } else if u.flags.thanks {
+                Template::Thanks
+            } else {
+                Template::Greeting
+            };
+            out.token(&templates::text(t, u.lang)).await;
+            return Ok(Settled::new(Decision::Answer, AnswerSource::Template));
+        }
+        let (query, retrieved) = self.search_in_context(message, state, u, searched).await?;
+        let confidence = answer_confidence(
+            &self.deps.policy,
+            u,
+            retrieved.first().map_or(0.0, |h| h.confidence),
+        );
+        tracing::debug!(query = %query, confidence, "answer confidence");
+        // The reader runs before the decision: a passage near the question that states no
+        // unit close to it is not an answer.
+        let reading = if retrieved.is_empty() {
+            None
+        } else {
+            match self.read(&query, &retrieved).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reader unavailable; deciding on retrieval alone");
+                    None
+                }
+            }
+        };
+        let signal = RetrievalSignal {
+            best_confidence: confidence,
+            hits: retrieved.len(),
+            best_kind: retrieved.first().map(|h| h.kind),
+            reader_score: reading.as_ref().map(|r| r.score),
+        };
+        let decision = decide(
+            &self.deps.policy,
+            state,
+            &u.for_knowledge_answer(),
+            &signal,
+            None,
+        );
+        let mut settled = match decision {
+            Decision::Escalate { reason } => {
+                let tried: Vec<String> = retrieved
+                    .iter()
+                    .take(3)
+                    .map(|h| format!("{} ({:.2})", h.doc_id, h.confidence))
+                    .collect();
+                let mut s = Settled::new(decision, AnswerSource::Template);
+                s.handoff = Some(self.hand_over(out, state, u, reason, &tried).await);
+                s
+            }
+            Decision::Clarify => {
+                state.consecutive_failures += 1;
+                let oos = u.intent.as_ref().is_some_and(|p| !p.in_scope);
+                let template = if u.flags.complaint {
+                    out.token(&templates::text(Template::Empathy, u.lang)).await;
+                    Template::ComplaintFollowUp
+                } else if oos {
+                    Template::OutOfScope
+                } else {
+                    Template::Clarify
+                };
+                out.token(&templates::text(template, u.lang)).await;
+                Settled::new(decision, AnswerSource::Template)
+            }
+            _ => {
+                if u.flags.complaint || u.flags.frustration {
+                    out.token(&templates::text(Template::Empathy, u.lang)).await;
+                }
+                let drafted = self
+                    .draft_answer(out, u, &query, &retrieved, confidence, reading)
+                    .await;
+                state.consecutive_failures = 0;
+                if query == message {
+                    // It stood on its own words: it is the topic a follow-up continues.
+                    state.topic = Some(message.to_string());
+                }
+                Settled::new(Decision::Answer, drafted.source)
+            }
+        };
+        settled.retrieved = retrieved;
+        Ok(settled)
+    }
+}
+
+#[async_trait]
+impl Assistant for Engine {
+    async fn respond(
+        &self,
+        state: &mut ConversationState,
+        message: &str,
+        events: mpsc::Sender<TurnEvent>,
+    ) -> Result<TurnOutcome, AssistantError> {
+        let started = Instant::now();
+        if state.status != ConversationStatus::Bot {
+            return Err(AssistantError::NotWithBot(state.status.as_str()));
+        }
+        let message = message.trim();
+        if message.is_empty() {
+            return Err(AssistantError::InvalidInput("empty message".into()));
+        }
+        // The one reading of the message every phase works from.
+        let prediction = self.classify(message).await?;
+        let u = understand(message, state, Some(prediction), &[]);
+        state.lang = Some(u.lang);
+        state.intent = u.intent_name().map(str::to_string);
+        state.turns.push(TurnRecord {
+            speaker: Speaker::Customer,
+            text: message.to_string(),
+            at: Utc::now(),
+            lang: Some(u.lang),
+            citations: vec![],
+            intent: state.intent.clone(),
+        });
+        let mut out = TurnOut {
+            events,
+            text: String::new(),
+            citations: Vec::new(),
+            started,
+            ttft_ms: None,
+        };
+
+        let settled = match self.safety_phase(&mut out, state, &u).await {
+            Some(settled) => settled,
+            None => match self.flow_phase(&mut out, state, message, &u).await? {
+                FlowPhase::Settled(settled) => settled,
+                FlowPhase::NotHandled(searched) => {
+                    self.knowledge_phase(&mut out, state, message, &u, searched)
+                        .await?
+                }
+            },
+        };
+
+        if u.flags.complaint || u.flags.frustration {
+            state.frustration_signals += 1;
+        }
+        let text = out.text.clone();
+        state.turns.push(TurnRecord {
+            speaker: Speaker::Bot,
+            text: text.clone(),
+            at: Utc::now(),
+            lang: Some(u.lang),
+            citations: out.citations.clone(),
+            intent: state.intent.clone(),
+        });
+        let outcome = TurnOutcome {
+            voice_text: render_voice(&text, u.lang, self.deps.policy.voice_max_sentences),
+            text,
+            lang: u.lang,
+            citations: out.citations.clone(),
+            decision: settled.decision,
+            source: settled.source,
+            intent: u.intent.as_ref().map(|p| p.intent.clone()),
+            status: state.status,
+            handoff: settled.handoff,
+            retrieved: settled
+                .retrieved
+                .iter()
+                .map(|h| h.chunk_id.clone())
+                .collect(),
+            retrieved_doc_ids: settled.retrieved.iter().map(|h| h.doc_id.clone()).collect(),
+            executed_actions: settled.executed,
+            pending_action: settled.pending_action,
+            awaiting: settled.awaiting,
+            latency_ms: started.elapsed().as_millis() as u64,
+            ttft_ms: out.ttft_ms,
+        };
+        out.send(TurnEvent::Done(outcome.clone())).await;
+        Ok(outcome)
+    }
+}
