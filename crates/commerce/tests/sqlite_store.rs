@@ -2,7 +2,8 @@
 //! idempotency table and the append-only audit log.
 
 use frontdesk_commerce::SqliteCommerce;
-use frontdesk_core::commerce::{execute_action, Address, AuditLog, Commerce, OrderLine};
+use frontdesk_core::action_call::execute_wire;
+use frontdesk_core::commerce::{Address, AuditLog, Commerce, OrderLine};
 use frontdesk_core::CommerceError;
 use serde_json::json;
 
@@ -107,7 +108,7 @@ async fn state_rules_through_the_trait() {
         ),
     ];
     for (action, args, want) in cases {
-        let got = execute_action(&s, action, &args).await;
+        let got = execute_wire(&s, action, &args).await;
         match want {
             None => assert!(got.is_ok(), "{action} {args}: {got:?}"),
             Some(kind) => assert!(

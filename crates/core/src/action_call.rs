@@ -342,6 +342,16 @@ pub async fn execute_action(
     }
 }
 
+/// Reads a call from its tau-retail name and arguments and runs it (an audit replay, the action
+/// evals' expected writes).
+pub async fn execute_wire(
+    commerce: &dyn Commerce,
+    action: &str,
+    args: &Value,
+) -> Result<Value, CommerceError> {
+    execute_action(commerce, &ActionCall::from_wire(action, args)?).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

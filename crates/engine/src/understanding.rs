@@ -518,8 +518,10 @@ fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
 
 /// Entities by pattern. `products` are catalogue product names to look for (may be empty).
 pub fn entities(text: &str, products: &[String]) -> Entities {
-    let mut e = Entities::default();
-    e.order_ids = crate::order_ids::find(text);
+    let mut e = Entities {
+        order_ids: crate::order_ids::find(text),
+        ..Entities::default()
+    };
     for m in re(&RE_EMAIL, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").find_iter(text) {
         push_unique(&mut e.emails, m.as_str().to_lowercase());
     }

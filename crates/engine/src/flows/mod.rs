@@ -63,6 +63,8 @@ pub struct FlowContext<'a> {
     pub related_passages: Vec<String>,
 }
 
+// One per message, returned up one call: boxing the reply would save nothing worth an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FlowOutcome {
     /// Not an action message (or an unrelated question mid-flow: the flow stays pending).

@@ -19,7 +19,7 @@ use crate::manifest::{Suite, SuiteSpec};
 use crate::report::{CaseRecord, SuiteReport};
 use crate::runner::{ActionsRunner, RunOptions};
 use frontdesk_commerce::SqliteCommerce;
-use frontdesk_core::action_call::{execute_action, ActionCall};
+use frontdesk_core::action_call::execute_wire;
 use frontdesk_core::commerce::AuditLog;
 use frontdesk_core::config::CommercePolicy;
 use frontdesk_core::conversation::ExecutedAction;
@@ -203,11 +203,10 @@ async fn run_task(
     let expected_store = fresh_store(store_dir, policy)?;
     let mut causes = Vec::new();
     for a in &task.expected_actions {
-        let ran = match ActionCall::from_wire(&a.name, &a.arguments) {
-            Ok(call) => execute_action(expected_store.as_ref(), &call).await.is_ok(),
-            Err(_) => false,
-        };
-        if !ran {
+        if execute_wire(expected_store.as_ref(), &a.name, &a.arguments)
+            .await
+            .is_err()
+        {
             causes.push("expected_action_invalid".to_string());
         }
     }
