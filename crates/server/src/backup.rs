@@ -159,6 +159,10 @@ fn backup_database(src: &Path, dest: &Path) -> Result<(), BackupError> {
         }
     }
     check_integrity(&to, dest)?;
+    // The copy keeps the source's WAL flag; a rollback journal makes it one self-contained
+    // file (no -wal/-shm beside it). A server opening the restored file turns WAL on again.
+    to.pragma_update(None, "journal_mode", "DELETE")
+        .map_err(sql(format!("finishing {}", dest.display())))?;
     drop(to);
     sync_file(dest)
 }

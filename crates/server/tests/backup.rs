@@ -144,6 +144,16 @@ async fn backup_during_traffic_restores_every_acknowledged_message() {
         "{paths:?}"
     );
     assert!(paths.contains(&"index/CURRENT"), "{paths:?}");
+    // The folder holds what the manifest lists (no -wal or -shm beside the copies) and no more.
+    let mut on_disk = Vec::new();
+    for entry in std::fs::read_dir(&backup_dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name != "index" && name != "backup.json" {
+            on_disk.push(name);
+        }
+    }
+    on_disk.sort();
+    assert_eq!(on_disk, vec!["frontdesk.db", "shop.db"]);
     assert!(
         paths.contains(&format!("index/{generation}/manifest.json").as_str()),
         "{paths:?}"
