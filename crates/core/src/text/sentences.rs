@@ -5,7 +5,7 @@
 use super::fold::fold;
 
 /// Abbreviations (folded, without their final full stop) after which a full stop does not end
-/// a sentence: "e.g. the Alpina", "npr. Kestrel Ridge". Only ones that rarely end a sentence;
+/// a sentence: "e.g. a tent", "npr. šator". Only ones that rarely end a sentence;
 /// "etc." and "itd." often do, so they stay ordinary words.
 const ABBREVIATIONS: &[&str] = &[
     "e.g", "i.e", "vs", "approx", "incl", "mr", "mrs", "dr", "npr", "tj", "br", "tzv", "tel",
