@@ -148,6 +148,9 @@ pub enum Slot {
     Product,
     /// A yes or no to the plan in `pending_action`.
     Confirmation,
+    /// A yes or no to the offer of a person, made when the knowledge base had no answer; the
+    /// conversation stays with the bot until the customer accepts.
+    Handoff,
 }
 
 impl Slot {
@@ -162,6 +165,7 @@ impl Slot {
             Slot::Address => "address",
             Slot::Product => "product",
             Slot::Confirmation => "confirmation",
+            Slot::Handoff => "handoff",
         }
     }
 }

@@ -13,12 +13,12 @@ use crate::intents::IntentClassifier;
 use crate::policy::answer_confidence;
 use crate::reader::{Reader, Reading};
 use crate::summary::handoff_summary;
-use crate::templates::{self, Template};
+use crate::templates::{Template, Texts};
 use crate::understanding::Understanding;
 use crate::verify::{sentences, verify, Sources};
 use frontdesk_core::assistant::AssistantError;
 use frontdesk_core::chat::{GenerationEvent, SamplingParams};
-use frontdesk_core::config::{CommercePolicy, EnginePolicy};
+use frontdesk_core::config::{BusinessProfile, CommercePolicy, EnginePolicy};
 use frontdesk_core::conversation::AnswerSource;
 use frontdesk_core::intents::RECOMMEND_PRODUCT;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
@@ -43,8 +43,12 @@ pub struct EngineDeps {
     pub embedder: Arc<dyn Embedder>,
     pub chat: Option<Arc<dyn ChatModel>>,
     pub commerce: Option<Arc<dyn Commerce>>,
-    pub intents: IntentClassifier,
+    /// The business's intent catalogue, trained; `None` when it brings none (then the
+    /// knowledge base alone decides what is in scope).
+    pub intents: Option<IntentClassifier>,
     pub policy: EnginePolicy,
+    /// Who the assistant speaks for: its own texts are written from it.
+    pub business: BusinessProfile,
     pub commerce_policy: CommercePolicy,
     pub audit: Option<Arc<dyn AuditLog>>,
 }
@@ -52,6 +56,7 @@ pub struct EngineDeps {
 pub struct Engine {
     pub(crate) deps: EngineDeps,
     reader: Reader,
+    texts: Texts,
 }
 
 impl Engine {
@@ -76,7 +81,17 @@ impl Engine {
             )));
         }
         let reader = Reader::new(deps.embedder.clone(), deps.policy.reader);
-        Ok(Engine { deps, reader })
+        let texts = Texts::new(deps.business.clone());
+        Ok(Engine {
+            deps,
+            reader,
+            texts,
+        })
+    }
+
+    /// The bot's own text `t` in `lang`, as this business words it.
+    pub(crate) fn text(&self, t: Template, lang: Lang) -> String {
+        self.texts.text(t, lang)
     }
 
     pub fn policy(&self) -> &EnginePolicy {
@@ -155,11 +170,12 @@ impl Engine {
     pub(crate) async fn classify(
         &self,
         message: &str,
-    ) -> Result<crate::intents::IntentPrediction, AssistantError> {
+    ) -> Result<Option<crate::intents::IntentPrediction>, AssistantError> {
+        let Some(intents) = &self.deps.intents else {
+            return Ok(None);
+        };
         // One embedding per view of the classifier (its companions, when configured, too).
-        let views = self
-            .deps
-            .intents
+        let views = intents
             .embed_views(&[message.to_string()])
             .await
             .map_err(|e| match e {
@@ -169,7 +185,7 @@ impl Engine {
             .into_iter()
             .next()
             .ok_or_else(|| AssistantError::Internal("embedder returned no vector".into()))?;
-        Ok(self.deps.intents.classify_views(&views))
+        Ok(Some(intents.classify_views(&views)))
     }
 
     pub(crate) async fn search(
@@ -239,7 +255,7 @@ impl Engine {
             } else {
                 Template::SourceInSerbian
             };
-            out.token(&templates::text(note, lang)).await;
+            out.token(&self.text(note, lang)).await;
         }
         out.sentences(&format!("{text} [1]")).await;
         out.cite(1, hit).await;
@@ -461,7 +477,7 @@ impl Engine {
             reason,
             summary: handoff_summary(state, u, reason, tried),
         };
-        out.token(&templates::text(Template::Handoff(reason), u.lang))
+        out.token(&self.text(Template::Handoff(reason), u.lang))
             .await;
         out.send(TurnEvent::Handoff(info.clone())).await;
         state.status = ConversationStatus::WaitingForHuman;

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 /// Slot set by the engine when an action flow reports that a human must approve the action.
 pub const SLOT_NEEDS_APPROVAL: &str = "needs_approval";
+/// Slot set for one turn when the bot offered a person because the knowledge base had no
+/// answer: a yes to it is a request for a person.
+pub const SLOT_OFFERED_PERSON: &str = "offered_person";
 
 /// What retrieval found for this turn.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -71,7 +74,11 @@ pub fn safety(
     if state.slots.contains_key(SLOT_NEEDS_APPROVAL) {
         return Some(EscalationReason::NeedsApproval);
     }
-    if u.flags.human_request {
+    if u.flags.human_request
+        || (state.slots.contains_key(SLOT_OFFERED_PERSON)
+            && u.flags.affirmative
+            && !u.flags.negative)
+    {
         return Some(EscalationReason::CustomerRequest);
     }
     let this_turn = u32::from(u.flags.complaint || u.flags.frustration);
@@ -82,6 +89,35 @@ pub fn safety(
         return Some(EscalationReason::Frustration);
     }
     None
+}
+
+/// What a `Decision::Clarify` says to the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clarification {
+    /// A first complaint the knowledge base does not answer: heard, and what can be checked.
+    Complaint,
+    /// Not something this business handles.
+    OutOfScope,
+    /// Too short to search well: ask for detail.
+    MoreDetail,
+    /// A real question the knowledge base does not answer: "I don't know; shall I connect you
+    /// with a colleague?", and the conversation stays with the bot.
+    OfferPerson,
+}
+
+/// Three words or fewer give retrieval too little to go on.
+const VAGUE_WORDS: usize = 3;
+
+pub fn clarification(u: &Understanding) -> Clarification {
+    if u.flags.complaint {
+        Clarification::Complaint
+    } else if u.intent.as_ref().is_some_and(|p| !p.in_scope) {
+        Clarification::OutOfScope
+    } else if u.text.split_whitespace().count() <= VAGUE_WORDS {
+        Clarification::MoreDetail
+    } else {
+        Clarification::OfferPerson
+    }
 }
 
 /// Decides the next move. `draft` is the check of the final candidate answer, when one exists.
@@ -121,21 +157,12 @@ pub fn decide(
                 EscalationReason::RepeatedFailure
             });
         }
-        if out_of_scope {
-            // A clear "not something we handle": say so once, hand over if it comes back.
-            return Decision::Clarify;
-        }
-        if u.flags.complaint {
-            // A first complaint is heard, not passed on at once: the engine acknowledges it and
-            // asks what it can check; a second complaint or a failure hands over.
-            return Decision::Clarify;
-        }
-        let vague = u.text.split_whitespace().count() <= 3;
-        return if vague {
-            Decision::Clarify
-        } else {
-            escalate(EscalationReason::LowConfidence)
-        };
+        // The first failure keeps the conversation with the bot: a clear "not something we
+        // handle" is said once, a first complaint is heard, a vague message gets a question
+        // and a real question the knowledge base cannot answer gets "I don't know; shall I
+        // connect you with a colleague?" (`clarification`). Only piling failures, a request
+        // or a yes to that offer hand over.
+        return Decision::Clarify;
     }
     if let Some(d) = draft {
         if !d.supported {
@@ -229,6 +256,8 @@ mod tests {
             consecutive_failures: 1,
             ..Default::default()
         };
+        let mut offered = ConversationState::default();
+        offered.slots.insert(SLOT_OFFERED_PERSON.into(), "1".into());
         let annoyed_once = ConversationState {
             frustration_signals: 1,
             ..Default::default()
@@ -451,12 +480,12 @@ mod tests {
                 Answer,
             ),
             (
-                "weak retrieval, long question",
+                "weak retrieval, long question: offered a person, kept",
                 &fresh,
                 u(q, Some(("shipping", true)), Flags::default()),
                 weak(),
                 None,
-                e(LowConfidence),
+                Clarify,
             ),
             (
                 "weak retrieval, vague",
@@ -472,7 +501,30 @@ mod tests {
                 u(q, None, Flags::default()),
                 RetrievalSignal::default(),
                 None,
-                e(LowConfidence),
+                Clarify,
+            ),
+            (
+                "a yes to the offer of a person",
+                &offered,
+                u(
+                    "yes please",
+                    None,
+                    Flags {
+                        affirmative: true,
+                        ..Default::default()
+                    },
+                ),
+                weak(),
+                None,
+                e(CustomerRequest),
+            ),
+            (
+                "a new question after the offer",
+                &offered,
+                u(q, None, Flags::default()),
+                strong(),
+                Some(&good),
+                Answer,
             ),
             (
                 "weak again",
@@ -516,12 +568,7 @@ mod tests {
             (None, Decision::Answer),
             (Some(min), Decision::Answer),
             (Some(min + 0.05), Decision::Answer),
-            (
-                Some(min - 0.01),
-                Decision::Escalate {
-                    reason: EscalationReason::LowConfidence,
-                },
-            ),
+            (Some(min - 0.01), Decision::Clarify),
         ] {
             let signal = RetrievalSignal {
                 reader_score: score,
@@ -556,10 +603,9 @@ mod tests {
         policy.thresholds.min_answer = 0.6;
         assert_eq!(
             decide(&policy, &ConversationState::default(), &und, &mid, None),
-            Decision::Escalate {
-                reason: EscalationReason::LowConfidence
-            }
+            Decision::Clarify
         );
+        assert_eq!(clarification(&und), Clarification::OfferPerson);
         policy.thresholds.max_consecutive_failures = 5;
         let failed = ConversationState {
             consecutive_failures: 3,
@@ -591,5 +637,41 @@ mod tests {
                 reason: EscalationReason::Frustration
             }
         );
+    }
+
+    #[test]
+    fn clarification_table() {
+        let q = "Do you have a shop in another town I could visit?";
+        let complaint = Flags {
+            complaint: true,
+            ..Default::default()
+        };
+        // (message, intent and whether it is in scope, flags, expected)
+        type Case<'a> = (&'a str, Option<(&'a str, bool)>, Flags, Clarification);
+        let cases: Vec<Case> = vec![
+            (q, None, complaint.clone(), Clarification::Complaint),
+            (
+                q,
+                Some(("out_of_scope", false)),
+                Flags::default(),
+                Clarification::OutOfScope,
+            ),
+            (
+                "the thing",
+                None,
+                Flags::default(),
+                Clarification::MoreDetail,
+            ),
+            (q, None, Flags::default(), Clarification::OfferPerson),
+            (
+                q,
+                Some(("shipping_info", true)),
+                Flags::default(),
+                Clarification::OfferPerson,
+            ),
+        ];
+        for (text, intent, flags, want) in cases {
+            assert_eq!(clarification(&u(text, intent, flags)), want, "{text}");
+        }
     }
 }

@@ -42,16 +42,48 @@ pub struct Reader {
 /// Shortest unit worth giving on its own ("Weight: 410 g" is 13 characters).
 const MIN_UNIT_CHARS: usize = 8;
 
-/// The units of a passage: its sentences and lines; an FAQ answer is one unit.
-fn unit_texts(hit: &Hit) -> Vec<String> {
+/// One unit of a passage as read: what the customer is shown, and the label of the list it
+/// belongs to ("Specifications", "Variants"), which only goes into its embedding.
+#[derive(Debug, Clone, PartialEq)]
+struct UnitText {
+    label: Option<String>,
+    text: String,
+}
+
+/// Longest line read as the label of the list below it ("Specifications:").
+const MAX_LABEL_CHARS: usize = 40;
+
+/// The units of a passage: its sentences and lines; an FAQ answer is one unit. A short line
+/// ending in a colon introduces the list below it: it states no fact itself, so it is not a
+/// unit, and its list items carry it as their label.
+fn unit_texts(hit: &Hit) -> Vec<UnitText> {
     if hit.kind == ChunkKind::Faq {
-        return vec![hit.text.trim().to_string()];
+        return vec![UnitText {
+            label: None,
+            text: hit.text.trim().to_string(),
+        }];
     }
-    sentences(&hit.text)
-        .into_iter()
-        .map(|s| s.trim_start_matches(['-', '*', ' ']).trim().to_string())
-        .filter(|s| s.chars().count() >= MIN_UNIT_CHARS && !s.starts_with('#'))
-        .collect()
+    let mut label: Option<String> = None;
+    let mut out = Vec::new();
+    for s in sentences(&hit.text) {
+        let raw = s.trim();
+        let is_item = raw.starts_with(['-', '*']);
+        let text = raw.trim_start_matches(['-', '*', ' ']).trim();
+        if !is_item && text.ends_with(':') && text.chars().count() <= MAX_LABEL_CHARS {
+            label = Some(text.trim_end_matches(':').trim().to_string());
+            continue;
+        }
+        if !is_item {
+            label = None;
+        }
+        if text.chars().count() >= MIN_UNIT_CHARS && !text.starts_with('#') {
+            out.push(UnitText {
+                label: label.clone(),
+                text: text.to_string(),
+            });
+        }
+    }
+    out
 }
 
 /// A passage's heading: its FAQ question, else its section path, else its title.
@@ -63,9 +95,13 @@ fn heading(hit: &Hit) -> &str {
     }
 }
 
-/// What a unit is embedded as: with its heading first, so the unit knows its subject.
-fn embed_text(hit: &Hit, unit: &str) -> String {
-    format!("{}: {unit}", heading(hit))
+/// What a unit is embedded as: with its heading (and list label) first, so the unit knows its
+/// subject.
+fn embed_text(hit: &Hit, unit: &UnitText) -> String {
+    match &unit.label {
+        Some(label) => format!("{}: {label}: {}", heading(hit), unit.text),
+        None => format!("{}: {}", heading(hit), unit.text),
+    }
 }
 
 impl Reader {
@@ -96,7 +132,7 @@ impl Reader {
                     if self.params.unit_heading {
                         embed_text(hit, t)
                     } else {
-                        t.clone()
+                        t.text.clone()
                     }
                 })
                 .collect();
@@ -106,7 +142,7 @@ impl Reader {
             texts
                 .into_iter()
                 .zip(vecs)
-                .map(|(text, vec)| Unit { text, vec })
+                .map(|(u, vec)| Unit { text: u.text, vec })
                 .collect(),
         );
         self.units
@@ -198,20 +234,38 @@ mod tests {
 
     #[test]
     fn units_are_sentences_and_list_lines() {
-        let h = product("Alpina 2 Tent: a light tent. Price: 289.00 EUR.\n\nSpecifications:\n\n- Packed weight: 2.1 kg\n- Capacity: 2 people\n");
+        let h = product("Alpina 2 Tent: a light tent. Price: 289.00 EUR.\n\nSpecifications:\n\n- Packed weight: 2.1 kg\n- Capacity: 2 people\n\nWarranty: 2 years on the poles.\n");
+        let units = unit_texts(&h);
+        let texts: Vec<&str> = units.iter().map(|u| u.text.as_str()).collect();
         assert_eq!(
-            unit_texts(&h),
+            texts,
             vec![
                 "Alpina 2 Tent: a light tent.",
                 "Price: 289.00 EUR.",
-                "Specifications:",
                 "Packed weight: 2.1 kg",
-                "Capacity: 2 people"
+                "Capacity: 2 people",
+                "Warranty: 2 years on the poles."
+            ]
+        );
+        // The list's label goes with its items only, and into their embedding only.
+        let labels: Vec<Option<&str>> = units.iter().map(|u| u.label.as_deref()).collect();
+        assert_eq!(
+            labels,
+            vec![
+                None,
+                None,
+                Some("Specifications"),
+                Some("Specifications"),
+                None
             ]
         );
         assert_eq!(
-            embed_text(&h, "Packed weight: 2.1 kg"),
-            "Tents > Alpina 2 Tent: Packed weight: 2.1 kg"
+            embed_text(&h, &units[2]),
+            "Tents > Alpina 2 Tent: Specifications: Packed weight: 2.1 kg"
+        );
+        assert_eq!(
+            embed_text(&h, &units[0]),
+            "Tents > Alpina 2 Tent: Alpina 2 Tent: a light tent."
         );
     }
 

@@ -6,8 +6,11 @@
 use crate::answer::rewrite_query;
 use crate::engine::{Engine, TurnOut};
 use crate::flows::{self, FlowContext, FlowOutcome};
-use crate::policy::{answer_confidence, decide, safety, RetrievalSignal};
-use crate::templates::{self, Template};
+use crate::policy::{
+    answer_confidence, clarification, decide, safety, Clarification, RetrievalSignal,
+    SLOT_OFFERED_PERSON,
+};
+use crate::templates::Template;
 use crate::understanding::{understand, Understanding};
 use crate::voice::render_voice;
 use async_trait::async_trait;
@@ -97,8 +100,7 @@ impl Engine {
                 let drafted = self
                     .draft_answer(out, u, &query, &hits, confidence, None)
                     .await;
-                out.token(&templates::text(Template::OfferAction, u.lang))
-                    .await;
+                out.token(&self.text(Template::OfferAction, u.lang)).await;
                 state.consecutive_failures = 0;
                 flows::offer(state, u);
                 let mut settled = Settled::new(Decision::Answer, drafted.source);
@@ -175,7 +177,7 @@ impl Engine {
             } else {
                 Template::Greeting
             };
-            out.token(&templates::text(t, u.lang)).await;
+            out.token(&self.text(t, u.lang)).await;
             return Ok(Settled::new(Decision::Answer, AnswerSource::Template));
         }
         let (query, retrieved) = self.search_in_context(message, state, u, searched).await?;
@@ -198,6 +200,17 @@ impl Engine {
                 }
             }
         };
+        tracing::debug!(
+            query = %query,
+            retrieval = retrieved.first().map_or(0.0, |h| h.confidence),
+            confidence,
+            reader = reading.as_ref().map_or(-1.0, |r| r.score),
+            known_topic = u.intent_name().is_some(),
+            same_lang = retrieved
+                .first()
+                .is_some_and(|h| h.lang == u.lang || (h.lang.is_serbian() && u.lang.is_serbian())),
+            "answer signals"
+        );
         let signal = RetrievalSignal {
             best_confidence: confidence,
             hits: retrieved.len(),
@@ -224,21 +237,29 @@ impl Engine {
             }
             Decision::Clarify => {
                 state.consecutive_failures += 1;
-                let oos = u.intent.as_ref().is_some_and(|p| !p.in_scope);
-                let template = if u.flags.complaint {
-                    out.token(&templates::text(Template::Empathy, u.lang)).await;
-                    Template::ComplaintFollowUp
-                } else if oos {
-                    Template::OutOfScope
-                } else {
-                    Template::Clarify
+                let mut awaiting = None;
+                let template = match clarification(u) {
+                    Clarification::Complaint => {
+                        out.token(&self.text(Template::Empathy, u.lang)).await;
+                        Template::ComplaintFollowUp
+                    }
+                    Clarification::OutOfScope => Template::OutOfScope,
+                    Clarification::MoreDetail => Template::Clarify,
+                    Clarification::OfferPerson => {
+                        // A yes on the next turn is a request for a person (`policy::safety`).
+                        state.slots.insert(SLOT_OFFERED_PERSON.into(), "1".into());
+                        awaiting = Some(Slot::Handoff);
+                        Template::OfferPerson
+                    }
                 };
-                out.token(&templates::text(template, u.lang)).await;
-                Settled::new(decision, AnswerSource::Template)
+                out.token(&self.text(template, u.lang)).await;
+                let mut s = Settled::new(decision, AnswerSource::Template);
+                s.awaiting = awaiting;
+                s
             }
             _ => {
                 if u.flags.complaint || u.flags.frustration {
-                    out.token(&templates::text(Template::Empathy, u.lang)).await;
+                    out.token(&self.text(Template::Empathy, u.lang)).await;
                 }
                 let drafted = self
                     .draft_answer(out, u, &query, &retrieved, confidence, reading)
@@ -274,7 +295,7 @@ impl Assistant for Engine {
         }
         // The one reading of the message every phase works from.
         let prediction = self.classify(message).await?;
-        let u = understand(message, state, Some(prediction), &[]);
+        let u = understand(message, state, prediction, &[]);
         state.lang = Some(u.lang);
         state.intent = u.intent_name().map(str::to_string);
         state.turns.push(TurnRecord {
@@ -293,8 +314,20 @@ impl Assistant for Engine {
             ttft_ms: None,
         };
 
-        let settled = match self.safety_phase(&mut out, state, &u).await {
+        let safety = self.safety_phase(&mut out, state, &u).await;
+        // The offer of a person holds for the one turn after it (safety has read it).
+        let offered_person = state.slots.remove(SLOT_OFFERED_PERSON).is_some();
+        let declined_person = offered_person
+            && u.flags.negative
+            && !u.flags.affirmative
+            && u.text.split_whitespace().count() <= 3;
+        let settled = match safety {
             Some(settled) => settled,
+            None if declined_person => {
+                // "No thanks" to the offer: the conversation goes on with the bot.
+                out.token(&self.text(Template::AnythingElse, u.lang)).await;
+                Settled::new(Decision::Answer, AnswerSource::Template)
+            }
             None => match self.flow_phase(&mut out, state, message, &u).await? {
                 FlowPhase::Settled(settled) => settled,
                 FlowPhase::NotHandled(searched) => {

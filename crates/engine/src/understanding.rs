@@ -54,6 +54,9 @@ pub struct Flags {
     pub sensitive: bool,
     pub affirmative: bool,
     pub negative: bool,
+    /// The message asks something: a question mark, or the grammar of a question (an
+    /// interrogative or auxiliary first, Serbian "da li" / "… li") written without one.
+    pub question: bool,
 }
 
 /// Everything the engine knows about one message before deciding.
@@ -95,7 +98,7 @@ impl Understanding {
     pub fn is_small_talk(&self) -> bool {
         use frontdesk_core::intents::{GOODBYE, GREETING, THANKS};
         let words = self.text.split_whitespace().count();
-        let question = self.text.contains('?');
+        let question = self.flags.question;
         let by_rules = self.flags.greeting || self.flags.thanks || self.flags.goodbye;
         let by_intent = matches!(self.intent_name(), Some(GREETING | THANKS | GOODBYE));
         by_rules
@@ -469,7 +472,33 @@ pub fn flags(text: &str, previous_customer_texts: &[&str]) -> Flags {
         sensitive: any_phrase(f, SENSITIVE),
         affirmative,
         negative,
+        question: is_question(text, f),
     }
+}
+
+/// Words a question starts with: interrogatives and the auxiliaries of a yes/no question
+/// (English), and the interrogatives of Serbian (folded: no diacritics, Latin). Grammar, not
+/// vocabulary of any business.
+const QUESTION_START: &[&str] = &[
+    "what", "whats", "how", "hows", "which", "when", "where", "wheres", "why", "who", "whom",
+    "whose", "can", "could", "do", "does", "did", "is", "isnt", "are", "arent", "was", "were",
+    "will", "would", "should", "shall", "may", "might", "have", "has", "am", "any", "sta",
+    "shta", "koji", "koja", "koje", "kojeg", "kojem", "kojim", "kojoj", "kojih", "koliko",
+    "kolko", "kako", "kada", "kad", "gde", "gdje", "zasto", "ko", "kome", "koga", "ciji",
+    "cija", "cije", "dal", "jel",
+];
+
+/// Serbian yes/no questions put "li" after the first word ("može li", "imate li", "da li").
+fn is_question(text: &str, folded: &str) -> bool {
+    if text.contains('?') {
+        return true;
+    }
+    let mut words = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
+    let first = words.next().unwrap_or("");
+    let second = words.next().unwrap_or("");
+    QUESTION_START.contains(&first) || second == "li"
 }
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -784,6 +813,12 @@ mod tests {
                 |f| f.sensitive,
                 false,
             ),
+            ("question mark", "ship to canada?", |f| f.question, true),
+            ("question without mark", "what colours does it come in", |f| f.question, true),
+            ("serbian li", "Može li dostava u subotu", |f| f.question, true),
+            ("serbian interrogative", "колико кошта достава", |f| f.question, true),
+            ("statement", "I want to return my boots", |f| f.question, false),
+            ("statement sr", "treba mi nova adresa", |f| f.question, false),
             ("yes", "yes please", |f| f.affirmative, true),
             ("da", "Da", |f| f.affirmative, true),
             ("да", "да, потврђујем", |f| f.affirmative, true),

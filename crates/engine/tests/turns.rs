@@ -112,7 +112,8 @@ async fn engine(chat_reply: Option<&str>) -> Engine {
             Arc::new(ScriptedChat { reply: r.into() }) as Arc<dyn frontdesk_core::ChatModel>
         }),
         commerce: None,
-        intents,
+        intents: Some(intents),
+        business: Default::default(),
         // The table pins decisions to the fixture's confidences: no prior shift for known topics
         // (its own table is `answer_confidence_table` in policy.rs).
         policy: EnginePolicy {
@@ -232,12 +233,12 @@ async fn turn_table() {
             absent: "",
         },
         Case {
-            name: "weak retrieval hands over",
+            name: "weak retrieval: says so, offers a person, keeps the conversation",
             chat: None,
             msg: "how long is the warranty on the stove?",
             source: AnswerSource::Template,
-            decision: esc(EscalationReason::LowConfidence),
-            contains: "team",
+            decision: Decision::Clarify,
+            contains: "connect you with a colleague",
             absent: "",
         },
         Case {
@@ -340,6 +341,57 @@ async fn turn_table() {
             out.voice_text
         );
     }
+}
+
+#[tokio::test]
+async fn an_unanswered_question_offers_a_person_and_keeps_helping() {
+    use frontdesk_core::conversation::Slot;
+    let e = engine(None).await;
+    // (second message, its decision, the status after it)
+    let cases = [
+        (
+            "yes please",
+            Decision::Escalate {
+                reason: EscalationReason::CustomerRequest,
+            },
+            ConversationStatus::WaitingForHuman,
+        ),
+        (
+            "how long do I have to return unworn shoes?",
+            Decision::Answer,
+            ConversationStatus::Bot,
+        ),
+        ("no thanks", Decision::Answer, ConversationStatus::Bot),
+    ];
+    for (second, decision, status) in cases {
+        let mut state = ConversationState::new("c3", Channel::Chat);
+        let (r, _) = turn(&e, &mut state, "how long is the warranty on the stove?").await;
+        let first = r.unwrap();
+        assert_eq!(first.decision, Decision::Clarify);
+        assert_eq!(first.awaiting, Some(Slot::Handoff), "{second}");
+        assert_eq!(state.status, ConversationStatus::Bot);
+        let (r, _) = turn(&e, &mut state, second).await;
+        let out = r.unwrap();
+        assert_eq!(out.decision, decision, "{second}: {}", out.text);
+        assert_eq!(state.status, status, "{second}");
+        assert_eq!(out.awaiting, None, "{second}");
+        if status == ConversationStatus::WaitingForHuman {
+            // The colleague sees the question that was not answered.
+            let h = out.handoff.expect("handoff");
+            assert!(h.summary.contains("warranty on the stove"), "{}", h.summary);
+        }
+    }
+    // The offer holds for one turn only: a later "yes" is not a request for a person.
+    let mut state = ConversationState::new("c4", Channel::Chat);
+    let _ = turn(&e, &mut state, "how long is the warranty on the stove?").await;
+    let _ = turn(&e, &mut state, "how long do I have to return unworn shoes?").await;
+    let (r, _) = turn(&e, &mut state, "yes").await;
+    assert_ne!(
+        r.unwrap().decision,
+        Decision::Escalate {
+            reason: EscalationReason::CustomerRequest
+        }
+    );
 }
 
 #[tokio::test]

@@ -62,10 +62,12 @@ pub trait Backend: Send + Sync {
         model: Option<&IntentModelConfig>,
     ) -> Result<Arc<dyn IntentModel>, EvalError>;
     /// A fresh assistant (with a fresh copy of the shop's data, so cases do not see each other's
-    /// writes) answering from `retriever`.
+    /// writes) answering from `retriever`. With `kb`, the assistant serves that knowledge base's
+    /// business (its intent catalogue and texts beside its pages, or none), not the configured one.
     async fn assistant(
         &self,
         retriever: Arc<dyn Retriever>,
+        kb: Option<&Path>,
         use_llm: bool,
     ) -> Result<Arc<dyn Assistant>, EvalError>;
 }

@@ -19,7 +19,11 @@ use std::sync::Arc;
 
 /// Builds a fresh assistant answering from the given retriever; `bool` = use the chat LM.
 pub type AssistantFactory = Arc<
-    dyn Fn(Arc<dyn Retriever>, bool) -> BoxFuture<'static, Result<Arc<dyn Assistant>, EvalError>>
+    dyn Fn(
+            Arc<dyn Retriever>,
+            Option<PathBuf>,
+            bool,
+        ) -> BoxFuture<'static, Result<Arc<dyn Assistant>, EvalError>>
         + Send
         + Sync,
 >;
@@ -82,24 +86,9 @@ impl EngineBackend {
         Ok(e)
     }
 
-    /// The configured intent catalogue: `engine.intents`, else `knowledge/intents.jsonl` under
-    /// the first knowledge root's parent… or the working directory.
-    pub fn catalogue_path(&self) -> PathBuf {
-        if let Some(p) = &self.config.engine.intents {
-            return p.clone();
-        }
-        self.config
-            .knowledge
-            .iter()
-            .map(|k| {
-                if k.is_dir() {
-                    k.join("intents.jsonl")
-                } else {
-                    k.with_file_name("intents.jsonl")
-                }
-            })
-            .find(|p| p.is_file())
-            .unwrap_or_else(|| PathBuf::from("knowledge/intents.jsonl"))
+    /// The business's intent catalogue (`Config::intent_catalogue`), if it has one.
+    pub fn catalogue_path(&self) -> Option<PathBuf> {
+        self.config.intent_catalogue()
     }
 }
 
@@ -236,7 +225,13 @@ impl Backend for EngineBackend {
         let rows = match train {
             Some(rows) => examples(rows),
             None => {
-                let path = self.catalogue_path();
+                let path = self.catalogue_path().ok_or_else(|| {
+                    EvalError::Backend(
+                        "an intents suite without `train` rows needs the business's catalogue: \
+                         set engine.intents, or put intents.jsonl in a knowledge root"
+                            .into(),
+                    )
+                })?;
                 load_intents_jsonl(&path).map_err(|e| {
                     EvalError::Backend(format!("{e} (set engine.intents in the config)"))
                 })?
@@ -268,10 +263,11 @@ impl Backend for EngineBackend {
     async fn assistant(
         &self,
         retriever: Arc<dyn Retriever>,
+        kb: Option<&Path>,
         use_llm: bool,
     ) -> Result<Arc<dyn Assistant>, EvalError> {
         match &self.assistant {
-            Some(f) => f(retriever, use_llm).await,
+            Some(f) => f(retriever, kb.map(Path::to_path_buf), use_llm).await,
             None => Err(EvalError::Backend("this build cannot assemble the conversation engine; conversation suites need it (or use --target URL)".into())),
         }
     }

@@ -105,7 +105,7 @@ fn context(dir: &Path) -> EvalContext {
         ..Config::default()
     };
     let embedder = Arc::new(HashEmbedder::new(256));
-    let factory: AssistantFactory = Arc::new(|retriever, _use_llm| {
+    let factory: AssistantFactory = Arc::new(|retriever, _kb, _use_llm| {
         Box::pin(async move { Ok(Arc::new(ScriptedAssistant { retriever }) as Arc<dyn Assistant>) })
     });
     EvalContext {

@@ -244,10 +244,17 @@ async fn finish_turn(
         conv.status = ConversationStatus::WaitingForHuman;
         handoff = Some(view);
     }
-    let unanswered = matches!(
-        outcome.handoff.as_ref().map(|h| h.reason),
-        Some(EscalationReason::LowConfidence | EscalationReason::OutOfScope)
-    );
+    // A question the knowledge base could not answer: handed over for it, or answered with
+    // the offer of a person (the conversation stays with the bot).
+    let unanswered = outcome.awaiting == Some(Slot::Handoff)
+        || matches!(
+            outcome.handoff.as_ref().map(|h| h.reason),
+            Some(
+                EscalationReason::LowConfidence
+                    | EscalationReason::OutOfScope
+                    | EscalationReason::RepeatedFailure
+            )
+        );
     let meta = json!({
         "lang": outcome.lang,
         "citations": outcome.citations,

@@ -5,6 +5,7 @@
 //! operators expect them: `FRONTDESK_DATA_DIR` and `FRONTDESK_MODEL_DIR`.
 //! Each section lives in its own file and is owned by the crate that reads it.
 
+mod business;
 mod commerce;
 mod engine;
 mod models;
@@ -12,6 +13,7 @@ mod retrieval;
 mod server;
 mod shop;
 
+pub use business::{BusinessProfile, LocalText};
 pub use commerce::CommercePolicy;
 pub use engine::{EnginePolicy, EscalationThresholds, IntentModelConfig, ReaderConfig};
 pub use models::ModelsConfig;
@@ -35,6 +37,8 @@ pub struct Config {
     pub commerce: CommercePolicy,
     pub shop: ShopConfig,
     pub server: ServerConfig,
+    /// Who the assistant speaks for (its own texts); see `business.rs`.
+    pub business: BusinessProfile,
 }
 
 impl Default for Config {
@@ -48,6 +52,7 @@ impl Default for Config {
             commerce: CommercePolicy::default(),
             shop: ShopConfig::default(),
             server: ServerConfig::default(),
+            business: BusinessProfile::default(),
         }
     }
 }
@@ -123,6 +128,47 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The first file called `name` in a knowledge root: inside a root that is a folder, beside
+    /// a root that is a file. This is how a business that brings only its knowledge folder
+    /// brings its intent catalogue and its texts with it.
+    pub fn knowledge_file(&self, name: &str) -> Option<PathBuf> {
+        self.knowledge
+            .iter()
+            .map(|k| {
+                if k.is_dir() {
+                    k.join(name)
+                } else {
+                    k.with_file_name(name)
+                }
+            })
+            .find(|p| p.is_file())
+    }
+
+    /// The intent catalogue the engine is trained on: `engine.intents`, else an
+    /// `intents.jsonl` in a knowledge root, else none — then the knowledge base alone decides
+    /// what is in scope. There is no fallback to the demo shop's catalogue: its topics would
+    /// turn another business's questions away as out of scope.
+    pub fn intent_catalogue(&self) -> Option<PathBuf> {
+        self.engine
+            .intents
+            .clone()
+            .or_else(|| self.knowledge_file("intents.jsonl"))
+    }
+
+    /// `[business]` when the config sets any of it, else a `business.toml` in a knowledge root,
+    /// else the empty profile (neutral texts).
+    pub fn business_profile(&self) -> Result<BusinessProfile, ConfigError> {
+        if !self.business.is_empty() {
+            return Ok(self.business.clone());
+        }
+        match self.knowledge_file("business.toml") {
+            Some(path) => BusinessProfile::load(&path),
+            None => Ok(BusinessProfile::default()),
+        }
+    }
+}
+
 fn parse_env_value(raw: &str) -> toml::Value {
     toml::from_str::<toml::Table>(&format!("v = {raw}"))
         .ok()
@@ -195,6 +241,39 @@ mod tests {
         assert_eq!(cfg.data_dir, PathBuf::from("/from/file"));
         assert_eq!(cfg.server.addr, "127.0.0.1:2");
         assert_eq!(cfg.models.model_dir, Some(PathBuf::from("/models")));
+    }
+
+    #[test]
+    fn catalogue_and_business_come_from_config_then_the_knowledge_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = dir.path().join("kb");
+        std::fs::create_dir(&kb).unwrap();
+        let mut cfg = Config {
+            knowledge: vec![kb.clone()],
+            ..Config::default()
+        };
+        // Nothing configured, nothing beside the pages: no catalogue, neutral texts.
+        assert_eq!(cfg.intent_catalogue(), None);
+        assert!(cfg.business_profile().unwrap().is_empty());
+
+        std::fs::write(kb.join("intents.jsonl"), "").unwrap();
+        std::fs::write(kb.join("business.toml"), "name = { en = \"Kb\" }\n").unwrap();
+        assert_eq!(cfg.intent_catalogue(), Some(kb.join("intents.jsonl")));
+        assert_eq!(
+            cfg.business_profile().unwrap().name.en.as_deref(),
+            Some("Kb")
+        );
+
+        cfg.engine.intents = Some(PathBuf::from("/elsewhere.jsonl"));
+        cfg.business.name.en = Some("Config".into());
+        assert_eq!(
+            cfg.intent_catalogue(),
+            Some(PathBuf::from("/elsewhere.jsonl"))
+        );
+        assert_eq!(
+            cfg.business_profile().unwrap().name.en.as_deref(),
+            Some("Config")
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub fn asks_about_action(understanding: &Understanding, state: &ConversationStat
     state.flow.is_none()
         && understanding.intent_name() != Some(frontdesk_core::intents::RECOMMEND_PRODUCT)
         && !detect::wants_recommendation(&understanding.text)
-        && understanding.text.contains('?')
+        && understanding.flags.question
         && e.order_ids.is_empty()
         && e.emails.is_empty()
         && e.postcodes.is_empty()

@@ -144,7 +144,7 @@ pub(super) async fn step_once(
         }
         (Some(_), None) => {
             let e = &understanding.entities;
-            let unrelated = message.contains('?')
+            let unrelated = understanding.flags.question
                 && understanding
                     .intent_name()
                     .is_some_and(|i| !frontdesk_core::intents::is_action_intent(i))

@@ -1,7 +1,8 @@
 //! The tau-retail style actions harness (`kind = "actions"`): for each task, a fresh copy of the
 //! store, a scripted customer that knows only `user_scenario` (and `user_id`, unused because the
-//! customer must identify like anyone else), a conversation through an [`Assistant`] (the
-//! engine in production runs), then the store's end state compared with a second fresh copy to
+//! customer must identify like anyone else) and sees only the structured fields of each reply
+//! ([`BotReply`]: `awaiting`, `pending_action`, the actions executed — never the reply's text),
+//! a conversation through an [`Assistant`] (the engine in production runs), then the store's end state compared with a second fresh copy to
 //! which the task's `expected_actions` were applied. Success = identical orders and users.
 //!
 //! Wiring for the eval runner: build a [`CommerceActionsRunner`] with a factory that turns a
@@ -11,7 +12,7 @@
 pub mod customer;
 mod flow_assistant;
 
-pub use customer::ScriptedCustomer;
+pub use customer::{BotReply, ScriptedCustomer};
 pub use flow_assistant::FlowAssistant;
 
 use crate::error::EvalError;
@@ -184,20 +185,26 @@ async fn run_task(
     while let Some(msg) = message.take() {
         let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
         let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-        let reply = match assistant.respond(&mut state, &msg, tx).await {
+        let (reply, seen) = match assistant.respond(&mut state, &msg, tx).await {
             Ok(outcome) => {
                 executed.extend(outcome.executed_actions.clone());
                 escalated |= outcome.handoff.is_some();
-                outcome.text
+                let seen = BotReply {
+                    pending_action: outcome.pending_action,
+                    awaiting: outcome.awaiting,
+                    executed: outcome.executed_actions,
+                };
+                (outcome.text, seen)
             }
-            Err(e) => format!("<error: {e}>"),
+            Err(e) => (format!("<error: {e}>"), BotReply::default()),
         };
         let _ = drain.await;
-        turns.push((msg, reply.clone()));
+        // The transcript keeps the reply's text; the customer gets only its structured fields.
+        turns.push((msg, reply));
         if escalated {
             break;
         }
-        message = customer.reply(&reply);
+        message = customer.reply(&seen);
     }
 
     let expected_store = fresh_store(store_dir, policy)?;

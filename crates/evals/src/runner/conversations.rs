@@ -427,7 +427,7 @@ pub async fn run_conversations(ctx: &EvalContext, suite: &Suite) -> Result<Suite
             let results: Vec<Result<CaseRun, EvalError>> = ctx
                 .map_ordered(cases, &pb, |case| async move {
                     // A fresh assistant per case: action cases must not see each other's writes.
-                    let assistant = backend.assistant(recorder.clone(), use_llm).await?;
+                    let assistant = backend.assistant(recorder.clone(), None, use_llm).await?;
                     let target: Arc<dyn Target> = Arc::new(InProcessTarget {
                         assistant,
                         recorder: Some(recorder.clone()),

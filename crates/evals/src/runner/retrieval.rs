@@ -203,7 +203,7 @@ pub async fn run_retrieval(
         let recorder = RecordingRetriever::new(index.retriever());
         let assistant = ctx
             .backend
-            .assistant(recorder.clone(), ctx.options.use_llm)
+            .assistant(recorder.clone(), kb.as_deref(), ctx.options.use_llm)
             .await?;
         let target: Arc<dyn Target> = Arc::new(InProcessTarget {
             assistant,

@@ -132,9 +132,9 @@ async fn run_async(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
             None
         };
         let factory = parts.clone().map(|p| -> AssistantFactory {
-            Arc::new(move |retriever, use_llm| {
+            Arc::new(move |retriever, kb, use_llm| {
                 let p = p.clone();
-                Box::pin(async move { p.assistant(retriever, use_llm) })
+                Box::pin(async move { p.assistant(retriever, kb, use_llm).await })
             })
         });
         let loader_config = config.clone();
@@ -250,14 +250,34 @@ fn print_summary(report: &frontdesk_evals::Report) {
     }
 }
 
-/// What every assistant built for an eval shares: the models, the intent catalogue's vectors
-/// (embedded once) and its calibrated threshold. Each assistant gets a freshly seeded shop.
+/// A business an assistant speaks for: its trained intent catalogue (if it has one) and its
+/// texts.
+#[derive(Clone)]
+struct Business {
+    intents: Option<IntentClassifier>,
+    profile: frontdesk_core::config::BusinessProfile,
+}
+
+impl Business {
+    async fn of(config: &Config, embedder: Arc<dyn Embedder>) -> anyhow::Result<Self> {
+        Ok(Business {
+            intents: super::stack::train_intents(config, embedder).await?,
+            profile: config.business_profile()?,
+        })
+    }
+}
+
+/// What every assistant built for an eval shares: the models, and per business (the configured
+/// one, and each suite's own knowledge base) the intent catalogue's vectors (embedded once) and
+/// calibrated thresholds. Each assistant gets a freshly seeded shop.
 struct EngineParts {
     config: Config,
     embedder: Arc<dyn Embedder>,
     chat: Option<Arc<dyn ChatModel>>,
-    /// Trained and calibrated once; every assistant gets a copy.
-    intents: IntentClassifier,
+    /// The configured business.
+    business: Business,
+    /// A suite's own knowledge base's business, built once per `kb`.
+    kb_businesses: tokio::sync::Mutex<std::collections::HashMap<PathBuf, Business>>,
 }
 
 impl EngineParts {
@@ -266,24 +286,44 @@ impl EngineParts {
         embedder: Arc<dyn Embedder>,
         chat: Option<Arc<dyn ChatModel>>,
     ) -> anyhow::Result<Self> {
-        let intents = super::stack::train_intents(config, embedder.clone()).await?;
+        let business = Business::of(config, embedder.clone()).await?;
         Ok(Self {
             config: config.clone(),
             embedder,
             chat,
-            intents,
+            business,
+            kb_businesses: Default::default(),
         })
+    }
+
+    /// The business of a suite's own knowledge base `kb`: what lies beside its pages, as
+    /// `frontdesk serve` with `knowledge = [kb]` would find it (an explicit `engine.intents` in
+    /// the config still applies).
+    async fn business_of(&self, kb: &std::path::Path) -> Result<Business, EvalError> {
+        let mut known = self.kb_businesses.lock().await;
+        if let Some(b) = known.get(kb) {
+            return Ok(b.clone());
+        }
+        let config = Config {
+            knowledge: vec![kb.to_path_buf()],
+            ..self.config.clone()
+        };
+        let b = Business::of(&config, self.embedder.clone())
+            .await
+            .map_err(|e| EvalError::Backend(format!("the business of {}: {e:#}", kb.display())))?;
+        known.insert(kb.to_path_buf(), b.clone());
+        Ok(b)
     }
 
     fn engine(
         &self,
+        business: &Business,
         retriever: Arc<dyn Retriever>,
         commerce: Arc<dyn Commerce>,
         audit: Arc<dyn AuditLog>,
         commerce_policy: frontdesk_core::config::CommercePolicy,
         use_llm: bool,
     ) -> Result<Engine, EvalError> {
-        let intents = self.intents.clone();
         let mut policy = self.config.engine.clone();
         let chat = if use_llm { self.chat.clone() } else { None };
         policy.use_llm = chat.is_some();
@@ -292,20 +332,27 @@ impl EngineParts {
             embedder: self.embedder.clone(),
             chat,
             commerce: Some(commerce),
-            intents,
+            intents: business.intents.clone(),
             policy,
+            business: business.profile.clone(),
             commerce_policy,
             audit: Some(audit),
         })
         .map_err(|e| EvalError::Backend(format!("configuring the engine: {e}")))
     }
 
-    /// An engine over `retriever` with a fresh in-memory copy of the configured shop.
-    fn assistant(
+    /// An engine over `retriever` with a fresh in-memory copy of the configured shop, speaking
+    /// for `kb`'s business when given, else the configured one.
+    async fn assistant(
         &self,
         retriever: Arc<dyn Retriever>,
+        kb: Option<PathBuf>,
         use_llm: bool,
     ) -> Result<Arc<dyn Assistant>, EvalError> {
+        let business = match &kb {
+            Some(kb) => self.business_of(kb).await?,
+            None => self.business.clone(),
+        };
         let shop = SqliteCommerce::in_memory()
             .map_err(|e| EvalError::Backend(format!("opening an in-memory shop: {e}")))?
             .with_policy(self.config.commerce.clone());
@@ -316,6 +363,7 @@ impl EngineParts {
         }
         let shop = Arc::new(shop);
         Ok(Arc::new(self.engine(
+            &business,
             retriever,
             shop.clone(),
             shop,
@@ -332,6 +380,7 @@ impl EngineParts {
         use_llm: bool,
     ) -> Arc<dyn Assistant> {
         match self.engine(
+            &self.business,
             retriever,
             store.commerce,
             store.audit,
@@ -403,6 +452,7 @@ impl frontdesk_evals::Backend for NoModels {
     async fn assistant(
         &self,
         _: Arc<dyn Retriever>,
+        _: Option<&std::path::Path>,
         _: bool,
     ) -> Result<Arc<dyn Assistant>, EvalError> {
         Err(EvalError::Backend(

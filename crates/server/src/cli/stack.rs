@@ -60,6 +60,9 @@ impl Stack {
             commerce: Some(commerce.clone() as Arc<dyn Commerce>),
             intents,
             policy: config.engine.clone(),
+            business: config
+                .business_profile()
+                .context("reading the business profile")?,
             commerce_policy: config.commerce.clone(),
             audit: Some(commerce.clone()),
         })
@@ -150,18 +153,18 @@ pub fn open_shop(config: &Config) -> anyhow::Result<SqliteCommerce> {
     Ok(shop)
 }
 
-/// Trains the intent classifier on the configured catalogue (with the configured companion
-/// embedder, when there is one) and calibrates its out-of-scope thresholds by cross-validation
-/// on the catalogue itself.
+/// Trains the intent classifier on the business's catalogue (`Config::intent_catalogue`; with
+/// the configured companion embedder, when there is one) and calibrates its out-of-scope
+/// thresholds by cross-validation on the catalogue itself. `None` when the business brings no
+/// catalogue.
 pub async fn train_intents(
     config: &Config,
     embedder: Arc<dyn Embedder>,
-) -> anyhow::Result<IntentClassifier> {
-    let path = config
-        .engine
-        .intents
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("knowledge/intents.jsonl"));
+) -> anyhow::Result<Option<IntentClassifier>> {
+    let Some(path) = config.intent_catalogue() else {
+        tracing::info!("no intent catalogue configured or beside the knowledge base; the knowledge base alone decides what is in scope");
+        return Ok(None);
+    };
     let rows = load_intents_jsonl(&path)
         .with_context(|| format!("reading the intent catalogue {}", path.display()))?;
     let model = &config.engine.intent_model;
@@ -173,7 +176,7 @@ pub async fn train_intents(
         .await
         .context("embedding the intent catalogue")?;
     classifier.calibrate_cv(INTENT_CV_FOLDS);
-    Ok(classifier)
+    Ok(Some(classifier))
 }
 
 /// Loads the embedder `name` (a catalog name or path) with the configured model settings.
