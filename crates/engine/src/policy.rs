@@ -76,7 +76,9 @@ pub fn safety(
     }
     if u.flags.human_request
         || (state.slots.contains_key(SLOT_OFFERED_PERSON)
-            && u.flags.affirmative
+            && (u.flags.affirmative || u.flags.opens_with_yes)
+            // "Da li …?" opens with "da" and asks something else.
+            && !u.flags.question
             && !u.flags.negative)
     {
         return Some(EscalationReason::CustomerRequest);

@@ -243,13 +243,16 @@ impl Engine {
                         out.token(&self.text(Template::Empathy, u.lang)).await;
                         Template::ComplaintFollowUp
                     }
-                    Clarification::OutOfScope => Template::OutOfScope,
                     Clarification::MoreDetail => Template::Clarify,
-                    Clarification::OfferPerson => {
+                    Clarification::OutOfScope | Clarification::OfferPerson => {
                         // A yes on the next turn is a request for a person (`policy::safety`).
                         state.slots.insert(SLOT_OFFERED_PERSON.into(), "1".into());
                         awaiting = Some(Slot::Handoff);
-                        Template::OfferPerson
+                        if clarification(u) == Clarification::OutOfScope {
+                            Template::OutOfScope
+                        } else {
+                            Template::OfferPerson
+                        }
                     }
                 };
                 out.token(&self.text(template, u.lang)).await;

@@ -84,7 +84,7 @@ fn en(t: Template) -> &'static str {
         Template::Thanks => "You're welcome! Is there anything else I can help you with?",
         Template::Goodbye => "Thank you for contacting us. Goodbye!",
         Template::Clarify => "I'm not sure I understood. Could you tell me a bit more, for example the product or order it is about?",
-        Template::OutOfScope => "I'm sorry, that is not something I can help with here. Could you rephrase your question?",
+        Template::OutOfScope => "I'm sorry, that is not something I can help with here.",
         Template::OfferPerson => "I don't know that, I'm afraid: I couldn't find it in our information. Shall I connect you with a colleague? Or ask me something else.",
         Template::AnythingElse => "All right. What else can I help you with?",
         Template::Empathy => "I'm sorry about this, and I understand your frustration.",
@@ -109,7 +109,7 @@ fn sr(t: Template) -> &'static str {
         Template::Thanks => "Нема на чему! Да ли могу још нешто да помогнем?",
         Template::Goodbye => "Хвала што сте нас контактирали. Довиђења!",
         Template::Clarify => "Нисам сигуран да сам разумео. Можете ли да кажете нешто више, на пример о ком производу или поруџбини је реч?",
-        Template::OutOfScope => "Жао ми је, у томе не могу да помогнем овде. Можете ли да преформулишете питање?",
+        Template::OutOfScope => "Жао ми је, у томе не могу да помогнем овде.",
         Template::OfferPerson => "Нажалост, то не знам: нисам то пронашао у нашим информацијама. Да вас повежем са колегом? Или ме питајте нешто друго.",
         Template::AnythingElse => "У реду. У чему још могу да помогнем?",
         Template::Empathy => "Жао ми је због овога и разумем ваше незадовољство.",
@@ -168,7 +168,20 @@ impl Texts {
                 let scope = self.helps_with(lang);
                 format!("{}{base}{scope}", welcome.unwrap_or_default())
             }
-            Template::OutOfScope => format!("{base}{}", self.helps_with(lang)),
+            // What the assistant does help with, and a person for what it does not.
+            Template::OutOfScope => format!(
+                "{base}{} {}",
+                self.helps_with(lang),
+                in_script(
+                    match lang {
+                        Lang::En => "Shall I connect you with a colleague, or can I help with something else?",
+                        Lang::SrCyrl | Lang::SrLatn => {
+                            "Да вас повежем са колегом, или вам могу помоћи око нечег другог?"
+                        }
+                    },
+                    lang
+                )
+            ),
             _ => base,
         }
     }
@@ -264,10 +277,10 @@ mod tests {
         );
         assert!(t
             .text(Template::OutOfScope, Lang::SrLatn)
-            .ends_with("Mogu da pomognem oko: tarife i računi."));
+            .contains("Mogu da pomognem oko: tarife i računi. Da vas povežem sa kolegom"));
         assert!(t
             .text(Template::OutOfScope, Lang::SrCyrl)
-            .ends_with("Могу да помогнем око: тарифе и рачуни."));
+            .contains("Могу да помогнем око: тарифе и рачуни. Да вас повежем са колегом"));
         // A replaced text, and the built-in one where the business gave no Serbian.
         let h = Template::Handoff(EscalationReason::LowConfidence);
         assert_eq!(t.text(h, Lang::En), "A colleague will look into it.");

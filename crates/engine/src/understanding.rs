@@ -54,6 +54,9 @@ pub struct Flags {
     pub sensitive: bool,
     pub affirmative: bool,
     pub negative: bool,
+    /// The message opens with a yes ("Yes please, put me through to someone."), however long
+    /// it is: enough to accept an offer, never to confirm a write (`affirmative` is that).
+    pub opens_with_yes: bool,
     /// The message asks something: a question mark, or the grammar of a question (an
     /// interrogative or auxiliary first, Serbian "da li" / "… li") written without one.
     pub question: bool,
@@ -473,6 +476,10 @@ pub fn flags(text: &str, previous_customer_texts: &[&str]) -> Flags {
         affirmative,
         negative,
         question: is_question(text, f),
+        opens_with_yes: AFFIRMATIVE.iter().any(|p| {
+            f.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || !rest.starts_with(char::is_alphanumeric))
+        }),
     }
 }
 
@@ -482,10 +489,10 @@ pub fn flags(text: &str, previous_customer_texts: &[&str]) -> Flags {
 const QUESTION_START: &[&str] = &[
     "what", "whats", "how", "hows", "which", "when", "where", "wheres", "why", "who", "whom",
     "whose", "can", "could", "do", "does", "did", "is", "isnt", "are", "arent", "was", "were",
-    "will", "would", "should", "shall", "may", "might", "have", "has", "am", "any", "sta",
-    "shta", "koji", "koja", "koje", "kojeg", "kojem", "kojim", "kojoj", "kojih", "koliko",
-    "kolko", "kako", "kada", "kad", "gde", "gdje", "zasto", "ko", "kome", "koga", "ciji",
-    "cija", "cije", "dal", "jel",
+    "will", "would", "should", "shall", "may", "might", "have", "has", "am", "any", "sta", "shta",
+    "koji", "koja", "koje", "kojeg", "kojem", "kojim", "kojoj", "kojih", "koliko", "kolko", "kako",
+    "kada", "kad", "gde", "gdje", "zasto", "ko", "kome", "koga", "ciji", "cija", "cije", "dal",
+    "jel",
 ];
 
 /// Serbian yes/no questions put "li" after the first word ("može li", "imate li", "da li").
@@ -814,11 +821,48 @@ mod tests {
                 false,
             ),
             ("question mark", "ship to canada?", |f| f.question, true),
-            ("question without mark", "what colours does it come in", |f| f.question, true),
-            ("serbian li", "Može li dostava u subotu", |f| f.question, true),
-            ("serbian interrogative", "колико кошта достава", |f| f.question, true),
-            ("statement", "I want to return my boots", |f| f.question, false),
-            ("statement sr", "treba mi nova adresa", |f| f.question, false),
+            (
+                "question without mark",
+                "what colours does it come in",
+                |f| f.question,
+                true,
+            ),
+            (
+                "serbian li",
+                "Može li dostava u subotu",
+                |f| f.question,
+                true,
+            ),
+            (
+                "serbian interrogative",
+                "колико кошта достава",
+                |f| f.question,
+                true,
+            ),
+            (
+                "statement",
+                "I want to return my boots",
+                |f| f.question,
+                false,
+            ),
+            (
+                "statement sr",
+                "treba mi nova adresa",
+                |f| f.question,
+                false,
+            ),
+            (
+                "opens with yes",
+                "Yes please, put me through to someone.",
+                |f| f.opens_with_yes,
+                true,
+            ),
+            (
+                "does not open with yes",
+                "yesterday it came",
+                |f| f.opens_with_yes,
+                false,
+            ),
             ("yes", "yes please", |f| f.affirmative, true),
             ("da", "Da", |f| f.affirmative, true),
             ("да", "да, потврђујем", |f| f.affirmative, true),

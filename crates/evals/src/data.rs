@@ -92,6 +92,10 @@ pub struct Expect {
     pub lang: Option<String>,
     #[serde(default)]
     pub max_latency_ms: Option<u64>,
+    /// The reply's `awaiting` (what the bot asked for: `handoff` for the offer of a person,
+    /// `confirmation`, `identity`…); `none` for a reply that asks for nothing.
+    #[serde(default)]
+    pub awaiting: Option<String>,
     /// False: the knowledge base cannot answer this turn; the right reply declines. With
     /// `contains`, the turn also counts toward the customer-view answer rates.
     #[serde(default)]

@@ -43,6 +43,9 @@ pub struct TurnResult {
     pub ttft_ms: Option<f64>,
     /// How the reply was produced (`direct`, `generated`, `extractive`, `template`, `action`).
     pub source: Option<String>,
+    /// What the bot asked the customer for (the reply's `awaiting`: `confirmation`, `handoff`…).
+    #[serde(default)]
+    pub awaiting: Option<String>,
 }
 
 impl TurnResult {
@@ -241,6 +244,7 @@ fn from_outcome(
         source: serde_json::to_value(o.source)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string)),
+        awaiting: o.awaiting.map(|s| s.as_str().to_string()),
     }
 }
 
@@ -302,6 +306,8 @@ struct Reply {
     ttft_ms: Option<f64>,
     #[serde(default)]
     source: Option<String>,
+    #[serde(default)]
+    awaiting: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -492,6 +498,7 @@ impl Session for HttpSession {
             latency_ms: latency,
             ttft_ms: first_token.or(reply.ttft_ms),
             source: reply.source,
+            awaiting: reply.awaiting,
         })
     }
 }

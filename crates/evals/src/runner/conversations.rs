@@ -132,6 +132,12 @@ pub fn check_turn(expect: &Expect, turn: &TurnResult) -> Vec<String> {
             )),
         }
     }
+    if let Some(want) = &expect.awaiting {
+        let got = turn.awaiting.as_deref().unwrap_or("none");
+        if got != want {
+            reasons.push(format!("awaiting {got} instead of {want}"));
+        }
+    }
     if let Some(max) = expect.max_latency_ms {
         if turn.latency_ms > max as f64 {
             reasons.push(format!("took {:.0} ms (max {max})", turn.latency_ms));
