@@ -100,12 +100,20 @@ impl Engine {
                 let drafted = self
                     .draft_answer(out, u, &query, &hits, confidence, None)
                     .await;
-                out.token(&self.text(Template::OfferAction, u.lang)).await;
                 state.consecutive_failures = 0;
-                flows::offer(state, u);
+                if !flows::is_shopping(u) {
+                    // "If you'd like me to do this for one of your orders…": account actions only.
+                    out.token(&self.text(Template::OfferAction, u.lang)).await;
+                    flows::offer(state, u);
+                }
                 let mut settled = Settled::new(Decision::Answer, drafted.source);
                 settled.retrieved = hits;
                 return Ok(FlowPhase::Settled(settled));
+            }
+            if flows::is_shopping(u) {
+                // A question about a product the knowledge base cannot answer: the knowledge
+                // phase says so and offers a person; no identity check for a question.
+                return Ok(FlowPhase::NotHandled(Some((query, hits))));
             }
             searched = Some((query, hits));
         }

@@ -43,7 +43,9 @@ use payments::{
     ask_payment, current_pm, original_pm, paid_total, payment, pick_payment, refund_allowed,
 };
 use render::{address_text, items_text, methods_list, money, orders_list, pm_label};
-pub use routing::{asks_about_action, catalogue_query, offer, wants, wants_recommendation};
+pub use routing::{
+    asks_about_action, catalogue_query, is_shopping, offer, wants, wants_recommendation,
+};
 use routing::{keyword_action, switches_action};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

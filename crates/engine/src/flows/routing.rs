@@ -14,19 +14,29 @@ pub(super) fn keyword_action(understanding: &Understanding) -> Option<Action> {
 }
 
 /// A question about an action rather than a request to do it now ("Can I swap it for a larger
-/// size?", "Who pays for shipping the replacement?"): no flow is running, the message asks
-/// something, carries nothing of an account (order number, e-mail, postcode) and is not a
-/// request for suggestions (those are the recommendation flow's). The engine answers these
-/// from the knowledge base when it can, and offers the action.
+/// size?", "Who pays for shipping the replacement?", "What colours does it come in?"): no flow
+/// is running, the message asks something, carries nothing of an account (order number,
+/// e-mail, postcode) and does not ask for suggestions in so many words (those are the
+/// recommendation flow's; the classifier's guess alone does not make a question about a
+/// product a request for suggestions). The engine answers these from the knowledge base when
+/// it can, and offers the action.
 pub fn asks_about_action(understanding: &Understanding, state: &ConversationState) -> bool {
     let e = &understanding.entities;
     state.flow.is_none()
-        && understanding.intent_name() != Some(frontdesk_core::intents::RECOMMEND_PRODUCT)
         && !detect::wants_recommendation(&understanding.text)
         && understanding.flags.question
         && e.order_ids.is_empty()
         && e.emails.is_empty()
         && e.postcodes.is_empty()
+}
+
+/// Whether the action a message is about is shopping (an order for a product, a suggestion)
+/// rather than something done to the customer's account or orders. A shopping question the
+/// knowledge base cannot answer is not sent to identity verification: it is a question.
+pub fn is_shopping(understanding: &Understanding) -> bool {
+    let action = keyword_action(understanding)
+        .or_else(|| understanding.intent_name().and_then(Action::from_intent));
+    matches!(action, Some(Action::PlaceOrder | Action::Recommend))
 }
 
 /// The text to search the knowledge base with when the message needs the catalogue
