@@ -110,12 +110,17 @@ pub enum Clarification {
 /// Three words or fewer give retrieval too little to go on.
 const VAGUE_WORDS: usize = 3;
 
+/// A short message: too little to search well, and short enough to be a bare "no thanks".
+pub fn is_vague(u: &Understanding) -> bool {
+    u.text.split_whitespace().count() <= VAGUE_WORDS
+}
+
 pub fn clarification(u: &Understanding) -> Clarification {
     if u.flags.complaint {
         Clarification::Complaint
     } else if u.intent.as_ref().is_some_and(|p| !p.in_scope) {
         Clarification::OutOfScope
-    } else if u.text.split_whitespace().count() <= VAGUE_WORDS {
+    } else if is_vague(u) {
         Clarification::MoreDetail
     } else {
         Clarification::OfferPerson

@@ -7,7 +7,7 @@ use crate::answer::rewrite_query;
 use crate::engine::{Engine, TurnOut};
 use crate::flows::{self, FlowContext, FlowOutcome};
 use crate::policy::{
-    answer_confidence, clarification, decide, safety, Clarification, RetrievalSignal,
+    answer_confidence, clarification, decide, is_vague, safety, Clarification, RetrievalSignal,
     SLOT_OFFERED_PERSON,
 };
 use crate::templates::Template;
@@ -246,7 +246,8 @@ impl Engine {
             Decision::Clarify => {
                 state.consecutive_failures += 1;
                 let mut awaiting = None;
-                let template = match clarification(u) {
+                let kind = clarification(u);
+                let template = match kind {
                     Clarification::Complaint => {
                         out.token(&self.text(Template::Empathy, u.lang)).await;
                         Template::ComplaintFollowUp
@@ -256,7 +257,7 @@ impl Engine {
                         // A yes on the next turn is a request for a person (`policy::safety`).
                         state.slots.insert(SLOT_OFFERED_PERSON.into(), "1".into());
                         awaiting = Some(Slot::Handoff);
-                        if clarification(u) == Clarification::OutOfScope {
+                        if kind == Clarification::OutOfScope {
                             Template::OutOfScope
                         } else {
                             Template::OfferPerson
@@ -328,10 +329,8 @@ impl Assistant for Engine {
         let safety = self.safety_phase(&mut out, state, &u).await;
         // The offer of a person holds for the one turn after it (safety has read it).
         let offered_person = state.slots.remove(SLOT_OFFERED_PERSON).is_some();
-        let declined_person = offered_person
-            && u.flags.negative
-            && !u.flags.affirmative
-            && u.text.split_whitespace().count() <= 3;
+        let declined_person =
+            offered_person && u.flags.negative && !u.flags.affirmative && is_vague(&u);
         let settled = match safety {
             Some(settled) => settled,
             None if declined_person => {
