@@ -4,6 +4,7 @@ use crate::chunker::{chunk_document, Chunk, ChunkerSettings};
 use crate::dense::{dot, HnswParams};
 use crate::document::{Document, LoadIssue};
 use crate::fusion::{reciprocal_rank_fusion, ConfidenceFeatures, ConfidenceModel, Fused};
+use crate::language_shift::QueryShift;
 use crate::loader::load_documents;
 use crate::persist;
 use crate::snapshot::{DocMeta, Snapshot};
@@ -403,9 +404,13 @@ fn rank(
     let allow_fn = |row: usize| snap.allows(row, filters);
     let allow: Option<&dyn Fn(usize) -> bool> = if filtered { Some(&allow_fn) } else { None };
     let n = cfg.candidates.max(query.k);
+    let shifts: Vec<QueryShift> = qvecs
+        .iter()
+        .map(|q| snap.language_shift.for_query(q))
+        .collect();
     let dense = match mode {
         SearchMode::Lexical => Vec::new(),
-        _ => dense_candidates(snap, qvecs, n, allow),
+        _ => dense_candidates(snap, qvecs, &shifts, n, allow),
     };
     let lexical = match mode {
         SearchMode::Dense => Vec::new(),
@@ -416,12 +421,17 @@ fn rank(
         SearchMode::Dense => reciprocal_rank_fusion(&dense, &[], cfg.rrf_k, 1.0),
         SearchMode::Lexical => reciprocal_rank_fusion(&[], &lexical, cfg.rrf_k, 0.0),
     };
-    // Exact cosines of all fused candidates: lexical-only candidates have none from the graph.
+    // Exact cosines of all fused candidates (lexical-only candidates have none from the
+    // graph), with the language taken out as the dense list's were.
     let cosines: Vec<Option<f32>> = fused
         .iter()
         .map(|f| {
             let v = snap.dense.vector(f.row)?;
-            qvecs.iter().map(|q| dot(q, v)).reduce(f32::max)
+            qvecs
+                .iter()
+                .zip(&shifts)
+                .map(|(q, s)| snap.language_shift.adjust(s, f.row, dot(q, v)))
+                .reduce(f32::max)
         })
         .collect();
     fused
@@ -440,30 +450,30 @@ fn rank(
         .collect()
 }
 
-/// The `n` best chunks by their best cosine over the query vectors, best first.
+/// The `n` best chunks by their best cosine over the query vectors (language taken out),
+/// best first. With several languages in the index the graph is asked for twice as many, so
+/// a chunk the shift lifts past others is still among the candidates.
 fn dense_candidates(
     snap: &Snapshot,
     qvecs: &[&[f32]],
+    shifts: &[QueryShift],
     n: usize,
     allow: Option<&dyn Fn(usize) -> bool>,
 ) -> Vec<(usize, f32)> {
-    match qvecs {
-        [] => Vec::new(),
-        [q] => snap.dense.search(q, n, allow),
-        _ => {
-            let mut best: HashMap<usize, f32> = HashMap::new();
-            for q in qvecs {
-                for (row, c) in snap.dense.search(q, n, allow) {
-                    let e = best.entry(row).or_insert(c);
-                    *e = e.max(c);
-                }
-            }
-            let mut out: Vec<(usize, f32)> = best.into_iter().collect();
-            out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            out.truncate(n);
-            out
+    let shift = &snap.language_shift;
+    let fetch = if shift.is_active() { n * 2 } else { n };
+    let mut best: HashMap<usize, f32> = HashMap::new();
+    for (q, s) in qvecs.iter().zip(shifts) {
+        for (row, c) in snap.dense.search(q, fetch, allow) {
+            let c = shift.adjust(s, row, c);
+            let e = best.entry(row).or_insert(c);
+            *e = e.max(c);
         }
     }
+    let mut out: Vec<(usize, f32)> = best.into_iter().collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out.truncate(n);
+    out
 }
 
 /// Chunks at least this similar to each other say the same thing: an FAQ answer restating a

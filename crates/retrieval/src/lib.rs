@@ -8,6 +8,7 @@ pub mod dense;
 pub mod document;
 pub mod fusion;
 pub mod index;
+pub mod language_shift;
 pub mod loader;
 pub mod persist;
 pub mod snapshot;

@@ -4,6 +4,7 @@
 use crate::bm25::{Bm25Index, Bm25Params};
 use crate::chunker::{Chunk, ChunkerSettings};
 use crate::dense::{DenseIndex, HnswParams};
+use crate::language_shift::LanguageShift;
 use frontdesk_core::retrieval::{ChunkKind, SearchFilters};
 use frontdesk_core::Lang;
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,8 @@ pub struct Snapshot {
     pub chunk_doc: Vec<usize>,
     pub dense: DenseIndex,
     pub bm25: Bm25Index,
+    /// Takes the language out of query–chunk cosines when the index holds several languages.
+    pub language_shift: LanguageShift,
     doc_by_id: HashMap<String, usize>,
     chunk_by_id: HashMap<String, usize>,
 }
@@ -60,10 +63,15 @@ impl Snapshot {
             .enumerate()
             .map(|(i, c)| (c.id.clone(), i))
             .collect();
-        let chunk_doc = chunks
+        let chunk_doc: Vec<usize> = chunks
             .iter()
             .map(|c| doc_by_id.get(&c.doc_id).copied().unwrap_or(0))
             .collect();
+        let row_lang: Vec<Lang> = chunk_doc
+            .iter()
+            .map(|&d| docs.get(d).map_or(Lang::En, |doc| doc.lang))
+            .collect();
+        let language_shift = LanguageShift::build(dim, &vectors, &row_lang);
         let bm25 = match bm25 {
             Some(b) if b.len() == chunks.len() => b,
             _ => Bm25Index::build(
@@ -80,6 +88,7 @@ impl Snapshot {
             chunk_doc,
             dense,
             bm25,
+            language_shift,
             doc_by_id,
             chunk_by_id,
         }
