@@ -54,7 +54,7 @@ pub struct Flags {
     pub sensitive: bool,
     pub affirmative: bool,
     pub negative: bool,
-    /// The message opens with a yes ("Yes please, put me through to someone."), however long
+    /// The message opens with a yes ("Yes, a colleague would be great, thanks."), however long
     /// it is: enough to accept an offer, never to confirm a write (`affirmative` is that).
     pub opens_with_yes: bool,
     /// The message asks something: a question mark, or the grammar of a question (an
@@ -835,7 +835,7 @@ mod tests {
             ),
             (
                 "serbian interrogative",
-                "колико кошта достава",
+                "где је најближа радња",
                 |f| f.question,
                 true,
             ),
@@ -853,7 +853,7 @@ mod tests {
             ),
             (
                 "opens with yes",
-                "Yes please, put me through to someone.",
+                "Yes, a colleague would be great, thanks.",
                 |f| f.opens_with_yes,
                 true,
             ),

@@ -1,5 +1,6 @@
-//! The plan stated exactly, the explicit yes, the one execution (idempotent through the audit
-//! log), and the approval hand-off for refunds above the policy's limit.
+//! The plan stated exactly, the explicit yes, the one execution (`AuditLog::execute_once`:
+//! idempotent per key, atomic with its audit row where the backend can), and the approval
+//! hand-off for refunds above the policy's limit.
 
 use super::*;
 
@@ -33,27 +34,17 @@ pub(super) async fn execute(
     let ctx = turn.ctx;
     state.flow = None;
     let (action, args) = (plan.call.name(), plan.call.arguments());
-    let replay = match ctx.audit {
+    let result = match ctx.audit {
         Some(a) => a
-            .executed(ctx.conversation_id, action, &args)
+            .execute_once(ctx.commerce, ctx.conversation_id, &plan.call)
             .await
-            .ok()
-            .flatten(),
-        None => None,
-    };
-    let result = match replay {
-        Some(r) => Ok(r),
-        None => match execute_action(ctx.commerce, &plan.call).await {
-            Ok(r) => {
-                if let Some(a) = ctx.audit {
-                    if let Err(e) = a.record(ctx.conversation_id, action, &args, &r).await {
-                        tracing::error!(error = %e, action = %action, "audit log write failed after executing an action");
-                    }
+            .map(|done| {
+                if let Some(e) = done.unrecorded {
+                    tracing::error!(error = %e, action = %action, "audit log write failed after executing an action");
                 }
-                Ok(r)
-            }
-            Err(e) => Err(e),
-        },
+                done.result
+            }),
+        None => execute_action(ctx.commerce, &plan.call).await,
     };
     match result {
         Ok(r) => {

@@ -6,6 +6,7 @@ use super::step::follow_up;
 use super::*;
 use crate::understanding::understand;
 use frontdesk_commerce::SqliteCommerce;
+use frontdesk_core::testing::{AuditCalls, MemoryAuditLog};
 use frontdesk_core::Channel;
 
 const USERS: &str = r##"{
@@ -95,6 +96,8 @@ fn store() -> SqliteCommerce {
 
 struct Chat {
     store: SqliteCommerce,
+    /// The audit log, when not the store's own.
+    log: Option<MemoryAuditLog>,
     policy: CommercePolicy,
     state: ConversationState,
     lang: Lang,
@@ -106,6 +109,7 @@ impl Chat {
     fn new() -> Self {
         Self {
             store: store(),
+            log: None,
             policy: CommercePolicy::default(),
             state: ConversationState::new("conv-1", Channel::Chat),
             lang: Lang::En,
@@ -117,7 +121,10 @@ impl Chat {
         let ctx = FlowContext {
             commerce: &self.store,
             policy: &self.policy,
-            audit: Some(&self.store),
+            audit: Some(match &self.log {
+                Some(log) => log as &dyn AuditLog,
+                None => &self.store,
+            }),
             conversation_id: "conv-1",
             lang: self.lang,
             related_passages: self.related.clone(),
@@ -611,5 +618,88 @@ async fn a_plan_saved_as_name_and_arguments_is_carried_out() {
         r.executed[0].arguments,
         json!({"order_id": "#W1001", "reason": "no longer needed"})
     );
+    assert_eq!(c.order("#W1001").await.status, "cancelled");
+}
+
+/// The confirmed write goes through `AuditLog::execute_once` (here the trait's default path on
+/// an audit log apart from the store): one effect, one audit row; a retried confirmation with
+/// the same key gets the first result, whatever the order looks like by then.
+#[tokio::test]
+async fn a_confirmed_action_runs_once_through_execute_once_and_a_retry_replays_it() {
+    let mut c = Chat::new();
+    c.log = Some(MemoryAuditLog::new());
+    let r = c
+        .say("I want to cancel my order #W1001, I ordered it by mistake. ana@example.com")
+        .await;
+    assert!(r.text.contains("cancel order #W1001"), "{}", r.text);
+    let saved = c.state.clone();
+    let first = c.say("yes").await;
+    assert_eq!(first.executed.len(), 1, "{}", first.text);
+    assert_eq!(first.executed[0].result["status"], "cancelled");
+    let log = c.log.as_ref().expect("log");
+    assert_eq!(
+        log.calls(),
+        AuditCalls {
+            execute_once: 1,
+            executed: 1,
+            record: 1
+        }
+    );
+    // The order moves on; the retried "yes" still gets the result of the first.
+    c.store
+        .modify_pending_order_address(
+            "#W2001",
+            &Address {
+                address1: "Oak 3".into(),
+                city: "Austin".into(),
+                country: "USA".into(),
+                zip: "78702".into(),
+                ..Address::default()
+            },
+        )
+        .await
+        .expect("another write");
+    c.state = saved;
+    let retry = c.say("yes").await;
+    assert_eq!(retry.text, first.text);
+    assert_eq!(retry.executed, first.executed, "the first result");
+    let log = c.log.as_ref().expect("log");
+    assert_eq!(
+        log.calls(),
+        AuditCalls {
+            execute_once: 2,
+            executed: 2,
+            record: 1
+        },
+        "replayed, not run again"
+    );
+    assert_eq!(
+        c.order("#W1001").await.payment_history.len(),
+        2,
+        "one refund"
+    );
+    let entries = log.entries("conv-1").await.expect("entries");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        (entries[0].action.as_str(), &entries[0].result),
+        ("cancel_pending_order", &first.executed[0].result)
+    );
+    assert!(
+        c.store.entries("conv-1").await.expect("entries").is_empty(),
+        "the store's own log is not this conversation's audit log"
+    );
+}
+
+/// A write that took effect but could not be recorded is still done for the customer (as
+/// before `execute_once`): the reply says so and carries the result.
+#[tokio::test]
+async fn a_write_whose_audit_row_fails_is_still_reported_done() {
+    let mut c = Chat::new();
+    c.log = Some(MemoryAuditLog::new().failing_records());
+    c.say("I want to cancel my order #W1001, I ordered it by mistake. ana@example.com")
+        .await;
+    let r = c.say("yes").await;
+    assert_eq!(r.executed.len(), 1, "{}", r.text);
+    assert!(r.finished);
     assert_eq!(c.order("#W1001").await.status, "cancelled");
 }
