@@ -2,7 +2,9 @@
 //! rebuilt from the tau-retail shop policy. Pure functions over the data so every rule is
 //! table-testable without a database.
 
-use frontdesk_core::commerce::{Address, Customer, Order, OrderItem, PaymentTransaction, Product};
+use frontdesk_core::commerce::{
+    Address, Customer, Order, OrderItem, OrderLine, PaymentTransaction, Product,
+};
 use frontdesk_core::config::CommercePolicy;
 use frontdesk_core::CommerceError;
 
@@ -388,6 +390,216 @@ pub fn exchange_items(
     Ok(diff)
 }
 
+/// A write on one existing order. Every backend runs it the same way: load the order and its
+/// customer (locked for the transaction where the database has row locks), `apply` the edit,
+/// write both back, commit. The rule for each action lives above; this is the one dispatch.
+#[derive(Debug, Clone, Copy)]
+pub enum OrderEdit<'a> {
+    Cancel {
+        reason: &'a str,
+    },
+    Address {
+        address: &'a Address,
+    },
+    Items {
+        item_ids: &'a [String],
+        new_item_ids: &'a [String],
+        payment_method_id: &'a str,
+    },
+    Payment {
+        payment_method_id: &'a str,
+    },
+    Return {
+        item_ids: &'a [String],
+        payment_method_id: &'a str,
+    },
+    Exchange {
+        item_ids: &'a [String],
+        new_item_ids: &'a [String],
+        payment_method_id: &'a str,
+    },
+}
+
+impl OrderEdit<'_> {
+    /// Whether `apply` looks products up (item swaps); a backend loads the order's products
+    /// only then.
+    pub fn needs_products(&self) -> bool {
+        matches!(self, OrderEdit::Items { .. } | OrderEdit::Exchange { .. })
+    }
+
+    pub fn apply(
+        &self,
+        policy: &CommercePolicy,
+        order: &mut Order,
+        customer: &mut Customer,
+        products: &dyn Fn(&str) -> Option<Product>,
+        today: chrono::NaiveDate,
+    ) -> Result<(), CommerceError> {
+        match *self {
+            OrderEdit::Cancel { reason } => cancel(policy, order, customer, reason),
+            OrderEdit::Address { address } => modify_address(policy, order, address),
+            OrderEdit::Items {
+                item_ids,
+                new_item_ids,
+                payment_method_id,
+            } => modify_items(
+                policy,
+                order,
+                customer,
+                item_ids,
+                new_item_ids,
+                payment_method_id,
+                products,
+            )
+            .map(drop),
+            OrderEdit::Payment { payment_method_id } => {
+                modify_payment(policy, order, customer, payment_method_id)
+            }
+            OrderEdit::Return {
+                item_ids,
+                payment_method_id,
+            } => {
+                return_items(policy, order, customer, item_ids, payment_method_id, today).map(drop)
+            }
+            OrderEdit::Exchange {
+                item_ids,
+                new_item_ids,
+                payment_method_id,
+            } => exchange_items(
+                policy,
+                order,
+                customer,
+                item_ids,
+                new_item_ids,
+                payment_method_id,
+                products,
+                today,
+            )
+            .map(drop),
+        }
+    }
+}
+
+/// Today's date for the return window.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// A new order for `customer` from `lines`, priced from `products` (which must hold every
+/// product with a variant named in `lines`; others are ignored), charged to
+/// `payment_method_id` (a gift card is debited at once) and added to the customer's orders.
+pub fn new_order(
+    customer: &mut Customer,
+    order_id: String,
+    lines: &[OrderLine],
+    address: &Address,
+    payment_method_id: &str,
+    products: &[Product],
+) -> Result<Order, CommerceError> {
+    if lines.is_empty() || lines.iter().any(|l| l.quantity == 0) {
+        return Err(CommerceError::NotAllowed(
+            "an order needs at least one line with a quantity above zero".into(),
+        ));
+    }
+    let mut items = Vec::new();
+    for line in lines {
+        let (product, variant) = products
+            .iter()
+            .find_map(|p| p.variants.get(&line.item_id).map(|v| (p, v)))
+            .ok_or_else(|| CommerceError::NotFound {
+                what: "item",
+                id: line.item_id.clone(),
+            })?;
+        if !variant.available {
+            return Err(CommerceError::OutOfStock(format!(
+                "{} {:?}",
+                product.name, variant.options
+            )));
+        }
+        for _ in 0..line.quantity {
+            items.push(OrderItem {
+                name: product.name.clone(),
+                product_id: product.product_id.clone(),
+                item_id: variant.item_id.clone(),
+                price: variant.price,
+                options: variant.options.clone(),
+            });
+        }
+    }
+    let total = round2(items.iter().map(|i| i.price).sum());
+    let pm = payment_method(customer, payment_method_id)?;
+    if pm.source == "gift_card" {
+        let balance = pm.balance.unwrap_or(0.0);
+        if balance + 1e-9 < total {
+            return Err(CommerceError::PaymentMethodInvalid(format!(
+                "gift card {payment_method_id} has {balance:.2}, the order costs {total:.2}"
+            )));
+        }
+        pm.balance = Some(round2(balance - total));
+    }
+    let order = Order {
+        order_id,
+        user_id: customer.user_id.clone(),
+        address: address.clone(),
+        items,
+        fulfillments: vec![],
+        status: "pending".into(),
+        payment_history: vec![PaymentTransaction {
+            transaction_type: "payment".into(),
+            amount: total,
+            payment_method_id: payment_method_id.into(),
+        }],
+        extra: std::collections::BTreeMap::new(),
+    };
+    customer.orders.push(order.order_id.clone());
+    Ok(order)
+}
+
+/// The id after the highest numbered one in `ids`, with that id's prefix (`#W1000001` when
+/// there is none above a million).
+pub fn next_order_id<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
+    let (mut prefix, mut max) = (String::from("#W"), 1_000_000u64);
+    for id in ids {
+        let digits: String = id.chars().filter(|c| c.is_ascii_digit()).collect();
+        if let Ok(n) = digits.parse::<u64>() {
+            if n >= max {
+                max = n;
+                prefix = id.chars().take_while(|c| !c.is_ascii_digit()).collect();
+            }
+        }
+    }
+    format!("{prefix}{}", max + 1)
+}
+
+/// Whether `customer` has this name and postcode (case and surrounding spaces ignored).
+pub fn matches_name_zip(customer: &Customer, first_name: &str, last_name: &str, zip: &str) -> bool {
+    let eq = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
+    eq(&customer.name.first_name, first_name)
+        && eq(&customer.name.last_name, last_name)
+        && eq(&customer.address.zip, zip)
+}
+
+/// Whether every word of `query` occurs in the product's name or its variants' options
+/// (case ignored; an empty query matches every product).
+pub fn product_matches(product: &Product, query: &str) -> bool {
+    let hay = format!(
+        "{} {}",
+        product.name,
+        product
+            .variants
+            .values()
+            .flat_map(|v| v.options.values())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ")
+    )
+    .to_lowercase();
+    query
+        .to_lowercase()
+        .split_whitespace()
+        .all(|w| hay.contains(w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,6 +775,135 @@ mod tests {
             today()
         )
         .is_err());
+    }
+
+    #[test]
+    fn order_numbers_follow_the_highest() {
+        for (ids, want) in [
+            (vec![], "#W1000001"),
+            (vec!["#W1", "#W2"], "#W1000001"),
+            (vec!["#W1000001", "#W7"], "#W1000002"),
+            (vec!["#W5939391", "A1000000"], "#W5939392"),
+            (vec!["#W1", "SO-2000000"], "SO-2000001"),
+        ] {
+            assert_eq!(next_order_id(ids.iter().copied()), want, "{ids:?}");
+        }
+    }
+
+    #[test]
+    fn new_order_prices_checks_and_charges() {
+        let line = |id: &str, quantity| OrderLine {
+            item_id: id.into(),
+            quantity,
+        };
+        let products = [product(false)];
+        let (mut c, addr) = (customer(), Address::default());
+        for (lines, pm, want) in [
+            (vec![], "cc_1", "not allowed"),
+            (vec![line("a", 0)], "cc_1", "not allowed"),
+            (vec![line("z", 1)], "cc_1", "item z not found"),
+            (vec![line("b", 1)], "cc_1", "out of stock"),
+            (vec![line("a", 1)], "pp_9", "payment method invalid"),
+            (vec![line("a", 1)], "gc_1", "payment method invalid"),
+        ] {
+            let r = new_order(&mut c, "#W9".into(), &lines, &addr, pm, &products);
+            assert!(
+                r.as_ref()
+                    .err()
+                    .is_some_and(|e| e.to_string().starts_with(want)),
+                "{lines:?} {pm}: {r:?}"
+            );
+        }
+        assert_eq!(c, customer(), "a refused order changes nothing");
+        let mut cheap = product(true);
+        if let Some(v) = cheap.variants.get_mut("a") {
+            v.price = 4.5;
+        }
+        let o = new_order(
+            &mut c,
+            "#W9".into(),
+            &[line("a", 2)],
+            &addr,
+            "gc_1",
+            &[cheap],
+        )
+        .expect("order");
+        assert_eq!(
+            (
+                o.items.len(),
+                o.payment_history[0].amount,
+                o.status.as_str()
+            ),
+            (2, 9.0, "pending")
+        );
+        assert_eq!(c.payment_methods["gc_1"].balance, Some(1.0));
+        assert_eq!(c.orders, ["#1", "#W9"]);
+    }
+
+    #[test]
+    fn lookups_ignore_case_and_spaces() {
+        let mut c = customer();
+        c.name.first_name = "Ana".into();
+        c.name.last_name = "Ivić".into();
+        c.address.zip = "21000".into();
+        assert!(matches_name_zip(&c, " ana", "IVIĆ ", "21000"));
+        assert!(!matches_name_zip(&c, "ana", "ivic", "21000"));
+        let mut p = product(true);
+        if let Some(v) = p.variants.get_mut("b") {
+            v.options.insert("color".into(), "White".into());
+        }
+        for (query, want) in [("", true), ("LAMP white", true), ("lamp black", false)] {
+            assert_eq!(product_matches(&p, query), want, "{query}");
+        }
+    }
+
+    #[test]
+    fn order_edits_dispatch_to_their_rule() {
+        let p = CommercePolicy::default();
+        let ids = ["a".to_string()];
+        let new = ["b".to_string()];
+        let lookup = |_: &str| Some(product(true));
+        let cases: [(OrderEdit<'_>, &str, &str); 4] = [
+            (
+                OrderEdit::Cancel {
+                    reason: "no longer needed",
+                },
+                "pending",
+                "cancelled",
+            ),
+            (
+                OrderEdit::Items {
+                    item_ids: &ids,
+                    new_item_ids: &new,
+                    payment_method_id: "cc_1",
+                },
+                "pending",
+                "pending (item modified)",
+            ),
+            (
+                OrderEdit::Return {
+                    item_ids: &ids,
+                    payment_method_id: "cc_1",
+                },
+                "delivered",
+                "return requested",
+            ),
+            (
+                OrderEdit::Exchange {
+                    item_ids: &ids,
+                    new_item_ids: &new,
+                    payment_method_id: "cc_1",
+                },
+                "delivered",
+                "exchange requested",
+            ),
+        ];
+        for (edit, from, to) in cases {
+            let (mut o, mut c) = (order(from, "cc_1"), customer());
+            edit.apply(&p, &mut o, &mut c, &lookup, today())
+                .expect("applies");
+            assert_eq!(o.status, to, "{edit:?}");
+        }
     }
 
     #[test]

@@ -1,18 +1,21 @@
 //! The embedded store: customers, orders and products as JSON rows in SQLite, each write in one
 //! transaction, with an idempotency table (`action_log`) and an append-only `audit` table.
+//! One process owns the file (one connection behind a mutex); for several replicas use
+//! `PgCommerce`.
 
-use crate::rules;
+use crate::rules::{self, OrderEdit};
+use crate::seed::Seed;
 use async_trait::async_trait;
+use frontdesk_core::action_call::ActionCall;
 use frontdesk_core::commerce::{
-    Address, AuditEntry, AuditLog, Commerce, Customer, Order, OrderItem, OrderLine,
-    PaymentTransaction, Product,
+    check_execute_record, Address, AuditEntry, AuditLog, Commerce, Customer, Executed, Order,
+    OrderLine, Product,
 };
 use frontdesk_core::config::CommercePolicy;
 use frontdesk_core::CommerceError;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -40,6 +43,9 @@ fn js(e: serde_json::Error) -> CommerceError {
 pub struct SqliteCommerce {
     conn: Mutex<Connection>,
     policy: CommercePolicy,
+    /// Held through `execute_once`'s check, write and record, so two calls with one key in
+    /// this process run one after the other (the file has no other writer).
+    once: tokio::sync::Mutex<()>,
 }
 
 impl SqliteCommerce {
@@ -63,6 +69,7 @@ impl SqliteCommerce {
         Ok(Self {
             conn: Mutex::new(conn),
             policy: CommercePolicy::default(),
+            once: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -83,39 +90,32 @@ impl SqliteCommerce {
     }
 
     /// Loads `users.json`, `orders.json` and `products.json` (tau-retail shape: objects keyed
-    /// by id) from `dir`, replacing rows with the same ids.
+    /// by id) from `dir` into an empty store, in one transaction; a store that already holds a
+    /// customer, an order or a product is left as it is (seeding twice seeds once).
     pub fn seed_from_dir(&self, dir: &Path) -> Result<(), CommerceError> {
-        fn read<T: DeserializeOwned>(
-            dir: &Path,
-            file: &str,
-        ) -> Result<BTreeMap<String, T>, CommerceError> {
-            let path = dir.join(file);
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                CommerceError::Backend(format!("cannot read {}: {e}", path.display()))
-            })?;
-            serde_json::from_str(&text).map_err(|e| {
-                CommerceError::Backend(format!(
-                    "{} is not an object of {file} records keyed by id: {e}",
-                    path.display()
-                ))
-            })
-        }
-        let users: BTreeMap<String, Customer> = read(dir, "users.json")?;
-        let orders: BTreeMap<String, Order> = read(dir, "orders.json")?;
-        let products: BTreeMap<String, Product> = read(dir, "products.json")?;
+        let seed = Seed::read(dir)?;
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(db)?;
-        for (id, mut c) in users {
-            c.user_id = id;
-            put_customer(&tx, &c)?;
+        let used: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM customers) OR EXISTS (SELECT 1 FROM orders) OR EXISTS (SELECT 1 FROM products)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        if used {
+            return Ok(());
         }
-        for (_, o) in orders {
-            put_order(&tx, &o)?;
+        for c in &seed.customers {
+            put_customer(&tx, c)?;
         }
-        for (_, p) in products {
+        for o in &seed.orders {
+            put_order(&tx, o)?;
+        }
+        for p in &seed.products {
             tx.execute(
                 "INSERT OR REPLACE INTO products (product_id, name, data) VALUES (?1, ?2, ?3)",
-                params![p.product_id, p.name, to_text(&p)?],
+                params![p.product_id, p.name, to_text(p)?],
             )
             .map_err(db)?;
         }
@@ -146,12 +146,8 @@ impl SqliteCommerce {
         Ok(serde_json::json!({ "users": users, "orders": orders }))
     }
 
-    /// Runs `f` on an order and its customer inside one transaction; writes both back on success.
-    fn write_order<R>(
-        &self,
-        order_id: &str,
-        f: impl FnOnce(&Transaction<'_>, &mut Order, &mut Customer) -> Result<R, CommerceError>,
-    ) -> Result<(Order, R), CommerceError> {
+    /// Applies `edit` to an order and its customer inside one transaction and writes both back.
+    fn write_order(&self, order_id: &str, edit: OrderEdit<'_>) -> Result<Order, CommerceError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(db)?;
         let mut order: Order = get_row(&tx, "orders", "order_id", order_id)?.ok_or_else(|| {
@@ -165,11 +161,17 @@ impl SqliteCommerce {
                 what: "customer",
                 id: order.user_id.clone(),
             })?;
-        let r = f(&tx, &mut order, &mut customer)?;
+        edit.apply(
+            &self.policy,
+            &mut order,
+            &mut customer,
+            &product_lookup(&tx),
+            rules::today(),
+        )?;
         put_order(&tx, &order)?;
         put_customer(&tx, &customer)?;
         tx.commit().map_err(db)?;
-        Ok((order, r))
+        Ok(order)
     }
 }
 
@@ -217,25 +219,21 @@ fn product_lookup(conn: &Connection) -> impl Fn(&str) -> Option<Product> + '_ {
     move |id| get_row(conn, "products", "product_id", id).ok().flatten()
 }
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+fn all_products(conn: &Connection) -> Result<Vec<Product>, CommerceError> {
+    let mut stmt = conn.prepare("SELECT data FROM products").map_err(db)?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
+    rows.map(|r| serde_json::from_str(&r.map_err(db)?).map_err(js))
+        .collect()
 }
 
 fn next_order_id(conn: &Connection) -> Result<String, CommerceError> {
     let mut stmt = conn.prepare("SELECT order_id FROM orders").map_err(db)?;
-    let ids = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
-    let (mut prefix, mut max) = (String::from("#W"), 1_000_000u64);
-    for id in ids {
-        let id = id.map_err(db)?;
-        let digits: String = id.chars().filter(|c| c.is_ascii_digit()).collect();
-        if let Ok(n) = digits.parse::<u64>() {
-            if n >= max {
-                max = n;
-                prefix = id.chars().take_while(|c| !c.is_ascii_digit()).collect();
-            }
-        }
-    }
-    Ok(format!("{prefix}{}", max + 1))
+    let ids = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(db)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db)?;
+    Ok(rules::next_order_id(ids.iter().map(String::as_str)))
 }
 
 #[async_trait]
@@ -268,14 +266,10 @@ impl Commerce for SqliteCommerce {
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .map_err(db)?;
-        let eq = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
         for row in rows {
             let (id, data) = row.map_err(db)?;
             let c: Customer = serde_json::from_str(&data).map_err(js)?;
-            if eq(&c.name.first_name, first_name)
-                && eq(&c.name.last_name, last_name)
-                && eq(&c.address.zip, zip)
-            {
+            if rules::matches_name_zip(&c, first_name, last_name, zip) {
                 return Ok(id);
             }
         }
@@ -329,26 +323,10 @@ impl Commerce for SqliteCommerce {
             .prepare("SELECT data FROM products ORDER BY name")
             .map_err(db)?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
-        let words: Vec<String> = query
-            .to_lowercase()
-            .split_whitespace()
-            .map(str::to_string)
-            .collect();
         let mut out = Vec::new();
         for row in rows {
             let p: Product = serde_json::from_str(&row.map_err(db)?).map_err(js)?;
-            let hay = format!(
-                "{} {}",
-                p.name,
-                p.variants
-                    .values()
-                    .flat_map(|v| v.options.values())
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-            .to_lowercase();
-            if words.iter().all(|w| hay.contains(w.as_str())) {
+            if rules::product_matches(&p, query) {
                 out.push(p);
             }
         }
@@ -360,10 +338,7 @@ impl Commerce for SqliteCommerce {
         order_id: &str,
         reason: &str,
     ) -> Result<Order, CommerceError> {
-        self.write_order(order_id, |_, o, c| {
-            rules::cancel(&self.policy, o, c, reason)
-        })
-        .map(|(o, _)| o)
+        self.write_order(order_id, OrderEdit::Cancel { reason })
     }
 
     async fn modify_pending_order_address(
@@ -371,10 +346,7 @@ impl Commerce for SqliteCommerce {
         order_id: &str,
         address: &Address,
     ) -> Result<Order, CommerceError> {
-        self.write_order(order_id, |_, o, _| {
-            rules::modify_address(&self.policy, o, address)
-        })
-        .map(|(o, _)| o)
+        self.write_order(order_id, OrderEdit::Address { address })
     }
 
     async fn modify_pending_order_items(
@@ -384,18 +356,14 @@ impl Commerce for SqliteCommerce {
         new_item_ids: &[String],
         payment_method_id: &str,
     ) -> Result<Order, CommerceError> {
-        self.write_order(order_id, |tx, o, c| {
-            rules::modify_items(
-                &self.policy,
-                o,
-                c,
+        self.write_order(
+            order_id,
+            OrderEdit::Items {
                 item_ids,
                 new_item_ids,
                 payment_method_id,
-                &product_lookup(tx),
-            )
-        })
-        .map(|(o, _)| o)
+            },
+        )
     }
 
     async fn modify_pending_order_payment(
@@ -403,10 +371,7 @@ impl Commerce for SqliteCommerce {
         order_id: &str,
         payment_method_id: &str,
     ) -> Result<Order, CommerceError> {
-        self.write_order(order_id, |_, o, c| {
-            rules::modify_payment(&self.policy, o, c, payment_method_id)
-        })
-        .map(|(o, _)| o)
+        self.write_order(order_id, OrderEdit::Payment { payment_method_id })
     }
 
     async fn modify_user_address(
@@ -434,10 +399,13 @@ impl Commerce for SqliteCommerce {
         item_ids: &[String],
         payment_method_id: &str,
     ) -> Result<Order, CommerceError> {
-        self.write_order(order_id, |_, o, c| {
-            rules::return_items(&self.policy, o, c, item_ids, payment_method_id, today())
-        })
-        .map(|(o, _)| o)
+        self.write_order(
+            order_id,
+            OrderEdit::Return {
+                item_ids,
+                payment_method_id,
+            },
+        )
     }
 
     async fn exchange_delivered_order_items(
@@ -447,19 +415,14 @@ impl Commerce for SqliteCommerce {
         new_item_ids: &[String],
         payment_method_id: &str,
     ) -> Result<Order, CommerceError> {
-        self.write_order(order_id, |tx, o, c| {
-            rules::exchange_items(
-                &self.policy,
-                o,
-                c,
+        self.write_order(
+            order_id,
+            OrderEdit::Exchange {
                 item_ids,
                 new_item_ids,
                 payment_method_id,
-                &product_lookup(tx),
-                today(),
-            )
-        })
-        .map(|(o, _)| o)
+            },
+        )
     }
 
     async fn place_order(
@@ -478,77 +441,14 @@ impl Commerce for SqliteCommerce {
                     id: user_id.into(),
                 }
             })?;
-        if lines.is_empty() || lines.iter().any(|l| l.quantity == 0) {
-            return Err(CommerceError::NotAllowed(
-                "an order needs at least one line with a quantity above zero".into(),
-            ));
-        }
-        let mut items = Vec::new();
-        {
-            let mut stmt = tx.prepare("SELECT data FROM products").map_err(db)?;
-            let products: Vec<Product> = stmt
-                .query_map([], |r| r.get::<_, String>(0))
-                .map_err(db)?
-                .map(|r| serde_json::from_str(&r.map_err(db)?).map_err(js))
-                .collect::<Result<_, _>>()?;
-            for line in lines {
-                let (product, variant) = products
-                    .iter()
-                    .find_map(|p| p.variants.get(&line.item_id).map(|v| (p, v)))
-                    .ok_or_else(|| CommerceError::NotFound {
-                        what: "item",
-                        id: line.item_id.clone(),
-                    })?;
-                if !variant.available {
-                    return Err(CommerceError::OutOfStock(format!(
-                        "{} {:?}",
-                        product.name, variant.options
-                    )));
-                }
-                for _ in 0..line.quantity {
-                    items.push(OrderItem {
-                        name: product.name.clone(),
-                        product_id: product.product_id.clone(),
-                        item_id: variant.item_id.clone(),
-                        price: variant.price,
-                        options: variant.options.clone(),
-                    });
-                }
-            }
-        }
-        let total = rules::round2(items.iter().map(|i| i.price).sum());
-        let pm = customer
-            .payment_methods
-            .get_mut(payment_method_id)
-            .ok_or_else(|| {
-                CommerceError::PaymentMethodInvalid(format!(
-                    "{payment_method_id} is not one of this customer's payment methods"
-                ))
-            })?;
-        if pm.source == "gift_card" {
-            let balance = pm.balance.unwrap_or(0.0);
-            if balance + 1e-9 < total {
-                return Err(CommerceError::PaymentMethodInvalid(format!(
-                    "gift card {payment_method_id} has {balance:.2}, the order costs {total:.2}"
-                )));
-            }
-            pm.balance = Some(rules::round2(balance - total));
-        }
-        let order = Order {
-            order_id: next_order_id(&tx)?,
-            user_id: user_id.into(),
-            address: address.clone(),
-            items,
-            fulfillments: vec![],
-            status: "pending".into(),
-            payment_history: vec![PaymentTransaction {
-                transaction_type: "payment".into(),
-                amount: total,
-                payment_method_id: payment_method_id.into(),
-            }],
-            extra: BTreeMap::new(),
-        };
-        customer.orders.push(order.order_id.clone());
+        let order = rules::new_order(
+            &mut customer,
+            next_order_id(&tx)?,
+            lines,
+            address,
+            payment_method_id,
+            &all_products(&tx)?,
+        )?;
         put_order(&tx, &order)?;
         put_customer(&tx, &customer)?;
         tx.commit().map_err(db)?;
@@ -598,6 +498,22 @@ impl AuditLog for SqliteCommerce {
         )
         .map_err(db)?;
         tx.commit().map_err(db)
+    }
+
+    /// The check, the write and the record (`check_execute_record`, the trait's default) run
+    /// one after the other under `once`, so a second call with the same key in this process
+    /// waits and replays the first's result. They are three transactions (the write is the
+    /// `Commerce` method's own), which one process on one file makes safe against concurrent
+    /// calls; a crash between the write and the record leaves the write without its key. The
+    /// write goes to `commerce`, this store or not: the lock serialises either way.
+    async fn execute_once(
+        &self,
+        commerce: &dyn Commerce,
+        conversation_id: &str,
+        call: &ActionCall,
+    ) -> Result<Executed, CommerceError> {
+        let _one_at_a_time = self.once.lock().await;
+        check_execute_record(self, commerce, conversation_id, call).await
     }
 
     async fn entries(&self, conversation_id: &str) -> Result<Vec<AuditEntry>, CommerceError> {

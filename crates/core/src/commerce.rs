@@ -3,6 +3,7 @@
 //! `products.json`) so that data set and the demo store load through the same code.
 //! Implementations enforce state rules; the engine's flows enforce identity and confirmation.
 
+use crate::action_call::{execute_action, ActionCall};
 use crate::error::CommerceError;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -197,6 +198,18 @@ pub fn action_key(conversation_id: &str, action: &str, arguments: &serde_json::V
     format!("{conversation_id}\u{1f}{action}\u{1f}{arguments}")
 }
 
+/// What [`AuditLog::execute_once`] did with a write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Executed {
+    /// The write's result (the changed order or customer as JSON): this call's, or the stored
+    /// result of the first call with the same key.
+    pub result: serde_json::Value,
+    /// The write took effect but its audit row and idempotency key could not be recorded
+    /// (only [`check_execute_record`], the non-atomic path, can leave this): the write stands
+    /// and a retry may repeat it. The caller should log it; the customer's write is done.
+    pub unrecorded: Option<CommerceError>,
+}
+
 /// Append-only record of executed actions plus the idempotency table behind it.
 #[async_trait]
 pub trait AuditLog: Send + Sync {
@@ -217,4 +230,60 @@ pub trait AuditLog: Send + Sync {
     ) -> Result<(), CommerceError>;
     /// Audit rows of one conversation, oldest first.
     async fn entries(&self, conversation_id: &str) -> Result<Vec<AuditEntry>, CommerceError>;
+
+    /// Runs the confirmed write `call` on `commerce` at most once per idempotency key
+    /// ([`action_key`]: conversation, action, arguments) and records it here. The first call
+    /// runs [`execute_action`], records the result (idempotency key + audit row) and returns
+    /// it; a later call with the same key returns the stored result without a second effect.
+    /// A write that fails records nothing (the error is returned), so a retry runs it again.
+    ///
+    /// The default is [`check_execute_record`]: `executed`, then the write, then `record`,
+    /// three steps that keep a retry from repeating a write but not two callers racing with
+    /// one key. A backend that can do better overrides it:
+    ///
+    /// - `SqliteCommerce` runs the same three steps under a process-wide lock (one process
+    ///   owns its file), so a concurrent caller waits and replays the first result;
+    /// - `PgCommerce` claims the key, writes and records in ONE transaction, so callers on
+    ///   any number of replicas have one effect, and a failure leaves no write behind.
+    ///
+    /// Contract for an atomic override: it can only make the write atomic with the key when
+    /// `commerce` is its own store (the server pairs them: `open_shop` in the server's
+    /// `cli/stack.rs` gives `Shop { commerce, audit }` one object behind both). When
+    /// `commerce` is another store (a different object, a wrapper), the write must still go
+    /// to `commerce`: the override falls back to [`check_execute_record`] and is only as safe
+    /// as the default. It never writes to its own store in place of `commerce`.
+    async fn execute_once(
+        &self,
+        commerce: &dyn Commerce,
+        conversation_id: &str,
+        call: &ActionCall,
+    ) -> Result<Executed, CommerceError> {
+        check_execute_record(self, commerce, conversation_id, call).await
+    }
+}
+
+/// The non-atomic execute-once path, [`AuditLog::execute_once`]'s default: asks `audit`
+/// whether the key already ran (a failing check counts as "not yet"), else runs `call` on
+/// `commerce` and records the result; a failing record leaves the write done and is
+/// reported in [`Executed::unrecorded`]. Overrides that serialise the three steps themselves
+/// call this inside their lock.
+pub async fn check_execute_record<A: AuditLog + ?Sized>(
+    audit: &A,
+    commerce: &dyn Commerce,
+    conversation_id: &str,
+    call: &ActionCall,
+) -> Result<Executed, CommerceError> {
+    let (action, arguments) = (call.name(), call.arguments());
+    if let Ok(Some(result)) = audit.executed(conversation_id, action, &arguments).await {
+        return Ok(Executed {
+            result,
+            unrecorded: None,
+        });
+    }
+    let result = execute_action(commerce, call).await?;
+    let unrecorded = audit
+        .record(conversation_id, action, &arguments, &result)
+        .await
+        .err();
+    Ok(Executed { result, unrecorded })
 }

@@ -1,5 +1,5 @@
 //! Persistence seam for conversations, messages, handoffs, feedback, audit and outbox.
-//! The embedded implementation is SQLite (server crate); a PostgreSQL one can follow for
+//! The embedded implementation is SQLite (server crate); PostgreSQL (same crate) serves
 //! several replicas. Owned by the server crate's needs; kept here so other crates can fake it.
 
 use crate::conversation::{
@@ -183,6 +183,10 @@ pub struct ErasureReport {
     pub wal_checkpointed: bool,
 }
 
+/// Keeps other processes out of a conversation's turns while it is held; dropping it lets the
+/// next turn in (see [`Store::lock_turns`]).
+pub type TurnLock = Box<dyn Send>;
+
 #[async_trait]
 pub trait Store: Send + Sync {
     async fn create_conversation(
@@ -259,6 +263,14 @@ pub trait Store: Send + Sync {
 
     async fn analytics(&self) -> Result<Analytics, StoreError>;
 
+    /// Waits until no other process is running a turn of `conversation_id`, and keeps every
+    /// other process out until the returned lock is dropped or this process dies. Within one
+    /// process the service orders a conversation's turns itself, so a store only one process
+    /// opens (SQLite) has nothing to add.
+    async fn lock_turns(&self, _conversation_id: &str) -> Result<TurnLock, StoreError> {
+        Ok(Box::new(()))
+    }
+
     /// Ids of the conversations of a verified customer, oldest first.
     async fn customer_conversations(&self, customer_id: &str) -> Result<Vec<String>, StoreError>;
     /// Everything stored about a verified customer (empty lists when nothing is).
@@ -268,6 +280,12 @@ pub trait Store: Send + Sync {
         &self,
         idle_since: DateTime<Utc>,
     ) -> Result<Vec<String>, StoreError>;
+    /// Answers a trivial query: whether the database can be used right now (the readiness
+    /// probe). Implementations check the database itself; the default, for fakes, is `Ok`.
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Erases the conversations `ids` (messages, handoffs, feedback, webhook payloads), turns
     /// their audit rows into tombstones, records the erasure, and leaves no erased text in
     /// the database files.

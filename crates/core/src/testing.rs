@@ -1,11 +1,15 @@
 //! Small deterministic fakes for other crates' unit tests (no model files, milliseconds).
 
+use crate::action_call::ActionCall;
 use crate::chat::{
     ChatModel, ChatModelInfo, FinishReason, GenerateRequest, GenerationEvent, TokenStream,
 };
+use crate::commerce::{action_key, check_execute_record, AuditEntry, AuditLog, Commerce, Executed};
 use crate::embed::{EmbedKind, Embedder, EmbedderInfo};
-use crate::error::InferenceError;
+use crate::error::{CommerceError, InferenceError};
 use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// Bag-of-words embedder: each lower-cased word (and its 4-char prefix, so "returns" meets
 /// "return") is hashed into `dim` buckets, then L2-normalised. Texts sharing words are similar.
@@ -108,6 +112,112 @@ impl ChatModel for ScriptedChat {
                 .await;
         });
         Ok(rx)
+    }
+}
+
+/// How often each `AuditLog` method of a [`MemoryAuditLog`] was called.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AuditCalls {
+    pub execute_once: usize,
+    pub executed: usize,
+    pub record: usize,
+}
+
+#[derive(Default)]
+struct AuditState {
+    results: HashMap<String, serde_json::Value>,
+    entries: Vec<AuditEntry>,
+    calls: AuditCalls,
+}
+
+/// Audit log in memory with the trait's non-atomic `execute_once` (`check_execute_record`,
+/// what an audit log without its own override gets), counting the calls of each method so a
+/// test sees which path a write took. `failing_records` makes every `record` fail.
+#[derive(Default)]
+pub struct MemoryAuditLog {
+    state: Mutex<AuditState>,
+    fail_records: bool,
+}
+
+impl MemoryAuditLog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every `record` fails with a backend error (a write then stands unrecorded).
+    pub fn failing_records(mut self) -> Self {
+        self.fail_records = true;
+        self
+    }
+
+    pub fn calls(&self) -> AuditCalls {
+        self.lock().calls
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, AuditState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl AuditLog for MemoryAuditLog {
+    async fn executed(
+        &self,
+        conversation_id: &str,
+        action: &str,
+        arguments: &serde_json::Value,
+    ) -> Result<Option<serde_json::Value>, CommerceError> {
+        let mut state = self.lock();
+        state.calls.executed += 1;
+        let key = action_key(conversation_id, action, arguments);
+        Ok(state.results.get(&key).cloned())
+    }
+
+    async fn record(
+        &self,
+        conversation_id: &str,
+        action: &str,
+        arguments: &serde_json::Value,
+        result: &serde_json::Value,
+    ) -> Result<(), CommerceError> {
+        let mut state = self.lock();
+        state.calls.record += 1;
+        if self.fail_records {
+            return Err(CommerceError::Backend(
+                "the audit log is unavailable".into(),
+            ));
+        }
+        let key = action_key(conversation_id, action, arguments);
+        state.results.entry(key).or_insert_with(|| result.clone());
+        state.entries.push(AuditEntry {
+            conversation_id: conversation_id.into(),
+            action: action.into(),
+            arguments: arguments.clone(),
+            result: result.clone(),
+            at: chrono::Utc::now().to_rfc3339(),
+        });
+        Ok(())
+    }
+
+    async fn entries(&self, conversation_id: &str) -> Result<Vec<AuditEntry>, CommerceError> {
+        Ok(self
+            .lock()
+            .entries
+            .iter()
+            .filter(|e| e.conversation_id == conversation_id)
+            .cloned()
+            .collect())
+    }
+
+    /// Counts, then runs the default path.
+    async fn execute_once(
+        &self,
+        commerce: &dyn Commerce,
+        conversation_id: &str,
+        call: &ActionCall,
+    ) -> Result<Executed, CommerceError> {
+        self.lock().calls.execute_once += 1;
+        check_execute_record(self, commerce, conversation_id, call).await
     }
 }
 

@@ -1,6 +1,7 @@
 //! The frontdesk HTTP service: customer chat (JSON and SSE), voice and OpenAI-compatible
-//! turns, the human handoff inbox, operator routes, SQLite persistence, webhooks and the
-//! embedded web pages. Built against `Arc<dyn Assistant>` and `Arc<dyn Store>` only.
+//! turns, the human handoff inbox, operator routes, persistence (SQLite, or PostgreSQL for
+//! several replicas), webhooks and the embedded web pages. Built against `Arc<dyn Assistant>`
+//! and `Arc<dyn Store>` only.
 
 pub mod auth;
 pub mod backup;
@@ -22,6 +23,7 @@ pub mod transcript;
 pub mod turn;
 pub mod webhooks;
 
+pub use db::postgres::PgStore;
 pub use db::SqliteStore;
 pub use error::ApiError;
 pub use pii::mask_pii;

@@ -162,6 +162,8 @@ pub async fn run_turn(
 ) -> Result<Reply, ApiError> {
     let lock = state.conversation_lock(conversation_id);
     let _guard = lock.lock().await;
+    // Other replicas sharing the database wait too (a no-op for a store one process opens).
+    let _turns = state.store.lock_turns(conversation_id).await?;
     let (mut conv, _) = state.store.conversation(conversation_id).await?;
     let started = Instant::now();
     state.metrics.turn_started();

@@ -277,6 +277,44 @@ mod tests {
     }
 
     #[test]
+    fn the_database_url_comes_from_the_environment_or_stays_unset() {
+        assert_eq!(
+            Config::load_with_env(None, Vec::new())
+                .unwrap()
+                .server
+                .database_url,
+            None
+        );
+        // A URL is not TOML, so it is taken as a string, password and query included.
+        let url = "postgres://fd:p%40ss=word@db.internal:5432/frontdesk?sslmode=disable";
+        let env = vec![(
+            "FRONTDESK_SERVER__DATABASE_URL".to_string(),
+            url.to_string(),
+        )];
+        let cfg = Config::load_with_env(None, env).unwrap();
+        assert_eq!(cfg.server.database_url.as_deref(), Some(url));
+        // The environment overrides the file.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("frontdesk.toml");
+        std::fs::write(
+            &file,
+            "[server]\ndatabase_url = \"postgres://from-file/db\"\n",
+        )
+        .unwrap();
+        let cfg = Config::load_with_env(Some(&file), Vec::new()).unwrap();
+        assert_eq!(
+            cfg.server.database_url.as_deref(),
+            Some("postgres://from-file/db")
+        );
+        let env = vec![(
+            "FRONTDESK_SERVER__DATABASE_URL".to_string(),
+            url.to_string(),
+        )];
+        let cfg = Config::load_with_env(Some(&file), env).unwrap();
+        assert_eq!(cfg.server.database_url.as_deref(), Some(url));
+    }
+
+    #[test]
     fn unknown_keys_are_rejected_with_the_path() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");

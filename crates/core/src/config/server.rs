@@ -55,6 +55,10 @@ pub struct ServerConfig {
     /// came back to) are erased by a background job; 0 keeps them forever. The demo shop's
     /// privacy page promises 12 months.
     pub retention_days: u32,
+    /// `postgres://…` to keep conversations, handoffs, webhooks and the embedded shop in
+    /// PostgreSQL, shared by every replica; `None` keeps them in SQLite files under `data_dir`
+    /// (one machine).
+    pub database_url: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -69,6 +73,7 @@ impl Default for ServerConfig {
             business_hours: BusinessHours::default(),
             max_concurrent_turns: 8,
             retention_days: 365,
+            database_url: None,
         }
     }
 }

@@ -20,7 +20,26 @@ pub struct RestoreArgs {
     pub from: PathBuf,
 }
 
+/// With `server.database_url` set, conversations and the shop live in PostgreSQL, which this
+/// command cannot copy consistently with the index; the database's own tools do.
+fn refuse_with_postgres(config: &Config, what: &str) -> anyhow::Result<()> {
+    if config
+        .server
+        .database_url
+        .as_deref()
+        .is_some_and(|u| !u.trim().is_empty())
+    {
+        anyhow::bail!(
+            "`frontdesk {what}` copies the SQLite databases of one machine, but server.database_url \
+             points at PostgreSQL: use pg_dump / pg_restore for the database (the knowledge index \
+             is rebuilt from the knowledge base by `frontdesk index`)"
+        );
+    }
+    Ok(())
+}
+
 pub fn run_backup(config: Config, args: BackupArgs) -> anyhow::Result<ExitCode> {
+    refuse_with_postgres(&config, "backup")?;
     let layout = DataLayout::from_config(&config);
     let manifest = backup::backup(&layout, &args.to)?;
     let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();
@@ -36,6 +55,7 @@ pub fn run_backup(config: Config, args: BackupArgs) -> anyhow::Result<ExitCode> 
 }
 
 pub fn run_restore(config: Config, args: RestoreArgs) -> anyhow::Result<ExitCode> {
+    refuse_with_postgres(&config, "restore")?;
     let layout = DataLayout::from_config(&config);
     let manifest = backup::restore(&args.from, &layout)?;
     println!(

@@ -19,9 +19,10 @@ use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
 pub struct BenchLoadArgs {
-    /// Base URL of a running `frontdesk serve`.
+    /// Base URL of a running `frontdesk serve`. Repeat it for replicas sharing one database:
+    /// client `i` talks to the `i mod n`-th URL (the messages and health workloads).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
+    url: Vec<String>,
     #[arg(long, value_enum, default_value_t = Workload::Messages)]
     workload: Workload,
     /// Customer messages, one per line, or JSONL with a `question` or `text` field; used in
@@ -73,6 +74,8 @@ struct LoadReport {
     workload: String,
     requests: usize,
     concurrency: usize,
+    /// How many servers (`--url`s) the clients were spread over.
+    servers: usize,
     elapsed_s: f64,
     /// Timed requests that got a 2xx, per second of wall time.
     ok_per_s: f64,
@@ -116,8 +119,15 @@ pub fn run(config: &frontdesk_core::Config, args: BenchLoadArgs) -> anyhow::Resu
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
+        anyhow::ensure!(!args.url.is_empty(), "--url names no server");
+        anyhow::ensure!(
+            args.url.len() == 1 || args.workload != Workload::Mixed || args.verify.is_some(),
+            "the mixed workload drives one server (its scripted agent and memory samples follow one \
+             process); give one --url"
+        );
         match (&args.verify, args.workload) {
-            (Some(path), _) => verify(&args.url, path).await,
+            // Every replica reads the same database: any of them can show the transcripts.
+            (Some(path), _) => verify(&args.url[0], path).await,
             (None, Workload::Mixed) => soak(config, &args).await,
             (None, _) => load(&args).await,
         }
@@ -146,7 +156,7 @@ async fn soak(config: &frontdesk_core::Config, args: &BenchLoadArgs) -> anyhow::
         .clone()
         .unwrap_or_else(|| data.join("shop.db"));
     let opts = SoakOptions {
-        base_url: args.url.clone(),
+        base_url: args.url[0].clone(),
         duration: Duration::from_secs_f64(args.minutes * 60.0),
         sample_every: Duration::from_secs_f64(args.sample_secs),
         customers: args.concurrency,
@@ -264,7 +274,11 @@ async fn load(args: &BenchLoadArgs) -> anyhow::Result<ExitCode> {
         .timeout(Duration::from_secs(300))
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
-    let base = args.url.trim_end_matches('/').to_string();
+    let bases: Vec<String> = args
+        .url
+        .iter()
+        .map(|u| u.trim_end_matches('/').to_string())
+        .collect();
     let record = match &args.record {
         Some(p) => Some(Arc::new(Mutex::new(
             std::fs::OpenOptions::new()
@@ -296,10 +310,10 @@ async fn load(args: &BenchLoadArgs) -> anyhow::Result<ExitCode> {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();
-    for _ in 0..args.concurrency.max(1) {
+    for worker in 0..args.concurrency.max(1) {
         let (client, base, questions, tally, next, record) = (
             client.clone(),
-            base.clone(),
+            server_for(&bases, worker).to_string(),
             questions.clone(),
             tally.clone(),
             next.clone(),
@@ -361,6 +375,7 @@ async fn load(args: &BenchLoadArgs) -> anyhow::Result<ExitCode> {
         },
         requests: args.requests,
         concurrency: args.concurrency,
+        servers: bases.len(),
         elapsed_s: secs,
         ok_per_s: t.ok.len() as f64 / secs,
         requests_per_s: timed as f64 / secs,
@@ -382,10 +397,11 @@ async fn load(args: &BenchLoadArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "{} × {} at concurrency {}: {:.1} ok/s ({:.1} req/s), p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms; statuses {:?}; 503 with Retry-After {}; cited {}; handed over {}; transport errors {}",
+            "{} × {} at concurrency {} over {} server(s): {:.1} ok/s ({:.1} req/s), p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms; statuses {:?}; 503 with Retry-After {}; cited {}; handed over {}; transport errors {}",
             report.requests,
             report.workload,
             report.concurrency,
+            report.servers,
             report.ok_per_s,
             report.requests_per_s,
             report.p50_ms,
@@ -414,6 +430,11 @@ struct Outcome {
     handed_over: bool,
     /// The record line of an accepted customer message.
     accepted: Option<String>,
+}
+
+/// The server a load client talks to: clients are dealt round the URLs given.
+fn server_for(bases: &[String], worker: usize) -> &str {
+    &bases[worker % bases.len()]
 }
 
 async fn health(client: &reqwest::Client, base: &str) -> reqwest::Result<Outcome> {
@@ -506,4 +527,35 @@ async fn verify(base: &str, path: &PathBuf) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_are_dealt_round_the_servers() {
+        let bases: Vec<String> = ["http://a", "http://b"].map(String::from).to_vec();
+        let got: Vec<&str> = (0..5).map(|w| server_for(&bases, w)).collect();
+        assert_eq!(
+            got,
+            ["http://a", "http://b", "http://a", "http://b", "http://a"]
+        );
+        let one = vec!["http://only".to_string()];
+        assert!((0..3).all(|w| server_for(&one, w) == "http://only"));
+    }
+
+    #[test]
+    fn url_repeats() {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            load: BenchLoadArgs,
+        }
+        let cli = Cli::parse_from(["bench", "--url", "http://a:1", "--url", "http://b:2"]);
+        assert_eq!(cli.load.url, ["http://a:1", "http://b:2"]);
+        let cli = Cli::parse_from(["bench"]);
+        assert_eq!(cli.load.url, ["http://127.0.0.1:8080"]);
+    }
 }

@@ -1,13 +1,15 @@
-//! `frontdesk serve`: opens the database, resumes open conversations, starts the webhook
+//! `frontdesk serve`: opens the database (PostgreSQL when `server.database_url` is set, else
+//! SQLite in `data_dir`), resumes open conversations, starts the webhook
 //! outbox worker and the retention job (`server.retention_days`) and serves HTTP until SIGTERM / ctrl-c, then drains in-flight turns.
 
 use super::stack::{Stack, StackOptions};
 use anyhow::Context;
 use frontdesk_core::{Assistant, Config, Store};
 use frontdesk_retrieval::HybridIndex;
+use frontdesk_server::db::postgres::redact_url;
 use frontdesk_server::retention::{spawn_retention_worker, RetentionOptions};
 use frontdesk_server::webhooks::{spawn_outbox_worker, OutboxOptions};
-use frontdesk_server::{AppState, ConfigReloader, Readiness, Reindexer, SqliteStore};
+use frontdesk_server::{AppState, ConfigReloader, PgStore, Readiness, Reindexer, SqliteStore};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -103,10 +105,7 @@ pub async fn serve_with(config: Config, args: ServeArgs, parts: ServeParts) -> a
         .addr
         .clone()
         .unwrap_or_else(|| config.server.addr.clone());
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open_in(&config.data_dir)
-            .with_context(|| format!("opening the database in {}", config.data_dir.display()))?,
-    );
+    let store = open_store(&config).await?;
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .with_context(|| format!("cannot listen on {addr}; pick another with --addr HOST:PORT"))?;
@@ -152,6 +151,31 @@ pub async fn serve_with(config: Config, args: ServeArgs, parts: ServeParts) -> a
         let _ = r.await;
     }
     Ok(())
+}
+
+/// PostgreSQL when `server.database_url` is set (and not blank), else SQLite in `data_dir`.
+/// Only the URL without its password is ever shown.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let url = config
+        .server
+        .database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty());
+    Ok(match url {
+        Some(url) => {
+            let shown = redact_url(url);
+            let store = PgStore::connect(url)
+                .await
+                .with_context(|| format!("opening the PostgreSQL database {shown}"))?;
+            tracing::info!("conversations are stored in PostgreSQL at {shown}");
+            Arc::new(store)
+        }
+        None => {
+            Arc::new(SqliteStore::open_in(&config.data_dir).with_context(|| {
+                format!("opening the database in {}", config.data_dir.display())
+            })?)
+        }
+    })
 }
 
 async fn shutdown_signal() {

@@ -4,7 +4,8 @@
 //! every crate.
 
 use anyhow::Context;
-use frontdesk_commerce::SqliteCommerce;
+use frontdesk_commerce::{PgCommerce, SqliteCommerce};
+use frontdesk_core::commerce::AuditLog;
 use frontdesk_core::{Commerce, Config, Embedder};
 use frontdesk_engine::{load_intents_jsonl, Engine, EngineDeps, IntentClassifier};
 use frontdesk_retrieval::{HybridIndex, IndexProgress, IndexReport};
@@ -50,21 +51,21 @@ impl Stack {
             eprintln!("warning: skipped {issue}");
         }
         let index = Arc::new(index);
-        let commerce = Arc::new(open_shop(&config)?);
+        let shop = open_shop(&config).await?;
         let intents = train_intents(&config, embedder.clone()).await?;
 
         let engine = Engine::new(EngineDeps {
             retriever: index.clone(),
             embedder: embedder.clone(),
             chat: chat.clone(),
-            commerce: Some(commerce.clone() as Arc<dyn Commerce>),
+            commerce: Some(shop.commerce),
             intents,
             policy: config.engine.clone(),
             business: config
                 .business_profile()
                 .context("reading the business profile")?,
             commerce_policy: config.commerce.clone(),
-            audit: Some(commerce.clone()),
+            audit: Some(shop.audit),
         })
         .context("configuring the engine")?;
         Ok(Stack {
@@ -124,8 +125,41 @@ fn display_roots(roots: &[PathBuf]) -> String {
         .join(", ")
 }
 
-/// The embedded shop database; a new database is seeded from `shop.seed_dir`.
-pub fn open_shop(config: &Config) -> anyhow::Result<SqliteCommerce> {
+/// The shop's store and its audit log (one database behind both).
+pub struct Shop {
+    pub commerce: Arc<dyn Commerce>,
+    pub audit: Arc<dyn AuditLog>,
+}
+
+/// The embedded shop: in PostgreSQL when `server.database_url` is set (shared by every
+/// replica), else in a SQLite file. A new (empty) database is seeded from `shop.seed_dir`.
+pub async fn open_shop(config: &Config) -> anyhow::Result<Shop> {
+    if let Some(url) = &config.server.database_url {
+        let shop = Arc::new(
+            PgCommerce::connect(url, config.commerce.clone())
+                .await
+                .context("opening the shop database in PostgreSQL")?,
+        );
+        if let Some(seed) = &config.shop.seed_dir {
+            // Seeds only an empty shop, in one transaction under an advisory lock: replicas
+            // starting together seed once, and a failed seed leaves nothing behind.
+            shop.seed_from_dir(seed)
+                .await
+                .with_context(|| format!("seeding the shop from {}", seed.display()))?;
+        }
+        return Ok(Shop {
+            commerce: shop.clone(),
+            audit: shop,
+        });
+    }
+    let shop = Arc::new(open_sqlite_shop(config)?);
+    Ok(Shop {
+        commerce: shop.clone(),
+        audit: shop,
+    })
+}
+
+fn open_sqlite_shop(config: &Config) -> anyhow::Result<SqliteCommerce> {
     let path = config
         .shop
         .database

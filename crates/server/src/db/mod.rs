@@ -3,6 +3,7 @@
 //! single connection keeps every write ordered and durable before the HTTP reply goes out.
 
 mod migrations;
+pub mod postgres;
 mod privacy;
 
 use async_trait::async_trait;
@@ -763,5 +764,18 @@ impl Store for SqliteStore {
         let (ids, subject) = (ids.to_vec(), subject.clone());
         self.with(move |c| privacy::erase_conversations(c, &ids, &subject))
             .await
+    }
+
+    /// A read from the database file: fails on an I/O or corruption error, or when an earlier
+    /// panic poisoned the connection's mutex.
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|_| ())
+            .map_err(backend)
+        })
+        .await
     }
 }

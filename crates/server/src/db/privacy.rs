@@ -32,19 +32,20 @@ pub(super) fn payload_conversation(payload: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-/// How a customer's erasures are found again without keeping the customer id.
-fn subject_key(customer_id: &str) -> String {
+/// How a customer's erasures are found again without keeping the customer id (both stores use
+/// this key, so an export reads the same from either).
+pub(super) fn subject_key(customer_id: &str) -> String {
     hex::encode(Sha256::digest(format!("customer:{customer_id}").as_bytes()))
 }
 
-fn subject_text(subject: &ErasureSubject) -> (String, ErasureReason) {
+pub(super) fn subject_text(subject: &ErasureSubject) -> (String, ErasureReason) {
     match subject {
         ErasureSubject::Customer(id) => (subject_key(id), ErasureReason::Request),
         ErasureSubject::Retention => ("retention".into(), ErasureReason::Retention),
     }
 }
 
-fn parse_reason(s: &str) -> Result<ErasureReason, StoreError> {
+pub(super) fn parse_reason(s: &str) -> Result<ErasureReason, StoreError> {
     match s {
         "request" => Ok(ErasureReason::Request),
         "retention" => Ok(ErasureReason::Retention),

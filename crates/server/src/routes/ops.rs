@@ -16,14 +16,36 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// How long the readiness probe waits for the database's answer.
+const DATABASE_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Ready when the models are loaded, the index is built and the database answers a trivial
+/// query (`Store::ping`, within `DATABASE_CHECK`): a replica that lost its database is taken
+/// out of the load balancer instead of failing every request.
 pub async fn readyz(State(st): State<AppState>) -> Response {
     let r = &st.readiness;
     let (models, index) = (
         r.models.load(std::sync::atomic::Ordering::Acquire),
         r.index.load(std::sync::atomic::Ordering::Acquire),
     );
-    let body = Json(json!({"ready": models && index, "models": models, "index": index}));
-    if models && index {
+    let database = match tokio::time::timeout(DATABASE_CHECK, st.store.ping()).await {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::warn!("not ready: the database check failed: {e}");
+            false
+        }
+        Err(_) => {
+            tracing::warn!(
+                "not ready: the database did not answer within {} s",
+                DATABASE_CHECK.as_secs()
+            );
+            false
+        }
+    };
+    let ready = models && index && database;
+    let body =
+        Json(json!({"ready": ready, "models": models, "index": index, "database": database}));
+    if ready {
         body.into_response()
     } else {
         (

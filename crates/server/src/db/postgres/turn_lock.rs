@@ -1,0 +1,68 @@
+//! The per-conversation turn lock across replicas: a session-level advisory lock, keyed by the
+//! conversation id, held on one pooled connection for the length of a turn. Messages of one
+//! conversation that reach two replicas are answered one at a time, each turn reading the state
+//! the previous one saved. A replica that dies closes its connections, and PostgreSQL releases
+//! the lock with the session, so a crash never leaves a conversation locked.
+
+use super::{backend, PgStore};
+use frontdesk_core::store::TurnLock;
+use frontdesk_core::StoreError;
+
+/// The first key of the two-key advisory lock space ("fd" in ASCII); the second is the
+/// conversation id's `hashtext`. Two ids with the same hash only wait for each other.
+const LOCK_CLASS: i32 = 0x6664;
+
+const LOCK: &str = "SELECT pg_advisory_lock($1, hashtext($2))";
+const UNLOCK: &str = "SELECT pg_advisory_unlock($1, hashtext($2))";
+
+/// Holds the connection whose session holds the lock.
+struct HeldTurnLock {
+    client: Option<deadpool_postgres::Client>,
+    conversation_id: String,
+}
+
+impl Drop for HeldTurnLock {
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        let id = std::mem::take(&mut self.conversation_id);
+        // A session lock outlives the connection's return to the pool, so it is released
+        // first. Without a runtime to do that on, the connection is closed instead, which
+        // releases it too.
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    if let Err(e) = client.execute(UNLOCK, &[&LOCK_CLASS, &id]).await {
+                        tracing::warn!(error = %e, "could not release a turn lock; closing its connection");
+                        drop(deadpool_postgres::Object::take(client));
+                    }
+                });
+            }
+            Err(_) => drop(deadpool_postgres::Object::take(client)),
+        }
+    }
+}
+
+impl PgStore {
+    pub(super) async fn take_turn_lock(
+        &self,
+        conversation_id: &str,
+    ) -> Result<TurnLock, StoreError> {
+        // The guard owns the connection before the lock is asked for: if this future is
+        // dropped while PostgreSQL makes it wait, the guard's unlock queues behind the lock
+        // request on the same connection, so a lock granted after the caller left is released
+        // at once instead of staying with a pooled connection.
+        let guard = HeldTurnLock {
+            client: Some(self.client().await?),
+            conversation_id: conversation_id.to_string(),
+        };
+        if let Some(client) = &guard.client {
+            client
+                .execute(LOCK, &[&LOCK_CLASS, &conversation_id])
+                .await
+                .map_err(backend)?;
+        }
+        Ok(Box::new(guard))
+    }
+}
