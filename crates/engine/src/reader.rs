@@ -11,7 +11,7 @@
 use frontdesk_core::config::ReaderConfig;
 use frontdesk_core::embed::dot;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
-use frontdesk_core::text::sentences;
+use frontdesk_core::text::{unit_embed_text, units, Unit as TextUnit};
 use frontdesk_core::{EmbedKind, Embedder, InferenceError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -39,51 +39,9 @@ pub struct Reader {
     units: Mutex<HashMap<String, Arc<Vec<Unit>>>>,
 }
 
-/// Shortest unit worth giving on its own ("Weight: 410 g" is 13 characters).
-const MIN_UNIT_CHARS: usize = 8;
-
-/// One unit of a passage as read: what the customer is shown, and the label of the list it
-/// belongs to ("Specifications", "Variants"), which only goes into its embedding.
-#[derive(Debug, Clone, PartialEq)]
-struct UnitText {
-    label: Option<String>,
-    text: String,
-}
-
-/// Longest line read as the label of the list below it ("Specifications:").
-const MAX_LABEL_CHARS: usize = 40;
-
-/// The units of a passage: its sentences and lines; an FAQ answer is one unit. A short line
-/// ending in a colon introduces the list below it: it states no fact itself, so it is not a
-/// unit, and its list items carry it as their label.
-fn unit_texts(hit: &Hit) -> Vec<UnitText> {
-    if hit.kind == ChunkKind::Faq {
-        return vec![UnitText {
-            label: None,
-            text: hit.text.trim().to_string(),
-        }];
-    }
-    let mut label: Option<String> = None;
-    let mut out = Vec::new();
-    for s in sentences(&hit.text) {
-        let raw = s.trim();
-        let is_item = raw.starts_with(['-', '*']);
-        let text = raw.trim_start_matches(['-', '*', ' ']).trim();
-        if !is_item && text.ends_with(':') && text.chars().count() <= MAX_LABEL_CHARS {
-            label = Some(text.trim_end_matches(':').trim().to_string());
-            continue;
-        }
-        if !is_item {
-            label = None;
-        }
-        if text.chars().count() >= MIN_UNIT_CHARS && !text.starts_with('#') {
-            out.push(UnitText {
-                label: label.clone(),
-                text: text.to_string(),
-            });
-        }
-    }
-    out
+/// The units of a passage (an FAQ answer is one unit); see [`units`].
+fn unit_texts(hit: &Hit) -> Vec<TextUnit> {
+    units(&hit.text, hit.kind == ChunkKind::Faq)
 }
 
 /// A passage's heading: its FAQ question, else its section path, else its title.
@@ -97,11 +55,8 @@ fn heading(hit: &Hit) -> &str {
 
 /// What a unit is embedded as: with its heading (and list label) first, so the unit knows its
 /// subject.
-fn embed_text(hit: &Hit, unit: &UnitText) -> String {
-    match &unit.label {
-        Some(label) => format!("{}: {label}: {}", heading(hit), unit.text),
-        None => format!("{}: {}", heading(hit), unit.text),
-    }
+fn embed_text(hit: &Hit, unit: &TextUnit) -> String {
+    unit_embed_text(heading(hit), unit)
 }
 
 impl Reader {
@@ -233,39 +188,22 @@ mod tests {
     }
 
     #[test]
-    fn units_are_sentences_and_list_lines() {
-        let h = product("Alpina 2 Tent: a light tent. Price: 289.00 EUR.\n\nSpecifications:\n\n- Packed weight: 2.1 kg\n- Capacity: 2 people\n\nWarranty: 2 years on the poles.\n");
+    fn units_are_embedded_under_their_passage_heading() {
+        let h =
+            product("Alpina 2 Tent: a light tent.\n\nSpecifications:\n\n- Packed weight: 2.1 kg\n");
         let units = unit_texts(&h);
-        let texts: Vec<&str> = units.iter().map(|u| u.text.as_str()).collect();
         assert_eq!(
-            texts,
-            vec![
-                "Alpina 2 Tent: a light tent.",
-                "Price: 289.00 EUR.",
-                "Packed weight: 2.1 kg",
-                "Capacity: 2 people",
-                "Warranty: 2 years on the poles."
-            ]
-        );
-        // The list's label goes with its items only, and into their embedding only.
-        let labels: Vec<Option<&str>> = units.iter().map(|u| u.label.as_deref()).collect();
-        assert_eq!(
-            labels,
-            vec![
-                None,
-                None,
-                Some("Specifications"),
-                Some("Specifications"),
-                None
-            ]
-        );
-        assert_eq!(
-            embed_text(&h, &units[2]),
+            embed_text(&h, &units[1]),
             "Tents > Alpina 2 Tent: Specifications: Packed weight: 2.1 kg"
         );
+        let mut faq = product("Returns are free within 30 days.");
+        faq.kind = ChunkKind::Faq;
+        faq.question = Some("Are returns free?".into());
+        let units = unit_texts(&faq);
+        assert_eq!(units.len(), 1);
         assert_eq!(
-            embed_text(&h, &units[0]),
-            "Tents > Alpina 2 Tent: Alpina 2 Tent: a light tent."
+            embed_text(&faq, &units[0]),
+            "Are returns free?: Returns are free within 30 days."
         );
     }
 
