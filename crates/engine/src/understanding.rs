@@ -52,6 +52,7 @@ pub struct Flags {
     pub threat_to_leave: bool,
     /// Legal threats, safety hazards, account takeover, fraud: agent-only topics.
     pub sensitive: bool,
+    /// A short yes ("yes please", "da, potvrđujem") that is not a question: what confirms a plan.
     pub affirmative: bool,
     pub negative: bool,
     /// The message opens with a yes ("Yes, a colleague would be great, thanks."), however long
@@ -449,7 +450,10 @@ pub fn flags(text: &str, previous_customer_texts: &[&str]) -> Flags {
     let folded_words: String = folded.split_whitespace().collect::<Vec<_>>().join(" ");
     let f = folded_words.as_str();
     let word_count = f.split_whitespace().count();
-    let affirmative = any_phrase(f, AFFIRMATIVE) && word_count <= 6;
+    let question = is_question(text, f);
+    // A question is never a yes: "Da li je dostava besplatna?" holds the word "da", and at a
+    // confirmation a yes executes the plan.
+    let affirmative = any_phrase(f, AFFIRMATIVE) && word_count <= 6 && !question;
     let negative = any_phrase(f, NEGATIVE) && word_count <= 6;
     // "Yes, please go ahead." to a third plan in a row is a confirmation, not a repeat.
     let repeated = !(affirmative || negative)
@@ -475,7 +479,7 @@ pub fn flags(text: &str, previous_customer_texts: &[&str]) -> Flags {
         sensitive: any_phrase(f, SENSITIVE),
         affirmative,
         negative,
-        question: is_question(text, f),
+        question,
         opens_with_yes: AFFIRMATIVE.iter().any(|p| {
             f.strip_prefix(p)
                 .is_some_and(|rest| rest.is_empty() || !rest.starts_with(char::is_alphanumeric))
@@ -866,6 +870,19 @@ mod tests {
             ("yes", "yes please", |f| f.affirmative, true),
             ("da", "Da", |f| f.affirmative, true),
             ("да", "да, потврђујем", |f| f.affirmative, true),
+            (
+                "serbian question with da",
+                "Da li stiže sutra?",
+                |f| f.affirmative,
+                false,
+            ),
+            (
+                "cyrillic question with да",
+                "да ли може картицом",
+                |f| f.affirmative,
+                false,
+            ),
+            ("yes as a question", "yes?", |f| f.affirmative, false),
             ("no", "no", |f| f.negative, true),
             ("не", "не", |f| f.negative, true),
         ];

@@ -172,6 +172,24 @@ async fn cancel_flow_asks_identity_reason_then_confirms() {
     assert_eq!(c.order("#W1001").await.payment_history.len(), 2);
 }
 
+/// A question at the confirmation holds the word for yes ("da" in "da li"); it is not a yes,
+/// and nothing is carried out until one comes.
+#[tokio::test]
+async fn a_serbian_question_at_the_confirmation_is_not_a_yes() {
+    let mut c = Chat::new();
+    c.lang = Lang::SrLatn;
+    let r = c
+        .say("Želim da otkažem porudžbinu #W1001, ne treba mi više. ana@example.com")
+        .await;
+    assert!(r.text.contains("otkazujem porudžbinu #W1001"), "{}", r.text);
+    let r = c.say("Da li ću dobiti ceo iznos nazad?").await;
+    assert!(r.executed.is_empty(), "{}", r.text);
+    assert_eq!(c.order("#W1001").await.status, "pending");
+    let r = c.say("da").await;
+    assert_eq!(r.executed.len(), 1, "{}", r.text);
+    assert_eq!(c.order("#W1001").await.status, "cancelled");
+}
+
 #[tokio::test]
 async fn refusal_and_abort_change_nothing() {
     for last in ["no", "never mind"] {
