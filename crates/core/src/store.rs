@@ -271,6 +271,17 @@ pub trait Store: Send + Sync {
         Ok(Box::new(()))
     }
 
+    /// [`Store::lock_turns`] without the wait: `None` while another process runs a turn of
+    /// `conversation_id`. Used to take over a message another replica accepted and never
+    /// answered without queueing behind a live one.
+    async fn try_lock_turns(&self, _conversation_id: &str) -> Result<Option<TurnLock>, StoreError> {
+        Ok(Some(Box::new(())))
+    }
+
+    /// Whether the customer message `message_id` is still waiting for its answer (stored and
+    /// not marked processed), as every process sharing the store sees it.
+    async fn is_unprocessed(&self, message_id: i64) -> Result<bool, StoreError>;
+
     /// Ids of the conversations of a verified customer, oldest first.
     async fn customer_conversations(&self, customer_id: &str) -> Result<Vec<String>, StoreError>;
     /// Everything stored about a verified customer (empty lists when nothing is).

@@ -7,7 +7,7 @@ use crate::ratelimit::RateLimiter;
 use async_trait::async_trait;
 use frontdesk_core::{Assistant, Config, Store};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, Semaphore};
@@ -74,6 +74,8 @@ pub struct Shared {
     pub reloader: Option<Arc<dyn ConfigReloader>>,
     /// One lock per conversation so two messages of one customer are answered in order.
     conversation_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Customer messages this process has accepted or taken over and not yet answered.
+    answering: Mutex<HashSet<i64>>,
 }
 
 #[derive(Clone)]
@@ -138,6 +140,7 @@ impl AppStateBuilder {
             reindexer: self.reindexer,
             reloader: self.reloader,
             conversation_locks: Mutex::new(HashMap::new()),
+            answering: Mutex::new(HashSet::new()),
         }))
     }
 }
@@ -182,6 +185,22 @@ impl AppState {
         *self.0.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
     }
 
+    /// Marks customer message `message_id` as answered by this process until the claim is
+    /// dropped; `None` when this process already answers it. The sweep for unanswered messages
+    /// (`turn::resume_unprocessed`) leaves claimed messages alone.
+    pub fn claim_message(&self, message_id: i64) -> Option<MessageClaim> {
+        let fresh = self
+            .0
+            .answering
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(message_id);
+        fresh.then(|| MessageClaim {
+            state: self.clone(),
+            message_id,
+        })
+    }
+
     pub fn conversation_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self
             .0
@@ -218,5 +237,22 @@ impl AppState {
             tokio::time::timeout(timeout, self.turns.acquire_many(n)).await,
             Ok(Ok(_))
         )
+    }
+}
+
+/// This process answers a customer message while it holds this (see [`AppState::claim_message`]).
+pub struct MessageClaim {
+    state: AppState,
+    message_id: i64,
+}
+
+impl Drop for MessageClaim {
+    fn drop(&mut self) {
+        self.state
+            .0
+            .answering
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.message_id);
     }
 }

@@ -9,6 +9,7 @@ use crate::state::AppState;
 use crate::transcript::append_turn_record;
 use frontdesk_core::assistant::AssistantError;
 use frontdesk_core::conversation::{AnswerSource, PendingAction, Slot, Speaker, TurnOutcome};
+use frontdesk_core::store::TurnLock;
 use frontdesk_core::{Citation, ConversationStatus, EscalationReason, Lang, TurnEvent};
 use serde::Serialize;
 use serde_json::json;
@@ -138,9 +139,11 @@ pub async fn start_turn(
         .store
         .append_message(conversation_id, Speaker::Customer, &text, json!({}))
         .await?;
+    let claim = state.claim_message(message_id);
     let st = state.clone();
     let cid = conversation_id.to_string();
     tokio::spawn(async move {
+        let _claim = claim;
         let result = run_turn(&st, &cid, message_id, &text, ev_tx, permit, false).await;
         let _ = reply_tx.send(result);
     });
@@ -161,9 +164,50 @@ pub async fn run_turn(
     resuming: bool,
 ) -> Result<Reply, ApiError> {
     let lock = state.conversation_lock(conversation_id);
-    let _guard = lock.lock().await;
+    let guard = lock.lock_owned().await;
     // Other replicas sharing the database wait too (a no-op for a store one process opens).
-    let _turns = state.store.lock_turns(conversation_id).await?;
+    let turns = state.store.lock_turns(conversation_id).await?;
+    run_locked_turn(
+        state,
+        conversation_id,
+        message_id,
+        text,
+        client,
+        TurnLocks {
+            _permit,
+            _conversation: guard,
+            _replicas: turns,
+        },
+        resuming,
+    )
+    .await
+}
+
+/// What a turn holds while it runs: an answer slot, this process's lock of the conversation
+/// and every other replica's.
+pub struct TurnLocks {
+    _permit: OwnedSemaphorePermit,
+    _conversation: tokio::sync::OwnedMutexGuard<()>,
+    _replicas: TurnLock,
+}
+
+async fn run_locked_turn(
+    state: &AppState,
+    conversation_id: &str,
+    message_id: i64,
+    text: &str,
+    client: mpsc::Sender<TurnEvent>,
+    _locks: TurnLocks,
+    resuming: bool,
+) -> Result<Reply, ApiError> {
+    // Another replica may have taken the message over while this one queued for the locks
+    // (it counted as abandoned): answered once is enough.
+    if !state.store.is_unprocessed(message_id).await? {
+        return Err(ApiError::Conflict(format!(
+            "message {message_id} was already answered by another replica sharing the database; \
+             read the conversation's transcript"
+        )));
+    }
     let (mut conv, _) = state.store.conversation(conversation_id).await?;
     let started = Instant::now();
     state.metrics.turn_started();
@@ -302,13 +346,38 @@ async fn finish_turn(
     })
 }
 
-/// After a restart: answers customer messages that were stored but never answered (a crash
-/// mid-turn), or marks them when a human now holds the conversation. Answers reach the
-/// customer's live stream as `done` events and the transcript.
-pub async fn resume_unprocessed(state: &AppState) -> Result<usize, ApiError> {
+/// Answers customer messages that were accepted and never answered: left by a crash or a
+/// restart of this process, or by another replica sharing the database that died mid-turn (its
+/// turn lock went with its connections). A message is taken when it is at least `min_age` old,
+/// this process is not answering it, and no process holds its conversation's turns — a live
+/// replica's turn in progress is left to it. Messages of a conversation a human now holds are
+/// marked instead. Answers reach the customer's live stream as `done` events and the
+/// transcript. Returns how many messages were taken.
+pub async fn resume_unprocessed(
+    state: &AppState,
+    min_age: std::time::Duration,
+) -> Result<usize, ApiError> {
+    let cutoff = chrono::Utc::now()
+        - chrono::Duration::from_std(min_age).unwrap_or_else(|_| chrono::Duration::zero());
     let pending = state.store.unprocessed_messages().await?;
-    let n = pending.len();
-    for msg in pending {
+    let mut taken = 0;
+    for msg in pending.into_iter().filter(|m| m.at <= cutoff) {
+        let Some(_claim) = state.claim_message(msg.id) else {
+            continue;
+        };
+        let Ok(guard) = state
+            .conversation_lock(&msg.conversation_id)
+            .try_lock_owned()
+        else {
+            continue;
+        };
+        let Some(replicas) = state.store.try_lock_turns(&msg.conversation_id).await? else {
+            continue;
+        };
+        if !state.store.is_unprocessed(msg.id).await? {
+            continue;
+        }
+        taken += 1;
         let (conv, _) = state.store.conversation(&msg.conversation_id).await?;
         if conv.status != ConversationStatus::Bot {
             state.store.mark_processed(msg.id).await?;
@@ -321,13 +390,18 @@ pub async fn resume_unprocessed(state: &AppState) -> Result<usize, ApiError> {
             .await
             .map_err(|_| ApiError::Internal("turn semaphore closed during resume".into()))?;
         let (tx, _rx) = mpsc::channel(256);
-        match run_turn(
+        let locks = TurnLocks {
+            _permit: permit,
+            _conversation: guard,
+            _replicas: replicas,
+        };
+        match run_locked_turn(
             state,
             &msg.conversation_id,
             msg.id,
             &msg.text,
             tx,
-            permit,
+            locks,
             true,
         )
         .await
@@ -337,9 +411,47 @@ pub async fn resume_unprocessed(state: &AppState) -> Result<usize, ApiError> {
                 state.notify_customer(&msg.conversation_id, "done", data);
             }
             Err(e) => {
-                tracing::warn!(conversation = %msg.conversation_id, error = %mask_pii(&e.to_string()), "could not answer a message left from before the restart")
+                tracing::warn!(conversation = %msg.conversation_id, error = %mask_pii(&e.to_string()), "could not answer a message left unanswered")
             }
         }
     }
-    Ok(n)
+    Ok(taken)
+}
+
+/// How often a replica looks for messages accepted and never answered.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Age at which an unanswered message whose conversation no process is answering counts as
+/// abandoned by the replica that accepted it. Well above the time a message queues behind
+/// the turns before it on a live replica; a takeover that loses that race anyway is caught by
+/// the re-check in `run_locked_turn`, so a message is never answered twice.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// At start, answers what this process left unanswered (any age: nothing of this process is
+/// in flight yet); then, every [`SWEEP_EVERY`], what a replica that died left behind
+/// ([`ABANDONED_AFTER`]). Stops when `shutdown` turns true.
+pub fn spawn_unanswered_sweep(
+    state: AppState,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut min_age = std::time::Duration::ZERO;
+        loop {
+            match resume_unprocessed(&state, min_age).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("answered {n} message(s) accepted and left unanswered"),
+                Err(e) => {
+                    tracing::warn!("sweep for unanswered messages failed (retried next pass): {e}")
+                }
+            }
+            min_age = ABANDONED_AFTER;
+            tokio::select! {
+                _ = tokio::time::sleep(SWEEP_EVERY) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+    })
 }

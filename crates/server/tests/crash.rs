@@ -35,7 +35,7 @@ fn child_server() {
         .build();
         let resume = state.clone();
         tokio::spawn(async move {
-            frontdesk_server::turn::resume_unprocessed(&resume)
+            frontdesk_server::turn::resume_unprocessed(&resume, Duration::ZERO)
                 .await
                 .unwrap()
         });

@@ -329,7 +329,7 @@ async fn restart_keeps_state_and_answers_pending_messages() {
         store.clone(),
     )
     .build();
-    let resumed = frontdesk_server::turn::resume_unprocessed(&state)
+    let resumed = frontdesk_server::turn::resume_unprocessed(&state, Duration::ZERO)
         .await
         .unwrap();
     assert_eq!(resumed, 1);

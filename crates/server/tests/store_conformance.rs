@@ -23,7 +23,7 @@ use frontdesk_core::{
     Channel, Citation, ConversationState, ConversationStatus, EscalationReason, Lang, Store,
     StoreError,
 };
-use frontdesk_server::{PgStore, SqliteStore};
+use frontdesk_server::{AppState, PgStore, SqliteStore};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -296,6 +296,7 @@ conformance!(
         readyz_is_not_ready_without_the_database,
         turn_locks_keep_a_conversation_to_one_replica_at_a_time,
         a_dead_replica_leaves_no_turn_lock_behind,
+        a_live_replica_answers_what_a_dead_one_accepted,
     ]
 );
 
@@ -554,12 +555,19 @@ async fn unprocessed_messages_mark_processed_and_withdraw(b: &Backend) {
     assert_eq!(got[0].conversation_id, "open");
     assert_eq!(got[0].speaker, Speaker::Customer);
 
+    assert!(s.is_unprocessed(m1).await.unwrap());
+    assert!(
+        !s.is_unprocessed(bot).await.unwrap(),
+        "a bot message waits for nothing"
+    );
     s.mark_processed(m1).await.unwrap();
+    assert!(!s.is_unprocessed(m1).await.unwrap());
     assert_eq!(
         unprocessed(s.unprocessed_messages().await.unwrap()),
         vec![m2]
     );
     s.mark_processed(i64::MAX).await.unwrap();
+    assert!(!s.is_unprocessed(i64::MAX).await.unwrap());
 
     // Withdrawing removes only a message not yet processed.
     s.withdraw_message(m1).await.unwrap();
@@ -1670,4 +1678,83 @@ async fn a_dead_replica_leaves_no_turn_lock_behind(b: &Backend) {
         .await
         .expect("released when the holder's session ended")
         .unwrap();
+}
+
+/// Two replicas on one database. Replica A accepted a message and died before answering it;
+/// replica B's sweep answers it, once. A message whose conversation A is still answering (A
+/// holds its turn lock) is left to A until the lock goes.
+async fn a_live_replica_answers_what_a_dead_one_accepted(b: &Backend) {
+    let Kind::Postgres(db) = &b.kind else {
+        unreachable!()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let replica_a = PgStore::connect(&db.url).await.expect("replica A");
+    let replica_b: Arc<PgStore> = Arc::new(PgStore::connect(&db.url).await.expect("replica B"));
+    let b_state = AppState::builder(
+        common::test_config(dir.path()),
+        Arc::new(common::FakeAssistant::new()),
+        replica_b.clone(),
+    )
+    .build();
+    for id in ["abandoned", "busy"] {
+        new_conversation(&replica_a, id).await;
+    }
+    let abandoned = replica_a
+        .append_message(
+            "abandoned",
+            Speaker::Customer,
+            "do you ship to Norway?",
+            json!({}),
+        )
+        .await
+        .unwrap();
+    let busy = replica_a
+        .append_message("busy", Speaker::Customer, "and to Iceland?", json!({}))
+        .await
+        .unwrap();
+    let a_is_answering = replica_a.lock_turns("busy").await.unwrap();
+    assert!(replica_b.try_lock_turns("busy").await.unwrap().is_none());
+
+    let sweep = frontdesk_server::turn::resume_unprocessed;
+    assert_eq!(
+        sweep(&b_state, Duration::from_secs(3600)).await.unwrap(),
+        0,
+        "nothing is that old"
+    );
+    assert_eq!(sweep(&b_state, Duration::ZERO).await.unwrap(), 1);
+    assert!(!replica_b.is_unprocessed(abandoned).await.unwrap());
+    assert!(
+        replica_b.is_unprocessed(busy).await.unwrap(),
+        "left to replica A"
+    );
+    let speakers = |msgs: Vec<frontdesk_core::store::StoredMessage>| {
+        msgs.iter().map(|m| m.speaker).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        speakers(replica_b.messages("abandoned").await.unwrap()),
+        vec![Speaker::Customer, Speaker::Bot]
+    );
+
+    // Replica A's turn ends without an answer (it died mid-turn): B takes the message over.
+    drop(a_is_answering);
+    drop(replica_a);
+    let mut taken = 0;
+    for _ in 0..50 {
+        taken += sweep(&b_state, Duration::ZERO).await.unwrap();
+        if taken > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(taken, 1);
+    // Answered once each, however often the sweep runs.
+    assert_eq!(sweep(&b_state, Duration::ZERO).await.unwrap(), 0);
+    for id in ["abandoned", "busy"] {
+        assert_eq!(
+            speakers(replica_b.messages(id).await.unwrap()),
+            vec![Speaker::Customer, Speaker::Bot],
+            "{id}"
+        );
+    }
+    assert!(replica_b.try_lock_turns("busy").await.unwrap().is_some());
 }

@@ -1,6 +1,6 @@
 //! `frontdesk serve`: opens the database (PostgreSQL when `server.database_url` is set, else
 //! SQLite in `data_dir`), resumes open conversations, starts the webhook
-//! outbox worker and the retention job (`server.retention_days`) and serves HTTP until SIGTERM / ctrl-c, then drains in-flight turns.
+//! outbox worker, the sweep for unanswered messages and the retention job (`server.retention_days`) and serves HTTP until SIGTERM / ctrl-c, then drains in-flight turns.
 
 use super::stack::{Stack, StackOptions};
 use anyhow::Context;
@@ -8,6 +8,7 @@ use frontdesk_core::{Assistant, Config, Store};
 use frontdesk_retrieval::HybridIndex;
 use frontdesk_server::db::postgres::redact_url;
 use frontdesk_server::retention::{spawn_retention_worker, RetentionOptions};
+use frontdesk_server::turn::spawn_unanswered_sweep;
 use frontdesk_server::webhooks::{spawn_outbox_worker, OutboxOptions};
 use frontdesk_server::{AppState, ConfigReloader, PgStore, Readiness, Reindexer, SqliteStore};
 use std::path::PathBuf;
@@ -121,17 +122,9 @@ pub async fn serve_with(config: Config, args: ServeArgs, parts: ServeParts) -> a
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = spawn_outbox_worker(store, OutboxOptions::default(), stop_rx.clone());
+    let sweeper = spawn_unanswered_sweep(state.clone(), stop_rx.clone());
     let retention = RetentionOptions::from_days(config.server.retention_days)
         .map(|opts| spawn_retention_worker(state.clone(), opts, stop_rx));
-    let resume_state = state.clone();
-    tokio::spawn(async move {
-        match frontdesk_server::turn::resume_unprocessed(&resume_state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("answered {n} message(s) left unanswered before the restart"),
-            Err(e) => tracing::warn!("could not resume unanswered messages: {e}"),
-        }
-    });
-
     tracing::info!(
         "frontdesk serving on http://{} (widget /, agent console /agent, API /openapi.json)",
         listener.local_addr()?
@@ -147,6 +140,7 @@ pub async fn serve_with(config: Config, args: ServeArgs, parts: ServeParts) -> a
     .context("serving HTTP")?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = sweeper.await;
     if let Some(r) = retention {
         let _ = r.await;
     }

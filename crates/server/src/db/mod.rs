@@ -525,6 +525,21 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn is_unprocessed(&self, message_id: i64) -> Result<bool, StoreError> {
+        self.with(move |c| {
+            let pending: Option<i64> = c
+                .query_row(
+                    "SELECT 1 FROM messages WHERE id = ?1 AND processed = 0",
+                    [message_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            Ok(pending.is_some())
+        })
+        .await
+    }
+
     async fn withdraw_message(&self, message_id: i64) -> Result<(), StoreError> {
         self.with(move |c| {
             c.execute(

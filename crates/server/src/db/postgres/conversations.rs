@@ -238,6 +238,16 @@ impl PgStore {
         Ok(())
     }
 
+    pub(super) async fn message_unprocessed(&self, message_id: i64) -> Result<bool, StoreError> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached("SELECT NOT processed FROM messages WHERE id = $1")
+            .await
+            .map_err(backend)?;
+        let row = c.query_opt(&stmt, &[&message_id]).await.map_err(backend)?;
+        Ok(row.is_some_and(|r| r.get::<_, bool>(0)))
+    }
+
     pub(super) async fn delete_unprocessed_message(
         &self,
         message_id: i64,

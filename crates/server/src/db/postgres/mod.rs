@@ -235,6 +235,10 @@ impl Store for PgStore {
         self.list_unprocessed_messages().await
     }
 
+    async fn is_unprocessed(&self, message_id: i64) -> Result<bool, StoreError> {
+        self.message_unprocessed(message_id).await
+    }
+
     async fn webhooks(&self) -> Result<Vec<WebhookConfig>, StoreError> {
         self.list_webhooks().await
     }
@@ -305,6 +309,13 @@ impl Store for PgStore {
         conversation_id: &str,
     ) -> Result<frontdesk_core::store::TurnLock, StoreError> {
         self.take_turn_lock(conversation_id).await
+    }
+
+    async fn try_lock_turns(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Option<frontdesk_core::store::TurnLock>, StoreError> {
+        self.try_take_turn_lock(conversation_id).await
     }
 }
 

@@ -13,6 +13,7 @@ use frontdesk_core::StoreError;
 const LOCK_CLASS: i32 = 0x6664;
 
 const LOCK: &str = "SELECT pg_advisory_lock($1, hashtext($2))";
+const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1, hashtext($2))";
 const UNLOCK: &str = "SELECT pg_advisory_unlock($1, hashtext($2))";
 
 /// Holds the connection whose session holds the lock.
@@ -64,5 +65,30 @@ impl PgStore {
                 .map_err(backend)?;
         }
         Ok(Box::new(guard))
+    }
+
+    pub(super) async fn try_take_turn_lock(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Option<TurnLock>, StoreError> {
+        // Guard first, as in `take_turn_lock`: dropped mid-query, it releases what was granted.
+        let mut guard = HeldTurnLock {
+            client: Some(self.client().await?),
+            conversation_id: conversation_id.to_string(),
+        };
+        let granted = match &guard.client {
+            Some(client) => client
+                .query_one(TRY_LOCK, &[&LOCK_CLASS, &conversation_id])
+                .await
+                .map_err(backend)?
+                .get::<_, bool>(0),
+            None => false,
+        };
+        if !granted {
+            // Nothing to release: the connection goes back to the pool as it is.
+            drop(guard.client.take());
+            return Ok(None);
+        }
+        Ok(Some(Box::new(guard)))
     }
 }
