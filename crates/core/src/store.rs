@@ -183,6 +183,19 @@ pub struct ErasureReport {
     pub wal_checkpointed: bool,
 }
 
+/// A live event for the clients of every process sharing a store: a customer's stream
+/// (`agent_message`, `handoff`, `done`) or the agents' stream (`handoff`, `handoff_updated`,
+/// `customer_message`). Each process broadcasts its own events to its own clients and, through
+/// [`Store::publish_event`], to the others'.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedEvent {
+    /// The conversation whose customer stream it is for; `None`: the agents' stream.
+    pub conversation_id: Option<String>,
+    /// The SSE event name.
+    pub event: String,
+    pub data: serde_json::Value,
+}
+
 /// Keeps other processes out of a conversation's turns while it is held; dropping it lets the
 /// next turn in (see [`Store::lock_turns`]).
 pub type TurnLock = Box<dyn Send>;
@@ -276,6 +289,20 @@ pub trait Store: Send + Sync {
     /// answered without queueing behind a live one.
     async fn try_lock_turns(&self, _conversation_id: &str) -> Result<Option<TurnLock>, StoreError> {
         Ok(Some(Box::new(())))
+    }
+
+    /// Sends `event` to the other processes sharing the store (a store one process opens has
+    /// no others: nothing to do).
+    async fn publish_event(&self, _event: &SharedEvent) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// The events other processes publish, from now on, for as long as the receiver is kept;
+    /// `None` for a store one process opens.
+    async fn subscribe_events(
+        &self,
+    ) -> Result<Option<tokio::sync::mpsc::Receiver<SharedEvent>>, StoreError> {
+        Ok(None)
     }
 
     /// Whether the customer message `message_id` is still waiting for its answer (stored and

@@ -5,6 +5,7 @@ use crate::auth::KeyRing;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use async_trait::async_trait;
+use frontdesk_core::store::SharedEvent;
 use frontdesk_core::{Assistant, Config, Store};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -76,6 +77,8 @@ pub struct Shared {
     conversation_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Customer messages this process has accepted or taken over and not yet answered.
     answering: Mutex<HashSet<i64>>,
+    /// This process's events on their way to the other processes sharing the store, in order.
+    to_publish: tokio::sync::mpsc::UnboundedSender<SharedEvent>,
 }
 
 #[derive(Clone)]
@@ -124,6 +127,8 @@ impl AppStateBuilder {
         if keys.is_empty() {
             tracing::warn!("no API keys configured: agent, admin and channel routes will refuse every call (set FRONTDESK_AGENT_KEY / FRONTDESK_ADMIN_KEY / FRONTDESK_CHANNEL_KEY or server.api_keys)");
         }
+        let (to_publish, publish_queue) = tokio::sync::mpsc::unbounded_channel();
+        spawn_publisher(self.store.clone(), publish_queue);
         AppState(Arc::new(Shared {
             assistant: self.assistant,
             store: self.store,
@@ -141,6 +146,7 @@ impl AppStateBuilder {
             reloader: self.reloader,
             conversation_locks: Mutex::new(HashMap::new()),
             answering: Mutex::new(HashSet::new()),
+            to_publish,
         }))
     }
 }
@@ -219,6 +225,11 @@ impl AppState {
         event: &'static str,
         data: serde_json::Value,
     ) {
+        let _ = self.to_publish.send(SharedEvent {
+            conversation_id: Some(conversation_id.to_string()),
+            event: event.to_string(),
+            data: data.clone(),
+        });
         let _ = self.customer_events.send(CustomerEvent {
             conversation_id: conversation_id.to_string(),
             event,
@@ -227,7 +238,42 @@ impl AppState {
     }
 
     pub fn notify_agents(&self, event: &'static str, data: serde_json::Value) {
+        let _ = self.to_publish.send(SharedEvent {
+            conversation_id: None,
+            event: event.to_string(),
+            data: data.clone(),
+        });
         let _ = self.agent_events.send(AgentEvent { event, data });
+    }
+
+    /// Hands the events other processes sharing the store publish to this process's clients,
+    /// until the store's subscription ends. A store one process opens has none: returns at once.
+    pub async fn relay_shared_events(&self) -> Result<(), frontdesk_core::StoreError> {
+        let Some(mut events) = self.store.subscribe_events().await? else {
+            return Ok(());
+        };
+        while let Some(e) = events.recv().await {
+            let Some(event) = SHARED_EVENT_NAMES.iter().find(|n| **n == e.event) else {
+                tracing::warn!(event = %e.event, "ignored an event of a kind this version does not send");
+                continue;
+            };
+            match e.conversation_id {
+                Some(conversation_id) => {
+                    let _ = self.customer_events.send(CustomerEvent {
+                        conversation_id,
+                        event,
+                        data: e.data,
+                    });
+                }
+                None => {
+                    let _ = self.agent_events.send(AgentEvent {
+                        event,
+                        data: e.data,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Waits until no turn is in flight (all permits free) or `timeout` passes.
@@ -255,4 +301,33 @@ impl Drop for MessageClaim {
             .unwrap_or_else(|p| p.into_inner())
             .remove(&self.message_id);
     }
+}
+
+/// The SSE event names the live streams carry (customer: `agent_message`, `handoff`, `done`;
+/// agents: `handoff`, `handoff_updated`, `customer_message`): what another process may relay.
+const SHARED_EVENT_NAMES: &[&str] = &[
+    "agent_message",
+    "handoff",
+    "done",
+    "handoff_updated",
+    "customer_message",
+];
+
+/// Publishes this process's events to the other processes sharing the store, one at a time in
+/// the order they happened, until the state is gone. A failed publish is logged and dropped:
+/// the streams are hints, the store holds the record.
+fn spawn_publisher(
+    store: Arc<dyn Store>,
+    mut queue: tokio::sync::mpsc::UnboundedReceiver<SharedEvent>,
+) {
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    rt.spawn(async move {
+        while let Some(event) = queue.recv().await {
+            if let Err(e) = store.publish_event(&event).await {
+                tracing::warn!(event = %event.event, "could not share an event with other replicas: {e}");
+            }
+        }
+    });
 }

@@ -297,6 +297,7 @@ conformance!(
         turn_locks_keep_a_conversation_to_one_replica_at_a_time,
         a_dead_replica_leaves_no_turn_lock_behind,
         a_live_replica_answers_what_a_dead_one_accepted,
+        live_events_reach_the_clients_of_every_replica,
     ]
 );
 
@@ -1757,4 +1758,91 @@ async fn a_live_replica_answers_what_a_dead_one_accepted(b: &Backend) {
         );
     }
     assert!(replica_b.try_lock_turns("busy").await.unwrap().is_some());
+}
+
+/// An agent's message sent through replica A reaches the customer's stream on replica B, a
+/// new handoff reaches the agents' inbox on B, each once, and A's clients do not get their own
+/// events twice. An event too large for the channel arrives marked `truncated`.
+async fn live_events_reach_the_clients_of_every_replica(b: &Backend) {
+    let Kind::Postgres(db) = &b.kind else {
+        unreachable!()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let replica = |store: Arc<PgStore>| {
+        AppState::builder(
+            common::test_config(dir.path()),
+            Arc::new(common::FakeAssistant::new()),
+            store,
+        )
+        .build()
+    };
+    let a = replica(Arc::new(PgStore::connect(&db.url).await.unwrap()));
+    let b_state = replica(Arc::new(PgStore::connect(&db.url).await.unwrap()));
+    for s in [&a, &b_state] {
+        let s = s.clone();
+        tokio::spawn(async move { s.relay_shared_events().await.unwrap() });
+    }
+    let mut b_customer = b_state.customer_events.subscribe();
+    let mut b_agents = b_state.agent_events.subscribe();
+    let mut a_agents = a.agent_events.subscribe();
+    // The relays have started listening once an event sent now comes back round.
+    let long = Duration::from_secs(10);
+    let mut ready = false;
+    for _ in 0..100 {
+        a.notify_agents("handoff_updated", json!({"probe": true}));
+        if tokio::time::timeout(Duration::from_millis(100), b_agents.recv())
+            .await
+            .is_ok()
+        {
+            ready = true;
+            break;
+        }
+    }
+    assert!(ready, "replica B never heard replica A");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while b_agents.try_recv().is_ok() {}
+    while a_agents.try_recv().is_ok() {}
+
+    a.notify_customer(
+        "conv-1",
+        "agent_message",
+        json!({"text": "Your parcel left today.", "agent": "ana"}),
+    );
+    a.notify_agents("handoff", json!({"conversation_id": "conv-2"}));
+    let got = tokio::time::timeout(long, b_customer.recv())
+        .await
+        .expect("the customer's stream on B hears it")
+        .unwrap();
+    assert_eq!(
+        (got.conversation_id.as_str(), got.event, &got.data["text"]),
+        ("conv-1", "agent_message", &json!("Your parcel left today."))
+    );
+    let got = tokio::time::timeout(long, b_agents.recv())
+        .await
+        .expect("the agents' inbox on B hears it")
+        .unwrap();
+    assert_eq!(
+        (got.event, &got.data["conversation_id"]),
+        ("handoff", &json!("conv-2"))
+    );
+    // A's own clients got it once, from A itself.
+    assert_eq!(a_agents.recv().await.unwrap().event, "handoff");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(a_agents.try_recv().is_err(), "not echoed back to A");
+    assert!(b_agents.try_recv().is_err(), "delivered once to B");
+
+    let long_text = "x".repeat(10_000);
+    a.notify_customer("conv-3", "done", json!({"text": long_text}));
+    let got = tokio::time::timeout(long, async {
+        loop {
+            let e = b_customer.recv().await.unwrap();
+            if e.conversation_id == "conv-3" {
+                return e;
+            }
+        }
+    })
+    .await
+    .expect("a large event still arrives");
+    assert_eq!(got.event, "done");
+    assert_eq!(got.data["truncated"], json!(true));
 }

@@ -172,16 +172,22 @@ async fn cancel_flow_asks_identity_reason_then_confirms() {
     assert_eq!(c.order("#W1001").await.payment_history.len(), 2);
 }
 
-/// A question at the confirmation holds the word for yes ("da" in "da li"); it is not a yes,
-/// and nothing is carried out until one comes.
-#[tokio::test]
-async fn a_serbian_question_at_the_confirmation_is_not_a_yes() {
+/// A Serbian (Latin) chat in which the cancellation of #W1001 waits for the customer's yes.
+async fn serbian_cancellation_awaiting_yes() -> Chat {
     let mut c = Chat::new();
     c.lang = Lang::SrLatn;
     let r = c
         .say("Želim da otkažem porudžbinu #W1001, ne treba mi više. ana@example.com")
         .await;
     assert!(r.text.contains("otkazujem porudžbinu #W1001"), "{}", r.text);
+    c
+}
+
+/// A question at the confirmation holds the word for yes ("da" in "da li"); it is not a yes,
+/// and nothing is carried out until one comes.
+#[tokio::test]
+async fn a_serbian_question_at_the_confirmation_is_not_a_yes() {
+    let mut c = serbian_cancellation_awaiting_yes().await;
     let r = c.say("Da li ću dobiti ceo iznos nazad?").await;
     assert!(r.executed.is_empty(), "{}", r.text);
     assert_eq!(c.order("#W1001").await.status, "pending");
@@ -366,12 +372,7 @@ async fn status_place_order_and_recommend() {
 
 #[tokio::test]
 async fn serbian_replies_and_replay_through_audit() {
-    let mut c = Chat::new();
-    c.lang = Lang::SrLatn;
-    let r = c
-        .say("Želim da otkažem porudžbinu #W1001, ne treba mi više. ana@example.com")
-        .await;
-    assert!(r.text.contains("otkazujem porudžbinu #W1001"), "{}", r.text);
+    let mut c = serbian_cancellation_awaiting_yes().await;
     let saved = c.state.clone();
     let r = c.say("da").await;
     assert_eq!(r.executed.len(), 1);

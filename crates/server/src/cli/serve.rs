@@ -123,6 +123,15 @@ pub async fn serve_with(config: Config, args: ServeArgs, parts: ServeParts) -> a
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = spawn_outbox_worker(store, OutboxOptions::default(), stop_rx.clone());
     let sweeper = spawn_unanswered_sweep(state.clone(), stop_rx.clone());
+    // Other replicas' live events (PostgreSQL only) reach this replica's streams.
+    let relay_state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = relay_state.relay_shared_events().await {
+            tracing::warn!(
+                "other replicas' live events will not reach this replica's streams: {e}"
+            );
+        }
+    });
     let retention = RetentionOptions::from_days(config.server.retention_days)
         .map(|opts| spawn_retention_worker(state.clone(), opts, stop_rx));
     tracing::info!(

@@ -23,6 +23,7 @@
 
 mod analytics;
 mod conversations;
+mod events;
 mod handoffs;
 pub mod migrations;
 mod outbox;
@@ -38,7 +39,7 @@ use deadpool_postgres::Pool;
 use frontdesk_core::conversation::Speaker;
 use frontdesk_core::store::{
     Analytics, CustomerExport, ErasureReport, ErasureSubject, HandoffRecord, HandoffState,
-    OutboxItem, StoredMessage, WebhookConfig,
+    OutboxItem, SharedEvent, StoredMessage, WebhookConfig,
 };
 use frontdesk_core::{ConversationState, ConversationStatus, Store, StoreError};
 use serde_json::Value;
@@ -54,14 +55,22 @@ pub const OUTBOX_LEASE: Duration = Duration::from_secs(15 * 60);
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    /// For connections of its own outside the pool (the one listening for events).
+    config: tokio_postgres::Config,
+    /// This replica's id on the event channel (see `events.rs`).
+    origin: String,
 }
 
 impl PgStore {
     /// Builds the pool for `url` (`postgres://user:password@host:port/database?…`), checks that
     /// the database answers and applies pending migrations. Errors never contain the password.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let pool = pool::build(url)?;
-        let store = Self { pool };
+        let (pool, config) = pool::build(url)?;
+        let store = Self {
+            pool,
+            config,
+            origin: uuid::Uuid::new_v4().to_string(),
+        };
         {
             let mut client = store.client().await?;
             migrations::migrate(&mut client).await.map_err(|e| {
@@ -233,6 +242,16 @@ impl Store for PgStore {
 
     async fn unprocessed_messages(&self) -> Result<Vec<StoredMessage>, StoreError> {
         self.list_unprocessed_messages().await
+    }
+
+    async fn publish_event(&self, event: &SharedEvent) -> Result<(), StoreError> {
+        self.notify_event(event).await
+    }
+
+    async fn subscribe_events(
+        &self,
+    ) -> Result<Option<tokio::sync::mpsc::Receiver<SharedEvent>>, StoreError> {
+        self.listen_events().await.map(Some)
     }
 
     async fn is_unprocessed(&self, message_id: i64) -> Result<bool, StoreError> {

@@ -61,7 +61,8 @@ pub fn redact_url(url: &str) -> String {
     )
 }
 
-pub(super) fn build(url: &str) -> Result<Pool, StoreError> {
+/// The pool for `url`, and the driver config it was built from.
+pub(super) fn build(url: &str) -> Result<(Pool, tokio_postgres::Config), StoreError> {
     let mut config = parse(url)?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(WAIT);
@@ -72,7 +73,7 @@ pub(super) fn build(url: &str) -> Result<Pool, StoreError> {
     // TLS needs a connector crate (tokio-postgres-rustls); until one is added, connections are
     // plain TCP or a Unix socket, and `sslmode=require` fails with the driver's clear error.
     let manager = Manager::from_config(
-        config,
+        config.clone(),
         NoTls,
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
@@ -85,6 +86,7 @@ pub(super) fn build(url: &str) -> Result<Pool, StoreError> {
         .create_timeout(Some(WAIT))
         .recycle_timeout(Some(WAIT))
         .build()
+        .map(|pool| (pool, config))
         .map_err(|e| StoreError::Backend(format!("cannot build the database pool: {e}")))
 }
 
