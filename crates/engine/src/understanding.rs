@@ -52,7 +52,7 @@ pub struct Flags {
     pub threat_to_leave: bool,
     /// Legal threats, safety hazards, account takeover, fraud: agent-only topics.
     pub sensitive: bool,
-    /// A short yes ("yes please", "da, potvrđujem") that is not a question: what confirms a plan.
+    /// A short yes that is not a question: what confirms a plan.
     pub affirmative: bool,
     pub negative: bool,
     /// The message opens with a yes ("Yes, a colleague would be great, thanks."), however long
