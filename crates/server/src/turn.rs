@@ -185,7 +185,7 @@ pub async fn run_turn(
 
 /// What a turn holds while it runs: an answer slot, this process's lock of the conversation
 /// and every other replica's.
-pub struct TurnLocks {
+struct TurnLocks {
     _permit: OwnedSemaphorePermit,
     _conversation: tokio::sync::OwnedMutexGuard<()>,
     _replicas: TurnLock,
