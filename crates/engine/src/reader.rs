@@ -11,7 +11,7 @@
 use frontdesk_core::config::ReaderConfig;
 use frontdesk_core::embed::dot;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
-use frontdesk_core::text::{unit_embed_text, units, Unit as TextUnit};
+use frontdesk_core::text::{question_parts, unit_embed_text, units, Unit as TextUnit};
 use frontdesk_core::{EmbedKind, Embedder, InferenceError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -149,8 +149,32 @@ impl Reader {
             .collect();
         keep.sort_by(|a, b| b.1.total_cmp(&a.1));
         keep.truncate(p.max_units.max(1));
-        keep.sort_by_key(|(i, _)| *i);
         let units = &all_units[h];
+        // A question in several parts gets the passage's best unit for each part too, so the
+        // second half of "is it in stock, and how heavy is it?" is not left unanswered.
+        let parts = question_parts(question);
+        if parts.len() > 1 && !units.is_empty() {
+            let part_vecs = self
+                .embedder
+                .embed(
+                    parts.iter().map(|s| s.to_string()).collect(),
+                    EmbedKind::Query,
+                )
+                .await?;
+            for pv in &part_vecs {
+                let best = units
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| (i, dot(pv, &u.vec)))
+                    .max_by(|a, b| a.1.total_cmp(&b.1));
+                if let Some((i, s)) = best {
+                    if !keep.iter().any(|(k, _)| *k == i) {
+                        keep.push((i, s));
+                    }
+                }
+            }
+        }
+        keep.sort_by_key(|(i, _)| *i);
         let text = keep
             .iter()
             .map(|(i, _)| units[*i].text.as_str())
@@ -226,6 +250,24 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(again, r);
+    }
+
+    #[tokio::test]
+    async fn each_part_of_a_two_part_question_gets_its_unit() {
+        // Wide enough that the hashed words of these few units do not collide.
+        let reader = Reader::new(Arc::new(HashEmbedder::new(1024)), ReaderConfig::default());
+        let h = product("Alpina 2 Tent: a freestanding tent for two. Price: 289.00 EUR.\n\n- Packed weight: 2.1 kg\n- Floor: 215 x 130 cm\n- Fly fabric: 20D ripstop nylon\n- Poles: aluminium, colour-coded\n");
+        let question = "what is the packed weight, and what fabric is the fly made of?";
+        let r = reader.read(question, &[&h]).await.unwrap().unwrap();
+        assert!(r.text.contains("2.1 kg"), "{r:?}");
+        assert!(r.text.contains("ripstop"), "{r:?}");
+        // Each half alone finds only its own unit: the whole question needs both.
+        let first = reader
+            .read("what is the packed weight", &[&h])
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!first.text.contains("ripstop"), "{first:?}");
     }
 
     #[tokio::test]

@@ -1,16 +1,18 @@
 //! Text mechanisms the bot's crates share, each implemented once: folding (so keyword matching,
 //! the lexical index and the verifier see "човек", "čovek" and "covek" as one word), Serbian
 //! Cyrillic → Latin transliteration, and the sentence splitter (so the verifier, the reader and
-//! the voice rendering agree on what a sentence is), and the readable units of a passage (so the
+//! the voice rendering agree on what a sentence is), the parts of a multi-part question, and the readable units of a passage (so the
 //! index and the reader agree on what a fact is).
 //!
 //! The eval crate's metrics, judge and customer simulator keep their own versions on purpose: a
 //! measure must share no code with the bot it measures, or a change here could move its score.
 
 mod fold;
+mod parts;
 mod sentences;
 mod units;
 
 pub use fold::{cyrillic_to_latin, fold};
+pub use parts::question_parts;
 pub use sentences::{clauses, sentences};
 pub use units::{unit_embed_text, units, Unit};
