@@ -4,7 +4,7 @@
 //!
 //! A part is a sentence of the message, cut again where a coordinating conjunction joins two
 //! clauses. Only conjunctions that join clauses in the supported languages are cut at, and only
-//! where both sides are long enough to be clauses, so "black and red", "crna i crvena" or
+//! where both sides are long enough to be clauses, so "black and red", "plava i zelena" or
 //! "sleep and rest" stay whole: the words on each side of a cut must hold a verb-sized clause
 //! ([`MIN_PART_WORDS`] words), which a coordinated noun phrase seldom does.
 
@@ -93,8 +93,8 @@ mod tests {
                 &["Колико кошта лонац", "и колико је тежак?"],
             ),
             (
-                "How much is it? Do you ship to Austria?",
-                &["How much is it?", "Do you ship to Austria?"],
+                "What does it cost? Do you ship to Austria?",
+                &["What does it cost?", "Do you ship to Austria?"],
             ),
             // Nouns joined by a conjunction are one part.
             (
