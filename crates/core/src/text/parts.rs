@@ -93,8 +93,8 @@ mod tests {
                 &["Колико кошта лонац", "и колико је тежак?"],
             ),
             (
-                "What does it cost? Do you ship to Austria?",
-                &["What does it cost?", "Do you ship to Austria?"],
+                "Is the lamp dimmable? Do you ship to Austria?",
+                &["Is the lamp dimmable?", "Do you ship to Austria?"],
             ),
             // Nouns joined by a conjunction are one part.
             (
