@@ -292,6 +292,25 @@ pub struct TurnRecord {
     pub intent: Option<String>,
 }
 
+impl TurnRecord {
+    /// A turn said now, citing nothing.
+    pub fn now(
+        speaker: Speaker,
+        text: impl Into<String>,
+        lang: Option<Lang>,
+        intent: Option<String>,
+    ) -> TurnRecord {
+        TurnRecord {
+            speaker,
+            text: text.into(),
+            at: Utc::now(),
+            lang,
+            citations: Vec::new(),
+            intent,
+        }
+    }
+}
+
 /// A verified customer (identity checked by e-mail or name + postcode).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifiedCustomer {

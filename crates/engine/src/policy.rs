@@ -199,6 +199,7 @@ mod tests {
             }),
             entities: Entities::default(),
             flags,
+            ..crate::understanding::understand(text, &ConversationState::default(), None, &[])
         }
     }
     fn strong() -> RetrievalSignal {

@@ -14,7 +14,6 @@ use crate::templates::Template;
 use crate::understanding::{understand, Understanding};
 use crate::voice::render_voice;
 use async_trait::async_trait;
-use chrono::Utc;
 use frontdesk_core::assistant::AssistantError;
 use frontdesk_core::conversation::{
     AnswerSource, ExecutedAction, PendingAction, Slot, Speaker, TurnOutcome,
@@ -139,7 +138,7 @@ impl Engine {
             lang: u.lang,
             related_passages,
         };
-        let FlowOutcome::Reply(reply) = flows::step(&ctx, state, message, u).await else {
+        let FlowOutcome::Reply(reply) = flows::step(&ctx, state, u).await else {
             return Ok(FlowPhase::NotHandled(searched));
         };
         for ev in reply.events {
@@ -310,14 +309,12 @@ impl Assistant for Engine {
         let u = understand(message, state, prediction, &[]);
         state.lang = Some(u.lang);
         state.intent = u.intent_name().map(str::to_string);
-        state.turns.push(TurnRecord {
-            speaker: Speaker::Customer,
-            text: message.to_string(),
-            at: Utc::now(),
-            lang: Some(u.lang),
-            citations: vec![],
-            intent: state.intent.clone(),
-        });
+        state.turns.push(TurnRecord::now(
+            Speaker::Customer,
+            message,
+            Some(u.lang),
+            state.intent.clone(),
+        ));
         let mut out = TurnOut {
             events,
             text: String::new(),
@@ -352,12 +349,13 @@ impl Assistant for Engine {
         }
         let text = out.text.clone();
         state.turns.push(TurnRecord {
-            speaker: Speaker::Bot,
-            text: text.clone(),
-            at: Utc::now(),
-            lang: Some(u.lang),
             citations: out.citations.clone(),
-            intent: state.intent.clone(),
+            ..TurnRecord::now(
+                Speaker::Bot,
+                text.clone(),
+                Some(u.lang),
+                state.intent.clone(),
+            )
         });
         let outcome = TurnOutcome {
             voice_text: render_voice(&text, u.lang, self.deps.policy.voice_max_sentences),

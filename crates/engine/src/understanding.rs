@@ -1,9 +1,19 @@
 //! What a customer message says, before any decision: the intent prediction, the language,
-//! rule-based signals (human request, greeting, abuse, frustration, sensitive topics…) and
-//! entities found by patterns. Pure functions over text so every rule has a table test.
+//! rule-based signals (human request, greeting, abuse, frustration, sensitive topics…),
+//! entities found by patterns, the words catalogue names are matched on (`words`) and what the
+//! message asks of the action flows with the details it gives them (`request`, `details`).
+//! Pure functions over text so every rule has a table test; `understand` runs them once per
+//! message, and the phases and flows read the `Understanding`, never the text again.
 //!
 //! Keyword lists are matched on `lang::fold`ed text (lower case, Cyrillic → Latin, no
 //! diacritics), so one list covers English, Serbian Cyrillic and Serbian Latin.
+
+mod details;
+mod request;
+mod words;
+
+pub use request::{detect_action, Action, CancelReason, PaymentKind, PaymentMention, Request};
+pub use words::tokens;
 
 use crate::intents::IntentPrediction;
 use crate::lang::{detect_language, fold};
@@ -66,11 +76,18 @@ pub struct Flags {
 /// Everything the engine knows about one message before deciding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Understanding {
+    /// The message as written.
     pub text: String,
+    /// The message folded (`lang::fold`: NFC, lower case, Latin, no diacritics).
+    pub folded: String,
     pub lang: Lang,
     pub intent: Option<IntentPrediction>,
     pub entities: Entities,
     pub flags: Flags,
+    /// The message's words as catalogue names and option values are compared (`tokens`).
+    pub tokens: Vec<String>,
+    /// What the message asks of the action flows and the details it gives them.
+    pub request: Request,
 }
 
 impl Understanding {
@@ -86,6 +103,23 @@ impl Understanding {
             u.intent = None;
         }
         u
+    }
+
+    /// This understanding read over `text`, a stretch of the conversation that ends with this
+    /// message (what was said before identity was verified, then the message): language,
+    /// intent and flags stay the message's, the entities are `entities`, and what the flows
+    /// read from the words (fold, tokens, request) is read from `text`.
+    pub fn over(&self, text: String, entities: Entities) -> Understanding {
+        Understanding {
+            folded: fold(&text),
+            tokens: tokens(&text),
+            request: Request::read(&text, &entities),
+            text,
+            lang: self.lang,
+            intent: self.intent.clone(),
+            entities,
+            flags: self.flags.clone(),
+        }
     }
 
     /// The predicted in-scope intent name, if any.
@@ -658,12 +692,16 @@ pub fn understand(
     products: &[String],
 ) -> Understanding {
     let previous = state.last_customer_texts(4);
+    let entities = entities(message, products);
     Understanding {
         text: message.to_string(),
+        folded: fold(message),
         lang: detect_language(message, state.lang),
         intent,
-        entities: entities(message, products),
         flags: flags(message, &previous),
+        tokens: tokens(message),
+        request: Request::read(message, &entities),
+        entities,
     }
 }
 
@@ -708,6 +746,7 @@ mod tests {
                 }),
                 entities: Entities::default(),
                 flags: flags(text, &[]),
+                ..understand(text, &ConversationState::default(), None, &[])
             };
             assert_eq!(u.is_small_talk(), *want, "{text} ({intent:?})");
         }

@@ -17,14 +17,8 @@ pub async fn append_turn_record(
     let lock = state.conversation_lock(conversation_id);
     let _guard = lock.lock().await;
     let (mut conv, _) = state.store.conversation(conversation_id).await?;
-    conv.turns.push(frontdesk_core::TurnRecord {
-        speaker,
-        text: text.to_string(),
-        at: chrono::Utc::now(),
-        lang: None,
-        citations: Vec::new(),
-        intent: None,
-    });
+    conv.turns
+        .push(frontdesk_core::TurnRecord::now(speaker, text, None, None));
     state.store.save_state(&conv).await?;
     Ok(())
 }

@@ -49,9 +49,19 @@ fn push_trimmed<'a>(out: &mut Vec<&'a str>, piece: &'a str) {
 /// The clauses of `text`: its sentences, cut again at semicolons. A run-on request ("modify
 /// the helmet to …; the hose to …") names one thing per clause.
 pub fn clauses(text: &str) -> Vec<&str> {
+    clauses_as_written(text)
+        .into_iter()
+        .map(|c| c.strip_suffix(';').unwrap_or(c).trim_end())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// The clauses of `text` as it was written: each keeps the semicolon that closes it, so a
+/// clause taken out of a request reads as the customer wrote it ("return the lamp;").
+pub fn clauses_as_written(text: &str) -> Vec<&str> {
     sentences(text)
         .into_iter()
-        .flat_map(|s| s.split(';'))
+        .flat_map(|s| s.split_inclusive(';'))
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .collect()
@@ -206,6 +216,25 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(clauses(text), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn clauses_as_written_table() {
+        let cases: &[(&str, &[&str])] = &[
+            ("", &[]),
+            (
+                "Swap the kettle for the red one ; keep the mug. Thanks",
+                &[
+                    "Swap the kettle for the red one ;",
+                    "keep the mug.",
+                    "Thanks",
+                ],
+            ),
+            ("a;;b;", &["a;", ";", "b;"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(clauses_as_written(text), *want, "{text:?}");
         }
     }
 }

@@ -7,7 +7,6 @@ pub(super) async fn verify(
     turn: &mut Turn<'_, '_>,
     state: &mut ConversationState,
     fs: &mut FlowState,
-    message: &str,
     u: &Understanding,
 ) -> Result<Customer, FlowOutcome> {
     let commerce = turn.ctx.commerce;
@@ -17,12 +16,7 @@ pub(super) async fn verify(
             .await
             .map_err(|e| fail(turn, &e));
     }
-    let named = detect::name_parts(&u.entities.names, message).or_else(|| {
-        (!u.entities.postcodes.is_empty())
-            .then(|| detect::bare_name(message))
-            .flatten()
-    });
-    if let Some((first, last)) = named {
+    if let Some((first, last)) = u.request.name.clone() {
         fs.first_name = Some(first);
         fs.last_name = Some(last);
     }

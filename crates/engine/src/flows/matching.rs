@@ -1,57 +1,11 @@
 //! Matching what the customer wrote against an order's items and a product's variants:
-//! product names pick items, option words pick the new variant.
+//! product names pick items, option words pick the new variant. The message's words are its
+//! `Understanding::tokens`; names and option values are read with the same `tokens`.
 
 use crate::lang::fold;
+use crate::understanding::{tokens, Understanding};
 use frontdesk_core::commerce::{Order, OrderItem, Product, Variant};
 use frontdesk_core::text::clauses;
-
-/// Normalised tokens: folded, "feet"/"foot" → "ft", hyphens split, plural `s` kept as is
-/// (callers compare with `same_word`).
-pub fn tokens(text: &str) -> Vec<String> {
-    fold(text)
-        .split(|c: char| !(c.is_alphanumeric() || c == '.' || c == '%'))
-        .map(|t| t.trim_matches('.'))
-        .filter(|t| !t.is_empty())
-        .map(|t| match t {
-            "feet" | "foot" => "ft".to_string(),
-            "inches" => "inch".to_string(),
-            other => serbian_colour(other).unwrap_or(other).to_string(),
-        })
-        .collect()
-}
-
-/// Serbian colour words in any case ending ("crnu", "plavoj", "sivi") as the English option
-/// values catalogues use, so "crnu za plavu" picks the blue variant.
-fn serbian_colour(token: &str) -> Option<&'static str> {
-    const STEMS: &[(&str, &str)] = &[
-        ("crn", "black"),
-        ("plav", "blue"),
-        ("zelen", "green"),
-        ("crven", "red"),
-        ("bel", "white"),
-        ("siv", "grey"),
-        ("narandzast", "orange"),
-        ("zut", "yellow"),
-        ("braon", "brown"),
-        ("smedj", "brown"),
-        ("teget", "navy"),
-        ("ljubicast", "purple"),
-        ("roze", "pink"),
-        ("maslinast", "olive"),
-    ];
-    // Adjective endings only, so English words that share a stem ("belt", "below") stay.
-    const ENDINGS: &[&str] = &[
-        "", "a", "i", "u", "o", "e", "og", "om", "oj", "ih", "im", "ima", "oga", "ome",
-    ];
-    STEMS
-        .iter()
-        .find(|(stem, _)| {
-            token
-                .strip_prefix(stem)
-                .is_some_and(|rest| ENDINGS.contains(&rest))
-        })
-        .map(|(_, english)| *english)
-}
 
 /// The candidates whose names share the most distinctive words with the text ("Beam 350
 /// headlamp" is the Beam 350 Headlamp, not the Beam 600 R Rechargeable Headlamp). Words in
@@ -122,36 +76,18 @@ pub fn mentions_product(text_tokens: &[String], name: &str) -> bool {
         || head(name).is_some_and(|h| text_tokens.iter().any(|t| same_word(t, &h)))
 }
 
-const ALL_ITEMS: &[&str] = &[
-    "return the items",
-    "return them all",
-    "all the items",
-    "all items",
-    "all of the items",
-    "everything",
-    "whole order",
-    "entire order",
-    "all of them",
-    "both items",
-    "both of them",
-    "sve stavke",
-    "celu porudzbinu",
-    "sve iz",
-];
-
-/// Items of `order` the text names; "everything" names them all. A full product name beats a
-/// shared head word ("Digital Camera" is not the "Action Camera"), and among several lines of
-/// one product the options the text names pick the line.
-pub fn match_items(text: &str, order: &Order) -> Vec<String> {
-    let f = fold(text);
-    if ALL_ITEMS.iter().any(|w| f.contains(w)) {
+/// Items of `order` the message names; "everything" names them all. A full product name beats
+/// a shared head word ("Digital Camera" is not the "Action Camera"), and among several lines of
+/// one product the options the message names pick the line.
+pub fn match_items(u: &Understanding, order: &Order) -> Vec<String> {
+    if u.request.names_all_items {
         return order.items.iter().map(|i| i.item_id.clone()).collect();
     }
-    let t = tokens(text);
+    let t = &u.tokens;
     let full: Vec<&OrderItem> = order
         .items
         .iter()
-        .filter(|i| contains_seq(&t, &tokens(&i.name)))
+        .filter(|i| contains_seq(t, &tokens(&i.name)))
         .collect();
     let full_heads: Vec<String> = full.iter().filter_map(|i| head(&i.name)).collect();
     let hits: Vec<&OrderItem> = order
@@ -167,13 +103,13 @@ pub fn match_items(text: &str, order: &Order) -> Vec<String> {
     let named_options = |i: &OrderItem| {
         i.options
             .values()
-            .filter(|v| contains_seq(&t, &tokens(v)))
+            .filter(|v| contains_seq(t, &tokens(v)))
             .count()
     };
     if hits.is_empty() {
         // No full name and no head word ("samo štapove Ridge Alu"): the item whose name shares
         // the most distinctive words, when only one does.
-        if let [one] = best_named(&t, &order.items, |i| i.name.as_str()).as_slice() {
+        if let [one] = best_named(t, &order.items, |i| i.name.as_str()).as_slice() {
             return vec![one.item_id.clone()];
         }
     }
@@ -191,12 +127,11 @@ pub fn match_items(text: &str, order: &Order) -> Vec<String> {
     out
 }
 
-/// Orders whose items the text names (for "the order with the kettle").
-pub fn orders_mentioning<'a>(text: &str, orders: &'a [Order]) -> Vec<&'a Order> {
-    let t = tokens(text);
+/// Orders whose items the words (`tokens`) name (for "the order with the kettle").
+pub fn orders_mentioning<'a>(words: &[String], orders: &'a [Order]) -> Vec<&'a Order> {
     orders
         .iter()
-        .filter(|o| o.items.iter().any(|i| mentions_product(&t, &i.name)))
+        .filter(|o| o.items.iter().any(|i| mentions_product(words, &i.name)))
         .collect()
 }
 
@@ -278,15 +213,14 @@ pub enum VariantChoice {
     Unknown,
 }
 
-/// Picks the variant of `product` the text asks for instead of `current`: each option value
-/// that differs from the current one and is named in the text counts; ties prefer fewer
-/// unnamed changes, or the lower price when the customer asks for the cheaper one.
 /// Ranking key of a candidate variant (higher is better), compared lexicographically.
 type VariantScore = (i64, i64, i64, i64);
 
-pub fn choose_variant(text: &str, product: &Product, current: &OrderItem) -> VariantChoice {
-    let t = tokens(text);
-    let cheaper = t
+/// Picks the variant of `product` the words (`tokens`) ask for instead of `current`: each
+/// option value that differs from the current one and is named counts; ties prefer fewer
+/// unnamed changes, or the lower price when the customer asks for the cheaper one.
+pub fn choose_variant(words: &[String], product: &Product, current: &OrderItem) -> VariantChoice {
+    let cheaper = words
         .iter()
         .any(|w| w == "cheaper" || w == "cheapest" || w == "jeftinij" || w == "jeftiniji");
     let mut best: Option<(VariantScore, &Variant)> = None;
@@ -300,7 +234,7 @@ pub fn choose_variant(text: &str, product: &Product, current: &OrderItem) -> Var
             if current.options.get(k) == Some(val) {
                 continue;
             }
-            if contains_seq(&t, &tokens(val)) {
+            if contains_seq(words, &tokens(val)) {
                 named += 1;
             } else {
                 unnamed += 1;
@@ -334,7 +268,19 @@ pub fn options_text(options: &std::collections::BTreeMap<String, String>) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use frontdesk_core::ConversationState;
     use std::collections::BTreeMap;
+
+    /// The items `text` names, read as the engine reads a message.
+    fn match_items(text: &str, order: &Order) -> Vec<String> {
+        let u = crate::understanding::understand(text, &ConversationState::default(), None, &[]);
+        super::match_items(&u, order)
+    }
+
+    /// The variant `text` asks for, read as the engine reads a message.
+    fn choose_variant(text: &str, product: &Product, current: &OrderItem) -> VariantChoice {
+        super::choose_variant(&tokens(text), product, current)
+    }
 
     #[test]
     fn each_item_of_a_run_on_request_gets_its_own_stretch() {
@@ -366,14 +312,6 @@ mod tests {
         assert!(
             digital.contains("cf card"),
             "a shared head word is not another product: {digital}"
-        );
-    }
-
-    #[test]
-    fn serbian_colour_words_read_as_catalogue_values_and_english_words_stay() {
-        assert_eq!(
-            tokens("crnu za plavu, belt below sivoj"),
-            vec!["black", "za", "blue", "belt", "below", "grey"]
         );
     }
 

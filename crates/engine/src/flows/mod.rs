@@ -6,13 +6,20 @@
 //! Rooms: `routing` (is this message for the flows, which action), `step` (one message through
 //! a flow), `state` (what is carried between turns), `identity`, `confirm` (plan, yes,
 //! execution, approval), `payments`, `render` (how things are written), `turn` (the reply
-//! being built) and `actions/` (order edits, items, addresses, shopping). `detect` and
-//! `matching` read the message; `texts` holds the reply templates.
+//! being built), `matching` (which of an order's items, the catalogue's products and a
+//! product's variants the message names) and `actions/` (order edits, items, addresses,
+//! shopping); `texts` holds the reply templates.
+//!
+//! A flow reads the message only through its `Understanding` (built once, by
+//! `understanding::understand`): the action and the details it gives are `Understanding::request`,
+//! its words for matching names are `Understanding::tokens`. What depends on the account (which
+//! of the customer's payment methods, orders or items the message names) is decided here, from
+//! those readings. Text read again is state or a piece of the message: the saved request (its
+//! follow-ups, the write a refusal names) and, when a message names several items, the clauses
+//! about each one.
 
 mod actions;
 mod confirm;
-mod details;
-pub mod detect;
 mod identity;
 pub mod matching;
 mod payments;
@@ -25,10 +32,9 @@ mod tests;
 pub mod texts;
 mod turn;
 
-use crate::understanding::Understanding;
+use crate::understanding::{Action, Understanding};
 use actions::{change_address, order_action, place_order, recommend, status, AddressTarget};
 use confirm::{confirm, execute, needs_approval, over_limit};
-use detect::Action;
 use frontdesk_core::action_call::{execute_action, ActionCall};
 pub use frontdesk_core::commerce::AuditLog;
 use frontdesk_core::commerce::{Address, Customer, Order, OrderLine, Product};
@@ -40,7 +46,8 @@ use frontdesk_core::{Commerce, CommerceError, ConversationState, EscalationReaso
 use identity::verify;
 use matching::VariantChoice;
 use payments::{
-    ask_payment, current_pm, original_pm, paid_total, payment, pick_payment, refund_allowed,
+    ask_payment, current_pm, method_named, original_pm, paid_total, payment, pick_payment,
+    refund_allowed,
 };
 use render::{address_text, items_text, methods_list, money, orders_list, pm_label};
 pub use routing::{
@@ -52,7 +59,7 @@ use serde_json::json;
 use state::{load, save, FlowState, Plan, UnreadableFlowState};
 pub use step::step;
 use texts::{render, render_phrase};
-use turn::{error_text, event, fail, Turn};
+use turn::{error_text, event, fail, CustomerTurn, Turn};
 
 pub struct FlowContext<'a> {
     pub commerce: &'a dyn Commerce,

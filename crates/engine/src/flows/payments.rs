@@ -2,6 +2,8 @@
 //! customer chose, and the change of an order's payment method.
 
 use super::*;
+use crate::understanding::{PaymentMention, Request};
+use frontdesk_core::commerce::PaymentMethod;
 
 pub(super) fn original_pm(order: &Order) -> Option<String> {
     order
@@ -53,34 +55,54 @@ pub(super) fn refund_allowed(
     })
 }
 
+/// The customer's payment method the message names: by its id, or by its kind when the
+/// customer has one method of that kind, or one whose last four digits the message gives.
+pub(super) fn method_named(mention: &PaymentMention, customer: &Customer) -> Option<String> {
+    if let Some(pm) = customer
+        .payment_methods
+        .keys()
+        .find(|id| mention.names(id.as_str()))
+    {
+        return Some(pm.clone());
+    }
+    let kind = mention.kind?.source();
+    let of_kind: Vec<&PaymentMethod> = customer
+        .payment_methods
+        .values()
+        .filter(|m| m.source == kind)
+        .collect();
+    if let [only] = of_kind.as_slice() {
+        return Some(only.id.clone());
+    }
+    of_kind
+        .iter()
+        .find(|m| m.last_four.as_deref().is_some_and(|l| mention.names(l)))
+        .map(|m| m.id.clone())
+}
+
 /// Payment method for a refund / price difference: named, or `default` (the original method
 /// for refunds, the current one for price differences) when the customer doesn't mind or it
 /// is the only choice.
 pub(super) fn pick_payment(
     fs: &mut FlowState,
     customer: &Customer,
-    message: &str,
+    request: &Request,
     default: Option<String>,
     only_choice: bool,
 ) {
-    if let Some(pm) = detect::detect_payment(message, customer) {
+    if let Some(pm) = method_named(&request.payment, customer) {
         fs.payment_method_id = Some(pm);
     } else if fs.payment_method_id.is_none()
-        && (only_choice || detect::wants_default(message) || fs.awaiting == Some(Slot::Payment))
+        && (only_choice || request.wants_default_payment || fs.awaiting == Some(Slot::Payment))
     {
         fs.payment_method_id = default.filter(|p| customer.payment_methods.contains_key(p));
     }
 }
 
-pub(super) fn payment(
-    turn: Turn<'_, '_>,
-    fs: &mut FlowState,
-    customer: &Customer,
-    message: &str,
-    order: &Order,
-) -> FlowOutcome {
+pub(super) fn payment(act: CustomerTurn<'_, '_>, order: &Order) -> FlowOutcome {
+    let (turn, fs, customer, u) = act.parts();
     let current = current_pm(order).unwrap_or_default();
-    if let Some(pm) = detect::detect_payment(message, customer).filter(|p| p != &current) {
+    if let Some(pm) = method_named(&u.request.payment, customer).filter(|p| p != &current) {
         fs.payment_method_id = Some(pm);
     }
     let Some(pm) = fs.payment_method_id.clone() else {

@@ -6,7 +6,7 @@ use super::*;
 /// intent ("how long do I have to return boots?" is `returns_policy`) is not a request to act
 /// unless it names an order: the words "return" or "cancel" alone are not enough.
 pub(super) fn keyword_action(understanding: &Understanding) -> Option<Action> {
-    let action = detect::detect_action(&understanding.text)?;
+    let action = understanding.request.action?;
     let asks_about_policy = understanding
         .intent_name()
         .is_some_and(frontdesk_core::intents::is_knowledge_intent);
@@ -23,7 +23,7 @@ pub(super) fn keyword_action(understanding: &Understanding) -> Option<Action> {
 pub fn asks_about_action(understanding: &Understanding, state: &ConversationState) -> bool {
     let e = &understanding.entities;
     state.flow.is_none()
-        && !detect::wants_recommendation(&understanding.text)
+        && !understanding.request.asks_for_suggestion
         && understanding.flags.question
         && e.order_ids.is_empty()
         && e.emails.is_empty()

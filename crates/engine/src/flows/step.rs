@@ -2,6 +2,7 @@
 //! confirmation, then the action's own step; and further requests in the same message.
 
 use super::*;
+use crate::understanding::detect_action;
 
 /// One customer message through the action flows. See the module doc for the protocol.
 ///
@@ -11,10 +12,9 @@ use super::*;
 pub async fn step(
     ctx: &FlowContext<'_>,
     state: &mut ConversationState,
-    message: &str,
     understanding: &Understanding,
 ) -> FlowOutcome {
-    let (mut outcome, mut follow_up) = step_once(ctx, state, message, understanding).await;
+    let (mut outcome, mut follow_up) = step_once(ctx, state, understanding).await;
     // Bounded: each follow-up is a strictly shorter remainder of the first request.
     for _ in 0..4 {
         let (Some(text), FlowOutcome::Reply(done)) = (follow_up.take(), &mut outcome) else {
@@ -24,7 +24,7 @@ pub async fn step(
             break;
         }
         let u = crate::understanding::understand(&text, state, None, &[]);
-        let (next, more) = step_once(ctx, state, &text, &u).await;
+        let (next, more) = step_once(ctx, state, &u).await;
         let FlowOutcome::Reply(next) = next else {
             break;
         };
@@ -46,12 +46,10 @@ pub async fn step(
 pub(super) fn follow_up(request: &str, touched: &[String]) -> Option<String> {
     let mut out: Vec<&str> = Vec::new();
     let mut taking = false;
-    // Sentences, cut again at semicolons keeping them: the follow-up is the customer's own
-    // words, re-read as a message of its own.
-    for sentence in frontdesk_core::text::sentences(request)
+    // Clauses as written, semicolons kept: the follow-up is the customer's own words, re-read
+    // as a message of its own. The saved request is read with the readers `understand` uses.
+    for sentence in frontdesk_core::text::clauses_as_written(request)
         .into_iter()
-        .flat_map(|s| s.split_inclusive(';'))
-        .map(str::trim)
         .filter(|s| s.len() > 1)
     {
         let ids = crate::order_ids::find(sentence);
@@ -61,8 +59,7 @@ pub(super) fn follow_up(request: &str, touched: &[String]) -> Option<String> {
             }
             continue;
         }
-        taking =
-            detect::detect_action(sentence).is_some() && ids.iter().all(|id| !touched.contains(id));
+        taking = detect_action(sentence).is_some() && ids.iter().all(|id| !touched.contains(id));
         if taking {
             out.push(sentence);
         }
@@ -73,7 +70,6 @@ pub(super) fn follow_up(request: &str, touched: &[String]) -> Option<String> {
 pub(super) async fn step_once(
     ctx: &FlowContext<'_>,
     state: &mut ConversationState,
-    message: &str,
     understanding: &Understanding,
 ) -> (FlowOutcome, Option<String>) {
     let mut turn = Turn {
@@ -104,7 +100,7 @@ pub(super) async fn step_once(
     if understanding.flags.human_request {
         return (FlowOutcome::NotHandled, None);
     }
-    if pending && fs.confirming.is_none() && detect::is_abort(message)
+    if pending && fs.confirming.is_none() && understanding.request.abort
         || fs.confirming.is_some()
             && understanding.flags.negative
             && !understanding.flags.affirmative
@@ -123,7 +119,7 @@ pub(super) async fn step_once(
         (None, None) => return (FlowOutcome::NotHandled, None),
         (None, Some(a)) => {
             fs.action = Some(a);
-            fs.request = Some(message.to_string());
+            fs.request = Some(understanding.text.clone());
             turn.events.push(event(a.name(), "started", json!({})));
         }
         (Some(cur), Some(a))
@@ -137,7 +133,7 @@ pub(super) async fn step_once(
                 first_name: fs.first_name,
                 last_name: fs.last_name,
                 zip: fs.zip,
-                request: Some(message.to_string()),
+                request: Some(understanding.text.clone()),
                 ..FlowState::default()
             };
             turn.events.push(event(a.name(), "started", json!({})));
@@ -172,7 +168,7 @@ pub(super) async fn step_once(
             Some(v) => ctx.commerce.customer(&v.customer_id).await.ok(),
             None => None,
         };
-        let outcome = recommend(turn, customer.as_ref(), message, ctx).await;
+        let outcome = recommend(turn, customer.as_ref(), understanding, ctx).await;
         state.flow = None;
         return (outcome, None);
     }
@@ -184,10 +180,10 @@ pub(super) async fn step_once(
         }
     }
     let verified_before = state.customer.is_some();
-    let customer = match verify(&mut turn, state, &mut fs, message, understanding).await {
+    let customer = match verify(&mut turn, state, &mut fs, understanding).await {
         Ok(c) => c,
         Err(mut outcome) => {
-            fs.said_before_identity.push(message.to_string());
+            fs.said_before_identity.push(understanding.text.clone());
             save(state, &fs);
             annotate(&mut outcome, &fs);
             return (outcome, None);
@@ -195,12 +191,12 @@ pub(super) async fn step_once(
     };
     let earlier = std::mem::take(&mut fs.said_before_identity);
     let with_earlier;
-    let (message, understanding) = if verified_before || earlier.is_empty() {
-        (message, understanding)
+    let understanding = if verified_before || earlier.is_empty() {
+        understanding
     } else {
-        with_earlier = with_earlier_messages(&earlier, message, understanding);
+        with_earlier = with_earlier_messages(&earlier, understanding);
         fs.request = Some(with_earlier.text.clone());
-        (with_earlier.text.as_str(), &with_earlier)
+        &with_earlier
     };
 
     if let Some(plan) = fs.confirming.clone() {
@@ -223,13 +219,17 @@ pub(super) async fn step_once(
         fs.confirming = None;
     }
 
+    let act = CustomerTurn {
+        turn,
+        fs: &mut fs,
+        customer: &customer,
+        u: understanding,
+    };
     let outcome = match action {
-        Action::Status => status(turn, &mut fs, &customer, message, understanding).await,
-        Action::UserAddress => {
-            change_address(turn, &mut fs, message, AddressTarget::Profile(&customer))
-        }
-        Action::PlaceOrder => place_order(turn, &mut fs, &customer, message, understanding).await,
-        _ => order_action(turn, &mut fs, &customer, message, understanding, action).await,
+        Action::Status => status(act).await,
+        Action::UserAddress => change_address(act, AddressTarget::Profile),
+        Action::PlaceOrder => place_order(act).await,
+        _ => order_action(act, action).await,
     };
     if let Some(order) = &fs.order_id {
         if !fs.orders_touched.contains(order) {
@@ -260,13 +260,9 @@ fn annotate(outcome: &mut FlowOutcome, fs: &FlowState) {
     }
 }
 
-/// The understanding of `message` read after what was said before identity was verified:
-/// earlier order numbers and quantities count when the current message has none.
-pub(super) fn with_earlier_messages(
-    earlier: &[String],
-    message: &str,
-    u: &Understanding,
-) -> Understanding {
+/// The message read after what was said before identity was verified: earlier order numbers
+/// count beside the message's own, and earlier quantities when the message gives none.
+pub(super) fn with_earlier_messages(earlier: &[String], u: &Understanding) -> Understanding {
     // An order number in this message replaces the ones said before ("sorry, the order is
     // #W2"), so earlier order numbers are masked then.
     let names_order = !u.entities.order_ids.is_empty();
@@ -280,19 +276,18 @@ pub(super) fn with_earlier_messages(
     let text = earlier
         .iter()
         .map(String::as_str)
-        .chain([message])
+        .chain([u.text.as_str()])
         .collect::<Vec<_>>()
         .join("\n");
     let before = crate::understanding::entities(&earlier.join("\n"), &[]);
-    let mut out = u.clone();
+    let mut entities = u.entities.clone();
     for id in before.order_ids {
-        if !out.entities.order_ids.contains(&id) {
-            out.entities.order_ids.push(id);
+        if !entities.order_ids.contains(&id) {
+            entities.order_ids.push(id);
         }
     }
-    if out.entities.quantities.is_empty() {
-        out.entities.quantities = before.quantities;
+    if entities.quantities.is_empty() {
+        entities.quantities = before.quantities;
     }
-    out.text = text;
-    out
+    u.over(text, entities)
 }

@@ -60,3 +60,26 @@ pub(super) fn fail(turn: &mut Turn<'_, '_>, e: &CommerceError) -> FlowOutcome {
         ..FlowReply::default()
     })
 }
+
+/// A flow's turn once the customer is verified: the reply being built, the flow's state, the
+/// customer and the message as understood. Every action takes one, so each is written once.
+pub(super) struct CustomerTurn<'a, 'b> {
+    pub(super) turn: Turn<'a, 'b>,
+    pub(super) fs: &'a mut FlowState,
+    pub(super) customer: &'a Customer,
+    pub(super) u: &'a Understanding,
+}
+
+impl<'a, 'b> CustomerTurn<'a, 'b> {
+    /// The reply, the state, the customer and the understanding, to be used apart.
+    pub(super) fn parts(
+        self,
+    ) -> (
+        Turn<'a, 'b>,
+        &'a mut FlowState,
+        &'a Customer,
+        &'a Understanding,
+    ) {
+        (self.turn, self.fs, self.customer, self.u)
+    }
+}

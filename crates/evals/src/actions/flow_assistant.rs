@@ -25,14 +25,12 @@ impl Assistant for FlowAssistant {
         let u = frontdesk_engine::understand(message, state, None, &[]);
         let lang = u.lang;
         state.lang = Some(lang);
-        state.turns.push(TurnRecord {
-            speaker: Speaker::Customer,
-            text: message.into(),
-            at: chrono::Utc::now(),
-            lang: Some(lang),
-            citations: vec![],
-            intent: None,
-        });
+        state.turns.push(TurnRecord::now(
+            Speaker::Customer,
+            message,
+            Some(lang),
+            None,
+        ));
         let id = state.id.clone();
         let ctx = FlowContext {
             commerce: self.store.commerce.as_ref(),
@@ -43,7 +41,7 @@ impl Assistant for FlowAssistant {
             related_passages: Vec::new(),
         };
         let reply = if flows::wants(&u, state) {
-            flows::step(&ctx, state, message, &u).await
+            flows::step(&ctx, state, &u).await
         } else {
             FlowOutcome::NotHandled
         };
@@ -76,14 +74,12 @@ impl Assistant for FlowAssistant {
                 None,
             ),
         };
-        state.turns.push(TurnRecord {
-            speaker: Speaker::Bot,
-            text: text.clone(),
-            at: chrono::Utc::now(),
-            lang: Some(lang),
-            citations: vec![],
-            intent: None,
-        });
+        state.turns.push(TurnRecord::now(
+            Speaker::Bot,
+            text.clone(),
+            Some(lang),
+            None,
+        ));
         let outcome = TurnOutcome {
             text: text.clone(),
             voice_text: text,

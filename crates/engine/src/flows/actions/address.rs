@@ -5,18 +5,18 @@ use super::*;
 /// Whose address changes.
 pub(in crate::flows) enum AddressTarget<'a> {
     Order(&'a Order),
-    Profile(&'a Customer),
+    /// The verified customer's own.
+    Profile,
 }
 
-/// Reads the address from the message (or keeps the one given earlier), asks for it when
+/// Takes the address the message gives (or keeps the one given earlier), asks for it when
 /// there is none, and states the change for confirmation.
 pub(in crate::flows) fn change_address(
-    turn: Turn<'_, '_>,
-    fs: &mut FlowState,
-    message: &str,
+    act: CustomerTurn<'_, '_>,
     target: AddressTarget<'_>,
 ) -> FlowOutcome {
-    if let Some(a) = detect::parse_address(message) {
+    let (turn, fs, customer, u) = act.parts();
+    if let Some(a) = u.request.address.clone() {
         fs.address = Some(a);
     }
     let Some(address) = fs.address.clone() else {
@@ -37,7 +37,7 @@ pub(in crate::flows) fn change_address(
                 address,
             },
         ),
-        AddressTarget::Profile(customer) => (
+        AddressTarget::Profile => (
             render_phrase("user_address", turn.ctx.lang, &[("address", &written)]),
             ActionCall::ModifyUserAddress {
                 user_id: customer.user_id.clone(),

@@ -2,18 +2,14 @@
 //! delivered ones exchanged).
 
 use super::*;
+use crate::understanding::tokens;
 
-pub(in crate::flows) fn adds_to_selection(message: &str) -> bool {
-    let f = crate::lang::fold(message);
-    [" also ", " as well", " too", "i takodje", " jos "]
-        .iter()
-        .any(|w| format!(" {f} ").contains(w))
-}
-
-pub(in crate::flows) fn pick_items(fs: &mut FlowState, message: &str, order: &Order) {
-    let found = matching::match_items(message, order);
+/// The items of `order` the message is about: those it names (added to the ones chosen before
+/// when it says so), else the order's only item.
+pub(in crate::flows) fn pick_items(fs: &mut FlowState, u: &Understanding, order: &Order) {
+    let found = matching::match_items(u, order);
     if !found.is_empty() {
-        if adds_to_selection(message) && !fs.item_ids.is_empty() {
+        if u.request.adds_to_selection && !fs.item_ids.is_empty() {
             for id in found {
                 if !fs.item_ids.contains(&id) {
                     fs.item_ids.push(id);
@@ -27,15 +23,10 @@ pub(in crate::flows) fn pick_items(fs: &mut FlowState, message: &str, order: &Or
     }
 }
 
-pub(in crate::flows) fn return_items(
-    turn: Turn<'_, '_>,
-    fs: &mut FlowState,
-    customer: &Customer,
-    message: &str,
-    order: &Order,
-) -> FlowOutcome {
+pub(in crate::flows) fn return_items(act: CustomerTurn<'_, '_>, order: &Order) -> FlowOutcome {
+    let (turn, fs, customer, u) = act.parts();
     let policy = turn.ctx.policy;
-    pick_items(fs, message, order);
+    pick_items(fs, u, order);
     if fs.item_ids.is_empty() {
         return ask_items(turn, fs, order);
     }
@@ -45,7 +36,7 @@ pub(in crate::flows) fn return_items(
         .keys()
         .filter(|id| allowed(id))
         .count();
-    pick_payment(fs, customer, message, original_pm(order), choices <= 1);
+    pick_payment(fs, customer, &u.request, original_pm(order), choices <= 1);
     let pm = match fs.payment_method_id.clone() {
         Some(pm) if allowed(&pm) => pm,
         _ => {
@@ -83,16 +74,14 @@ pub(in crate::flows) fn return_items(
 }
 
 pub(in crate::flows) async fn change_items(
-    mut turn: Turn<'_, '_>,
-    fs: &mut FlowState,
-    customer: &Customer,
-    message: &str,
+    act: CustomerTurn<'_, '_>,
     order: &Order,
 ) -> FlowOutcome {
+    let (mut turn, fs, customer, u) = act.parts();
     let ctx = turn.ctx;
     let policy = ctx.policy;
     let before = fs.item_ids.clone();
-    pick_items(fs, message, order);
+    pick_items(fs, u, order);
     if fs.item_ids.is_empty() {
         return ask_items(turn, fs, order);
     }
@@ -113,7 +102,7 @@ pub(in crate::flows) async fn change_items(
             })
             .collect();
     }
-    let named_items = !matching::match_items(message, order).is_empty();
+    let named_items = !matching::match_items(u, order).is_empty();
     let mut used = vec![false; order.items.len()];
     for (k, id) in fs.item_ids.clone().iter().enumerate() {
         let Some(pos) = order
@@ -130,10 +119,12 @@ pub(in crate::flows) async fn change_items(
             Ok(p) => p,
             Err(e) => return fail(&mut turn, &e),
         };
-        let text = if named_items {
-            matching::segment_for(message, item, order)
+        // The words about this item, when the message names items: "the lamp in white, the mat
+        // in blue" asks white of the lamp only.
+        let words = if named_items {
+            tokens(&matching::segment_for(&u.text, item, order))
         } else {
-            message.to_string()
+            u.tokens.clone()
         };
         let available = || {
             product
@@ -144,7 +135,7 @@ pub(in crate::flows) async fn change_items(
                 .collect::<Vec<_>>()
                 .join("; ")
         };
-        match matching::choose_variant(&text, &product, item) {
+        match matching::choose_variant(&words, &product, item) {
             VariantChoice::Found(v) => fs.new_item_ids[k] = v.item_id,
             VariantChoice::OutOfStock(v) => {
                 fs.ask(Slot::Variant);
@@ -208,7 +199,7 @@ pub(in crate::flows) async fn change_items(
     pick_payment(
         fs,
         customer,
-        message,
+        &u.request,
         current_pm(order),
         choices <= 1 || no_difference,
     );

@@ -5,13 +5,15 @@ use super::*;
 
 /// Resolves the order the message is about; `Err` is the reply to send (ask / refuse).
 pub(in crate::flows) async fn resolve_order(
-    turn: &mut Turn<'_, '_>,
-    fs: &mut FlowState,
-    customer: &Customer,
-    message: &str,
-    u: &Understanding,
+    act: &mut CustomerTurn<'_, '_>,
     eligible: &(dyn Fn(&Order) -> bool + Sync),
 ) -> Result<Order, String> {
+    let CustomerTurn {
+        turn,
+        fs,
+        customer,
+        u,
+    } = act;
     let orders = turn
         .ctx
         .commerce
@@ -39,10 +41,10 @@ pub(in crate::flows) async fn resolve_order(
             fs.new_item_ids.clear();
         }
         fs.order_id = Some(id.clone());
-    } else if let Some(suffix) = detect::order_suffix(message) {
+    } else if let Some(suffix) = &u.request.order_suffix {
         let hits: Vec<&Order> = orders
             .iter()
-            .filter(|o| o.order_id.ends_with(&suffix))
+            .filter(|o| o.order_id.ends_with(suffix.as_str()))
             .collect();
         if let [one] = hits.as_slice() {
             fs.order_id = Some(one.order_id.clone());
@@ -50,7 +52,7 @@ pub(in crate::flows) async fn resolve_order(
     }
     if fs.order_id.is_none() {
         let eligible_orders: Vec<Order> = orders.iter().filter(|o| eligible(o)).cloned().collect();
-        let named = matching::orders_mentioning(message, &eligible_orders);
+        let named = matching::orders_mentioning(&u.tokens, &eligible_orders);
         if let [one] = named.as_slice() {
             fs.order_id = Some(one.order_id.clone());
         } else if let [one] = eligible_orders.as_slice() {
@@ -70,17 +72,12 @@ pub(in crate::flows) async fn resolve_order(
     }
 }
 
-pub(in crate::flows) async fn status(
-    mut turn: Turn<'_, '_>,
-    fs: &mut FlowState,
-    customer: &Customer,
-    message: &str,
-    u: &Understanding,
-) -> FlowOutcome {
-    let order = match resolve_order(&mut turn, fs, customer, message, u, &|_| false).await {
+pub(in crate::flows) async fn status(mut act: CustomerTurn<'_, '_>) -> FlowOutcome {
+    let order = match resolve_order(&mut act, &|_| false).await {
         Ok(o) => o,
-        Err(text) => return turn.reply(text, false),
+        Err(text) => return act.turn.reply(text, false),
     };
+    let turn = act.turn;
     let tracking: Vec<String> = order
         .fulfillments
         .iter()
@@ -147,15 +144,11 @@ pub(in crate::flows) fn refused_action(action: Action, asked: &str) -> &'static 
 }
 
 pub(in crate::flows) async fn order_action(
-    mut turn: Turn<'_, '_>,
-    fs: &mut FlowState,
-    customer: &Customer,
-    message: &str,
-    u: &Understanding,
+    mut act: CustomerTurn<'_, '_>,
     action: Action,
 ) -> FlowOutcome {
-    let policy = turn.ctx.policy;
-    let lang = turn.ctx.lang;
+    let policy = act.turn.ctx.policy;
+    let lang = act.turn.ctx.lang;
     let has = |list: &[String], s: &str| list.iter().any(|x| x == s);
     let eligible = |o: &Order| match action {
         Action::Refund => {
@@ -168,11 +161,12 @@ pub(in crate::flows) async fn order_action(
         }
         _ => has(&policy.modifiable_statuses, &o.status),
     };
-    let order = match resolve_order(&mut turn, fs, customer, message, u, &eligible).await {
+    let order = match resolve_order(&mut act, &eligible).await {
         Ok(o) => o,
-        Err(text) => return turn.reply(text, false),
+        Err(text) => return act.turn.reply(text, false),
     };
-    let asked = fs.request.clone().unwrap_or_else(|| message.to_string());
+    // The request as first made (the saved words of the message that started the action).
+    let asked = act.fs.request.clone().unwrap_or_else(|| act.u.text.clone());
     // "Return the tent from order #K1011" on an order not yet delivered: a return is refused
     // (the reply says why), it does not silently turn into a cancellation.
     let return_of_undelivered = action == Action::Refund
@@ -185,6 +179,7 @@ pub(in crate::flows) async fn order_action(
             Action::ChangeItems => "what_return",
             _ => "what_change",
         };
+        let mut turn = act.turn;
         let text = turn.say(
             "wrong_status",
             &[
@@ -199,29 +194,26 @@ pub(in crate::flows) async fn order_action(
             "failed",
             json!({ "order_id": order.order_id, "status": order.status }),
         ));
-        fs.order_id = None;
+        act.fs.order_id = None;
         return turn.reply(text, false);
     }
     match action {
-        Action::Refund if has(&policy.cancellable_statuses, &order.status) => {
-            cancel(turn, fs, customer, message, &order)
-        }
-        Action::Refund => return_items(turn, fs, customer, message, &order),
-        Action::ChangeItems => change_items(turn, fs, customer, message, &order).await,
-        Action::Payment => payment(turn, fs, customer, message, &order),
-        _ => change_address(turn, fs, message, AddressTarget::Order(&order)),
+        Action::Refund if has(&policy.cancellable_statuses, &order.status) => cancel(act, &order),
+        Action::Refund => return_items(act, &order),
+        Action::ChangeItems => change_items(act, &order).await,
+        Action::Payment => payment(act, &order),
+        _ => change_address(act, AddressTarget::Order(&order)),
     }
 }
 
-pub(in crate::flows) fn cancel(
-    turn: Turn<'_, '_>,
-    fs: &mut FlowState,
-    customer: &Customer,
-    message: &str,
-    order: &Order,
-) -> FlowOutcome {
+pub(in crate::flows) fn cancel(act: CustomerTurn<'_, '_>, order: &Order) -> FlowOutcome {
+    let (turn, fs, customer, u) = act.parts();
     let policy = turn.ctx.policy;
-    if let Some(r) = detect::detect_reason(message, &policy.cancel_reasons) {
+    if let Some(r) = u
+        .request
+        .cancel_reason
+        .and_then(|r| r.among(&policy.cancel_reasons))
+    {
         fs.reason = Some(r);
     } else if fs.reason.is_none() && fs.awaiting == Some(Slot::Reason) {
         // The customer answered the question without one of the listed reasons; the plan

@@ -1,39 +1,35 @@
 //! Shopping: placing an order for a catalogue product, and product suggestions.
 
 use super::*;
+use crate::understanding::tokens;
 
-/// Catalogue products the text names (full name or its head word).
+/// Catalogue products the message names (full name, else the most distinctive words of one).
 pub(in crate::flows) fn products_named<'p>(
-    message: &str,
+    u: &Understanding,
     products: &'p [Product],
 ) -> Vec<&'p Product> {
-    let t = matching::tokens(message);
+    let t = &u.tokens;
     let full: Vec<&Product> = products
         .iter()
         .filter(|p| {
-            let n = matching::tokens(&p.name);
+            let n = tokens(&p.name);
             !n.is_empty() && t.windows(n.len()).any(|w| w == n.as_slice())
         })
         .collect();
     if !full.is_empty() {
         return full;
     }
-    matching::best_named(&t, products, |p| p.name.as_str())
+    matching::best_named(t, products, |p| p.name.as_str())
 }
 
-pub(in crate::flows) async fn place_order(
-    mut turn: Turn<'_, '_>,
-    fs: &mut FlowState,
-    customer: &Customer,
-    message: &str,
-    u: &Understanding,
-) -> FlowOutcome {
+pub(in crate::flows) async fn place_order(act: CustomerTurn<'_, '_>) -> FlowOutcome {
+    let (mut turn, fs, customer, u) = act.parts();
     let ctx = turn.ctx;
     let products = match ctx.commerce.search_products("").await {
         Ok(p) => p,
         Err(e) => return fail(&mut turn, &e),
     };
-    let named = products_named(message, &products);
+    let named = products_named(u, &products);
     let chosen = match named.as_slice() {
         [one] => Some(*one),
         // Not named the catalogue's way ("dva gasna kartuša"): the product the passages found
@@ -78,7 +74,7 @@ pub(in crate::flows) async fn place_order(
             .collect::<Vec<_>>()
             .join("; ")
     };
-    match matching::choose_variant(message, product, &blank) {
+    match matching::choose_variant(&u.tokens, product, &blank) {
         VariantChoice::Found(v) => fs.variant_id = Some(v.item_id),
         VariantChoice::OutOfStock(v) => {
             let text = turn.say(
@@ -114,24 +110,18 @@ pub(in crate::flows) async fn place_order(
         );
         return turn.reply(text, false);
     };
-    if let Some(q) = u
-        .entities
-        .quantities
-        .first()
-        .copied()
-        .or_else(|| detect::quantity_in_words(message))
-    {
+    if let Some(q) = u.request.quantity {
         fs.quantity = Some(q);
     }
     let quantity = fs.quantity.unwrap_or(1).max(1);
-    if let Some(a) = detect::parse_address(message) {
+    if let Some(a) = u.request.address.clone() {
         fs.address = Some(a);
     }
     let address = fs
         .address
         .clone()
         .unwrap_or_else(|| customer.address.clone());
-    if let Some(pm) = detect::detect_payment(message, customer) {
+    if let Some(pm) = method_named(&u.request.payment, customer) {
         fs.payment_method_id = Some(pm);
     } else if fs.payment_method_id.is_none() && customer.payment_methods.len() == 1 {
         fs.payment_method_id = customer.payment_methods.keys().next().cloned();
@@ -206,17 +196,14 @@ pub(in crate::flows) fn described_products<'p>(
 pub(in crate::flows) async fn recommend(
     mut turn: Turn<'_, '_>,
     customer: Option<&Customer>,
-    message: &str,
+    u: &Understanding,
     ctx: &FlowContext<'_>,
 ) -> FlowOutcome {
     let products = match ctx.commerce.search_products("").await {
         Ok(p) => p,
         Err(e) => return fail(&mut turn, &e),
     };
-    let budget = crate::understanding::entities(message, &[])
-        .money
-        .first()
-        .map(|m| m.amount);
+    let budget = u.entities.money.first().map(|m| m.amount);
     let from_price = |p: &Product| {
         p.variants
             .values()
@@ -228,8 +215,8 @@ pub(in crate::flows) async fn recommend(
     // A need described in words ("a light stove for a weekend hike"): the products that the
     // passages found for it name, the best-ranked passage first.
     let described = described_products(&ctx.related_passages, &products);
-    let named = products_named(message, &products);
-    if !described.is_empty() && !detect::asks_for_accessories(message) {
+    let named = products_named(u, &products);
+    if !described.is_empty() && !u.request.asks_for_accessories {
         // Products the customer named ("a rechargeable headlamp") lead, then the described.
         let mut picks: Vec<&Product> = Vec::new();
         for p in named
@@ -277,14 +264,14 @@ pub(in crate::flows) async fn recommend(
         products.len() >= 5
             && products
                 .iter()
-                .filter(|p| matching::tokens(&p.name).iter().any(|t| t == w))
+                .filter(|p| tokens(&p.name).iter().any(|t| t == w))
                 .count()
                 * 2
                 > products.len()
     };
     let seed_words: Vec<String> = seeds
         .iter()
-        .flat_map(|p| matching::tokens(&p.name))
+        .flat_map(|p| tokens(&p.name))
         .filter(|w| w.len() > 2 && !common(w))
         .collect();
     let seed_ids: Vec<&str> = seeds.iter().map(|p| p.product_id.as_str()).collect();
@@ -295,7 +282,7 @@ pub(in crate::flows) async fn recommend(
         })
         .map(|p| {
             (
-                matching::tokens(&p.name)
+                tokens(&p.name)
                     .iter()
                     .filter(|t| seed_words.contains(t))
                     .count(),

@@ -1,69 +1,90 @@
-//! The customer's details read from a message while a flow collects them: the payment
-//! method named, "whatever you had" for the default, an order number's ending, a name, an
-//! address. `detect` re-exports them for the flows.
+//! The details a message gives a flow that collects them: the payment method it names,
+//! "whatever you had" for the default, an order number's ending, a name, an address. Read
+//! once, into `Request`.
 
-use super::detect::has;
+use super::request::has;
 use crate::lang::fold;
-use frontdesk_core::commerce::{Address, Customer, PaymentMethod};
+use frontdesk_core::commerce::Address;
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
-/// A payment method of the customer named in the text: an id (`paypal_123`), or a kind
-/// ("paypal", "credit card", "gift card"/"store credit") with one method of that kind.
-pub fn detect_payment(text: &str, customer: &Customer) -> Option<String> {
-    let lower = text.to_lowercase();
-    if let Some(pm) = customer
-        .payment_methods
-        .keys()
-        .find(|id| lower.contains(id.as_str()))
-    {
-        return Some(pm.clone());
+/// A kind of payment method, named in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentKind {
+    Paypal,
+    GiftCard,
+    CreditCard,
+}
+
+impl PaymentKind {
+    /// The method's `source` in the shop's data.
+    pub fn source(self) -> &'static str {
+        match self {
+            PaymentKind::Paypal => "paypal",
+            PaymentKind::GiftCard => "gift_card",
+            PaymentKind::CreditCard => "credit_card",
+        }
     }
-    let f = fold(text);
-    let kind = if has(&f, &["paypal", "pay pal"]) {
-        "paypal"
-    } else if has(
-        &f,
-        &[
-            "gift card",
-            "giftcard",
-            "gc",
-            "store credit",
-            "website credit",
-            "site credit",
-            "poklon kartic",
-            "vaucer",
-        ],
-    ) {
-        "gift_card"
-    } else if has(
-        &f,
-        &[
-            "credit card",
-            "card ending",
-            "visa",
-            "mastercard",
-            "kreditn",
-            "karticom",
-            "kartic",
-        ],
-    ) {
-        "credit_card"
-    } else {
-        return None;
-    };
-    let of_kind: Vec<&PaymentMethod> = customer
-        .payment_methods
-        .values()
-        .filter(|m| m.source == kind)
-        .collect();
-    if let [only] = of_kind.as_slice() {
-        return Some(only.id.clone());
+}
+
+/// A payment method the message may name: a kind in words ("paypal", "credit card", "gift
+/// card"/"store credit"), and the message in lower case, where a method's id ("paypal_123") or
+/// a card's last four digits are looked for; which ids and cards exist is the customer's, so
+/// the flow looks them up here.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PaymentMention {
+    pub kind: Option<PaymentKind>,
+    lowercase: String,
+}
+
+impl PaymentMention {
+    pub fn read(text: &str) -> PaymentMention {
+        let f = fold(text);
+        let kind = if has(&f, &["paypal", "pay pal"]) {
+            Some(PaymentKind::Paypal)
+        } else if has(
+            &f,
+            &[
+                "gift card",
+                "giftcard",
+                "gc",
+                "store credit",
+                "website credit",
+                "site credit",
+                "poklon kartic",
+                "vaucer",
+            ],
+        ) {
+            Some(PaymentKind::GiftCard)
+        } else if has(
+            &f,
+            &[
+                "credit card",
+                "card ending",
+                "visa",
+                "mastercard",
+                "kreditn",
+                "karticom",
+                "kartic",
+            ],
+        ) {
+            Some(PaymentKind::CreditCard)
+        } else {
+            None
+        };
+        PaymentMention {
+            kind,
+            lowercase: text.to_lowercase(),
+        }
     }
-    of_kind
-        .iter()
-        .find(|m| m.last_four.as_deref().is_some_and(|l| lower.contains(l)))
-        .map(|m| m.id.clone())
+
+    /// Whether the message holds `written` (a method's id, a card's last four digits) as the
+    /// customer wrote it, in any case.
+    pub fn names(&self, written: &str) -> bool {
+        self.lowercase.contains(written)
+    }
 }
 
 /// "I don't care / whatever / the original one": use the default.

@@ -1,14 +1,78 @@
-//! Rule-based reading of a customer message for the action flows: which action, and slot
-//! values (the reason here; payment method, address, name and order-number ending in `details`). Matched on folded text so
-//! one list covers English and both Serbian scripts.
+//! What a message asks of the action flows, read once with the rest of the message: the
+//! action its keywords name, the act words (drop it, add to the selection, suggest something)
+//! and the details it gives (`details`: payment method, address, name, order-number ending).
+//! Matched on folded text so one list covers English and both Serbian scripts.
 
+use super::details::{bare_name, name_parts, order_suffix, parse_address, wants_default};
+use super::Entities;
 use crate::lang::fold;
+use frontdesk_core::commerce::Address;
 use serde::{Deserialize, Serialize};
 
-pub use super::details::{
-    bare_name, detect_payment, name_parts, order_suffix, parse_address, wants_default,
-};
+pub use super::details::{PaymentKind, PaymentMention};
 
+/// What a message asks of the action flows and the details it gives them. Which of the
+/// customer's payment methods, orders or items it names depends on the account, so that choice
+/// is the flow's, made from what is read here.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    /// The action the message's keywords ask for, the most specific first.
+    pub action: Option<Action>,
+    /// It asks for a product suggestion in so many words.
+    pub asks_for_suggestion: bool,
+    /// The suggestion is to go with something the customer has or names ("what goes with the
+    /// tent?") rather than a product for a need.
+    pub asks_for_accessories: bool,
+    /// The customer drops the request in progress.
+    pub abort: bool,
+    /// Items it names are added to those chosen before ("the mat as well").
+    pub adds_to_selection: bool,
+    /// It names every item of an order ("everything", "all the items").
+    pub names_all_items: bool,
+    pub cancel_reason: Option<CancelReason>,
+    pub payment: PaymentMention,
+    /// "Whichever you like", "the same card as before": the default payment method will do.
+    pub wants_default_payment: bool,
+    /// The ending of an order number ("it ends in 47").
+    pub order_suffix: Option<String>,
+    /// First and last name: introduced ("my name is …"), or written bare beside a postcode.
+    pub name: Option<(String, String)>,
+    pub address: Option<Address>,
+    /// How many: a number with a unit, else a number word above one.
+    pub quantity: Option<u32>,
+}
+
+impl Request {
+    /// The request in `text`, whose pattern entities are `entities` (names, postcodes and
+    /// quantities count here).
+    pub fn read(text: &str, entities: &Entities) -> Request {
+        Request {
+            action: detect_action(text),
+            asks_for_suggestion: wants_recommendation(text),
+            asks_for_accessories: asks_for_accessories(text),
+            abort: is_abort(text),
+            adds_to_selection: adds_to_selection(text),
+            names_all_items: names_all_items(text),
+            cancel_reason: cancel_reason(text),
+            payment: PaymentMention::read(text),
+            wants_default_payment: wants_default(text),
+            order_suffix: order_suffix(text),
+            name: name_parts(&entities.names, text).or_else(|| {
+                (!entities.postcodes.is_empty())
+                    .then(|| bare_name(text))
+                    .flatten()
+            }),
+            address: parse_address(text),
+            quantity: entities
+                .quantities
+                .first()
+                .copied()
+                .or_else(|| quantity_in_words(text)),
+        }
+    }
+}
+
+/// An action the flows carry out; saved in a flow's state by its snake-case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -53,6 +117,7 @@ impl Action {
     }
 }
 
+/// Whether any of `words` stands in the folded `f` at a word start.
 pub(super) fn has(f: &str, words: &[&str]) -> bool {
     words.iter().any(|w| phrase_at(f, w).is_some())
 }
@@ -304,8 +369,37 @@ pub fn is_abort(text: &str) -> bool {
     has(&fold(text), ABORT)
 }
 
-/// A cancellation reason from the policy's list, by keywords.
-pub fn detect_reason(text: &str, allowed: &[String]) -> Option<String> {
+/// Why an order is cancelled, as the customer puts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelReason {
+    Mistake,
+    NoLongerNeeded,
+}
+
+impl CancelReason {
+    /// The reason as the policy's list words it (the first entry that says it), or the plain
+    /// words when the policy lists none.
+    pub fn among(self, allowed: &[String]) -> Option<String> {
+        let want = match self {
+            CancelReason::Mistake => "mistake",
+            CancelReason::NoLongerNeeded => "no longer",
+        };
+        allowed
+            .iter()
+            .find(|r| r.contains(want))
+            .cloned()
+            .or_else(|| {
+                allowed.is_empty().then(|| match self {
+                    CancelReason::Mistake => "ordered by mistake".into(),
+                    CancelReason::NoLongerNeeded => "no longer needed".into(),
+                })
+            })
+    }
+}
+
+/// The reason for a cancellation the message gives, by keywords.
+pub fn cancel_reason(text: &str) -> Option<CancelReason> {
     let f = fold(text);
     let mistake = has(
         &f,
@@ -340,26 +434,45 @@ pub fn detect_reason(text: &str, allowed: &[String]) -> Option<String> {
             "nije mi potreb",
         ],
     );
-    let want = if mistake {
-        "mistake"
+    if mistake {
+        Some(CancelReason::Mistake)
     } else if not_needed {
-        "no longer"
+        Some(CancelReason::NoLongerNeeded)
     } else {
-        return None;
-    };
-    allowed
+        None
+    }
+}
+
+/// Items named are added to the ones chosen before: "the mat as well", "i taj još".
+pub fn adds_to_selection(text: &str) -> bool {
+    let f = fold(text);
+    [" also ", " as well", " too", "i takodje", " jos "]
         .iter()
-        .find(|r| r.contains(want))
-        .cloned()
-        .or_else(|| {
-            allowed.is_empty().then(|| {
-                if mistake {
-                    "ordered by mistake".into()
-                } else {
-                    "no longer needed".into()
-                }
-            })
-        })
+        .any(|w| format!(" {f} ").contains(w))
+}
+
+/// Phrases that name every item of an order.
+const ALL_ITEMS: &[&str] = &[
+    "return the items",
+    "return them all",
+    "all the items",
+    "all items",
+    "all of the items",
+    "everything",
+    "whole order",
+    "entire order",
+    "all of them",
+    "both items",
+    "both of them",
+    "sve stavke",
+    "celu porudzbinu",
+    "sve iz",
+];
+
+/// The message names every item of an order.
+pub fn names_all_items(text: &str) -> bool {
+    let f = fold(text);
+    ALL_ITEMS.iter().any(|w| f.contains(w))
 }
 
 #[cfg(test)]
@@ -406,6 +519,11 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(detect_action(text), *want, "{text}");
         }
+    }
+
+    /// The policy's wording of the reason the text gives.
+    fn detect_reason(text: &str, allowed: &[String]) -> Option<String> {
+        cancel_reason(text).and_then(|r| r.among(allowed))
     }
 
     #[test]
