@@ -258,7 +258,7 @@ mod tests {
 
     #[test]
     fn decision_table() {
-        let policy = EnginePolicy::default(); // min_answer 0.43, max failures 2, max frustration 2
+        let policy = EnginePolicy::default(); // min_answer 0.44, max failures 2, max frustration 2
         let fresh = ConversationState::default();
         let failed_once = ConversationState {
             consecutive_failures: 1,

@@ -3,7 +3,10 @@
 //! a fusion-weight sweep, and a held-out fit of the confidence calibration and of the engine's
 //! answer thresholds.
 //!
-//!   cargo run -p frontdesk-retrieval --release --example stackfaq_eval -- [KB.jsonl QA.jsonl]
+//!   cargo run -p frontdesk-retrieval --release --example stackfaq_eval -- [KB.jsonl QA.jsonl…]
+//!
+//! Without arguments: the StackFAQ knowledge base and its English questions; several question
+//! files after the knowledge base are pooled.
 //!
 //! The embedder is multilingual-e5-small from `FRONTDESK_MODEL_DIR` (default
 //! ~/.cache/frontdesk/models); `FRONTDESK_EVAL_EMBEDDER=hash` uses the hashing test embedder.
@@ -24,7 +27,7 @@
 //! with fewer unanswerable questions the same thresholds are more precise.
 
 use async_trait::async_trait;
-use frontdesk_core::config::RetrievalConfig;
+use frontdesk_core::config::{Fusion, RetrievalConfig};
 use frontdesk_core::testing::HashEmbedder;
 use frontdesk_core::{EmbedKind, Embedder, EmbedderInfo, InferenceError, SearchQuery};
 use frontdesk_retrieval::{
@@ -245,11 +248,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(String::as_str)
             .unwrap_or("../shared/evaldata/dev/kb_stackfaq.jsonl"),
     );
-    let qa_path = PathBuf::from(
-        args.get(1)
-            .map(String::as_str)
-            .unwrap_or("../shared/evaldata/dev/qa_stackfaq.jsonl"),
-    );
+    // Several question files are pooled (e.g. with `evals/stackfaq-sr/questions_sr.jsonl`, the
+    // Serbian translations, tried on 2026-12-05 and not shipped: crates/retrieval/README.md).
+    let qa_paths: Vec<PathBuf> = if args.len() > 1 {
+        args[1..].iter().map(PathBuf::from).collect()
+    } else {
+        vec![PathBuf::from("../shared/evaldata/dev/qa_stackfaq.jsonl")]
+    };
     let raw: Arc<dyn Embedder> =
         if std::env::var("FRONTDESK_EVAL_EMBEDDER").as_deref() == Ok("hash") {
             Arc::new(HashEmbedder::new(384))
@@ -268,11 +273,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for i in &issues {
         eprintln!("skipped {i}");
     }
-    let qas: Vec<Qa> = std::fs::read_to_string(&qa_path)?
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(serde_json::from_str)
-        .collect::<Result<_, _>>()?;
+    let mut qas: Vec<Qa> = Vec::new();
+    for path in &qa_paths {
+        let text = std::fs::read_to_string(path)?;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            qas.push(serde_json::from_str(line)?);
+        }
+    }
 
     // Halves of the knowledge base: alternating documents in file order.
     let half_of: HashMap<String, usize> = docs
@@ -386,21 +393,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\nfusion sweep (hybrid):");
     let mut index = index;
-    for rrf_k in [10.0, 30.0, 60.0] {
-        for w in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
+    let settings = [10.0, 30.0, 60.0]
+        .map(|rrf_k| (Fusion::Rrf, rrf_k))
+        .into_iter()
+        .chain([(Fusion::Convex, cfg.rrf_k)]);
+    for (fusion, rrf_k) in settings {
+        for w in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] {
             index = index.with_retrieval_config(RetrievalConfig {
+                fusion,
                 rrf_k,
                 dense_weight: w,
                 ..cfg.clone()
             });
             let m = evaluate(&index, SearchMode::Hybrid, &mut Vec::new());
+            let k = if fusion == Fusion::Rrf {
+                format!(" rrf_k {rrf_k:>4}")
+            } else {
+                String::new()
+            };
             println!(
-                "  rrf_k {rrf_k:>4} dense_weight {w:.1}: r@1 {:.3} r@5 {:.3} mrr {:.3}",
+                "  {fusion:?}{k} dense_weight {w:.1}: r@1 {:.3} r@5 {:.3} mrr {:.3}",
                 m.r1, m.r5, m.mrr
             );
         }
     }
-
     let select = |s: &[(usize, Sample)], half: Option<usize>| -> Vec<Sample> {
         s.iter()
             .filter(|(i, _)| half.is_none() || question_half[*i] == half)

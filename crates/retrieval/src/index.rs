@@ -3,13 +3,15 @@
 use crate::chunker::{chunk_document, Chunk, ChunkerSettings};
 use crate::dense::{dot, HnswParams};
 use crate::document::{Document, LoadIssue};
-use crate::fusion::{reciprocal_rank_fusion, ConfidenceFeatures, ConfidenceModel, Fused};
+use crate::fusion::{
+    convex_fusion, reciprocal_rank_fusion, ConfidenceFeatures, ConfidenceModel, Fused,
+};
 use crate::language_shift::QueryShift;
 use crate::loader::load_documents;
 use crate::persist;
 use crate::snapshot::{DocMeta, Snapshot};
 use async_trait::async_trait;
-use frontdesk_core::config::RetrievalConfig;
+use frontdesk_core::config::{Fusion, RetrievalConfig};
 use frontdesk_core::retrieval::{HitScores, SearchFilters};
 use frontdesk_core::{
     EmbedKind, Embedder, Hit, InferenceError, RetrievalError, Retriever, SearchQuery,
@@ -417,7 +419,10 @@ fn rank(
         _ => snap.bm25.search(text, n, allow),
     };
     let fused: Vec<Fused> = match mode {
-        SearchMode::Hybrid => reciprocal_rank_fusion(&dense, &lexical, cfg.rrf_k, cfg.dense_weight),
+        SearchMode::Hybrid => match cfg.fusion {
+            Fusion::Rrf => reciprocal_rank_fusion(&dense, &lexical, cfg.rrf_k, cfg.dense_weight),
+            Fusion::Convex => convex_fusion(&dense, &lexical, cfg.dense_weight),
+        },
         SearchMode::Dense => reciprocal_rank_fusion(&dense, &[], cfg.rrf_k, 1.0),
         SearchMode::Lexical => reciprocal_rank_fusion(&[], &lexical, cfg.rrf_k, 0.0),
     };

@@ -17,7 +17,7 @@ pub use business::{BusinessProfile, LocalText};
 pub use commerce::CommercePolicy;
 pub use engine::{EnginePolicy, EscalationThresholds, IntentModelConfig, ReaderConfig};
 pub use models::ModelsConfig;
-pub use retrieval::RetrievalConfig;
+pub use retrieval::{Fusion, RetrievalConfig};
 pub use server::{ApiKey, ApiRole, BusinessHours, ServerConfig};
 pub use shop::ShopConfig;
 

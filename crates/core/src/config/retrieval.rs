@@ -8,10 +8,23 @@ pub struct RetrievalConfig {
     pub chunk_overlap: usize,
     /// Candidates taken from each of the dense and lexical lists before fusion.
     pub candidates: usize,
-    /// Reciprocal-rank-fusion constant.
+    /// How the dense and lexical lists become one ranking.
+    pub fusion: Fusion,
+    /// Reciprocal-rank-fusion constant (`fusion = "rrf"` only).
     pub rrf_k: f32,
     /// Weight of the dense list in the fusion (lexical gets 1 - dense_weight).
     pub dense_weight: f32,
+}
+
+/// The fusion of the dense and lexical candidate lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fusion {
+    /// Weighted reciprocal ranks: only the order of each list counts.
+    Rrf,
+    /// A convex combination of each list's scores, min-max normalised over its candidates: how
+    /// far apart two candidates are counts, not only their order.
+    Convex,
 }
 
 impl Default for RetrievalConfig {
@@ -20,8 +33,9 @@ impl Default for RetrievalConfig {
             chunk_tokens: 220,
             chunk_overlap: 40,
             candidates: 50,
+            fusion: Fusion::Convex,
             rrf_k: 60.0,
-            dense_weight: 0.5,
+            dense_weight: 0.7,
         }
     }
 }
