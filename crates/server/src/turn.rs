@@ -418,18 +418,13 @@ pub async fn resume_unprocessed(
     Ok(taken)
 }
 
-/// How often a replica looks for messages accepted and never answered.
-const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Age at which an unanswered message whose conversation no process is answering counts as
-/// abandoned by the replica that accepted it. Well above the time a message queues behind
-/// the turns before it on a live replica; a takeover that loses that race anyway is caught by
-/// the re-check in `run_locked_turn`, so a message is never answered twice.
-const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(120);
-
 /// At start, answers what this process left unanswered (any age: nothing of this process is
-/// in flight yet); then, every [`SWEEP_EVERY`], what a replica that died left behind
-/// ([`ABANDONED_AFTER`]). Stops when `shutdown` turns true.
+/// in flight yet); then, every `server.unanswered_sweep_secs` (30 s by default), what a
+/// replica that died left behind, once it is `server.takeover_after_secs` old (2 minutes by
+/// default: well above the time a message queues behind the turns before it on a live
+/// replica; a takeover that loses that race anyway is caught by the re-check in
+/// `run_locked_turn`, so a message is never answered twice). Both are read at each pass, so a
+/// config reload changes them. Stops when `shutdown` turns true.
 pub fn spawn_unanswered_sweep(
     state: AppState,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
@@ -444,9 +439,12 @@ pub fn spawn_unanswered_sweep(
                     tracing::warn!("sweep for unanswered messages failed (retried next pass): {e}")
                 }
             }
-            min_age = ABANDONED_AFTER;
+            let server = state.config().server.clone();
+            min_age = std::time::Duration::from_secs(server.takeover_after_secs);
+            // At least a second apart, so a zero setting cannot spin.
+            let period = std::time::Duration::from_secs(server.unanswered_sweep_secs.max(1));
             tokio::select! {
-                _ = tokio::time::sleep(SWEEP_EVERY) => {}
+                _ = tokio::time::sleep(period) => {}
                 _ = shutdown.changed() => {}
             }
             if *shutdown.borrow() {
