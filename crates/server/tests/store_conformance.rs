@@ -214,6 +214,7 @@ conformance!(
         a_dead_replica_leaves_no_turn_lock_behind,
         a_live_replica_answers_what_a_dead_one_accepted,
         live_events_reach_the_clients_of_every_replica,
+        a_knowledge_turn_sends_four_statements,
     ]
 );
 
@@ -1761,4 +1762,68 @@ async fn live_events_reach_the_clients_of_every_replica(b: &Backend) {
     .expect("a large event still arrives");
     assert_eq!(got.event, "done");
     assert_eq!(got.data["truncated"], json!(true));
+}
+
+/// A knowledge turn through the customer API costs PostgreSQL four statements (#26: at most
+/// four): the read that checks the customer's token, the call that takes the turn lock,
+/// stores the message and reads the state, the write of the reply, the state and the answered
+/// mark, and the lock's release. Counted on the wire (`statement_meter.rs`); `/metrics`
+/// reports the process's total.
+async fn a_knowledge_turn_sends_four_statements(b: &Backend) {
+    let Kind::Postgres(db) = &b.kind else {
+        unreachable!()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(PgStore::connect(&db.url).await.unwrap());
+    let state = AppState::builder(
+        common::test_config(dir.path()),
+        Arc::new(common::FakeAssistant::new()),
+        store.clone(),
+    )
+    .build();
+    let (id, token) = common::new_conversation(&state).await;
+    // The lock is released by a task the turn leaves behind: wait until nothing more is sent.
+    let quiet = || async {
+        let mut last = store.statements_sent();
+        loop {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let now = store.statements_sent();
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+    };
+    let uri = format!("/v1/conversations/{id}/messages");
+    let mut costs = Vec::new();
+    for question in ["hello there", "what are your opening hours?"] {
+        let before = quiet().await;
+        let r = common::call(
+            &state,
+            "POST",
+            &uri,
+            Some(&token),
+            Some(json!({ "text": question })),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        costs.push(quiet().await - before);
+    }
+    assert_eq!(costs, vec![4, 4], "statements per turn");
+    let messages = store.messages(&id).await.unwrap();
+    assert_eq!(messages.len(), 4);
+    assert!(messages[3].text.contains("open every day"), "{messages:?}");
+    assert!(!store.is_unprocessed(messages[2].id).await.unwrap());
+    let (saved, _) = store.conversation(&id).await.unwrap();
+    assert_eq!(saved.turns.len(), 4, "the state of both turns was saved");
+
+    let metrics = common::call(&state, "GET", "/metrics", None, None, None).await;
+    let total: u64 = metrics
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("frontdesk_db_statements_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no statement counter in\n{}", metrics.text));
+    assert!(total >= store.statements_sent(), "{total}");
 }

@@ -129,7 +129,8 @@ fn replica_child() {
         config.server.takeover_after_secs = 2;
         config.server.unanswered_sweep_secs = 1;
         let store = Arc::new(PgStore::connect(&url).await.unwrap());
-        let shop = PgCommerce::connect(&url, config.commerce.clone())
+        let shop_pool = frontdesk_server::db::postgres::shop_pool(&url).unwrap();
+        let shop = PgCommerce::from_pool(shop_pool, config.commerce.clone())
             .await
             .unwrap();
         let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../knowledge/store");
