@@ -1,8 +1,9 @@
 //! The background jobs every `frontdesk serve` process runs beside its HTTP listener: the
 //! webhook outbox worker, the sweep for unanswered messages, the relay of other replicas' live
-//! events and the retention job. One place starts them, so the binary and the multi-process
+//! events, the follower of the shared index version and the retention job. One place starts them, so the binary and the multi-process
 //! tests run the same replica.
 
+use crate::reindex::spawn_index_follower;
 use crate::retention::{spawn_retention_worker, RetentionOptions};
 use crate::state::AppState;
 use crate::turn::spawn_unanswered_sweep;
@@ -28,6 +29,7 @@ impl ReplicaJobs {
                 stop_rx.clone(),
             ),
             spawn_unanswered_sweep(state.clone(), stop_rx.clone()),
+            spawn_index_follower(state.clone(), stop_rx.clone()),
         ];
         if let Some(opts) = RetentionOptions::from_days(state.config().server.retention_days) {
             stoppable.push(spawn_retention_worker(state.clone(), opts, stop_rx));

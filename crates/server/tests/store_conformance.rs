@@ -203,6 +203,7 @@ conformance!(
         erasure_leaves_no_erased_text_and_keeps_others,
         ping_answers,
         nul_characters_do_not_fail_a_write,
+        the_index_version_is_shared_by_every_replica,
     ],
     postgres_only: [
         concurrent_due_outbox_callers_never_share_an_item,
@@ -1826,4 +1827,20 @@ async fn a_knowledge_turn_sends_four_statements(b: &Backend) {
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no statement counter in\n{}", metrics.text));
     assert!(total >= store.statements_sent(), "{total}");
+}
+
+/// The knowledge index version (`POST /v1/admin/reindex` moves it on) is one value for every
+/// replica on the database; a store one process opens has none.
+async fn the_index_version_is_shared_by_every_replica(b: &Backend) {
+    let Kind::Postgres(db) = &b.kind else {
+        assert_eq!(b.store.index_version().await.unwrap(), None);
+        assert_eq!(b.store.advance_index_version().await.unwrap(), None);
+        return;
+    };
+    let other = PgStore::connect(&db.url).await.unwrap();
+    assert_eq!(b.store.index_version().await.unwrap(), Some(0));
+    assert_eq!(b.store.advance_index_version().await.unwrap(), Some(1));
+    assert_eq!(other.index_version().await.unwrap(), Some(1));
+    assert_eq!(other.advance_index_version().await.unwrap(), Some(2));
+    assert_eq!(b.store.index_version().await.unwrap(), Some(2));
 }

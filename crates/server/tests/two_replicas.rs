@@ -2,7 +2,8 @@
 //! this test binary (`replica_child`), each a whole replica — `PgStore`, the shared shop
 //! (`PgCommerce`), the background jobs `frontdesk serve` runs (`ReplicaJobs`: outbox worker,
 //! sweep for unanswered messages, event relay) and the HTTP service on a loopback port — with
-//! a fake assistant, and talks to them over HTTP only. Each test creates and drops its own
+//! a fake assistant whose "index" is the list of documents in a knowledge folder both share,
+//! and talks to them over HTTP only. Each test creates and drops its own
 //! database on `FRONTDESK_TEST_POSTGRES_URL`; without it the tests are skipped, unless
 //! `FRONTDESK_REQUIRE_POSTGRES=1` (CI), which fails them.
 //!
@@ -22,16 +23,17 @@ use frontdesk_core::config::{ApiKey, ApiRole};
 use frontdesk_core::conversation::{Speaker, TurnOutcome};
 use frontdesk_core::{Assistant, ConversationState, TurnEvent};
 use frontdesk_server::replica::ReplicaJobs;
-use frontdesk_server::{AppState, PgStore};
+use frontdesk_server::{AppState, PgStore, Reindexer};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 const CHILD_DIR_ENV: &str = "FRONTDESK_REPLICA_CHILD_DIR";
 const CHILD_DATABASE_ENV: &str = "FRONTDESK_REPLICA_CHILD_DATABASE";
+const CHILD_KNOWLEDGE_ENV: &str = "FRONTDESK_REPLICA_CHILD_KNOWLEDGE";
 /// A second agent, so two claims of one handoff come from two people.
 const BOB_KEY: &str = "agent-bob-0123456789";
 
@@ -45,6 +47,35 @@ const BOB_KEY: &str = "agent-bob-0123456789";
 struct ReplicaAssistant {
     fake: FakeAssistant,
     shop: Arc<PgCommerce>,
+    knowledge: Arc<RwLock<Vec<String>>>,
+}
+
+/// The replica's "index": the names of the documents in the knowledge folder when it was last
+/// built, which "what do you know" lists. Each replica reads the folder itself, as each builds
+/// its own index from the same knowledge base.
+struct FolderIndex {
+    folder: std::path::PathBuf,
+    documents: Arc<RwLock<Vec<String>>>,
+}
+
+impl FolderIndex {
+    fn build(&self) -> usize {
+        let mut names: Vec<String> = std::fs::read_dir(&self.folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let n = names.len();
+        *self.documents.write().unwrap() = names;
+        n
+    }
+}
+
+#[async_trait]
+impl Reindexer for FolderIndex {
+    async fn reindex(&self) -> Result<Value, String> {
+        Ok(json!({ "documents": self.build() }))
+    }
 }
 
 fn order_id_in(message: &str) -> Option<String> {
@@ -70,7 +101,10 @@ impl Assistant for ReplicaAssistant {
             .iter()
             .filter(|t| t.speaker == Speaker::Customer)
             .count();
-        let text = if message.starts_with("turn ") {
+        let text = if message == "what do you know" {
+            let documents = self.knowledge.read().unwrap().join(", ");
+            Some(format!("I know {documents}"))
+        } else if message.starts_with("turn ") {
             Some(format!("{message} after {turns_before} turns"))
         } else if let (true, Some(id)) = (message.starts_with("cancel order"), order_id_in(message))
         {
@@ -109,9 +143,10 @@ impl Assistant for ReplicaAssistant {
 #[test]
 #[ignore = "child process of the two-replica tests"]
 fn replica_child() {
-    let (Some(dir), Some(url)) = (
+    let (Some(dir), Some(url), Some(knowledge)) = (
         std::env::var_os(CHILD_DIR_ENV),
         std::env::var(CHILD_DATABASE_ENV).ok(),
+        std::env::var_os(CHILD_KNOWLEDGE_ENV),
     ) else {
         return;
     };
@@ -135,11 +170,19 @@ fn replica_child() {
             .unwrap();
         let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../knowledge/store");
         shop.seed_from_dir(&seed).await.unwrap();
+        let index = FolderIndex {
+            folder: knowledge.into(),
+            documents: Arc::default(),
+        };
+        index.build();
         let assistant = ReplicaAssistant {
             fake: FakeAssistant::slow(Duration::from_millis(3)),
             shop: Arc::new(shop),
+            knowledge: index.documents.clone(),
         };
-        let state = AppState::builder(config, Arc::new(assistant), store).build();
+        let state = AppState::builder(config, Arc::new(assistant), store)
+            .reindexer(Arc::new(index))
+            .build();
         let _jobs = ReplicaJobs::start(&state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap().to_string();
@@ -162,15 +205,18 @@ fn replica_child() {
 struct Replica {
     child: tokio::process::Child,
     base: String,
+    /// The knowledge base, one folder for both replicas.
+    knowledge: Arc<tempfile::TempDir>,
     _dir: tempfile::TempDir,
 }
 
-async fn start_replica(database_url: &str) -> Replica {
+async fn start_replica(database_url: &str, knowledge: Arc<tempfile::TempDir>) -> Replica {
     let dir = tempfile::tempdir().unwrap();
     let child = tokio::process::Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "replica_child", "--ignored", "--nocapture"])
         .env(CHILD_DIR_ENV, dir.path())
         .env(CHILD_DATABASE_ENV, database_url)
+        .env(CHILD_KNOWLEDGE_ENV, knowledge.path())
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
@@ -181,6 +227,7 @@ async fn start_replica(database_url: &str) -> Replica {
             return Replica {
                 child,
                 base: format!("http://{a}"),
+                knowledge,
                 _dir: dir,
             };
         }
@@ -192,9 +239,11 @@ async fn start_replica(database_url: &str) -> Replica {
 /// A fresh database and two replicas on it; `None` when no PostgreSQL server is configured.
 async fn two_replicas() -> Option<(PgDatabase, Replica, Replica)> {
     let db = pg_database().await?;
+    let knowledge = Arc::new(tempfile::tempdir().unwrap());
+    std::fs::write(knowledge.path().join("returns.md"), "# Returns\n30 days.\n").unwrap();
     // The first creates the schema and seeds the shop; the second finds them.
-    let a = start_replica(&db.url).await;
-    let b = start_replica(&db.url).await;
+    let a = start_replica(&db.url, knowledge.clone()).await;
+    let b = start_replica(&db.url, knowledge).await;
     Some((db, a, b))
 }
 
@@ -661,4 +710,56 @@ async fn an_order_cancelled_through_a_is_cancelled_through_b() {
         .get(0);
     assert_eq!(cancellations, 1);
     drop(b);
+}
+
+/// `POST /v1/admin/reindex` on A: A rebuilds its index and moves the shared version on, B
+/// hears of it and rebuilds its own from the same knowledge base, within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reindex_on_a_makes_b_rebuild_its_index_too() {
+    let Some((_db, a, b)) = two_replicas().await else {
+        return;
+    };
+    let http = http();
+    let conv = open_conversation(&http, &b.base).await;
+    let (_, before) = say(&http, &b.base, &conv, "what do you know").await;
+    assert_eq!(before["text"], json!("I know returns.md"));
+    std::fs::write(
+        a.knowledge.path().join("shipping.md"),
+        "# Shipping\n2 days.\n",
+    )
+    .unwrap();
+    // Changing the folder alone changes nothing until a re-index.
+    let (_, unchanged) = say(&http, &b.base, &conv, "what do you know").await;
+    assert_eq!(unchanged["text"], json!("I know returns.md"));
+
+    let r = http
+        .post(format!("{}/v1/admin/reindex", a.base))
+        .bearer_auth(ADMIN_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let done: Value = r.json().await.unwrap();
+    assert_eq!(
+        (&done["index_version"], &done["report"]["documents"]),
+        (&json!(1), &json!(2)),
+        "{done}"
+    );
+    let reindexed = Instant::now();
+    let expected = json!("I know returns.md, shipping.md");
+    loop {
+        let (_, now) = say(&http, &b.base, &conv, "what do you know").await;
+        if now["text"] == expected {
+            break;
+        }
+        assert!(
+            reindexed.elapsed() < Duration::from_secs(1),
+            "B still answers {} after A's re-index",
+            now["text"]
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let on_a = open_conversation(&http, &a.base).await;
+    let (_, a_knows) = say(&http, &a.base, &on_a, "what do you know").await;
+    assert_eq!(a_knows["text"], expected);
 }

@@ -17,6 +17,8 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, SCHEMA),
     // A turn's lock, customer message and state read in one call (`turn_writes.rs`).
     (2, super::turn_writes::ACCEPT_FUNCTION),
+    // The knowledge index version every replica serves (`index_version.rs`).
+    (3, super::index_version::INDEX_VERSION_TABLE),
 ];
 
 /// Version 1: the schema SQLite reached with its versions 1 and 2.

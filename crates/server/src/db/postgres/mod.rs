@@ -20,13 +20,15 @@
 //! Files by job: `pool.rs` (connecting, the pool, the health check), `migrations.rs`,
 //! `conversations.rs` (conversations, messages, feedback, audit), `turn_lock.rs` and
 //! `turn_writes.rs` (a turn's lock and its writes in few statements), `statement_meter.rs`
-//! (counting the statements sent), `handoffs.rs`, `outbox.rs`
+//! (counting the statements sent), `index_version.rs` (the knowledge index version the
+//! replicas serve), `handoffs.rs`, `outbox.rs`
 //! (webhooks and the outbox), `privacy.rs` (export, retention, erasure), `analytics.rs`.
 
 mod analytics;
 mod conversations;
 mod events;
 mod handoffs;
+mod index_version;
 pub mod migrations;
 mod outbox;
 mod pool;
@@ -279,6 +281,14 @@ impl Store for PgStore {
         text: &str,
     ) -> Result<AcceptedMessage, StoreError> {
         self.accept_customer_message(conversation_id, text).await
+    }
+
+    async fn index_version(&self) -> Result<Option<i64>, StoreError> {
+        self.read_index_version().await.map(Some)
+    }
+
+    async fn advance_index_version(&self) -> Result<Option<i64>, StoreError> {
+        self.next_index_version().await.map(Some)
     }
 
     async fn finish_turn(
