@@ -69,7 +69,10 @@ pub fn metered_pool(
 }
 
 /// Opens connections over a [`MeteredSocket`]. Connections are plain TCP or a Unix socket
-/// (no TLS, as everywhere else here); hosts are tried in order, as the driver does.
+/// (no TLS, as everywhere else here); the URL's hosts are tried in order with their ports and
+/// its connect timeout, as the driver does. What the driver's own connect would add is not
+/// applied: `hostaddr`, `target_session_attrs` and TCP keepalives (a dead replica's locks are
+/// released by the server noticing the closed socket, not by keepalives).
 struct MeteredConnect {
     count: StatementCount,
 }
