@@ -200,6 +200,27 @@ pub struct SharedEvent {
 /// next turn in (see [`Store::lock_turns`]).
 pub type TurnLock = Box<dyn Send>;
 
+/// A customer message stored for its turn, with the conversation's turns held for it
+/// ([`Store::accept_message`]).
+pub struct AcceptedMessage {
+    pub message_id: i64,
+    /// Keeps other processes out of the conversation's turns until dropped.
+    pub turns: TurnLock,
+    /// The conversation's state, read after `turns` was granted, when the store took the lock,
+    /// stored the message and read the state in one step (PostgreSQL): the turn needs no
+    /// further read. `None`: the turn reads it once the process's own lock is held.
+    pub state: Option<ConversationState>,
+}
+
+impl std::fmt::Debug for AcceptedMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AcceptedMessage")
+            .field("message_id", &self.message_id)
+            .field("state", &self.state.as_ref().map(|s| &s.id))
+            .finish_non_exhaustive()
+    }
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     async fn create_conversation(
@@ -308,6 +329,62 @@ pub trait Store: Send + Sync {
     /// Whether the customer message `message_id` is still waiting for its answer (stored and
     /// not marked processed), as every process sharing the store sees it.
     async fn is_unprocessed(&self, message_id: i64) -> Result<bool, StoreError>;
+
+    /// Stores customer message `text` for a turn and holds the conversation's turns
+    /// ([`Store::lock_turns`]) for it. The default does the two one after the other. A store
+    /// shared by several processes may take the lock first, then store the message and read
+    /// the state in the same round trip ([`AcceptedMessage::state`]): the message is then
+    /// committed once its turn holds the lock, so no other process can take it over meanwhile.
+    async fn accept_message(
+        &self,
+        conversation_id: &str,
+        text: &str,
+    ) -> Result<AcceptedMessage, StoreError> {
+        let message_id = self
+            .append_message(
+                conversation_id,
+                Speaker::Customer,
+                text,
+                serde_json::json!({}),
+            )
+            .await?;
+        let turns = self.lock_turns(conversation_id).await?;
+        Ok(AcceptedMessage {
+            message_id,
+            turns,
+            state: None,
+        })
+    }
+
+    /// Stores a turn's answer: the bot's message (`reply`, `meta`), the conversation's new
+    /// `state`, and customer message `answered` marked processed; returns the reply's id. The
+    /// default makes the three writes in that order; a store may make them one statement.
+    async fn finish_turn(
+        &self,
+        state: &ConversationState,
+        answered: i64,
+        reply: &str,
+        meta: serde_json::Value,
+    ) -> Result<i64, StoreError> {
+        let reply_id = self
+            .append_message(&state.id, Speaker::Bot, reply, meta)
+            .await?;
+        self.save_state(state).await?;
+        self.mark_processed(answered).await?;
+        Ok(reply_id)
+    }
+
+    /// The knowledge index version every process sharing the store serves, moved on by
+    /// [`Store::advance_index_version`] after a re-index; `None` for a store one process opens.
+    async fn index_version(&self) -> Result<Option<i64>, StoreError> {
+        Ok(None)
+    }
+
+    /// Moves the shared knowledge index version on by one and returns the new version
+    /// (`None`: a store one process opens shares nothing).
+    async fn advance_index_version(&self) -> Result<Option<i64>, StoreError> {
+        Ok(None)
+    }
 
     /// Ids of the conversations of a verified customer, oldest first.
     async fn customer_conversations(&self, customer_id: &str) -> Result<Vec<String>, StoreError>;

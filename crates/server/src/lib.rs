@@ -14,6 +14,8 @@ pub mod hours;
 pub mod metrics;
 pub mod pii;
 pub mod ratelimit;
+pub mod reindex;
+pub mod replica;
 pub mod retention;
 pub mod routes;
 pub mod soak;

@@ -126,6 +126,11 @@ impl Metrics {
             self.turns_total.load(Ordering::Relaxed),
             self.turns_rejected.load(Ordering::Relaxed),
         );
+        let _ = write!(
+            out,
+            "# HELP frontdesk_db_statements_total Statements this process sent to PostgreSQL (service store and shop; 0 on SQLite, which is not counted).\n# TYPE frontdesk_db_statements_total counter\nfrontdesk_db_statements_total {}\n",
+            crate::db::postgres::statement_meter::process_statements()
+        );
         render_process(&mut out);
         out
     }
@@ -184,6 +189,7 @@ mod tests {
             "frontdesk_escalations_total{reason=\"customer_request\"} 1",
             "frontdesk_turn_queue_depth 0",
             "frontdesk_tokens_per_second 20.000",
+            "# TYPE frontdesk_db_statements_total counter",
             "# TYPE process_resident_memory_bytes gauge",
             "# TYPE process_open_fds gauge",
         ] {

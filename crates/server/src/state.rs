@@ -9,7 +9,7 @@ use frontdesk_core::store::SharedEvent;
 use frontdesk_core::{Assistant, Config, Store};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, Semaphore};
 
@@ -79,6 +79,12 @@ pub struct Shared {
     answering: Mutex<HashSet<i64>>,
     /// This process's events on their way to the other processes sharing the store, in order.
     to_publish: tokio::sync::mpsc::UnboundedSender<SharedEvent>,
+    /// One re-index at a time in this process (the admin route's and the follower's).
+    pub reindexing: tokio::sync::Mutex<()>,
+    /// The shared knowledge index version this process's index was built for (`reindex.rs`).
+    pub index_version: AtomicI64,
+    /// The newest shared index version another replica announced.
+    pub announced_index_version: tokio::sync::watch::Sender<i64>,
 }
 
 #[derive(Clone)]
@@ -147,6 +153,9 @@ impl AppStateBuilder {
             conversation_locks: Mutex::new(HashMap::new()),
             answering: Mutex::new(HashSet::new()),
             to_publish,
+            reindexing: tokio::sync::Mutex::new(()),
+            index_version: AtomicI64::new(0),
+            announced_index_version: tokio::sync::watch::Sender::new(0),
         }))
     }
 }
@@ -246,6 +255,16 @@ impl AppState {
         let _ = self.agent_events.send(AgentEvent { event, data });
     }
 
+    /// Sends an event to the other processes sharing the store only (none of this process's
+    /// clients is meant to see it).
+    pub fn publish_to_other_replicas(&self, event: &str, data: serde_json::Value) {
+        let _ = self.to_publish.send(SharedEvent {
+            conversation_id: None,
+            event: event.to_string(),
+            data,
+        });
+    }
+
     /// Hands the events other processes sharing the store publish to this process's clients,
     /// until the store's subscription ends. A store one process opens has none: returns at once.
     pub async fn relay_shared_events(&self) -> Result<(), frontdesk_core::StoreError> {
@@ -253,6 +272,18 @@ impl AppState {
             return Ok(());
         };
         while let Some(e) = events.recv().await {
+            if e.event == crate::reindex::INDEX_VERSION_EVENT {
+                if let Some(v) = e.data["version"].as_i64() {
+                    self.announced_index_version.send_if_modified(|seen| {
+                        let newer = v > *seen;
+                        if newer {
+                            *seen = v;
+                        }
+                        newer
+                    });
+                }
+                continue;
+            }
             let Some(event) = SHARED_EVENT_NAMES.iter().find(|n| **n == e.event) else {
                 tracing::warn!(event = %e.event, "ignored an event of a kind this version does not send");
                 continue;

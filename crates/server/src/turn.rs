@@ -9,8 +9,10 @@ use crate::state::AppState;
 use crate::transcript::append_turn_record;
 use frontdesk_core::assistant::AssistantError;
 use frontdesk_core::conversation::{AnswerSource, PendingAction, Slot, Speaker, TurnOutcome};
-use frontdesk_core::store::TurnLock;
-use frontdesk_core::{Citation, ConversationStatus, EscalationReason, Lang, TurnEvent};
+use frontdesk_core::store::{AcceptedMessage, TurnLock};
+use frontdesk_core::{
+    Citation, ConversationState, ConversationStatus, EscalationReason, Lang, TurnEvent,
+};
 use serde::Serialize;
 use serde_json::json;
 use std::time::Instant;
@@ -88,8 +90,19 @@ pub async fn start_turn(
     conversation_id: &str,
     text: &str,
 ) -> Result<TurnHandle, ApiError> {
-    let text = validate_text(state, text)?;
     let (conv, _) = state.store.conversation(conversation_id).await?;
+    start_turn_of(state, conv, text).await
+}
+
+/// [`start_turn`] for a conversation the caller has just read (to check the customer's token),
+/// so it is not read again.
+pub async fn start_turn_of(
+    state: &AppState,
+    conv: ConversationState,
+    text: &str,
+) -> Result<TurnHandle, ApiError> {
+    let text = validate_text(state, text)?;
+    let conversation_id = conv.id.as_str();
     if conv.status == ConversationStatus::Closed {
         return Err(ApiError::Conflict(format!(
             "conversation {conversation_id} is closed; start a new one"
@@ -135,16 +148,16 @@ pub async fn start_turn(
             state.max_turns
         ))
     })?;
-    let message_id = state
-        .store
-        .append_message(conversation_id, Speaker::Customer, &text, json!({}))
-        .await?;
-    let claim = state.claim_message(message_id);
+    // Stored, and the conversation's turns held across replicas (PostgreSQL: waiting here for
+    // a turn of it another replica is answering). A client that leaves while this waits may
+    // leave the message stored and unanswered: the sweep answers it, as after a crash.
+    let accepted = state.store.accept_message(conversation_id, &text).await?;
+    let claim = state.claim_message(accepted.message_id);
     let st = state.clone();
     let cid = conversation_id.to_string();
     tokio::spawn(async move {
         let _claim = claim;
-        let result = run_turn(&st, &cid, message_id, &text, ev_tx, permit, false).await;
+        let result = run_turn(&st, &cid, accepted, &text, ev_tx, permit).await;
         let _ = reply_tx.send(result);
     });
     Ok(TurnHandle {
@@ -153,32 +166,30 @@ pub async fn start_turn(
     })
 }
 
-/// Answers a stored customer message and persists everything the turn produced.
-pub async fn run_turn(
+/// Answers an accepted customer message and persists everything the turn produced.
+async fn run_turn(
     state: &AppState,
     conversation_id: &str,
-    message_id: i64,
+    accepted: AcceptedMessage,
     text: &str,
     client: mpsc::Sender<TurnEvent>,
     _permit: OwnedSemaphorePermit,
-    resuming: bool,
 ) -> Result<Reply, ApiError> {
     let lock = state.conversation_lock(conversation_id);
     let guard = lock.lock_owned().await;
-    // Other replicas sharing the database wait too (a no-op for a store one process opens).
-    let turns = state.store.lock_turns(conversation_id).await?;
     run_locked_turn(
         state,
         conversation_id,
-        message_id,
+        accepted.message_id,
+        accepted.state,
         text,
         client,
         TurnLocks {
             _permit,
             _conversation: guard,
-            _replicas: turns,
+            _replicas: accepted.turns,
         },
-        resuming,
+        false,
     )
     .await
 }
@@ -191,24 +202,33 @@ struct TurnLocks {
     _replicas: TurnLock,
 }
 
+/// Runs a turn under its locks. `fresh` is the conversation's state when it was read under
+/// those locks after the message was last known unanswered; `None` reads both here.
+#[allow(clippy::too_many_arguments)]
 async fn run_locked_turn(
     state: &AppState,
     conversation_id: &str,
     message_id: i64,
+    fresh: Option<ConversationState>,
     text: &str,
     client: mpsc::Sender<TurnEvent>,
     _locks: TurnLocks,
     resuming: bool,
 ) -> Result<Reply, ApiError> {
-    // Another replica may have taken the message over while this one queued for the locks
-    // (it counted as abandoned): answered once is enough.
-    if !state.store.is_unprocessed(message_id).await? {
-        return Err(ApiError::Conflict(format!(
-            "message {message_id} was already answered by another replica sharing the database; \
-             read the conversation's transcript"
-        )));
-    }
-    let (mut conv, _) = state.store.conversation(conversation_id).await?;
+    let mut conv = match fresh {
+        Some(conv) => conv,
+        None => {
+            // Another replica may have taken the message over while this one queued for the
+            // locks (it counted as abandoned): answered once is enough.
+            if !state.store.is_unprocessed(message_id).await? {
+                return Err(ApiError::Conflict(format!(
+                    "message {message_id} was already answered by another replica sharing the \
+                     database; read the conversation's transcript"
+                )));
+            }
+            state.store.conversation(conversation_id).await?.0
+        }
+    };
     let started = Instant::now();
     state.metrics.turn_started();
     let (tx, mut rx) = mpsc::channel::<TurnEvent>(256);
@@ -317,10 +337,8 @@ async fn finish_turn(
     });
     let bot_id = state
         .store
-        .append_message(&conversation_id, Speaker::Bot, &text, meta)
+        .finish_turn(&conv, message_id, &text, meta)
         .await?;
-    state.store.save_state(&conv).await?;
-    state.store.mark_processed(message_id).await?;
     for action in &outcome.executed_actions {
         state
             .store
@@ -399,6 +417,7 @@ pub async fn resume_unprocessed(
             state,
             &msg.conversation_id,
             msg.id,
+            Some(conv),
             &msg.text,
             tx,
             locks,
@@ -418,18 +437,13 @@ pub async fn resume_unprocessed(
     Ok(taken)
 }
 
-/// How often a replica looks for messages accepted and never answered.
-const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Age at which an unanswered message whose conversation no process is answering counts as
-/// abandoned by the replica that accepted it. Well above the time a message queues behind
-/// the turns before it on a live replica; a takeover that loses that race anyway is caught by
-/// the re-check in `run_locked_turn`, so a message is never answered twice.
-const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(120);
-
 /// At start, answers what this process left unanswered (any age: nothing of this process is
-/// in flight yet); then, every [`SWEEP_EVERY`], what a replica that died left behind
-/// ([`ABANDONED_AFTER`]). Stops when `shutdown` turns true.
+/// in flight yet); then, every `server.unanswered_sweep_secs` (30 s by default), what a
+/// replica that died left behind, once it is `server.takeover_after_secs` old (2 minutes by
+/// default: well above the time a message queues behind the turns before it on a live
+/// replica; a takeover that loses that race anyway is caught by the re-check in
+/// `run_locked_turn`, so a message is never answered twice). Both are read at each pass, so a
+/// config reload changes them. Stops when `shutdown` turns true.
 pub fn spawn_unanswered_sweep(
     state: AppState,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
@@ -444,9 +458,12 @@ pub fn spawn_unanswered_sweep(
                     tracing::warn!("sweep for unanswered messages failed (retried next pass): {e}")
                 }
             }
-            min_age = ABANDONED_AFTER;
+            let server = state.config().server.clone();
+            min_age = std::time::Duration::from_secs(server.takeover_after_secs);
+            // At least a second apart, so a zero setting cannot spin.
+            let period = std::time::Duration::from_secs(server.unanswered_sweep_secs.max(1));
             tokio::select! {
-                _ = tokio::time::sleep(SWEEP_EVERY) => {}
+                _ = tokio::time::sleep(period) => {}
                 _ = shutdown.changed() => {}
             }
             if *shutdown.borrow() {

@@ -29,8 +29,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-const PG_URL_VAR: &str = "FRONTDESK_TEST_POSTGRES_URL";
-const PG_REQUIRED_VAR: &str = "FRONTDESK_REQUIRE_POSTGRES";
+use common::postgres::{pg_connect, pg_database, with_database, PgDatabase};
 
 // ---------------------------------------------------------------------------------------------
 // Backends
@@ -44,61 +43,6 @@ struct Backend {
 enum Kind {
     Sqlite(tempfile::TempDir),
     Postgres(PgDatabase),
-}
-
-/// A throw-away database on the test server, dropped (best effort) when the test ends, also
-/// when it panics.
-struct PgDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let (admin, name) = (self.admin_url.clone(), self.name.clone());
-        // Our own runtime on our own thread: Drop may run inside the test's runtime.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            rt.block_on(async {
-                let client = pg_connect(&admin).await.ok()?;
-                let forced = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                if client.batch_execute(&forced).await.is_err() {
-                    // Before PostgreSQL 13 there is no FORCE; the pool is gone by now anyway.
-                    let _ = client
-                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-                        .await;
-                }
-                Some(())
-            })
-        })
-        .join();
-    }
-}
-
-async fn pg_connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    Ok(client)
-}
-
-/// `url` with its database name replaced (query string kept).
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_part = match base[authority_start..].find('/') {
-        Some(i) => &base[..authority_start + i],
-        None => base,
-    };
-    format!("{host_part}/{db}{query}")
 }
 
 impl Backend {
@@ -209,34 +153,6 @@ impl Backend {
     }
 }
 
-/// Creates `fd_t_<hex>` on the server named by `FRONTDESK_TEST_POSTGRES_URL`.
-async fn pg_database() -> Option<PgDatabase> {
-    let admin_url = match std::env::var(PG_URL_VAR) {
-        Ok(u) if !u.trim().is_empty() => u,
-        _ => {
-            if std::env::var(PG_REQUIRED_VAR).as_deref() == Ok("1") {
-                panic!("{PG_REQUIRED_VAR}=1 but {PG_URL_VAR} is not set: the PostgreSQL conformance tests cannot run");
-            }
-            eprintln!("{PG_URL_VAR} is not set: skipping the PostgreSQL run of this test");
-            return None;
-        }
-    };
-    let name = format!("fd_t_{:016x}", rand::random::<u64>());
-    let admin = pg_connect(&admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to {PG_URL_VAR}: {e}"));
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
-    let url = with_database(&admin_url, &name);
-    Some(PgDatabase {
-        admin_url,
-        name,
-        url,
-    })
-}
-
 /// Generates one `#[tokio::test]` per backend for each check: `sqlite::<check>` and
 /// `postgres::<check>`; `postgres_only` checks are guarantees only a shared database needs.
 macro_rules! conformance {
@@ -287,6 +203,7 @@ conformance!(
         erasure_leaves_no_erased_text_and_keeps_others,
         ping_answers,
         nul_characters_do_not_fail_a_write,
+        the_index_version_is_shared_by_every_replica,
     ],
     postgres_only: [
         concurrent_due_outbox_callers_never_share_an_item,
@@ -298,6 +215,7 @@ conformance!(
         a_dead_replica_leaves_no_turn_lock_behind,
         a_live_replica_answers_what_a_dead_one_accepted,
         live_events_reach_the_clients_of_every_replica,
+        a_knowledge_turn_sends_four_statements,
     ]
 );
 
@@ -1845,4 +1763,84 @@ async fn live_events_reach_the_clients_of_every_replica(b: &Backend) {
     .expect("a large event still arrives");
     assert_eq!(got.event, "done");
     assert_eq!(got.data["truncated"], json!(true));
+}
+
+/// A knowledge turn through the customer API costs PostgreSQL four statements (#26: at most
+/// four): the read that checks the customer's token, the call that takes the turn lock,
+/// stores the message and reads the state, the write of the reply, the state and the answered
+/// mark, and the lock's release. Counted on the wire (`statement_meter.rs`); `/metrics`
+/// reports the process's total.
+async fn a_knowledge_turn_sends_four_statements(b: &Backend) {
+    let Kind::Postgres(db) = &b.kind else {
+        unreachable!()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(PgStore::connect(&db.url).await.unwrap());
+    let state = AppState::builder(
+        common::test_config(dir.path()),
+        Arc::new(common::FakeAssistant::new()),
+        store.clone(),
+    )
+    .build();
+    let (id, token) = common::new_conversation(&state).await;
+    // The lock is released by a task the turn leaves behind: wait until nothing more is sent.
+    let quiet = || async {
+        let mut last = store.statements_sent();
+        loop {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let now = store.statements_sent();
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+    };
+    let uri = format!("/v1/conversations/{id}/messages");
+    let mut costs = Vec::new();
+    for question in ["hello there", "what are your opening hours?"] {
+        let before = quiet().await;
+        let r = common::call(
+            &state,
+            "POST",
+            &uri,
+            Some(&token),
+            Some(json!({ "text": question })),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        costs.push(quiet().await - before);
+    }
+    assert_eq!(costs, vec![4, 4], "statements per turn");
+    let messages = store.messages(&id).await.unwrap();
+    assert_eq!(messages.len(), 4);
+    assert!(messages[3].text.contains("open every day"), "{messages:?}");
+    assert!(!store.is_unprocessed(messages[2].id).await.unwrap());
+    let (saved, _) = store.conversation(&id).await.unwrap();
+    assert_eq!(saved.turns.len(), 4, "the state of both turns was saved");
+
+    let metrics = common::call(&state, "GET", "/metrics", None, None, None).await;
+    let total: u64 = metrics
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("frontdesk_db_statements_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no statement counter in\n{}", metrics.text));
+    assert!(total >= store.statements_sent(), "{total}");
+}
+
+/// The knowledge index version (`POST /v1/admin/reindex` moves it on) is one value for every
+/// replica on the database; a store one process opens has none.
+async fn the_index_version_is_shared_by_every_replica(b: &Backend) {
+    let Kind::Postgres(db) = &b.kind else {
+        assert_eq!(b.store.index_version().await.unwrap(), None);
+        assert_eq!(b.store.advance_index_version().await.unwrap(), None);
+        return;
+    };
+    let other = PgStore::connect(&db.url).await.unwrap();
+    assert_eq!(b.store.index_version().await.unwrap(), Some(0));
+    assert_eq!(b.store.advance_index_version().await.unwrap(), Some(1));
+    assert_eq!(other.index_version().await.unwrap(), Some(1));
+    assert_eq!(other.advance_index_version().await.unwrap(), Some(2));
+    assert_eq!(b.store.index_version().await.unwrap(), Some(2));
 }

@@ -59,6 +59,13 @@ pub struct ServerConfig {
     /// PostgreSQL, shared by every replica; `None` keeps them in SQLite files under `data_dir`
     /// (one machine).
     pub database_url: Option<String>,
+    /// Seconds after which a customer message that was accepted and never answered, and whose
+    /// conversation no process is answering, counts as abandoned by the replica that accepted
+    /// it (it died), so a live replica answers it. Well above the time a message may queue
+    /// behind the turns before it.
+    pub takeover_after_secs: u64,
+    /// Seconds between two sweeps for such messages.
+    pub unanswered_sweep_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -74,6 +81,8 @@ impl Default for ServerConfig {
             max_concurrent_turns: 8,
             retention_days: 365,
             database_url: None,
+            takeover_after_secs: 120,
+            unanswered_sweep_secs: 30,
         }
     }
 }

@@ -7,9 +7,7 @@ use anyhow::Context;
 use frontdesk_core::{Assistant, Config, Store};
 use frontdesk_retrieval::HybridIndex;
 use frontdesk_server::db::postgres::redact_url;
-use frontdesk_server::retention::{spawn_retention_worker, RetentionOptions};
-use frontdesk_server::turn::spawn_unanswered_sweep;
-use frontdesk_server::webhooks::{spawn_outbox_worker, OutboxOptions};
+use frontdesk_server::replica::ReplicaJobs;
 use frontdesk_server::{AppState, ConfigReloader, PgStore, Readiness, Reindexer, SqliteStore};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -120,20 +118,7 @@ pub async fn serve_with(config: Config, args: ServeArgs, parts: ServeParts) -> a
     }
     let state = builder.build();
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = spawn_outbox_worker(store, OutboxOptions::default(), stop_rx.clone());
-    let sweeper = spawn_unanswered_sweep(state.clone(), stop_rx.clone());
-    // Other replicas' live events (PostgreSQL only) reach this replica's streams.
-    let relay_state = state.clone();
-    tokio::spawn(async move {
-        if let Err(e) = relay_state.relay_shared_events().await {
-            tracing::warn!(
-                "other replicas' live events will not reach this replica's streams: {e}"
-            );
-        }
-    });
-    let retention = RetentionOptions::from_days(config.server.retention_days)
-        .map(|opts| spawn_retention_worker(state.clone(), opts, stop_rx));
+    let jobs = ReplicaJobs::start(&state);
     tracing::info!(
         "frontdesk serving on http://{} (widget /, agent console /agent, API /openapi.json)",
         listener.local_addr()?
@@ -147,12 +132,7 @@ pub async fn serve_with(config: Config, args: ServeArgs, parts: ServeParts) -> a
     )
     .await
     .context("serving HTTP")?;
-    let _ = stop_tx.send(true);
-    let _ = worker.await;
-    let _ = sweeper.await;
-    if let Some(r) = retention {
-        let _ = r.await;
-    }
+    jobs.stop().await;
     Ok(())
 }
 

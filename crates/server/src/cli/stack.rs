@@ -135,8 +135,11 @@ pub struct Shop {
 /// replica), else in a SQLite file. A new (empty) database is seeded from `shop.seed_dir`.
 pub async fn open_shop(config: &Config) -> anyhow::Result<Shop> {
     if let Some(url) = &config.server.database_url {
+        // The shop's pool counts its statements in `frontdesk_db_statements_total`.
+        let pool = frontdesk_server::db::postgres::shop_pool(url)
+            .context("opening the shop database in PostgreSQL")?;
         let shop = Arc::new(
-            PgCommerce::connect(url, config.commerce.clone())
+            PgCommerce::from_pool(pool, config.commerce.clone())
                 .await
                 .context("opening the shop database in PostgreSQL")?,
         );

@@ -2,6 +2,7 @@
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, RoleKey, ADMIN};
+use crate::reindex::reindex_everywhere;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -13,24 +14,24 @@ use serde_json::{json, Value};
 
 pub const WEBHOOK_EVENTS: [&str; 2] = ["handoff.created", "conversation.resolved"];
 
+/// Rebuilds this replica's index; with a shared store every other replica follows
+/// (`crate::reindex`).
 pub async fn reindex(
     State(st): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let who = st.keys().authorize(&headers, &[ApiRole::Admin])?;
-    let Some(r) = st.reindexer.clone() else {
-        return Err(ApiError::busy(
-            "re-indexing is not available in this server (no knowledge index attached)",
-        ));
-    };
-    let report = r
-        .reindex()
-        .await
-        .map_err(|e| ApiError::Internal(format!("re-index failed: {e}")))?;
+    let done = reindex_everywhere(&st).await?;
     st.store
-        .audit("-", "reindex", &json!({"by": who, "report": report}))
+        .audit(
+            "-",
+            "reindex",
+            &json!({"by": who, "report": done["report"], "index_version": done["index_version"]}),
+        )
         .await?;
-    Ok(Json(json!({"ok": true, "report": report})))
+    Ok(Json(
+        json!({"ok": true, "report": done["report"], "index_version": done["index_version"]}),
+    ))
 }
 
 pub async fn reload(

@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::extract::{wants_sse, ApiJson};
 use crate::sse::{await_reply, event, stream_turn};
 use crate::state::{AppState, CustomerEvent};
-use crate::turn::start_turn;
+use crate::turn::start_turn_of;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -89,8 +89,8 @@ pub async fn post_message(
     headers: HeaderMap,
     ApiJson(body): ApiJson<MessageBody>,
 ) -> Result<Response, ApiError> {
-    authorize_customer(&st, &headers, None, &id).await?;
-    let handle = start_turn(&st, &id, &body.text).await?;
+    let conv = authorize_customer(&st, &headers, None, &id).await?;
+    let handle = start_turn_of(&st, conv, &body.text).await?;
     if wants_sse(&headers) {
         return Ok(stream_turn(handle, |reply| {
             vec![event(

@@ -1,6 +1,8 @@
 //! Test fixtures: a table-driven fake assistant and an `AppState` on a temporary database.
 #![allow(dead_code)]
 
+pub mod postgres;
+
 use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -13,9 +13,16 @@ use deadpool_postgres::Client;
 /// The advisory lock key: "frontdes" in ASCII, so it is recognisable in `pg_locks`.
 pub const LOCK_KEY: i64 = 0x6672_6f6e_7464_6573;
 
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, SCHEMA),
+    // A turn's lock, customer message and state read in one call (`turn_writes.rs`).
+    (2, super::turn_writes::ACCEPT_FUNCTION),
+    // The knowledge index version every replica serves (`index_version.rs`).
+    (3, super::index_version::INDEX_VERSION_TABLE),
+];
+
+/// Version 1: the schema SQLite reached with its versions 1 and 2.
+const SCHEMA: &str = r#"
 CREATE TABLE conversations (
     id TEXT PRIMARY KEY,
     token_hash TEXT NOT NULL,
@@ -111,8 +118,7 @@ CREATE TABLE erasures (
     erased_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX erasures_subject ON erasures (subject);
-"#,
-)];
+"#;
 
 /// Applies every pending version (see the module comment for the locking).
 pub async fn migrate(client: &mut Client) -> Result<(), tokio_postgres::Error> {

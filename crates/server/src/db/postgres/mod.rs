@@ -18,31 +18,38 @@
 //! and `expired_conversations(idle_since)` compare times taken by the same kind of clock.
 //!
 //! Files by job: `pool.rs` (connecting, the pool, the health check), `migrations.rs`,
-//! `conversations.rs` (conversations, messages, feedback, audit), `handoffs.rs`, `outbox.rs`
+//! `conversations.rs` (conversations, messages, feedback, audit), `turn_lock.rs` and
+//! `turn_writes.rs` (a turn's lock and its writes in few statements), `statement_meter.rs`
+//! (counting the statements sent), `index_version.rs` (the knowledge index version the
+//! replicas serve), `handoffs.rs`, `outbox.rs`
 //! (webhooks and the outbox), `privacy.rs` (export, retention, erasure), `analytics.rs`.
 
 mod analytics;
 mod conversations;
 mod events;
 mod handoffs;
+mod index_version;
 pub mod migrations;
 mod outbox;
 mod pool;
 mod privacy;
+pub mod statement_meter;
 mod turn_lock;
+mod turn_writes;
 
-pub use pool::redact_url;
+pub use pool::{redact_url, shop_pool};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use frontdesk_core::conversation::Speaker;
 use frontdesk_core::store::{
-    Analytics, CustomerExport, ErasureReport, ErasureSubject, HandoffRecord, HandoffState,
-    OutboxItem, SharedEvent, StoredMessage, WebhookConfig,
+    AcceptedMessage, Analytics, CustomerExport, ErasureReport, ErasureSubject, HandoffRecord,
+    HandoffState, OutboxItem, SharedEvent, StoredMessage, WebhookConfig,
 };
 use frontdesk_core::{ConversationState, ConversationStatus, Store, StoreError};
 use serde_json::Value;
+use statement_meter::StatementCount;
 use std::borrow::Cow;
 use std::time::Duration;
 
@@ -59,17 +66,21 @@ pub struct PgStore {
     config: tokio_postgres::Config,
     /// This replica's id on the event channel (see `events.rs`).
     origin: String,
+    /// The statements sent through `pool` (`statement_meter.rs`).
+    statements: StatementCount,
 }
 
 impl PgStore {
     /// Builds the pool for `url` (`postgres://user:password@host:port/database?…`), checks that
     /// the database answers and applies pending migrations. Errors never contain the password.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let (pool, config) = pool::build(url)?;
+        let statements = StatementCount::default();
+        let (pool, config) = pool::build(url, statements.clone())?;
         let store = Self {
             pool,
             config,
             origin: uuid::Uuid::new_v4().to_string(),
+            statements,
         };
         {
             let mut client = store.client().await?;
@@ -78,6 +89,12 @@ impl PgStore {
             })?;
         }
         Ok(store)
+    }
+
+    /// How many statements this store has sent to the database (its pool's connections; the
+    /// listening connection of `subscribe_events` is not counted).
+    pub fn statements_sent(&self) -> u64 {
+        self.statements.get()
     }
 
     /// A pooled connection.
@@ -256,6 +273,33 @@ impl Store for PgStore {
 
     async fn is_unprocessed(&self, message_id: i64) -> Result<bool, StoreError> {
         self.message_unprocessed(message_id).await
+    }
+
+    async fn accept_message(
+        &self,
+        conversation_id: &str,
+        text: &str,
+    ) -> Result<AcceptedMessage, StoreError> {
+        self.accept_customer_message(conversation_id, text).await
+    }
+
+    async fn index_version(&self) -> Result<Option<i64>, StoreError> {
+        self.read_index_version().await.map(Some)
+    }
+
+    async fn advance_index_version(&self) -> Result<Option<i64>, StoreError> {
+        self.next_index_version().await.map(Some)
+    }
+
+    async fn finish_turn(
+        &self,
+        state: &ConversationState,
+        answered: i64,
+        reply: &str,
+        meta: Value,
+    ) -> Result<i64, StoreError> {
+        self.finish_answered_turn(state, answered, reply, &meta)
+            .await
     }
 
     async fn webhooks(&self) -> Result<Vec<WebhookConfig>, StoreError> {

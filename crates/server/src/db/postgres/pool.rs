@@ -3,13 +3,13 @@
 //! Nothing here puts the URL in an error or a log line: only `redact_url`'s form, which has no
 //! password, may be shown.
 
+use super::statement_meter::{metered_pool, StatementCount};
 use super::{pg_message, PgStore};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::Pool;
 use frontdesk_core::StoreError;
 use std::str::FromStr;
 use std::time::Duration;
 use tokio_postgres::config::Host;
-use tokio_postgres::NoTls;
 
 /// Connections per replica. Turns are short and the model, not the database, is the
 /// bottleneck: 16 covers `server.max_concurrent_turns` (8 by default) plus the agents' routes,
@@ -61,8 +61,12 @@ pub fn redact_url(url: &str) -> String {
     )
 }
 
-/// The pool for `url`, and the driver config it was built from.
-pub(super) fn build(url: &str) -> Result<(Pool, tokio_postgres::Config), StoreError> {
+/// The pool for `url`, counting its statements in `count`, and the driver config it was
+/// built from.
+pub(super) fn build(
+    url: &str,
+    count: StatementCount,
+) -> Result<(Pool, tokio_postgres::Config), StoreError> {
     let mut config = parse(url)?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(WAIT);
@@ -72,22 +76,15 @@ pub(super) fn build(url: &str) -> Result<(Pool, tokio_postgres::Config), StoreEr
     }
     // TLS needs a connector crate (tokio-postgres-rustls); until one is added, connections are
     // plain TCP or a Unix socket, and `sslmode=require` fails with the driver's clear error.
-    let manager = Manager::from_config(
-        config.clone(),
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
-    Pool::builder(manager)
-        .max_size(POOL_SIZE)
-        .runtime(Runtime::Tokio1)
-        .wait_timeout(Some(WAIT))
-        .create_timeout(Some(WAIT))
-        .recycle_timeout(Some(WAIT))
-        .build()
+    metered_pool(config.clone(), POOL_SIZE, Some(WAIT), count)
         .map(|pool| (pool, config))
         .map_err(|e| StoreError::Backend(format!("cannot build the database pool: {e}")))
+}
+
+/// A pool for the embedded shop (`PgCommerce::from_pool`) on the same database, of the
+/// shop's own size, whose statements count in `frontdesk_db_statements_total` too.
+pub fn shop_pool(url: &str) -> Result<Pool, StoreError> {
+    build(url, StatementCount::default()).map(|(pool, _)| pool)
 }
 
 impl PgStore {

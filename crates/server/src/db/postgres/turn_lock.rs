@@ -10,16 +10,33 @@ use frontdesk_core::StoreError;
 
 /// The first key of the two-key advisory lock space ("fd" in ASCII); the second is the
 /// conversation id's `hashtext`. Two ids with the same hash only wait for each other.
-const LOCK_CLASS: i32 = 0x6664;
+pub(super) const LOCK_CLASS: i32 = 0x6664;
 
 const LOCK: &str = "SELECT pg_advisory_lock($1, hashtext($2))";
 const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1, hashtext($2))";
 const UNLOCK: &str = "SELECT pg_advisory_unlock($1, hashtext($2))";
 
 /// Holds the connection whose session holds the lock.
-struct HeldTurnLock {
+pub(super) struct HeldTurnLock {
     client: Option<deadpool_postgres::Client>,
     conversation_id: String,
+}
+
+impl HeldTurnLock {
+    /// A guard for the lock of `conversation_id` that `client`'s session is about to ask for.
+    pub(super) fn on(client: deadpool_postgres::Client, conversation_id: &str) -> Self {
+        Self {
+            client: Some(client),
+            conversation_id: conversation_id.to_string(),
+        }
+    }
+
+    /// The connection whose session holds (or is asking for) the lock.
+    pub(super) fn client(&self) -> &deadpool_postgres::Client {
+        self.client
+            .as_ref()
+            .expect("the connection leaves the guard only when it is dropped")
+    }
 }
 
 impl Drop for HeldTurnLock {
