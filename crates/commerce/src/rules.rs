@@ -6,6 +6,7 @@ use frontdesk_core::commerce::{
     Address, Customer, Order, OrderItem, OrderLine, PaymentTransaction, Product,
 };
 use frontdesk_core::config::CommercePolicy;
+use frontdesk_core::text::fold;
 use frontdesk_core::CommerceError;
 
 pub fn round2(x: f64) -> f64 {
@@ -573,7 +574,9 @@ pub fn next_order_id<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
 
 /// Whether `customer` has this name and postcode (case and surrounding spaces ignored).
 pub fn matches_name_zip(customer: &Customer, first_name: &str, last_name: &str, zip: &str) -> bool {
-    let eq = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
+    // One form for every spelling of a name: case, script and diacritics aside ("Ана Петровић",
+    // "ana petrovic" and "Ana Petrović" are one name), as `frontdesk_core::text::fold` makes it.
+    let eq = |a: &str, b: &str| fold(a.trim()) == fold(b.trim());
     eq(&customer.name.first_name, first_name)
         && eq(&customer.name.last_name, last_name)
         && eq(&customer.address.zip, zip)
@@ -841,13 +844,16 @@ mod tests {
     }
 
     #[test]
-    fn lookups_ignore_case_and_spaces() {
+    fn lookups_ignore_case_spaces_script_and_diacritics() {
         let mut c = customer();
         c.name.first_name = "Ana".into();
         c.name.last_name = "Ivić".into();
         c.address.zip = "21000".into();
         assert!(matches_name_zip(&c, " ana", "IVIĆ ", "21000"));
-        assert!(!matches_name_zip(&c, "ana", "ivic", "21000"));
+        assert!(matches_name_zip(&c, "ana", "ivic", "21000"));
+        assert!(matches_name_zip(&c, "Ана", "Ивић", "21000"));
+        assert!(!matches_name_zip(&c, "ana", "ivan", "21000"));
+        assert!(!matches_name_zip(&c, "ana", "ivić", "11000"));
         let mut p = product(true);
         if let Some(v) = p.variants.get_mut("b") {
             v.options.insert("color".into(), "White".into());

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use frontdesk_server::{AppState, SqliteStore};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,40 +39,12 @@ fn child_server() {
                 .await
                 .unwrap()
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        std::fs::write(
-            dir.join("addr.tmp"),
-            listener.local_addr().unwrap().to_string(),
-        )
-        .unwrap();
-        std::fs::rename(dir.join("addr.tmp"), dir.join("addr")).unwrap();
-        frontdesk_server::serve(
-            listener,
-            state,
-            std::future::pending(),
-            Duration::from_secs(1),
-        )
-        .await
-        .unwrap();
+        serve_publishing_address(&dir, state).await;
     });
 }
 
 async fn start_child(dir: &Path) -> (tokio::process::Child, String) {
-    let _ = std::fs::remove_file(dir.join("addr"));
-    let child = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_server", "--ignored", "--nocapture"])
-        .env(CHILD_ENV, dir)
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    for _ in 0..200 {
-        if let Ok(a) = std::fs::read_to_string(dir.join("addr")) {
-            return (child, format!("http://{a}"));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("child server did not start");
+    start_child_server("child_server", dir, &[(CHILD_ENV, dir.as_os_str())]).await
 }
 
 #[tokio::test]
@@ -85,18 +57,7 @@ async fn kill_9_during_a_burst_loses_no_accepted_message() {
         .unwrap();
     let mut convs = Vec::new();
     for _ in 0..8 {
-        let c: Value = http
-            .post(format!("{base}/v1/conversations"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        convs.push((
-            c["id"].as_str().unwrap().to_string(),
-            c["token"].as_str().unwrap().to_string(),
-        ));
+        convs.push(open_conversation(&http, &base).await);
     }
     // 16 concurrent senders against 4 answer slots: some 200, some 503, then the kill.
     let mut tasks = Vec::new();
@@ -144,24 +105,14 @@ async fn kill_9_during_a_burst_loses_no_accepted_message() {
 
     let (_child, base) = start_child(dir.path()).await;
     let mut transcripts = std::collections::HashMap::new();
-    for (id, token) in &convs {
-        let t: Value = http
-            .get(format!("{base}/v1/conversations/{id}"))
-            .bearer_auth(token)
-            .send()
+    for conv in &convs {
+        let texts: std::collections::HashSet<String> = transcript(&http, &base, conv)
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let texts: std::collections::HashSet<String> = t["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["speaker"] == "customer")
-            .map(|m| m["text"].as_str().unwrap().to_string())
+            .into_iter()
+            .filter(|(speaker, _)| speaker == "customer")
+            .map(|(_, text)| text)
             .collect();
-        transcripts.insert(id.clone(), texts);
+        transcripts.insert(conv.0.clone(), texts);
     }
     for (id, text, _) in &accepted {
         assert!(

@@ -26,6 +26,7 @@ use frontdesk_server::replica::ReplicaJobs;
 use frontdesk_server::{AppState, PgStore, Reindexer};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsStr;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -184,18 +185,7 @@ fn replica_child() {
             .reindexer(Arc::new(index))
             .build();
         let _jobs = ReplicaJobs::start(&state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
-        std::fs::write(dir.join("addr.tmp"), addr).unwrap();
-        std::fs::rename(dir.join("addr.tmp"), dir.join("addr")).unwrap();
-        frontdesk_server::serve(
-            listener,
-            state,
-            std::future::pending(),
-            Duration::from_secs(1),
-        )
-        .await
-        .unwrap();
+        serve_publishing_address(&dir, state).await;
     });
 }
 
@@ -212,28 +202,22 @@ struct Replica {
 
 async fn start_replica(database_url: &str, knowledge: Arc<tempfile::TempDir>) -> Replica {
     let dir = tempfile::tempdir().unwrap();
-    let child = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "replica_child", "--ignored", "--nocapture"])
-        .env(CHILD_DIR_ENV, dir.path())
-        .env(CHILD_DATABASE_ENV, database_url)
-        .env(CHILD_KNOWLEDGE_ENV, knowledge.path())
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let addr_file = dir.path().join("addr");
-    for _ in 0..400 {
-        if let Ok(a) = std::fs::read_to_string(&addr_file) {
-            return Replica {
-                child,
-                base: format!("http://{a}"),
-                knowledge,
-                _dir: dir,
-            };
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let (child, base) = start_child_server(
+        "replica_child",
+        dir.path(),
+        &[
+            (CHILD_DIR_ENV, dir.path().as_os_str()),
+            (CHILD_DATABASE_ENV, OsStr::new(database_url)),
+            (CHILD_KNOWLEDGE_ENV, knowledge.path().as_os_str()),
+        ],
+    )
+    .await;
+    Replica {
+        child,
+        base,
+        knowledge,
+        _dir: dir,
     }
-    panic!("replica did not start");
 }
 
 /// A fresh database and two replicas on it; `None` when no PostgreSQL server is configured.
@@ -245,75 +229,6 @@ async fn two_replicas() -> Option<(PgDatabase, Replica, Replica)> {
     let a = start_replica(&db.url, knowledge.clone()).await;
     let b = start_replica(&db.url, knowledge).await;
     Some((db, a, b))
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap()
-}
-
-/// Creates a conversation on `base`; returns (id, token).
-async fn open_conversation(http: &reqwest::Client, base: &str) -> (String, String) {
-    let c: Value = http
-        .post(format!("{base}/v1/conversations"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        c["id"].as_str().unwrap().to_string(),
-        c["token"].as_str().unwrap().to_string(),
-    )
-}
-
-/// Sends a customer message; returns the status and the reply body.
-async fn say(
-    http: &reqwest::Client,
-    base: &str,
-    (id, token): &(String, String),
-    text: &str,
-) -> (u16, Value) {
-    let r = http
-        .post(format!("{base}/v1/conversations/{id}/messages"))
-        .bearer_auth(token)
-        .json(&json!({ "text": text }))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-/// The conversation's messages as (speaker, text).
-async fn transcript(
-    http: &reqwest::Client,
-    base: &str,
-    (id, token): &(String, String),
-) -> Vec<(String, String)> {
-    let t: Value = http
-        .get(format!("{base}/v1/conversations/{id}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    t["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["speaker"].as_str().unwrap().to_string(),
-                m["text"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 async fn agent_post(http: &reqwest::Client, base: &str, key: &str, path: &str, body: Value) -> u16 {

@@ -184,6 +184,24 @@ pub fn bare_name(text: &str) -> Option<(String, String)> {
     }
 }
 
+/// A capitalised name written just before a postcode inside a longer message ("Ana Petrović,
+/// 11000 …", "it's Lukas Weber (80802)", "Ivana Kovač, poštanski broj 21000"): two or three
+/// capitalised words, then at most a comma or a parenthesis and a postcode label.
+pub fn name_before_postcode(text: &str) -> Option<(String, String)> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = RE
+        .get_or_init(|| {
+            Regex::new(
+                r"(\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+){1,2})\s*[,(]?\s*(?i:(?:zip|post|postal)\s*code|postcode|zip|po[šs]tanski\s+broj|поштански\s+број|ptt)?\s*:?\s*\d{5}\b",
+            )
+            .ok()
+        })
+        .as_ref()?;
+    let found = re.captures(text)?;
+    let words: Vec<&str> = found[1].split_whitespace().collect();
+    Some((words.first()?.to_string(), words.last()?.to_string()))
+}
+
 /// An address as `key: 'value'` pairs (address1, address2, city, state, country, zip) or as
 /// "street, [unit,] city, state zip, country".
 pub fn parse_address(text: &str) -> Option<Address> {

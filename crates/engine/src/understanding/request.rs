@@ -3,7 +3,9 @@
 //! and the details it gives (`details`: payment method, address, name, order-number ending).
 //! Matched on folded text so one list covers English and both Serbian scripts.
 
-use super::details::{bare_name, name_parts, order_suffix, parse_address, wants_default};
+use super::details::{
+    bare_name, name_before_postcode, name_parts, order_suffix, parse_address, wants_default,
+};
 use super::Entities;
 use crate::lang::fold;
 use frontdesk_core::commerce::Address;
@@ -59,7 +61,7 @@ impl Request {
             order_suffix: order_suffix(text),
             name: name_parts(&entities.names, text).or_else(|| {
                 (!entities.postcodes.is_empty())
-                    .then(|| bare_name(text))
+                    .then(|| bare_name(text).or_else(|| name_before_postcode(text)))
                     .flatten()
             }),
             address: parse_address(text),
@@ -603,6 +605,34 @@ mod tests {
             ("please cancel order 80802 for me now", None),
         ] {
             let got = bare_name(text);
+            assert_eq!(
+                got.as_ref().map(|(f, l)| (f.as_str(), l.as_str())),
+                want,
+                "{text}"
+            );
+        }
+        // A name beside its postcode inside a longer message (names of our own invention).
+        for (text, want) in [
+            (
+                "Hi, Dara Lukić, 24000 Subotica here. Where is my parcel?",
+                Some(("Dara", "Lukić")),
+            ),
+            (
+                "it's Tomas Berg (44135), the tent is torn",
+                Some(("Tomas", "Berg")),
+            ),
+            (
+                "Јована Савић, поштански број 18000, хоћу да вратим торбу",
+                Some(("Јована", "Савић")),
+            ),
+            (
+                "Nina Ristić poštanski broj 36000 — moja porudžbina",
+                Some(("Nina", "Ristić")),
+            ),
+            ("send it to Bulevar Kralja 14, 11000 Beograd", None),
+            ("I ordered 2 tents, 11000 is my code", None),
+        ] {
+            let got = name_before_postcode(text);
             assert_eq!(
                 got.as_ref().map(|(f, l)| (f.as_str(), l.as_str())),
                 want,

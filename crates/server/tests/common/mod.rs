@@ -1,7 +1,12 @@
 //! Test fixtures: a table-driven fake assistant and an `AppState` on a temporary database.
 #![allow(dead_code)]
 
+pub mod child_server;
+pub mod http_client;
 pub mod postgres;
+
+pub use child_server::{serve_publishing_address, start_child_server};
+pub use http_client::{http, open_conversation, say, transcript};
 
 use async_trait::async_trait;
 use axum::body::Body;
