@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::child_server::{serve_publishing_address, start_child_server};
+use common::http_client::{open_conversation, transcript};
 use common::*;
 use frontdesk_server::{AppState, SqliteStore};
 use serde_json::json;

@@ -13,6 +13,8 @@
 mod common;
 
 use async_trait::async_trait;
+use common::child_server::{serve_publishing_address, start_child_server};
+use common::http_client::{http, open_conversation, say, transcript};
 use common::postgres::{pg_connect, pg_database, PgDatabase};
 use common::*;
 use frontdesk_commerce::PgCommerce;

@@ -5,9 +5,6 @@ pub mod child_server;
 pub mod http_client;
 pub mod postgres;
 
-pub use child_server::{serve_publishing_address, start_child_server};
-pub use http_client::{http, open_conversation, say, transcript};
-
 use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
