@@ -574,8 +574,8 @@ pub fn next_order_id<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
 
 /// Whether `customer` has this name and postcode (case and surrounding spaces ignored).
 pub fn matches_name_zip(customer: &Customer, first_name: &str, last_name: &str, zip: &str) -> bool {
-    // One form for every spelling of a name: case, script and diacritics aside ("Ана Петровић",
-    // "ana petrovic" and "Ana Petrović" are one name), as `frontdesk_core::text::fold` makes it.
+    // One form for every spelling of a name: case, script and diacritics aside ("Дара Лукић",
+    // "dara lukic" and "Dara Lukić" are one name), as `frontdesk_core::text::fold` makes it.
     let eq = |a: &str, b: &str| fold(a.trim()) == fold(b.trim());
     eq(&customer.name.first_name, first_name)
         && eq(&customer.name.last_name, last_name)

@@ -184,8 +184,8 @@ pub fn bare_name(text: &str) -> Option<(String, String)> {
     }
 }
 
-/// A capitalised name written just before a postcode inside a longer message ("Ana Petrović,
-/// 11000 …", "it's Lukas Weber (80802)", "Ivana Kovač, poštanski broj 21000"): two or three
+/// A capitalised name written just before a postcode inside a longer message ("Dara Lukić,
+/// 24000 …", "it's Tomas Berg (44135)", "Nina Ristić, poštanski broj 36000"): two or three
 /// capitalised words, then at most a comma or a parenthesis and a postcode label.
 pub fn name_before_postcode(text: &str) -> Option<(String, String)> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
