@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::http_client::open_conversation;
 use common::*;
 use frontdesk_core::testing::HashEmbedder;
 use frontdesk_core::{Config, Store};
@@ -80,18 +81,7 @@ async fn backup_during_traffic_restores_every_acknowledged_message() {
         writers.push(tokio::spawn(async move {
             let mut i = 0;
             while !stop.load(Ordering::Relaxed) {
-                let c: Value = http
-                    .post(format!("{base}/v1/conversations"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                let (id, token) = (
-                    c["id"].as_str().unwrap().to_string(),
-                    c["token"].as_str().unwrap().to_string(),
-                );
+                let (id, token) = open_conversation(&http, &base).await;
                 for _ in 0..3 {
                     i += 1;
                     let text = format!("writer {w} message {i}");

@@ -4,6 +4,7 @@
 mod common;
 
 use axum::routing::post;
+use common::http_client::open_conversation;
 use common::*;
 use frontdesk_core::conversation::Speaker;
 use frontdesk_core::Store;
@@ -71,18 +72,7 @@ async fn customer_and_agent_over_real_sockets() {
     let f = fixture();
     let (base, stop, server) = spawn_server(f.state.clone()).await;
     let http = reqwest::Client::new();
-    let c: Value = http
-        .post(format!("{base}/v1/conversations"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let (id, token) = (
-        c["id"].as_str().unwrap().to_string(),
-        c["token"].as_str().unwrap().to_string(),
-    );
+    let (id, token) = open_conversation(&http, &base).await;
 
     // Streamed answer.
     let resp = http

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::http_client::transcript;
 use common::*;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -192,21 +193,11 @@ async fn loopback_load_figures() {
     assert_eq!(ok + busy, st.len(), "only 200 or 503 under overload");
     assert_eq!(busy, busy_with_retry, "every 503 carries Retry-After");
     let mut stored = 0;
-    for (id, tok) in convs.iter() {
-        let t: Value = http
-            .get(format!("{base}/v1/conversations/{id}"))
-            .bearer_auth(tok)
-            .send()
+    for conv in convs.iter() {
+        stored += transcript(&http, &base, conv)
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        stored += t["messages"]
-            .as_array()
-            .unwrap()
             .iter()
-            .filter(|m| m["speaker"] == "customer")
+            .filter(|(speaker, _)| speaker == "customer")
             .count();
     }
     assert_eq!(
