@@ -13,7 +13,7 @@ mod request;
 mod words;
 
 pub use request::{detect_action, Action, CancelReason, PaymentKind, PaymentMention, Request};
-pub use words::tokens;
+pub use words::{size_step, tokens};
 
 use crate::intents::IntentPrediction;
 use crate::lang::{detect_language, fold};

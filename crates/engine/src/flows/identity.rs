@@ -30,6 +30,11 @@ pub(super) async fn verify(
             break;
         }
     }
+    for pair in &u.request.name_candidates {
+        if !fs.name_candidates.contains(pair) {
+            fs.name_candidates.push(pair.clone());
+        }
+    }
     let tried_name = if let (None, Some(f), Some(l), Some(z)) =
         (&found, &fs.first_name, &fs.last_name, &fs.zip)
     {
@@ -38,7 +43,21 @@ pub(super) async fn verify(
     } else {
         false
     };
+    // The name was not read, or read wrong ("Sofia Rossi here, postcode …"): with a postcode,
+    // each pair of capitalised words said so far is tried; the record must match both.
+    if let (None, Some(z)) = (&found, &fs.zip) {
+        for (f, l) in &fs.name_candidates {
+            if fs.first_name.as_ref() == Some(f) && fs.last_name.as_ref() == Some(l) {
+                continue;
+            }
+            if let Ok(id) = commerce.find_customer_by_name_zip(f, l, z).await {
+                found = Some(id);
+                break;
+            }
+        }
+    }
     let Some(user_id) = found else {
+        let tried_name = tried_name || (fs.zip.is_some() && !fs.name_candidates.is_empty());
         let key = if !u.entities.emails.is_empty() || tried_name {
             "identity_failed"
         } else if fs.first_name.is_some() && fs.zip.is_none() {

@@ -3,7 +3,7 @@
 //! `Understanding::tokens`; names and option values are read with the same `tokens`.
 
 use crate::lang::fold;
-use crate::understanding::{tokens, Understanding};
+use crate::understanding::{size_step, tokens, Understanding};
 use frontdesk_core::commerce::{Order, OrderItem, Product, Variant};
 use frontdesk_core::text::clauses;
 
@@ -127,6 +127,98 @@ pub fn match_items(u: &Understanding, order: &Order) -> Vec<String> {
     out
 }
 
+/// The items whose product offers, in another variant, an option value the words name ("make
+/// it the 750 ml one", "trebaju mi 43-46"), when exactly one item of the order does: the
+/// customer asked for something only that item can become. `products[i]` is the product of
+/// `order.items[i]`. Single-letter values ("M", "L") are left out: they are ordinary words.
+pub fn item_by_new_option(words: &[String], order: &Order, products: &[Product]) -> Option<String> {
+    // How many words of the longest new value named ("43-46" beats the "43" of a boot size).
+    let named_words = |item: &OrderItem, product: &Product| {
+        product
+            .variants
+            .values()
+            .filter(|v| v.item_id != item.item_id)
+            .flat_map(|v| v.options.iter())
+            .filter(|(k, val)| {
+                val.chars().filter(|c| c.is_alphanumeric()).count() >= 2
+                    && item.options.get(*k) != Some(*val)
+            })
+            .map(|(_, val)| tokens(val))
+            .filter(|t| contains_seq(words, t))
+            .map(|t| t.len())
+            .max()
+            .unwrap_or(0)
+    };
+    let scored: Vec<(&OrderItem, usize)> = order
+        .items
+        .iter()
+        .zip(products)
+        .filter(|(i, p)| i.product_id == p.product_id)
+        .map(|(i, p)| (i, named_words(i, p)))
+        .collect();
+    let best = scored.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let mut found = scored.iter().filter(|(_, n)| best > 0 && *n == best);
+    match (found.next(), found.next()) {
+        (Some((one, _)), None) => Some(one.item_id.clone()),
+        _ => None,
+    }
+}
+
+/// Where a size value sits in the usual order: letter sizes (XS … XXL, "S/M" by its first
+/// part), else its leading number ("43", "39-42", "500 ml").
+fn size_rank(value: &str) -> Option<f64> {
+    const LETTERS: &[&str] = &["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl"];
+    let v = fold(value);
+    let first = v.split(['/', ' ', '-']).next().unwrap_or("");
+    if let Some(i) = LETTERS.iter().position(|l| *l == first) {
+        return Some(i as f64);
+    }
+    let digits: String = v
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    digits.parse().ok()
+}
+
+/// The option value one size up (`step` 1) or down (-1) from `current`'s in the product's
+/// own order of that option's values: the option named "size", else the only option whose
+/// values all have a size order and differ among the variants.
+fn stepped_size(product: &Product, current: &OrderItem, step: i8) -> Option<(String, String)> {
+    let keys: Vec<&String> = current.options.keys().collect();
+    let orderable = |k: &String| {
+        let mut values: Vec<(f64, String)> = Vec::new();
+        for v in product.variants.values() {
+            let val = v.options.get(k)?;
+            let rank = size_rank(val)?;
+            if !values.iter().any(|(_, x)| x == val) {
+                values.push((rank, val.clone()));
+            }
+        }
+        (values.len() > 1).then_some(values)
+    };
+    let key = keys
+        .iter()
+        .find(|k| fold(k) == "size")
+        .copied()
+        .or_else(|| {
+            match keys
+                .iter()
+                .filter(|k| orderable(k).is_some())
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
+                [one] => Some(**one),
+                _ => None,
+            }
+        })?;
+    let mut values = orderable(key)?;
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let here = current.options.get(key)?;
+    let at = values.iter().position(|(_, v)| v == here)?;
+    let to = at.checked_add_signed(step as isize)?;
+    values.get(to).map(|(_, v)| (key.clone(), v.clone()))
+}
+
 /// Orders whose items the words (`tokens`) name (for "the order with the kettle").
 pub fn orders_mentioning<'a>(words: &[String], orders: &'a [Order]) -> Vec<&'a Order> {
     orders
@@ -223,6 +315,8 @@ pub fn choose_variant(words: &[String], product: &Product, current: &OrderItem) 
     let cheaper = words
         .iter()
         .any(|w| w == "cheaper" || w == "cheapest" || w == "jeftinij" || w == "jeftiniji");
+    // "One size up": the next size counts as named, and a size the words name outright wins.
+    let stepped = size_step(words).and_then(|s| stepped_size(product, current, s));
     let mut best: Option<(VariantScore, &Variant)> = None;
     for v in product
         .variants
@@ -234,7 +328,10 @@ pub fn choose_variant(words: &[String], product: &Product, current: &OrderItem) 
             if current.options.get(k) == Some(val) {
                 continue;
             }
-            if contains_seq(words, &tokens(val)) {
+            let stepped_to = stepped
+                .as_ref()
+                .is_some_and(|(key, value)| key == k && value == val);
+            if contains_seq(words, &tokens(val)) || stepped_to {
                 named += 1;
             } else {
                 unnamed += 1;
@@ -448,5 +545,121 @@ mod tests {
             &order,
         );
         assert!(seg.contains("white") && seg.contains("brighter") && !seg.contains("kettle"));
+    }
+
+    #[test]
+    fn a_size_up_or_down_follows_the_products_own_size_order() {
+        let jacket = Product {
+            name: "Rain Jacket".into(),
+            product_id: "j".into(),
+            variants: [
+                variant("red_m", &[("color", "red"), ("size", "M")], true, 90.0),
+                variant("red_l", &[("color", "red"), ("size", "L")], true, 90.0),
+                variant("red_s", &[("color", "red"), ("size", "S")], true, 90.0),
+                variant("black_l", &[("color", "black"), ("size", "L")], true, 90.0),
+                variant("red_xl", &[("color", "red"), ("size", "XL")], false, 90.0),
+            ]
+            .into_iter()
+            .map(|v| (v.item_id.clone(), v))
+            .collect(),
+        };
+        let item = |id: &str| OrderItem {
+            name: "Rain Jacket".into(),
+            product_id: "j".into(),
+            item_id: id.into(),
+            price: 90.0,
+            options: jacket.variants[id].options.clone(),
+        };
+        let found = |id: &str| VariantChoice::Found(jacket.variants[id].clone());
+        assert_eq!(
+            choose_variant("one size up, same red", &jacket, &item("red_m")),
+            found("red_l")
+        );
+        assert_eq!(
+            choose_variant("treba mi manja", &jacket, &item("red_m")),
+            found("red_s")
+        );
+        assert_eq!(
+            choose_variant("a size up in black", &jacket, &item("red_m")),
+            found("black_l")
+        );
+        assert!(matches!(
+            choose_variant("one size bigger", &jacket, &item("red_l")),
+            VariantChoice::OutOfStock(v) if v.item_id == "red_xl"
+        ));
+        // Nothing smaller than S.
+        assert_eq!(
+            choose_variant("a smaller one", &jacket, &item("red_s")),
+            VariantChoice::Unknown
+        );
+        // Numbers order by value, ranges by their first number.
+        let socks = Product {
+            name: "Socks".into(),
+            product_id: "s".into(),
+            variants: [
+                variant("s1", &[("size", "35-38")], true, 9.0),
+                variant("s3", &[("size", "43-46")], true, 9.0),
+                variant("s2", &[("size", "39-42")], true, 9.0),
+            ]
+            .into_iter()
+            .map(|v| (v.item_id.clone(), v))
+            .collect(),
+        };
+        let current = OrderItem {
+            name: "Socks".into(),
+            product_id: "s".into(),
+            item_id: "s2".into(),
+            price: 9.0,
+            options: socks.variants["s2"].options.clone(),
+        };
+        assert_eq!(
+            choose_variant("већи број", &socks, &current),
+            VariantChoice::Found(socks.variants["s3"].clone())
+        );
+    }
+
+    #[test]
+    fn an_option_only_one_item_can_take_picks_that_item() {
+        let (mouse, mouse_item) = mouse();
+        let lamp = Product {
+            name: "Desk Lamp".into(),
+            product_id: "lamp".into(),
+            variants: [
+                variant("lamp_black", &[("color", "black")], true, 40.0),
+                variant("lamp_white", &[("color", "white")], true, 45.0),
+            ]
+            .into_iter()
+            .map(|v| (v.item_id.clone(), v))
+            .collect(),
+        };
+        let lamp_item = OrderItem {
+            name: "Desk Lamp".into(),
+            product_id: "lamp".into(),
+            item_id: "lamp_black".into(),
+            price: 40.0,
+            options: lamp.variants["lamp_black"].options.clone(),
+        };
+        let order = Order {
+            order_id: "#1".into(),
+            user_id: "u".into(),
+            address: Default::default(),
+            items: vec![mouse_item, lamp_item],
+            fulfillments: vec![],
+            status: "pending".into(),
+            payment_history: vec![],
+            extra: BTreeMap::new(),
+        };
+        let products = [mouse, lamp];
+        let pick = |text: &str| item_by_new_option(&tokens(text), &order, &products);
+        // Only the mouse comes wireless.
+        assert_eq!(
+            pick("can it be the wireless one instead"),
+            Some("cur".into())
+        );
+        // Both come in white: ask.
+        assert_eq!(pick("I'd like it in white"), None);
+        // Black is what the lamp is already, and a mouse variant is not new to the mouse.
+        assert_eq!(pick("the laser wired black"), None);
+        assert_eq!(pick("hello"), None);
     }
 }

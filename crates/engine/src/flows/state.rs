@@ -74,6 +74,10 @@ pub(super) struct FlowState {
     pub(super) first_name: Option<String>,
     pub(super) last_name: Option<String>,
     pub(super) zip: Option<String>,
+    /// Pairs of capitalised words said before the postcode was given, tried as the name with
+    /// it (`Request::name_candidates`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(super) name_candidates: Vec<(String, String)>,
     pub(super) order_id: Option<String>,
     pub(super) item_ids: Vec<String>,
     /// Parallel to `item_ids`; empty string: not chosen yet.

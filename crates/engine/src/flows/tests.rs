@@ -594,3 +594,45 @@ async fn a_reply_that_waits_says_for_what_and_shows_the_plan() {
     let r = c.say("yes").await;
     assert!(r.finished && r.awaiting.is_none() && r.pending_action.is_none());
 }
+
+#[tokio::test]
+async fn a_name_anywhere_beside_a_postcode_is_found_in_the_shop_records() {
+    // Neither "name is" nor the name right before the postcode: the shop's records decide which
+    // pair of capitalised words is the name (a greeting and a town are tried and fail).
+    for (first, second) in [
+        (
+            "Hello there, Ana Petrovic here, postcode 21000. Please cancel #W1001, I don't need it",
+            None,
+        ),
+        (
+            "Zdravo, Ana Petrovic iz Novog Sada. Otkažite #W1001, ne treba mi",
+            Some("21000"),
+        ),
+        (
+            "Здраво, Ана Петровић, 21000. Откажите #W1001, не треба ми",
+            None,
+        ),
+    ] {
+        let mut c = Chat::new();
+        let mut r = c.say(first).await;
+        if let Some(zip) = second {
+            assert!(c.state.customer.is_none(), "{first}: {}", r.text);
+            r = c.say(zip).await;
+        }
+        assert!(
+            c.state
+                .customer
+                .as_ref()
+                .is_some_and(|v| v.customer_id == "ana_1"),
+            "{first}: {}",
+            r.text
+        );
+    }
+    // The postcode must belong to the name: another customer's postcode verifies nobody.
+    let mut c = Chat::new();
+    let r = c
+        .say("Hi, Ana Petrovic here, postcode 78701. Cancel #W1001")
+        .await;
+    assert!(c.state.customer.is_none(), "{}", r.text);
+    assert!(r.text.contains("couldn't find an account"), "{}", r.text);
+}

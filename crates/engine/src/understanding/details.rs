@@ -202,6 +202,49 @@ pub fn name_before_postcode(text: &str) -> Option<(String, String)> {
     Some((words.first()?.to_string(), words.last()?.to_string()))
 }
 
+/// Every name a message may hold, for a lookup with its postcode: each pair of neighbouring
+/// capitalised words, and the outer two of three ("Hi, Sofia Rossi here, postcode …",
+/// "Dragana Savić iz Subotice, 24000", "Здраво, Јелена Николић"). The shop's records decide
+/// which pair is a name, so a greeting or a town among the candidates costs one failed lookup,
+/// not a wrong customer: the lookup needs the postcode to match as well. At most `MAX`.
+pub fn name_candidates(text: &str) -> Vec<(String, String)> {
+    const MAX: usize = 8;
+    let is_name_word = |w: &str| {
+        let mut chars = w.chars();
+        chars.next().is_some_and(char::is_uppercase)
+            && w.chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && chars.all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    // Runs of capitalised words, broken by anything else (punctuation, digits, lower case).
+    for segment in text.split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '-' || c == ' ')) {
+        let words: Vec<&str> = segment.split_whitespace().collect();
+        let mut run: Vec<&str> = Vec::new();
+        for w in words.iter().copied().chain([""]) {
+            if !w.is_empty() && is_name_word(w) {
+                run.push(w);
+                continue;
+            }
+            for pair in run.windows(2) {
+                out.push((pair[0].to_string(), pair[1].to_string()));
+            }
+            for triple in run.windows(3) {
+                out.push((triple[0].to_string(), triple[2].to_string()));
+            }
+            run.clear();
+        }
+    }
+    let mut seen = Vec::new();
+    out.retain(|(f, l)| {
+        let key = (fold(f), fold(l));
+        let new = !seen.contains(&key);
+        seen.push(key);
+        new
+    });
+    out.truncate(MAX);
+    out
+}
+
 /// An address as `key: 'value'` pairs (address1, address2, city, state, country, zip) or as
 /// "street, [unit,] city, state zip, country".
 pub fn parse_address(text: &str) -> Option<Address> {

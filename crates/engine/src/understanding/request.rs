@@ -4,7 +4,8 @@
 //! Matched on folded text so one list covers English and both Serbian scripts.
 
 use super::details::{
-    bare_name, name_before_postcode, name_parts, order_suffix, parse_address, wants_default,
+    bare_name, name_before_postcode, name_candidates, name_parts, order_suffix, parse_address,
+    wants_default,
 };
 use super::Entities;
 use crate::lang::fold;
@@ -39,6 +40,10 @@ pub struct Request {
     pub order_suffix: Option<String>,
     /// First and last name: introduced ("my name is …"), or written bare beside a postcode.
     pub name: Option<(String, String)>,
+    /// Pairs of capitalised words that may be the customer's name, tried with a postcode when
+    /// `name` finds no customer (see [`name_candidates`]).
+    #[serde(default)]
+    pub name_candidates: Vec<(String, String)>,
     pub address: Option<Address>,
     /// How many: a number with a unit, else a number word above one.
     pub quantity: Option<u32>,
@@ -64,6 +69,7 @@ impl Request {
                     .then(|| bare_name(text).or_else(|| name_before_postcode(text)))
                     .flatten()
             }),
+            name_candidates: name_candidates(text),
             address: parse_address(text),
             quantity: entities
                 .quantities
@@ -643,5 +649,32 @@ mod tests {
             name_parts(&[], "hi, my name is olivia ito"),
             Some(("olivia".into(), "ito".into()))
         );
+    }
+
+    #[test]
+    fn name_candidates_are_neighbouring_capitalised_words() {
+        let pairs = |text: &str| -> Vec<String> {
+            name_candidates(text)
+                .into_iter()
+                .map(|(f, l)| format!("{f} {l}"))
+                .collect()
+        };
+        for (text, want) in [
+            ("Hi, Mira Tomić here, postcode 11000.", vec!["Mira Tomić"]),
+            (
+                "Hello Mira Tomić, 11000",
+                vec!["Hello Mira", "Mira Tomić", "Hello Tomić"],
+            ),
+            ("Ćao, Goran Ilić iz Kraljeva, 36000", vec!["Goran Ilić"]),
+            ("Здраво, Милена Јовић, 34000", vec!["Милена Јовић"]),
+            // Lower case, single capitals, codes and digits give nothing.
+            ("my order K1001 is late", vec![]),
+            ("I ordered 2 tents, 11000 is my code", vec![]),
+            ("Bob, 78701", vec![]),
+        ] {
+            assert_eq!(pairs(text), want, "{text}");
+        }
+        let many = "Aa Bb Cc Dd Ee Ff Gg Hh Ii Jj Kk";
+        assert_eq!(name_candidates(many).len(), 8);
     }
 }

@@ -52,9 +52,57 @@ fn serbian_colour(token: &str) -> Option<&'static str> {
         .map(|(_, english)| *english)
 }
 
+/// A size asked for relative to the one the customer has: `1` for "one size up", "a bigger
+/// size", "larger", "veći broj", "већу"; `-1` for "smaller", "size down", "manji". Read from
+/// folded tokens; the flow applies it to the product's own size order (`flows::matching`).
+pub fn size_step(words: &[String]) -> Option<i8> {
+    // Comparatives of "big" and "small" in English and Serbian (every gender and case ending
+    // of veći/manji), and "size up/down".
+    const UP: &[&str] = &[
+        "bigger", "larger", "veci", "veca", "vece", "vecu", "veceg", "vecem", "vecoj",
+    ];
+    const DOWN: &[&str] = &[
+        "smaller", "manji", "manja", "manje", "manju", "manjeg", "manjem", "manjoj",
+    ];
+    let mut step = None;
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).map(String::as_str);
+        let after_size = w == "size" || (i > 0 && words[i - 1] == "size");
+        if UP.contains(&w.as_str())
+            || (after_size && w == "up")
+            || (w == "size" && next == Some("up"))
+        {
+            step = Some(1);
+        } else if DOWN.contains(&w.as_str())
+            || (after_size && w == "down")
+            || (w == "size" && next == Some("down"))
+        {
+            step = Some(-1);
+        }
+    }
+    step
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn size_steps() {
+        for (text, want) in [
+            ("I need one size up, same colour", Some(1)),
+            ("a size bigger please", Some(1)),
+            ("treba mi broj veći", Some(1)),
+            ("можете ли већу величину", Some(1)),
+            ("one size down", Some(-1)),
+            ("they're too big, a smaller pair", Some(-1)),
+            ("manji broj", Some(-1)),
+            ("set it up in black", None),
+            ("the same size", None),
+        ] {
+            assert_eq!(size_step(&tokens(text)), want, "{text}");
+        }
+    }
 
     #[test]
     fn serbian_colour_words_read_as_catalogue_values_and_english_words_stay() {

@@ -83,6 +83,20 @@ pub(in crate::flows) async fn change_items(
     let before = fs.item_ids.clone();
     pick_items(fs, u, order);
     if fs.item_ids.is_empty() {
+        // No item named in words the catalogue shares ("termos", "štapovi"): the new option
+        // asked for may fit only one of them ("the 750 ml one").
+        let mut products = Vec::with_capacity(order.items.len());
+        for item in &order.items {
+            match ctx.commerce.product(&item.product_id).await {
+                Ok(p) => products.push(p),
+                Err(e) => return fail(&mut turn, &e),
+            }
+        }
+        if let Some(id) = matching::item_by_new_option(&u.tokens, order, &products) {
+            fs.item_ids = vec![id];
+        }
+    }
+    if fs.item_ids.is_empty() {
         return ask_items(turn, fs, order);
     }
     if fs.item_ids != before {
