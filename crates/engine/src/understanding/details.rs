@@ -324,6 +324,37 @@ pub fn parse_address(text: &str) -> Option<Address> {
     })
 }
 
+/// An address written inside a sentence, the European way: a street that starts with a
+/// capital and ends with its number, then a postcode and a capitalised town ("… šaljite na
+/// Obrenovićevu 30, 18000 Niš. …", "send it to Kralja Petra 12, 11000 Beograd, Serbia
+/// please"). The street is the run of words before the number back to the first capitalised
+/// one; lower-case words before it ("to", "na") are the sentence's, not the street's.
+pub fn address_in_sentence(text: &str) -> Option<Address> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = RE
+        .get_or_init(|| {
+            Regex::new(
+                r"(\p{Lu}[\p{L}.'-]*(?:\s+[\p{L}.'-]+){0,3}\s+\d{1,4}[a-zA-Z]?)\s*,\s*(?:([^,.]{1,30}),\s*)?(\d{5})\s+(\p{Lu}[\p{L}'-]*(?:\s+\p{Lu}[\p{L}'-]*)?)(?:\s*,\s*(\p{Lu}[\p{L}'-]*(?:\s+\p{Lu}[\p{L}'-]*)?))?",
+            )
+            .ok()
+        })
+        .as_ref()?;
+    let c = re.captures(text)?;
+    let text_of = |i: usize| {
+        c.get(i)
+            .map(|m| m.as_str().trim().to_string())
+            .unwrap_or_default()
+    };
+    Some(Address {
+        address1: text_of(1),
+        address2: text_of(2),
+        city: text_of(4),
+        state: String::new(),
+        zip: text_of(3),
+        country: text_of(5),
+    })
+}
+
 /// "street number, [unit,] postcode city[, country]", the way most of Europe writes it.
 fn european_address(parts: &[&str]) -> Option<Address> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();

@@ -4,8 +4,8 @@
 //! Matched on folded text so one list covers English and both Serbian scripts.
 
 use super::details::{
-    bare_name, name_before_postcode, name_candidates, name_parts, order_suffix, parse_address,
-    wants_default,
+    address_in_sentence, bare_name, name_before_postcode, name_candidates, name_parts,
+    order_suffix, parse_address, wants_default,
 };
 use super::Entities;
 use crate::lang::fold;
@@ -53,8 +53,14 @@ impl Request {
     /// The request in `text`, whose pattern entities are `entities` (names, postcodes and
     /// quantities count here).
     pub fn read(text: &str, entities: &Entities) -> Request {
+        let address = parse_address(text).or_else(|| address_in_sentence(text));
+        // An order number and a whole new address with no other request ("K1022 should go
+        // to Savska 41, 10000 Zagreb from Monday"): that order's address is to change.
+        let action = detect_action(text).or_else(|| {
+            (address.is_some() && !entities.order_ids.is_empty()).then_some(Action::OrderAddress)
+        });
         Request {
-            action: detect_action(text),
+            action,
             asks_for_suggestion: wants_recommendation(text),
             asks_for_accessories: asks_for_accessories(text),
             abort: is_abort(text),
@@ -70,7 +76,7 @@ impl Request {
                     .flatten()
             }),
             name_candidates: name_candidates(text),
-            address: parse_address(text),
+            address,
             quantity: entities
                 .quantities
                 .first()
@@ -649,6 +655,41 @@ mod tests {
             name_parts(&[], "hi, my name is olivia ito"),
             Some(("olivia".into(), "ito".into()))
         );
+    }
+
+    #[test]
+    fn an_address_inside_a_sentence() {
+        let read = |text: &str| {
+            address_in_sentence(text).map(|a| {
+                format!(
+                    "{} | {} | {} | {} | {}",
+                    a.address1, a.address2, a.zip, a.city, a.country
+                )
+            })
+        };
+        for (text, want) in [
+            (
+                "Преселила сам се, убудуће ми шаљите на Обреновићеву 30, 18000 Ниш. Хвала.",
+                Some("Обреновићеву 30 |  | 18000 | Ниш | "),
+            ),
+            (
+                "od ponedeljka paket treba da stigne na Savsku cestu 41, 10000 Zagreb.",
+                Some("Savsku cestu 41 |  | 10000 | Zagreb | "),
+            ),
+            (
+                "please send it to Kralja Petra 12, stan 3, 11000 Novi Beograd, Serbia instead",
+                Some("Kralja Petra 12 | stan 3 | 11000 | Novi Beograd | Serbia"),
+            ),
+            ("I ordered 2 tents, 11000 is my code", None),
+            ("my order K1001, postcode 21000", None),
+        ] {
+            assert_eq!(read(text).as_deref(), want, "{text}");
+        }
+        // With an order number and nothing else asked, the order's address is to change.
+        let text = "Usput, paket K1022 bi trebalo da stigne na Savsku cestu 41, 10000 Zagreb.";
+        let u = crate::understanding::understand(text, &Default::default(), None, &[]);
+        assert_eq!(u.request.action, Some(Action::OrderAddress));
+        assert_eq!(u.request.address.map(|a| a.zip).as_deref(), Some("10000"));
     }
 
     #[test]
