@@ -424,9 +424,9 @@ const HUMAN_NOUN_ONLY: &[&str] = &[
     "sluzbenika",
     "sluzbenikom",
 ];
-/// Words of getting in touch, with their usual forms: with one of them a person noun is whom
-/// the customer wants.
-const CONTACT: &[&str] = &[
+/// Verbs of getting in touch with the business, in their usual forms (not "call": calling
+/// someone else is what a phone company's customers ask about).
+const CONTACT_VERBS: &[&str] = &[
     "talk",
     "talking",
     "speak",
@@ -436,18 +436,11 @@ const CONTACT: &[&str] = &[
     "connect",
     "connecting",
     "transfer",
-    "call",
-    "calling",
     "reach",
     "reaching",
     "contact",
     "contacting",
     "put me through",
-    "get me",
-    "give me",
-    "want",
-    "wanna",
-    "need",
     "razgovar",
     "razgovaram",
     "razgovarati",
@@ -459,20 +452,19 @@ const CONTACT: &[&str] = &[
     "povezati",
     "prebaci",
     "prebacite",
-    "dajte",
-    "daj",
-    "hocu",
-    "zelim",
-    "treba mi",
-    "pozovite",
-    "javi",
-    "javite",
     "kontakt",
     "kontaktirati",
     "kontaktiram",
 ];
+/// Words of wanting or asking for: with a person noun ("I want an agent", "dajte mi
+/// operatera") they ask for that person too.
+const CONTACT_WISHES: &[&str] = &[
+    "call", "calling", "get me", "give me", "want", "wanna", "need", "dajte", "daj", "hocu",
+    "zelim", "treba mi", "pozovite", "javi", "javite",
+];
 /// Someone, an assistant, a colleague: whom a customer asks for, but only together with a
-/// word of contact ("someone hacked my account" asks for nobody).
+/// verb of contact ("someone hacked my account", "I want to call someone without showing my
+/// number" ask for nobody here).
 const SOMEONE: &[&str] = &[
     "someone",
     "somebody",
@@ -518,10 +510,11 @@ fn human_request(f: &str, question: bool, word_count: usize) -> bool {
                 crate::phrases::Boundary::WholeWord,
             )
         });
-    let contact = any_phrase(f, CONTACT);
+    let verb = any_phrase(f, CONTACT_VERBS);
     strong
-        || (any_phrase(f, HUMAN_NOUN_ONLY) && (word_count <= 4 || !question || contact))
-        || (any_phrase(f, SOMEONE) && contact)
+        || (any_phrase(f, HUMAN_NOUN_ONLY)
+            && (word_count <= 4 || !question || verb || any_phrase(f, CONTACT_WISHES)))
+        || (any_phrase(f, SOMEONE) && verb)
 }
 
 const AFFIRMATIVE: &[&str] = &[
