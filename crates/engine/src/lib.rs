@@ -12,6 +12,7 @@ pub mod policy;
 pub mod reader;
 mod respond;
 pub mod summary;
+mod suggest;
 pub mod templates;
 pub mod understanding;
 pub mod verify;

@@ -268,6 +268,7 @@ fn handoff(
         created_at: at,
         updated_at: at,
         ticket: false,
+        claimed_at: None,
     }
 }
 

@@ -8,7 +8,7 @@ pub mod postgres;
 use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use frontdesk_core::assistant::AssistantError;
+use frontdesk_core::assistant::{AssistantError, SuggestedPassage, Suggestion};
 use frontdesk_core::config::{ApiKey, ApiRole, BusinessHours};
 use frontdesk_core::conversation::{
     AnswerSource, ExecutedAction, PendingAction, Slot, Speaker, TurnOutcome, VerifiedCustomer,
@@ -31,7 +31,9 @@ pub const CHANNEL_KEY: &str = "channel-key-0123456789";
 
 /// Answers from a tiny table, streams word tokens, escalates on "human", reports overload on
 /// "overload", verifies the customer on "verify me as ID", runs an audited address change on
-/// "move to ADDRESS", and waits `delay` per token so tests can hold turns open.
+/// "move to ADDRESS", states a plan on "plan" and carries it out on the next message's "yes"
+/// (drops it on "no"), and waits `delay` per token so tests can hold turns open. Its
+/// suggestions draft from the same table without touching the conversation.
 pub struct FakeAssistant {
     pub delay: Duration,
     pub calls: AtomicUsize,
@@ -80,6 +82,45 @@ impl Assistant for FakeAssistant {
             return Err(AssistantError::Overloaded("fake queue full".into()));
         }
         let mut executed_actions = Vec::new();
+        // A yes or no to the plan the previous reply stated.
+        let planned = state.flow.take();
+        if let Some(plan) = planned.filter(|_| lower == "yes" || lower == "no") {
+            let text = if lower == "yes" {
+                executed_actions.push(ExecutedAction {
+                    name: plan["action"].as_str().unwrap_or_default().into(),
+                    arguments: plan["arguments"].clone(),
+                    result: serde_json::json!({"status": "cancelled"}),
+                });
+                "Done: order #W1 is cancelled."
+            } else {
+                "All right, I left the order as it is."
+            };
+            state.turns.push(record(Speaker::Customer, message));
+            state.turns.push(record(Speaker::Bot, text));
+            for piece in text.split_inclusive(' ') {
+                let _ = events.send(TurnEvent::Token(piece.to_string())).await;
+            }
+            let outcome = TurnOutcome {
+                voice_text: text.into(),
+                text: text.into(),
+                lang: Lang::En,
+                citations: vec![],
+                decision: Decision::Answer,
+                source: AnswerSource::Action,
+                intent: None,
+                status: state.status,
+                handoff: None,
+                retrieved: vec![],
+                retrieved_doc_ids: vec![],
+                executed_actions,
+                pending_action: None,
+                awaiting: None,
+                latency_ms: 3,
+                ttft_ms: Some(1),
+            };
+            let _ = events.send(TurnEvent::Done(outcome.clone())).await;
+            return Ok(outcome);
+        }
         // "… plan …": a reply that states a write and waits for the customer's yes.
         let (pending_action, awaiting) = if lower.contains("plan") {
             (
@@ -94,6 +135,9 @@ impl Assistant for FakeAssistant {
         } else {
             (None, None)
         };
+        if let Some(p) = &pending_action {
+            state.flow = Some(serde_json::json!({"action": p.action, "arguments": p.arguments}));
+        }
         let (text, citations, decision, handoff) = if let Some(at) = lower.find("verify me as ") {
             let id = message[at + "verify me as ".len()..].trim().to_string();
             state.customer = Some(VerifiedCustomer {
@@ -207,6 +251,54 @@ impl Assistant for FakeAssistant {
         };
         let _ = events.send(TurnEvent::Done(outcome.clone())).await;
         Ok(outcome)
+    }
+
+    /// A draft for questions about opening hours (with its passage), passages only for
+    /// anything about returns, nothing else; `state` is only read.
+    async fn suggest(
+        &self,
+        state: &ConversationState,
+        question: &str,
+    ) -> Result<Suggestion, AssistantError> {
+        let lower = question.to_lowercase();
+        let hours = SuggestedPassage {
+            doc_id: "hours".into(),
+            title: "Opening hours".into(),
+            url: Some("https://shop.example/hours".into()),
+            text: "The shop is open every day from 8 to 20.".into(),
+            confidence: 0.91,
+        };
+        let returns = SuggestedPassage {
+            doc_id: "returns".into(),
+            title: "Returns".into(),
+            url: None,
+            text: "Unworn items go back within 30 days.".into(),
+            confidence: 0.42,
+        };
+        let (draft, citations, passages) = if lower.contains("hours") || lower.contains("open") {
+            (
+                Some("We are open every day from 8 to 20 [1].".to_string()),
+                vec![Citation {
+                    index: 1,
+                    doc_id: "hours".into(),
+                    title: "Opening hours".into(),
+                    url: hours.url.clone(),
+                    chunk_id: "hours#0".into(),
+                }],
+                vec![hours, returns],
+            )
+        } else if lower.contains("return") {
+            (None, vec![], vec![returns])
+        } else {
+            (None, vec![], vec![])
+        };
+        Ok(Suggestion {
+            question: question.to_string(),
+            lang: state.lang.unwrap_or(Lang::En),
+            draft,
+            citations,
+            passages,
+        })
     }
 }
 
