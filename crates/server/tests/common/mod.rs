@@ -342,12 +342,25 @@ pub struct Fixture {
 }
 
 pub fn fixture_with(assistant: FakeAssistant, tweak: impl FnOnce(&mut Config)) -> Fixture {
+    fixture_with_shop(assistant, tweak, None)
+}
+
+/// A fixture whose server reads a shop (the agent console's customer and orders).
+pub fn fixture_with_shop(
+    assistant: FakeAssistant,
+    tweak: impl FnOnce(&mut Config),
+    shop: Option<Arc<dyn frontdesk_core::Commerce>>,
+) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = test_config(dir.path());
     tweak(&mut config);
     let store = Arc::new(SqliteStore::open_in(dir.path()).expect("open store"));
     let assistant = Arc::new(assistant);
-    let state = AppState::builder(config, assistant.clone(), store).build();
+    let mut builder = AppState::builder(config, assistant.clone(), store);
+    if let Some(shop) = shop {
+        builder = builder.commerce(shop);
+    }
+    let state = builder.build();
     Fixture {
         dir,
         state,
@@ -457,4 +470,34 @@ pub async fn new_conversation(state: &AppState) -> (String, String) {
         v["id"].as_str().unwrap().to_string(),
         v["token"].as_str().unwrap().to_string(),
     )
+}
+
+/// An embedded shop with one invented customer (`mila_zoric_7`, two orders) and no products.
+pub fn invented_shop() -> Arc<dyn frontdesk_core::Commerce> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let address = serde_json::json!({"address1": "Lipa 3", "city": "Subotica", "country": "Serbia", "zip": "24000"});
+    let users = serde_json::json!({"mila_zoric_7": {
+        "name": {"first_name": "Mila", "last_name": "Zorić"},
+        "address": address,
+        "email": "mila.zoric@example.org",
+        "payment_methods": {"paypal_1": {"source": "paypal", "id": "paypal_1"}},
+        "orders": ["#T501", "#T502"],
+    }});
+    let order = |id: &str, status: &str, item: &str, price: f64| {
+        serde_json::json!({
+            "order_id": id, "user_id": "mila_zoric_7", "address": address, "status": status,
+            "items": [{"name": item, "product_id": "p1", "item_id": format!("i{id}"), "price": price, "options": {}}],
+            "fulfillments": [], "payment_history": [],
+        })
+    };
+    let orders = serde_json::json!({
+        "#T501": order("#T501", "delivered", "Tin lantern", 24.5),
+        "#T502": order("#T502", "pending", "Wool blanket", 61.0),
+    });
+    for (name, v) in [("users.json", users), ("orders.json", orders), ("products.json", serde_json::json!({}))] {
+        std::fs::write(dir.path().join(name), v.to_string()).expect("write seed");
+    }
+    let shop = frontdesk_commerce::SqliteCommerce::in_memory().expect("shop");
+    shop.seed_from_dir(dir.path()).expect("seed");
+    Arc::new(shop)
 }
