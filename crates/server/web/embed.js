@@ -203,12 +203,12 @@ form.send input { flex: 1; min-width: 0; padding: 10px; border: 1px solid #d8dce
     let box = div.querySelector(".cites");
     if (!box) { box = document.createElement("div"); box.className = "cites"; box.setAttribute("aria-label", t("sources")); div.append(box); }
     box.textContent = "";
-    for (const c of citations) {
+    citations.forEach((c, i) => {
       const a = document.createElement(c.url ? "a" : "span");
       if (c.url) { a.href = c.url; a.target = "_blank"; a.rel = "noopener"; }
-      a.textContent = "[" + c.index + "] " + (c.title || c.doc_id);
+      a.textContent = "[" + (c.index || i + 1) + "] " + (c.title || c.doc_id);
       box.append(a);
-    }
+    });
   }
 
   // A plan waiting for the customer's yes: a card with Yes / No.
@@ -425,7 +425,7 @@ form.send input { flex: 1; min-width: 0; padding: 10px; border: 1px solid #d8dce
     $(".rate-done").textContent = r.ok ? t("thanks") : t("rateFailed");
     if (r.ok) {
       sessionStorage.setItem(RATED_KEY, conv.id);
-      for (const el of root.querySelectorAll(".csat input, .csat textarea, .csat button")) el.disabled = true;
+      for (const el of root.querySelectorAll(".rate input, .rate textarea, .rate button")) el.disabled = true;
       $(".csat").dataset.sent = "1";
     }
   });

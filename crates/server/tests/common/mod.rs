@@ -229,12 +229,18 @@ impl Assistant for FakeAssistant {
             ConversationStatus::Bot
         };
         state.status = status;
-        state.lang = Some(Lang::En);
+        // Cyrillic in, Serbian Cyrillic out (the widget follows the reply's language).
+        let lang = if message.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)) {
+            Lang::SrCyrl
+        } else {
+            Lang::En
+        };
+        state.lang = Some(lang);
         state.turns.push(record(Speaker::Bot, &text));
         let outcome = TurnOutcome {
             voice_text: text.replace(" [1]", ""),
             text,
-            lang: Lang::En,
+            lang,
             citations,
             decision,
             source: AnswerSource::Direct,
