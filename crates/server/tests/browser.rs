@@ -17,6 +17,8 @@
 //! the tests also write the README's screenshots there (`scripts/screenshots`).
 
 mod common;
+#[path = "common/cdp.rs"]
+mod cdp;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -126,28 +128,16 @@ fn screenshot_dir() -> Option<std::path::PathBuf> {
         .map(std::path::PathBuf::from)
 }
 
-/// Writes a PNG of `url` after its scripts had `settle_ms` of (virtual) time.
-async fn screenshot(chromium: &str, url: &str, (width, height): (u32, u32), settle_ms: u32, out: &std::path::Path) {
-    let profile = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    let status = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio::process::Command::new(chromium)
-            .args(CHROMIUM_FLAGS)
-            .arg(format!("--window-size={width},{height}"))
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg(format!("--virtual-time-budget={settle_ms}"))
-            .arg(format!("--screenshot={}", out.display()))
-            .arg(url)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .status(),
-    )
+/// Writes a PNG of `url` in a `width`×`height` viewport once the JavaScript expression
+/// `ready` holds (through the DevTools protocol: `common/cdp.rs`).
+async fn screenshot(chromium: &str, url: &str, size: (u32, u32), ready: &str, out: &std::path::Path) {
+    let (chromium, url, ready, out) = (chromium.to_string(), url.to_string(), ready.to_string(), out.to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        let mut page = cdp::Page::launch(&chromium, CHROMIUM_FLAGS);
+        page.screenshot(&url, size, &ready, &out);
+    })
     .await
-    .expect("the screenshot took over 60 s")
-    .expect("run chromium");
-    assert!(status.success() && out.is_file(), "no screenshot {}", out.display());
+    .expect("screenshot");
 }
 
 /// The steps a driver page reports, in order.
@@ -430,15 +420,22 @@ async fn embedded_widget_on_another_origin_in_headless_chromium() {
             assert!(r.status.is_success());
         }
         let url = format!("{shop_origin}/shot?id={id}&token={token}");
-        screenshot(&chromium, &url, (1100, 760), 4000, &dir.join("widget-desktop.png")).await;
-        screenshot(&chromium, &url, (360, 740), 4000, &dir.join("widget-phone.png")).await;
+        screenshot(&chromium, &url, (1100, 760), WIDGET_CARD, &dir.join("widget-desktop.png")).await;
+        // On a phone: waiting for a person, with the hours and the expected wait.
+        let (id, token) = customer_says(&f, &["What are your opening hours?", "I would like to talk to a human"]).await;
+        let url = format!("{shop_origin}/shot?id={id}&token={token}");
+        screenshot(&chromium, &url, (360, 740), WIDGET_WAIT, &dir.join("widget-phone.png")).await;
     }
 }
+
+/// The widget's screenshots are taken once it shows the plan card, or the expected wait.
+const WIDGET_CARD: &str = "document.getElementById('frontdesk-widget').shadowRoot.querySelector('.card')";
+const WIDGET_WAIT: &str = "document.getElementById('frontdesk-widget').shadowRoot.querySelector('.status .wait')";
 
 /// The host page for a screenshot: the shop's page with the widget open on a given
 /// conversation (its id and token put where the widget keeps them).
 fn shot_page(api: &str, q: &std::collections::HashMap<String, String>) -> String {
-    let conv = json!({"id": q.get("id"), "token": q.get("token")}).to_string();
+    let conv = json!(json!({"id": q.get("id"), "token": q.get("token")}).to_string());
     format!(
         r##"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>A shop</title>
 <style>body {{ font-family: Georgia, serif; margin: 0; padding: 1rem 2rem; background: #fdf6ec; }} h1 {{ color: #6b3e26; }}</style></head>
@@ -598,8 +595,8 @@ const go = setInterval(() => {{ const b = d() && d().querySelector("#queue li bu
     assert_eq!(s["cyrillic"], json!({"waiting": "Чекају", "send": "Пошаљи", "title": "Конзола агента"}));
 
     if let Some(dir) = screenshot_dir() {
-        customer_says(&f, &["verify me as mila_zoric_7", "What are your opening hours?", "human, please"]).await;
-        screenshot(&chromium, &format!("http://{addr}/shot"), (1280, 800), 5000, &dir.join("agent-console.png")).await;
+        customer_says(&f, &["verify me as mila_zoric_7", "human, please", "When are you open on Saturdays?"]).await;
+        screenshot(&chromium, &format!("http://{addr}/shot"), (1280, 800), "document.getElementById('c').contentWindow.document.querySelector('.sugg.draft')", &dir.join("agent-console.png")).await;
     }
 }
 
@@ -770,6 +767,38 @@ async fn operator_page_in_headless_chromium() {
     assert!(s["reloaded"].as_str().unwrap().starts_with("Reload: done."), "{s}");
 
     if let Some(dir) = screenshot_dir() {
-        screenshot(&chromium, &format!("http://{addr}/shot"), (1280, 1000), 4000, &dir.join("operator.png")).await;
+        // Two weeks of invented traffic, so the charts have a history to show.
+        let db = rusqlite::Connection::open(f.dir.path().join("frontdesk.db")).unwrap();
+        let reasons = [EscalationReason::CustomerRequest, EscalationReason::LowConfidence, EscalationReason::Frustration];
+        for back in 3..17i64 {
+            for k in 0..(3 + back % 4) {
+                let (id, _) = new_conversation(&f.state).await;
+                st.append_message(&id, Speaker::Customer, "an invented question", json!({})).await.unwrap();
+                let latency = 30 + (back * 37 + k * 53) % 140;
+                st.append_message(&id, Speaker::Bot, "an invented answer", json!({"latency_ms": latency})).await.unwrap();
+                if (back + k) % 3 == 0 {
+                    let now = chrono::Utc::now();
+                    st.create_handoff(&HandoffRecord {
+                        id: format!("h-{id}"),
+                        conversation_id: id.clone(),
+                        reason: reasons[((back / 2 + k) % 3) as usize],
+                        summary: "invented".into(),
+                        state: HandoffState::Resolved,
+                        agent: Some("ana".into()),
+                        created_at: now,
+                        updated_at: now,
+                        ticket: false,
+                        claimed_at: Some(now),
+                    })
+                    .await
+                    .unwrap();
+                }
+                if k % 2 == 0 {
+                    st.add_feedback(&id, (3 + (back + k) % 3) as u8, "").await.unwrap();
+                }
+                move_back(&db, &id, back);
+            }
+        }
+        screenshot(&chromium, &format!("http://{addr}/shot"), (1280, 1000), "document.body.dataset.ready === '1'", &dir.join("operator.png")).await;
     }
 }

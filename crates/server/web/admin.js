@@ -31,7 +31,9 @@
     plot.textContent = "";
     const totals = days.map((_, i) => series.reduce((s, x) => s + (x.values[i] || 0), 0));
     const all = kind === "bars" ? totals : series.flatMap((s) => s.values.filter((v) => v != null));
-    const top = max != null ? max : Math.max(1, ...all) * 1.1;
+    // Counts get whole-number ticks (a multiple of 4 on top); other figures 10% headroom.
+    const nice = (v) => { const p = Math.pow(10, Math.floor(Math.log10(v))); return [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= v); };
+    const top = max != null ? max : kind === "bars" ? Math.max(4, Math.ceil(Math.max(0, ...all) / 4) * 4) : 4 * nice(Math.max(1, ...all) * 1.05 / 4);
     const y = (v) => T + (H - T - B) * (1 - (v - min) / (top - min || 1));
     const step = (W - L - R) / Math.max(1, days.length);
     const x = (i) => L + step * (i + 0.5);
@@ -42,7 +44,7 @@
       svg.append(node("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", class: "tick" }, fmt(v)));
     }
     const every = Math.max(1, Math.ceil(days.length / 8));
-    days.forEach((d, i) => { if (i % every === 0 || i === days.length - 1) svg.append(node("text", { x: x(i), y: H - 10, "text-anchor": "middle", class: "tick" }, d.slice(5))); });
+    days.forEach((d, i) => { if (i % every === 0 || (i === days.length - 1 && i % every >= every / 2)) svg.append(node("text", { x: x(i), y: H - 10, "text-anchor": "middle", class: "tick" }, d.slice(5))); });
     let marks = 0;
     if (kind === "bars") {
       const base = days.map(() => 0);

@@ -69,7 +69,7 @@
   const CSS = `
 :host { all: initial; font-family: system-ui, sans-serif; color: #1d2330; }
 * { box-sizing: border-box; }
-.launcher { position: fixed; right: 16px; bottom: 16px; width: 56px; height: 56px; border-radius: 50%; border: 0; background: #1f5fbf; color: #fff; font-size: 26px; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); z-index: 2147483000; }
+.launcher { position: fixed; right: 16px; bottom: 16px; width: 56px; height: 56px; border-radius: 50%; border: 0; background: #1f5fbf; color: #fff; display: grid; place-items: center; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); z-index: 2147483000; }
 .panel { position: fixed; right: 16px; bottom: 84px; width: min(380px, calc(100vw - 32px)); height: min(600px, calc(100vh - 100px)); display: flex; flex-direction: column; background: #f6f7f9; border: 1px solid #d8dce3; border-radius: 12px; overflow: hidden; box-shadow: 0 8px 30px rgba(0,0,0,.2); z-index: 2147483000; }
 .panel[hidden] { display: none; }
 :host([data-inline]) .panel { position: static; width: 100%; height: min(640px, calc(100vh - 24px)); box-shadow: none; }
@@ -119,7 +119,7 @@ form.send input { flex: 1; min-width: 0; padding: 10px; border: 1px solid #d8dce
   if (inline) host.dataset.inline = "";
   const root = host.attachShadow({ mode: "open" });
   root.innerHTML = `<style>${CSS}</style>
-<button class="launcher" type="button" aria-expanded="false" aria-controls="fd-panel"><span aria-hidden="true">💬</span><span class="sr label-open"></span></button>
+<button class="launcher" type="button" aria-expanded="false" aria-controls="fd-panel"><svg aria-hidden="true" width="28" height="28" viewBox="0 0 24 24" fill="currentColor"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg><span class="sr label-open"></span></button>
 <section class="panel" id="fd-panel" role="region" hidden>
   <header><h2 class="title"></h2><button class="close" type="button"><span aria-hidden="true">×</span><span class="sr label-close"></span></button></header>
   <div class="status" role="status" aria-live="polite"></div>
