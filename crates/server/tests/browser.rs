@@ -448,11 +448,20 @@ fn shot_page(api: &str, q: &std::collections::HashMap<String, String>) -> String
 
 const CONSOLE_PAGE: &str = r##"<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">
 <iframe id="console" src="/agent" style="width:1280px;height:880px;border:0"></iframe>
+<iframe id="home" src="/" style="width:600px;height:700px;border:0"></iframe>
 <script>__DRIVER__
 const d = () => document.getElementById("console").contentWindow.document;
+const home = () => document.getElementById("home").contentWindow.document.getElementById("frontdesk-widget").shadowRoot;
 const $$ = (s) => [...d().querySelectorAll(s)];
 const conv = (id) => d().querySelector('.conv[data-id="' + id + '"]');
 window.addEventListener("load", () => drive(async () => {
+  // The service's own page at / runs the same widget script, inline.
+  await until(() => home().host.dataset.ready === "1", "the built-in page's widget");
+  const inline = { launcherHidden: home().querySelector(".launcher").hidden, panelOpen: !home().querySelector(".panel").hidden };
+  home().querySelector("#fd-input").value = "What are your opening hours?";
+  home().querySelector(".send-btn").click();
+  inline.answer = (await until(() => home().querySelector(".msg.bot[data-done] .text"), "the built-in page's answer")).textContent;
+  await step("home", inline);
   await until(() => d().getElementById("connect"), "console page");
   d().getElementById("key").value = "__AGENT_KEY__";
   d().getElementById("connect").click();
@@ -503,6 +512,31 @@ window.addEventListener("load", () => drive(async () => {
   lang.value = "sr-Cyrl";
   lang.dispatchEvent(new Event("change"));
   await step("serbian", { latin, cyrillic: { waiting: d().querySelector('#filters [data-filter="waiting"] [data-t]').textContent, send: c2.querySelector(".reply-send").textContent, title: d().title } });
+  lang.value = "en";
+  lang.dispatchEvent(new Event("change"));
+  // A working day in small: the two conversations closed, then eight more handoffs worked
+  // one by one through the page alone.
+  for (const id of [first, second]) { conv(id).querySelector(".resolve").click(); await until(() => conv(id).dataset.state === "resolved", "resolved " + id); d().querySelector('#tabs .tab[data-id="' + id + '"] .tab-close').click(); }
+  d().querySelector('#filters [data-filter="waiting"]').click();
+  await until(() => d().querySelector('#filters [data-filter="waiting"] .count').textContent === "8" && $$("#queue li button.open").length === 8, "eight more handoffs");
+  let worked = 0;
+  while ($$("#queue li button.open").length) {
+    const li = $$("#queue li")[0];
+    const id = li.dataset.id;
+    li.querySelector("button.open").click();
+    const c = await until(() => conv(id) && conv(id).dataset.state === "waiting" && conv(id), "handoff " + id);
+    c.querySelector(".claim").click();
+    await until(() => !c.querySelector(".reply-send").disabled, "claimed " + id);
+    c.querySelector(".reply-text").value = "Hello, this is Ana. It is sorted: your reference is " + (worked + 1) + ".";
+    c.querySelector(".reply-send").click();
+    await until(() => c.querySelector(".transcript .msg.agent"), "reply " + id);
+    c.querySelector(".resolve").click();
+    await until(() => c.dataset.state === "resolved", "closed " + id);
+    d().querySelector('#tabs .tab[data-id="' + id + '"] .tab-close').click();
+    worked++;
+    await until(() => !$$("#queue li").some((l) => l.dataset.id === id), "the queue without " + id);
+  }
+  await step("worked", { worked, resolved: d().querySelector('#filters [data-filter="resolved"] .count').textContent, waiting: d().querySelector('#filters [data-filter="waiting"] .count').textContent, title: d().title, tabs: $$("#tabs .tab").length });
 }));
 </script></body></html>"##;
 
@@ -552,6 +586,10 @@ const go = setInterval(() => {{ const b = d() && d().querySelector("#queue li bu
     serve(listener, router);
     let _browser = Browser::open(&chromium, &format!("http://{addr}/selftest"), (1280, 900));
 
+    let s = steps.expect("home").await;
+    assert_eq!(s["launcherHidden"], true, "{s}");
+    assert_eq!(s["panelOpen"], true, "{s}");
+    assert_eq!(s["answer"], "We are open every day from 8 to 20 [1].");
     let s = steps.expect("ready").await;
     assert_eq!(s["title"], "Agent console");
     assert_eq!(s["empty"], 1);
@@ -593,6 +631,23 @@ const go = setInterval(() => {{ const b = d() && d().querySelector("#queue li bu
     let s = steps.expect("serbian").await;
     assert_eq!(s["latin"], json!({"waiting": "Čekaju", "claim": "Preuzmi"}));
     assert_eq!(s["cyrillic"], json!({"waiting": "Чекају", "send": "Пошаљи", "title": "Конзола агента"}));
+    let mut customers = Vec::new();
+    for n in 0..8 {
+        customers.push(customer_says(&f, &[&format!("human please, question number {n}")]).await.0);
+    }
+    let s = steps.expect("worked").await;
+    assert_eq!(s["worked"], 8, "{s}");
+    assert_eq!(s["resolved"], "10", "{s}");
+    assert_eq!(s["waiting"], "0");
+    assert_eq!(s["title"], "Agent console");
+    assert_eq!(s["tabs"], 0);
+    let all = f.state.store.handoffs(None).await.unwrap();
+    assert_eq!(all.len(), 10);
+    assert!(all.iter().all(|h| h.state == HandoffState::Resolved && h.agent.as_deref() == Some("ana")));
+    for c in &customers {
+        let m = f.state.store.messages(c).await.unwrap();
+        assert!(m.iter().any(|m| m.speaker == Speaker::Agent && m.text.starts_with("Hello, this is Ana.")), "{c}");
+    }
 
     if let Some(dir) = screenshot_dir() {
         customer_says(&f, &["verify me as mila_zoric_7", "human, please", "When are you open on Saturdays?"]).await;
