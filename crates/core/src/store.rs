@@ -271,8 +271,7 @@ pub trait Store: Send + Sync {
     async fn handoffs(&self, state: Option<HandoffState>)
         -> Result<Vec<HandoffRecord>, StoreError>;
     /// Handoffs opened at or after `since`, in any state, oldest first.
-    async fn handoffs_since(&self, since: DateTime<Utc>)
-        -> Result<Vec<HandoffRecord>, StoreError>;
+    async fn handoffs_since(&self, since: DateTime<Utc>) -> Result<Vec<HandoffRecord>, StoreError>;
     async fn update_handoff(
         &self,
         id: &str,
@@ -325,8 +324,10 @@ pub trait Store: Send + Sync {
     async fn analytics(&self) -> Result<Analytics, StoreError>;
     /// The analytics per UTC day from `since`'s day on, oldest first; days with nothing
     /// stored are included (zero counts, no rates).
-    async fn daily_analytics(&self, since: DateTime<Utc>)
-        -> Result<Vec<DailyAnalytics>, StoreError>;
+    async fn daily_analytics(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DailyAnalytics>, StoreError>;
 
     /// Waits until no other process is running a turn of `conversation_id`, and keeps every
     /// other process out until the returned lock is dropped or this process dies. Within one

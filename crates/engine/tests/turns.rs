@@ -472,10 +472,23 @@ async fn a_suggestion_drafts_from_the_knowledge_base_without_changing_the_conver
     assert!(draft.contains("30 days"), "{draft}");
     assert_eq!(s.citations.len(), 1);
     assert_eq!(s.citations[0].doc_id, s.passages[0].doc_id);
-    assert_eq!(s.passages[0].url.as_deref(), Some("https://shop.example/faq-returns"));
-    let none = e.suggest(&state, "is the warranty transferable?").await.unwrap();
-    assert!(none.draft.is_none() && none.citations.is_empty(), "{none:?}");
-    assert_eq!(none.passages.len(), 1, "the weak passage is still shown: {none:?}");
+    assert_eq!(
+        s.passages[0].url.as_deref(),
+        Some("https://shop.example/faq-returns")
+    );
+    let none = e
+        .suggest(&state, "is the warranty transferable?")
+        .await
+        .unwrap();
+    assert!(
+        none.draft.is_none() && none.citations.is_empty(),
+        "{none:?}"
+    );
+    assert_eq!(
+        none.passages.len(),
+        1,
+        "the weak passage is still shown: {none:?}"
+    );
     assert_eq!(state, before);
     assert!(matches!(
         e.suggest(&state, "   ").await,

@@ -16,7 +16,10 @@ pub fn expected_wait_secs(handoffs: &[HandoffRecord], now: DateTime<Utc>) -> (Op
     let mut waits: Vec<i64> = handoffs
         .iter()
         .filter(|h| h.created_at >= since && h.created_at <= now)
-        .filter_map(|h| h.claimed_at.map(|c| (c - h.created_at).num_seconds().max(0)))
+        .filter_map(|h| {
+            h.claimed_at
+                .map(|c| (c - h.created_at).num_seconds().max(0))
+        })
         .collect();
     waits.sort_unstable();
     let n = waits.len();

@@ -16,15 +16,15 @@
 //! Skipped without chromium unless FRONTDESK_REQUIRE_BROWSER=1. With FRONTDESK_SCREENSHOTS=DIR
 //! the tests also write the README's screenshots there (`scripts/screenshots`).
 
-mod common;
 #[path = "common/cdp.rs"]
 mod cdp;
+mod common;
 
 use axum::routing::{get, post};
 use axum::Router;
 use common::*;
-use frontdesk_core::store::{HandoffRecord, HandoffState};
 use frontdesk_core::conversation::Speaker;
+use frontdesk_core::store::{HandoffRecord, HandoffState};
 use frontdesk_core::EscalationReason;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -130,8 +130,19 @@ fn screenshot_dir() -> Option<std::path::PathBuf> {
 
 /// Writes a PNG of `url` in a `width`×`height` viewport once the JavaScript expression
 /// `ready` holds (through the DevTools protocol: `common/cdp.rs`).
-async fn screenshot(chromium: &str, url: &str, size: (u32, u32), ready: &str, out: &std::path::Path) {
-    let (chromium, url, ready, out) = (chromium.to_string(), url.to_string(), ready.to_string(), out.to_path_buf());
+async fn screenshot(
+    chromium: &str,
+    url: &str,
+    size: (u32, u32),
+    ready: &str,
+    out: &std::path::Path,
+) {
+    let (chromium, url, ready, out) = (
+        chromium.to_string(),
+        url.to_string(),
+        ready.to_string(),
+        out.to_path_buf(),
+    );
     tokio::task::spawn_blocking(move || {
         let mut page = cdp::Page::launch(&chromium, CHROMIUM_FLAGS);
         page.screenshot(&url, size, &ready, &out);
@@ -213,9 +224,16 @@ async fn seed_claimed_handoff(f: &Fixture, wait_secs: i64) {
 }
 
 async fn the_waiting_handoff(f: &Fixture) -> String {
-    let l = call(&f.state, "GET", "/v1/handoffs?state=waiting", Some(AGENT_KEY), None, None)
-        .await
-        .json();
+    let l = call(
+        &f.state,
+        "GET",
+        "/v1/handoffs?state=waiting",
+        Some(AGENT_KEY),
+        None,
+        None,
+    )
+    .await
+    .json();
     let all = l["handoffs"].as_array().unwrap();
     assert_eq!(all.len(), 1, "{l}");
     all[0]["id"].as_str().unwrap().to_string()
@@ -326,19 +344,27 @@ async fn embedded_widget_on_another_origin_in_headless_chromium() {
     let shop_page = SHOP_PAGE.replace("__API__", &api_origin);
     let (router, mut steps) = driver(WIDGET_DRIVER.replace("__DRIVER__", DRIVER_JS));
     let router = router
-        .route("/host", get(move || async move { axum::response::Html(shop_page) }))
         .route(
-        "/shot",
-        get(move |axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>| async move {
-            axum::response::Html(shot_page(&api_origin, &q))
-        }),
-    );
+            "/host",
+            get(move || async move { axum::response::Html(shop_page) }),
+        )
+        .route(
+            "/shot",
+            get(
+                move |axum::extract::Query(q): axum::extract::Query<
+                    std::collections::HashMap<String, String>,
+                >| async move { axum::response::Html(shot_page(&api_origin, &q)) },
+            ),
+        );
     serve(shop_listener, router);
     let _browser = Browser::open(&chromium, &format!("{shop_origin}/selftest"), (800, 900));
 
     let s = steps.expect("before-reload").await;
     assert_eq!(s["panelHiddenAtFirst"], true, "{s}");
-    assert_eq!(s["focusedInput"], true, "opening moves focus to the input: {s}");
+    assert_eq!(
+        s["focusedInput"], true,
+        "opening moves focus to the input: {s}"
+    );
     assert_eq!(s["expanded"], "true");
     assert_eq!(s["planReply"], "You said: please show me the plan");
     assert_eq!(s["planText"], "cancel order #W1");
@@ -353,8 +379,16 @@ async fn embedded_widget_on_another_origin_in_headless_chromium() {
     let layout = &s["layout"];
     assert_eq!(layout["innerWidth"], 360, "{s}");
     assert!(layout["scrollWidth"].as_f64().unwrap() <= 360.0, "{s}");
-    assert!(layout["panelWidth"].as_f64().unwrap() <= 360.0 && layout["panelLeft"].as_f64().unwrap() >= 0.0, "{s}");
-    assert!(layout["inputWidth"].as_f64().unwrap() >= 180.0 && layout["sendRight"].as_f64().unwrap() <= 360.0, "{s}");
+    assert!(
+        layout["panelWidth"].as_f64().unwrap() <= 360.0
+            && layout["panelLeft"].as_f64().unwrap() >= 0.0,
+        "{s}"
+    );
+    assert!(
+        layout["inputWidth"].as_f64().unwrap() >= 180.0
+            && layout["sendRight"].as_f64().unwrap() <= 360.0,
+        "{s}"
+    );
     // The plan was carried out once, as the yes asked.
     let conversation = {
         let (convs, _) = (f.state.store.open_conversations().await.unwrap(), ());
@@ -367,26 +401,68 @@ async fn embedded_widget_on_another_origin_in_headless_chromium() {
         }
         found.expect("the widget's conversation")
     };
-    let said: Vec<String> = f.state.store.messages(&conversation).await.unwrap().into_iter().filter(|m| m.speaker == Speaker::Customer).map(|m| m.text).collect();
-    assert_eq!(said, ["please show me the plan", "yes", "What are your opening hours?"]);
+    let said: Vec<String> = f
+        .state
+        .store
+        .messages(&conversation)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.speaker == Speaker::Customer)
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "please show me the plan",
+            "yes",
+            "What are your opening hours?"
+        ]
+    );
 
     let s = steps.expect("after-reload").await;
-    assert_eq!(s["customer"], json!(["please show me the plan", "yes", "What are your opening hours?"]), "{s}");
+    assert_eq!(
+        s["customer"],
+        json!([
+            "please show me the plan",
+            "yes",
+            "What are your opening hours?"
+        ]),
+        "{s}"
+    );
     assert_eq!(s["bot"][1], "Done: order #W1 is cancelled.", "{s}");
-    assert_eq!(s["cards"], 0, "an answered plan shows no card after a reload: {s}");
+    assert_eq!(
+        s["cards"], 0,
+        "an answered plan shows no card after a reload: {s}"
+    );
 
     let s = steps.expect("waiting").await;
-    assert_eq!(s["hours"], "Our team answers Mon–Sun, 00:00–23:59 (UTC+0).", "{s}");
+    assert_eq!(
+        s["hours"], "Our team answers Mon–Sun, 00:00–23:59 (UTC+0).",
+        "{s}"
+    );
     assert_eq!(s["wait"], "Expected wait: about 3 min.", "{s}");
     let h = the_waiting_handoff(&f).await;
     agent_post(&f, &format!("/v1/handoffs/{h}/claim"), None).await;
-    agent_post(&f, &format!("/v1/handoffs/{h}/messages"), Some(json!({"text": "Hello, Ana here. How can I help?"}))).await;
+    agent_post(
+        &f,
+        &format!("/v1/handoffs/{h}/messages"),
+        Some(json!({"text": "Hello, Ana here. How can I help?"})),
+    )
+    .await;
 
     let s = steps.expect("agent").await;
     assert_eq!(s["text"], "Hello, Ana here. How can I help?");
     assert_eq!(s["who"], "ana");
     assert_eq!(s["status"], "You are talking with ana.");
-    assert!(s["system"].as_array().unwrap().iter().any(|t| t == "ana joined the conversation."), "{s}");
+    assert!(
+        s["system"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "ana joined the conversation."),
+        "{s}"
+    );
     agent_post(&f, &format!("/v1/handoffs/{h}/release"), None).await;
 
     steps.expect("released").await;
@@ -397,14 +473,19 @@ async fn embedded_widget_on_another_origin_in_headless_chromium() {
     let s = steps.expect("rated").await;
     assert_eq!(s["status"], "This conversation is closed.");
     assert_eq!(s["inputDisabled"], true);
-    assert_eq!(s["disabledBefore"], true, "no rating is sent before a star is chosen");
+    assert_eq!(
+        s["disabledBefore"], true,
+        "no rating is sent before a star is chosen"
+    );
     assert_eq!(s["thanks"], "Thank you for your rating!");
     assert_eq!(s["stars"], 4);
     assert_eq!(s["legend"], "How did we do?");
     let a = f.state.store.analytics().await.unwrap();
     assert_eq!((a.csat_count, a.csat_average), (1, Some(4.0)));
     let export = f.state.store.messages(&conversation).await.unwrap();
-    assert!(export.iter().any(|m| m.text == "Hello, Ana here. How can I help?"));
+    assert!(export
+        .iter()
+        .any(|m| m.text == "Hello, Ana here. How can I help?"));
 
     let s = steps.expect("cyrillic").await;
     assert_eq!(s["placeholder"], "Поставите питање…");
@@ -415,22 +496,56 @@ async fn embedded_widget_on_another_origin_in_headless_chromium() {
     if let Some(dir) = screenshot_dir() {
         // A conversation to show: a cited answer and a plan waiting for its yes.
         let (id, token) = new_conversation(&f.state).await;
-        for text in ["What are your opening hours?", "Please cancel it, show me the plan"] {
-            let r = call(&f.state, "POST", &format!("/v1/conversations/{id}/messages"), Some(&token), Some(json!({ "text": text })), None).await;
+        for text in [
+            "What are your opening hours?",
+            "Please cancel it, show me the plan",
+        ] {
+            let r = call(
+                &f.state,
+                "POST",
+                &format!("/v1/conversations/{id}/messages"),
+                Some(&token),
+                Some(json!({ "text": text })),
+                None,
+            )
+            .await;
             assert!(r.status.is_success());
         }
         let url = format!("{shop_origin}/shot?id={id}&token={token}");
-        screenshot(&chromium, &url, (1100, 760), WIDGET_CARD, &dir.join("widget-desktop.png")).await;
+        screenshot(
+            &chromium,
+            &url,
+            (1100, 760),
+            WIDGET_CARD,
+            &dir.join("widget-desktop.png"),
+        )
+        .await;
         // On a phone: waiting for a person, with the hours and the expected wait.
-        let (id, token) = customer_says(&f, &["What are your opening hours?", "I would like to talk to a human"]).await;
+        let (id, token) = customer_says(
+            &f,
+            &[
+                "What are your opening hours?",
+                "I would like to talk to a human",
+            ],
+        )
+        .await;
         let url = format!("{shop_origin}/shot?id={id}&token={token}");
-        screenshot(&chromium, &url, (360, 740), WIDGET_WAIT, &dir.join("widget-phone.png")).await;
+        screenshot(
+            &chromium,
+            &url,
+            (360, 740),
+            WIDGET_WAIT,
+            &dir.join("widget-phone.png"),
+        )
+        .await;
     }
 }
 
 /// The widget's screenshots are taken once it shows the plan card, or the expected wait.
-const WIDGET_CARD: &str = "document.getElementById('frontdesk-widget').shadowRoot.querySelector('.card')";
-const WIDGET_WAIT: &str = "document.getElementById('frontdesk-widget').shadowRoot.querySelector('.status .wait')";
+const WIDGET_CARD: &str =
+    "document.getElementById('frontdesk-widget').shadowRoot.querySelector('.card')";
+const WIDGET_WAIT: &str =
+    "document.getElementById('frontdesk-widget').shadowRoot.querySelector('.status .wait')";
 
 /// The host page for a screenshot: the shop's page with the widget open on a given
 /// conversation (its id and token put where the widget keeps them).
@@ -544,7 +659,15 @@ window.addEventListener("load", () => drive(async () => {
 async fn customer_says(f: &Fixture, texts: &[&str]) -> (String, String) {
     let (id, token) = new_conversation(&f.state).await;
     for text in texts {
-        let r = call(&f.state, "POST", &format!("/v1/conversations/{id}/messages"), Some(&token), Some(json!({ "text": text })), None).await;
+        let r = call(
+            &f.state,
+            "POST",
+            &format!("/v1/conversations/{id}/messages"),
+            Some(&token),
+            Some(json!({ "text": text })),
+            None,
+        )
+        .await;
         assert!(r.status.is_success(), "{}", r.text);
     }
     (id, token)
@@ -593,9 +716,21 @@ const go = setInterval(() => {{ const b = d() && d().querySelector("#queue li bu
     let s = steps.expect("ready").await;
     assert_eq!(s["title"], "Agent console");
     assert_eq!(s["empty"], 1);
-    let (mila, mila_token) = customer_says(&f, &["verify me as mila_zoric_7", "I need a human about my order"]).await;
+    let (mila, mila_token) = customer_says(
+        &f,
+        &["verify me as mila_zoric_7", "I need a human about my order"],
+    )
+    .await;
     // The newest message of Mila's is what the suggestions answer.
-    call(&f.state, "POST", &format!("/v1/conversations/{mila}/messages"), Some(&mila_token), Some(json!({"text": "Also, when are you open on Sunday?"})), None).await;
+    call(
+        &f.state,
+        "POST",
+        &format!("/v1/conversations/{mila}/messages"),
+        Some(&mila_token),
+        Some(json!({"text": "Also, when are you open on Sunday?"})),
+        None,
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     customer_says(&f, &["a human please, the lid of my teapot is cracked"]).await;
 
@@ -605,35 +740,81 @@ const go = setInterval(() => {{ const b = d() && d().querySelector("#queue li bu
     assert_eq!(s["alerts"], "2", "one alert per new handoff: {s}");
     assert_eq!(s["items"][0]["reason"], "Asked for a person");
     assert_eq!(s["items"][0]["age"], "just now");
-    assert!(s["items"][0]["gist"].as_str().unwrap().contains("I need a human about my order"), "{s}");
+    assert!(
+        s["items"][0]["gist"]
+            .as_str()
+            .unwrap()
+            .contains("I need a human about my order"),
+        "{s}"
+    );
 
     let s = steps.expect("replied").await;
     assert_eq!(s["open"]["tabs"], 2, "{s}");
     assert_eq!(s["open"]["panels"], 2);
     assert_eq!(s["open"]["visible"].as_array().unwrap().len(), 1);
     assert_eq!(s["customer"]["name"], "Mila Zorić");
-    assert_eq!(s["customer"]["orders"], json!(["#T502 pending · 61.00", "#T501 delivered · 24.50"]), "{s}");
-    assert_eq!(s["passages"], json!(["Passage: Opening hours", "Passage: Returns"]));
-    assert_eq!(s["inserted"], "We are open every day from 8 to 20 (https://shop.example/hours).");
-    let sent = "We are open every day from 8 to 20 (https://shop.example/hours). Anything else I can do?";
+    assert_eq!(
+        s["customer"]["orders"],
+        json!(["#T502 pending · 61.00", "#T501 delivered · 24.50"]),
+        "{s}"
+    );
+    assert_eq!(
+        s["passages"],
+        json!(["Passage: Opening hours", "Passage: Returns"])
+    );
+    assert_eq!(
+        s["inserted"],
+        "We are open every day from 8 to 20 (https://shop.example/hours)."
+    );
+    let sent =
+        "We are open every day from 8 to 20 (https://shop.example/hours). Anything else I can do?";
     let stored = f.state.store.messages(&mila).await.unwrap();
-    assert!(stored.iter().any(|m| m.speaker == Speaker::Agent && m.text == sent), "{stored:?}");
+    assert!(
+        stored
+            .iter()
+            .any(|m| m.speaker == Speaker::Agent && m.text == sent),
+        "{stored:?}"
+    );
     // Suggestions committed no turn: the customer's messages are the three they wrote.
-    assert_eq!(stored.iter().filter(|m| m.speaker == Speaker::Customer).count(), 3);
-    call(&f.state, "POST", &format!("/v1/conversations/{mila}/messages"), Some(&mila_token), Some(json!({"text": "And my blanket order?"})), None).await;
+    assert_eq!(
+        stored
+            .iter()
+            .filter(|m| m.speaker == Speaker::Customer)
+            .count(),
+        3
+    );
+    call(
+        &f.state,
+        "POST",
+        &format!("/v1/conversations/{mila}/messages"),
+        Some(&mila_token),
+        Some(json!({"text": "And my blanket order?"})),
+        None,
+    )
+    .await;
 
     steps.expect("live").await;
     let s = steps.expect("mine").await;
     assert_eq!(s["cannedTitle"], "Looking into it");
-    assert_eq!(s["cannedText"], "Thanks for waiting, I am checking this for you now.");
+    assert_eq!(
+        s["cannedText"],
+        "Thanks for waiting, I am checking this for you now."
+    );
     assert_eq!(s["mine"], "2");
     assert_eq!(s["title"], "Agent console", "nobody waits any more: {s}");
     let s = steps.expect("serbian").await;
     assert_eq!(s["latin"], json!({"waiting": "Čekaju", "claim": "Preuzmi"}));
-    assert_eq!(s["cyrillic"], json!({"waiting": "Чекају", "send": "Пошаљи", "title": "Конзола агента"}));
+    assert_eq!(
+        s["cyrillic"],
+        json!({"waiting": "Чекају", "send": "Пошаљи", "title": "Конзола агента"})
+    );
     let mut customers = Vec::new();
     for n in 0..8 {
-        customers.push(customer_says(&f, &[&format!("human please, question number {n}")]).await.0);
+        customers.push(
+            customer_says(&f, &[&format!("human please, question number {n}")])
+                .await
+                .0,
+        );
     }
     let s = steps.expect("worked").await;
     assert_eq!(s["worked"], 8, "{s}");
@@ -643,15 +824,36 @@ const go = setInterval(() => {{ const b = d() && d().querySelector("#queue li bu
     assert_eq!(s["tabs"], 0);
     let all = f.state.store.handoffs(None).await.unwrap();
     assert_eq!(all.len(), 10);
-    assert!(all.iter().all(|h| h.state == HandoffState::Resolved && h.agent.as_deref() == Some("ana")));
+    assert!(all
+        .iter()
+        .all(|h| h.state == HandoffState::Resolved && h.agent.as_deref() == Some("ana")));
     for c in &customers {
         let m = f.state.store.messages(c).await.unwrap();
-        assert!(m.iter().any(|m| m.speaker == Speaker::Agent && m.text.starts_with("Hello, this is Ana.")), "{c}");
+        assert!(
+            m.iter()
+                .any(|m| m.speaker == Speaker::Agent && m.text.starts_with("Hello, this is Ana.")),
+            "{c}"
+        );
     }
 
     if let Some(dir) = screenshot_dir() {
-        customer_says(&f, &["verify me as mila_zoric_7", "human, please", "When are you open on Saturdays?"]).await;
-        screenshot(&chromium, &format!("http://{addr}/shot"), (1280, 800), "document.getElementById('c').contentWindow.document.querySelector('.sugg.draft')", &dir.join("agent-console.png")).await;
+        customer_says(
+            &f,
+            &[
+                "verify me as mila_zoric_7",
+                "human, please",
+                "When are you open on Saturdays?",
+            ],
+        )
+        .await;
+        screenshot(
+            &chromium,
+            &format!("http://{addr}/shot"),
+            (1280, 800),
+            "document.getElementById('c').contentWindow.document.querySelector('.sugg.draft')",
+            &dir.join("agent-console.png"),
+        )
+        .await;
     }
 }
 
@@ -721,10 +923,11 @@ async fn operator_page_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let config = test_config(dir.path());
     let store = Arc::new(frontdesk_server::SqliteStore::open_in(dir.path()).unwrap());
-    let state = frontdesk_server::AppState::builder(config.clone(), Arc::new(FakeAssistant::new()), store)
-        .reindexer(Arc::new(CountingReindex))
-        .reloader(Arc::new(SameConfig(config)))
-        .build();
+    let state =
+        frontdesk_server::AppState::builder(config.clone(), Arc::new(FakeAssistant::new()), store)
+            .reindexer(Arc::new(CountingReindex))
+            .reloader(Arc::new(SameConfig(config)))
+            .build();
     let f = Fixture {
         dir,
         state,
@@ -742,8 +945,17 @@ async fn operator_page_in_headless_chromium() {
         (1, Some(EscalationReason::CustomerRequest), Some(2), 60),
     ] {
         let (id, _) = new_conversation(&f.state).await;
-        st.append_message(&id, Speaker::Customer, "an invented question", json!({})).await.unwrap();
-        st.append_message(&id, Speaker::Bot, "an invented answer", json!({"latency_ms": latency})).await.unwrap();
+        st.append_message(&id, Speaker::Customer, "an invented question", json!({}))
+            .await
+            .unwrap();
+        st.append_message(
+            &id,
+            Speaker::Bot,
+            "an invented answer",
+            json!({"latency_ms": latency}),
+        )
+        .await
+        .unwrap();
         if let Some(reason) = handoff {
             let now = chrono::Utc::now();
             st.create_handoff(&HandoffRecord {
@@ -768,7 +980,14 @@ async fn operator_page_in_headless_chromium() {
     }
     let (today, _) = new_conversation(&f.state).await;
     for _ in 0..2 {
-        st.append_message(&today, Speaker::Customer, "Do you engrave names on mugs?", json!({})).await.unwrap();
+        st.append_message(
+            &today,
+            Speaker::Customer,
+            "Do you engrave names on mugs?",
+            json!({}),
+        )
+        .await
+        .unwrap();
         st.append_message(&today, Speaker::Bot, "I could not find that.", json!({"latency_ms": 20, "unanswered": true, "question": "Do you engrave names on mugs?"})).await.unwrap();
     }
     {
@@ -794,11 +1013,19 @@ async fn operator_page_in_headless_chromium() {
     let _browser = Browser::open(&chromium, &format!("http://{addr}/selftest"), (1280, 1000));
 
     let s = steps.expect("charts").await;
-    let day = |back: i64| (chrono::Utc::now() - chrono::Duration::days(back)).format("%Y-%m-%d").to_string();
+    let day = |back: i64| {
+        (chrono::Utc::now() - chrono::Duration::days(back))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
     let c = &s["charts"];
     assert_eq!(
         c["chart-containment"]["marks"],
-        json!([[day(2), "containment", 0.5], [day(1), "containment", 0.5], [day(0), "containment", 1]]),
+        json!([
+            [day(2), "containment", 0.5],
+            [day(1), "containment", 0.5],
+            [day(0), "containment", 1]
+        ]),
         "{s}"
     );
     assert_eq!(
@@ -806,31 +1033,74 @@ async fn operator_page_in_headless_chromium() {
         json!([[day(1), "customer request", 1], [day(2), "frustration", 1]]),
         "{s}"
     );
-    assert_eq!(c["chart-escalations"]["legend"], json!(["customer request", "frustration"]));
-    assert_eq!(c["chart-csat"]["marks"], json!([[day(1), "mean rating", 3.5]]), "{s}");
+    assert_eq!(
+        c["chart-escalations"]["legend"],
+        json!(["customer request", "frustration"])
+    );
+    assert_eq!(
+        c["chart-csat"]["marks"],
+        json!([[day(1), "mean rating", 3.5]]),
+        "{s}"
+    );
     assert_eq!(
         c["chart-latency"]["marks"],
         json!([
-            [day(2), "p50", 100], [day(1), "p50", 40], [day(0), "p50", 20],
-            [day(2), "p95", 300], [day(1), "p95", 60], [day(0), "p95", 20]
+            [day(2), "p50", 100],
+            [day(1), "p50", 40],
+            [day(0), "p50", 20],
+            [day(2), "p95", 300],
+            [day(1), "p95", 60],
+            [day(0), "p95", 20]
         ]),
         "{s}"
     );
-    assert_eq!(s["unanswered"], json!([["Do you engrave names on mugs?", "2"]]));
-    assert!(s["kpis"].as_array().unwrap().iter().any(|k| k == "conversations=5"), "{s}");
-    assert!(s["reindexed"].as_str().unwrap().starts_with("Re-index: done."), "{s}");
-    assert!(s["reloaded"].as_str().unwrap().starts_with("Reload: done."), "{s}");
+    assert_eq!(
+        s["unanswered"],
+        json!([["Do you engrave names on mugs?", "2"]])
+    );
+    assert!(
+        s["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k == "conversations=5"),
+        "{s}"
+    );
+    assert!(
+        s["reindexed"]
+            .as_str()
+            .unwrap()
+            .starts_with("Re-index: done."),
+        "{s}"
+    );
+    assert!(
+        s["reloaded"].as_str().unwrap().starts_with("Reload: done."),
+        "{s}"
+    );
 
     if let Some(dir) = screenshot_dir() {
         // Two weeks of invented traffic, so the charts have a history to show.
         let db = rusqlite::Connection::open(f.dir.path().join("frontdesk.db")).unwrap();
-        let reasons = [EscalationReason::CustomerRequest, EscalationReason::LowConfidence, EscalationReason::Frustration];
+        let reasons = [
+            EscalationReason::CustomerRequest,
+            EscalationReason::LowConfidence,
+            EscalationReason::Frustration,
+        ];
         for back in 3..17i64 {
             for k in 0..(3 + back % 4) {
                 let (id, _) = new_conversation(&f.state).await;
-                st.append_message(&id, Speaker::Customer, "an invented question", json!({})).await.unwrap();
+                st.append_message(&id, Speaker::Customer, "an invented question", json!({}))
+                    .await
+                    .unwrap();
                 let latency = 30 + (back * 37 + k * 53) % 140;
-                st.append_message(&id, Speaker::Bot, "an invented answer", json!({"latency_ms": latency})).await.unwrap();
+                st.append_message(
+                    &id,
+                    Speaker::Bot,
+                    "an invented answer",
+                    json!({"latency_ms": latency}),
+                )
+                .await
+                .unwrap();
                 if (back + k) % 3 == 0 {
                     let now = chrono::Utc::now();
                     st.create_handoff(&HandoffRecord {
@@ -849,11 +1119,20 @@ async fn operator_page_in_headless_chromium() {
                     .unwrap();
                 }
                 if k % 2 == 0 {
-                    st.add_feedback(&id, (3 + (back + k) % 3) as u8, "").await.unwrap();
+                    st.add_feedback(&id, (3 + (back + k) % 3) as u8, "")
+                        .await
+                        .unwrap();
                 }
                 move_back(&db, &id, back);
             }
         }
-        screenshot(&chromium, &format!("http://{addr}/shot"), (1280, 1000), "document.body.dataset.ready === '1'", &dir.join("operator.png")).await;
+        screenshot(
+            &chromium,
+            &format!("http://{addr}/shot"),
+            (1280, 1000),
+            "document.body.dataset.ready === '1'",
+            &dir.join("operator.png"),
+        )
+        .await;
     }
 }

@@ -1090,16 +1090,31 @@ async fn daily_figures_claim_times_and_recent_handoffs(b: &Backend) {
     let empty = s.daily_analytics(since).await.unwrap();
     let days: Vec<String> = (0..3)
         .rev()
-        .map(|d| (now - chrono::Duration::days(d)).format("%Y-%m-%d").to_string())
+        .map(|d| {
+            (now - chrono::Duration::days(d))
+                .format("%Y-%m-%d")
+                .to_string()
+        })
         .collect();
-    assert_eq!(empty.iter().map(|d| d.day.clone()).collect::<Vec<_>>(), days);
-    assert!(empty.iter().all(|d| d.active_conversations == 0 && d.containment_rate.is_none()));
+    assert_eq!(
+        empty.iter().map(|d| d.day.clone()).collect::<Vec<_>>(),
+        days
+    );
+    assert!(empty
+        .iter()
+        .all(|d| d.active_conversations == 0 && d.containment_rate.is_none()));
     for id in ["d1", "d2"] {
         new_conversation(s, id).await;
-        s.append_message(id, Speaker::Customer, "text", json!({})).await.unwrap();
+        s.append_message(id, Speaker::Customer, "text", json!({}))
+            .await
+            .unwrap();
     }
-    s.append_message("d1", Speaker::Bot, "text", json!({"latency_ms": 100})).await.unwrap();
-    s.append_message("d2", Speaker::Bot, "text", json!({"latency_ms": 300})).await.unwrap();
+    s.append_message("d1", Speaker::Bot, "text", json!({"latency_ms": 100}))
+        .await
+        .unwrap();
+    s.append_message("d2", Speaker::Bot, "text", json!({"latency_ms": 300}))
+        .await
+        .unwrap();
     let opened = now - chrono::Duration::seconds(1);
     s.create_handoff(&handoff("dh", "d1", EscalationReason::Frustration, opened))
         .await
@@ -1117,24 +1132,59 @@ async fn daily_figures_claim_times_and_recent_handoffs(b: &Backend) {
     assert_eq!(today.active_conversations, 2);
     assert_eq!(today.escalated_conversations, 1);
     assert_eq!(today.containment_rate, Some(0.5));
-    let reasons: Vec<(&str, u64)> = today.escalations_by_reason.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    assert_eq!(reasons, vec![("frustration", 1)], "the handoff of three days ago is not today's");
+    let reasons: Vec<(&str, u64)> = today
+        .escalations_by_reason
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![("frustration", 1)],
+        "the handoff of three days ago is not today's"
+    );
     assert_eq!((today.csat_average, today.csat_count), (Some(4.0), 1));
     assert_eq!(today.bot_turns, 2);
-    assert_eq!((today.latency_p50_ms, today.latency_p95_ms), (Some(100), Some(300)));
-    assert!(series[..2].iter().all(|d| d.bot_turns == 0 && d.escalations_by_reason.is_empty()));
+    assert_eq!(
+        (today.latency_p50_ms, today.latency_p95_ms),
+        (Some(100), Some(300))
+    );
+    assert!(series[..2]
+        .iter()
+        .all(|d| d.bot_turns == 0 && d.escalations_by_reason.is_empty()));
 
     assert_eq!(s.handoff("dh").await.unwrap().claimed_at, None);
-    let claimed = s.update_handoff("dh", HandoffState::Claimed, Some("ana")).await.unwrap();
+    let claimed = s
+        .update_handoff("dh", HandoffState::Claimed, Some("ana"))
+        .await
+        .unwrap();
     let at = claimed.claimed_at.expect("claim time");
     assert!(at >= opened, "{at} < {opened}");
-    let resolved = s.update_handoff("dh", HandoffState::Resolved, Some("ana")).await.unwrap();
-    assert_eq!(resolved.claimed_at, Some(at), "resolving keeps the claim time");
+    let resolved = s
+        .update_handoff("dh", HandoffState::Resolved, Some("ana"))
+        .await
+        .unwrap();
+    assert_eq!(
+        resolved.claimed_at,
+        Some(at),
+        "resolving keeps the claim time"
+    );
     assert_eq!(s.handoff("dh").await.unwrap().claimed_at, Some(at));
 
-    let recent: Vec<String> = s.handoffs_since(now - chrono::Duration::days(1)).await.unwrap().into_iter().map(|h| h.id).collect();
+    let recent: Vec<String> = s
+        .handoffs_since(now - chrono::Duration::days(1))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
     assert_eq!(recent, ["dh"]);
-    let all: Vec<String> = s.handoffs_since(now - chrono::Duration::days(4)).await.unwrap().into_iter().map(|h| h.id).collect();
+    let all: Vec<String> = s
+        .handoffs_since(now - chrono::Duration::days(4))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
     assert_eq!(all, ["old", "dh"]);
 }
 

@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use frontdesk_core::conversation::Speaker;
 use frontdesk_core::store::{
-    Analytics, CustomerExport, DailyAnalytics, ErasureReport, ErasureSubject, HandoffRecord, HandoffState,
-    OutboxItem, StoredMessage, UnansweredQuestion, WebhookConfig,
+    Analytics, CustomerExport, DailyAnalytics, ErasureReport, ErasureSubject, HandoffRecord,
+    HandoffState, OutboxItem, StoredMessage, UnansweredQuestion, WebhookConfig,
 };
 use frontdesk_core::{ConversationState, ConversationStatus, EscalationReason, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -448,10 +448,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn handoffs_since(
-        &self,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<HandoffRecord>, StoreError> {
+    async fn handoffs_since(&self, since: DateTime<Utc>) -> Result<Vec<HandoffRecord>, StoreError> {
         self.with(move |c| {
             let mut stmt = c
                 .prepare(&format!(

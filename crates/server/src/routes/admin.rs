@@ -76,7 +76,9 @@ pub async fn analytics(
             .ok()
             .filter(|d| (1..=MAX_DAYS).contains(d))
             .ok_or_else(|| {
-                ApiError::BadRequest(format!("days must be a whole number from 1 to {MAX_DAYS}, got {d:?}"))
+                ApiError::BadRequest(format!(
+                    "days must be a whole number from 1 to {MAX_DAYS}, got {d:?}"
+                ))
             })?,
     };
     let a = st.store.analytics().await?;

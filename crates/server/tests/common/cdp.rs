@@ -28,7 +28,10 @@ impl Drop for Page {
 fn http_get(port: u16, path: &str) -> std::io::Result<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )?;
     let mut reader = BufReader::new(s);
     let mut length = 0usize;
     loop {
@@ -64,22 +67,42 @@ impl Page {
         let port_file = profile.path().join("DevToolsActivePort");
         let started = Instant::now();
         let port: u16 = loop {
-            if let Some(p) = std::fs::read_to_string(&port_file).ok().and_then(|t| t.lines().next().and_then(|l| l.trim().parse().ok())) {
+            if let Some(p) = std::fs::read_to_string(&port_file)
+                .ok()
+                .and_then(|t| t.lines().next().and_then(|l| l.trim().parse().ok()))
+            {
                 break p;
             }
-            assert!(started.elapsed() < Duration::from_secs(30), "chromium did not open its DevTools port");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "chromium did not open its DevTools port"
+            );
             std::thread::sleep(Duration::from_millis(50));
         };
         let ws_url = loop {
-            let list: Value = http_get(port, "/json/list").ok().and_then(|b| serde_json::from_str(&b).ok()).unwrap_or(Value::Null);
-            let page = list.as_array().and_then(|l| l.iter().find(|t| t["type"] == "page")).and_then(|t| t["webSocketDebuggerUrl"].as_str()).map(str::to_string);
+            let list: Value = http_get(port, "/json/list")
+                .ok()
+                .and_then(|b| serde_json::from_str(&b).ok())
+                .unwrap_or(Value::Null);
+            let page = list
+                .as_array()
+                .and_then(|l| l.iter().find(|t| t["type"] == "page"))
+                .and_then(|t| t["webSocketDebuggerUrl"].as_str())
+                .map(str::to_string);
             if let Some(u) = page {
                 break u;
             }
-            assert!(started.elapsed() < Duration::from_secs(30), "chromium shows no page target");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "chromium shows no page target"
+            );
             std::thread::sleep(Duration::from_millis(50));
         };
-        let path = ws_url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).expect("a ws:// url");
+        let path = ws_url
+            .splitn(4, '/')
+            .nth(3)
+            .map(|p| format!("/{p}"))
+            .expect("a ws:// url");
         let mut ws = TcpStream::connect(("127.0.0.1", port)).unwrap();
         ws.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
         write!(
@@ -186,7 +209,10 @@ impl Page {
             if r["result"]["value"] == true {
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(30), "{url} was not ready for its screenshot ({ready})");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{url} was not ready for its screenshot ({ready})"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         // Let the last layout and fonts settle.
@@ -207,10 +233,17 @@ fn decode_base64(s: &str) -> Vec<u8> {
         b'/' => 63,
         _ => panic!("not base64: {c}"),
     };
-    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=' && !c.is_ascii_whitespace()).map(value).collect();
+    let bytes: Vec<u8> = s
+        .bytes()
+        .filter(|&c| c != b'=' && !c.is_ascii_whitespace())
+        .map(value)
+        .collect();
     let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
     for chunk in bytes.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &v)| acc | (u32::from(v) << (18 - 6 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &v)| acc | (u32::from(v) << (18 - 6 * i)));
         out.push((n >> 16) as u8);
         if chunk.len() > 2 {
             out.push((n >> 8) as u8);

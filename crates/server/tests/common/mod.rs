@@ -230,7 +230,10 @@ impl Assistant for FakeAssistant {
         };
         state.status = status;
         // Cyrillic in, Serbian Cyrillic out (the widget follows the reply's language).
-        let lang = if message.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)) {
+        let lang = if message
+            .chars()
+            .any(|c| ('\u{400}'..='\u{4ff}').contains(&c))
+        {
             Lang::SrCyrl
         } else {
             Lang::En
@@ -500,7 +503,11 @@ pub fn invented_shop() -> Arc<dyn frontdesk_core::Commerce> {
         "#T501": order("#T501", "delivered", "Tin lantern", 24.5),
         "#T502": order("#T502", "pending", "Wool blanket", 61.0),
     });
-    for (name, v) in [("users.json", users), ("orders.json", orders), ("products.json", serde_json::json!({}))] {
+    for (name, v) in [
+        ("users.json", users),
+        ("orders.json", orders),
+        ("products.json", serde_json::json!({})),
+    ] {
         std::fs::write(dir.path().join(name), v.to_string()).expect("write seed");
     }
     let shop = frontdesk_commerce::SqliteCommerce::in_memory().expect("shop");

@@ -2,8 +2,8 @@
 //! snapshot so the counts agree with each other while replicas keep writing.
 
 use super::{backend, PgStore};
-use crate::db::percentile;
 use crate::db::daily::{daily_series, DailyFacts};
+use crate::db::percentile;
 use chrono::{DateTime, Utc};
 use frontdesk_core::store::{Analytics, DailyAnalytics, UnansweredQuestion};
 use frontdesk_core::StoreError;

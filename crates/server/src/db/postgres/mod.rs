@@ -44,8 +44,8 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use frontdesk_core::conversation::Speaker;
 use frontdesk_core::store::{
-    AcceptedMessage, Analytics, CustomerExport, DailyAnalytics, ErasureReport, ErasureSubject, HandoffRecord,
-    HandoffState, OutboxItem, SharedEvent, StoredMessage, WebhookConfig,
+    AcceptedMessage, Analytics, CustomerExport, DailyAnalytics, ErasureReport, ErasureSubject,
+    HandoffRecord, HandoffState, OutboxItem, SharedEvent, StoredMessage, WebhookConfig,
 };
 use frontdesk_core::{ConversationState, ConversationStatus, Store, StoreError};
 use serde_json::Value;
