@@ -42,6 +42,9 @@ pub struct HandoffRecord {
     pub updated_at: DateTime<Utc>,
     /// Created outside business hours: answered as a ticket.
     pub ticket: bool,
+    /// When an agent first claimed it (the customer's wait ends then).
+    #[serde(default)]
+    pub claimed_at: Option<DateTime<Utc>>,
 }
 
 /// An outbound webhook: events named in `events` (`handoff.created`, `conversation.resolved`)
@@ -81,6 +84,27 @@ pub struct Analytics {
     pub containment_rate: f64,
     pub escalations_by_reason: std::collections::BTreeMap<String, u64>,
     pub unanswered_questions: Vec<UnansweredQuestion>,
+    pub csat_average: Option<f64>,
+    pub csat_count: u64,
+    pub bot_turns: u64,
+    pub latency_p50_ms: Option<u64>,
+    pub latency_p95_ms: Option<u64>,
+}
+
+/// One UTC day of the operator analytics (`Store::daily_analytics`), for charts over time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct DailyAnalytics {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    /// Conversations in which the customer wrote that day.
+    pub active_conversations: u64,
+    /// Conversations with a handoff opened that day.
+    pub escalated_conversations: u64,
+    /// Share of the day's active conversations without a handoff that day (0..1); `None`
+    /// on a day without customers.
+    pub containment_rate: Option<f64>,
+    /// Handoffs opened that day by reason.
+    pub escalations_by_reason: std::collections::BTreeMap<String, u64>,
     pub csat_average: Option<f64>,
     pub csat_count: u64,
     pub bot_turns: u64,
@@ -246,6 +270,8 @@ pub trait Store: Send + Sync {
     async fn handoff(&self, id: &str) -> Result<HandoffRecord, StoreError>;
     async fn handoffs(&self, state: Option<HandoffState>)
         -> Result<Vec<HandoffRecord>, StoreError>;
+    /// Handoffs opened at or after `since`, in any state, oldest first.
+    async fn handoffs_since(&self, since: DateTime<Utc>) -> Result<Vec<HandoffRecord>, StoreError>;
     async fn update_handoff(
         &self,
         id: &str,
@@ -296,6 +322,12 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
 
     async fn analytics(&self) -> Result<Analytics, StoreError>;
+    /// The analytics per UTC day from `since`'s day on, oldest first; days with nothing
+    /// stored are included (zero counts, no rates).
+    async fn daily_analytics(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DailyAnalytics>, StoreError>;
 
     /// Waits until no other process is running a turn of `conversation_id`, and keeps every
     /// other process out until the returned lock is dropped or this process dies. Within one

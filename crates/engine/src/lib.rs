@@ -11,6 +11,7 @@ pub mod phrases;
 pub mod policy;
 pub mod reader;
 mod respond;
+mod suggest;
 pub mod summary;
 pub mod templates;
 pub mod understanding;

@@ -14,7 +14,7 @@ use crate::templates::Template;
 use crate::understanding::{understand, Understanding};
 use crate::voice::render_voice;
 use async_trait::async_trait;
-use frontdesk_core::assistant::AssistantError;
+use frontdesk_core::assistant::{AssistantError, Suggestion};
 use frontdesk_core::conversation::{
     AnswerSource, ExecutedAction, PendingAction, Slot, Speaker, TurnOutcome,
 };
@@ -381,5 +381,13 @@ impl Assistant for Engine {
         };
         out.send(TurnEvent::Done(outcome.clone())).await;
         Ok(outcome)
+    }
+
+    async fn suggest(
+        &self,
+        state: &ConversationState,
+        question: &str,
+    ) -> Result<Suggestion, AssistantError> {
+        self.suggest_reply(state, question).await
     }
 }

@@ -450,3 +450,48 @@ async fn second_complaint_hands_over_first_gets_empathy() {
         }
     );
 }
+
+/// A suggestion drafts what a turn would answer from the knowledge base, with its passages,
+/// and changes nothing: the conversation is the same value before and after, and a question
+/// the knowledge base cannot answer gets no draft.
+#[tokio::test]
+async fn a_suggestion_drafts_from_the_knowledge_base_without_changing_the_conversation() {
+    let e = engine(None).await;
+    let mut state = ConversationState::new("c-suggest", Channel::Chat);
+    state.status = ConversationStatus::WaitingForHuman;
+    state.topic = Some("shipping".into());
+    let before = state.clone();
+    let s = e
+        .suggest(&state, "faq: can I return unworn items?")
+        .await
+        .unwrap();
+    assert_eq!(state, before);
+    assert_eq!(s.question, "faq: can I return unworn items?");
+    assert_eq!(s.lang, Lang::En);
+    let draft = s.draft.expect("a draft");
+    assert!(draft.contains("30 days"), "{draft}");
+    assert_eq!(s.citations.len(), 1);
+    assert_eq!(s.citations[0].doc_id, s.passages[0].doc_id);
+    assert_eq!(
+        s.passages[0].url.as_deref(),
+        Some("https://shop.example/faq-returns")
+    );
+    let none = e
+        .suggest(&state, "is the warranty transferable?")
+        .await
+        .unwrap();
+    assert!(
+        none.draft.is_none() && none.citations.is_empty(),
+        "{none:?}"
+    );
+    assert_eq!(
+        none.passages.len(),
+        1,
+        "the weak passage is still shown: {none:?}"
+    );
+    assert_eq!(state, before);
+    assert!(matches!(
+        e.suggest(&state, "   ").await,
+        Err(AssistantError::InvalidInput(_))
+    ));
+}

@@ -26,6 +26,9 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// This server's assistant cannot do what was asked.
+    #[error("{0}")]
+    NotImplemented(String),
     #[error("{message}")]
     Unavailable {
         message: String,
@@ -50,6 +53,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -67,6 +71,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Unprocessable(_) => "unprocessable",
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::NotImplemented(_) => "not_implemented",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Timeout { .. } => "timeout",
             ApiError::Internal(_) => "internal",
@@ -138,6 +143,7 @@ impl From<AssistantError> for ApiError {
             }
             AssistantError::InvalidInput(m) => ApiError::Unprocessable(m),
             AssistantError::Internal(m) => ApiError::Internal(m),
+            AssistantError::Unsupported(m) => ApiError::NotImplemented(m),
         }
     }
 }

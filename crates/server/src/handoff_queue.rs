@@ -76,6 +76,7 @@ pub async fn open_handoff_at(
         created_at: now,
         updated_at: now,
         ticket: !open,
+        claimed_at: None,
     };
     state.store.create_handoff(&record).await?;
     let notice = (!open).then(|| closed_notice(lang, next));

@@ -45,6 +45,8 @@ use std::time::Instant;
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/"),
     ("get", "/agent"),
+    ("get", "/admin"),
+    ("get", "/embed.js"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -54,6 +56,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/conversations/{id}"),
     ("post", "/v1/conversations/{id}/feedback"),
     ("get", "/v1/conversations/{id}/events"),
+    ("get", "/v1/availability"),
     ("post", "/v1/voice/turn"),
     ("post", "/v1/chat/completions"),
     ("get", "/v1/handoffs"),
@@ -62,7 +65,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/handoffs/{id}/messages"),
     ("post", "/v1/handoffs/{id}/release"),
     ("post", "/v1/handoffs/{id}/close"),
+    ("get", "/v1/handoffs/{id}/suggestions"),
     ("get", "/v1/agent/events"),
+    ("get", "/v1/agent/canned-responses"),
     ("post", "/v1/admin/reindex"),
     ("post", "/v1/admin/reload"),
     ("get", "/v1/admin/analytics"),
@@ -74,7 +79,9 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config().server.max_body_bytes;
-    let api = Router::new()
+    // What the embedded widget calls from a shop's own pages: answered cross-origin for the
+    // origins of `server.allowed_origins` (read per request, so a reload applies).
+    let customer_api = Router::new()
         .route("/v1/conversations", post(customer::create))
         .route("/v1/conversations/{id}", get(customer::transcript))
         .route(
@@ -83,6 +90,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/conversations/{id}/feedback", post(customer::feedback))
         .route("/v1/conversations/{id}/events", get(customer::events))
+        .route("/v1/availability", get(customer::availability))
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .layer(cors(&state));
+    let api = Router::new()
         .route("/v1/voice/turn", post(voice::turn))
         .route("/v1/chat/completions", post(openai::completions))
         .route("/v1/handoffs", get(handoffs::list))
@@ -91,7 +102,12 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/handoffs/{id}/messages", post(handoffs::message))
         .route("/v1/handoffs/{id}/release", post(handoffs::release))
         .route("/v1/handoffs/{id}/close", post(handoffs::close))
+        .route("/v1/handoffs/{id}/suggestions", get(handoffs::suggestions))
         .route("/v1/agent/events", get(ops::agent_events))
+        .route(
+            "/v1/agent/canned-responses",
+            get(handoffs::canned_responses),
+        )
         .route("/v1/admin/reindex", post(admin::reindex))
         .route("/v1/admin/reload", post(admin::reload))
         .route("/v1/admin/analytics", get(admin::analytics))
@@ -108,19 +124,48 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(ops::widget_page))
         .route("/agent", get(ops::agent_page))
-        .route("/widget.js", get(ops::widget_js))
+        .route("/admin", get(ops::admin_page))
+        .route("/embed.js", get(ops::embed_js))
         .route("/agent.js", get(ops::agent_js))
+        .route("/admin.js", get(ops::admin_js))
         .route("/style.css", get(ops::style_css))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(ops::openapi))
+        .merge(customer_api)
         .merge(api)
         .fallback(ops::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// CORS for the customer API: an origin listed in `server.allowed_origins` (or any, with
+/// `"*"`) may call it from its pages; no credentials (the widget sends its conversation token
+/// in `Authorization`, never a cookie).
+fn cors(state: &AppState) -> tower_http::cors::CorsLayer {
+    use axum::http::{header, HeaderValue, Method};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let st = state.clone();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(
+            move |origin: &HeaderValue, _req: &axum::http::request::Parts| {
+                let Ok(origin) = origin.to_str() else {
+                    return false;
+                };
+                st.config()
+                    .server
+                    .allowed_origins
+                    .iter()
+                    .any(|o| o == "*" || o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+            },
+        ))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 fn client_addr(req: &Request) -> Option<SocketAddr> {

@@ -6,7 +6,7 @@ use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use async_trait::async_trait;
 use frontdesk_core::store::SharedEvent;
-use frontdesk_core::{Assistant, Config, Store};
+use frontdesk_core::{Assistant, Commerce, Config, Store};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -61,6 +61,9 @@ impl Readiness {
 pub struct Shared {
     pub assistant: Arc<dyn Assistant>,
     pub store: Arc<dyn Store>,
+    /// The shop, when the server has one: the agent console shows a verified customer and
+    /// their orders from it (reads only; writes stay with the engine's confirmed flows).
+    pub commerce: Option<Arc<dyn Commerce>>,
     config: RwLock<Arc<Config>>,
     keys: RwLock<Arc<KeyRing>>,
     env_keys: Vec<(String, String)>,
@@ -101,6 +104,7 @@ pub struct AppStateBuilder {
     config: Config,
     assistant: Arc<dyn Assistant>,
     store: Arc<dyn Store>,
+    commerce: Option<Arc<dyn Commerce>>,
     env_keys: Vec<(String, String)>,
     readiness: Readiness,
     reindexer: Option<Arc<dyn Reindexer>>,
@@ -127,6 +131,11 @@ impl AppStateBuilder {
         self.reloader = Some(r);
         self
     }
+    /// The shop the agent console reads customers and orders from.
+    pub fn commerce(mut self, c: Arc<dyn Commerce>) -> Self {
+        self.commerce = Some(c);
+        self
+    }
     pub fn build(self) -> AppState {
         let max_turns = self.config.server.max_concurrent_turns.max(1);
         let keys = KeyRing::from_config(&self.config.server, self.env_keys.clone());
@@ -138,6 +147,7 @@ impl AppStateBuilder {
         AppState(Arc::new(Shared {
             assistant: self.assistant,
             store: self.store,
+            commerce: self.commerce,
             config: RwLock::new(Arc::new(self.config)),
             keys: RwLock::new(Arc::new(keys)),
             env_keys: self.env_keys,
@@ -170,6 +180,7 @@ impl AppState {
             config,
             assistant,
             store,
+            commerce: None,
             env_keys: Vec::new(),
             readiness: Readiness::ready(),
             reindexer: None,

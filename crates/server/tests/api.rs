@@ -864,10 +864,18 @@ async fn ops_routes_and_rate_limit() {
         .store(false, std::sync::atomic::Ordering::Release);
     let r = call(&f.state, "GET", "/readyz", None, None, None).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
-    for page in ["/", "/agent", "/widget.js", "/agent.js", "/style.css"] {
+    for page in [
+        "/",
+        "/agent",
+        "/admin",
+        "/embed.js",
+        "/agent.js",
+        "/admin.js",
+        "/style.css",
+    ] {
         let r = call(&f.state, "GET", page, None, None, None).await;
         assert_eq!(r.status, StatusCode::OK, "{page}");
-        assert!(r.text.len() > 500, "{page}");
+        assert!(r.text.len() > 200, "{page}");
     }
     for _ in 0..3 {
         assert_eq!(
@@ -1008,4 +1016,539 @@ async fn reply_carries_the_pending_plan_and_what_it_awaits() {
     .await
     .json();
     assert!(plain.get("pending_action").is_none() && plain.get("awaiting").is_none());
+}
+
+/// The transcript keeps a plan's card: the bot message that stated it carries
+/// `pending_action` and `awaiting`, so a reloaded widget shows Yes / No again.
+#[tokio::test]
+async fn transcript_keeps_the_plan_awaiting_a_yes() {
+    let f = fixture();
+    let (id, token) = new_conversation(&f.state).await;
+    let path = format!("/v1/conversations/{id}/messages");
+    call(
+        &f.state,
+        "POST",
+        &path,
+        Some(&token),
+        Some(json!({"text": "show me the plan"})),
+        None,
+    )
+    .await;
+    let t = call(
+        &f.state,
+        "GET",
+        &format!("/v1/conversations/{id}"),
+        Some(&token),
+        None,
+        None,
+    )
+    .await
+    .json();
+    let last = t["messages"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["speaker"], "bot");
+    assert_eq!(last["awaiting"], "confirmation");
+    assert_eq!(last["pending_action"]["summary"], "cancel order #W1");
+    let done = call(
+        &f.state,
+        "POST",
+        &path,
+        Some(&token),
+        Some(json!({"text": "yes"})),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(done["text"], "Done: order #W1 is cancelled.");
+    let t = call(
+        &f.state,
+        "GET",
+        &format!("/v1/conversations/{id}"),
+        Some(&token),
+        None,
+        None,
+    )
+    .await
+    .json();
+    assert!(t["messages"].as_array().unwrap().last().unwrap()["pending_action"].is_null());
+}
+
+/// The customer API answers the origins of `server.allowed_origins` (preflight and the call
+/// itself) and no other; the agents' API is never cross-origin.
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let f = fixture_with(FakeAssistant::new(), |c| {
+        c.server.allowed_origins = vec!["https://shop.example".into()];
+    });
+    let app = || frontdesk_server::app(f.state.clone());
+    use tower::ServiceExt;
+    let preflight = |origin: &str, path: &str| {
+        axum::http::Request::builder()
+            .method("OPTIONS")
+            .uri(path)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let r = app()
+        .oneshot(preflight("https://shop.example", "/v1/conversations"))
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
+    let allowed = r.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(allowed.contains("authorization"), "{allowed}");
+    assert!(r
+        .headers()
+        .get("access-control-allow-credentials")
+        .is_none());
+    let r = app()
+        .oneshot(preflight("https://elsewhere.example", "/v1/conversations"))
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let r = app()
+        .oneshot(preflight("https://shop.example", "/v1/handoffs"))
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/v1/conversations")
+        .header("origin", "https://shop.example")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = app().oneshot(req).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
+}
+
+/// The waiting customer's figures: the configured hours and the median waiting → claimed
+/// time of the last day's claimed handoffs (none claimed: no figure).
+#[tokio::test]
+async fn availability_gives_hours_and_the_median_wait() {
+    let f = fixture();
+    let a = call(&f.state, "GET", "/v1/availability", None, None, None)
+        .await
+        .json();
+    assert_eq!(a["open_now"], true);
+    assert_eq!(a["hours"]["days"], json!([1, 2, 3, 4, 5, 6, 7]));
+    assert!(a["expected_wait_secs"].is_null());
+    assert_eq!(a["waits_sampled"], 0);
+    use frontdesk_core::store::{HandoffRecord, HandoffState};
+    let now = chrono::Utc::now();
+    for (i, (ago, wait)) in [
+        (300, Some(40)),
+        (200, Some(100)),
+        (100, Some(70)),
+        (50, None),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (cid, _) = new_conversation(&f.state).await;
+        let created = now - chrono::Duration::seconds(*ago);
+        f.state
+            .store
+            .create_handoff(&HandoffRecord {
+                id: format!("h{i}"),
+                conversation_id: cid,
+                reason: frontdesk_core::EscalationReason::CustomerRequest,
+                summary: "invented".into(),
+                state: HandoffState::Waiting,
+                agent: None,
+                created_at: created,
+                updated_at: created,
+                ticket: false,
+                claimed_at: wait.map(|w| created + chrono::Duration::seconds(w)),
+            })
+            .await
+            .unwrap();
+    }
+    let a = call(&f.state, "GET", "/v1/availability", None, None, None)
+        .await
+        .json();
+    assert_eq!(a["expected_wait_secs"], 70);
+    assert_eq!(a["waits_sampled"], 3);
+}
+
+async fn open_handoff(f: &Fixture, first: &str) -> (String, String, String) {
+    let (cid, token) = new_conversation(&f.state).await;
+    let path = format!("/v1/conversations/{cid}/messages");
+    if !first.is_empty() {
+        call(
+            &f.state,
+            "POST",
+            &path,
+            Some(&token),
+            Some(json!({"text": first})),
+            None,
+        )
+        .await;
+    }
+    let r = call(
+        &f.state,
+        "POST",
+        &path,
+        Some(&token),
+        Some(json!({"text": "a human please"})),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let list = call(
+        &f.state,
+        "GET",
+        "/v1/handoffs?state=waiting",
+        Some(AGENT_KEY),
+        None,
+        None,
+    )
+    .await
+    .json();
+    let h = list["handoffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["conversation_id"] == cid.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (cid, token, h)
+}
+
+/// The queue's counts per filter, `agent=` for one agent's claims, the claim time recorded,
+/// and the caller's own name.
+#[tokio::test]
+async fn queue_counts_and_the_agent_filter() {
+    let f = fixture();
+    let (_, _, h1) = open_handoff(&f, "").await;
+    let (_, _, _h2) = open_handoff(&f, "").await;
+    let r = call(
+        &f.state,
+        "POST",
+        &format!("/v1/handoffs/{h1}/claim"),
+        Some(AGENT_KEY),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.json()["handoff"]["claimed_at"].is_string());
+    let l = call(
+        &f.state,
+        "GET",
+        "/v1/handoffs?state=claimed&agent=ana",
+        Some(AGENT_KEY),
+        None,
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(l["me"], "ana");
+    assert_eq!(
+        l["counts"],
+        json!({"waiting": 1, "claimed": 1, "resolved": 0, "mine": 1})
+    );
+    assert_eq!(l["handoffs"].as_array().unwrap().len(), 1);
+    assert_eq!(l["handoffs"][0]["id"], h1.as_str());
+    let l = call(
+        &f.state,
+        "GET",
+        "/v1/handoffs?state=claimed&agent=someone",
+        Some(AGENT_KEY),
+        None,
+        None,
+    )
+    .await
+    .json();
+    assert!(l["handoffs"].as_array().unwrap().is_empty());
+    let l = call(&f.state, "GET", "/v1/handoffs", Some(AGENT_KEY), None, None)
+        .await
+        .json();
+    assert_eq!(l["handoffs"].as_array().unwrap().len(), 2);
+    let bad = call(
+        &f.state,
+        "GET",
+        "/v1/handoffs?state=lost",
+        Some(AGENT_KEY),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+/// A verified customer's handoff shows the shop's record of them and their orders.
+#[tokio::test]
+async fn handoff_detail_shows_the_verified_customer_and_orders() {
+    let f = fixture_with_shop(FakeAssistant::new(), |_| {}, Some(invented_shop()));
+    let (_, _, h) = open_handoff(&f, "verify me as mila_zoric_7").await;
+    let d = call(
+        &f.state,
+        "GET",
+        &format!("/v1/handoffs/{h}"),
+        Some(AGENT_KEY),
+        None,
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(d["shop"]["customer"]["name"], "Mila Zorić");
+    assert_eq!(d["shop"]["customer"]["email"], "mila.zoric@example.org");
+    let orders: Vec<&str> = d["shop"]["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["order_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(orders.len(), 2);
+    assert!(orders.contains(&"#T501") && orders.contains(&"#T502"));
+    let pending = d["shop"]["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["order_id"] == "#T502")
+        .unwrap();
+    assert_eq!(pending["status"], "pending");
+    assert_eq!(pending["total"], 61.0);
+    // Unverified: no shop record.
+    let (_, _, h) = open_handoff(&f, "").await;
+    let d = call(
+        &f.state,
+        "GET",
+        &format!("/v1/handoffs/{h}"),
+        Some(AGENT_KEY),
+        None,
+        None,
+    )
+    .await
+    .json();
+    assert!(d["shop"].is_null());
+    // An unknown customer id: reported, the detail still served.
+    let (_, _, h) = open_handoff(&f, "verify me as nobody_here").await;
+    let r = call(
+        &f.state,
+        "GET",
+        &format!("/v1/handoffs/{h}"),
+        Some(AGENT_KEY),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.json()["shop"]["error"].is_string());
+}
+
+/// Suggested replies answer the customer's last question without committing a turn: the
+/// transcript, the conversation's state and the assistant's turn count stay as they were.
+#[tokio::test]
+async fn suggestions_draft_without_touching_the_conversation() {
+    let f = fixture();
+    let (cid, token, h) = open_handoff(&f, "").await;
+    // A question written while waiting for the person.
+    let r = call(
+        &f.state,
+        "POST",
+        &format!("/v1/conversations/{cid}/messages"),
+        Some(&token),
+        Some(json!({"text": "meanwhile: when are you open?"})),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let before_msgs = call(
+        &f.state,
+        "GET",
+        &format!("/v1/conversations/{cid}"),
+        Some(&token),
+        None,
+        None,
+    )
+    .await
+    .json();
+    let (before_state, _) = f.state.store.conversation(&cid).await.unwrap();
+    let calls = f.assistant.calls.load(std::sync::atomic::Ordering::SeqCst);
+    let s = call(
+        &f.state,
+        "GET",
+        &format!("/v1/handoffs/{h}/suggestions"),
+        Some(AGENT_KEY),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.text);
+    let s = s.json();
+    assert_eq!(s["question"], "meanwhile: when are you open?");
+    assert_eq!(
+        s["draft"]["text"],
+        "We are open every day from 8 to 20 [1]."
+    );
+    assert_eq!(
+        s["draft"]["citations"][0]["url"],
+        "https://shop.example/hours"
+    );
+    assert_eq!(s["passages"][0]["title"], "Opening hours");
+    assert_eq!(s["passages"].as_array().unwrap().len(), 2);
+    let after_msgs = call(
+        &f.state,
+        "GET",
+        &format!("/v1/conversations/{cid}"),
+        Some(&token),
+        None,
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(before_msgs, after_msgs);
+    assert_eq!(
+        f.state.store.conversation(&cid).await.unwrap().0,
+        before_state
+    );
+    assert_eq!(
+        f.assistant.calls.load(std::sync::atomic::Ordering::SeqCst),
+        calls
+    );
+    // Auth and unknown ids.
+    let r = call(
+        &f.state,
+        "GET",
+        &format!("/v1/handoffs/{h}/suggestions"),
+        None,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = call(
+        &f.state,
+        "GET",
+        "/v1/handoffs/nope/suggestions",
+        Some(AGENT_KEY),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+/// Canned responses come from `server.canned_responses`, for agents only.
+#[tokio::test]
+async fn canned_responses_come_from_configuration() {
+    let f = fixture_with(FakeAssistant::new(), |c| {
+        c.server.canned_responses = vec![frontdesk_core::config::CannedResponse {
+            title: "Greeting".into(),
+            text: "Hello, I am looking into it now.".into(),
+            lang: Some(frontdesk_core::Lang::En),
+        }];
+    });
+    let r = call(
+        &f.state,
+        "GET",
+        "/v1/agent/canned-responses",
+        Some(AGENT_KEY),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.json()["canned_responses"],
+        json!([{"title": "Greeting", "text": "Hello, I am looking into it now.", "lang": "en"}])
+    );
+    let r = call(
+        &f.state,
+        "GET",
+        "/v1/agent/canned-responses",
+        None,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+/// The analytics carry a series per day for `days` days (today last); a bad `days` is a 400.
+#[tokio::test]
+async fn analytics_has_a_daily_series() {
+    let f = fixture();
+    let (_, _, _) = open_handoff(&f, "When are you open?").await;
+    let a = call(
+        &f.state,
+        "GET",
+        "/v1/admin/analytics?days=3",
+        Some(ADMIN_KEY),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let a = a.json();
+    assert_eq!(a["days"], 3);
+    let daily = a["daily"].as_array().unwrap();
+    assert_eq!(daily.len(), 3);
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let last = daily.last().unwrap();
+    assert_eq!(last["day"], today.as_str());
+    assert_eq!(last["active_conversations"], 1);
+    assert_eq!(last["escalated_conversations"], 1);
+    assert_eq!(last["containment_rate"], 0.0);
+    assert_eq!(last["escalations_by_reason"]["customer_request"], 1);
+    assert_eq!(last["bot_turns"], 2);
+    assert!(daily[0]["containment_rate"].is_null());
+    let d = call(
+        &f.state,
+        "GET",
+        "/v1/admin/analytics",
+        Some(ADMIN_KEY),
+        None,
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(d["daily"].as_array().unwrap().len(), 30);
+    for bad in ["0", "367", "ten"] {
+        let r = call(
+            &f.state,
+            "GET",
+            &format!("/v1/admin/analytics?days={bad}"),
+            Some(ADMIN_KEY),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+/// The pages and scripts are served: the widget script, the console and the operator page.
+#[tokio::test]
+async fn web_pages_are_served() {
+    let f = fixture();
+    for (path, needle) in [
+        ("/", "embed.js"),
+        ("/embed.js", "attachShadow"),
+        ("/agent", "agent.js"),
+        ("/agent.js", "suggestions"),
+        ("/admin", "admin.js"),
+        ("/admin.js", "daily"),
+    ] {
+        let r = call(&f.state, "GET", path, None, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains(needle), "{path}");
+    }
 }

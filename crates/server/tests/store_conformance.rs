@@ -198,6 +198,7 @@ conformance!(
         events_fan_out_to_subscribed_webhooks_only,
         due_outbox_respects_order_limit_schedule_and_outcomes,
         analytics_figures,
+        daily_figures_claim_times_and_recent_handoffs,
         customer_conversations_and_export,
         expired_conversations_are_the_idle_ones,
         erasure_leaves_no_erased_text_and_keeps_others,
@@ -268,6 +269,7 @@ fn handoff(
         created_at: at,
         updated_at: at,
         ticket: false,
+        claimed_at: None,
     }
 }
 
@@ -1077,6 +1079,113 @@ async fn analytics_figures(b: &Backend) {
     assert_eq!(a.bot_turns, 4);
     assert_eq!(a.latency_p50_ms, Some(100));
     assert_eq!(a.latency_p95_ms, Some(300));
+}
+
+/// The analytics per day (`daily_analytics`), the claim time a handoff keeps, and the
+/// handoffs opened since a time (the widget's expected wait).
+async fn daily_figures_claim_times_and_recent_handoffs(b: &Backend) {
+    let s = b.store.as_ref();
+    let now = now_micros();
+    let since = now - chrono::Duration::days(2);
+    let empty = s.daily_analytics(since).await.unwrap();
+    let days: Vec<String> = (0..3)
+        .rev()
+        .map(|d| {
+            (now - chrono::Duration::days(d))
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        empty.iter().map(|d| d.day.clone()).collect::<Vec<_>>(),
+        days
+    );
+    assert!(empty
+        .iter()
+        .all(|d| d.active_conversations == 0 && d.containment_rate.is_none()));
+    for id in ["d1", "d2"] {
+        new_conversation(s, id).await;
+        s.append_message(id, Speaker::Customer, "text", json!({}))
+            .await
+            .unwrap();
+    }
+    s.append_message("d1", Speaker::Bot, "text", json!({"latency_ms": 100}))
+        .await
+        .unwrap();
+    s.append_message("d2", Speaker::Bot, "text", json!({"latency_ms": 300}))
+        .await
+        .unwrap();
+    let opened = now - chrono::Duration::seconds(1);
+    s.create_handoff(&handoff("dh", "d1", EscalationReason::Frustration, opened))
+        .await
+        .unwrap();
+    let old = now - chrono::Duration::days(3);
+    s.create_handoff(&handoff("old", "d2", EscalationReason::OutOfScope, old))
+        .await
+        .unwrap();
+    s.add_feedback("d2", 4, "").await.unwrap();
+
+    let series = s.daily_analytics(since).await.unwrap();
+    assert_eq!(series.len(), 3);
+    let today = series.last().unwrap();
+    assert_eq!(today.day, days[2]);
+    assert_eq!(today.active_conversations, 2);
+    assert_eq!(today.escalated_conversations, 1);
+    assert_eq!(today.containment_rate, Some(0.5));
+    let reasons: Vec<(&str, u64)> = today
+        .escalations_by_reason
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![("frustration", 1)],
+        "the handoff of three days ago is not today's"
+    );
+    assert_eq!((today.csat_average, today.csat_count), (Some(4.0), 1));
+    assert_eq!(today.bot_turns, 2);
+    assert_eq!(
+        (today.latency_p50_ms, today.latency_p95_ms),
+        (Some(100), Some(300))
+    );
+    assert!(series[..2]
+        .iter()
+        .all(|d| d.bot_turns == 0 && d.escalations_by_reason.is_empty()));
+
+    assert_eq!(s.handoff("dh").await.unwrap().claimed_at, None);
+    let claimed = s
+        .update_handoff("dh", HandoffState::Claimed, Some("ana"))
+        .await
+        .unwrap();
+    let at = claimed.claimed_at.expect("claim time");
+    assert!(at >= opened, "{at} < {opened}");
+    let resolved = s
+        .update_handoff("dh", HandoffState::Resolved, Some("ana"))
+        .await
+        .unwrap();
+    assert_eq!(
+        resolved.claimed_at,
+        Some(at),
+        "resolving keeps the claim time"
+    );
+    assert_eq!(s.handoff("dh").await.unwrap().claimed_at, Some(at));
+
+    let recent: Vec<String> = s
+        .handoffs_since(now - chrono::Duration::days(1))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    assert_eq!(recent, ["dh"]);
+    let all: Vec<String> = s
+        .handoffs_since(now - chrono::Duration::days(4))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    assert_eq!(all, ["old", "dh"]);
 }
 
 // ---------------------------------------------------------------------------------------------

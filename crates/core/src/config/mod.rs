@@ -18,7 +18,7 @@ pub use commerce::CommercePolicy;
 pub use engine::{EnginePolicy, EscalationThresholds, IntentModelConfig, ReaderConfig};
 pub use models::ModelsConfig;
 pub use retrieval::{Fusion, RetrievalConfig};
-pub use server::{ApiKey, ApiRole, BusinessHours, ServerConfig};
+pub use server::{ApiKey, ApiRole, BusinessHours, CannedResponse, ServerConfig};
 pub use shop::ShopConfig;
 
 use serde::{Deserialize, Serialize};

@@ -16,6 +16,19 @@ pub struct ApiKey {
     pub role: ApiRole,
 }
 
+/// A ready-made answer the agent console offers (`server.canned_responses`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CannedResponse {
+    /// What the console lists it as.
+    pub title: String,
+    /// The text inserted into the reply, editable before it is sent.
+    pub text: String,
+    /// The customer language it is written in (`en`, `sr-Latn`, `sr-Cyrl`); none: any.
+    #[serde(default)]
+    pub lang: Option<crate::lang::Lang>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BusinessHours {
@@ -66,6 +79,13 @@ pub struct ServerConfig {
     pub takeover_after_secs: u64,
     /// Seconds between two sweeps for such messages.
     pub unanswered_sweep_secs: u64,
+    /// Origins (`https://shop.example`, scheme + host + port) whose pages may embed the chat
+    /// widget (`embed.js`): the customer API answers their cross-origin calls (CORS). Empty:
+    /// only the service's own pages; `"*"`: any origin (the widget sends no cookies, only the
+    /// conversation token).
+    pub allowed_origins: Vec<String>,
+    /// Ready-made answers the agent console offers (`GET /v1/agent/canned-responses`).
+    pub canned_responses: Vec<CannedResponse>,
 }
 
 impl Default for ServerConfig {
@@ -83,6 +103,8 @@ impl Default for ServerConfig {
             database_url: None,
             takeover_after_secs: 120,
             unanswered_sweep_secs: 30,
+            allowed_origins: Vec::new(),
+            canned_responses: Vec::new(),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::stack::{Stack, StackOptions};
 use anyhow::Context;
-use frontdesk_core::{Assistant, Config, Store};
+use frontdesk_core::{Assistant, Commerce, Config, Store};
 use frontdesk_retrieval::HybridIndex;
 use frontdesk_server::db::postgres::redact_url;
 use frontdesk_server::replica::ReplicaJobs;
@@ -29,6 +29,8 @@ pub struct ServeArgs {
 pub struct ServeParts {
     pub assistant: Arc<dyn Assistant>,
     pub reindexer: Option<Arc<dyn Reindexer>>,
+    /// The shop the agent console reads a verified customer's orders from.
+    pub commerce: Option<Arc<dyn Commerce>>,
 }
 
 pub fn run(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -60,6 +62,7 @@ async fn assistant_from_stack(config: &Config) -> anyhow::Result<ServeParts> {
     Ok(ServeParts {
         assistant: stack.engine.clone(),
         reindexer: Some(reindexer),
+        commerce: Some(stack.commerce.clone()),
     })
 }
 
@@ -115,6 +118,9 @@ pub async fn serve_with(config: Config, args: ServeArgs, parts: ServeParts) -> a
         .reloader(Arc::new(FileReloader(config_file, config.data_dir.clone())));
     if let Some(r) = parts.reindexer {
         builder = builder.reindexer(r);
+    }
+    if let Some(c) = parts.commerce {
+        builder = builder.commerce(c);
     }
     let state = builder.build();
 

@@ -26,6 +26,8 @@ pub struct StackOptions {
 pub struct Stack {
     pub index: Arc<HybridIndex>,
     pub engine: Arc<Engine>,
+    /// The shop the engine acts on (the server's agent console reads it too).
+    pub commerce: Arc<dyn Commerce>,
 }
 
 impl Stack {
@@ -58,7 +60,7 @@ impl Stack {
             retriever: index.clone(),
             embedder: embedder.clone(),
             chat: chat.clone(),
-            commerce: Some(shop.commerce),
+            commerce: Some(shop.commerce.clone()),
             intents,
             policy: config.engine.clone(),
             business: config
@@ -71,6 +73,7 @@ impl Stack {
         Ok(Stack {
             index,
             engine: Arc::new(engine),
+            commerce: shop.commerce,
         })
     }
 }

@@ -103,6 +103,17 @@ CREATE TABLE erasures (
 CREATE INDEX erasures_subject ON erasures(subject);
 "#,
     ),
+    // When an agent first claimed a handoff: the customer's wait, whose median over the last
+    // day the widget shows as the expected wait. Claims before this version count from their
+    // last change.
+    (
+        3,
+        r#"
+ALTER TABLE handoffs ADD COLUMN claimed_at TEXT;
+UPDATE handoffs SET claimed_at = updated_at WHERE state = 'claimed';
+CREATE INDEX handoffs_created ON handoffs(created_at);
+"#,
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

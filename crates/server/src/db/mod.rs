@@ -2,6 +2,7 @@
 //! behind a mutex, used from `spawn_blocking`, because SQLite serialises writers anyway and a
 //! single connection keeps every write ordered and durable before the HTTP reply goes out.
 
+mod daily;
 mod migrations;
 pub mod postgres;
 mod privacy;
@@ -10,8 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use frontdesk_core::conversation::Speaker;
 use frontdesk_core::store::{
-    Analytics, CustomerExport, ErasureReport, ErasureSubject, HandoffRecord, HandoffState,
-    OutboxItem, StoredMessage, UnansweredQuestion, WebhookConfig,
+    Analytics, CustomerExport, DailyAnalytics, ErasureReport, ErasureSubject, HandoffRecord,
+    HandoffState, OutboxItem, StoredMessage, UnansweredQuestion, WebhookConfig,
 };
 use frontdesk_core::{ConversationState, ConversationStatus, EscalationReason, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -152,6 +153,7 @@ fn read_handoff(row: &rusqlite::Row<'_>) -> rusqlite::Result<HandoffRow> {
         row.get(6)?,
         row.get(7)?,
         row.get(8)?,
+        row.get(9)?,
     ))
 }
 
@@ -165,10 +167,22 @@ type HandoffRow = (
     bool,
     String,
     String,
+    Option<String>,
 );
 
 fn handoff_from_row(r: HandoffRow) -> Result<HandoffRecord, StoreError> {
-    let (id, conversation_id, reason, summary, state, agent, ticket, created_at, updated_at) = r;
+    let (
+        id,
+        conversation_id,
+        reason,
+        summary,
+        state,
+        agent,
+        ticket,
+        created_at,
+        updated_at,
+        claimed_at,
+    ) = r;
     Ok(HandoffRecord {
         reason: EscalationReason::parse(&reason).ok_or_else(|| {
             StoreError::Backend(format!("unknown escalation reason {reason:?} in database"))
@@ -176,6 +190,7 @@ fn handoff_from_row(r: HandoffRow) -> Result<HandoffRecord, StoreError> {
         state: parse_handoff_state(&state)?,
         created_at: parse_time(&created_at)?,
         updated_at: parse_time(&updated_at)?,
+        claimed_at: claimed_at.as_deref().map(parse_time).transpose()?,
         id,
         conversation_id,
         summary,
@@ -185,7 +200,7 @@ fn handoff_from_row(r: HandoffRow) -> Result<HandoffRecord, StoreError> {
 }
 
 const HANDOFF_COLS: &str =
-    "id, conversation_id, reason, summary, state, agent, ticket, created_at, updated_at";
+    "id, conversation_id, reason, summary, state, agent, ticket, created_at, updated_at, claimed_at";
 
 fn load_handoff(conn: &Connection, id: &str) -> Result<HandoffRecord, StoreError> {
     let row = conn
@@ -392,7 +407,7 @@ impl Store for SqliteStore {
         let r = r.clone();
         self.with(move |c| {
             c.execute(
-                &format!("INSERT INTO handoffs ({HANDOFF_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                &format!("INSERT INTO handoffs ({HANDOFF_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
                 params![
                     r.id,
                     r.conversation_id,
@@ -402,7 +417,8 @@ impl Store for SqliteStore {
                     r.agent,
                     r.ticket,
                     time_text(r.created_at),
-                    time_text(r.updated_at)
+                    time_text(r.updated_at),
+                    r.claimed_at.map(time_text)
                 ],
             )
             .map_err(backend)?;
@@ -427,6 +443,19 @@ impl Store for SqliteStore {
                 ))
                 .map_err(backend)?;
             let rows = stmt.query_map([state.map(handoff_state_str)], read_handoff).map_err(backend)?;
+            rows.map(|r| r.map_err(backend).and_then(handoff_from_row)).collect()
+        })
+        .await
+    }
+
+    async fn handoffs_since(&self, since: DateTime<Utc>) -> Result<Vec<HandoffRecord>, StoreError> {
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare(&format!(
+                    "SELECT {HANDOFF_COLS} FROM handoffs WHERE created_at >= ?1 ORDER BY created_at, id"
+                ))
+                .map_err(backend)?;
+            let rows = stmt.query_map([time_text(since)], read_handoff).map_err(backend)?;
             rows.map(|r| r.map_err(backend).and_then(handoff_from_row)).collect()
         })
         .await
@@ -465,7 +494,9 @@ impl Store for SqliteStore {
             }
             let agent = agent.or(current.agent);
             tx.execute(
-                "UPDATE handoffs SET state = ?2, agent = ?3, updated_at = ?4 WHERE id = ?1",
+                "UPDATE handoffs SET state = ?2, agent = ?3, updated_at = ?4,
+                 claimed_at = CASE WHEN ?2 = 'claimed' AND claimed_at IS NULL THEN ?4 ELSE claimed_at END
+                 WHERE id = ?1",
                 params![id, handoff_state_str(state), agent, now_text()],
             )
             .map_err(backend)?;
@@ -747,6 +778,62 @@ impl Store for SqliteStore {
                 latency_p50_ms: percentile(&latencies, 0.5),
                 latency_p95_ms: percentile(&latencies, 0.95),
             })
+        })
+        .await
+    }
+
+    async fn daily_analytics(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DailyAnalytics>, StoreError> {
+        self.with(move |c| {
+            let from = time_text(since);
+            let per_day = |sql: &str| -> Result<Vec<(String, u64)>, StoreError> {
+                let mut stmt = c.prepare(sql).map_err(backend)?;
+                let rows = stmt
+                    .query_map([&from], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64)))
+                    .map_err(backend)?;
+                rows.map(|r| r.map_err(backend)).collect()
+            };
+            let active = per_day(
+                "SELECT substr(at, 1, 10) AS d, COUNT(DISTINCT conversation_id) FROM messages
+                 WHERE speaker = 'customer' AND at >= ?1 GROUP BY d",
+            )?;
+            let contained = per_day(
+                "SELECT d, COUNT(*) FROM (SELECT DISTINCT substr(at, 1, 10) AS d, conversation_id AS c
+                   FROM messages WHERE speaker = 'customer' AND at >= ?1) AS x
+                 WHERE NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = x.c AND substr(h.created_at, 1, 10) = x.d)
+                 GROUP BY d",
+            )?;
+            let escalated = per_day(
+                "SELECT substr(created_at, 1, 10) AS d, COUNT(DISTINCT conversation_id) FROM handoffs
+                 WHERE created_at >= ?1 GROUP BY d",
+            )?;
+            let mut stmt = c
+                .prepare("SELECT substr(created_at, 1, 10) AS d, reason, COUNT(*) FROM handoffs WHERE created_at >= ?1 GROUP BY d, reason")
+                .map_err(backend)?;
+            let by_reason = stmt
+                .query_map([&from], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?.max(0) as u64)))
+                .map_err(backend)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(backend)?;
+            let mut stmt = c
+                .prepare("SELECT substr(at, 1, 10) AS d, AVG(rating), COUNT(*) FROM feedback WHERE at >= ?1 GROUP BY d")
+                .map_err(backend)?;
+            let csat = stmt
+                .query_map([&from], |r| Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?, r.get::<_, i64>(2)?.max(0) as u64)))
+                .map_err(backend)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(backend)?;
+            let latencies = per_day(
+                "SELECT substr(at, 1, 10), json_extract(meta, '$.latency_ms') FROM messages
+                 WHERE speaker = 'bot' AND at >= ?1 AND json_extract(meta, '$.latency_ms') IS NOT NULL",
+            )?;
+            Ok(daily::daily_series(
+                since,
+                Utc::now(),
+                daily::DailyFacts { active, contained, escalated, by_reason, csat, latencies },
+            ))
         })
         .await
     }

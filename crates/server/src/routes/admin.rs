@@ -52,15 +52,47 @@ pub async fn reload(
     ))
 }
 
+#[derive(Deserialize)]
+pub struct AnalyticsQuery {
+    days: Option<String>,
+}
+
+/// Days of the `daily` series when the query names none, and the most it may name.
+const DEFAULT_DAYS: u32 = 30;
+const MAX_DAYS: u32 = 366;
+
+/// The totals over the whole store and, in `daily`, the same figures per UTC day for the last
+/// `days` days (today included).
 pub async fn analytics(
     State(st): State<AppState>,
     headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<AnalyticsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     st.keys().authorize(&headers, &[ApiRole::Admin])?;
+    let days = match q.days.as_deref() {
+        None | Some("") => DEFAULT_DAYS,
+        Some(d) => d
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=MAX_DAYS).contains(d))
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "days must be a whole number from 1 to {MAX_DAYS}, got {d:?}"
+                ))
+            })?,
+    };
     let a = st.store.analytics().await?;
-    Ok(Json(
-        serde_json::to_value(a).map_err(|e| ApiError::Internal(e.to_string()))?,
-    ))
+    let today = chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .ok_or_else(|| ApiError::Internal("midnight does not exist today".into()))?;
+    let since = today - chrono::Duration::days(i64::from(days) - 1);
+    let daily = st.store.daily_analytics(since).await?;
+    let mut body = serde_json::to_value(a).map_err(|e| ApiError::Internal(e.to_string()))?;
+    body["days"] = json!(days);
+    body["daily"] = serde_json::to_value(daily).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(body))
 }
 
 fn mask_secret(s: &str) -> String {

@@ -119,6 +119,8 @@ pub async fn transcript(
                 "id": m.id, "speaker": m.speaker, "text": m.text, "at": m.at,
                 "citations": m.meta.get("citations").cloned().unwrap_or(json!([])),
                 "agent": m.meta.get("agent").cloned(),
+                "pending_action": m.meta.get("pending_action").cloned(),
+                "awaiting": m.meta.get("awaiting").cloned(),
             })
         })
         .collect();
@@ -129,7 +131,7 @@ pub async fn transcript(
         .into_iter()
         .rev()
         .find(|h| h.conversation_id == id && h.state != HandoffState::Resolved)
-        .map(|h| json!({"id": h.id, "reason": h.reason, "state": h.state, "ticket": h.ticket}));
+        .map(|h| json!({"id": h.id, "reason": h.reason, "state": h.state, "ticket": h.ticket, "agent": h.agent}));
     Ok(Json(
         json!({"id": id, "status": conv.status, "lang": conv.lang, "channel": conv.channel, "messages": messages, "handoff": open_handoff}),
     ))
@@ -185,4 +187,29 @@ pub async fn events(
         Some(first),
         move |ev: &CustomerEvent| (ev.conversation_id == id).then(|| event(ev.event, &ev.data)),
     ))
+}
+
+/// When people answer and how long a customer waits for one, for the widget's waiting status:
+/// the configured hours (`server.business_hours`), whether they are open now, the next opening,
+/// and the median waiting → claimed time of the last day's handoffs. Nothing personal: no key.
+pub async fn availability(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let now = chrono::Utc::now();
+    let hours = st.config().server.business_hours.clone();
+    let open = crate::hours::is_open(&hours, now);
+    let next_open = (!open)
+        .then(|| crate::hours::next_open(&hours, now))
+        .flatten()
+        .map(|t| t.to_rfc3339());
+    let recent = st
+        .store
+        .handoffs_since(now - chrono::Duration::hours(crate::hours::WAIT_WINDOW_HOURS))
+        .await?;
+    let (wait, sampled) = crate::hours::expected_wait_secs(&recent, now);
+    Ok(Json(json!({
+        "open_now": open,
+        "hours": hours,
+        "next_open": next_open,
+        "expected_wait_secs": wait,
+        "waits_sampled": sampled,
+    })))
 }

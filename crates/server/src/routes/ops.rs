@@ -101,19 +101,29 @@ pub async fn widget_page() -> Html<&'static str> {
 pub async fn agent_page() -> Html<&'static str> {
     Html(include_str!("../../web/agent.html"))
 }
-pub async fn widget_js() -> Response {
+pub async fn admin_page() -> Html<&'static str> {
+    Html(include_str!("../../web/admin.html"))
+}
+
+fn javascript(body: &'static str) -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../../web/widget.js"),
+        body,
     )
         .into_response()
 }
+
+/// The chat widget: the built-in page at `/` runs it, and a shop embeds it on its own pages
+/// with `<script src=".../embed.js">` (any origin may load a script; its API calls are what
+/// `server.allowed_origins` allows).
+pub async fn embed_js() -> Response {
+    javascript(include_str!("../../web/embed.js"))
+}
 pub async fn agent_js() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../../web/agent.js"),
-    )
-        .into_response()
+    javascript(include_str!("../../web/agent.js"))
+}
+pub async fn admin_js() -> Response {
+    javascript(include_str!("../../web/admin.js"))
 }
 pub async fn style_css() -> Response {
     (

@@ -8,7 +8,7 @@ pub mod postgres;
 use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use frontdesk_core::assistant::AssistantError;
+use frontdesk_core::assistant::{AssistantError, SuggestedPassage, Suggestion};
 use frontdesk_core::config::{ApiKey, ApiRole, BusinessHours};
 use frontdesk_core::conversation::{
     AnswerSource, ExecutedAction, PendingAction, Slot, Speaker, TurnOutcome, VerifiedCustomer,
@@ -31,7 +31,9 @@ pub const CHANNEL_KEY: &str = "channel-key-0123456789";
 
 /// Answers from a tiny table, streams word tokens, escalates on "human", reports overload on
 /// "overload", verifies the customer on "verify me as ID", runs an audited address change on
-/// "move to ADDRESS", and waits `delay` per token so tests can hold turns open.
+/// "move to ADDRESS", states a plan on "plan" and carries it out on the next message's "yes"
+/// (drops it on "no"), and waits `delay` per token so tests can hold turns open. Its
+/// suggestions draft from the same table without touching the conversation.
 pub struct FakeAssistant {
     pub delay: Duration,
     pub calls: AtomicUsize,
@@ -80,6 +82,45 @@ impl Assistant for FakeAssistant {
             return Err(AssistantError::Overloaded("fake queue full".into()));
         }
         let mut executed_actions = Vec::new();
+        // A yes or no to the plan the previous reply stated.
+        let planned = state.flow.take();
+        if let Some(plan) = planned.filter(|_| lower == "yes" || lower == "no") {
+            let text = if lower == "yes" {
+                executed_actions.push(ExecutedAction {
+                    name: plan["action"].as_str().unwrap_or_default().into(),
+                    arguments: plan["arguments"].clone(),
+                    result: serde_json::json!({"status": "cancelled"}),
+                });
+                "Done: order #W1 is cancelled."
+            } else {
+                "All right, I left the order as it is."
+            };
+            state.turns.push(record(Speaker::Customer, message));
+            state.turns.push(record(Speaker::Bot, text));
+            for piece in text.split_inclusive(' ') {
+                let _ = events.send(TurnEvent::Token(piece.to_string())).await;
+            }
+            let outcome = TurnOutcome {
+                voice_text: text.into(),
+                text: text.into(),
+                lang: Lang::En,
+                citations: vec![],
+                decision: Decision::Answer,
+                source: AnswerSource::Action,
+                intent: None,
+                status: state.status,
+                handoff: None,
+                retrieved: vec![],
+                retrieved_doc_ids: vec![],
+                executed_actions,
+                pending_action: None,
+                awaiting: None,
+                latency_ms: 3,
+                ttft_ms: Some(1),
+            };
+            let _ = events.send(TurnEvent::Done(outcome.clone())).await;
+            return Ok(outcome);
+        }
         // "… plan …": a reply that states a write and waits for the customer's yes.
         let (pending_action, awaiting) = if lower.contains("plan") {
             (
@@ -94,6 +135,9 @@ impl Assistant for FakeAssistant {
         } else {
             (None, None)
         };
+        if let Some(p) = &pending_action {
+            state.flow = Some(serde_json::json!({"action": p.action, "arguments": p.arguments}));
+        }
         let (text, citations, decision, handoff) = if let Some(at) = lower.find("verify me as ") {
             let id = message[at + "verify me as ".len()..].trim().to_string();
             state.customer = Some(VerifiedCustomer {
@@ -185,12 +229,21 @@ impl Assistant for FakeAssistant {
             ConversationStatus::Bot
         };
         state.status = status;
-        state.lang = Some(Lang::En);
+        // Cyrillic in, Serbian Cyrillic out (the widget follows the reply's language).
+        let lang = if message
+            .chars()
+            .any(|c| ('\u{400}'..='\u{4ff}').contains(&c))
+        {
+            Lang::SrCyrl
+        } else {
+            Lang::En
+        };
+        state.lang = Some(lang);
         state.turns.push(record(Speaker::Bot, &text));
         let outcome = TurnOutcome {
             voice_text: text.replace(" [1]", ""),
             text,
-            lang: Lang::En,
+            lang,
             citations,
             decision,
             source: AnswerSource::Direct,
@@ -207,6 +260,54 @@ impl Assistant for FakeAssistant {
         };
         let _ = events.send(TurnEvent::Done(outcome.clone())).await;
         Ok(outcome)
+    }
+
+    /// A draft for questions about opening hours (with its passage), passages only for
+    /// anything about returns, nothing else; `state` is only read.
+    async fn suggest(
+        &self,
+        state: &ConversationState,
+        question: &str,
+    ) -> Result<Suggestion, AssistantError> {
+        let lower = question.to_lowercase();
+        let hours = SuggestedPassage {
+            doc_id: "hours".into(),
+            title: "Opening hours".into(),
+            url: Some("https://shop.example/hours".into()),
+            text: "The shop is open every day from 8 to 20.".into(),
+            confidence: 0.91,
+        };
+        let returns = SuggestedPassage {
+            doc_id: "returns".into(),
+            title: "Returns".into(),
+            url: None,
+            text: "Unworn items go back within 30 days.".into(),
+            confidence: 0.42,
+        };
+        let (draft, citations, passages) = if lower.contains("hours") || lower.contains("open") {
+            (
+                Some("We are open every day from 8 to 20 [1].".to_string()),
+                vec![Citation {
+                    index: 1,
+                    doc_id: "hours".into(),
+                    title: "Opening hours".into(),
+                    url: hours.url.clone(),
+                    chunk_id: "hours#0".into(),
+                }],
+                vec![hours, returns],
+            )
+        } else if lower.contains("return") {
+            (None, vec![], vec![returns])
+        } else {
+            (None, vec![], vec![])
+        };
+        Ok(Suggestion {
+            question: question.to_string(),
+            lang: state.lang.unwrap_or(Lang::En),
+            draft,
+            citations,
+            passages,
+        })
     }
 }
 
@@ -250,12 +351,25 @@ pub struct Fixture {
 }
 
 pub fn fixture_with(assistant: FakeAssistant, tweak: impl FnOnce(&mut Config)) -> Fixture {
+    fixture_with_shop(assistant, tweak, None)
+}
+
+/// A fixture whose server reads a shop (the agent console's customer and orders).
+pub fn fixture_with_shop(
+    assistant: FakeAssistant,
+    tweak: impl FnOnce(&mut Config),
+    shop: Option<Arc<dyn frontdesk_core::Commerce>>,
+) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = test_config(dir.path());
     tweak(&mut config);
     let store = Arc::new(SqliteStore::open_in(dir.path()).expect("open store"));
     let assistant = Arc::new(assistant);
-    let state = AppState::builder(config, assistant.clone(), store).build();
+    let mut builder = AppState::builder(config, assistant.clone(), store);
+    if let Some(shop) = shop {
+        builder = builder.commerce(shop);
+    }
+    let state = builder.build();
     Fixture {
         dir,
         state,
@@ -365,4 +479,38 @@ pub async fn new_conversation(state: &AppState) -> (String, String) {
         v["id"].as_str().unwrap().to_string(),
         v["token"].as_str().unwrap().to_string(),
     )
+}
+
+/// An embedded shop with one invented customer (`mila_zoric_7`, two orders) and no products.
+pub fn invented_shop() -> Arc<dyn frontdesk_core::Commerce> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let address = serde_json::json!({"address1": "Lipa 3", "city": "Subotica", "country": "Serbia", "zip": "24000"});
+    let users = serde_json::json!({"mila_zoric_7": {
+        "name": {"first_name": "Mila", "last_name": "Zorić"},
+        "address": address,
+        "email": "mila.zoric@example.org",
+        "payment_methods": {"paypal_1": {"source": "paypal", "id": "paypal_1"}},
+        "orders": ["#T501", "#T502"],
+    }});
+    let order = |id: &str, status: &str, item: &str, price: f64| {
+        serde_json::json!({
+            "order_id": id, "user_id": "mila_zoric_7", "address": address, "status": status,
+            "items": [{"name": item, "product_id": "p1", "item_id": format!("i{id}"), "price": price, "options": {}}],
+            "fulfillments": [], "payment_history": [],
+        })
+    };
+    let orders = serde_json::json!({
+        "#T501": order("#T501", "delivered", "Tin lantern", 24.5),
+        "#T502": order("#T502", "pending", "Wool blanket", 61.0),
+    });
+    for (name, v) in [
+        ("users.json", users),
+        ("orders.json", orders),
+        ("products.json", serde_json::json!({})),
+    ] {
+        std::fs::write(dir.path().join(name), v.to_string()).expect("write seed");
+    }
+    let shop = frontdesk_commerce::SqliteCommerce::in_memory().expect("shop");
+    shop.seed_from_dir(dir.path()).expect("seed");
+    Arc::new(shop)
 }

@@ -2,8 +2,10 @@
 //! snapshot so the counts agree with each other while replicas keep writing.
 
 use super::{backend, PgStore};
+use crate::db::daily::{daily_series, DailyFacts};
 use crate::db::percentile;
-use frontdesk_core::store::{Analytics, UnansweredQuestion};
+use chrono::{DateTime, Utc};
+use frontdesk_core::store::{Analytics, DailyAnalytics, UnansweredQuestion};
 use frontdesk_core::StoreError;
 use std::collections::BTreeMap;
 use tokio_postgres::IsolationLevel;
@@ -97,5 +99,117 @@ impl PgStore {
             latency_p50_ms: percentile(&latencies, 0.5),
             latency_p95_ms: percentile(&latencies, 0.95),
         })
+    }
+
+    /// The same facts per UTC day as `SqliteStore` reads, in one REPEATABLE READ snapshot.
+    pub(super) async fn compute_daily_analytics(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DailyAnalytics>, StoreError> {
+        const DAY: &str = "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
+        let day = |col: &str| DAY.replace("%s", col);
+        let mut c = self.client().await?;
+        let tx = c
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(backend)?;
+        let pairs = |rows: Vec<tokio_postgres::Row>| -> Vec<(String, u64)> {
+            rows.iter()
+                .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1).max(0) as u64))
+                .collect()
+        };
+        let active = pairs(
+            tx.query(
+                &format!(
+                    "SELECT {} AS d, COUNT(DISTINCT conversation_id) FROM messages
+                     WHERE speaker = 'customer' AND at >= $1 GROUP BY d",
+                    day("at")
+                ),
+                &[&since],
+            )
+            .await
+            .map_err(backend)?,
+        );
+        let contained = pairs(
+            tx.query(
+                &format!(
+                    "SELECT x.d, COUNT(*) FROM (SELECT DISTINCT {} AS d, conversation_id AS c
+                       FROM messages WHERE speaker = 'customer' AND at >= $1) AS x
+                     WHERE NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = x.c AND {} = x.d)
+                     GROUP BY x.d",
+                    day("at"),
+                    day("h.created_at")
+                ),
+                &[&since],
+            )
+            .await
+            .map_err(backend)?,
+        );
+        let escalated = pairs(
+            tx.query(
+                &format!(
+                    "SELECT {} AS d, COUNT(DISTINCT conversation_id) FROM handoffs
+                     WHERE created_at >= $1 GROUP BY d",
+                    day("created_at")
+                ),
+                &[&since],
+            )
+            .await
+            .map_err(backend)?,
+        );
+        let by_reason = tx
+            .query(
+                &format!(
+                    "SELECT {} AS d, reason, COUNT(*) FROM handoffs WHERE created_at >= $1 GROUP BY d, reason",
+                    day("created_at")
+                ),
+                &[&since],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get::<_, i64>(2).max(0) as u64))
+            .collect();
+        let csat = tx
+            .query(
+                &format!(
+                    "SELECT {} AS d, AVG(rating)::float8, COUNT(*) FROM feedback WHERE at >= $1 GROUP BY d",
+                    day("at")
+                ),
+                &[&since],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get::<_, i64>(2).max(0) as u64))
+            .collect();
+        let latencies = pairs(
+            tx.query(
+                &format!(
+                    "SELECT {}, round((meta->>'latency_ms')::numeric)::bigint FROM messages
+                     WHERE speaker = 'bot' AND at >= $1 AND jsonb_typeof(meta->'latency_ms') = 'number'",
+                    day("at")
+                ),
+                &[&since],
+            )
+            .await
+            .map_err(backend)?,
+        );
+        tx.commit().await.map_err(backend)?;
+        Ok(daily_series(
+            since,
+            Utc::now(),
+            DailyFacts {
+                active,
+                contained,
+                escalated,
+                by_reason,
+                csat,
+                latencies,
+            },
+        ))
     }
 }

@@ -27,6 +27,7 @@ pub(super) fn handoff_from_row(r: &Row) -> Result<HandoffRecord, StoreError> {
         ticket: r.get(6),
         created_at: r.get(7),
         updated_at: r.get(8),
+        claimed_at: r.get(9),
     })
 }
 
@@ -80,7 +81,7 @@ impl PgStore {
         let c = self.client().await?;
         c.execute(
             &format!(
-                "INSERT INTO handoffs ({HANDOFF_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                "INSERT INTO handoffs ({HANDOFF_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             ),
             &[
                 &pg_text(&r.id),
@@ -92,6 +93,7 @@ impl PgStore {
                 &r.ticket,
                 &r.created_at,
                 &r.updated_at,
+                &r.claimed_at,
             ],
         )
         .await
@@ -123,6 +125,25 @@ impl PgStore {
             .collect()
     }
 
+    pub(super) async fn list_handoffs_since(
+        &self,
+        since: chrono::DateTime<Utc>,
+    ) -> Result<Vec<HandoffRecord>, StoreError> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(&format!(
+                "SELECT {HANDOFF_COLS} FROM handoffs WHERE created_at >= $1 ORDER BY created_at, id"
+            ))
+            .await
+            .map_err(backend)?;
+        c.query(&stmt, &[&since])
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(handoff_from_row)
+            .collect()
+    }
+
     pub(super) async fn transition_handoff(
         &self,
         id: &str,
@@ -134,7 +155,8 @@ impl PgStore {
         if target != HandoffState::Waiting {
             let stmt = c
                 .prepare_cached(&format!(
-                    "UPDATE handoffs SET state = $2, agent = COALESCE($3, agent), updated_at = $4
+                    "UPDATE handoffs SET state = $2, agent = COALESCE($3, agent), updated_at = $4,
+                        claimed_at = CASE WHEN $2 = 'claimed' AND claimed_at IS NULL THEN $4 ELSE claimed_at END
                      WHERE id = $1 AND (
                         ($2 = 'claimed' AND (state = 'waiting' OR (state = 'claimed' AND agent IS NOT DISTINCT FROM $3)))
                         OR ($2 = 'resolved' AND state IN ('waiting', 'claimed'))

@@ -19,6 +19,13 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, super::turn_writes::ACCEPT_FUNCTION),
     // The knowledge index version every replica serves (`index_version.rs`).
     (3, super::index_version::INDEX_VERSION_TABLE),
+    // When an agent first claimed a handoff (the widget's expected wait); SQLite's version 3.
+    (
+        4,
+        "ALTER TABLE handoffs ADD COLUMN claimed_at TIMESTAMPTZ;
+         UPDATE handoffs SET claimed_at = updated_at WHERE state = 'claimed';
+         CREATE INDEX handoffs_created ON handoffs (created_at);",
+    ),
 ];
 
 /// Version 1: the schema SQLite reached with its versions 1 and 2.

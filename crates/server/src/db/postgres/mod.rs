@@ -44,8 +44,8 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use frontdesk_core::conversation::Speaker;
 use frontdesk_core::store::{
-    AcceptedMessage, Analytics, CustomerExport, ErasureReport, ErasureSubject, HandoffRecord,
-    HandoffState, OutboxItem, SharedEvent, StoredMessage, WebhookConfig,
+    AcceptedMessage, Analytics, CustomerExport, DailyAnalytics, ErasureReport, ErasureSubject,
+    HandoffRecord, HandoffState, OutboxItem, SharedEvent, StoredMessage, WebhookConfig,
 };
 use frontdesk_core::{ConversationState, ConversationStatus, Store, StoreError};
 use serde_json::Value;
@@ -222,6 +222,13 @@ impl Store for PgStore {
         self.list_handoffs(state).await
     }
 
+    async fn handoffs_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<HandoffRecord>, StoreError> {
+        self.list_handoffs_since(since).await
+    }
+
     async fn update_handoff(
         &self,
         id: &str,
@@ -337,6 +344,13 @@ impl Store for PgStore {
 
     async fn analytics(&self) -> Result<Analytics, StoreError> {
         self.compute_analytics().await
+    }
+
+    async fn daily_analytics(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<DailyAnalytics>, StoreError> {
+        self.compute_daily_analytics(since).await
     }
 
     async fn customer_conversations(&self, customer_id: &str) -> Result<Vec<String>, StoreError> {
