@@ -7,8 +7,10 @@
 //! single integer dot-product loop serves them all, and one block of weights is unpacked once and
 //! used for up to [`ROW_TILE`] activation rows (prompt processing and embedding batches).
 //!
-//! Code paths are chosen at run time: AVX2+FMA where the CPU has them, a portable loop elsewhere,
-//! so one binary runs (slower) on CPUs without AVX2. Work is split over output rows on rayon's pool.
+//! Code paths are chosen at run time: AVX-512 (F, BW, VL) with VNNI where the CPU has them, else
+//! AVX2+FMA, else a portable loop, so one binary runs on every x86-64 CPU (slower without AVX2).
+//! `FRONTDESK_KERNELS_ISA=portable|avx2|avx512` picks a lower path than the CPU's best (tests and
+//! comparisons). Work is split over output rows on rayon's pool.
 
 /// `$vis fn $name(args)` running `$body_fn(args)` compiled for AVX2+FMA when [`isa`] says the
 /// CPU has them, and for the baseline otherwise (`$body_fn` must be `#[inline(always)]`). The same
@@ -23,8 +25,10 @@ macro_rules! avx2_when_available {
                 unsafe fn wide($($arg: $ty),*) {
                     $body_fn($($arg),*)
                 }
-                if $crate::kernels::isa() == $crate::kernels::Isa::Avx2 {
-                    // SAFETY: `isa()` reports AVX2 only after detecting AVX2 and FMA.
+                // AVX-512 CPUs run the AVX2 build of these f32 loops: they are short and
+                // memory-bound, and one compiled variant fewer keeps the binary small.
+                if $crate::kernels::isa() >= $crate::kernels::Isa::Avx2 {
+                    // SAFETY: `isa()` reports AVX2 or more only after detecting AVX2 and FMA.
                     return unsafe { wide($($arg),*) };
                 }
             }
@@ -34,6 +38,8 @@ macro_rules! avx2_when_available {
 }
 
 pub mod attention;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod convert;
 mod pointwise;
 mod portable;
@@ -280,25 +286,77 @@ pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     pool().install(f)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A code path, ordered: each one's CPU features include the ones below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Isa {
     Portable,
+    /// AVX2 and FMA.
     Avx2,
+    /// AVX-512 F, BW and VL with VNNI (`vpdpbusd`), on top of AVX2 and FMA.
+    Avx512,
 }
 
-/// The code path this CPU runs (detected once).
+impl Isa {
+    /// The name `FRONTDESK_KERNELS_ISA` and `FRONTDESK_EXPECT_ISA` use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Portable => "portable",
+            Isa::Avx2 => "avx2",
+            Isa::Avx512 => "avx512",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Isa::Portable, Isa::Avx2, Isa::Avx512]
+            .into_iter()
+            .find(|i| i.name() == name)
+    }
+}
+
+/// The best code path this CPU has.
+pub fn detected_isa() -> Isa {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        let avx2 = has!("avx2") && has!("fma");
+        if avx2 && has!("avx512f") && has!("avx512bw") && has!("avx512vl") && has!("avx512vnni") {
+            return Isa::Avx512;
+        }
+        if avx2 {
+            return Isa::Avx2;
+        }
+    }
+    Isa::Portable
+}
+
+/// The code path the kernels run (decided once): the CPU's best, or the lower one
+/// `FRONTDESK_KERNELS_ISA` names. A path the CPU lacks cannot be forced; it falls back to the
+/// CPU's best with a warning, and `FRONTDESK_EXPECT_ISA` in the tests catches that.
 pub fn isa() -> Isa {
     static ISA: OnceLock<Isa> = OnceLock::new();
     *ISA.get_or_init(|| {
-        if std::env::var_os("FRONTDESK_KERNELS_PORTABLE").is_some() {
-            return Isa::Portable;
+        let best = detected_isa();
+        let Ok(asked) = std::env::var("FRONTDESK_KERNELS_ISA") else {
+            return best;
+        };
+        match Isa::from_name(asked.trim()) {
+            Some(want) if want <= best => want,
+            Some(want) => {
+                tracing::warn!(
+                    "FRONTDESK_KERNELS_ISA={}: this CPU lacks it; running {}",
+                    want.name(),
+                    best.name()
+                );
+                best
+            }
+            None => {
+                tracing::warn!(
+                    "FRONTDESK_KERNELS_ISA={asked}: expected portable, avx2 or avx512; running {}",
+                    best.name()
+                );
+                best
+            }
         }
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            return Isa::Avx2;
-        }
-        Isa::Portable
     })
 }
 
@@ -308,7 +366,9 @@ pub fn matmul(x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
     matmul_with(isa(), x, w, y);
 }
 
+/// [`matmul`] on a chosen code path, at most [`isa`] (tests run every path the CPU has).
 pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
+    assert!(isa <= self::isa(), "{isa:?} is not available here");
     assert_eq!(x.cols, w.cols, "inner dimensions differ");
     let (m, n) = (x.rows, w.rows);
     // Every element is written below; zeroing a prompt's output first was a serial memset.
@@ -325,9 +385,9 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
             // Several row tiles reuse the panel: unpack it once to bytes (it stays in L2) rather
             // than once per tile. A single row streams the packed form: fewer bytes to read.
             #[cfg(target_arch = "x86_64")]
-            if isa == Isa::Avx2 && m > ROW_TILE && packed.narrow {
+            if isa >= Isa::Avx2 && m > ROW_TILE && packed.narrow {
                 INTERLEAVED.with_borrow_mut(|ip| {
-                    ip.fill(&packed);
+                    ip.fill(&packed, isa == Isa::Avx512);
                     panel_rows(x, &packed, out, n, n0, |tile, acc| {
                         x86::interleaved_product(ip, tile, cols, acc)
                     });
@@ -371,12 +431,12 @@ pub struct PreparedMatrix {
 impl PreparedMatrix {
     pub fn new(matrix: QMatrix) -> Self {
         #[cfg(target_arch = "x86_64")]
-        let interleaved = if isa() == Isa::Avx2 && matrix.narrow {
+        let interleaved = if isa() >= Isa::Avx2 && matrix.narrow {
             (0..matrix.rows.div_ceil(COLS_PER_TASK))
                 .map(|t| {
                     let (n0, cols) = task_columns(t, matrix.rows);
                     let mut ip = x86::Interleaved::default();
-                    ip.fill(&matrix.panel(n0, cols));
+                    ip.fill(&matrix.panel(n0, cols), isa() == Isa::Avx512);
                     ip
                 })
                 .collect()
@@ -432,6 +492,8 @@ fn tile_product(isa: Isa, panel: &Panel<'_>, tile: &RowTile<'_>, acc: &mut [f32]
     match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => x86::panel_product(panel, tile, acc),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => avx512::panel_product(panel, tile, acc),
         _ => portable::panel_product(panel, tile, acc),
     }
 }
@@ -533,7 +595,7 @@ impl Panel<'_> {
         buf.resize(self.cols * self.blocks * BLOCK, 0);
         match isa {
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => x86::widen_blocks(self.packing, self.data, buf),
+            Isa::Avx2 | Isa::Avx512 => x86::widen_blocks(self.packing, self.data, buf),
             _ => portable::widen_blocks(self.packing, self.data, buf),
         }
         Panel {

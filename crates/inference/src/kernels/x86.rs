@@ -7,12 +7,12 @@ use super::{Packing, Panel, RowTile, BLOCK};
 use std::arch::x86_64::*;
 
 // Packings as const parameters, so each inner loop is compiled for one block layout.
-const NIBBLE: u8 = 0;
-const NIBBLE5: u8 = 1;
-const BYTE: u8 = 2;
+pub(crate) const NIBBLE: u8 = 0;
+pub(crate) const NIBBLE5: u8 = 1;
+pub(crate) const BYTE: u8 = 2;
 
 /// How many groups of weight rows ahead of the one being multiplied are fetched into cache.
-const AHEAD: usize = 4;
+pub(crate) const AHEAD: usize = 4;
 
 /// `acc[r · cols + c] = x_r · w_c` for the (≤ 4) activation rows of `x` and every weight row of
 /// the panel (without the minimum terms).
@@ -157,7 +157,7 @@ unsafe fn widen<const P: u8>(src: &[u8], dst: &mut [u8]) {
     }
 }
 
-const fn block_bytes(p: u8) -> usize {
+pub(crate) const fn block_bytes(p: u8) -> usize {
     match p {
         NIBBLE => Packing::Nibble.block_bytes(),
         NIBBLE5 => Packing::Nibble5.block_bytes(),
@@ -219,19 +219,24 @@ pub(crate) const GROUP: usize = 8;
 /// `maddubs` advance 8 outputs at once, and one convert and one `fma` per block serve all 8.
 /// Activations enter unsigned (`a + 128`), which needs weights within ±32 (`QMatrix::narrow`);
 /// `corr` takes the `128 · Σw` that this adds back out, exactly, in integers.
+///
+/// `wide` (the AVX-512 path) stores two groups side by side, so that one 64-byte register holds
+/// the same 4 values of 16 columns; an odd last group is paired with zeros.
 #[derive(Default)]
 pub(crate) struct Interleaved {
-    groups: usize,
-    blocks: usize,
-    spb: usize,
-    w: Vec<u8>,
-    scale: Vec<f32>,
-    corr: Vec<i32>,
+    pub(crate) groups: usize,
+    pub(crate) blocks: usize,
+    pub(crate) spb: usize,
+    pub(crate) wide: bool,
+    pub(crate) w: Vec<u8>,
+    pub(crate) scale: Vec<f32>,
+    pub(crate) corr: Vec<i32>,
 }
 
 impl Interleaved {
-    /// Re-lays `panel` (whose integers are within ±32) into this buffer.
-    pub(crate) fn fill(&mut self, panel: &Panel<'_>) {
+    /// Re-lays `panel` (whose integers are within ±32) into this buffer, in the wide layout if
+    /// `wide` (which only the AVX-512 kernel reads).
+    pub(crate) fn fill(&mut self, panel: &Panel<'_>, wide: bool) {
         let (kb, spb) = (panel.blocks, panel.scales_per_block);
         assert!(spb == 1 || spb == 2);
         assert!(panel.data.len() >= panel.cols * kb * panel.packing.block_bytes());
@@ -240,12 +245,14 @@ impl Interleaved {
         self.groups = groups;
         self.blocks = kb;
         self.spb = spb;
+        self.wide = wide;
+        let stored = if wide { groups.next_multiple_of(2) } else { groups };
         self.w.clear();
-        self.w.resize(groups * kb * GROUP * BLOCK, 0);
+        self.w.resize(stored * kb * GROUP * BLOCK, 0);
         self.scale.clear();
-        self.scale.resize(groups * kb * spb * GROUP, 0.0);
+        self.scale.resize(stored * kb * spb * GROUP, 0.0);
         self.corr.clear();
-        self.corr.resize(groups * kb * spb * GROUP, 0);
+        self.corr.resize(stored * kb * spb * GROUP, 0);
         // SAFETY: selected only after detecting AVX2; the asserts and the sizes just set bound
         // every access.
         unsafe {
@@ -277,21 +284,17 @@ impl Interleaved {
                     // Lane g: the sum of the block's values 4g..4g + 4.
                     sums[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, v[j]), ones16);
                     for h in 0..spb {
-                        self.scale[((gi * kb + b) * spb + h) * GROUP + j] =
-                            panel.scales[at * spb + h];
+                        let to = self.lanes_at(gi, b, h) + j;
+                        self.scale[to] = panel.scales[at * spb + h];
                     }
                 }
                 let w = transpose8x32(v);
                 let sums = transpose8x32(sums);
-                let at = (gi * kb + b) * GROUP * BLOCK;
                 for (g, reg) in w.iter().enumerate() {
-                    // SAFETY: 8 registers of 32 bytes fill this block's 256 bytes.
-                    unsafe {
-                        _mm256_storeu_si256(
-                            self.w.as_mut_ptr().add(at + g * 32) as *mut __m256i,
-                            *reg,
-                        )
-                    };
+                    let to = self.register_at(gi, b, g);
+                    // SAFETY: 8 registers of 32 bytes fill this block's 256 bytes (or, wide,
+                    // their halves of 512).
+                    unsafe { _mm256_storeu_si256(self.w.as_mut_ptr().add(to) as *mut __m256i, *reg) };
                 }
                 let per = GROUP / spb;
                 for h in 0..spb {
@@ -300,13 +303,35 @@ impl Interleaved {
                         c = _mm256_add_epi32(c, *s);
                     }
                     let c = _mm256_slli_epi32::<7>(c);
-                    let at = ((gi * kb + b) * spb + h) * GROUP;
+                    let at = self.lanes_at(gi, b, h);
                     // SAFETY: 8 i32 per (group, block, scale), sized in `fill`.
                     unsafe {
                         _mm256_storeu_si256(self.corr.as_mut_ptr().add(at) as *mut __m256i, c)
                     };
                 }
             }
+        }
+    }
+}
+
+impl Interleaved {
+    /// Where register `g` (values 4g..4g + 4 of the group's 8 columns) of group `gi`, block `b`
+    /// starts in `w`: 8 registers of 32 bytes per (group, block), or, wide, 8 of 64 bytes per
+    /// (pair of groups, block) with the odd group in the upper half.
+    fn register_at(&self, gi: usize, b: usize, g: usize) -> usize {
+        if self.wide {
+            (((gi / 2) * self.blocks + b) * GROUP + g) * 2 * 32 + (gi % 2) * 32
+        } else {
+            ((gi * self.blocks + b) * GROUP + g) * 32
+        }
+    }
+
+    /// Where the 8 columns' scales (and `corr`) of group `gi`, block `b`, part `h` start.
+    fn lanes_at(&self, gi: usize, b: usize, h: usize) -> usize {
+        if self.wide {
+            (((gi / 2) * self.blocks + b) * self.spb + h) * 2 * GROUP + (gi % 2) * GROUP
+        } else {
+            ((gi * self.blocks + b) * self.spb + h) * GROUP
         }
     }
 }
@@ -349,6 +374,9 @@ pub(crate) fn interleaved_product(ip: &Interleaved, x: &RowTile<'_>, cols: usize
     assert!(cols <= ip.groups * GROUP && acc.len() >= x.tile * cols);
     assert!(x.qu.len() >= x.tile * x.blocks * BLOCK && x.d.len() >= x.tile * x.blocks);
     assert!(ip.spb == 1 || ip.spb == 2);
+    if ip.wide {
+        return super::avx512::interleaved_product(ip, x, cols, acc);
+    }
     // SAFETY: `kernels::isa()` selects this path only after detecting AVX2 and FMA; the buffer
     // sizes are fixed by `fill` and the asserts above bound every other access.
     unsafe {
