@@ -10,7 +10,7 @@
 //! it is computed once per activation block and starts each accumulation negated, so every lane
 //! ends exactly `Σ w·x` over its four values, as on the AVX2 path.
 
-use super::x86::{block_bytes, Interleaved, AHEAD, BYTE, GROUP, NIBBLE, NIBBLE5};
+use super::x86::{block_bytes, Interleaved, AHEAD, BYTE, GROUP, NIBBLE, NIBBLE5, SIX};
 use super::{Packing, Panel, RowTile, BLOCK};
 use std::arch::x86_64::*;
 
@@ -19,7 +19,7 @@ use std::arch::x86_64::*;
 pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     let bb = w.packing.block_bytes();
     assert_eq!(w.blocks, x.blocks);
-    assert!(w.scales_per_block == 1 || (w.scales_per_block == 2 && w.packing == Packing::Byte));
+    assert!(w.scales_per_block == 1 || w.scales_per_block == 2);
     assert!(w.data.len() >= w.cols * w.blocks * bb);
     assert!(w.scales.len() >= w.cols * w.blocks * w.scales_per_block);
     assert!(x.qs.len() >= x.tile * x.blocks * BLOCK && x.d.len() >= x.tile * x.blocks);
@@ -29,8 +29,12 @@ pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     // odd block is read with masked loads).
     unsafe {
         match (w.packing, w.scales_per_block) {
-            (Packing::Nibble, _) => by_rows::<NIBBLE, 1>(w, x, acc),
-            (Packing::Nibble5, _) => by_rows::<NIBBLE5, 1>(w, x, acc),
+            (Packing::Nibble, 1) => by_rows::<NIBBLE, 1>(w, x, acc),
+            (Packing::Nibble, _) => by_rows::<NIBBLE, 2>(w, x, acc),
+            (Packing::Nibble5, 1) => by_rows::<NIBBLE5, 1>(w, x, acc),
+            (Packing::Nibble5, _) => by_rows::<NIBBLE5, 2>(w, x, acc),
+            (Packing::Six, 1) => by_rows::<SIX, 1>(w, x, acc),
+            (Packing::Six, _) => by_rows::<SIX, 2>(w, x, acc),
             (Packing::Byte, 1) => by_rows::<BYTE, 1>(w, x, acc),
             (Packing::Byte, _) => by_rows::<BYTE, 2>(w, x, acc),
         }
@@ -72,6 +76,7 @@ const fn offset(p: u8) -> i8 {
     match p {
         NIBBLE => 8,
         NIBBLE5 => 16,
+        SIX => 32,
         _ => -128, // 0x80
     }
 }
@@ -187,6 +192,23 @@ unsafe fn unsigned_pair<const P: u8>(p: *const u8, two: bool) -> __m512i {
             };
             nibbles_of_two(raw)
         }
+        SIX => unsafe {
+            // 24-byte blocks: 16 bytes of nibbles, then 8 of high bit pairs.
+            let lo = _mm_loadu_si128(p as *const __m128i);
+            let h0 = _mm256_set1_epi64x((p.add(16) as *const u64).read_unaligned() as i64);
+            let (raw, high) = if two {
+                let hi = _mm_loadu_si128(p.add(24) as *const __m128i);
+                let h1 = _mm256_set1_epi64x((p.add(40) as *const u64).read_unaligned() as i64);
+                (_mm256_set_m128i(hi, lo), (h0, h1))
+            } else {
+                (_mm256_zextsi128_si256(lo), (h0, h0))
+            };
+            let high = _mm512_inserti64x4::<1>(
+                _mm512_castsi256_si512(super::x86::high_pairs(high.0)),
+                super::x86::high_pairs(high.1),
+            );
+            _mm512_or_si512(nibbles_of_two(raw), high)
+        },
         _ => unsafe {
             // 20-byte blocks: the fifth bits (bit j for value j), then 16 bytes of nibbles.
             let lo = _mm_loadu_si128(p.add(4) as *const __m128i);

@@ -69,6 +69,10 @@ pub enum Packing {
     Nibble,
     /// 20 bytes: 4 bytes of fifth bits (bit `j` for value `j`), then 16 bytes as `Nibble`; minus 16.
     Nibble5,
+    /// 24 bytes (Q6_K's 6 bits, not widened to a byte): 16 bytes as `Nibble`, then 8 bytes of the
+    /// two high bits, value `j`'s at bit `2 · (j / 8)` of byte `j % 8` (so that one 64-bit
+    /// broadcast and one variable shift per 64-bit lane line them up); minus 32.
+    Six,
     /// 32 signed bytes.
     Byte,
 }
@@ -78,9 +82,44 @@ impl Packing {
         match self {
             Packing::Nibble => 16,
             Packing::Nibble5 => 20,
+            Packing::Six => 24,
             Packing::Byte => 32,
         }
     }
+}
+
+/// How a matrix's scales (and per-block minimums) are held.
+#[derive(Debug, Clone)]
+enum Scales {
+    /// One f32 per scale and per minimum.
+    Plain {
+        scales: Vec<f32>,
+        mins: Option<Vec<f32>>,
+    },
+    /// The K-quants' own form, about 2.5 bytes per 32 values rather than 8: per super-block
+    /// of [`SUPER`] blocks a scale `d` and a minimum scale `dmin`; per scale a small integer,
+    /// `scale = d · s`; per block a small integer, `min = off · scale − dmin · m`. A decode step
+    /// streams every weight once, so these bytes are time; the kernels get the f32 scales of a
+    /// panel expanded into a buffer of their thread ([`QMatrix::panel`]), computed as the plain
+    /// form computes them at load, so both give the same floats.
+    Super {
+        d: Vec<f32>,
+        dmin: Vec<f32>,
+        s: Vec<i8>,
+        /// Empty for formats without minimums (Q6_K).
+        m: Vec<u8>,
+        off: f32,
+    },
+}
+
+/// Blocks per K-quant super-block (256 values).
+const SUPER: usize = 8;
+
+/// f32 scales and minimums expanded from [`Scales::Super`].
+#[derive(Default)]
+struct ScaleBuf {
+    scales: Vec<f32>,
+    mins: Vec<f32>,
 }
 
 /// A weight matrix `[rows, cols]` (each row is one output), `cols` a multiple of [`BLOCK`].
@@ -91,11 +130,10 @@ pub struct QMatrix {
     packing: Packing,
     /// Row-major blocks, `packing.block_bytes()` each.
     data: Vec<u8>,
-    /// `scales_per_block` scales per block (2: one per 16 values), row-major.
-    scales: Vec<f32>,
+    /// `scales_per_block` scales per block (2: one per 16 values), row-major, and optionally
+    /// per block a minimum: `value = scale · q + min` adds `min · Σx` over the block.
+    scales: Scales,
     scales_per_block: usize,
-    /// Per block: `value = scale · q + min` adds `min · Σx` over the block.
-    mins: Option<Vec<f32>>,
     /// Every integer is within ±32, so products with unsigned activations fit 16 bits (see
     /// `x86::Interleaved`): all formats of 6 bits or fewer.
     narrow: bool,
@@ -116,44 +154,87 @@ impl QMatrix {
 
     /// Bytes held (weights, scales and mins).
     pub fn size_bytes(&self) -> usize {
-        self.data.len() + 4 * self.scales.len() + self.mins.as_ref().map_or(0, |m| 4 * m.len())
+        self.data.len()
+            + match &self.scales {
+                Scales::Plain { scales, mins } => {
+                    4 * scales.len() + mins.as_ref().map_or(0, |m| 4 * m.len())
+                }
+                Scales::Super { d, dmin, s, m, .. } => 4 * (d.len() + dmin.len()) + s.len() + m.len(),
+            }
     }
 
     fn blocks_per_row(&self) -> usize {
         self.cols / BLOCK
     }
 
-    fn row_data(&self, r: usize) -> &[u8] {
-        let n = self.blocks_per_row() * self.packing.block_bytes();
-        &self.data[r * n..(r + 1) * n]
-    }
-
-    fn row_scales(&self, r: usize) -> &[f32] {
-        let n = self.blocks_per_row() * self.scales_per_block;
-        &self.scales[r * n..(r + 1) * n]
-    }
-
-    fn row_mins(&self, r: usize) -> Option<&[f32]> {
-        let n = self.blocks_per_row();
-        self.mins.as_ref().map(|m| &m[r * n..(r + 1) * n])
+    /// Weight rows `n0..n0 + cols`, the scales of compact formats expanded into `buf`.
+    fn panel<'a>(&'a self, n0: usize, cols: usize, buf: &'a mut ScaleBuf) -> Panel<'a> {
+        let kb = self.blocks_per_row();
+        let bb = self.packing.block_bytes();
+        let spb = self.scales_per_block;
+        let (b0, nb) = (n0 * kb, cols * kb);
+        let (scales, mins) = match &self.scales {
+            Scales::Plain { scales, mins } => (
+                &scales[b0 * spb..(b0 + nb) * spb],
+                mins.as_ref().map(|m| &m[b0..b0 + nb]),
+            ),
+            Scales::Super {
+                d,
+                dmin,
+                s,
+                m,
+                off,
+            } => {
+                // Rows are whole super-blocks (the K-quants need 256 columns).
+                buf.scales.resize(nb * spb, 0.0);
+                expand_scales(
+                    &d[b0 / SUPER..(b0 + nb) / SUPER],
+                    &s[b0 * spb..(b0 + nb) * spb],
+                    &mut buf.scales,
+                );
+                if m.is_empty() {
+                    (&buf.scales[..], None)
+                } else {
+                    buf.mins.resize(nb, 0.0);
+                    expand_mins(
+                        &dmin[b0 / SUPER..(b0 + nb) / SUPER],
+                        &m[b0..b0 + nb],
+                        *off,
+                        &buf.scales,
+                        &mut buf.mins,
+                    );
+                    (&buf.scales[..], Some(&buf.mins[..]))
+                }
+            }
+        };
+        Panel {
+            packing: self.packing,
+            narrow: self.narrow,
+            scales_per_block: spb,
+            data: &self.data[b0 * bb..(b0 + nb) * bb],
+            scales,
+            mins,
+            cols,
+            blocks: kb,
+        }
     }
 
     /// Row `r` as f32 (the reference the kernels are tested against; also embedding lookups).
     pub fn dequantize_row_into(&self, r: usize, out: &mut [f32]) {
-        let data = self.row_data(r);
-        let scales = self.row_scales(r);
-        let mins = self.row_mins(r);
+        let mut buf = ScaleBuf::default();
+        let row = self.panel(r, 1, &mut buf);
         let bb = self.packing.block_bytes();
+        let spb = self.scales_per_block;
         let mut q = [0i8; BLOCK];
         for b in 0..self.blocks_per_row() {
-            portable::unpack(self.packing, &data[b * bb..(b + 1) * bb], &mut q);
-            let min = mins.map_or(0.0, |m| m[b]);
+            portable::unpack(self.packing, &row.data[b * bb..(b + 1) * bb], &mut q);
+            let min = row.mins.map_or(0.0, |m| m[b]);
             for (j, (&v, o)) in q
                 .iter()
                 .zip(&mut out[b * BLOCK..(b + 1) * BLOCK])
                 .enumerate()
             {
-                let s = scales[b * self.scales_per_block + j * self.scales_per_block / BLOCK];
+                let s = row.scales[b * spb + j * spb / BLOCK];
                 *o = s * f32::from(v) + min;
             }
         }
@@ -254,6 +335,40 @@ fn quantize_blocks_loop(x: &[f32], qs: &mut [i8], qu: &mut [u8], d: &mut [f32], 
         let stored = half::f16::from_f32(scale).to_f32();
         *d = stored;
         *sum = stored * s as f32;
+    }
+}
+
+avx2_when_available! {
+    /// `scales[i] = d[i / per_super] · s[i]`, `per_super` scales to a super-block.
+    fn expand_scales(d: &[f32], s: &[i8], scales: &mut [f32]) => expand_scales_loop
+}
+
+#[inline(always)]
+fn expand_scales_loop(d: &[f32], s: &[i8], scales: &mut [f32]) {
+    let per = s.len() / d.len().max(1);
+    for ((out, s), &d) in scales.chunks_exact_mut(per).zip(s.chunks_exact(per)).zip(d) {
+        for (o, &v) in out.iter_mut().zip(s) {
+            *o = d * f32::from(v);
+        }
+    }
+}
+
+avx2_when_available! {
+    /// `mins[b] = off · scales[b] − dmin[b / SUPER] · m[b]` (one scale per block).
+    fn expand_mins(dmin: &[f32], m: &[u8], off: f32, scales: &[f32], mins: &mut [f32]) => expand_mins_loop
+}
+
+#[inline(always)]
+fn expand_mins_loop(dmin: &[f32], m: &[u8], off: f32, scales: &[f32], mins: &mut [f32]) {
+    for (((out, m), sc), &dm) in mins
+        .chunks_exact_mut(SUPER)
+        .zip(m.chunks_exact(SUPER))
+        .zip(scales.chunks_exact(SUPER))
+        .zip(dmin)
+    {
+        for ((o, &m), &sc) in out.iter_mut().zip(m).zip(sc) {
+            *o = off * sc - dm * f32::from(m);
+        }
     }
 }
 
@@ -381,7 +496,8 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
     install(|| {
         (0..tasks).into_par_iter().for_each(|t| {
             let (n0, cols) = task_columns(t, n);
-            let packed = w.panel(n0, cols);
+            SCALES.with_borrow_mut(|buf| {
+            let packed = w.panel(n0, cols, buf);
             // Several row tiles reuse the panel: unpack it once to bytes (it stays in L2) rather
             // than once per tile. A single row streams the packed form: fewer bytes to read.
             #[cfg(target_arch = "x86_64")]
@@ -406,6 +522,7 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
                     tile_product(isa, &packed, tile, acc)
                 });
             }
+            })
         })
     });
 }
@@ -436,7 +553,8 @@ impl PreparedMatrix {
                 .map(|t| {
                     let (n0, cols) = task_columns(t, matrix.rows);
                     let mut ip = x86::Interleaved::default();
-                    ip.fill(&matrix.panel(n0, cols), isa() == Isa::Avx512);
+                    let mut buf = ScaleBuf::default();
+                    ip.fill(&matrix.panel(n0, cols, &mut buf), isa() == Isa::Avx512);
                     ip
                 })
                 .collect()
@@ -476,9 +594,11 @@ pub fn matmul_prepared(x: &QuantizedRows, w: &PreparedMatrix, y: &mut Vec<f32>) 
         install(|| {
             w.interleaved.par_iter().enumerate().for_each(|(t, ip)| {
                 let (n0, cols) = task_columns(t, n);
-                let packed = w.matrix.panel(n0, cols);
-                panel_rows(x, &packed, out, n, n0, |tile, acc| {
-                    x86::interleaved_product(ip, tile, cols, acc)
+                SCALES.with_borrow_mut(|buf| {
+                    let packed = w.matrix.panel(n0, cols, buf);
+                    panel_rows(x, &packed, out, n, n0, |tile, acc| {
+                        x86::interleaved_product(ip, tile, cols, acc)
+                    });
                 });
             })
         });
@@ -541,25 +661,6 @@ impl OutPtr {
     }
 }
 
-impl QMatrix {
-    /// Weight rows `n0..n0 + cols`.
-    fn panel(&self, n0: usize, cols: usize) -> Panel<'_> {
-        let kb = self.blocks_per_row();
-        let bb = self.packing.block_bytes();
-        let spb = self.scales_per_block;
-        Panel {
-            packing: self.packing,
-            narrow: self.narrow,
-            scales_per_block: spb,
-            data: &self.data[n0 * kb * bb..(n0 + cols) * kb * bb],
-            scales: &self.scales[n0 * kb * spb..(n0 + cols) * kb * spb],
-            mins: self.mins.as_ref().map(|m| &m[n0 * kb..(n0 + cols) * kb]),
-            cols,
-            blocks: kb,
-        }
-    }
-}
-
 impl QuantizedRows {
     fn tile(&self, r0: usize, rows: usize) -> RowTile<'_> {
         let kb = self.cols / BLOCK;
@@ -575,6 +676,8 @@ impl QuantizedRows {
 }
 
 thread_local! {
+    /// Per pool thread: the current panel's scales, where the matrix holds them compactly.
+    static SCALES: std::cell::RefCell<ScaleBuf> = std::cell::RefCell::new(ScaleBuf::default());
     /// Per pool thread: the current panel unpacked to one byte per value.
     static UNPACKED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }

@@ -10,6 +10,7 @@ use std::arch::x86_64::*;
 pub(crate) const NIBBLE: u8 = 0;
 pub(crate) const NIBBLE5: u8 = 1;
 pub(crate) const BYTE: u8 = 2;
+pub(crate) const SIX: u8 = 3;
 
 /// How many groups of weight rows ahead of the one being multiplied are fetched into cache.
 pub(crate) const AHEAD: usize = 4;
@@ -19,7 +20,7 @@ pub(crate) const AHEAD: usize = 4;
 pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     let bb = w.packing.block_bytes();
     assert_eq!(w.blocks, x.blocks);
-    assert!(w.scales_per_block == 1 || (w.scales_per_block == 2 && w.packing == Packing::Byte));
+    assert!(w.scales_per_block == 1 || w.scales_per_block == 2);
     assert!(w.data.len() >= w.cols * w.blocks * bb);
     assert!(w.scales.len() >= w.cols * w.blocks * w.scales_per_block);
     assert!(x.qs.len() >= x.tile * x.blocks * BLOCK && x.d.len() >= x.tile * x.blocks);
@@ -28,8 +29,12 @@ pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     // asserts above bound every pointer read and write below.
     unsafe {
         match (w.packing, w.scales_per_block) {
-            (Packing::Nibble, _) => by_rows::<NIBBLE, 1>(w, x, acc),
-            (Packing::Nibble5, _) => by_rows::<NIBBLE5, 1>(w, x, acc),
+            (Packing::Nibble, 1) => by_rows::<NIBBLE, 1>(w, x, acc),
+            (Packing::Nibble, _) => by_rows::<NIBBLE, 2>(w, x, acc),
+            (Packing::Nibble5, 1) => by_rows::<NIBBLE5, 1>(w, x, acc),
+            (Packing::Nibble5, _) => by_rows::<NIBBLE5, 2>(w, x, acc),
+            (Packing::Six, 1) => by_rows::<SIX, 1>(w, x, acc),
+            (Packing::Six, _) => by_rows::<SIX, 2>(w, x, acc),
             (Packing::Byte, 1) => by_rows::<BYTE, 1>(w, x, acc),
             (Packing::Byte, _) => by_rows::<BYTE, 2>(w, x, acc),
         }
@@ -141,6 +146,7 @@ pub(crate) fn widen_blocks(packing: Packing, src: &[u8], dst: &mut [u8]) {
         match packing {
             Packing::Nibble => widen::<NIBBLE>(src, dst),
             Packing::Nibble5 => widen::<NIBBLE5>(src, dst),
+            Packing::Six => widen::<SIX>(src, dst),
             Packing::Byte => dst[..src.len()].copy_from_slice(src),
         }
     }
@@ -161,6 +167,7 @@ pub(crate) const fn block_bytes(p: u8) -> usize {
     match p {
         NIBBLE => Packing::Nibble.block_bytes(),
         NIBBLE5 => Packing::Nibble5.block_bytes(),
+        SIX => Packing::Six.block_bytes(),
         _ => Packing::Byte.block_bytes(),
     }
 }
@@ -176,6 +183,12 @@ unsafe fn unpack<const P: u8>(p: *const u8) -> __m256i {
             let raw = unsafe { _mm_loadu_si128(p as *const __m128i) };
             let v = nibbles(raw, low4);
             _mm256_sub_epi8(v, _mm256_set1_epi8(8))
+        }
+        SIX => {
+            let raw = unsafe { _mm_loadu_si128(p as *const __m128i) };
+            let high = unsafe { (p.add(16) as *const u64).read_unaligned() };
+            let v = _mm256_or_si256(nibbles(raw, low4), high_pairs(_mm256_set1_epi64x(high as i64)));
+            _mm256_sub_epi8(v, _mm256_set1_epi8(32))
         }
         _ => {
             let high = unsafe { (p as *const u32).read_unaligned() };
@@ -193,6 +206,15 @@ unsafe fn unpack<const P: u8>(p: *const u8) -> __m256i {
             _mm256_or_si256(v, _mm256_andnot_si256(set, _mm256_set1_epi8(0xF0_u8 as i8)))
         }
     }
+}
+
+/// The 6-bit packing's two high bits, already at bits 4 and 5 of each byte, from its 8 bytes
+/// broadcast to every 64-bit lane: byte `j` of lane `i` takes bits `2i, 2i + 1` of byte `j`
+/// (values 8i..8i + 8).
+#[target_feature(enable = "avx2,fma")]
+pub(crate) fn high_pairs(broadcast: __m256i) -> __m256i {
+    let v = _mm256_srlv_epi64(broadcast, _mm256_setr_epi64x(0, 2, 4, 6));
+    _mm256_slli_epi16::<4>(_mm256_and_si256(v, _mm256_set1_epi8(3)))
 }
 
 /// Low nibbles of the 16 bytes in the lower half, high nibbles in the upper half.
@@ -259,6 +281,7 @@ impl Interleaved {
             match panel.packing {
                 Packing::Nibble => self.fill_avx2::<NIBBLE>(panel),
                 Packing::Nibble5 => self.fill_avx2::<NIBBLE5>(panel),
+                Packing::Six => self.fill_avx2::<SIX>(panel),
                 Packing::Byte => self.fill_avx2::<BYTE>(panel),
             }
         }
