@@ -135,7 +135,14 @@ impl QMatrix {
                     mins.push(8.0 * d + m);
                     data.extend_from_slice(&blk[4..20]);
                 }
-                Self::build(rows, cols, Packing::Nibble, data, plain(scales, Some(mins)), 1)
+                Self::build(
+                    rows,
+                    cols,
+                    Packing::Nibble,
+                    data,
+                    plain(scales, Some(mins)),
+                    1,
+                )
             }
             SourceFormat::Q5_1 => {
                 let mut data = Vec::with_capacity(nb * 20);
@@ -147,7 +154,14 @@ impl QMatrix {
                     mins.push(16.0 * d + m);
                     data.extend_from_slice(&blk[4..24]);
                 }
-                Self::build(rows, cols, Packing::Nibble5, data, plain(scales, Some(mins)), 1)
+                Self::build(
+                    rows,
+                    cols,
+                    Packing::Nibble5,
+                    data,
+                    plain(scales, Some(mins)),
+                    1,
+                )
             }
             SourceFormat::Q5K => {
                 let mut data = Vec::with_capacity(nb * 20);

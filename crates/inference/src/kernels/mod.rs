@@ -159,7 +159,9 @@ impl QMatrix {
                 Scales::Plain { scales, mins } => {
                     4 * scales.len() + mins.as_ref().map_or(0, |m| 4 * m.len())
                 }
-                Scales::Super { d, dmin, s, m, .. } => 4 * (d.len() + dmin.len()) + s.len() + m.len(),
+                Scales::Super { d, dmin, s, m, .. } => {
+                    4 * (d.len() + dmin.len()) + s.len() + m.len()
+                }
             }
     }
 
@@ -178,13 +180,7 @@ impl QMatrix {
                 &scales[b0 * spb..(b0 + nb) * spb],
                 mins.as_ref().map(|m| &m[b0..b0 + nb]),
             ),
-            Scales::Super {
-                d,
-                dmin,
-                s,
-                m,
-                off,
-            } => {
+            Scales::Super { d, dmin, s, m, off } => {
                 // Rows are whole super-blocks (the K-quants need 256 columns).
                 buf.scales.resize(nb * spb, 0.0);
                 expand_scales(
@@ -497,31 +493,31 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
         (0..tasks).into_par_iter().for_each(|t| {
             let (n0, cols) = task_columns(t, n);
             SCALES.with_borrow_mut(|buf| {
-            let packed = w.panel(n0, cols, buf);
-            // Several row tiles reuse the panel: unpack it once to bytes (it stays in L2) rather
-            // than once per tile. A single row streams the packed form: fewer bytes to read.
-            #[cfg(target_arch = "x86_64")]
-            if isa >= Isa::Avx2 && m > ROW_TILE && packed.narrow {
-                INTERLEAVED.with_borrow_mut(|ip| {
-                    ip.fill(&packed, isa == Isa::Avx512);
+                let packed = w.panel(n0, cols, buf);
+                // Several row tiles reuse the panel: unpack it once to bytes (it stays in L2) rather
+                // than once per tile. A single row streams the packed form: fewer bytes to read.
+                #[cfg(target_arch = "x86_64")]
+                if isa >= Isa::Avx2 && m > ROW_TILE && packed.narrow {
+                    INTERLEAVED.with_borrow_mut(|ip| {
+                        ip.fill(&packed, isa == Isa::Avx512);
+                        panel_rows(x, &packed, out, n, n0, |tile, acc| {
+                            x86::interleaved_product(ip, tile, cols, acc)
+                        });
+                    });
+                    return;
+                }
+                if m > ROW_TILE && packed.packing != Packing::Byte {
+                    UNPACKED.with_borrow_mut(|buf| {
+                        let widened = packed.unpacked_into(isa, buf);
+                        panel_rows(x, &widened, out, n, n0, |tile, acc| {
+                            tile_product(isa, &widened, tile, acc)
+                        });
+                    });
+                } else {
                     panel_rows(x, &packed, out, n, n0, |tile, acc| {
-                        x86::interleaved_product(ip, tile, cols, acc)
+                        tile_product(isa, &packed, tile, acc)
                     });
-                });
-                return;
-            }
-            if m > ROW_TILE && packed.packing != Packing::Byte {
-                UNPACKED.with_borrow_mut(|buf| {
-                    let widened = packed.unpacked_into(isa, buf);
-                    panel_rows(x, &widened, out, n, n0, |tile, acc| {
-                        tile_product(isa, &widened, tile, acc)
-                    });
-                });
-            } else {
-                panel_rows(x, &packed, out, n, n0, |tile, acc| {
-                    tile_product(isa, &packed, tile, acc)
-                });
-            }
+                }
             })
         })
     });

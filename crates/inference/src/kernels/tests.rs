@@ -152,7 +152,10 @@ fn matmul_matches_the_dequantized_product_on_ragged_shapes() {
     let odd = [(1, 7, 96), (2, 9, 160), (3, 5, 32), (6, 19, 224)];
     for &(fmt, dtype) in FORMATS {
         let k_quant = fmt.block_shape().0 > BLOCK;
-        for &(m, n, k) in shapes.iter().chain(if k_quant { &[][..] } else { &odd[..] }) {
+        for &(m, n, k) in shapes
+            .iter()
+            .chain(if k_quant { &[][..] } else { &odd[..] })
+        {
             let (bytes, _) = quantized(&mut rng, dtype, n, k);
             let w = QMatrix::from_format(fmt, n, k, &bytes).unwrap();
             // m > ROW_TILE runs on panels unpacked per task; m = 3 covers pre-widened weights.

@@ -187,7 +187,10 @@ unsafe fn unpack<const P: u8>(p: *const u8) -> __m256i {
         SIX => {
             let raw = unsafe { _mm_loadu_si128(p as *const __m128i) };
             let high = unsafe { (p.add(16) as *const u64).read_unaligned() };
-            let v = _mm256_or_si256(nibbles(raw, low4), high_pairs(_mm256_set1_epi64x(high as i64)));
+            let v = _mm256_or_si256(
+                nibbles(raw, low4),
+                high_pairs(_mm256_set1_epi64x(high as i64)),
+            );
             _mm256_sub_epi8(v, _mm256_set1_epi8(32))
         }
         _ => {
@@ -268,7 +271,11 @@ impl Interleaved {
         self.blocks = kb;
         self.spb = spb;
         self.wide = wide;
-        let stored = if wide { groups.next_multiple_of(2) } else { groups };
+        let stored = if wide {
+            groups.next_multiple_of(2)
+        } else {
+            groups
+        };
         self.w.clear();
         self.w.resize(stored * kb * GROUP * BLOCK, 0);
         self.scale.clear();
@@ -317,7 +324,9 @@ impl Interleaved {
                     let to = self.register_at(gi, b, g);
                     // SAFETY: 8 registers of 32 bytes fill this block's 256 bytes (or, wide,
                     // their halves of 512).
-                    unsafe { _mm256_storeu_si256(self.w.as_mut_ptr().add(to) as *mut __m256i, *reg) };
+                    unsafe {
+                        _mm256_storeu_si256(self.w.as_mut_ptr().add(to) as *mut __m256i, *reg)
+                    };
                 }
                 let per = GROUP / spb;
                 for h in 0..spb {
