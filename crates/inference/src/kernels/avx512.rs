@@ -135,7 +135,9 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
             let z = _mm512_setzero_si512();
             neg[r] = _mm512_sub_epi32(z, _mm512_dpbusd_epi32(z, off, xv[r]));
         }
-        for j in 0..U {
+        let mut wv = [_mm512_setzero_si512(); U];
+        let mut ws = [_mm_setzero_ps(); U];
+        for (j, (wv, ws)) in wv.iter_mut().zip(ws.iter_mut()).enumerate() {
             // As on the AVX2 path: rows too short for the hardware prefetcher.
             let ahead = ((j + AHEAD * U) * kb + b) * bb;
             _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead) as *const i8);
@@ -144,20 +146,22 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
                 sp.wrapping_add(((j + AHEAD * U) * kb + b) * S) as *const i8
             );
             // SAFETY: blocks b (and b + 1 if `two`) of weight row c + j lie inside the panel.
-            let (wv, ws) = unsafe {
+            unsafe {
                 let s = sp.add((j * kb + b) * S);
-                let ws = match (S, two) {
+                *ws = match (S, two) {
                     (2, true) => _mm_loadu_ps(s),
                     (2, false) | (_, true) => _mm_castpd_ps(_mm_load_sd(s as *const f64)),
                     _ => _mm_load_ss(s),
                 };
-                (unsigned_pair::<P>(wp.add((j * kb + b) * bb), two), ws)
-            };
-            for r in 0..T {
-                let dot = _mm512_dpbusd_epi32(neg[r], wv, xv[r]);
+                *wv = unsigned_pair::<P>(wp.add((j * kb + b) * bb), two);
+            }
+        }
+        for (r, row) in sums.iter_mut().enumerate() {
+            for (j, sum) in row.iter_mut().enumerate() {
+                let dot = _mm512_dpbusd_epi32(neg[r], wv[j], xv[r]);
                 let scale =
-                    _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(_mm_mul_ps(ws, xd[r])));
-                sums[r][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, sums[r][j]);
+                    _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(_mm_mul_ps(ws[j], xd[r])));
+                *sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, *sum);
             }
         }
         b += 2;

@@ -182,25 +182,20 @@ impl QMatrix {
             ),
             Scales::Super { d, dmin, s, m, off } => {
                 // Rows are whole super-blocks (the K-quants need 256 columns).
+                let supers = b0 / SUPER..(b0 + nb) / SUPER;
                 buf.scales.resize(nb * spb, 0.0);
-                expand_scales(
-                    &d[b0 / SUPER..(b0 + nb) / SUPER],
+                buf.mins.resize(if m.is_empty() { 0 } else { nb }, 0.0);
+                expand_super(
+                    &d[supers.clone()],
+                    &dmin[supers],
                     &s[b0 * spb..(b0 + nb) * spb],
+                    if m.is_empty() { &[] } else { &m[b0..b0 + nb] },
+                    *off,
                     &mut buf.scales,
+                    &mut buf.mins,
                 );
-                if m.is_empty() {
-                    (&buf.scales[..], None)
-                } else {
-                    buf.mins.resize(nb, 0.0);
-                    expand_mins(
-                        &dmin[b0 / SUPER..(b0 + nb) / SUPER],
-                        &m[b0..b0 + nb],
-                        *off,
-                        &buf.scales,
-                        &mut buf.mins,
-                    );
-                    (&buf.scales[..], Some(&buf.mins[..]))
-                }
+                let mins = (!m.is_empty()).then_some(&buf.mins[..]);
+                (&buf.scales[..], mins)
             }
         };
         Panel {
@@ -335,35 +330,56 @@ fn quantize_blocks_loop(x: &[f32], qs: &mut [i8], qu: &mut [u8], d: &mut [f32], 
 }
 
 avx2_when_available! {
-    /// `scales[i] = d[i / per_super] · s[i]`, `per_super` scales to a super-block.
-    fn expand_scales(d: &[f32], s: &[i8], scales: &mut [f32]) => expand_scales_loop
+    /// A panel's f32 scales and minimums from [`Scales::Super`]: `scale = d · s` and, where
+    /// there are minimums (`m` not empty), `min = off · scale − dmin · m`, per super-block.
+    fn expand_super(
+        d: &[f32],
+        dmin: &[f32],
+        s: &[i8],
+        m: &[u8],
+        off: f32,
+        scales: &mut [f32],
+        mins: &mut [f32],
+    ) => expand_super_loop
 }
 
 #[inline(always)]
-fn expand_scales_loop(d: &[f32], s: &[i8], scales: &mut [f32]) {
-    let per = s.len() / d.len().max(1);
-    for ((out, s), &d) in scales.chunks_exact_mut(per).zip(s.chunks_exact(per)).zip(d) {
-        for (o, &v) in out.iter_mut().zip(s) {
-            *o = d * f32::from(v);
+fn expand_super_loop(
+    d: &[f32],
+    dmin: &[f32],
+    s: &[i8],
+    m: &[u8],
+    off: f32,
+    scales: &mut [f32],
+    mins: &mut [f32],
+) {
+    // Fixed-size chunks, so each super-block is one unrolled vector step: this runs for every
+    // panel of a decode step, next to a kernel that reads 19 bytes per block.
+    if s.len() == 2 * SUPER * d.len() {
+        expand_scales::<{ 2 * SUPER }>(d, s, scales);
+    } else {
+        expand_scales::<SUPER>(d, s, scales);
+    }
+    if m.is_empty() {
+        return;
+    }
+    let (scales, _) = scales.as_chunks::<SUPER>();
+    let (m, _) = m.as_chunks::<SUPER>();
+    let (out, _) = mins.as_chunks_mut::<SUPER>();
+    for (((o, m), sc), &dm) in out.iter_mut().zip(m).zip(scales).zip(dmin) {
+        for j in 0..SUPER {
+            o[j] = off * sc[j] - dm * f32::from(m[j]);
         }
     }
 }
 
-avx2_when_available! {
-    /// `mins[b] = off · scales[b] − dmin[b / SUPER] · m[b]` (one scale per block).
-    fn expand_mins(dmin: &[f32], m: &[u8], off: f32, scales: &[f32], mins: &mut [f32]) => expand_mins_loop
-}
-
 #[inline(always)]
-fn expand_mins_loop(dmin: &[f32], m: &[u8], off: f32, scales: &[f32], mins: &mut [f32]) {
-    for (((out, m), sc), &dm) in mins
-        .chunks_exact_mut(SUPER)
-        .zip(m.chunks_exact(SUPER))
-        .zip(scales.chunks_exact(SUPER))
-        .zip(dmin)
-    {
-        for ((o, &m), &sc) in out.iter_mut().zip(m).zip(sc) {
-            *o = off * sc - dm * f32::from(m);
+fn expand_scales<const N: usize>(d: &[f32], s: &[i8], scales: &mut [f32]) {
+    let (out, _) = scales.as_chunks_mut::<N>();
+    let (s, _) = s.as_chunks::<N>();
+    for ((o, s), &d) in out.iter_mut().zip(s).zip(d) {
+        for j in 0..N {
+            o[j] = d * f32::from(s[j]);
         }
     }
 }
