@@ -1,7 +1,7 @@
 //! File block formats → [`QMatrix`]. Lossless for the quantized formats (the same integers and
 //! scales, regrouped per 32 values); f16/f32 matrices are quantized to 8 bits per 32 values.
 
-use super::{Packing, QMatrix, BLOCK};
+use super::{Packing, QMatrix, Scales, BLOCK};
 use half::f16;
 
 /// Block formats found in GGUF files (ggml type names) and in the E5S1 file.
@@ -122,7 +122,7 @@ impl QMatrix {
                     scales.push(f16_at(blk, 0));
                     data.extend_from_slice(&blk[2..18]);
                 }
-                Self::build(rows, cols, Packing::Nibble, data, scales, 1, None)
+                Self::build(rows, cols, Packing::Nibble, data, plain(scales, None), 1)
             }
             SourceFormat::Q4_1 => {
                 let mut data = Vec::with_capacity(nb * 16);
@@ -135,7 +135,14 @@ impl QMatrix {
                     mins.push(8.0 * d + m);
                     data.extend_from_slice(&blk[4..20]);
                 }
-                Self::build(rows, cols, Packing::Nibble, data, scales, 1, Some(mins))
+                Self::build(
+                    rows,
+                    cols,
+                    Packing::Nibble,
+                    data,
+                    plain(scales, Some(mins)),
+                    1,
+                )
             }
             SourceFormat::Q5_1 => {
                 let mut data = Vec::with_capacity(nb * 20);
@@ -147,15 +154,20 @@ impl QMatrix {
                     mins.push(16.0 * d + m);
                     data.extend_from_slice(&blk[4..24]);
                 }
-                Self::build(rows, cols, Packing::Nibble5, data, scales, 1, Some(mins))
+                Self::build(
+                    rows,
+                    cols,
+                    Packing::Nibble5,
+                    data,
+                    plain(scales, Some(mins)),
+                    1,
+                )
             }
             SourceFormat::Q5K => {
                 let mut data = Vec::with_capacity(nb * 20);
-                let mut scales = Vec::with_capacity(nb);
-                let mut mins = Vec::with_capacity(nb);
+                let mut sup = SuperBuilder::new(nb, 1, 16.0);
                 for sb in bytes.chunks_exact(176) {
-                    let d = f16_at(sb, 0);
-                    let dmin = f16_at(sb, 2);
+                    sup.super_block(f16_at(sb, 0), f16_at(sb, 2));
                     let sc = &sb[4..16];
                     let qh = &sb[16..48];
                     let qs = &sb[48..176];
@@ -172,13 +184,11 @@ impl QMatrix {
                             }
                             data.extend_from_slice(&high.to_le_bytes());
                             pack_nibbles(&low, &mut data);
-                            let scale = d * f32::from(s);
-                            scales.push(scale);
-                            mins.push(16.0 * scale - dmin * f32::from(m));
+                            sup.block(&[s as i8], Some(m));
                         }
                     }
                 }
-                Self::build(rows, cols, Packing::Nibble5, data, scales, 1, Some(mins))
+                Self::build(rows, cols, Packing::Nibble5, data, sup.finish(), 1)
             }
             SourceFormat::Q5_0 => {
                 let mut data = Vec::with_capacity(nb * 20);
@@ -187,7 +197,7 @@ impl QMatrix {
                     scales.push(f16_at(blk, 0));
                     data.extend_from_slice(&blk[2..22]);
                 }
-                Self::build(rows, cols, Packing::Nibble5, data, scales, 1, None)
+                Self::build(rows, cols, Packing::Nibble5, data, plain(scales, None), 1)
             }
             SourceFormat::Q8_0 => {
                 let mut data = Vec::with_capacity(nb * 32);
@@ -196,15 +206,14 @@ impl QMatrix {
                     scales.push(f16_at(blk, 0));
                     data.extend_from_slice(&blk[2..34]);
                 }
-                Self::build(rows, cols, Packing::Byte, data, scales, 1, None)
+                Self::build(rows, cols, Packing::Byte, data, plain(scales, None), 1)
             }
             SourceFormat::Q4K => {
                 let mut data = Vec::with_capacity(nb * 16);
-                let mut scales = Vec::with_capacity(nb);
-                let mut mins = Vec::with_capacity(nb);
+                // value = scale·q − dmin·m = scale·(q − 8) + (8·scale − dmin·m)
+                let mut sup = SuperBuilder::new(nb, 1, 8.0);
                 for sb in bytes.chunks_exact(144) {
-                    let d = f16_at(sb, 0);
-                    let dmin = f16_at(sb, 2);
+                    sup.super_block(f16_at(sb, 0), f16_at(sb, 2));
                     let sc = &sb[4..16];
                     let qs = &sb[16..144];
                     for chunk in 0..4 {
@@ -217,43 +226,46 @@ impl QMatrix {
                                 *v = (b >> shift) & 0x0f;
                             }
                             pack_nibbles(&vals, &mut data);
-                            let scale = d * f32::from(s);
-                            scales.push(scale);
-                            // value = scale·q − dmin·m = scale·(q − 8) + (8·scale − dmin·m)
-                            mins.push(8.0 * scale - dmin * f32::from(m));
+                            sup.block(&[s as i8], Some(m));
                         }
                     }
                 }
-                Self::build(rows, cols, Packing::Nibble, data, scales, 1, Some(mins))
+                Self::build(rows, cols, Packing::Nibble, data, sup.finish(), 1)
             }
             SourceFormat::Q6K => {
-                let mut data = Vec::with_capacity(nb * 32);
-                let mut scales = Vec::with_capacity(nb * 2);
+                let mut data = Vec::with_capacity(nb * 24);
+                let mut sup = SuperBuilder::new(nb, 2, 0.0);
                 for sb in bytes.chunks_exact(210) {
                     let ql = &sb[0..128];
                     let qh = &sb[128..192];
                     let sc = &sb[192..208];
-                    let d = f16_at(sb, 208);
-                    let mut vals = [0i8; 256];
+                    sup.super_block(f16_at(sb, 208), 0.0);
+                    // Unsigned 6-bit values (the signed ones plus 32), in order.
+                    let mut vals = [0u8; 256];
                     for half in 0..2 {
                         let ql = &ql[half * 64..(half + 1) * 64];
                         let qh = &qh[half * 32..(half + 1) * 32];
                         let y = &mut vals[half * 128..(half + 1) * 128];
                         for l in 0..32 {
-                            let v = |lo: u8, hi: u8| ((lo | (hi << 4)) as i8) - 32;
-                            y[l] = v(ql[l] & 0x0f, qh[l] & 3);
-                            y[l + 32] = v(ql[l + 32] & 0x0f, (qh[l] >> 2) & 3);
-                            y[l + 64] = v(ql[l] >> 4, (qh[l] >> 4) & 3);
-                            y[l + 96] = v(ql[l + 32] >> 4, (qh[l] >> 6) & 3);
+                            y[l] = (ql[l] & 0x0f) | ((qh[l] & 3) << 4);
+                            y[l + 32] = (ql[l + 32] & 0x0f) | (((qh[l] >> 2) & 3) << 4);
+                            y[l + 64] = (ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4);
+                            y[l + 96] = (ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4);
                         }
                     }
-                    data.extend(vals.iter().map(|&v| v as u8));
-                    scales.extend(sc.iter().map(|&s| d * f32::from(s as i8)));
+                    for (blk, sc) in vals.chunks_exact(BLOCK).zip(sc.chunks_exact(2)) {
+                        let mut low = [0u8; BLOCK];
+                        let mut high = [0u8; 8];
+                        for (j, &v) in blk.iter().enumerate() {
+                            low[j] = v & 0x0f;
+                            high[j % 8] |= (v >> 4) << (2 * (j / 8));
+                        }
+                        pack_nibbles(&low, &mut data);
+                        data.extend_from_slice(&high);
+                        sup.block(&[sc[0] as i8, sc[1] as i8], None);
+                    }
                 }
-                Self {
-                    narrow: true,
-                    ..Self::build(rows, cols, Packing::Byte, data, scales, 2, None)
-                }
+                Self::build(rows, cols, Packing::Six, data, sup.finish(), 2)
             }
             SourceFormat::F32 | SourceFormat::F16 => {
                 let floats: Vec<f32> = if format == SourceFormat::F32 {
@@ -285,7 +297,7 @@ impl QMatrix {
             );
             scales.push(d);
         }
-        Self::build(rows, cols, Packing::Byte, data, scales, 1, None)
+        Self::build(rows, cols, Packing::Byte, data, plain(scales, None), 1)
     }
 
     /// The same values stored one byte each: twice (4-bit) or 1.6 times (5-bit) the memory. The
@@ -314,12 +326,10 @@ impl QMatrix {
         cols: usize,
         packing: Packing,
         data: Vec<u8>,
-        scales: Vec<f32>,
+        scales: Scales,
         scales_per_block: usize,
-        mins: Option<Vec<f32>>,
     ) -> Self {
         debug_assert_eq!(data.len(), rows * cols / BLOCK * packing.block_bytes());
-        debug_assert_eq!(scales.len(), rows * cols / BLOCK * scales_per_block);
         Self {
             rows,
             cols,
@@ -327,8 +337,52 @@ impl QMatrix {
             data,
             scales,
             scales_per_block,
-            mins,
             narrow: packing != Packing::Byte,
+        }
+    }
+}
+
+fn plain(scales: Vec<f32>, mins: Option<Vec<f32>>) -> Scales {
+    Scales::Plain { scales, mins }
+}
+
+/// Collects a K-quant's scales in their own form ([`Scales::Super`]).
+struct SuperBuilder {
+    d: Vec<f32>,
+    dmin: Vec<f32>,
+    s: Vec<i8>,
+    m: Vec<u8>,
+    off: f32,
+}
+
+impl SuperBuilder {
+    fn new(blocks: usize, scales_per_block: usize, off: f32) -> Self {
+        Self {
+            d: Vec::with_capacity(blocks / super::SUPER),
+            dmin: Vec::with_capacity(blocks / super::SUPER),
+            s: Vec::with_capacity(blocks * scales_per_block),
+            m: Vec::with_capacity(blocks),
+            off,
+        }
+    }
+
+    fn super_block(&mut self, d: f32, dmin: f32) {
+        self.d.push(d);
+        self.dmin.push(dmin);
+    }
+
+    fn block(&mut self, scales: &[i8], min: Option<u8>) {
+        self.s.extend_from_slice(scales);
+        self.m.extend(min);
+    }
+
+    fn finish(self) -> Scales {
+        Scales::Super {
+            d: self.d,
+            dmin: self.dmin,
+            s: self.s,
+            m: self.m,
+            off: self.off,
         }
     }
 }

@@ -7,8 +7,10 @@
 //! single integer dot-product loop serves them all, and one block of weights is unpacked once and
 //! used for up to [`ROW_TILE`] activation rows (prompt processing and embedding batches).
 //!
-//! Code paths are chosen at run time: AVX2+FMA where the CPU has them, a portable loop elsewhere,
-//! so one binary runs (slower) on CPUs without AVX2. Work is split over output rows on rayon's pool.
+//! Code paths are chosen at run time: AVX-512 (F, BW, VL) with VNNI where the CPU has them, else
+//! AVX2+FMA, else a portable loop, so one binary runs on every x86-64 CPU (slower without AVX2).
+//! `FRONTDESK_KERNELS_ISA=portable|avx2|avx512` picks a lower path than the CPU's best (tests and
+//! comparisons). Work is split over output rows on rayon's pool.
 
 /// `$vis fn $name(args)` running `$body_fn(args)` compiled for AVX2+FMA when [`isa`] says the
 /// CPU has them, and for the baseline otherwise (`$body_fn` must be `#[inline(always)]`). The same
@@ -23,8 +25,10 @@ macro_rules! avx2_when_available {
                 unsafe fn wide($($arg: $ty),*) {
                     $body_fn($($arg),*)
                 }
-                if $crate::kernels::isa() == $crate::kernels::Isa::Avx2 {
-                    // SAFETY: `isa()` reports AVX2 only after detecting AVX2 and FMA.
+                // AVX-512 CPUs run the AVX2 build of these f32 loops: they are short and
+                // memory-bound, and one compiled variant fewer keeps the binary small.
+                if $crate::kernels::isa() >= $crate::kernels::Isa::Avx2 {
+                    // SAFETY: `isa()` reports AVX2 or more only after detecting AVX2 and FMA.
                     return unsafe { wide($($arg),*) };
                 }
             }
@@ -34,6 +38,8 @@ macro_rules! avx2_when_available {
 }
 
 pub mod attention;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod convert;
 mod pointwise;
 mod portable;
@@ -63,6 +69,10 @@ pub enum Packing {
     Nibble,
     /// 20 bytes: 4 bytes of fifth bits (bit `j` for value `j`), then 16 bytes as `Nibble`; minus 16.
     Nibble5,
+    /// 24 bytes (Q6_K's 6 bits, not widened to a byte): 16 bytes as `Nibble`, then 8 bytes of the
+    /// two high bits, value `j`'s at bit `2 · (j / 8)` of byte `j % 8` (so that one 64-bit
+    /// broadcast and one variable shift per 64-bit lane line them up); minus 32.
+    Six,
     /// 32 signed bytes.
     Byte,
 }
@@ -72,9 +82,44 @@ impl Packing {
         match self {
             Packing::Nibble => 16,
             Packing::Nibble5 => 20,
+            Packing::Six => 24,
             Packing::Byte => 32,
         }
     }
+}
+
+/// How a matrix's scales (and per-block minimums) are held.
+#[derive(Debug, Clone)]
+enum Scales {
+    /// One f32 per scale and per minimum.
+    Plain {
+        scales: Vec<f32>,
+        mins: Option<Vec<f32>>,
+    },
+    /// The K-quants' own form, about 2.5 bytes per 32 values rather than 8: per super-block
+    /// of [`SUPER`] blocks a scale `d` and a minimum scale `dmin`; per scale a small integer,
+    /// `scale = d · s`; per block a small integer, `min = off · scale − dmin · m`. A decode step
+    /// streams every weight once, so these bytes are time; the kernels get the f32 scales of a
+    /// panel expanded into a buffer of their thread ([`QMatrix::panel`]), computed as the plain
+    /// form computes them at load, so both give the same floats.
+    Super {
+        d: Vec<f32>,
+        dmin: Vec<f32>,
+        s: Vec<i8>,
+        /// Empty for formats without minimums (Q6_K).
+        m: Vec<u8>,
+        off: f32,
+    },
+}
+
+/// Blocks per K-quant super-block (256 values).
+const SUPER: usize = 8;
+
+/// f32 scales and minimums expanded from [`Scales::Super`].
+#[derive(Default)]
+struct ScaleBuf {
+    scales: Vec<f32>,
+    mins: Vec<f32>,
 }
 
 /// A weight matrix `[rows, cols]` (each row is one output), `cols` a multiple of [`BLOCK`].
@@ -85,11 +130,10 @@ pub struct QMatrix {
     packing: Packing,
     /// Row-major blocks, `packing.block_bytes()` each.
     data: Vec<u8>,
-    /// `scales_per_block` scales per block (2: one per 16 values), row-major.
-    scales: Vec<f32>,
+    /// `scales_per_block` scales per block (2: one per 16 values), row-major, and optionally
+    /// per block a minimum: `value = scale · q + min` adds `min · Σx` over the block.
+    scales: Scales,
     scales_per_block: usize,
-    /// Per block: `value = scale · q + min` adds `min · Σx` over the block.
-    mins: Option<Vec<f32>>,
     /// Every integer is within ±32, so products with unsigned activations fit 16 bits (see
     /// `x86::Interleaved`): all formats of 6 bits or fewer.
     narrow: bool,
@@ -110,44 +154,78 @@ impl QMatrix {
 
     /// Bytes held (weights, scales and mins).
     pub fn size_bytes(&self) -> usize {
-        self.data.len() + 4 * self.scales.len() + self.mins.as_ref().map_or(0, |m| 4 * m.len())
+        self.data.len()
+            + match &self.scales {
+                Scales::Plain { scales, mins } => {
+                    4 * scales.len() + mins.as_ref().map_or(0, |m| 4 * m.len())
+                }
+                Scales::Super { d, dmin, s, m, .. } => {
+                    4 * (d.len() + dmin.len()) + s.len() + m.len()
+                }
+            }
     }
 
     fn blocks_per_row(&self) -> usize {
         self.cols / BLOCK
     }
 
-    fn row_data(&self, r: usize) -> &[u8] {
-        let n = self.blocks_per_row() * self.packing.block_bytes();
-        &self.data[r * n..(r + 1) * n]
-    }
-
-    fn row_scales(&self, r: usize) -> &[f32] {
-        let n = self.blocks_per_row() * self.scales_per_block;
-        &self.scales[r * n..(r + 1) * n]
-    }
-
-    fn row_mins(&self, r: usize) -> Option<&[f32]> {
-        let n = self.blocks_per_row();
-        self.mins.as_ref().map(|m| &m[r * n..(r + 1) * n])
+    /// Weight rows `n0..n0 + cols`, the scales of compact formats expanded into `buf`.
+    fn panel<'a>(&'a self, n0: usize, cols: usize, buf: &'a mut ScaleBuf) -> Panel<'a> {
+        let kb = self.blocks_per_row();
+        let bb = self.packing.block_bytes();
+        let spb = self.scales_per_block;
+        let (b0, nb) = (n0 * kb, cols * kb);
+        let (scales, mins) = match &self.scales {
+            Scales::Plain { scales, mins } => (
+                &scales[b0 * spb..(b0 + nb) * spb],
+                mins.as_ref().map(|m| &m[b0..b0 + nb]),
+            ),
+            Scales::Super { d, dmin, s, m, off } => {
+                // Rows are whole super-blocks (the K-quants need 256 columns).
+                let supers = b0 / SUPER..(b0 + nb) / SUPER;
+                buf.scales.resize(nb * spb, 0.0);
+                buf.mins.resize(if m.is_empty() { 0 } else { nb }, 0.0);
+                expand_super(
+                    &d[supers.clone()],
+                    &dmin[supers],
+                    &s[b0 * spb..(b0 + nb) * spb],
+                    if m.is_empty() { &[] } else { &m[b0..b0 + nb] },
+                    *off,
+                    &mut buf.scales,
+                    &mut buf.mins,
+                );
+                let mins = (!m.is_empty()).then_some(&buf.mins[..]);
+                (&buf.scales[..], mins)
+            }
+        };
+        Panel {
+            packing: self.packing,
+            narrow: self.narrow,
+            scales_per_block: spb,
+            data: &self.data[b0 * bb..(b0 + nb) * bb],
+            scales,
+            mins,
+            cols,
+            blocks: kb,
+        }
     }
 
     /// Row `r` as f32 (the reference the kernels are tested against; also embedding lookups).
     pub fn dequantize_row_into(&self, r: usize, out: &mut [f32]) {
-        let data = self.row_data(r);
-        let scales = self.row_scales(r);
-        let mins = self.row_mins(r);
+        let mut buf = ScaleBuf::default();
+        let row = self.panel(r, 1, &mut buf);
         let bb = self.packing.block_bytes();
+        let spb = self.scales_per_block;
         let mut q = [0i8; BLOCK];
         for b in 0..self.blocks_per_row() {
-            portable::unpack(self.packing, &data[b * bb..(b + 1) * bb], &mut q);
-            let min = mins.map_or(0.0, |m| m[b]);
+            portable::unpack(self.packing, &row.data[b * bb..(b + 1) * bb], &mut q);
+            let min = row.mins.map_or(0.0, |m| m[b]);
             for (j, (&v, o)) in q
                 .iter()
                 .zip(&mut out[b * BLOCK..(b + 1) * BLOCK])
                 .enumerate()
             {
-                let s = scales[b * self.scales_per_block + j * self.scales_per_block / BLOCK];
+                let s = row.scales[b * spb + j * spb / BLOCK];
                 *o = s * f32::from(v) + min;
             }
         }
@@ -251,6 +329,61 @@ fn quantize_blocks_loop(x: &[f32], qs: &mut [i8], qu: &mut [u8], d: &mut [f32], 
     }
 }
 
+avx2_when_available! {
+    /// A panel's f32 scales and minimums from [`Scales::Super`]: `scale = d · s` and, where
+    /// there are minimums (`m` not empty), `min = off · scale − dmin · m`, per super-block.
+    fn expand_super(
+        d: &[f32],
+        dmin: &[f32],
+        s: &[i8],
+        m: &[u8],
+        off: f32,
+        scales: &mut [f32],
+        mins: &mut [f32],
+    ) => expand_super_loop
+}
+
+#[inline(always)]
+fn expand_super_loop(
+    d: &[f32],
+    dmin: &[f32],
+    s: &[i8],
+    m: &[u8],
+    off: f32,
+    scales: &mut [f32],
+    mins: &mut [f32],
+) {
+    // Fixed-size chunks, so each super-block is one unrolled vector step: this runs for every
+    // panel of a decode step, next to a kernel that reads 19 bytes per block.
+    if s.len() == 2 * SUPER * d.len() {
+        expand_scales::<{ 2 * SUPER }>(d, s, scales);
+    } else {
+        expand_scales::<SUPER>(d, s, scales);
+    }
+    if m.is_empty() {
+        return;
+    }
+    let (scales, _) = scales.as_chunks::<SUPER>();
+    let (m, _) = m.as_chunks::<SUPER>();
+    let (out, _) = mins.as_chunks_mut::<SUPER>();
+    for (((o, m), sc), &dm) in out.iter_mut().zip(m).zip(scales).zip(dmin) {
+        for j in 0..SUPER {
+            o[j] = off * sc[j] - dm * f32::from(m[j]);
+        }
+    }
+}
+
+#[inline(always)]
+fn expand_scales<const N: usize>(d: &[f32], s: &[i8], scales: &mut [f32]) {
+    let (out, _) = scales.as_chunks_mut::<N>();
+    let (s, _) = s.as_chunks::<N>();
+    for ((o, s), &d) in out.iter_mut().zip(s).zip(d) {
+        for j in 0..N {
+            o[j] = d * f32::from(s[j]);
+        }
+    }
+}
+
 /// Sizes the pool the kernels run on; the first call wins (models share the cores, so one pool
 /// of `threads` is what keeps them from oversubscribing a small machine).
 pub fn set_threads(threads: usize) {
@@ -280,25 +413,77 @@ pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     pool().install(f)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A code path, ordered: each one's CPU features include the ones below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Isa {
     Portable,
+    /// AVX2 and FMA.
     Avx2,
+    /// AVX-512 F, BW and VL with VNNI (`vpdpbusd`), on top of AVX2 and FMA.
+    Avx512,
 }
 
-/// The code path this CPU runs (detected once).
+impl Isa {
+    /// The name `FRONTDESK_KERNELS_ISA` and `FRONTDESK_EXPECT_ISA` use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Portable => "portable",
+            Isa::Avx2 => "avx2",
+            Isa::Avx512 => "avx512",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Isa::Portable, Isa::Avx2, Isa::Avx512]
+            .into_iter()
+            .find(|i| i.name() == name)
+    }
+}
+
+/// The best code path this CPU has.
+pub fn detected_isa() -> Isa {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        let avx2 = has!("avx2") && has!("fma");
+        if avx2 && has!("avx512f") && has!("avx512bw") && has!("avx512vl") && has!("avx512vnni") {
+            return Isa::Avx512;
+        }
+        if avx2 {
+            return Isa::Avx2;
+        }
+    }
+    Isa::Portable
+}
+
+/// The code path the kernels run (decided once): the CPU's best, or the lower one
+/// `FRONTDESK_KERNELS_ISA` names. A path the CPU lacks cannot be forced; it falls back to the
+/// CPU's best with a warning, and `FRONTDESK_EXPECT_ISA` in the tests catches that.
 pub fn isa() -> Isa {
     static ISA: OnceLock<Isa> = OnceLock::new();
     *ISA.get_or_init(|| {
-        if std::env::var_os("FRONTDESK_KERNELS_PORTABLE").is_some() {
-            return Isa::Portable;
+        let best = detected_isa();
+        let Ok(asked) = std::env::var("FRONTDESK_KERNELS_ISA") else {
+            return best;
+        };
+        match Isa::from_name(asked.trim()) {
+            Some(want) if want <= best => want,
+            Some(want) => {
+                tracing::warn!(
+                    "FRONTDESK_KERNELS_ISA={}: this CPU lacks it; running {}",
+                    want.name(),
+                    best.name()
+                );
+                best
+            }
+            None => {
+                tracing::warn!(
+                    "FRONTDESK_KERNELS_ISA={asked}: expected portable, avx2 or avx512; running {}",
+                    best.name()
+                );
+                best
+            }
         }
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            return Isa::Avx2;
-        }
-        Isa::Portable
     })
 }
 
@@ -308,7 +493,9 @@ pub fn matmul(x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
     matmul_with(isa(), x, w, y);
 }
 
+/// [`matmul`] on a chosen code path, at most [`isa`] (tests run every path the CPU has).
 pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
+    assert!(isa <= self::isa(), "{isa:?} is not available here");
     assert_eq!(x.cols, w.cols, "inner dimensions differ");
     let (m, n) = (x.rows, w.rows);
     // Every element is written below; zeroing a prompt's output first was a serial memset.
@@ -321,31 +508,33 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
     install(|| {
         (0..tasks).into_par_iter().for_each(|t| {
             let (n0, cols) = task_columns(t, n);
-            let packed = w.panel(n0, cols);
-            // Several row tiles reuse the panel: unpack it once to bytes (it stays in L2) rather
-            // than once per tile. A single row streams the packed form: fewer bytes to read.
-            #[cfg(target_arch = "x86_64")]
-            if isa == Isa::Avx2 && m > ROW_TILE && packed.narrow {
-                INTERLEAVED.with_borrow_mut(|ip| {
-                    ip.fill(&packed);
+            SCALES.with_borrow_mut(|buf| {
+                let packed = w.panel(n0, cols, buf);
+                // Several row tiles reuse the panel: unpack it once to bytes (it stays in L2) rather
+                // than once per tile. A single row streams the packed form: fewer bytes to read.
+                #[cfg(target_arch = "x86_64")]
+                if isa >= Isa::Avx2 && m > ROW_TILE && packed.narrow {
+                    INTERLEAVED.with_borrow_mut(|ip| {
+                        ip.fill(&packed, isa == Isa::Avx512);
+                        panel_rows(x, &packed, out, n, n0, |tile, acc| {
+                            x86::interleaved_product(ip, tile, cols, acc)
+                        });
+                    });
+                    return;
+                }
+                if m > ROW_TILE && packed.packing != Packing::Byte {
+                    UNPACKED.with_borrow_mut(|buf| {
+                        let widened = packed.unpacked_into(isa, buf);
+                        panel_rows(x, &widened, out, n, n0, |tile, acc| {
+                            tile_product(isa, &widened, tile, acc)
+                        });
+                    });
+                } else {
                     panel_rows(x, &packed, out, n, n0, |tile, acc| {
-                        x86::interleaved_product(ip, tile, cols, acc)
+                        tile_product(isa, &packed, tile, acc)
                     });
-                });
-                return;
-            }
-            if m > ROW_TILE && packed.packing != Packing::Byte {
-                UNPACKED.with_borrow_mut(|buf| {
-                    let widened = packed.unpacked_into(isa, buf);
-                    panel_rows(x, &widened, out, n, n0, |tile, acc| {
-                        tile_product(isa, &widened, tile, acc)
-                    });
-                });
-            } else {
-                panel_rows(x, &packed, out, n, n0, |tile, acc| {
-                    tile_product(isa, &packed, tile, acc)
-                });
-            }
+                }
+            })
         })
     });
 }
@@ -371,12 +560,13 @@ pub struct PreparedMatrix {
 impl PreparedMatrix {
     pub fn new(matrix: QMatrix) -> Self {
         #[cfg(target_arch = "x86_64")]
-        let interleaved = if isa() == Isa::Avx2 && matrix.narrow {
+        let interleaved = if isa() >= Isa::Avx2 && matrix.narrow {
             (0..matrix.rows.div_ceil(COLS_PER_TASK))
                 .map(|t| {
                     let (n0, cols) = task_columns(t, matrix.rows);
                     let mut ip = x86::Interleaved::default();
-                    ip.fill(&matrix.panel(n0, cols));
+                    let mut buf = ScaleBuf::default();
+                    ip.fill(&matrix.panel(n0, cols, &mut buf), isa() == Isa::Avx512);
                     ip
                 })
                 .collect()
@@ -416,9 +606,11 @@ pub fn matmul_prepared(x: &QuantizedRows, w: &PreparedMatrix, y: &mut Vec<f32>) 
         install(|| {
             w.interleaved.par_iter().enumerate().for_each(|(t, ip)| {
                 let (n0, cols) = task_columns(t, n);
-                let packed = w.matrix.panel(n0, cols);
-                panel_rows(x, &packed, out, n, n0, |tile, acc| {
-                    x86::interleaved_product(ip, tile, cols, acc)
+                SCALES.with_borrow_mut(|buf| {
+                    let packed = w.matrix.panel(n0, cols, buf);
+                    panel_rows(x, &packed, out, n, n0, |tile, acc| {
+                        x86::interleaved_product(ip, tile, cols, acc)
+                    });
                 });
             })
         });
@@ -432,6 +624,8 @@ fn tile_product(isa: Isa, panel: &Panel<'_>, tile: &RowTile<'_>, acc: &mut [f32]
     match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => x86::panel_product(panel, tile, acc),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => avx512::panel_product(panel, tile, acc),
         _ => portable::panel_product(panel, tile, acc),
     }
 }
@@ -479,25 +673,6 @@ impl OutPtr {
     }
 }
 
-impl QMatrix {
-    /// Weight rows `n0..n0 + cols`.
-    fn panel(&self, n0: usize, cols: usize) -> Panel<'_> {
-        let kb = self.blocks_per_row();
-        let bb = self.packing.block_bytes();
-        let spb = self.scales_per_block;
-        Panel {
-            packing: self.packing,
-            narrow: self.narrow,
-            scales_per_block: spb,
-            data: &self.data[n0 * kb * bb..(n0 + cols) * kb * bb],
-            scales: &self.scales[n0 * kb * spb..(n0 + cols) * kb * spb],
-            mins: self.mins.as_ref().map(|m| &m[n0 * kb..(n0 + cols) * kb]),
-            cols,
-            blocks: kb,
-        }
-    }
-}
-
 impl QuantizedRows {
     fn tile(&self, r0: usize, rows: usize) -> RowTile<'_> {
         let kb = self.cols / BLOCK;
@@ -513,6 +688,8 @@ impl QuantizedRows {
 }
 
 thread_local! {
+    /// Per pool thread: the current panel's scales, where the matrix holds them compactly.
+    static SCALES: std::cell::RefCell<ScaleBuf> = std::cell::RefCell::new(ScaleBuf::default());
     /// Per pool thread: the current panel unpacked to one byte per value.
     static UNPACKED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
@@ -533,7 +710,7 @@ impl Panel<'_> {
         buf.resize(self.cols * self.blocks * BLOCK, 0);
         match isa {
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => x86::widen_blocks(self.packing, self.data, buf),
+            Isa::Avx2 | Isa::Avx512 => x86::widen_blocks(self.packing, self.data, buf),
             _ => portable::widen_blocks(self.packing, self.data, buf),
         }
         Panel {

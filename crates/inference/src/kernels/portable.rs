@@ -22,6 +22,14 @@ pub(crate) fn unpack(packing: Packing, blk: &[u8], q: &mut [i8; BLOCK]) {
                 q[j + 16] = ((qs[j] >> 4) | h1) as i8 - 16;
             }
         }
+        Packing::Six => {
+            for j in 0..16 {
+                let h0 = ((blk[16 + j % 8] >> (2 * (j / 8))) & 3) << 4;
+                let h1 = ((blk[16 + (j + 16) % 8] >> (2 * ((j + 16) / 8))) & 3) << 4;
+                q[j] = ((blk[j] & 0x0f) | h0) as i8 - 32;
+                q[j + 16] = ((blk[j] >> 4) | h1) as i8 - 32;
+            }
+        }
         Packing::Byte => {
             for (d, &s) in q.iter_mut().zip(blk) {
                 *d = s as i8;

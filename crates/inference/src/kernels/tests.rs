@@ -20,25 +20,35 @@ const FORMATS: &[(SourceFormat, GgmlDType)] = &[
     (SourceFormat::F32, GgmlDType::F32),
 ];
 
-/// `scripts/portable-check` runs these tests on an emulated CPU without AVX2 and says so here.
+/// `scripts/portable-check` runs these tests on an emulated CPU without AVX2, and
+/// `scripts/test` on this CPU's best path, and say so here: a path that was meant to run but
+/// was not detected (or not allowed by `FRONTDESK_KERNELS_ISA`) fails the run.
 #[test]
 fn the_code_path_detected_is_the_one_expected() {
     if let Ok(want) = std::env::var("FRONTDESK_EXPECT_ISA") {
-        let want = match want.as_str() {
-            "portable" => Isa::Portable,
-            "avx2" => Isa::Avx2,
-            other => panic!("FRONTDESK_EXPECT_ISA={other}: expected portable or avx2"),
-        };
+        let want = Isa::from_name(&want).unwrap_or_else(|| {
+            panic!("FRONTDESK_EXPECT_ISA={want}: expected portable, avx2 or avx512")
+        });
         assert_eq!(isa(), want);
     }
 }
 
-fn isas() -> Vec<Isa> {
-    let mut v = vec![Isa::Portable];
-    if isa() != Isa::Portable {
-        v.push(isa());
+#[test]
+fn isa_names_round_trip_and_order_by_features() {
+    for i in [Isa::Portable, Isa::Avx2, Isa::Avx512] {
+        assert_eq!(Isa::from_name(i.name()), Some(i));
     }
-    v
+    assert_eq!(Isa::from_name("sse"), None);
+    assert!(Isa::Portable < Isa::Avx2 && Isa::Avx2 < Isa::Avx512);
+    assert!(isa() <= detected_isa());
+}
+
+/// Every code path this process may run: the portable one and each up to [`isa`].
+fn isas() -> Vec<Isa> {
+    [Isa::Portable, Isa::Avx2, Isa::Avx512]
+        .into_iter()
+        .filter(|&i| i <= isa())
+        .collect()
 }
 
 fn random(rng: &mut impl Rng, n: usize) -> Vec<f32> {
@@ -137,8 +147,15 @@ fn matmul_matches_the_dequantized_product_on_ragged_shapes() {
         (5, 31, 512),
         (9, 47, 256),
     ];
+    // An odd number of blocks per row ends the two-block steps of the AVX-512 path on one
+    // block; the K-quants' rows are whole 256-value super-blocks, so only the others have it.
+    let odd = [(1, 7, 96), (2, 9, 160), (3, 5, 32), (6, 19, 224)];
     for &(fmt, dtype) in FORMATS {
-        for &(m, n, k) in &shapes {
+        let k_quant = fmt.block_shape().0 > BLOCK;
+        for &(m, n, k) in shapes
+            .iter()
+            .chain(if k_quant { &[][..] } else { &odd[..] })
+        {
             let (bytes, _) = quantized(&mut rng, dtype, n, k);
             let w = QMatrix::from_format(fmt, n, k, &bytes).unwrap();
             // m > ROW_TILE runs on panels unpacked per task; m = 3 covers pre-widened weights.
@@ -294,10 +311,10 @@ fn prepared_matrices_give_the_same_products() {
         let (bytes, _) = quantized(&mut rng, dtype, n, k);
         let w = QMatrix::from_format(fmt, n, k, &bytes).unwrap();
         let prepared = PreparedMatrix::new(w.clone());
-        // AVX2 prepares every narrow format; nothing else is prepared.
+        // AVX2 and AVX-512 prepare every narrow format; nothing else is prepared.
         assert_eq!(
             prepared.is_prepared(),
-            isa() == Isa::Avx2 && w.narrow,
+            isa() >= Isa::Avx2 && w.narrow,
             "{fmt:?}"
         );
         for m in [1, 4, 5, 9, 15] {
@@ -307,6 +324,30 @@ fn prepared_matrices_give_the_same_products() {
             matmul(&x, &w, &mut plain);
             matmul_prepared(&x, &prepared, &mut fast);
             assert_eq!(plain, fast, "{fmt:?}, {m} rows");
+        }
+    }
+}
+
+/// The AVX-512 interleaved kernel (16 columns per register, `vpdpbusd`) gives the AVX2 one's
+/// outputs bit for bit: the integer sums are exact on both and the float steps are the same.
+#[test]
+fn avx512_prompt_products_equal_the_avx2_ones() {
+    if isa() < Isa::Avx512 {
+        return;
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(29);
+    for &(fmt, dtype) in FORMATS {
+        for (m, n, k) in [(5, 37, 256), (9, 16, 512), (13, 8, 256)] {
+            let (bytes, _) = quantized(&mut rng, dtype, n, k);
+            let w = QMatrix::from_format(fmt, n, k, &bytes).unwrap();
+            let mut x = QuantizedRows::new();
+            x.quantize(&random(&mut rng, m * k), m, k);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            matmul_with(Isa::Avx2, &x, &w, &mut a);
+            matmul_with(Isa::Avx512, &x, &w, &mut b);
+            if w.narrow {
+                assert_eq!(a, b, "{fmt:?} ({m},{n},{k})");
+            }
         }
     }
 }

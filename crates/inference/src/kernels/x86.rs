@@ -7,19 +7,20 @@ use super::{Packing, Panel, RowTile, BLOCK};
 use std::arch::x86_64::*;
 
 // Packings as const parameters, so each inner loop is compiled for one block layout.
-const NIBBLE: u8 = 0;
-const NIBBLE5: u8 = 1;
-const BYTE: u8 = 2;
+pub(crate) const NIBBLE: u8 = 0;
+pub(crate) const NIBBLE5: u8 = 1;
+pub(crate) const BYTE: u8 = 2;
+pub(crate) const SIX: u8 = 3;
 
 /// How many groups of weight rows ahead of the one being multiplied are fetched into cache.
-const AHEAD: usize = 4;
+pub(crate) const AHEAD: usize = 4;
 
 /// `acc[r · cols + c] = x_r · w_c` for the (≤ 4) activation rows of `x` and every weight row of
 /// the panel (without the minimum terms).
 pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     let bb = w.packing.block_bytes();
     assert_eq!(w.blocks, x.blocks);
-    assert!(w.scales_per_block == 1 || (w.scales_per_block == 2 && w.packing == Packing::Byte));
+    assert!(w.scales_per_block == 1 || w.scales_per_block == 2);
     assert!(w.data.len() >= w.cols * w.blocks * bb);
     assert!(w.scales.len() >= w.cols * w.blocks * w.scales_per_block);
     assert!(x.qs.len() >= x.tile * x.blocks * BLOCK && x.d.len() >= x.tile * x.blocks);
@@ -28,8 +29,12 @@ pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     // asserts above bound every pointer read and write below.
     unsafe {
         match (w.packing, w.scales_per_block) {
-            (Packing::Nibble, _) => by_rows::<NIBBLE, 1>(w, x, acc),
-            (Packing::Nibble5, _) => by_rows::<NIBBLE5, 1>(w, x, acc),
+            (Packing::Nibble, 1) => by_rows::<NIBBLE, 1>(w, x, acc),
+            (Packing::Nibble, _) => by_rows::<NIBBLE, 2>(w, x, acc),
+            (Packing::Nibble5, 1) => by_rows::<NIBBLE5, 1>(w, x, acc),
+            (Packing::Nibble5, _) => by_rows::<NIBBLE5, 2>(w, x, acc),
+            (Packing::Six, 1) => by_rows::<SIX, 1>(w, x, acc),
+            (Packing::Six, _) => by_rows::<SIX, 2>(w, x, acc),
             (Packing::Byte, 1) => by_rows::<BYTE, 1>(w, x, acc),
             (Packing::Byte, _) => by_rows::<BYTE, 2>(w, x, acc),
         }
@@ -141,6 +146,7 @@ pub(crate) fn widen_blocks(packing: Packing, src: &[u8], dst: &mut [u8]) {
         match packing {
             Packing::Nibble => widen::<NIBBLE>(src, dst),
             Packing::Nibble5 => widen::<NIBBLE5>(src, dst),
+            Packing::Six => widen::<SIX>(src, dst),
             Packing::Byte => dst[..src.len()].copy_from_slice(src),
         }
     }
@@ -157,10 +163,11 @@ unsafe fn widen<const P: u8>(src: &[u8], dst: &mut [u8]) {
     }
 }
 
-const fn block_bytes(p: u8) -> usize {
+pub(crate) const fn block_bytes(p: u8) -> usize {
     match p {
         NIBBLE => Packing::Nibble.block_bytes(),
         NIBBLE5 => Packing::Nibble5.block_bytes(),
+        SIX => Packing::Six.block_bytes(),
         _ => Packing::Byte.block_bytes(),
     }
 }
@@ -176,6 +183,15 @@ unsafe fn unpack<const P: u8>(p: *const u8) -> __m256i {
             let raw = unsafe { _mm_loadu_si128(p as *const __m128i) };
             let v = nibbles(raw, low4);
             _mm256_sub_epi8(v, _mm256_set1_epi8(8))
+        }
+        SIX => {
+            let raw = unsafe { _mm_loadu_si128(p as *const __m128i) };
+            let high = unsafe { (p.add(16) as *const u64).read_unaligned() };
+            let v = _mm256_or_si256(
+                nibbles(raw, low4),
+                high_pairs(_mm256_set1_epi64x(high as i64)),
+            );
+            _mm256_sub_epi8(v, _mm256_set1_epi8(32))
         }
         _ => {
             let high = unsafe { (p as *const u32).read_unaligned() };
@@ -193,6 +209,15 @@ unsafe fn unpack<const P: u8>(p: *const u8) -> __m256i {
             _mm256_or_si256(v, _mm256_andnot_si256(set, _mm256_set1_epi8(0xF0_u8 as i8)))
         }
     }
+}
+
+/// The 6-bit packing's two high bits, already at bits 4 and 5 of each byte, from its 8 bytes
+/// broadcast to every 64-bit lane: byte `j` of lane `i` takes bits `2i, 2i + 1` of byte `j`
+/// (values 8i..8i + 8).
+#[target_feature(enable = "avx2,fma")]
+pub(crate) fn high_pairs(broadcast: __m256i) -> __m256i {
+    let v = _mm256_srlv_epi64(broadcast, _mm256_setr_epi64x(0, 2, 4, 6));
+    _mm256_slli_epi16::<4>(_mm256_and_si256(v, _mm256_set1_epi8(3)))
 }
 
 /// Low nibbles of the 16 bytes in the lower half, high nibbles in the upper half.
@@ -219,19 +244,24 @@ pub(crate) const GROUP: usize = 8;
 /// `maddubs` advance 8 outputs at once, and one convert and one `fma` per block serve all 8.
 /// Activations enter unsigned (`a + 128`), which needs weights within ±32 (`QMatrix::narrow`);
 /// `corr` takes the `128 · Σw` that this adds back out, exactly, in integers.
+///
+/// `wide` (the AVX-512 path) stores two groups side by side, so that one 64-byte register holds
+/// the same 4 values of 16 columns; an odd last group is paired with zeros.
 #[derive(Default)]
 pub(crate) struct Interleaved {
-    groups: usize,
-    blocks: usize,
-    spb: usize,
-    w: Vec<u8>,
-    scale: Vec<f32>,
-    corr: Vec<i32>,
+    pub(crate) groups: usize,
+    pub(crate) blocks: usize,
+    pub(crate) spb: usize,
+    pub(crate) wide: bool,
+    pub(crate) w: Vec<u8>,
+    pub(crate) scale: Vec<f32>,
+    pub(crate) corr: Vec<i32>,
 }
 
 impl Interleaved {
-    /// Re-lays `panel` (whose integers are within ±32) into this buffer.
-    pub(crate) fn fill(&mut self, panel: &Panel<'_>) {
+    /// Re-lays `panel` (whose integers are within ±32) into this buffer, in the wide layout if
+    /// `wide` (which only the AVX-512 kernel reads).
+    pub(crate) fn fill(&mut self, panel: &Panel<'_>, wide: bool) {
         let (kb, spb) = (panel.blocks, panel.scales_per_block);
         assert!(spb == 1 || spb == 2);
         assert!(panel.data.len() >= panel.cols * kb * panel.packing.block_bytes());
@@ -240,18 +270,25 @@ impl Interleaved {
         self.groups = groups;
         self.blocks = kb;
         self.spb = spb;
+        self.wide = wide;
+        let stored = if wide {
+            groups.next_multiple_of(2)
+        } else {
+            groups
+        };
         self.w.clear();
-        self.w.resize(groups * kb * GROUP * BLOCK, 0);
+        self.w.resize(stored * kb * GROUP * BLOCK, 0);
         self.scale.clear();
-        self.scale.resize(groups * kb * spb * GROUP, 0.0);
+        self.scale.resize(stored * kb * spb * GROUP, 0.0);
         self.corr.clear();
-        self.corr.resize(groups * kb * spb * GROUP, 0);
+        self.corr.resize(stored * kb * spb * GROUP, 0);
         // SAFETY: selected only after detecting AVX2; the asserts and the sizes just set bound
         // every access.
         unsafe {
             match panel.packing {
                 Packing::Nibble => self.fill_avx2::<NIBBLE>(panel),
                 Packing::Nibble5 => self.fill_avx2::<NIBBLE5>(panel),
+                Packing::Six => self.fill_avx2::<SIX>(panel),
                 Packing::Byte => self.fill_avx2::<BYTE>(panel),
             }
         }
@@ -277,20 +314,18 @@ impl Interleaved {
                     // Lane g: the sum of the block's values 4g..4g + 4.
                     sums[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, v[j]), ones16);
                     for h in 0..spb {
-                        self.scale[((gi * kb + b) * spb + h) * GROUP + j] =
-                            panel.scales[at * spb + h];
+                        let to = self.lanes_at(gi, b, h) + j;
+                        self.scale[to] = panel.scales[at * spb + h];
                     }
                 }
                 let w = transpose8x32(v);
                 let sums = transpose8x32(sums);
-                let at = (gi * kb + b) * GROUP * BLOCK;
                 for (g, reg) in w.iter().enumerate() {
-                    // SAFETY: 8 registers of 32 bytes fill this block's 256 bytes.
+                    let to = self.register_at(gi, b, g);
+                    // SAFETY: 8 registers of 32 bytes fill this block's 256 bytes (or, wide,
+                    // their halves of 512).
                     unsafe {
-                        _mm256_storeu_si256(
-                            self.w.as_mut_ptr().add(at + g * 32) as *mut __m256i,
-                            *reg,
-                        )
+                        _mm256_storeu_si256(self.w.as_mut_ptr().add(to) as *mut __m256i, *reg)
                     };
                 }
                 let per = GROUP / spb;
@@ -300,13 +335,35 @@ impl Interleaved {
                         c = _mm256_add_epi32(c, *s);
                     }
                     let c = _mm256_slli_epi32::<7>(c);
-                    let at = ((gi * kb + b) * spb + h) * GROUP;
+                    let at = self.lanes_at(gi, b, h);
                     // SAFETY: 8 i32 per (group, block, scale), sized in `fill`.
                     unsafe {
                         _mm256_storeu_si256(self.corr.as_mut_ptr().add(at) as *mut __m256i, c)
                     };
                 }
             }
+        }
+    }
+}
+
+impl Interleaved {
+    /// Where register `g` (values 4g..4g + 4 of the group's 8 columns) of group `gi`, block `b`
+    /// starts in `w`: 8 registers of 32 bytes per (group, block), or, wide, 8 of 64 bytes per
+    /// (pair of groups, block) with the odd group in the upper half.
+    fn register_at(&self, gi: usize, b: usize, g: usize) -> usize {
+        if self.wide {
+            (((gi / 2) * self.blocks + b) * GROUP + g) * 2 * 32 + (gi % 2) * 32
+        } else {
+            ((gi * self.blocks + b) * GROUP + g) * 32
+        }
+    }
+
+    /// Where the 8 columns' scales (and `corr`) of group `gi`, block `b`, part `h` start.
+    fn lanes_at(&self, gi: usize, b: usize, h: usize) -> usize {
+        if self.wide {
+            (((gi / 2) * self.blocks + b) * self.spb + h) * 2 * GROUP + (gi % 2) * GROUP
+        } else {
+            ((gi * self.blocks + b) * self.spb + h) * GROUP
         }
     }
 }
@@ -349,6 +406,9 @@ pub(crate) fn interleaved_product(ip: &Interleaved, x: &RowTile<'_>, cols: usize
     assert!(cols <= ip.groups * GROUP && acc.len() >= x.tile * cols);
     assert!(x.qu.len() >= x.tile * x.blocks * BLOCK && x.d.len() >= x.tile * x.blocks);
     assert!(ip.spb == 1 || ip.spb == 2);
+    if ip.wide {
+        return super::avx512::interleaved_product(ip, x, cols, acc);
+    }
     // SAFETY: `kernels::isa()` selects this path only after detecting AVX2 and FMA; the buffer
     // sizes are fixed by `fill` and the asserts above bound every other access.
     unsafe {
