@@ -492,7 +492,7 @@ const FIRST_PERSON: &[&str] = &[
 /// shoes?") is answered like any question; a report ("my stove caught fire") or a threat is
 /// an agent's. Chosen on evals/handoff-words' dev half.
 fn sensitive(f: &str, question: bool) -> bool {
-    any_phrase(f, SENSITIVE) && !(question && !any_phrase(f, FIRST_PERSON))
+    any_phrase(f, SENSITIVE) && (!question || any_phrase(f, FIRST_PERSON))
 }
 
 /// A request for a person: a phrase that says so, a person noun in a short message, a
