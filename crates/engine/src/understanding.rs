@@ -401,7 +401,7 @@ const SENSITIVE: &[&str] = &[
 ];
 /// The entries of `HUMAN` that are only a noun ("agent", "osoba"): in a longer question with no
 /// word of contact they are what the question is about ("How many people… for how many
-/// persons", "which courier agent"), not whom the customer wants to talk to.
+/// persons", "is the courier's agent local?"), not whom the customer wants to talk to.
 const HUMAN_NOUN_ONLY: &[&str] = &[
     "agent",
     "human",
@@ -463,8 +463,8 @@ const CONTACT_WISHES: &[&str] = &[
     "zelim", "treba mi", "pozovite", "javi", "javite",
 ];
 /// Someone, an assistant, a colleague: whom a customer asks for, but only together with a
-/// verb of contact ("someone hacked my account", "I want to call someone without showing my
-/// number" ask for nobody here).
+/// verb of contact ("someone broke into my account", "how do I call someone abroad" ask for
+/// nobody here).
 const SOMEONE: &[&str] = &[
     "someone",
     "somebody",

@@ -180,7 +180,7 @@ fn size_rank(value: &str) -> Option<f64> {
     digits.parse().ok()
 }
 
-/// The option value one size up (`step` 1) or down (-1) from `current`'s in the product's
+/// The option value a size up (`step` 1) or down (-1) from `current`'s in the product's
 /// own order of that option's values: the option named "size", else the only option whose
 /// values all have a size order and differ among the variants.
 fn stepped_size(product: &Product, current: &OrderItem, step: i8) -> Option<(String, String)> {
@@ -315,7 +315,7 @@ pub fn choose_variant(words: &[String], product: &Product, current: &OrderItem) 
     let cheaper = words
         .iter()
         .any(|w| w == "cheaper" || w == "cheapest" || w == "jeftinij" || w == "jeftiniji");
-    // "One size up": the next size counts as named, and a size the words name outright wins.
+    // "A size up": the next size counts as named, and a size the words name outright wins.
     let stepped = size_step(words).and_then(|s| stepped_size(product, current, s));
     let mut best: Option<(VariantScore, &Variant)> = None;
     for v in product
@@ -550,7 +550,7 @@ mod tests {
     #[test]
     fn a_size_up_or_down_follows_the_products_own_size_order() {
         let jacket = Product {
-            name: "Rain Jacket".into(),
+            name: "Shell Jacket".into(),
             product_id: "j".into(),
             variants: [
                 variant("red_m", &[("color", "red"), ("size", "M")], true, 90.0),
@@ -564,7 +564,7 @@ mod tests {
             .collect(),
         };
         let item = |id: &str| OrderItem {
-            name: "Rain Jacket".into(),
+            name: "Shell Jacket".into(),
             product_id: "j".into(),
             item_id: id.into(),
             price: 90.0,
@@ -572,7 +572,7 @@ mod tests {
         };
         let found = |id: &str| VariantChoice::Found(jacket.variants[id].clone());
         assert_eq!(
-            choose_variant("one size up, same red", &jacket, &item("red_m")),
+            choose_variant("the next size up, still red", &jacket, &item("red_m")),
             found("red_l")
         );
         assert_eq!(

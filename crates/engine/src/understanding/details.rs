@@ -204,7 +204,7 @@ pub fn name_before_postcode(text: &str) -> Option<(String, String)> {
 
 /// Every name a message may hold, for a lookup with its postcode: each pair of neighbouring
 /// capitalised words, and the outer two of three ("Hi, Sofia Rossi here, postcode …",
-/// "Dragana Savić iz Subotice, 24000", "Здраво, Јелена Николић"). The shop's records decide
+/// "Mira Tomić iz Kraljeva, 36000", "Добар дан, Милена Јовић"). The shop's records decide
 /// which pair is a name, so a greeting or a town among the candidates costs one failed lookup,
 /// not a wrong customer: the lookup needs the postcode to match as well. At most `MAX`.
 pub fn name_candidates(text: &str) -> Vec<(String, String)> {

@@ -52,7 +52,7 @@ fn serbian_colour(token: &str) -> Option<&'static str> {
         .map(|(_, english)| *english)
 }
 
-/// A size asked for relative to the one the customer has: `1` for "one size up", "a bigger
+/// A size asked for relative to the one the customer has: `1` for "a size up", "a bigger
 /// size", "larger", "veći broj", "већу"; `-1` for "smaller", "size down", "manji". Read from
 /// folded tokens; the flow applies it to the product's own size order (`flows::matching`).
 pub fn size_step(words: &[String]) -> Option<i8> {
@@ -90,9 +90,9 @@ mod tests {
     #[test]
     fn size_steps() {
         for (text, want) in [
-            ("I need one size up, same colour", Some(1)),
+            ("I need the next size up, same colour", Some(1)),
             ("a size bigger please", Some(1)),
-            ("treba mi broj veći", Some(1)),
+            ("dajte mi veći broj", Some(1)),
             ("можете ли већу величину", Some(1)),
             ("one size down", Some(-1)),
             ("they're too big, a smaller pair", Some(-1)),
