@@ -326,7 +326,7 @@ pub fn parse_address(text: &str) -> Option<Address> {
 
 /// An address written inside a sentence, the European way: a street that starts with a
 /// capital and ends with its number, then a postcode and a capitalised town ("… šaljite na
-/// Obrenovićevu 30, 18000 Niš. …", "send it to Kralja Petra 12, 11000 Beograd, Serbia
+/// Vojvode Mišića 7, 34000 Kragujevac. …", "send it to Kralja Petra 12, 11000 Beograd, Serbia
 /// please"). The street is the run of words before the number back to the first capitalised
 /// one; lower-case words before it ("to", "na") are the sentence's, not the street's.
 pub fn address_in_sentence(text: &str) -> Option<Address> {

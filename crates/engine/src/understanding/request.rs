@@ -54,8 +54,8 @@ impl Request {
     /// quantities count here).
     pub fn read(text: &str, entities: &Entities) -> Request {
         let address = parse_address(text).or_else(|| address_in_sentence(text));
-        // An order number and a whole new address with no other request ("K1022 should go
-        // to Savska 41, 10000 Zagreb from Monday"): that order's address is to change.
+        // An order number and a whole new address with no other request ("K2040 should go
+        // to Dunavska 9, 21000 Novi Sad from Monday"): that order's address is to change.
         let action = detect_action(text).or_else(|| {
             (address.is_some() && !entities.order_ids.is_empty()).then_some(Action::OrderAddress)
         });
@@ -669,12 +669,12 @@ mod tests {
         };
         for (text, want) in [
             (
-                "Преселила сам се, убудуће ми шаљите на Обреновићеву 30, 18000 Ниш. Хвала.",
-                Some("Обреновићеву 30 |  | 18000 | Ниш | "),
+                "Од сада ми пакете шаљите на Његошеву 14, 34000 Крагујевац. Хвала.",
+                Some("Његошеву 14 |  | 34000 | Крагујевац | "),
             ),
             (
-                "od ponedeljka paket treba da stigne na Savsku cestu 41, 10000 Zagreb.",
-                Some("Savsku cestu 41 |  | 10000 | Zagreb | "),
+                "ubuduće paket neka ide na Vukovarsku 7, 31000 Osijek.",
+                Some("Vukovarsku 7 |  | 31000 | Osijek | "),
             ),
             (
                 "please send it to Kralja Petra 12, stan 3, 11000 Novi Beograd, Serbia instead",
@@ -686,7 +686,7 @@ mod tests {
             assert_eq!(read(text).as_deref(), want, "{text}");
         }
         // With an order number and nothing else asked, the order's address is to change.
-        let text = "Usput, paket K1022 bi trebalo da stigne na Savsku cestu 41, 10000 Zagreb.";
+        let text = "Inače, paket K2040 neka stigne na Vukovarsku 7, 31000 Osijek.";
         let u = crate::understanding::understand(text, &Default::default(), None, &[]);
         assert_eq!(u.request.action, Some(Action::OrderAddress));
         assert_eq!(u.request.address.map(|a| a.zip).as_deref(), Some("10000"));
