@@ -689,7 +689,7 @@ mod tests {
         let text = "Inače, paket K2040 neka stigne na Vukovarsku 7, 31000 Osijek.";
         let u = crate::understanding::understand(text, &Default::default(), None, &[]);
         assert_eq!(u.request.action, Some(Action::OrderAddress));
-        assert_eq!(u.request.address.map(|a| a.zip).as_deref(), Some("10000"));
+        assert_eq!(u.request.address.map(|a| a.zip).as_deref(), Some("31000"));
     }
 
     #[test]
