@@ -17,16 +17,10 @@ use std::arch::x86_64::*;
 /// `acc[r · cols + c] = x_r · w_c` for the (≤ 4) activation rows of `x` and every weight row of
 /// the panel (without the minimum terms).
 pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
-    let bb = w.packing.block_bytes();
-    assert_eq!(w.blocks, x.blocks);
-    assert!(w.scales_per_block == 1 || w.scales_per_block == 2);
-    assert!(w.data.len() >= w.cols * w.blocks * bb);
-    assert!(w.scales.len() >= w.cols * w.blocks * w.scales_per_block);
-    assert!(x.qs.len() >= x.tile * x.blocks * BLOCK && x.d.len() >= x.tile * x.blocks);
-    assert!(acc.len() >= x.tile * w.cols);
+    w.assert_bounds(x, acc);
     // SAFETY: `kernels::isa()` selects this path only after detecting AVX-512 F/BW/VL, VNNI,
-    // AVX2 and FMA, and the asserts above bound every pointer read and write below (the last
-    // odd block is read with masked loads).
+    // AVX2 and FMA, and the bounds checked above (`Panel::assert_bounds`) cover every pointer
+    // read and write below (the last odd block is read with masked loads).
     unsafe {
         match (w.packing, w.scales_per_block) {
             (Packing::Nibble, 1) => by_rows::<NIBBLE, 1>(w, x, acc),

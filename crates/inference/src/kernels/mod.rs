@@ -702,6 +702,17 @@ thread_local! {
 }
 
 impl Panel<'_> {
+    /// What the SIMD panel products' unsafe loads rely on: `x` and `acc` fit this panel, and
+    /// the panel holds every block and scale its shape says (one check for every SIMD path).
+    pub(crate) fn assert_bounds(&self, x: &RowTile<'_>, acc: &[f32]) {
+        assert_eq!(self.blocks, x.blocks);
+        assert!(self.scales_per_block == 1 || self.scales_per_block == 2);
+        assert!(self.data.len() >= self.cols * self.blocks * self.packing.block_bytes());
+        assert!(self.scales.len() >= self.cols * self.blocks * self.scales_per_block);
+        assert!(x.qs.len() >= x.tile * x.blocks * BLOCK && x.d.len() >= x.tile * x.blocks);
+        assert!(acc.len() >= x.tile * self.cols);
+    }
+
     /// The same panel with its blocks widened to [`Packing::Byte`] in `buf`.
     fn unpacked_into<'b>(&self, isa: Isa, buf: &'b mut Vec<u8>) -> Panel<'b>
     where
