@@ -11,6 +11,7 @@ use crate::error::EngineError;
 use crate::flows::AuditLog;
 use crate::intents::IntentClassifier;
 use crate::policy::answer_confidence;
+use crate::acts::{Act, ActClassifier};
 use crate::reader::{Reader, Reading};
 use crate::summary::handoff_summary;
 use crate::templates::{Template, Texts};
@@ -57,6 +58,9 @@ pub struct Engine {
     pub(crate) deps: EngineDeps,
     reader: Reader,
     texts: Texts,
+    /// The yes/no reader, built on first use (it embeds its examples); `None` when the
+    /// embedder failed then (the word lists alone read yes and no).
+    acts: tokio::sync::OnceCell<Option<ActClassifier>>,
 }
 
 impl Engine {
@@ -86,7 +90,48 @@ impl Engine {
             deps,
             reader,
             texts,
+            acts: tokio::sync::OnceCell::new(),
         })
+    }
+
+    /// The learned reading of a reply to the bot's own yes/no question: built-in examples plus
+    /// the business's catalogue rows as "something else" (their vectors reused when the
+    /// catalogue was embedded by the same model).
+    pub(crate) async fn read_act(&self, message: &str) -> Option<Act> {
+        let clf = self
+            .acts
+            .get_or_init(|| async {
+                let built = ActClassifier::builtin(self.deps.embedder.clone()).await;
+                match built {
+                    Ok(clf) => {
+                        let same_model = |id: &str| id == self.deps.embedder.info().model_id;
+                        Some(match &self.deps.intents {
+                            Some(intents) => {
+                                let (id, vectors) = intents.row_vectors();
+                                if same_model(&id) {
+                                    clf.with_other_vectors(vectors)
+                                } else {
+                                    clf
+                                }
+                            }
+                            None => clf,
+                        })
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "act examples could not be embedded");
+                        None
+                    }
+                }
+            })
+            .await
+            .as_ref()?;
+        match clf.read(message).await {
+            Ok(act) => act,
+            Err(e) => {
+                tracing::warn!(error = %e, "act reading failed");
+                None
+            }
+        }
     }
 
     /// The bot's own text `t` in `lang`, as this business words it.

@@ -723,6 +723,11 @@ impl IntentClassifier {
     pub fn set_thresholds(&mut self, t: OosThresholds) {
         self.thresholds = t;
     }
+    /// The primary embedder's model id and the catalogue rows' vectors from it (`rows` order).
+    pub fn row_vectors(&self) -> (String, &[Vec<f32>]) {
+        (self.embedder.info().model_id, &self.vectors)
+    }
+
     pub fn rows(&self) -> &[IntentExample] {
         &self.rows
     }

@@ -1,5 +1,6 @@
 //! The conversation engine: turns a customer message into the next move.
 
+pub mod acts;
 pub mod answer;
 pub mod engine;
 pub mod error;

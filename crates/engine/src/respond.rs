@@ -306,7 +306,14 @@ impl Assistant for Engine {
         }
         // The one reading of the message every phase works from.
         let prediction = self.classify(message).await?;
-        let u = understand(message, state, prediction, &[]);
+        let mut u = understand(message, state, prediction, &[]);
+        // Where a yes or a no decides what happens next (a plan to confirm, a person offered),
+        // the learned act reading is asked too.
+        if flows::awaits_confirmation(state) || state.slots.contains_key(SLOT_OFFERED_PERSON) {
+            if let Some(act) = self.read_act(message).await {
+                u.flags.apply_act(act);
+            }
+        }
         state.lang = Some(u.lang);
         state.intent = u.intent_name().map(str::to_string);
         state.turns.push(TurnRecord::now(

@@ -602,6 +602,23 @@ pub fn is_repeat_of(text: &str, previous: &str) -> bool {
     inter / union >= 0.7
 }
 
+impl Flags {
+    /// The learned reading of a reply to the bot's yes/no question (`acts.rs`) where one act
+    /// stood out: it decides over the word lists, which only read the replies it leaves open.
+    /// A question is neither a yes nor a no. Measured on `evals/acts` (the `acts_eval` example):
+    /// the lists read "treba da promenim …" as a yes and "sounds good, carry on" as nothing.
+    pub fn apply_act(&mut self, act: crate::acts::Act) {
+        use crate::acts::Act;
+        let (yes, no) = match act {
+            Act::Affirm if !self.question => (true, false),
+            Act::Deny if !self.question => (false, true),
+            _ => (false, false),
+        };
+        self.affirmative = yes;
+        self.negative = no;
+    }
+}
+
 /// Rule signals for `text`. `previous_customer_texts` are the earlier customer messages (most
 /// recent first) for repeat detection.
 pub fn flags(text: &str, previous_customer_texts: &[&str]) -> Flags {
@@ -1123,5 +1140,25 @@ mod tests {
             "an order number is not a postcode: {:?}",
             e.postcodes
         );
+    }
+
+    #[test]
+    fn a_learned_act_decides_over_the_word_lists_but_never_answers_a_question() {
+        use crate::acts::Act;
+        // (message, learned act, affirmative, negative)
+        let cases: &[(&str, Act, bool, bool)] = &[
+            // Not in the lists: the learned yes is taken.
+            ("Lovely, carry on.", Act::Affirm, true, false),
+            // "da" the conjunction made the lists say yes; the learned reading says otherwise.
+            ("Treba da dodam jos nesto.", Act::Other, false, false),
+            ("Pustite to.", Act::Deny, false, true),
+            // A question is neither, whatever the reading.
+            ("Can you go ahead with the other order?", Act::Affirm, false, false),
+        ];
+        for (text, act, yes, no) in cases {
+            let mut f = flags(text, &[]);
+            f.apply_act(*act);
+            assert_eq!((f.affirmative, f.negative), (*yes, *no), "{text}");
+        }
     }
 }

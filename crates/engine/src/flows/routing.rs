@@ -100,6 +100,11 @@ pub fn wants_recommendation(understanding: &Understanding, state: &ConversationS
             || understanding.intent_name() == Some(frontdesk_core::intents::RECOMMEND_PRODUCT))
 }
 
+/// Whether a plan waits for the customer's yes or no (so a yes now executes a write).
+pub fn awaits_confirmation(state: &ConversationState) -> bool {
+    matches!(load(state), Ok(Some(fs)) if fs.confirming.is_some())
+}
+
 /// Whether this message belongs to the action flows.
 pub fn wants(understanding: &Understanding, state: &ConversationState) -> bool {
     state.flow.is_some()
