@@ -93,7 +93,13 @@ impl Tally {
         }
     }
     fn line(&self) -> String {
-        let r = |a: usize, b: usize| if b == 0 { f32::NAN } else { a as f32 / b as f32 };
+        let r = |a: usize, b: usize| {
+            if b == 0 {
+                f32::NAN
+            } else {
+                a as f32 / b as f32
+            }
+        };
         format!(
             "accuracy {:.3}  yes recall {:.3}  no recall {:.3}  false yes {} of {}",
             r(self.right, self.n),
@@ -135,8 +141,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let mut words = BTreeMap::<String, Tally>::new();
         for (text, want, lang) in &rows {
-            words.entry(lang.clone()).or_default().add(*want, by_words(text));
-            words.entry("all".into()).or_default().add(*want, by_words(text));
+            words
+                .entry(lang.clone())
+                .or_default()
+                .add(*want, by_words(text));
+            words
+                .entry("all".into())
+                .or_default()
+                .add(*want, by_words(text));
         }
         for (lang, t) in &words {
             println!("  word lists          {lang:<8} {}", t.line());
@@ -163,7 +175,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             for ((text, want, _), s) in rows.iter().zip(&scores) {
                 let c = combined(text, s.decide(frontdesk_engine::acts::DEFAULT_MARGIN));
                 if c != *want {
-                    println!("    want {:<6} got {:<6} {:.3}/{:.3}/{:.3} {text}", want.name(), c.name(), s.affirm, s.deny, s.other);
+                    println!(
+                        "    want {:<6} got {:<6} {:.3}/{:.3}/{:.3} {text}",
+                        want.name(),
+                        c.name(),
+                        s.affirm,
+                        s.deny,
+                        s.other
+                    );
                 }
             }
         }

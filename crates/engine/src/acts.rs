@@ -224,8 +224,10 @@ mod tests {
 
     #[test]
     fn a_bad_line_names_its_number() {
-        let err = parse_act_examples("{\"text\":\"yes\",\"act\":\"affirm\"}\n{\"text\":\"x\",\"act\":\"maybe\"}")
-            .unwrap_err();
+        let err = parse_act_examples(
+            "{\"text\":\"yes\",\"act\":\"affirm\"}\n{\"text\":\"x\",\"act\":\"maybe\"}",
+        )
+        .unwrap_err();
         assert!(err.starts_with("line 2:"), "{err}");
     }
 

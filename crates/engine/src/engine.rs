@@ -6,12 +6,12 @@
 //! unverified claim and nothing has to be taken back. The first failing sentence stops the
 //! generation; when no sentence passed, the reply becomes extractive (or a handoff).
 
+use crate::acts::{Act, ActClassifier};
 use crate::answer::{self, extract_in_script, rewrite_query, NOT_FOUND};
 use crate::error::EngineError;
 use crate::flows::AuditLog;
 use crate::intents::IntentClassifier;
 use crate::policy::answer_confidence;
-use crate::acts::{Act, ActClassifier};
 use crate::reader::{Reader, Reading};
 use crate::summary::handoff_summary;
 use crate::templates::{Template, Texts};

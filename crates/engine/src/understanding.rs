@@ -1153,7 +1153,12 @@ mod tests {
             ("Treba da dodam jos nesto.", Act::Other, false, false),
             ("Pustite to.", Act::Deny, false, true),
             // A question is neither, whatever the reading.
-            ("Can you go ahead with the other order?", Act::Affirm, false, false),
+            (
+                "Can you go ahead with the other order?",
+                Act::Affirm,
+                false,
+                false,
+            ),
         ];
         for (text, act, yes, no) in cases {
             let mut f = flags(text, &[]);

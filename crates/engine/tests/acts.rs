@@ -71,7 +71,13 @@ async fn learned_acts_read_replies_better_than_the_word_lists_and_never_invent_a
     let accuracy = right as f64 / n as f64;
     let words = words_right as f64 / n as f64;
     eprintln!("learned + lists {accuracy:.3}, lists alone {words:.3} ({n} replies)");
-    assert!(accuracy >= MIN_ACCURACY, "accuracy {accuracy:.3} < {MIN_ACCURACY}");
-    assert!(accuracy > words, "no better than the word lists ({words:.3})");
+    assert!(
+        accuracy >= MIN_ACCURACY,
+        "accuracy {accuracy:.3} < {MIN_ACCURACY}"
+    );
+    assert!(
+        accuracy > words,
+        "no better than the word lists ({words:.3})"
+    );
     assert!(false_yes.is_empty(), "read as yes: {false_yes:?}");
 }

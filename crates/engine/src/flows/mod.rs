@@ -51,7 +51,8 @@ use payments::{
 };
 use render::{address_text, items_text, methods_list, money, orders_list, pm_label};
 pub use routing::{
-    asks_about_action, awaits_confirmation, catalogue_query, is_shopping, offer, wants, wants_recommendation,
+    asks_about_action, awaits_confirmation, catalogue_query, is_shopping, offer, wants,
+    wants_recommendation,
 };
 use routing::{keyword_action, switches_action};
 use serde::{Deserialize, Serialize};

@@ -51,8 +51,6 @@ impl PaymentMention {
                 "giftcard",
                 "gc",
                 "store credit",
-                "website credit",
-                "site credit",
                 "poklon kartic",
                 "vaucer",
             ],
@@ -109,7 +107,7 @@ pub fn wants_default(text: &str) -> bool {
     )
 }
 
-/// "ends in 66" / "ending with 66": an order number suffix.
+/// "ends in 58" / "ending with 58": an order number suffix.
 pub fn order_suffix(text: &str) -> Option<String> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"(?i)(?:ends? (?:in|with)|ending (?:in|with)|zavrsava (?:se )?(?:na|sa))\s*(\d{2,6})").ok()).as_ref()?;

@@ -202,10 +202,6 @@ const CHANGE_ITEMS: &[&str] = &[
     "change the",
     "change my",
     "instead",
-    "wrong size",
-    "wrong color",
-    "wrong deck",
-    "picked the wrong",
     "zamen",
     "razmen",
     "drugu velicinu",
@@ -339,9 +335,49 @@ pub fn wants_recommendation(text: &str) -> bool {
     has(&fold(text), RECOMMEND)
 }
 
+/// What a product variant is told apart by: a "wrong" one of these names an item to change.
+const VARIANT_ATTRIBUTES: &[&str] = &[
+    "size",
+    "color",
+    "colour",
+    "material",
+    "model",
+    "variant",
+    "option",
+    "version",
+    "style",
+    "length",
+    "velicin",
+    "boj",
+    "materijal",
+];
+
+/// "the wrong size", "picked the wrong strap colour", "pogresnu velicinu": a wrong variant
+/// attribute within the next three words. Grammar plus the generic names of variant
+/// attributes, in place of phrases that named one product's attribute.
+fn names_a_wrong_variant(f: &str) -> bool {
+    let words: Vec<&str> = f
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(i, w)| {
+        (*w == "wrong" || w.starts_with("pogresn"))
+            && words[i + 1..words.len().min(i + 4)]
+                .iter()
+                .any(|n| VARIANT_ATTRIBUTES.iter().any(|a| n.starts_with(a)))
+    })
+}
+
 /// The action a message asks for, by keywords (most specific first).
 pub fn detect_action(text: &str) -> Option<Action> {
     let f = fold(text);
+    if !has(&f, PAYMENT)
+        && !has(&f, USER_ADDRESS)
+        && !has(&f, ORDER_ADDRESS)
+        && names_a_wrong_variant(&f)
+    {
+        return Some(Action::ChangeItems);
+    }
     let table: [(&[&str], Action); 8] = [
         (PAYMENT, Action::Payment),
         (USER_ADDRESS, Action::UserAddress),
@@ -436,13 +472,11 @@ pub fn cancel_reason(text: &str) -> Option<CancelReason> {
             "do not need",
             "not need",
             "won't need",
-            "won't be able",
             "not be able to receive",
             "not receive",
             "changed my mind",
             "cheaper",
             "found it",
-            "other store",
             "ne treba",
             "vise mi ne",
             "nije mi potreb",
@@ -560,6 +594,27 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_variant_attribute_asks_to_change_items() {
+        // (message, change items?)
+        let cases: &[(&str, bool)] = &[
+            ("I picked the wrong strap colour on my order", true),
+            ("Ordered the wrong frame material, can it be steel?", true),
+            ("Izabrala sam pogresnu velicinu", true),
+            // No attribute named: nothing decided here.
+            ("You sent me the wrong thing", false),
+            // An address is the address flow's.
+            (
+                "the wrong size of font on the shipping address label",
+                false,
+            ),
+        ];
+        for (text, want) in cases {
+            let got = detect_action(text) == Some(Action::ChangeItems);
+            assert_eq!(got, *want, "{text}");
+        }
+    }
+
+    #[test]
     fn parses_addresses_and_ids() {
         let a = parse_address("{'address1': '320 Cedar Avenue', 'address2': 'Suite 116', 'city': 'San Antonio', 'country': 'USA', 'state': 'TX', 'zip': '78219'}");
         assert_eq!(
@@ -603,8 +658,8 @@ mod tests {
             assert_eq!(quantity_in_words(text), want, "{text}");
         }
         assert_eq!(
-            order_suffix("the order number ends in 66").as_deref(),
-            Some("66")
+            order_suffix("the order number ends in 58").as_deref(),
+            Some("58")
         );
         for (text, want) in [
             ("Lukas Weber, zip code 80802", Some(("Lukas", "Weber"))),
