@@ -150,8 +150,11 @@ fn is_other_cyrillic_word(lower: &str) -> bool {
     word_set(&SET, OTHER_CYRILLIC_WORDS).contains(lower)
 }
 
-/// Cyrillic letters of Serbian's alphabet that Russian, Ukrainian and Bulgarian lack.
-const SR_ONLY_CYRILLIC: &str = "ђјљњћџ";
+/// Cyrillic letters of Serbian's alphabet that no other Cyrillic alphabet has.
+const SR_ONLY_CYRILLIC: &str = "ђћ";
+/// Cyrillic letters Serbian shares with Macedonian only (Russian, Ukrainian and Bulgarian lack
+/// them): weaker evidence, since a Macedonian word has them too.
+const SR_MK_CYRILLIC: &str = "јљњџ";
 /// Cyrillic letters that Serbian's alphabet lacks (Russian, Ukrainian, Belarusian, Bulgarian,
 /// Macedonian).
 const NON_SR_CYRILLIC: &str = "йыэёъщьюяіїєґўѓќѕ";
@@ -301,12 +304,18 @@ pub fn detect_language(text: &str, previous: Option<Lang>) -> Lang {
             other += W_STRONG_LETTER;
             continue;
         }
+        let folded = t.folded.as_str();
+        if is_other_latin_word(folded) {
+            // A listed word of another language ("naročilo") is that language's evidence: its
+            // č is not Serbian's.
+            other += W_WORD;
+            continue;
+        }
         if word.contains(|c| SR_STRONG_LATIN.contains(c)) {
             sr += W_STRONG_LETTER;
         } else if word.contains(|c| SR_WEAK_LATIN.contains(c)) {
             sr += W_WEAK_LETTER;
         }
-        let folded = t.folded.as_str();
         let in_sr = is_sr_word(folded);
         let in_en = is_en_word(word);
         if in_sr {
@@ -314,9 +323,6 @@ pub fn detect_language(text: &str, previous: Option<Lang>) -> Lang {
         }
         if in_en {
             en += W_WORD;
-        }
-        if is_other_latin_word(folded) {
-            other += W_WORD;
         }
         if !in_sr && !in_en {
             if english_shape(word) {
@@ -348,14 +354,18 @@ fn cyrillic(words: &[&Token]) -> Lang {
     let (mut sr, mut other) = (0f32, 0f32);
     for t in words {
         let word = t.lower.as_str();
+        if is_other_cyrillic_word(word) {
+            other += W_WORD;
+            continue;
+        }
         if word.contains(|c| NON_SR_CYRILLIC.contains(c)) {
             other += W_STRONG_LETTER;
         } else if word.contains(|c| SR_ONLY_CYRILLIC.contains(c)) {
             sr += W_STRONG_LETTER;
+        } else if word.contains(|c| SR_MK_CYRILLIC.contains(c)) {
+            sr += W_WEAK_LETTER;
         }
-        if is_other_cyrillic_word(word) {
-            other += W_WORD;
-        } else if is_sr_word(&t.folded) {
+        if is_sr_word(&t.folded) {
             sr += W_WORD;
         }
     }

@@ -16,10 +16,10 @@ struct Row {
     previous: Option<Lang>,
 }
 
-/// Overall accuracy the detector must keep on the test half (measured: 0.979, 332 of 339).
-const MIN_OVERALL: f64 = 0.975;
+/// Overall accuracy the detector must keep on the test half (measured: 0.982, 333 of 339).
+const MIN_OVERALL: f64 = 0.98;
 /// Accuracy each label must keep on the test half. The three languages the bot writes are at
-/// 1.000; "other" (measured 0.894, 59 of 66) is below the 0.95 aimed for: a third language
+/// 1.000; "other" (measured 0.909, 60 of 66) is below the 0.95 aimed for: a third language
 /// written with no letter Serbian lacks and few listed words (Portuguese "o produto chegou
 /// quebrado", Turkish "kargo ne kadar", Macedonian "ви благодарам") shares words with Serbian
 /// and is read as Serbian. Raise these as the detector improves; never lower them to pass.
@@ -27,7 +27,7 @@ const MIN_PER_LABEL: [(&str, f64); 4] = [
     ("en", 0.98),
     ("sr-Latn", 0.98),
     ("sr-Cyrl", 0.98),
-    ("other", 0.89),
+    ("other", 0.90),
 ];
 
 fn expected(label: &str) -> Lang {
