@@ -8,26 +8,11 @@
 use frontdesk_core::{EmbedKind, Embedder};
 use frontdesk_engine::acts::{Act, ActClassifier, ActExample};
 use frontdesk_engine::understanding::flags;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 /// Accuracy on the test half (measured 0.803: 49 of 61; the word lists alone 0.623).
 const MIN_ACCURACY: f64 = 0.78;
-
-fn e5_file() -> Option<PathBuf> {
-    let file = frontdesk_inference::model_dir(&frontdesk_core::config::ModelsConfig::default())
-        .join("multilingual-e5-small/e5-small-q4.bin");
-    if file.exists() {
-        return Some(file);
-    }
-    assert!(
-        std::env::var("FRONTDESK_REQUIRE_MODELS").as_deref() != Ok("1"),
-        "FRONTDESK_REQUIRE_MODELS=1 but {} is missing; run `frontdesk models fetch multilingual-e5-small`",
-        file.display()
-    );
-    eprintln!("skipped: {} not found", file.display());
-    None
-}
 
 fn read_as(text: &str, learned: Option<Act>) -> Act {
     let mut f = flags(text, &[]);
@@ -43,7 +28,11 @@ fn read_as(text: &str, learned: Option<Act>) -> Act {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn learned_acts_read_replies_better_than_the_word_lists_and_never_invent_a_yes() {
-    let Some(file) = e5_file() else { return };
+    let Some(file) =
+        frontdesk_inference::model_file_for_test("multilingual-e5-small/e5-small-q4.bin")
+    else {
+        return;
+    };
     let embedder: Arc<dyn Embedder> =
         Arc::new(frontdesk_inference::embed::spawn_e5(&file, &Default::default()).unwrap());
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

@@ -8,4 +8,4 @@ pub mod chat;
 pub mod embed;
 pub mod kernels;
 
-pub use catalog::{load_chat, load_embedder, model_dir};
+pub use catalog::{load_chat, load_embedder, model_dir, model_file_for_test};

@@ -22,20 +22,7 @@ struct Fixture {
 }
 
 fn model_file() -> Option<PathBuf> {
-    let dir = std::env::var_os("FRONTDESK_MODEL_DIR")
-        .map(PathBuf::from)
-        .or_else(|| dirs::home_dir().map(|h| h.join(".cache/frontdesk/models")))?;
-    let file = dir.join("multilingual-e5-small/e5-small-q4.bin");
-    if file.exists() {
-        return Some(file);
-    }
-    assert!(
-        std::env::var("FRONTDESK_REQUIRE_MODELS").as_deref() != Ok("1"),
-        "FRONTDESK_REQUIRE_MODELS=1 but {} is missing; run `frontdesk models fetch multilingual-e5-small`",
-        file.display()
-    );
-    eprintln!("skipped: {} not found", file.display());
-    None
+    frontdesk_inference::model_file_for_test("multilingual-e5-small/e5-small-q4.bin")
 }
 
 fn fixture() -> Fixture {

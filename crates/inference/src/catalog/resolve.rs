@@ -19,6 +19,23 @@ pub fn model_dir(cfg: &ModelsConfig) -> PathBuf {
         .join("models")
 }
 
+/// A fetched model file (`relative` to the model cache) for a test that needs the real model:
+/// `Some(path)` when it is there; `None` when it is not, so the test skips and says so, unless
+/// `FRONTDESK_REQUIRE_MODELS=1` (CI), where a missing file fails the test.
+pub fn model_file_for_test(relative: &str) -> Option<PathBuf> {
+    let file = model_dir(&ModelsConfig::default()).join(relative);
+    if file.exists() {
+        return Some(file);
+    }
+    assert!(
+        std::env::var("FRONTDESK_REQUIRE_MODELS").as_deref() != Ok("1"),
+        "FRONTDESK_REQUIRE_MODELS=1 but {} is missing; run `frontdesk models fetch`",
+        file.display()
+    );
+    eprintln!("skipped: {} not found", file.display());
+    None
+}
+
 /// The catalog named by `models.catalog`, or the embedded one.
 pub fn catalog_for(cfg: &ModelsConfig) -> Result<Catalog, CatalogError> {
     match &cfg.catalog {

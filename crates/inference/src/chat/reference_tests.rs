@@ -44,24 +44,7 @@ const PROMPTS: [&str; 20] = [
 const MAX_APART: f32 = 0.04;
 
 fn model(name: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("FRONTDESK_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            dirs::cache_dir()
-                .unwrap_or_default()
-                .join("frontdesk/models")
-        });
-    let p = dir.join(name).join("model.gguf");
-    if p.is_file() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("FRONTDESK_REQUIRE_MODELS").as_deref() != Ok("1"),
-        "{} is missing and FRONTDESK_REQUIRE_MODELS=1",
-        p.display()
-    );
-    eprintln!("skipping: {} not present", p.display());
-    None
+    crate::model_file_for_test(&format!("{name}/model.gguf"))
 }
 
 enum Reference {
