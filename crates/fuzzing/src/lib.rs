@@ -77,8 +77,9 @@ thread_local! {
 /// This thread's scratch folder for the files a case writes: made on first use and removed
 /// when the thread ends (each test runs on its own thread). Every case writes its files here
 /// under the same names (`write_case_file`), so a long run does not make and remove a folder
-/// per input: that took about 0.15 ms a case on the build machine's ext4, more than a whole
-/// config or GGUF case. The code under test reads the file as it would from a fresh folder.
+/// per input: on the build machine's ext4 that took about 0.15 ms a case with a quiet disk and
+/// about 3 ms while other builds used it, far more than the code under test. That code reads
+/// the file as it would from a fresh folder.
 pub fn scratch_dir() -> PathBuf {
     SCRATCH.with(|d| d.path().to_path_buf())
 }
