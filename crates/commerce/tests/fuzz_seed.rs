@@ -9,7 +9,9 @@
 
 use frontdesk_commerce::SqliteCommerce;
 use frontdesk_core::Commerce;
-use frontdesk_fuzzing::{check_memory, check_time, config, measure, MeteredAlloc};
+use frontdesk_fuzzing::{
+    check_memory, check_time, config, measure, regex, scratch_dir, write_case_file, MeteredAlloc,
+};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -46,14 +48,16 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::from(1e308)),
         Just(Value::from(-0.0)),
         Just(Value::from(u64::MAX)),
-        "\\PC{0,40}".prop_map(Value::String),
+        regex("\\PC{0,40}").prop_map(Value::String),
         Just(Value::String(String::new())),
         Just(Value::String("#W1000001".into())),
     ];
-    leaf.prop_recursive(4, 32, 4, |inner| {
+    // Compiled once: proptest calls this closure again for every value it generates.
+    let key = regex("[a-z_]{1,10}").boxed();
+    leaf.prop_recursive(4, 32, 4, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map("[a-z_]{1,10}", inner, 0..4)
+            prop::collection::btree_map(key.clone(), inner, 0..4)
                 .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
@@ -71,7 +75,7 @@ fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         4 => json_value().prop_map(Edit::Replace),
         2 => Just(Edit::Remove),
-        1 => "[a-z_]{0,10}".prop_map(Edit::Rename),
+        1 => regex("[a-z_]{0,10}").prop_map(Edit::Rename),
         1 => (1usize..200).prop_map(Edit::Nest),
     ]
 }
@@ -174,15 +178,15 @@ proptest! {
             let mut pick = pick % nodes.max(1);
             apply(v, &mut pick, e);
         }
-        let dir = tempfile::tempdir().unwrap();
+        let dir = scratch_dir();
         let mut input = 0;
         for (name, v) in FILES.iter().zip(&files) {
             let text = v.to_string();
             input += text.len();
-            std::fs::write(dir.path().join(name), text).unwrap();
+            write_case_file(name, text.as_bytes()).unwrap();
         }
         let started = Instant::now();
-        let (result, peak) = measure(|| seed_and_read(dir.path()));
+        let (result, peak) = measure(|| seed_and_read(&dir));
         check_time(started, "seeding")?;
         check_memory(peak, input, "seeding")?;
         if let Err(e) = result {
@@ -193,13 +197,13 @@ proptest! {
 
     #[test]
     fn seed_loader_on_arbitrary_bytes(which in 0usize..3, bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = scratch_dir();
         for (i, name) in FILES.iter().enumerate() {
             let content = if i == which { bytes.clone() } else { Value::Object(seed()[i].clone()).to_string().into_bytes() };
-            std::fs::write(dir.path().join(name), content).unwrap();
+            write_case_file(name, &content).unwrap();
         }
         let started = Instant::now();
-        let (result, _) = measure(|| seed_and_read(dir.path()));
+        let (result, _) = measure(|| seed_and_read(&dir));
         check_time(started, "seeding")?;
         prop_assert!(result.is_err() || bytes.iter().all(u8::is_ascii_whitespace) || serde_json::from_slice::<Value>(&bytes).is_ok());
     }

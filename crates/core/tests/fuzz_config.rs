@@ -7,7 +7,9 @@
 //! frontdesk-core --test fuzz_config` (see crates/server/README.md).
 
 use frontdesk_core::Config;
-use frontdesk_fuzzing::{check_memory, check_time, config, measure, MeteredAlloc};
+use frontdesk_fuzzing::{
+    check_memory, check_time, config, measure, regex, write_case_file, MeteredAlloc,
+};
 use proptest::prelude::*;
 use std::time::Instant;
 
@@ -66,7 +68,7 @@ fn toml_value() -> impl Strategy<Value = String> {
         Just("inf".to_string()),
         Just("nan".to_string()),
         any::<bool>().prop_map(|b| b.to_string()),
-        "\\PC{0,30}".prop_map(|s| format!("{s:?}")),
+        regex("\\PC{0,30}").prop_map(|s| format!("{s:?}")),
         Just("\"08:00\"".to_string()),
         Just("[1, 2, 7]".to_string()),
         Just("[[1], \"a\"]".to_string()),
@@ -74,7 +76,7 @@ fn toml_value() -> impl Strategy<Value = String> {
         Just("1979-05-27T07:32:00Z".to_string()),
         Just("18446744073709551615".to_string()),
         Just("-1".to_string()),
-        "[ -~]{0,20}",
+        regex("[ -~]{0,20}"),
     ]
 }
 
@@ -83,7 +85,7 @@ fn toml_text() -> impl Strategy<Value = String> {
         3 => (prop::sample::select(KEYS), toml_value()).prop_map(|(k, v)| format!("{k} = {v}\n")),
         1 => prop::sample::select(SECTIONS).prop_map(|s| format!("[{s}]\n")),
         1 => Just("[[server.api_keys]]\nname = \"ops\"\nkey = \"k\"\nrole = \"admin\"\n".to_string()),
-        1 => "\\PC{0,40}".prop_map(|s| format!("{s}\n")),
+        1 => regex("\\PC{0,40}").prop_map(|s| format!("{s}\n")),
     ];
     prop::collection::vec(line, 0..30).prop_map(|l| l.concat())
 }
@@ -99,11 +101,11 @@ fn env_pairs() -> impl Strategy<Value = Vec<(String, String)>> {
                 k.to_uppercase()
             )
         }),
-        "FRONTDESK_[A-Z_]{0,20}",
+        regex("FRONTDESK_[A-Z_]{0,20}"),
         Just("FRONTDESK___".to_string()),
         Just("FRONTDESK_SERVER__ADDR__DEEPER".to_string()),
     ];
-    let value = prop_oneof![toml_value(), "\\PC{0,20}"];
+    let value = prop_oneof![toml_value(), regex("\\PC{0,20}")];
     prop::collection::vec((name, value), 0..5)
 }
 
@@ -112,9 +114,7 @@ proptest! {
 
     #[test]
     fn config_loader(text in toml_text(), env in env_pairs()) {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("frontdesk.toml");
-        std::fs::write(&file, &text).unwrap();
+        let file = write_case_file("frontdesk.toml", text.as_bytes()).unwrap();
         let started = Instant::now();
         let (result, peak) = measure(|| Config::load_with_env(Some(&file), env.clone()));
         check_time(started, "loading the config")?;
@@ -126,9 +126,7 @@ proptest! {
 
     #[test]
     fn config_loader_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("frontdesk.toml");
-        std::fs::write(&file, &bytes).unwrap();
+        let file = write_case_file("frontdesk.toml", &bytes).unwrap();
         let started = Instant::now();
         let _ = Config::load_with_env(Some(&file), Vec::new());
         check_time(started, "loading the config")?;

@@ -12,6 +12,7 @@ pub use proptest;
 use proptest::test_runner::{Config, RngSeed, TestCaseError};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Environment variable that sets the number of cases of every harness (long runs).
@@ -57,6 +58,45 @@ pub fn config(default_cases: u32) -> Config {
         rng_seed: RngSeed::Fixed(seed),
         ..Config::default()
     }
+}
+
+/// A string strategy for the regular expression `pattern`, compiled once. proptest's `&str`
+/// strategy compiles its pattern again for every string it generates (a `\PC` class builds its
+/// Unicode tables each time), which was most of a case's time in the harnesses that build an
+/// input from a few hundred pieces; this one generates the same strings from the same random
+/// numbers, so a seed still names the same inputs.
+pub fn regex(pattern: &str) -> proptest::string::RegexGeneratorStrategy<String> {
+    proptest::string::string_regex(pattern)
+        .unwrap_or_else(|e| panic!("strategy pattern {pattern:?}: {e}"))
+}
+
+thread_local! {
+    static SCRATCH: tempfile::TempDir = tempfile::tempdir().expect("a scratch folder for fuzz cases");
+}
+
+/// This thread's scratch folder for the files a case writes: made on first use and removed
+/// when the thread ends (each test runs on its own thread). Every case writes its files here
+/// under the same names (`write_case_file`), so a long run does not make and remove a folder
+/// per input: on the build machine's ext4 that took about 0.15 ms a case with a quiet disk and
+/// about 3 ms while other builds used it, far more than the code under test. That code reads
+/// the file as it would from a fresh folder.
+pub fn scratch_dir() -> PathBuf {
+    SCRATCH.with(|d| d.path().to_path_buf())
+}
+
+/// Writes `bytes` as the file `name` in this thread's scratch folder and returns its path: a
+/// new file each time, as in a fresh folder. The previous case's file is removed first, not
+/// truncated: ext4 writes a file that was truncated and written again back to disk when it is
+/// closed (its guard for programs that replace a file that way), 1.5 to 3 ms per file on the
+/// build machine, where a new file costs about 20 µs.
+pub fn write_case_file(name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    let path = scratch_dir().join(name);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    std::fs::write(&path, bytes)?;
+    Ok(path)
 }
 
 /// With `RUST_BACKTRACE` set, an error that carries a backtrace (candle's do) loads the test
@@ -175,6 +215,22 @@ mod tests {
         assert!(check_memory(peak, 10, "a 100 MB buffer").is_err());
         let (_, small) = measure(|| vec![0u8; 1000].len());
         assert!(check_memory(small, 10, "a small buffer").is_ok());
+    }
+
+    #[test]
+    fn a_compiled_pattern_generates_what_the_str_strategy_generates() {
+        use proptest::strategy::{Strategy, ValueTree};
+        use proptest::test_runner::TestRunner;
+        for pattern in ["\\PC{0,24}", "[a-z_]{1,10}", "FRONTDESK_[A-Z_]{0,20}"] {
+            let compiled = regex(pattern);
+            let mut a = TestRunner::new(config(1));
+            let mut b = TestRunner::new(config(1));
+            for _ in 0..500 {
+                let x = pattern.new_tree(&mut a).unwrap().current();
+                let y = compiled.new_tree(&mut b).unwrap().current();
+                assert_eq!(x, y, "{pattern}");
+            }
+        }
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! Short in `cargo test`; long runs: `FRONTDESK_FUZZ_CASES=1000000 cargo test --release -p
 //! frontdesk-inference --test fuzz_gguf` (see crates/server/README.md).
 
-use frontdesk_fuzzing::{check_memory, check_time, config, measure, MeteredAlloc};
+use frontdesk_fuzzing::{
+    check_memory, check_time, config, measure, regex, write_case_file, MeteredAlloc,
+};
 use frontdesk_inference::chat::check_architecture;
 use proptest::prelude::*;
 use std::time::Instant;
@@ -90,7 +92,7 @@ fn value() -> impl Strategy<Value = Val> {
         any::<u64>().prop_map(Val::U64),
         any::<f32>().prop_map(Val::F32),
         (0u8..3).prop_map(Val::Bool),
-        "\\PC{0,16}".prop_map(Val::Str),
+        regex("\\PC{0,16}").prop_map(Val::Str),
         Just(Val::Str("qwen2".into())),
         Just(Val::Str("llama".into())),
         (11u32..40).prop_map(Val::Unknown),
@@ -128,7 +130,7 @@ fn key() -> impl Strategy<Value = String> {
             "qwen2.block_count",
         ])
         .prop_map(str::to_string),
-        "[a-z._]{0,20}",
+        regex("[a-z._]{0,20}"),
     ]
 }
 
@@ -150,7 +152,7 @@ fn tensor_info() -> impl Strategy<Value = TensorInfo> {
         any::<u64>()
     ];
     (
-        "[a-z._0-9]{0,16}",
+        regex("[a-z._0-9]{0,16}"),
         prop::collection::vec(dim, 0..6),
         prop_oneof![0u32..16, any::<u32>()],
         prop_oneof![Just(0u64), Just(u64::MAX), any::<u64>()],
@@ -218,9 +220,7 @@ fn write(p: &GgufParts) -> Vec<u8> {
 }
 
 fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.gguf");
-    std::fs::write(&path, bytes).unwrap();
+    let path = write_case_file("model.gguf", bytes).unwrap();
     let started = Instant::now();
     let (result, peak) = measure(|| check_architecture(&path));
     check_time(started, "reading the GGUF header")?;

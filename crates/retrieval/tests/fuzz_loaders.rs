@@ -7,11 +7,13 @@
 //! Short in `cargo test`; long runs: `FRONTDESK_FUZZ_CASES=1000000 cargo test --release -p
 //! frontdesk-retrieval --test fuzz_loaders` (see crates/server/README.md).
 
-use frontdesk_fuzzing::{check_memory, check_time, config, measure, MeteredAlloc, MAX_INPUT_BYTES};
+use frontdesk_fuzzing::{
+    check_memory, check_time, config, measure, regex, write_case_file, MeteredAlloc,
+    MAX_INPUT_BYTES,
+};
 use frontdesk_retrieval::chunker::{chunk_document, ChunkerSettings};
 use frontdesk_retrieval::load_documents;
 use proptest::prelude::*;
-use std::path::Path;
 use std::time::Instant;
 
 #[global_allocator]
@@ -21,8 +23,8 @@ const CI_CASES: u32 = 400;
 
 fn text_piece() -> impl Strategy<Value = String> {
     prop_oneof![
-        "[a-zA-Z0-9 .,?!:;'\"()-]{0,40}",
-        "\\PC{0,24}",
+        regex("[a-zA-Z0-9 .,?!:;'\"()-]{0,40}"),
+        regex("\\PC{0,24}"),
         Just("Ћирилица и латиница, šđčćž ".to_string()),
         Just("\u{200b}\u{feff}\u{0301}\u{202e}".to_string()),
         Just("\r\n".to_string()),
@@ -82,14 +84,16 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
         any::<f64>().prop_map(Value::from),
-        "\\PC{0,60}".prop_map(Value::String),
+        regex("\\PC{0,60}").prop_map(Value::String),
         Just(Value::String("sr-Latn".into())),
         Just(Value::String("xx".into())),
     ];
-    leaf.prop_recursive(3, 24, 4, |inner| {
+    // Compiled once: proptest calls this closure again for every value it generates.
+    let key = regex("[a-z]{1,8}").boxed();
+    leaf.prop_recursive(3, 24, 4, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
-            prop::collection::btree_map("[a-z]{1,8}", inner, 0..4)
+            prop::collection::btree_map(key.clone(), inner, 0..4)
                 .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
         ]
     })
@@ -120,9 +124,8 @@ fn any_bytes() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// Loads `bytes` as `file` through the indexer's entry and chunks what loaded.
-fn load_and_chunk(dir: &Path, file: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
-    let path = dir.join(file);
-    std::fs::write(&path, bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+fn load_and_chunk(file: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
+    let path = write_case_file(file, bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let started = Instant::now();
     let settings = ChunkerSettings {
         chunk_tokens: 220,
@@ -153,25 +156,21 @@ proptest! {
 
     #[test]
     fn markdown_loader(text in markdown()) {
-        let dir = tempfile::tempdir().unwrap();
-        load_and_chunk(dir.path(), "page.md", text.as_bytes())?;
+        load_and_chunk("page.md", text.as_bytes())?;
     }
 
     #[test]
     fn html_loader(text in html()) {
-        let dir = tempfile::tempdir().unwrap();
-        load_and_chunk(dir.path(), "page.html", text.as_bytes())?;
+        load_and_chunk("page.html", text.as_bytes())?;
     }
 
     #[test]
     fn jsonl_loader(text in jsonl()) {
-        let dir = tempfile::tempdir().unwrap();
-        load_and_chunk(dir.path(), "rows.jsonl", text.as_bytes())?;
+        load_and_chunk("rows.jsonl", text.as_bytes())?;
     }
 
     #[test]
     fn text_loader_and_raw_bytes(bytes in any_bytes(), ext in prop::sample::select(vec!["txt", "md", "html", "jsonl"])) {
-        let dir = tempfile::tempdir().unwrap();
-        load_and_chunk(dir.path(), &format!("file.{ext}"), &bytes)?;
+        load_and_chunk(&format!("file.{ext}"), &bytes)?;
     }
 }

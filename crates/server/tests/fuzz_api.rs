@@ -12,7 +12,7 @@ mod common;
 
 use common::*;
 use frontdesk_core::conversation::Speaker;
-use frontdesk_fuzzing::{check_time, config, MAX_INPUT_BYTES};
+use frontdesk_fuzzing::{check_time, config, regex, MAX_INPUT_BYTES};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::sync::{Mutex, OnceLock};
@@ -79,16 +79,18 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
         any::<f64>().prop_map(Value::from),
-        "\\PC{0,40}".prop_map(Value::String),
+        regex("\\PC{0,40}").prop_map(Value::String),
         Just(Value::String("hello, what are your opening hours?".into())),
         Just(Value::String(String::new())),
         Just(Value::String("  \n\t ".into())),
         Just(Value::String("x".repeat(2001))),
     ];
-    leaf.prop_recursive(3, 24, 4, |inner| {
+    // Compiled once: proptest calls this closure again for every value it generates.
+    let key = regex("[a-z_]{1,10}").boxed();
+    leaf.prop_recursive(3, 24, 4, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map("[a-z_]{1,10}", inner, 0..4)
+            prop::collection::btree_map(key.clone(), inner, 0..4)
                 .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
@@ -116,7 +118,7 @@ fn body() -> impl Strategy<Value = Option<String>> {
                 .prop_map(|m| json!({"messages": m.into_iter().map(|(r, c)| json!({"role": r, "content": c})).collect::<Vec<_>>()}).to_string()),
             json_value().prop_map(|v| v.to_string()),
         ].prop_map(Some),
-        2 => "\\PC{0,200}".prop_map(Some),
+        2 => regex("\\PC{0,200}").prop_map(Some),
         1 => prop::sample::select(vec!["{", "{\"text\": ", "{\"text\": \"a\"", "[]", "null", "\"text\"", "{\"text\": \"\\ud800\"}", "{\"text\": \"a\", \"text\": \"b\"}"]).prop_map(|s| Some(s.to_string())),
         1 => (1usize..4).prop_map(|n| Some(format!("{{\"text\": \"{}\"}}", "a".repeat(n * 8 * 1024)))),
     ]
@@ -152,7 +154,7 @@ fn request() -> impl Strategy<Value = (String, String, Auth, Option<String>, boo
         "/v1/{s}",
     ]);
     let segment = prop_oneof![
-        "[a-zA-Z0-9_-]{0,12}",
+        regex("[a-zA-Z0-9_-]{0,12}"),
         Just("%00".to_string()),
         Just("%2F..%2F".to_string()),
         Just("%FF%FE".to_string()),
