@@ -1151,7 +1151,7 @@ mod tests {
             ("Lovely, carry on.", Act::Affirm, true, false),
             // "da" the conjunction made the lists say yes; the learned reading says otherwise.
             ("Treba da dodam jos nesto.", Act::Other, false, false),
-            ("Pustite to.", Act::Deny, false, true),
+            ("Ostavite to tako.", Act::Deny, false, true),
             // A question is neither, whatever the reading.
             (
                 "Can you go ahead with the other order?",

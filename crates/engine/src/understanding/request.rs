@@ -352,7 +352,7 @@ const VARIANT_ATTRIBUTES: &[&str] = &[
     "materijal",
 ];
 
-/// "the wrong size", "picked the wrong strap colour", "pogresnu velicinu": a wrong variant
+/// "a wrong size", "picked the wrong strap colour", "pogresnu velicinu": a wrong variant
 /// attribute within the next three words. Grammar plus the generic names of variant
 /// attributes, in place of phrases that named one product's attribute.
 fn names_a_wrong_variant(f: &str) -> bool {
@@ -603,10 +603,7 @@ mod tests {
             // No attribute named: nothing decided here.
             ("You sent me the wrong thing", false),
             // An address is the address flow's.
-            (
-                "the wrong size of font on the shipping address label",
-                false,
-            ),
+            ("the wrong length of the shipping address label", false),
         ];
         for (text, want) in cases {
             let got = detect_action(text) == Some(Action::ChangeItems);
