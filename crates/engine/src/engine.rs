@@ -9,6 +9,7 @@
 use crate::acts::{Act, ActClassifier};
 use crate::answer::{self, extract_in_script, rewrite_query, NOT_FOUND};
 use crate::error::EngineError;
+use crate::flows::item_reader::{self, EmbeddingItemReader};
 use crate::flows::AuditLog;
 use crate::intents::IntentClassifier;
 use crate::policy::answer_confidence;
@@ -61,6 +62,8 @@ pub struct Engine {
     /// The yes/no reader, built on first use (it embeds its examples); `None` when the
     /// embedder failed then (the word lists alone read yes and no).
     acts: tokio::sync::OnceCell<Option<ActClassifier>>,
+    /// Which order item a message means in other words than the item's name.
+    pub(crate) items: EmbeddingItemReader,
 }
 
 impl Engine {
@@ -86,7 +89,9 @@ impl Engine {
         }
         let reader = Reader::new(deps.embedder.clone(), deps.policy.reader);
         let texts = Texts::new(deps.business.clone());
+        let items = EmbeddingItemReader::new(deps.embedder.clone(), item_reader::DEFAULT_MARGIN);
         Ok(Engine {
+            items,
             deps,
             reader,
             texts,

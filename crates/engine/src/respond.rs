@@ -137,6 +137,7 @@ impl Engine {
             conversation_id: &conversation_id,
             lang: u.lang,
             related_passages,
+            item_reader: Some(&self.items),
         };
         let FlowOutcome::Reply(reply) = flows::step(&ctx, state, u).await else {
             return Ok(FlowPhase::NotHandled(searched));

@@ -21,6 +21,7 @@
 mod actions;
 mod confirm;
 mod identity;
+pub mod item_reader;
 pub mod matching;
 mod payments;
 mod render;
@@ -71,6 +72,9 @@ pub struct FlowContext<'a> {
     /// Knowledge-base passages found for the message, best first (the engine searches when
     /// the message asks for a suggestion): products they name are what the need describes.
     pub related_passages: Vec<String>,
+    /// Reads which order item a message means when no item's name shares a word with it;
+    /// `None` asks the customer instead.
+    pub item_reader: Option<&'a dyn item_reader::ItemReader>,
 }
 
 // One per message, returned up one call: boxing the reply would save nothing worth an allocation.

@@ -131,6 +131,7 @@ impl Chat {
             conversation_id: "conv-1",
             lang: self.lang,
             related_passages: self.related.clone(),
+            item_reader: None,
         };
         match step(&ctx, &mut self.state, &u).await {
             FlowOutcome::Reply(r) => r,

@@ -39,6 +39,8 @@ impl Assistant for FlowAssistant {
             conversation_id: &id,
             lang,
             related_passages: Vec::new(),
+            // No model here: unnamed items are asked for.
+            item_reader: None,
         };
         let reply = if flows::wants(&u, state) {
             flows::step(&ctx, state, &u).await

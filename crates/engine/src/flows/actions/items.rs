@@ -23,10 +23,25 @@ pub(in crate::flows) fn pick_items(fs: &mut FlowState, u: &Understanding, order:
     }
 }
 
-pub(in crate::flows) fn return_items(act: CustomerTurn<'_, '_>, order: &Order) -> FlowOutcome {
+/// When neither names nor options picked an item of an order with several: the item the
+/// message means in other words, if the item reader can tell.
+async fn read_items(ctx: &FlowContext<'_>, fs: &mut FlowState, u: &Understanding, order: &Order) {
+    if !fs.item_ids.is_empty() || order.items.len() < 2 {
+        return;
+    }
+    if let Some(reader) = ctx.item_reader {
+        fs.item_ids = reader.items_meant(&u.text, order).await;
+    }
+}
+
+pub(in crate::flows) async fn return_items(
+    act: CustomerTurn<'_, '_>,
+    order: &Order,
+) -> FlowOutcome {
     let (turn, fs, customer, u) = act.parts();
     let policy = turn.ctx.policy;
     pick_items(fs, u, order);
+    read_items(turn.ctx, fs, u, order).await;
     if fs.item_ids.is_empty() {
         return ask_items(turn, fs, order);
     }
@@ -96,6 +111,7 @@ pub(in crate::flows) async fn change_items(
             fs.item_ids = vec![id];
         }
     }
+    read_items(ctx, fs, u, order).await;
     if fs.item_ids.is_empty() {
         return ask_items(turn, fs, order);
     }

@@ -199,7 +199,7 @@ pub(in crate::flows) async fn order_action(
     }
     match action {
         Action::Refund if has(&policy.cancellable_statuses, &order.status) => cancel(act, &order),
-        Action::Refund => return_items(act, &order),
+        Action::Refund => return_items(act, &order).await,
         Action::ChangeItems => change_items(act, &order).await,
         Action::Payment => payment(act, &order),
         _ => change_address(act, AddressTarget::Order(&order)),
