@@ -197,9 +197,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             let t = by_lang.entry(row.lang.clone()).or_default();
             t.n += 1;
-            for k in 0..3 {
-                t.right[k] += usize::from(got[k] == want);
-                t.wrong_pick[k] += usize::from(got[k] != want && !got[k].is_empty());
+            for (k, g) in got.iter().enumerate() {
+                t.right[k] += usize::from(*g == want);
+                t.wrong_pick[k] += usize::from(*g != want && !g.is_empty());
             }
             if got[1] != want {
                 println!(

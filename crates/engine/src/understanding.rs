@@ -10,6 +10,7 @@
 
 mod details;
 mod request;
+pub mod when;
 mod words;
 
 pub use request::{detect_action, Action, CancelReason, PaymentKind, PaymentMention, Request};

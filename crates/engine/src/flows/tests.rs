@@ -579,6 +579,34 @@ async fn a_return_of_an_undelivered_order_is_refused_not_turned_into_a_cancellat
 }
 
 #[tokio::test]
+async fn a_return_the_customer_says_arrived_months_ago_is_refused_without_a_plan() {
+    // The records of #W1002 carry no delivery date, so the customer's own words decide.
+    let mut c = Chat::new();
+    let r = c
+        .say("I want to return the desk lamp from order #W1002, it arrived three months ago. ana@example.com")
+        .await;
+    assert!(
+        r.text.contains("30 days") && !r.text.contains("yes or no"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.events
+            .iter()
+            .any(|e| e.action == "return_delivered_order_items" && e.state == "failed"),
+        "{:?}",
+        r.events
+    );
+    assert_eq!(c.order("#W1002").await.status, "delivered");
+    // A delivery within the window is no reason to refuse.
+    let mut c = Chat::new();
+    let r = c
+        .say("I want to return the desk lamp from order #W1002, it arrived 3 days ago. ana@example.com")
+        .await;
+    assert!(!r.text.contains("30 days"), "{}", r.text);
+}
+
+#[tokio::test]
 async fn a_reply_that_waits_says_for_what_and_shows_the_plan() {
     let mut c = Chat::new();
     let r = c.say("I want to cancel my order #W1001").await;

@@ -42,6 +42,8 @@ fn template(key: &str, serbian: bool) -> &'static str {
         ("done", true) => "Урађено: {result}.",
         ("aborted", false) => "All right, I haven't changed anything.",
         ("aborted", true) => "У реду, ништа нисам мењао.",
+        ("outside_window", false) => "Returns and exchanges are accepted within {days} days of delivery, and you said order {order} arrived by {date}, so I can't start this one. If it arrived later, tell me when; or I can connect you with a colleague.",
+        ("outside_window", true) => "Враћање и замена су могући у року од {days} дана од доставе, а рекли сте да је поруџбина {order} стигла до {date}, па ово не могу да покренем. Ако је стигла касније, напишите када; или могу да вас повежем са колегом.",
         ("failed", false) => "I couldn't do that: {error}.",
         ("failed", true) => "Нисам успео да то урадим: {error}.",
         ("needs_approval", false) => "A refund of {amount} is above what I can approve, so I've passed your request with all details to a colleague who will finish it.",

@@ -23,10 +23,64 @@ pub(in crate::flows) fn pick_items(fs: &mut FlowState, u: &Understanding, order:
     }
 }
 
+/// The refusal when the order's records have no delivery date (the backend's return-window
+/// check needs one) but the customer's own words put the delivery before the window: "it
+/// arrived in August". A date in the records wins over any words; so does a later date said in
+/// the same words.
+fn outside_window(
+    turn: &mut Turn<'_, '_>,
+    action: &str,
+    fs: &FlowState,
+    u: &Understanding,
+    order: &Order,
+) -> Option<FlowOutcome> {
+    let days = turn.ctx.policy.return_window_days;
+    if days == 0 || order.extra.contains_key("delivered_at") {
+        return None;
+    }
+    let today = chrono::Utc::now().date_naive();
+    let said: Vec<&str> = fs
+        .said_before_identity
+        .iter()
+        .map(String::as_str)
+        .chain(fs.request.as_deref())
+        .chain([u.text.as_str()])
+        .collect();
+    let date = crate::understanding::when::stated_past_date(&said.join("\n"), today)?;
+    if (today - date).num_days() <= i64::from(days) {
+        return None;
+    }
+    let date_text = date.format("%Y-%m-%d").to_string();
+    turn.events.push(event(
+        action,
+        "failed",
+        serde_json::json!({ "error": format!(
+            "the customer said order {} arrived by {date_text}, more than {days} days ago",
+            order.order_id
+        ) }),
+    ));
+    let text = turn.say(
+        "outside_window",
+        &[
+            ("days", &days.to_string()),
+            ("order", &order.order_id),
+            ("date", &date_text),
+        ],
+    );
+    Some(FlowOutcome::Reply(FlowReply {
+        text,
+        events: std::mem::take(&mut turn.events),
+        finished: true,
+        ..FlowReply::default()
+    }))
+}
+
 /// When neither names nor options picked an item of an order with several: the item the
 /// message means in other words, if the item reader can tell.
 async fn read_items(ctx: &FlowContext<'_>, fs: &mut FlowState, u: &Understanding, order: &Order) {
-    if !fs.item_ids.is_empty() || order.items.len() < 2 {
+    // A yes or a no ("Da, vratite.", "Then nothing.") names no item, however near one
+    // item's name its vector happens to fall.
+    if !fs.item_ids.is_empty() || order.items.len() < 2 || u.flags.affirmative || u.flags.negative {
         return;
     }
     if let Some(reader) = ctx.item_reader {
@@ -38,8 +92,11 @@ pub(in crate::flows) async fn return_items(
     act: CustomerTurn<'_, '_>,
     order: &Order,
 ) -> FlowOutcome {
-    let (turn, fs, customer, u) = act.parts();
+    let (mut turn, fs, customer, u) = act.parts();
     let policy = turn.ctx.policy;
+    if let Some(refused) = outside_window(&mut turn, "return_delivered_order_items", fs, u, order) {
+        return refused;
+    }
     pick_items(fs, u, order);
     read_items(turn.ctx, fs, u, order).await;
     if fs.item_ids.is_empty() {
@@ -95,6 +152,14 @@ pub(in crate::flows) async fn change_items(
     let (mut turn, fs, customer, u) = act.parts();
     let ctx = turn.ctx;
     let policy = ctx.policy;
+    // An exchange counts from delivery like a return; a pending order's change does not.
+    if !policy.modifiable_statuses.contains(&order.status) {
+        if let Some(refused) =
+            outside_window(&mut turn, "exchange_delivered_order_items", fs, u, order)
+        {
+            return refused;
+        }
+    }
     let before = fs.item_ids.clone();
     pick_items(fs, u, order);
     if fs.item_ids.is_empty() {
