@@ -37,6 +37,8 @@ const POLICY_TERMS: &[&str] = &[
     "vaucer",
 ];
 
+/// Numbers written out, English and Serbian (folded). One list for every reader of numbers in
+/// words: the verifier here and `understanding::when`.
 const NUMBER_WORDS: &[(&str, u32)] = &[
     ("zero", 0),
     ("one", 1),
@@ -62,6 +64,7 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("hundred", 100),
     ("jedan", 1),
     ("jedna", 1),
+    ("jednu", 1),
     ("dva", 2),
     ("dve", 2),
     ("tri", 3),
@@ -72,6 +75,7 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("osam", 8),
     ("devet", 9),
     ("deset", 10),
+    ("jedanaest", 11),
     ("dvanaest", 12),
     ("cetrnaest", 14),
     ("petnaest", 15),
@@ -94,6 +98,14 @@ const STOPWORDS: &[&str] = &[
     "sve", "svi", "ako", "kod", "samo", "ovo", "taj", "bez", "kao", "pre", "posle", "nije", "smo",
     "ste",
 ];
+
+/// The number a folded word writes out ("three", "dve"), if it is one.
+pub(crate) fn number_word(word: &str) -> Option<u32> {
+    NUMBER_WORDS
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, n)| *n)
+}
 
 /// Numbers in `folded` text as canonical strings: "5–7" → 5, 7; "49,90" → 49.9; "thirty" → 30.
 fn numbers(folded: &str) -> BTreeSet<String> {
@@ -119,7 +131,7 @@ fn numbers(folded: &str) -> BTreeSet<String> {
         }
     }
     for w in folded.split(|c: char| !c.is_alphanumeric()) {
-        if let Some((_, n)) = NUMBER_WORDS.iter().find(|(word, _)| *word == w) {
+        if let Some(n) = number_word(w) {
             out.insert(n.to_string());
         }
     }

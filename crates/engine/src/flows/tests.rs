@@ -557,48 +557,44 @@ fn refused_writes_are_named_as_asked() {
     }
 }
 
+/// Returns refused up front, without a plan to confirm: (message, order, words the refusal
+/// gives as its reason, the order's status that must stay).
 #[tokio::test]
-async fn a_return_of_an_undelivered_order_is_refused_not_turned_into_a_cancellation() {
-    let mut c = Chat::new();
-    let r = c
-        .say("I want to return the lamp from order #W1001, ana@example.com")
-        .await;
-    assert!(
-        r.text.contains("pending") && !r.text.contains("yes or no"),
-        "{}",
-        r.text
-    );
-    assert!(
-        r.events
-            .iter()
-            .any(|e| e.action == "return_delivered_order_items" && e.state == "failed"),
-        "{:?}",
-        r.events
-    );
-    assert_eq!(c.order("#W1001").await.status, "pending");
-}
-
-#[tokio::test]
-async fn a_return_the_customer_says_arrived_months_ago_is_refused_without_a_plan() {
-    // The records of #W1002 carry no delivery date, so the customer's own words decide.
-    let mut c = Chat::new();
-    let r = c
-        .say("I want to return the desk lamp from order #W1002, it arrived three months ago. ana@example.com")
-        .await;
-    assert!(
-        r.text.contains("30 days") && !r.text.contains("yes or no"),
-        "{}",
-        r.text
-    );
-    assert!(
-        r.events
-            .iter()
-            .any(|e| e.action == "return_delivered_order_items" && e.state == "failed"),
-        "{:?}",
-        r.events
-    );
-    assert_eq!(c.order("#W1002").await.status, "delivered");
-    // A delivery within the window is no reason to refuse.
+async fn returns_the_policy_refuses_get_the_reason_and_no_plan() {
+    let cases = [
+        // Not delivered: refused, not turned into a cancellation.
+        (
+            "I want to return the lamp from order #W1001, ana@example.com",
+            "#W1001",
+            "pending",
+            "pending",
+        ),
+        // The records of #W1002 carry no delivery date, so the customer's own words decide.
+        (
+            "I want to return the desk lamp from order #W1002, it arrived three months ago. ana@example.com",
+            "#W1002",
+            "30 days",
+            "delivered",
+        ),
+    ];
+    for (say, order, reason, status) in cases {
+        let mut c = Chat::new();
+        let r = c.say(say).await;
+        assert!(
+            r.text.contains(reason) && !r.text.contains("yes or no"),
+            "{say}: {}",
+            r.text
+        );
+        assert!(
+            r.events
+                .iter()
+                .any(|e| e.action == "return_delivered_order_items" && e.state == "failed"),
+            "{say}: {:?}",
+            r.events
+        );
+        assert_eq!(c.order(order).await.status, status, "{say}");
+    }
+    // A delivery the customer puts within the window is no reason to refuse.
     let mut c = Chat::new();
     let r = c
         .say("I want to return the desk lamp from order #W1002, it arrived 3 days ago. ana@example.com")

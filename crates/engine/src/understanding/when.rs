@@ -57,39 +57,9 @@ const UNITS: [(&str, i64); 16] = [
     ("godin", 365),
 ];
 
-/// Small numbers written out, English and Serbian.
-const NUMBERS: [(&str, i64); 30] = [
-    ("a", 1),
-    ("an", 1),
-    ("one", 1),
-    ("two", 2),
-    ("three", 3),
-    ("four", 4),
-    ("five", 5),
-    ("six", 6),
-    ("seven", 7),
-    ("eight", 8),
-    ("nine", 9),
-    ("ten", 10),
-    ("eleven", 11),
-    ("twelve", 12),
-    ("jedan", 1),
-    ("jednu", 1),
-    ("jedna", 1),
-    ("dva", 2),
-    ("dve", 2),
-    ("tri", 3),
-    ("cetiri", 4),
-    ("pet", 5),
-    ("sest", 6),
-    ("sedam", 7),
-    ("osam", 8),
-    ("devet", 9),
-    ("deset", 10),
-    ("jedanaest", 11),
-    ("dvanaest", 12),
-    ("par", 2),
-];
+/// Words that count one or two of a unit only in "a month ago", "par dana": the article and
+/// "a couple"; every other number word is the verifier's list (`verify::number_word`).
+const COUNT_WORDS: [(&str, i64); 3] = [("a", 1), ("an", 1), ("par", 2)];
 
 fn month_of(word: &str) -> Option<u32> {
     MONTHS
@@ -115,8 +85,14 @@ fn unit_days(word: &str) -> Option<i64> {
 fn number(word: &str) -> Option<i64> {
     word.parse::<i64>()
         .ok()
+        .or_else(|| crate::verify::number_word(word).map(i64::from))
+        .or_else(|| {
+            COUNT_WORDS
+                .iter()
+                .find(|(w, _)| *w == word)
+                .map(|(_, n)| *n)
+        })
         .filter(|n| (1..=100).contains(n))
-        .or_else(|| NUMBERS.iter().find(|(w, _)| *w == word).map(|(_, n)| *n))
 }
 
 /// The last day of `month` in the latest year that puts it before or at `today`.
