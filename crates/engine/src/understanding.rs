@@ -382,6 +382,8 @@ const SENSITIVE: &[&str] = &[
     "opekotine",
     "opekao",
     "opekla",
+    "izgoreo",
+    "izgorela",
     "zapalio",
     "zapalila",
     "zapalilo",
@@ -487,13 +489,31 @@ const FIRST_PERSON: &[&str] = &[
     "i", "im", "i'm", "ive", "i've", "me", "my", "mine", "we", "our", "us", "ja", "mi", "meni",
     "moj", "moja", "moje", "mog", "mom", "moju", "nam", "nas", "nasa", "nase", "sam", "smo",
 ];
+/// The English subject pronouns alone: in a question they are mostly hypothetical ("is there a
+/// fire risk if I cook inside?", "can I take it on a plane?"), so there they do not make the
+/// question a report; "my", "me", "I've" still do. Chosen on evals/handoff-words' dev half
+/// (second batch).
+const SUBJECT_ONLY: &[&str] = &["i", "im", "i'm", "we"];
+/// The subject pronoun with a past tense tells what happened ("… while I was cooking").
+const PAST_FIRST_PERSON: &[&str] = &["i was", "i got", "i had", "we were", "we got", "we had"];
 
 /// A question that asks about danger, fire or the law without saying it happened to the
 /// customer ("Is the stove safe in a tent, or is there a fire risk?", "do you sell court
 /// shoes?") is answered like any question; a report ("my stove caught fire") or a threat is
 /// an agent's. Chosen on evals/handoff-words' dev half.
 fn sensitive(f: &str, question: bool) -> bool {
-    any_phrase(f, SENSITIVE) && (!question || any_phrase(f, FIRST_PERSON))
+    if !any_phrase(f, SENSITIVE) {
+        return false;
+    }
+    if !question {
+        return true;
+    }
+    let reporting: Vec<&str> = FIRST_PERSON
+        .iter()
+        .copied()
+        .filter(|w| !SUBJECT_ONLY.contains(w))
+        .collect();
+    any_phrase(f, &reporting) || any_phrase(f, PAST_FIRST_PERSON)
 }
 
 /// A request for a person: a phrase that says so, a person noun in a short message, a
@@ -1005,6 +1025,24 @@ mod tests {
                 "what is your return policy",
                 |f| f.sensitive,
                 false,
+            ),
+            (
+                "hypothetical first person",
+                "would the lantern be a fire hazard if I hang it inside?",
+                |f| f.sensitive,
+                false,
+            ),
+            (
+                "past first person",
+                "the lantern melted and caught fire when I was asleep, who covers it?",
+                |f| f.sensitive,
+                true,
+            ),
+            (
+                "possessive in a question",
+                "my lantern caught fire, is that covered?",
+                |f| f.sensitive,
+                true,
             ),
             ("question mark", "ship to canada?", |f| f.question, true),
             (
