@@ -79,6 +79,7 @@ pub fn load_chat(cfg: &ModelsConfig) -> Result<Arc<dyn ChatModel>, InferenceErro
         model_id: r.name.clone(),
         queue: cfg.chat_queue.max(1),
         max_context: CHAT_MAX_CONTEXT,
+        speculative: None,
     };
     // Both models share one pool of `threads` (whichever loads first sizes it).
     crate::kernels::set_threads(cfg.threads.max(1));
