@@ -155,9 +155,24 @@ fn tiny_tensors(seed: u64) -> HashMap<String, Tensor> {
         let v: Vec<f32> = (0..n).map(|_| rng.gen_range(lo..hi)).collect();
         t.insert(name, Tensor::from_vec(v, shape, &Device::Cpu).unwrap());
     };
-    put("embeddings.word_embeddings.weight".into(), &[WORDS.len(), D], -0.5, 0.5);
-    put("embeddings.position_embeddings.weight".into(), &[POSITIONS, D], -0.2, 0.2);
-    put("embeddings.token_type_embeddings.weight".into(), &[2, D], -0.2, 0.2);
+    put(
+        "embeddings.word_embeddings.weight".into(),
+        &[WORDS.len(), D],
+        -0.5,
+        0.5,
+    );
+    put(
+        "embeddings.position_embeddings.weight".into(),
+        &[POSITIONS, D],
+        -0.2,
+        0.2,
+    );
+    put(
+        "embeddings.token_type_embeddings.weight".into(),
+        &[2, D],
+        -0.2,
+        0.2,
+    );
     let norm = |put: &mut dyn FnMut(String, &[usize], f32, f32), name: &str| {
         put(format!("{name}.weight"), &[D], 0.8, 1.2);
         put(format!("{name}.bias"), &[D], -0.1, 0.1);
@@ -198,7 +213,8 @@ const TINY_TEXTS: &[&str] = &[
     "",
     // Longer than the tiny model's 40 positions: both cut it to the same tokens.
     "the tent is waterproof the tent is waterproof the tent is waterproof the tent is \
-     waterproof the tent is waterproof the tent is waterproof the tent is waterproof",
+     waterproof the tent is waterproof the tent is waterproof the tent is waterproof the tent \
+     is waterproof the tent is waterproof",
 ];
 
 #[test]
@@ -219,7 +235,12 @@ fn tiny_model_matches_candle_bert() {
         let norm: f32 = x.iter().map(|a| a * a).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-4, "norm {norm}");
     }
-    assert_close(&v, &candle_reference(dir.path(), TINY_TEXTS), TINY_TEXTS, 0.999);
+    assert_close(
+        &v,
+        &candle_reference(dir.path(), TINY_TEXTS),
+        TINY_TEXTS,
+        0.999,
+    );
 
     // A text's vector does not depend on its batch neighbours (no padding rows to leak).
     let alone = ours.embed(&[TINY_TEXTS[0]]).unwrap();
@@ -238,8 +259,13 @@ fn what_the_encoder_cannot_compute_is_refused() {
 
     tensors.remove("encoder.layer.1.output.dense.bias");
     write_model(dir.path(), &tensors, "gelu");
-    let e = MiniLm::load(dir.path()).err().expect("missing tensor refused");
-    assert!(e.to_string().contains("encoder.layer.1.output.dense.bias"), "{e}");
+    let e = MiniLm::load(dir.path())
+        .err()
+        .expect("missing tensor refused");
+    assert!(
+        e.to_string().contains("encoder.layer.1.output.dense.bias"),
+        "{e}"
+    );
 
     let mut tensors = tiny_tensors(6);
     tensors.insert(
@@ -247,7 +273,9 @@ fn what_the_encoder_cannot_compute_is_refused() {
         Tensor::zeros((D, FF), DType::F32, &Device::Cpu).unwrap(),
     );
     write_model(dir.path(), &tensors, "gelu");
-    let e = MiniLm::load(dir.path()).err().expect("transposed weight refused");
+    let e = MiniLm::load(dir.path())
+        .err()
+        .expect("transposed weight refused");
     assert!(e.to_string().contains("shape"), "{e}");
 
     // Ids past the vocabulary are an error, not a panic.
@@ -303,19 +331,24 @@ const SENTENCES: &[&str] = &[
 /// Whole knowledge pages of the demo shop: well over 256 tokens, so the cut is compared too.
 fn long_texts() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../knowledge");
-    ["policies/returns.md", "policies/shipping.md", "products/tents.md"]
-        .iter()
-        .map(|p| std::fs::read_to_string(root.join(p)).expect("knowledge page"))
-        .chain(
-            // A paragraph of middling length (100–200 tokens).
+    [
+        "policies/returns.md",
+        "policies/shipping.md",
+        "products/tents.md",
+    ]
+    .iter()
+    .map(|p| std::fs::read_to_string(root.join(p)).expect("knowledge page"))
+    .chain(
+        // Middling lengths (100–200 tokens): the start of a page.
+        [500, 800].map(|n| {
             std::fs::read_to_string(root.join("policies/warranty.md"))
                 .expect("knowledge page")
-                .split("\n\n")
-                .filter(|p| p.len() > 400)
-                .take(2)
-                .map(str::to_string),
-        )
-        .collect()
+                .chars()
+                .take(n)
+                .collect()
+        }),
+    )
+    .collect()
 }
 
 #[test]
@@ -328,9 +361,21 @@ fn real_model_matches_candle_bert() {
         .copied()
         .chain(long.iter().map(String::as_str))
         .collect();
-    let lengths: Vec<usize> = ours.tokenize(&texts).unwrap().iter().map(Vec::len).collect();
-    assert_eq!(*lengths.iter().max().unwrap(), MAX_TOKENS, "some text reaches the cut");
-    assert!(lengths.iter().any(|&n| (100..MAX_TOKENS).contains(&n)), "{lengths:?}");
+    let lengths: Vec<usize> = ours
+        .tokenize(&texts)
+        .unwrap()
+        .iter()
+        .map(Vec::len)
+        .collect();
+    assert_eq!(
+        *lengths.iter().max().unwrap(),
+        MAX_TOKENS,
+        "some text reaches the cut"
+    );
+    assert!(
+        lengths.iter().any(|&n| (100..MAX_TOKENS).contains(&n)),
+        "{lengths:?}"
+    );
     assert!(texts.len() >= 30);
 
     let v = ours.embed(&texts).expect("embeds");

@@ -61,10 +61,7 @@ impl PromptLookup {
             // Latest first: the nearest earlier occurrence is the likeliest continuation (the
             // passage being quoted, or the phrase just written). An occurrence must leave at
             // least one token after it, so it starts before `len - n`.
-            if let Some(start) = (0..len - n)
-                .rev()
-                .find(|&i| &history[i..i + n] == suffix)
-            {
+            if let Some(start) = (0..len - n).rev().find(|&i| &history[i..i + n] == suffix) {
                 let from = start + n;
                 out.extend_from_slice(&history[from..(from + limit).min(len)]);
                 return;
@@ -252,7 +249,12 @@ pub(crate) fn generate(
     let mut fed = Vec::new();
     loop {
         // `next` is chosen but neither handed on nor fed.
-        let end = run.emit(next, || chooser.constraint.as_deref().is_some_and(Constrained::is_complete));
+        let end = run.emit(next, || {
+            chooser
+                .constraint
+                .as_deref()
+                .is_some_and(Constrained::is_complete)
+        });
         if let Some(end) = end {
             match end {
                 End::Finished(r) => out.reason = r,
@@ -287,7 +289,10 @@ pub(crate) fn generate(
             if draft.get(i) == Some(&c) {
                 accepted += 1;
                 ended = run.emit(c, || {
-                    chooser.constraint.as_deref().is_some_and(Constrained::is_complete)
+                    chooser
+                        .constraint
+                        .as_deref()
+                        .is_some_and(Constrained::is_complete)
                 });
                 if ended.is_some() {
                     break;

@@ -25,6 +25,6 @@ pub(crate) mod tiny;
 mod worker;
 
 pub use constraint::{CopyConstraint, DecodeConstraint, JsonConstraint, TokenSet, TokenVocab};
-pub use gguf::check_architecture;
 pub use decode::{PromptLookup, DEFAULT_MAX_DRAFT};
+pub use gguf::check_architecture;
 pub use worker::{spawn_gguf, ChatHandle, ChatWorkerOptions};

@@ -157,9 +157,7 @@ fn speculative_greedy_equals_plain_greedy_on_the_tiny_model() {
     for arch in ["qwen2", "llama"] {
         let (_d, mut e, f) = tiny_engine(arch);
         for text in TINY_PROMPTS {
-            let prompt = f
-                .encode_chat(&[ChatMessage::user(*text)])
-                .expect("prompt");
+            let prompt = f.encode_chat(&[ChatMessage::user(*text)]).expect("prompt");
             for penalty in [1.0, 1.1] {
                 let params = greedy(48, penalty);
                 let (plain, p_out) = run(&mut e, &f, &prompt, &params, None, None);
@@ -186,7 +184,10 @@ fn speculative_greedy_equals_plain_greedy_on_the_tiny_model() {
     }
     // Not vacuous: drafts were taken and drafts were refused (the cache was rolled back).
     assert!(accepted > 20, "accepted {accepted} of {drafted}");
-    assert!(rejected_passes > 0 && accepted < drafted, "{accepted} of {drafted}");
+    assert!(
+        rejected_passes > 0 && accepted < drafted,
+        "{accepted} of {drafted}"
+    );
 }
 
 /// Allows four tokens only (and end of sequence after eight): drafts outside them must end.
@@ -226,14 +227,8 @@ fn speculation_under_a_constraint_equals_plain_constrained_decoding() {
     for penalty in [1.0, 1.3] {
         let params = greedy(40, penalty);
         let constrained = || {
-            Constrained::new(
-                Box::new(FourTokens {
-                    allowed,
-                    seen: 0,
-                }),
-                vocab.clone(),
-            )
-            .expect("constraint")
+            Constrained::new(Box::new(FourTokens { allowed, seen: 0 }), vocab.clone())
+                .expect("constraint")
         };
         let mut c = constrained();
         let (plain, p_out) = run(&mut e, &f, &prompt, &params, Some(&mut c), None);
@@ -243,7 +238,9 @@ fn speculation_under_a_constraint_equals_plain_constrained_decoding() {
         assert_eq!(spec, plain, "penalty {penalty}");
         assert_eq!(s_out.reason, p_out.reason);
         assert!(
-            plain.iter().all(|t| allowed.contains(t) || f.eos_ids.contains(t)),
+            plain
+                .iter()
+                .all(|t| allowed.contains(t) || f.eos_ids.contains(t)),
             "{plain:?}"
         );
         total_drafted += s_out.drafted;
@@ -307,10 +304,7 @@ async fn the_worker_streams_the_same_text_with_speculation() {
             ..greedy(30, 1.0)
         },
     };
-    assert_eq!(
-        collect(&plain, r.clone()).await,
-        collect(&spec, r).await
-    );
+    assert_eq!(collect(&plain, r.clone()).await, collect(&spec, r).await);
 }
 
 // ---------------------------------------------------------------- the real 0.5B model
@@ -336,7 +330,9 @@ fn grounded_prompts(f: &Frontend) -> Vec<Vec<u32>> {
     let section = |text: &str, heading: &str| -> String {
         let start = text.find(heading).expect("heading");
         let rest = &text[start + heading.len()..];
-        rest[..rest.find("\n## ").unwrap_or(rest.len())].trim().to_string()
+        rest[..rest.find("\n## ").unwrap_or(rest.len())]
+            .trim()
+            .to_string()
     };
     let returns = page("policies/returns.md");
     let shipping = page("policies/shipping.md");
@@ -439,5 +435,8 @@ fn real_model_speculative_output_equals_plain_greedy() {
         "{exact} of {} grounded answers identical; {accepted} of {generated} tokens came from accepted drafts",
         prompts.len()
     );
-    assert!(accepted * 5 > generated, "drafts rarely accepted: {accepted} of {generated}");
+    assert!(
+        accepted * 5 > generated,
+        "drafts rarely accepted: {accepted} of {generated}"
+    );
 }

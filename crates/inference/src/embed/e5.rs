@@ -71,6 +71,8 @@ impl E5Model {
                 fi: linear(&f, buf, &p("fi"), ff, d)?,
                 fo: linear(&f, buf, &p("fo"), d, ff)?,
                 oln: norm(&f, buf, &p("oln"), d)?,
+                outliers: Default::default(),
+                input_scale: Default::default(),
             });
         }
         let tokenizer = Arc::new(Unigram::new(f.tokenizer));

@@ -24,6 +24,9 @@ pub enum EncodeError {
 pub(super) struct Linear {
     w: PreparedMatrix,
     b: Vec<f32>,
+    /// The weights of the input channels its site keeps out of the 8-bit activations
+    /// ([`Layer::outliers`]), `[out][channels]` as floats; those columns of `w` are zero.
+    outlier_w: Vec<f32>,
 }
 
 impl Linear {
@@ -32,6 +35,31 @@ impl Linear {
         Self {
             w: PreparedMatrix::new(w),
             b,
+            outlier_w: Vec::new(),
+        }
+    }
+
+    /// From float weights `[out, in]` quantized by `quantize`, the input `channels` kept apart
+    /// as floats (see [`Layer::outliers`]).
+    pub(super) fn with_outliers(
+        out: usize,
+        inp: usize,
+        w: &[f32],
+        b: Vec<f32>,
+        channels: &[usize],
+        quantize: impl Fn(usize, usize, &[f32]) -> QMatrix,
+    ) -> Self {
+        let mut rest = w.to_vec();
+        let mut outlier_w = Vec::with_capacity(out * channels.len());
+        for row in rest.chunks_exact_mut(inp) {
+            for &c in channels {
+                outlier_w.push(row[c]);
+                row[c] = 0.0;
+            }
+        }
+        Self {
+            outlier_w,
+            ..Self::new(quantize(out, inp, &rest), b)
         }
     }
 
@@ -45,17 +73,34 @@ impl Linear {
         (self.w.dequantize(), self.b.clone())
     }
 
-    /// `y = x · Wᵀ + b` for the quantized rows `x`; `y` is `[rows, out]`.
-    fn forward(&self, x: &QuantizedRows, y: &mut Vec<f32>) {
-        kernels::matmul_prepared(x, &self.w, y);
-        for row in y.chunks_exact_mut(self.b.len()) {
+    /// `y = x · Wᵀ + b` for the input quantized as `xq` (its outlier channels zeroed) and
+    /// as floats `x` (`[rows, in]`, whose outlier `channels` are added here); `y` is
+    /// `[rows, out]`.
+    fn forward(&self, xq: &QuantizedRows, x: &[f32], channels: &[usize], y: &mut Vec<f32>) {
+        kernels::matmul_prepared(xq, &self.w, y);
+        let out = self.b.len();
+        let inp = x.len() / xq.rows().max(1);
+        let mut xo = Vec::with_capacity(channels.len());
+        for (row, xr) in y.chunks_exact_mut(out).zip(x.chunks_exact(inp)) {
             for (v, b) in row.iter_mut().zip(&self.b) {
                 *v += b;
+            }
+            if channels.is_empty() {
+                continue;
+            }
+            xo.clear();
+            xo.extend(channels.iter().map(|&c| xr[c]));
+            for (v, w) in row
+                .iter_mut()
+                .zip(self.outlier_w.chunks_exact(channels.len()))
+            {
+                *v += kernels::dot_f32(&xo, w);
             }
         }
     }
 }
 
+#[derive(Clone)]
 pub(super) struct Norm {
     pub(super) w: Vec<f32>,
     pub(super) b: Vec<f32>,
@@ -92,6 +137,62 @@ pub(super) struct Layer {
     pub(super) fi: Linear,
     pub(super) fo: Linear,
     pub(super) oln: Norm,
+    /// Per product input (see [`Site`]), the channels kept out of its 8-bit quantization and
+    /// multiplied as floats. A few channels of a BERT's activations run 10–100 times larger
+    /// than the rest (MiniLM: channel 99 of the hidden state, one or two of each layer's GELU
+    /// output at 15–25 against a typical 0.2); in a block of 32 quantized with them, the other
+    /// values keep almost no bits. Empty for e5, whose 4-bit file was quantized without it.
+    pub(super) outliers: [Vec<usize>; Site::COUNT],
+    /// Per site, a factor per input channel applied before the 8-bit quantization (its
+    /// products' weight columns carry the inverse); empty: none.
+    pub(super) input_scale: [Vec<f32>; Site::COUNT],
+}
+
+/// The inputs of a layer's products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Site {
+    /// The layer's input, to `q`, `k` and `v`.
+    Qkv = 0,
+    /// The attention's output, to `ao`.
+    Ao = 1,
+    /// The state after the attention block, to `fi`.
+    Fi = 2,
+    /// The GELU output, to `fo`.
+    Fo = 3,
+}
+
+impl Site {
+    pub(super) const COUNT: usize = 4;
+}
+
+/// Quantizes `x` (`rows × cols`) into `xq` with `channels` zeroed (they are multiplied as
+/// floats by [`Linear::forward`]).
+fn quantize_site(
+    x: &[f32],
+    rows: usize,
+    cols: usize,
+    channels: &[usize],
+    scale: &[f32],
+    scratch: &mut Vec<f32>,
+    xq: &mut QuantizedRows,
+) {
+    if channels.is_empty() && scale.is_empty() {
+        xq.quantize(x, rows, cols);
+        return;
+    }
+    scratch.clear();
+    scratch.extend_from_slice(x);
+    for row in scratch.chunks_exact_mut(cols) {
+        if !scale.is_empty() {
+            for (v, s) in row.iter_mut().zip(scale) {
+                *v *= s;
+            }
+        }
+        for &c in channels {
+            row[c] = 0.0;
+        }
+    }
+    xq.quantize(scratch, rows, cols);
 }
 
 /// The token embedding table, in the form its file gives it.
@@ -153,7 +254,11 @@ impl Encoder {
         eln: Norm,
         layers: Vec<Layer>,
     ) -> Self {
-        assert_eq!(pos.len(), hyper.max_positions * hyper.hidden, "position table");
+        assert_eq!(
+            pos.len(),
+            hyper.max_positions * hyper.hidden,
+            "position table"
+        );
         assert_eq!(type0.len(), hyper.hidden, "token type row");
         Self {
             hyper,
@@ -204,6 +309,42 @@ impl Encoder {
     }
 
     fn encode(&self, seqs: &[Vec<u32>], n_layers: usize) -> Result<Vec<f32>, EncodeError> {
+        self.encode_observed(seqs, n_layers, &mut |_, _, _| {})
+    }
+
+    /// Per layer and [`Site`], the largest magnitude each input channel reached over `seqs`
+    /// (how the outlier channels are found: see `super::minilm`).
+    pub(super) fn channel_maxima(
+        &self,
+        seqs: &[Vec<u32>],
+    ) -> Result<Vec<[Vec<f32>; Site::COUNT]>, EncodeError> {
+        let mut maxima: Vec<[Vec<f32>; Site::COUNT]> =
+            (0..self.layers.len()).map(|_| Default::default()).collect();
+        kernels::install(|| {
+            self.encode_observed(seqs, self.layers.len(), &mut |layer, site, x| {
+                let cols = match site {
+                    Site::Fo => self.hyper.ffn,
+                    _ => self.hyper.hidden,
+                };
+                let m = &mut maxima[layer][site as usize];
+                m.resize(cols, 0.0);
+                for row in x.chunks_exact(cols) {
+                    for (a, v) in m.iter_mut().zip(row) {
+                        *a = a.max(v.abs());
+                    }
+                }
+            })
+        })?;
+        Ok(maxima)
+    }
+
+    /// [`Self::encode`], showing `observe` each product input (layer, site, rows).
+    fn encode_observed(
+        &self,
+        seqs: &[Vec<u32>],
+        n_layers: usize,
+        observe: &mut dyn FnMut(usize, Site, &[f32]),
+    ) -> Result<Vec<f32>, EncodeError> {
         let h = self.hyper;
         let d = h.hidden;
         let total: usize = seqs.iter().map(Vec::len).sum();
@@ -240,21 +381,27 @@ impl Encoder {
 
         let mut xq = QuantizedRows::new();
         let (mut q, mut k, mut v) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut proj, mut mid) = (Vec::new(), Vec::new());
-        for l in &self.layers[..n_layers] {
-            xq.quantize(&x, total, d);
-            l.q.forward(&xq, &mut q);
-            l.k.forward(&xq, &mut k);
-            l.v.forward(&xq, &mut v);
+        let (mut proj, mut mid, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, l) in self.layers[..n_layers].iter().enumerate() {
+            let [qkv, ao, fi, fo] = &l.outliers;
+            let [s_qkv, s_ao, s_fi, s_fo] = &l.input_scale;
+            observe(i, Site::Qkv, &x);
+            quantize_site(&x, total, d, qkv, s_qkv, &mut scratch, &mut xq);
+            l.q.forward(&xq, &x, qkv, &mut q);
+            l.k.forward(&xq, &x, qkv, &mut k);
+            l.v.forward(&xq, &x, qkv, &mut v);
             let ctx = attention(&q, &k, &v, &spans, d, h.heads);
-            xq.quantize(&ctx, total, d);
-            l.ao.forward(&xq, &mut proj);
+            observe(i, Site::Ao, &ctx);
+            quantize_site(&ctx, total, d, ao, s_ao, &mut scratch, &mut xq);
+            l.ao.forward(&xq, &ctx, ao, &mut proj);
             l.aln.apply(&mut x, Some(&proj), h.eps);
-            xq.quantize(&x, total, d);
-            l.fi.forward(&xq, &mut mid);
+            observe(i, Site::Fi, &x);
+            quantize_site(&x, total, d, fi, s_fi, &mut scratch, &mut xq);
+            l.fi.forward(&xq, &x, fi, &mut mid);
             kernels::gelu_erf(&mut mid);
-            xq.quantize(&mid, total, h.ffn);
-            l.fo.forward(&xq, &mut proj);
+            observe(i, Site::Fo, &mid);
+            quantize_site(&mid, total, h.ffn, fo, s_fo, &mut scratch, &mut xq);
+            l.fo.forward(&xq, &mid, fo, &mut proj);
             l.oln.apply(&mut x, Some(&proj), h.eps);
         }
         Ok(x)

@@ -3,7 +3,7 @@
 //! one e5 runs), WordPiece through `tokenizers`, mean pooling, L2 normalisation, no prefixes.
 
 use super::e5s1::Hyper;
-use super::encoder::{EncodeError, Encoder, Layer, Linear, Norm, TokenTable};
+use super::encoder::{EncodeError, Encoder, Layer, Linear, Norm, Site, TokenTable};
 use crate::kernels::QMatrix;
 use candle_core::{DType, Device, Tensor};
 use std::collections::HashMap;
@@ -67,10 +67,7 @@ struct Weights(HashMap<String, Tensor>);
 impl Weights {
     fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>, MiniLmError> {
         let bad = |why: String| MiniLmError::Weights(format!("{name}: {why}"));
-        let t = self
-            .0
-            .remove(name)
-            .ok_or_else(|| bad("missing".into()))?;
+        let t = self.0.remove(name).ok_or_else(|| bad("missing".into()))?;
         if t.dims() != shape {
             return Err(bad(format!("shape {:?}, expected {shape:?}", t.dims())));
         }
@@ -81,10 +78,13 @@ impl Weights {
     }
 
     /// A dense layer: weights `[out, in]` (the order both the file and the kernels use).
-    fn linear(&mut self, name: &str, out: usize, inp: usize) -> Result<Linear, MiniLmError> {
-        let w = self.take(&format!("{name}.weight"), &[out, inp])?;
-        let b = self.take(&format!("{name}.bias"), &[out])?;
-        Ok(Linear::new(quantize_weights(out, inp, &w), b))
+    fn dense(&mut self, name: &str, out: usize, inp: usize) -> Result<Dense, MiniLmError> {
+        Ok(Dense {
+            out,
+            inp,
+            w: self.take(&format!("{name}.weight"), &[out, inp])?,
+            b: self.take(&format!("{name}.bias"), &[out])?,
+        })
     }
 
     fn norm(&mut self, name: &str, h: usize) -> Result<Norm, MiniLmError> {
@@ -95,9 +95,148 @@ impl Weights {
     }
 }
 
-/// The float weights of a product as the kernels hold them: 8 bits per value, one scale per 32.
-fn quantize_weights(rows: usize, cols: usize, w: &[f32]) -> QMatrix {
-    QMatrix::from_f32(rows, cols, w)
+/// A dense layer's float weights `[out, in]` and bias, as the file has them.
+struct Dense {
+    out: usize,
+    inp: usize,
+    w: Vec<f32>,
+    b: Vec<f32>,
+}
+
+impl Dense {
+    /// As the kernels hold it: 8 bits per value, one scale per 16 (MiniLM's weights lose
+    /// measurably at one per 32), each column divided by its input channel's `input_scale`
+    /// (see [`LayerWeights::layer`]), the `outliers` input channels apart as floats.
+    fn linear(&self, outliers: &[usize], input_scale: &[f32]) -> Linear {
+        let mut w = self.w.clone();
+        if !input_scale.is_empty() {
+            for row in w.chunks_exact_mut(self.inp) {
+                for (v, s) in row.iter_mut().zip(input_scale) {
+                    *v /= s;
+                }
+            }
+        }
+        // The outlier columns multiply the unscaled input.
+        for (row, orig) in w
+            .chunks_exact_mut(self.inp)
+            .zip(self.w.chunks_exact(self.inp))
+        {
+            for &c in outliers {
+                row[c] = orig[c];
+            }
+        }
+        Linear::with_outliers(
+            self.out,
+            self.inp,
+            &w,
+            self.b.clone(),
+            outliers,
+            QMatrix::from_f32_per16,
+        )
+    }
+}
+
+/// One encoder layer's float weights.
+struct LayerWeights {
+    q: Dense,
+    k: Dense,
+    v: Dense,
+    ao: Dense,
+    aln: Norm,
+    fi: Dense,
+    fo: Dense,
+    oln: Norm,
+}
+
+impl LayerWeights {
+    /// The layer as the kernels run it. With the channels' largest magnitudes over the
+    /// calibration texts (`maxima`, per site), each site's input is smoothed: channel `c` is
+    /// divided by `s_c = max|x_c|^α / max|W_c|^(1−α)` before the 8-bit quantization and the
+    /// weights' column `c` multiplied by it (SmoothQuant), so no channel dominates its block
+    /// of 32 activations; and the `outliers` channels are multiplied as floats.
+    fn layer(
+        &self,
+        outliers: [Vec<usize>; Site::COUNT],
+        maxima: Option<&[Vec<f32>; Site::COUNT]>,
+    ) -> Layer {
+        let scale = |site: Site, dense: &[&Dense]| -> Vec<f32> {
+            let Some(maxima) = maxima else {
+                return Vec::new();
+            };
+            let x_max = &maxima[site as usize];
+            (0..dense[0].inp)
+                .map(|c| {
+                    let w_max = dense
+                        .iter()
+                        .flat_map(|d| d.w.chunks_exact(d.inp).map(move |r| r[c].abs()))
+                        .fold(0f32, f32::max);
+                    // Floors keep a channel that never fired (or has no weight) finite.
+                    let s =
+                        x_max[c].max(1e-5).powf(SMOOTHING) / w_max.max(1e-5).powf(1.0 - SMOOTHING);
+                    1.0 / s
+                })
+                .collect()
+        };
+        let input_scale = [
+            scale(Site::Qkv, &[&self.q, &self.k, &self.v]),
+            scale(Site::Ao, &[&self.ao]),
+            scale(Site::Fi, &[&self.fi]),
+            scale(Site::Fo, &[&self.fo]),
+        ];
+        let [qkv, ao, fi, fo] = &outliers;
+        let [s_qkv, s_ao, s_fi, s_fo] = &input_scale;
+        Layer {
+            q: self.q.linear(qkv, s_qkv),
+            k: self.k.linear(qkv, s_qkv),
+            v: self.v.linear(qkv, s_qkv),
+            ao: self.ao.linear(ao, s_ao),
+            aln: self.aln.clone(),
+            fi: self.fi.linear(fi, s_fi),
+            fo: self.fo.linear(fo, s_fo),
+            oln: self.oln.clone(),
+            outliers,
+            input_scale,
+        }
+    }
+}
+
+/// Texts whose activations give, at load, each channel's range: short and long, since the
+/// special tokens dominate a short text's states (written for this purpose; none is in the
+/// reference test's sentences).
+const CALIBRATION: &[&str] = &[
+    "thank you",
+    "Hello!",
+    "yes",
+    "Where's the parcel?",
+    "Can shoes worn outdoors be sent back?",
+    "The courier came late and the box was crushed, so I would like my money back.",
+    "Do you deliver to Austria, how many days does it take, and what does the fast option cost?",
+    "Our two-person tent weighs 2.1 kg, packs to 45 x 15 cm and pitches in under five minutes, \
+     with the inner and the fly attached together.",
+    "Refunds are paid to the original payment method within 5-7 business days after the \
+     returned parcel arrives; store credit is issued at once as a gift card.",
+];
+
+/// A channel is an outlier where its largest magnitude over [`CALIBRATION`] exceeds the
+/// median channel's this many times.
+const OUTLIER_RATIO: f32 = 4.0;
+/// At most this many per product input (their weights are held as floats).
+const MAX_OUTLIERS: usize = 16;
+/// How much of a channel's range moves from the activations into the weights (SmoothQuant's
+/// α): 0.5 balances them.
+const SMOOTHING: f32 = 0.5;
+
+/// The outlier channels of one site from its channels' largest magnitudes, largest first.
+fn outlier_channels(maxima: &[f32]) -> Vec<usize> {
+    let mut sorted = maxima.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    let mut channels: Vec<usize> = (0..maxima.len())
+        .filter(|&c| maxima[c] > OUTLIER_RATIO * median)
+        .collect();
+    channels.sort_by(|&a, &b| maxima[b].total_cmp(&maxima[a]));
+    channels.truncate(MAX_OUTLIERS);
+    channels
 }
 
 impl MiniLm {
@@ -138,10 +277,12 @@ impl MiniLm {
         };
 
         let path = dir.join("model.safetensors");
-        let tensors = candle_core::safetensors::load_buffer(&read(&path)?, &Device::Cpu)
-            .map_err(|e| MiniLmError::Read {
-                path: path.display().to_string(),
-                why: e.to_string(),
+        let tensors =
+            candle_core::safetensors::load_buffer(&read(&path)?, &Device::Cpu).map_err(|e| {
+                MiniLmError::Read {
+                    path: path.display().to_string(),
+                    why: e.to_string(),
+                }
             })?;
         let mut w = Weights(
             tensors
@@ -164,18 +305,17 @@ impl MiniLm {
         let mut layers = Vec::with_capacity(c.num_hidden_layers);
         for l in 0..c.num_hidden_layers {
             let p = |s: &str| format!("encoder.layer.{l}.{s}");
-            layers.push(Layer {
-                q: w.linear(&p("attention.self.query"), d, d)?,
-                k: w.linear(&p("attention.self.key"), d, d)?,
-                v: w.linear(&p("attention.self.value"), d, d)?,
-                ao: w.linear(&p("attention.output.dense"), d, d)?,
+            layers.push(LayerWeights {
+                q: w.dense(&p("attention.self.query"), d, d)?,
+                k: w.dense(&p("attention.self.key"), d, d)?,
+                v: w.dense(&p("attention.self.value"), d, d)?,
+                ao: w.dense(&p("attention.output.dense"), d, d)?,
                 aln: w.norm(&p("attention.output.LayerNorm"), d)?,
-                fi: w.linear(&p("intermediate.dense"), ff, d)?,
-                fo: w.linear(&p("output.dense"), d, ff)?,
+                fi: w.dense(&p("intermediate.dense"), ff, d)?,
+                fo: w.dense(&p("output.dense"), d, ff)?,
                 oln: w.norm(&p("output.LayerNorm"), d)?,
             });
         }
-        let encoder = Encoder::new(hyper, word, pos, type0, eln, layers);
 
         let mut tokenizer = Tokenizer::from_bytes(read(&dir.join("tokenizer.json"))?)
             .map_err(|e| MiniLmError::Tokenizer(e.to_string()))?;
@@ -188,7 +328,45 @@ impl MiniLm {
         // The shipped tokenizer pads every input to 128; the encoder takes each text at its own
         // length (no padding rows), so padding is switched off.
         tokenizer.with_padding(None);
-        Ok(Self { encoder, tokenizer })
+
+        // Once plainly quantized, to find each product input's outlier channels; then again
+        // with those channels multiplied as floats.
+        let plain = Encoder::new(
+            hyper,
+            word.clone(),
+            pos.clone(),
+            type0.clone(),
+            eln.clone(),
+            layers
+                .iter()
+                .map(|l| l.layer(Default::default(), None))
+                .collect(),
+        );
+        let probe = Self {
+            encoder: plain,
+            tokenizer,
+        };
+        let maxima = probe
+            .encoder
+            .channel_maxima(&probe.tokenize(CALIBRATION)?)?;
+        let layers = layers
+            .iter()
+            .zip(&maxima)
+            .map(|(l, m)| l.layer(m.each_ref().map(|m| outlier_channels(m)), Some(m)))
+            .collect();
+        Ok(Self {
+            encoder: Encoder::new(hyper, word, pos, type0, eln, layers),
+            tokenizer: probe.tokenizer,
+        })
+    }
+
+    /// Per layer and product input, the channels multiplied as floats.
+    pub fn outlier_channels(&self) -> Vec<Vec<Vec<usize>>> {
+        self.encoder
+            .layers()
+            .iter()
+            .map(|l| l.outliers.to_vec())
+            .collect()
     }
 
     pub fn dim(&self) -> usize {

@@ -193,6 +193,8 @@ impl TrainLayer {
             fi: self.fi.export()?,
             fo: self.fo.export()?,
             oln: self.oln.export()?,
+            outliers: Default::default(),
+            input_scale: Default::default(),
         })
     }
 
