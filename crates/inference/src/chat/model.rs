@@ -9,7 +9,7 @@
 use crate::kernels::attention::{KEY_TILE, QUERY_TILE, VALUE_CHUNK};
 use crate::kernels::{self, QMatrix, QuantizedRows, SourceFormat};
 use candle_core::quantized::{gguf_file, GgmlDType};
-use candle_core::{Device, Result, Tensor};
+use candle_core::Result;
 use rayon::prelude::*;
 use std::io::{Read, Seek, SeekFrom};
 
@@ -324,10 +324,10 @@ impl Decoder {
     /// Runs `tokens` after the cached positions and returns the logits (f32, vocab) of the last one
     /// as a tensor (the form the tests compare with candle's models).
     #[cfg(test)]
-    pub fn forward(&mut self, tokens: &[u32]) -> Result<Tensor> {
+    pub fn forward(&mut self, tokens: &[u32]) -> Result<candle_core::Tensor> {
         let logits = self.forward_last(tokens, 1)?;
         let n = logits.len();
-        Tensor::from_vec(logits, n, &Device::Cpu)
+        candle_core::Tensor::from_vec(logits, n, &candle_core::Device::Cpu)
     }
 
     /// Runs `tokens` after the cached positions and returns the logits of the last `rows` of

@@ -353,8 +353,8 @@ fn chat_rep(config: &Config, args: &BenchInferenceArgs) -> anyhow::Result<Value>
             ..PromptLookup::default()
         });
         let answers = answers_run(&mut m, file, args.answer_tokens, lookup.as_ref())?;
-        if let (Value::Object(o), Value::Object(a)) = (&mut out, answers) {
-            o.extend(a);
+        if let Value::Object(o) = &mut out {
+            o.extend(answers);
         }
     }
     Ok(out)
