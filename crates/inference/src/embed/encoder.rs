@@ -25,7 +25,7 @@ pub(super) struct Linear {
     w: PreparedMatrix,
     b: Vec<f32>,
     /// The weights of the input channels its site keeps out of the 8-bit activations
-    /// ([`Layer::outliers`]), `[out][channels]` as floats; those columns of `w` are zero.
+    /// ([`Layer::outliers`]), `[channels][out]` as floats; those columns of `w` are zero.
     outlier_w: Vec<f32>,
 }
 
@@ -50,10 +50,10 @@ impl Linear {
         quantize: impl Fn(usize, usize, &[f32]) -> QMatrix,
     ) -> Self {
         let mut rest = w.to_vec();
-        let mut outlier_w = Vec::with_capacity(out * channels.len());
-        for row in rest.chunks_exact_mut(inp) {
-            for &c in channels {
-                outlier_w.push(row[c]);
+        let mut outlier_w = vec![0f32; channels.len() * out];
+        for (o, row) in rest.chunks_exact_mut(inp).enumerate() {
+            for (j, &c) in channels.iter().enumerate() {
+                outlier_w[j * out + o] = row[c];
                 row[c] = 0.0;
             }
         }
@@ -80,23 +80,16 @@ impl Linear {
         kernels::matmul_prepared(xq, &self.w, y);
         let out = self.b.len();
         let inp = x.len() / xq.rows().max(1);
-        let mut xo = Vec::with_capacity(channels.len());
-        for (row, xr) in y.chunks_exact_mut(out).zip(x.chunks_exact(inp)) {
-            for (v, b) in row.iter_mut().zip(&self.b) {
-                *v += b;
-            }
-            if channels.is_empty() {
-                continue;
-            }
-            xo.clear();
-            xo.extend(channels.iter().map(|&c| xr[c]));
-            for (v, w) in row
-                .iter_mut()
-                .zip(self.outlier_w.chunks_exact(channels.len()))
-            {
-                *v += kernels::dot_f32(&xo, w);
-            }
-        }
+        // Rows in parallel: for a batch this pass is a tenth of the product's time.
+        y.par_chunks_mut(out)
+            .zip(x.par_chunks(inp))
+            .with_min_len(8)
+            .for_each(|(row, xr)| {
+                kernels::axpy(1.0, &self.b, row);
+                for (&c, w) in channels.iter().zip(self.outlier_w.chunks_exact(out)) {
+                    kernels::axpy(xr[c], w, row);
+                }
+            });
     }
 }
 
@@ -398,7 +391,7 @@ impl Encoder {
             observe(i, Site::Fi, &x);
             quantize_site(&x, total, d, fi, s_fi, &mut scratch, &mut xq);
             l.fi.forward(&xq, &x, fi, &mut mid);
-            kernels::gelu_erf(&mut mid);
+            mid.par_chunks_mut(GELU_CHUNK).for_each(kernels::gelu_erf);
             observe(i, Site::Fo, &mid);
             quantize_site(&mid, total, h.ffn, fo, s_fo, &mut scratch, &mut xq);
             l.fo.forward(&xq, &mid, fo, &mut proj);
@@ -407,6 +400,9 @@ impl Encoder {
         Ok(x)
     }
 }
+
+/// Values per task of the GELU pass (a batch's is otherwise serial).
+const GELU_CHUNK: usize = 16 * 1024;
 
 /// Mean pooling per sequence of the concatenated states `x`, L2-normalised.
 pub(super) fn pool(x: &[f32], seqs: &[Vec<u32>], d: usize) -> Vec<Vec<f32>> {
