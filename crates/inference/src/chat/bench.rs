@@ -113,6 +113,33 @@ impl BenchModel {
         })
     }
 
+    /// How far apart tokens `a` and `b` are in the logits after `context` (one prompt pass,
+    /// repeat penalty applied as `params` asks): where a speculative and a plain generation
+    /// part, a gap within the kernels' disagreement between a batched and a one-token pass
+    /// means rounding chose, not speculation.
+    pub fn choice_gap(
+        &mut self,
+        context: &[u32],
+        a: u32,
+        b: u32,
+        params: &SamplingParams,
+    ) -> Result<f32, InferenceError> {
+        self.clear_cache();
+        let (logits, _) = self.engine.prefill(context)?;
+        let mut row = logits.to_vec1::<f32>().map_err(backend)?;
+        if params.repeat_penalty != 1.0 && params.repeat_last_n > 0 {
+            let start = context.len().saturating_sub(params.repeat_last_n);
+            decode::apply_repeat_penalty(&mut row, params.repeat_penalty, &context[start..]);
+        }
+        let at = |t: u32| row.get(t as usize).copied().unwrap_or(f32::NAN);
+        Ok((at(a) - at(b)).abs())
+    }
+
+    /// The model's end-of-sequence ids (a generation that ends on one does not return it).
+    pub fn eos_ids(&self) -> &[u32] {
+        &self.front.eos_ids
+    }
+
     /// Feeds one token and returns the greedy next one (no penalties, EOS not special).
     pub fn step_greedy(&mut self, token: u32) -> Result<u32, InferenceError> {
         argmax(&self.engine.step(token)?)

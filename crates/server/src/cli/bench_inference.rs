@@ -127,6 +127,7 @@ pub fn run(config: Config, args: BenchInferenceArgs) -> anyhow::Result<ExitCode>
             "answers_tokens",
             "answers_max_draft",
             "answers_identical",
+            "answers_differing",
             "answers_accepted_share",
             "answers_tokens_per_pass",
         ] {
@@ -437,7 +438,9 @@ fn answers_run(
     // Warm-up on the first case, untimed.
     m.clear_cache();
     m.generate(&prompts[0], &params, None)?;
-    for prompt in &prompts {
+    // Where the two part: the token index and the gap between the two choices' logits.
+    let mut differing = Vec::new();
+    for (i, prompt) in prompts.iter().enumerate() {
         let mut outputs = Vec::new();
         for (mode, l) in [None, lookup].into_iter().enumerate() {
             if mode == 1 && l.is_none() {
@@ -458,7 +461,25 @@ fn answers_run(
             }
             outputs.push(g.tokens);
         }
-        identical += usize::from(outputs.len() == 2 && outputs[0] == outputs[1]);
+        if let [plain, spec] = &outputs[..] {
+            let j = plain.iter().zip(spec).take_while(|(a, b)| a == b).count();
+            if j == plain.len() && j == spec.len() {
+                identical += 1;
+            } else {
+                // The one that stopped at j chose an end-of-sequence token there.
+                let eos = m.eos_ids().to_vec();
+                let choices = |g: &[u32]| g.get(j).map_or(eos.clone(), |&t| vec![t]);
+                let mut context = prompt.clone();
+                context.extend_from_slice(&plain[..j]);
+                let mut gap = f32::INFINITY;
+                for a in choices(plain) {
+                    for b in choices(spec) {
+                        gap = gap.min(m.choice_gap(&context, a, b, &params)?);
+                    }
+                }
+                differing.push(json!({"prompt": i, "at": j, "logit_gap": gap}));
+            }
+        }
     }
     let n = prompts.len() as f64;
     let mut out = Map::new();
@@ -476,6 +497,7 @@ fn answers_run(
         );
         out.insert("answers_lookup_complete_s".into(), json!(totals[1].2 / n));
         out.insert("answers_identical".into(), json!(identical));
+        out.insert("answers_differing".into(), Value::Array(differing));
         out.insert(
             "answers_accepted_share".into(),
             json!((accepted as f64 / generated.max(1) as f64 * 1000.0).round() / 1000.0),
