@@ -146,38 +146,51 @@ fn config_json(hidden_act: &str) -> String {
     .to_string()
 }
 
+/// Random tensors by name.
+struct RandomTensors {
+    rng: StdRng,
+    tensors: HashMap<String, Tensor>,
+}
+
+impl RandomTensors {
+    fn put(&mut self, name: String, shape: &[usize], lo: f32, hi: f32) {
+        let n: usize = shape.iter().product();
+        let v: Vec<f32> = (0..n).map(|_| self.rng.gen_range(lo..hi)).collect();
+        let t = Tensor::from_vec(v, shape, &Device::Cpu).unwrap();
+        self.tensors.insert(name, t);
+    }
+
+    fn norm(&mut self, name: &str) {
+        self.put(format!("{name}.weight"), &[D], 0.8, 1.2);
+        self.put(format!("{name}.bias"), &[D], -0.1, 0.1);
+    }
+}
+
 /// Random weights under the names and shapes of a sentence-transformers BERT export.
 fn tiny_tensors(seed: u64) -> HashMap<String, Tensor> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut t = HashMap::new();
-    let mut put = |name: String, shape: &[usize], lo: f32, hi: f32| {
-        let n: usize = shape.iter().product();
-        let v: Vec<f32> = (0..n).map(|_| rng.gen_range(lo..hi)).collect();
-        t.insert(name, Tensor::from_vec(v, shape, &Device::Cpu).unwrap());
+    let mut t = RandomTensors {
+        rng: StdRng::seed_from_u64(seed),
+        tensors: HashMap::new(),
     };
-    put(
+    t.put(
         "embeddings.word_embeddings.weight".into(),
         &[WORDS.len(), D],
         -0.5,
         0.5,
     );
-    put(
+    t.put(
         "embeddings.position_embeddings.weight".into(),
         &[POSITIONS, D],
         -0.2,
         0.2,
     );
-    put(
+    t.put(
         "embeddings.token_type_embeddings.weight".into(),
         &[2, D],
         -0.2,
         0.2,
     );
-    let norm = |put: &mut dyn FnMut(String, &[usize], f32, f32), name: &str| {
-        put(format!("{name}.weight"), &[D], 0.8, 1.2);
-        put(format!("{name}.bias"), &[D], -0.1, 0.1);
-    };
-    norm(&mut put, "embeddings.LayerNorm");
+    t.norm("embeddings.LayerNorm");
     for l in 0..LAYERS {
         let p = |s: &str| format!("encoder.layer.{l}.{s}");
         for (name, out, inp) in [
@@ -188,13 +201,13 @@ fn tiny_tensors(seed: u64) -> HashMap<String, Tensor> {
             ("intermediate.dense", FF, D),
             ("output.dense", D, FF),
         ] {
-            put(p(&format!("{name}.weight")), &[out, inp], -0.15, 0.15);
-            put(p(&format!("{name}.bias")), &[out], -0.1, 0.1);
+            t.put(p(&format!("{name}.weight")), &[out, inp], -0.15, 0.15);
+            t.put(p(&format!("{name}.bias")), &[out], -0.1, 0.1);
         }
-        norm(&mut put, &p("attention.output.LayerNorm"));
-        norm(&mut put, &p("output.LayerNorm"));
+        t.norm(&p("attention.output.LayerNorm"));
+        t.norm(&p("output.LayerNorm"));
     }
-    t
+    t.tensors
 }
 
 fn write_model(dir: &Path, tensors: &HashMap<String, Tensor>, hidden_act: &str) {

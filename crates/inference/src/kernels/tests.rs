@@ -329,11 +329,17 @@ fn prepared_matrices_give_the_same_products() {
                 // 8-bit weights run on the interleaved kernel only when prepared: the same
                 // integer sums, floats added in another order.
                 for (a, b) in plain.iter().zip(&fast) {
-                    assert!((a - b).abs() <= 1e-5 * (1.0 + a.abs()), "{fmt:?}, {m} rows: {a} vs {b}");
+                    assert!(
+                        (a - b).abs() <= 1e-5 * (1.0 + a.abs()),
+                        "{fmt:?}, {m} rows: {a} vs {b}"
+                    );
                 }
                 let want = reference_product(&x, &w);
                 for (a, b) in fast.iter().zip(&want) {
-                    assert!((f64::from(*a) - b).abs() <= 1e-4 * (1.0 + b.abs()), "{fmt:?}: {a} vs {b}");
+                    assert!(
+                        (f64::from(*a) - b).abs() <= 1e-4 * (1.0 + b.abs()),
+                        "{fmt:?}: {a} vs {b}"
+                    );
                 }
             }
         }
@@ -384,7 +390,12 @@ fn float_weights_with_a_scale_per_16_values() {
             .map(|(a, b)| (a - b).powi(2))
             .sum()
     };
-    assert!(err(&w16) < 0.75 * err(&w32), "{} vs {}", err(&w16), err(&w32));
+    assert!(
+        err(&w16) < 0.75 * err(&w32),
+        "{} vs {}",
+        err(&w16),
+        err(&w32)
+    );
     let prepared = PreparedMatrix::new(w16.clone());
     for m in [1, 3, 5, 9] {
         let mut x = QuantizedRows::new();
@@ -395,14 +406,20 @@ fn float_weights_with_a_scale_per_16_values() {
             matmul_with(isa, &x, &w16, &mut y);
             for (i, (a, b)) in y.iter().zip(&want).enumerate() {
                 let tol = 1e-4 * (1.0 + b.abs());
-                assert!((f64::from(*a) - b).abs() <= tol, "{isa:?} {m} rows, out {i}: {a} vs {b}");
+                assert!(
+                    (f64::from(*a) - b).abs() <= tol,
+                    "{isa:?} {m} rows, out {i}: {a} vs {b}"
+                );
             }
         }
         let mut fast = Vec::new();
         matmul_prepared(&x, &prepared, &mut fast);
         for (i, (a, b)) in fast.iter().zip(&want).enumerate() {
             let tol = 1e-4 * (1.0 + b.abs());
-            assert!((f64::from(*a) - b).abs() <= tol, "prepared, {m} rows, out {i}: {a} vs {b}");
+            assert!(
+                (f64::from(*a) - b).abs() <= tol,
+                "prepared, {m} rows, out {i}: {a} vs {b}"
+            );
         }
     }
 }
