@@ -313,7 +313,7 @@ async fn the_worker_streams_the_same_text_with_speculation() {
 /// for which an output difference is accepted as rounding: where plain and speculative greedy
 /// outputs part, the two tokens' logits (after the repeat penalty) must lie closer than this.
 /// `real_model_batched_rows_agree_with_one_token_passes` measured 0.21 (2–4 rows) and 0.31 (8
-/// rows) on Qwen2.5-Coder-0.5B: the passes sum in other orders, and where an activation lies
+/// rows) on Qwen2.5-Coder-0.5B on the AVX-512 path, 0.28 on the AVX2 path: the passes sum in other orders, and where an activation lies
 /// near a rounding edge of its 8-bit quantization, that order flips its integer, a step of a
 /// whole quantum (the model's outlier channels make the quanta large).
 const REAL_DISAGREEMENT: f32 = 0.5;
