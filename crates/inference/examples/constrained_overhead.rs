@@ -136,6 +136,7 @@ async fn main() {
             model_id: "bench".into(),
             queue: 2,
             max_context: 2048,
+            speculative: None,
         },
     )
     .expect("model loads");

@@ -41,6 +41,7 @@ fn spawn() -> Option<ChatHandle> {
         model_id: MODEL.into(),
         queue: 2,
         max_context: 2048,
+        speculative: None,
     };
     Some(spawn_gguf(&p, &opts).expect("model loads"))
 }

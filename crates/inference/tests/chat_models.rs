@@ -34,6 +34,7 @@ fn spawn(name: &str) -> Option<ChatHandle> {
         model_id: name.into(),
         queue: 2,
         max_context: 2048,
+        speculative: None,
     };
     Some(spawn_gguf(&p, &opts).expect("model loads"))
 }

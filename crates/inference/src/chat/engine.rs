@@ -127,20 +127,37 @@ impl Engine {
         self.run(&[token])
     }
 
+    /// Feeds `tokens` in one pass and returns the logits after each of them, `[tokens][vocab]`:
+    /// row `i` scores the position after `tokens[i]` (how a speculative draft is checked).
+    pub fn step_many(&mut self, tokens: &[u32]) -> Result<Vec<f32>, InferenceError> {
+        self.feed(tokens, tokens.len())
+    }
+
+    pub fn vocab_size(&self) -> usize {
+        self.decoder.vocab_size()
+    }
+
     pub fn truncate(&mut self, len: usize) {
         self.decoder.truncate_cache(len);
         self.cached.truncate(self.decoder.cache_len());
     }
 
     fn run(&mut self, tokens: &[u32]) -> Result<Tensor, InferenceError> {
-        match self.decoder.forward(tokens) {
+        let logits = self.feed(tokens, 1)?;
+        let n = logits.len();
+        Tensor::from_vec(logits, n, &candle_core::Device::Cpu).map_err(backend)
+    }
+
+    /// Runs `tokens` after the cache and returns the logits of the last `rows` of them.
+    fn feed(&mut self, tokens: &[u32], rows: usize) -> Result<Vec<f32>, InferenceError> {
+        match self.decoder.forward_last(tokens, rows) {
             Ok(l) => {
                 self.cached.extend_from_slice(tokens);
                 Ok(l)
             }
             Err(e) => {
-                // The decoder has cleared its cache; forget what we thought it held.
-                self.cached.clear();
+                // Start clean: the next prompt is run in full.
+                self.truncate(0);
                 Err(backend(e))
             }
         }

@@ -8,11 +8,14 @@
 
 pub mod bench;
 pub mod constraint;
+mod decode;
 mod engine;
 mod gguf;
 mod model;
 #[cfg(test)]
 mod reference_tests;
+#[cfg(test)]
+mod speculative_tests;
 mod stream;
 mod template;
 #[cfg(test)]
@@ -22,5 +25,6 @@ pub(crate) mod tiny;
 mod worker;
 
 pub use constraint::{CopyConstraint, DecodeConstraint, JsonConstraint, TokenSet, TokenVocab};
+pub use decode::{PromptLookup, DEFAULT_MAX_DRAFT};
 pub use gguf::check_architecture;
 pub use worker::{spawn_gguf, ChatHandle, ChatWorkerOptions};

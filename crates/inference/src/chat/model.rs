@@ -9,7 +9,7 @@
 use crate::kernels::attention::{KEY_TILE, QUERY_TILE, VALUE_CHUNK};
 use crate::kernels::{self, QMatrix, QuantizedRows, SourceFormat};
 use candle_core::quantized::{gguf_file, GgmlDType};
-use candle_core::{Device, Result, Tensor};
+use candle_core::Result;
 use rayon::prelude::*;
 use std::io::{Read, Seek, SeekFrom};
 
@@ -300,6 +300,10 @@ impl Decoder {
         self.cache_len
     }
 
+    pub fn vocab_size(&self) -> usize {
+        self.embed.rows()
+    }
+
     /// Keeps the first `len` cached positions and forgets the rest.
     pub fn truncate_cache(&mut self, len: usize) {
         if len >= self.cache_len {
@@ -317,11 +321,24 @@ impl Decoder {
         self.cache_len = len;
     }
 
-    /// Runs `tokens` after the cached positions and returns the logits (f32, vocab) of the last one.
-    pub fn forward(&mut self, tokens: &[u32]) -> Result<Tensor> {
+    /// Runs `tokens` after the cached positions and returns the logits (f32, vocab) of the last one
+    /// as a tensor (the form the tests compare with candle's models).
+    #[cfg(test)]
+    pub fn forward(&mut self, tokens: &[u32]) -> Result<candle_core::Tensor> {
+        let logits = self.forward_last(tokens, 1)?;
+        let n = logits.len();
+        candle_core::Tensor::from_vec(logits, n, &candle_core::Device::Cpu)
+    }
+
+    /// Runs `tokens` after the cached positions and returns the logits of the last `rows` of
+    /// them, `[rows][vocab]` (a speculative draft is verified with one row per position).
+    pub fn forward_last(&mut self, tokens: &[u32], rows: usize) -> Result<Vec<f32>> {
         let seq = tokens.len();
         if seq == 0 {
             candle_core::bail!("forward called with no tokens");
+        }
+        if rows == 0 || rows > seq {
+            candle_core::bail!("logits of {rows} rows asked from {seq} tokens");
         }
         let pos = self.cache_len;
         if pos + seq > self.cfg.context {
@@ -336,14 +353,12 @@ impl Decoder {
         if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= vocab) {
             candle_core::bail!("token id {bad} is outside the vocabulary of {vocab}");
         }
-        kernels::install(|| self.forward_inner(tokens, pos));
+        kernels::install(|| self.forward_inner(tokens, pos, rows));
         self.cache_len = pos + seq;
-        let logits = std::mem::take(&mut self.scratch.logits);
-        let n = logits.len();
-        Tensor::from_vec(logits, n, &Device::Cpu)
+        Ok(std::mem::take(&mut self.scratch.logits))
     }
 
-    fn forward_inner(&mut self, tokens: &[u32], pos: usize) {
+    fn forward_inner(&mut self, tokens: &[u32], pos: usize, out_rows: usize) {
         let cfg = &self.cfg;
         let seq = tokens.len();
         let hidden = cfg.hidden;
@@ -397,10 +412,10 @@ impl Decoder {
             kernels::matmul(&s.xq, &layer.down, &mut s.proj);
             add_in_place(&mut x, &s.proj);
         }
-        // Only the last position's logits are needed.
-        let last = &x[(seq - 1) * hidden..];
+        // Only the last positions' logits are needed (one row but when verifying a draft).
+        let last = &x[(seq - out_rows) * hidden..];
         rms_norm(last, &self.norm, eps, &mut s.h);
-        s.xq.quantize(&s.h, 1, hidden);
+        s.xq.quantize(&s.h, out_rows, hidden);
         let output = self.output.as_ref().unwrap_or(&self.embed);
         kernels::matmul(&s.xq, output, &mut s.logits);
     }

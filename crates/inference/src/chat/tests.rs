@@ -103,6 +103,7 @@ fn opts(queue: usize) -> ChatWorkerOptions {
         model_id: "tiny".into(),
         queue,
         max_context: 4096,
+        speculative: None,
     }
 }
 

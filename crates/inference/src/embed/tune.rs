@@ -14,7 +14,8 @@
 //! but leaves the engine's kNN scorer where the frozen vectors put it (0.885 → 0.883), so it does
 //! not pay for its training time yet. `examples/tune_intents.rs` reproduces the figures.
 
-use super::e5::{E5Error, E5Model, Layer, Linear, Norm};
+use super::e5::{E5Error, E5Model};
+use super::encoder::{Layer, Linear, Norm};
 use candle_core::{Device, Tensor, Var, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use frontdesk_core::rng::SplitMix;
@@ -192,6 +193,8 @@ impl TrainLayer {
             fi: self.fi.export()?,
             fo: self.fo.export()?,
             oln: self.oln.export()?,
+            outliers: Default::default(),
+            input_scale: Default::default(),
         })
     }
 

@@ -300,6 +300,25 @@ impl QMatrix {
         Self::build(rows, cols, Packing::Byte, data, plain(scales, None), 1)
     }
 
+    /// As [`Self::from_f32`] with one scale per 16 values.
+    pub fn from_f32_per16(rows: usize, cols: usize, w: &[f32]) -> Self {
+        assert_eq!(w.len(), rows * cols, "matrix shape");
+        assert!(cols.is_multiple_of(BLOCK), "cols must be a multiple of 32");
+        let mut data = Vec::with_capacity(w.len());
+        let mut scales = Vec::with_capacity(w.len() / 16);
+        for blk in w.chunks_exact(16) {
+            let amax = blk.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let d = amax / 127.0;
+            let inv = if d > 0.0 { 1.0 / d } else { 0.0 };
+            data.extend(
+                blk.iter()
+                    .map(|&v| ((v * inv).round() as i32).clamp(-127, 127) as i8 as u8),
+            );
+            scales.push(d);
+        }
+        Self::build(rows, cols, Packing::Byte, data, plain(scales, None), 2)
+    }
+
     /// The same values stored one byte each: twice (4-bit) or 1.6 times (5-bit) the memory. The
     /// models keep the packed form, since a decode step is bound by the bytes it streams, and
     /// [`matmul`](super::matmul) widens a panel at a time when several rows share it.

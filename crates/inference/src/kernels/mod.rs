@@ -560,7 +560,7 @@ pub struct PreparedMatrix {
 impl PreparedMatrix {
     pub fn new(matrix: QMatrix) -> Self {
         #[cfg(target_arch = "x86_64")]
-        let interleaved = if isa() >= Isa::Avx2 && matrix.narrow {
+        let interleaved = if prepares(isa(), &matrix) {
             (0..matrix.rows.div_ceil(COLS_PER_TASK))
                 .map(|t| {
                     let (n0, cols) = task_columns(t, matrix.rows);
@@ -594,8 +594,16 @@ impl PreparedMatrix {
     }
 }
 
-/// [`matmul`] with a [`PreparedMatrix`]: the same kernels and the same results, without the
-/// re-lay of the panels.
+/// Whether [`PreparedMatrix`] re-lays `matrix` for the interleaved kernel on `isa`. AVX2's
+/// `maddubs` sums pairs of products in 16 bits, so it needs integers within ±32; AVX-512's
+/// `vpdpbusd` sums in 32 bits, so 8-bit weights (MiniLM's) are prepared there too.
+fn prepares(isa: Isa, matrix: &QMatrix) -> bool {
+    isa == Isa::Avx512 || (isa == Isa::Avx2 && matrix.narrow)
+}
+
+/// [`matmul`] with a [`PreparedMatrix`]: the same kernels and the same results (for 8-bit
+/// weights on AVX-512, the same up to the order of the float sums), without the re-lay of the
+/// panels.
 pub fn matmul_prepared(x: &QuantizedRows, w: &PreparedMatrix, y: &mut Vec<f32>) {
     #[cfg(target_arch = "x86_64")]
     if x.rows > ROW_TILE && w.is_prepared() {

@@ -5,9 +5,10 @@
 //! peers do, so `load_s` and `peak_rss_mb` are per model and per fresh process.
 
 use anyhow::{bail, Context};
-use frontdesk_core::{ChatMessage, Config, EmbedKind, Embedder};
+use frontdesk_core::{ChatMessage, Config, EmbedKind, Embedder, Hit, Lang, SamplingParams};
 use frontdesk_inference::catalog::{self, Role};
 use frontdesk_inference::chat::bench::BenchModel;
+use frontdesk_inference::chat::PromptLookup;
 use frontdesk_inference::embed::{spawn_e5, spawn_minilm, EmbedWorkerOptions};
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
@@ -41,6 +42,24 @@ pub struct BenchInferenceArgs {
     /// Skip the chat or the embedding part.
     #[arg(long, value_parser = ["chat", "embed"])]
     only: Option<String>,
+    /// Grounded-answer workload: a JSONL file of `{"question", "lang", "passages": [{"title",
+    /// "text"}]}`, each turned into the engine's own answer prompt and answered as the engine
+    /// asks (greedy, its repeat penalty, up to `--answer-tokens`); effective decode tok/s.
+    #[arg(long)]
+    answers: Option<PathBuf>,
+    /// Longest answer of the `--answers` workload, in tokens (the engine's own limit).
+    #[arg(long, default_value_t = 120)]
+    answer_tokens: usize,
+    /// Speculative decoding to measure beside plain decoding on the `--answers` workload:
+    /// `lookup` drafts from the prompt (prompt-lookup decoding).
+    #[arg(long, value_parser = ["lookup"])]
+    speculative: Option<String>,
+    /// Drafted tokens per pass for `--speculative lookup`.
+    #[arg(long, default_value_t = frontdesk_inference::chat::DEFAULT_MAX_DRAFT)]
+    max_draft: usize,
+    /// Only the embedding model of this name (`multilingual-e5-small` or `all-minilm-l6-v2`).
+    #[arg(long, hide = true)]
+    embed_model: Option<String>,
     /// Internal: run one measurement in this process and print its JSON line.
     #[arg(long, hide = true, value_parser = ["chat", "e5", "minilm"])]
     child: Option<String>,
@@ -79,6 +98,9 @@ pub fn run(config: Config, args: BenchInferenceArgs) -> anyhow::Result<ExitCode>
             ("e5", "multilingual-e5-small"),
             ("minilm", "all-minilm-l6-v2"),
         ] {
+            if args.embed_model.as_deref().is_some_and(|m| m != name) {
+                continue;
+            }
             emb.insert(name.into(), child_json(&args, child)?);
         }
         out.insert("embeddings".into(), Value::Object(emb));
@@ -100,6 +122,19 @@ pub fn run(config: Config, args: BenchInferenceArgs) -> anyhow::Result<ExitCode>
         ] {
             chat.insert(k.into(), runs[0][k].clone());
         }
+        for k in [
+            "answers_prompts",
+            "answers_tokens",
+            "answers_max_draft",
+            "answers_identical",
+            "answers_differing",
+            "answers_accepted_share",
+            "answers_tokens_per_pass",
+        ] {
+            if let Some(v) = runs[0].get(k) {
+                chat.insert(k.into(), v.clone());
+            }
+        }
         for (k, nd) in [
             ("prefill_tok_s", 2),
             ("decode_tok_s", 2),
@@ -107,6 +142,11 @@ pub fn run(config: Config, args: BenchInferenceArgs) -> anyhow::Result<ExitCode>
             ("peak_rss_mb", 1),
             ("ttft_ms", 1),
             ("ttft_cached_prefix_ms", 1),
+            ("answers_decode_tok_s", 2),
+            ("answers_lookup_decode_tok_s", 2),
+            ("answers_speedup", 3),
+            ("answers_complete_s", 3),
+            ("answers_lookup_complete_s", 3),
         ] {
             stats(
                 &mut chat,
@@ -149,9 +189,19 @@ fn child_json(args: &BenchInferenceArgs, which: &str) -> anyhow::Result<Value> {
             &args.prompt_tokens.to_string(),
             "--gen-tokens",
             &args.gen_tokens.to_string(),
+            "--answer-tokens",
+            &args.answer_tokens.to_string(),
+            "--max-draft",
+            &args.max_draft.to_string(),
         ]);
     if let Some(m) = &args.chat_model {
         cmd.args(["--chat-model", m]);
+    }
+    if let Some(a) = &args.answers {
+        cmd.arg("--answers").arg(a);
+    }
+    if let Some(s) = &args.speculative {
+        cmd.args(["--speculative", s]);
     }
     let out = cmd
         .stderr(std::process::Stdio::inherit())
@@ -282,7 +332,7 @@ fn chat_rep(config: &Config, args: &BenchInferenceArgs) -> anyhow::Result<Value>
     let (_, cached) = m.prefill_greedy(&prompt)?;
     let ttft_cached_ms = ms(t);
 
-    Ok(json!({
+    let mut out = json!({
         "model": resolved.name,
         "prompt_tokens": p,
         "gen_tokens": args.gen_tokens,
@@ -297,7 +347,167 @@ fn chat_rep(config: &Config, args: &BenchInferenceArgs) -> anyhow::Result<Value>
         "ttft_cached_tokens": cached,
         "peak_rss_mb": peak_rss_mb(),
         "generated_text": m.decode(&generated),
-    }))
+    });
+    if let Some(file) = &args.answers {
+        let lookup = (args.speculative.as_deref() == Some("lookup")).then(|| PromptLookup {
+            max_draft: args.max_draft,
+            ..PromptLookup::default()
+        });
+        let answers = answers_run(&mut m, file, args.answer_tokens, lookup.as_ref())?;
+        if let Value::Object(o) = &mut out {
+            o.extend(answers);
+        }
+    }
+    Ok(out)
+}
+
+/// One question of the `--answers` workload.
+#[derive(serde::Deserialize)]
+struct AnswerCase {
+    question: String,
+    lang: Lang,
+    passages: Vec<AnswerPassage>,
+}
+
+#[derive(serde::Deserialize)]
+struct AnswerPassage {
+    title: String,
+    text: String,
+}
+
+/// The engine's answer prompt for a case: its passages as the hits the engine would pass.
+fn answer_prompt(case: &AnswerCase) -> Vec<ChatMessage> {
+    let hits: Vec<Hit> = case
+        .passages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Hit {
+            chunk_id: format!("bench-{i}"),
+            doc_id: format!("bench-{i}"),
+            title: p.title.clone(),
+            url: None,
+            source: String::new(),
+            lang: case.lang,
+            tags: Vec::new(),
+            kind: Default::default(),
+            section: String::new(),
+            question: None,
+            text: p.text.clone(),
+            scores: Default::default(),
+            confidence: 1.0,
+        })
+        .collect();
+    let refs: Vec<&Hit> = hits.iter().collect();
+    frontdesk_engine::answer::prompt(&case.question, &refs, case.lang)
+}
+
+/// Every case answered plainly and, with `lookup`, speculatively, each from a cache holding
+/// only the system prompt (as between the engine's turns). Effective decode tok/s is generated
+/// tokens after the first over the time from the first to the last.
+fn answers_run(
+    m: &mut BenchModel,
+    file: &std::path::Path,
+    max_tokens: usize,
+    lookup: Option<&PromptLookup>,
+) -> anyhow::Result<Map<String, Value>> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("reading the answers workload {}", file.display()))?;
+    let cases: Vec<AnswerCase> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| format!("{} line {}", file.display(), i + 1))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    if cases.is_empty() {
+        bail!("{} holds no questions", file.display());
+    }
+    let prompts: Vec<Vec<u32>> = cases
+        .iter()
+        .map(|c| m.encode_chat(&answer_prompt(c)))
+        .collect::<Result<_, _>>()?;
+    let system = m.encode_chat(&[ChatMessage::system(frontdesk_engine::answer::SYSTEM_PROMPT)])?;
+    let params = SamplingParams {
+        max_tokens,
+        ..SamplingParams::default()
+    };
+    // (tokens after the first, decode seconds, whole-answer seconds) per mode.
+    let mut totals = [(0usize, 0f64, 0f64); 2];
+    let (mut generated, mut identical, mut accepted, mut passes) = (0, 0, 0, 0);
+    // Warm-up on the first case, untimed.
+    m.clear_cache();
+    m.generate(&prompts[0], &params, None)?;
+    // Where the two part: the token index and the gap between the two choices' logits.
+    let mut differing = Vec::new();
+    for (i, prompt) in prompts.iter().enumerate() {
+        let mut outputs = Vec::new();
+        for (mode, l) in [None, lookup].into_iter().enumerate() {
+            if mode == 1 && l.is_none() {
+                break;
+            }
+            m.clear_cache();
+            m.prefill_greedy(&system)?;
+            let g = m.generate(prompt, &params, l)?;
+            let t = &mut totals[mode];
+            t.0 += g.tokens.len().saturating_sub(1);
+            t.1 += g.decode_s;
+            t.2 += g.first_token_s + g.decode_s;
+            if mode == 0 {
+                generated += g.tokens.len();
+            } else {
+                accepted += g.accepted;
+                passes += g.passes;
+            }
+            outputs.push(g.tokens);
+        }
+        if let [plain, spec] = &outputs[..] {
+            let j = plain.iter().zip(spec).take_while(|(a, b)| a == b).count();
+            if j == plain.len() && j == spec.len() {
+                identical += 1;
+            } else {
+                // The one that stopped at j chose an end-of-sequence token there.
+                let eos = m.eos_ids().to_vec();
+                let choices = |g: &[u32]| g.get(j).map_or(eos.clone(), |&t| vec![t]);
+                let mut context = prompt.clone();
+                context.extend_from_slice(&plain[..j]);
+                let mut gap = f32::INFINITY;
+                for a in choices(plain) {
+                    for b in choices(spec) {
+                        gap = gap.min(m.choice_gap(&context, a, b, &params)?);
+                    }
+                }
+                differing.push(json!({"prompt": i, "at": j, "logit_gap": gap}));
+            }
+        }
+    }
+    let n = prompts.len() as f64;
+    let mut out = Map::new();
+    out.insert("answers_prompts".into(), json!(prompts.len()));
+    out.insert("answers_tokens".into(), json!(generated));
+    out.insert("answers_decode_tok_s".into(), json!(totals[0].0 as f64 / totals[0].1));
+    out.insert("answers_complete_s".into(), json!(totals[0].2 / n));
+    if let Some(l) = lookup {
+        let spec = totals[1].0 as f64 / totals[1].1;
+        out.insert("answers_max_draft".into(), json!(l.max_draft));
+        out.insert("answers_lookup_decode_tok_s".into(), json!(spec));
+        out.insert(
+            "answers_speedup".into(),
+            json!(spec / (totals[0].0 as f64 / totals[0].1)),
+        );
+        out.insert("answers_lookup_complete_s".into(), json!(totals[1].2 / n));
+        out.insert("answers_identical".into(), json!(identical));
+        out.insert("answers_differing".into(), Value::Array(differing));
+        out.insert(
+            "answers_accepted_share".into(),
+            json!((accepted as f64 / generated.max(1) as f64 * 1000.0).round() / 1000.0),
+        );
+        out.insert(
+            "answers_tokens_per_pass".into(),
+            json!((generated as f64 / passes.max(1) as f64 * 100.0).round() / 100.0),
+        );
+    }
+    Ok(out)
 }
 
 /// One process per embedding model: load, warm up, then `reps` rounds (embed_bench.py's steps).

@@ -653,6 +653,7 @@ fn spawn(path: &std::path::Path) -> ChatHandle {
         model_id: "tiny".into(),
         queue: 4,
         max_context: 4096,
+        speculative: None,
     };
     spawn_gguf(path, &opts).expect("spawn")
 }
