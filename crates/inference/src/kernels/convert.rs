@@ -283,30 +283,23 @@ impl QMatrix {
 
     /// Quantizes a float matrix to 8 bits per value with one scale per 32 values.
     pub fn from_f32(rows: usize, cols: usize, w: &[f32]) -> Self {
-        assert_eq!(w.len(), rows * cols, "matrix shape");
-        assert!(cols.is_multiple_of(BLOCK), "cols must be a multiple of 32");
-        let mut data = Vec::with_capacity(w.len());
-        let mut scales = Vec::with_capacity(w.len() / BLOCK);
-        for blk in w.chunks_exact(BLOCK) {
-            let amax = blk.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let d = amax / 127.0;
-            let inv = if d > 0.0 { 1.0 / d } else { 0.0 };
-            data.extend(
-                blk.iter()
-                    .map(|&v| ((v * inv).round() as i32).clamp(-127, 127) as i8 as u8),
-            );
-            scales.push(d);
-        }
-        Self::build(rows, cols, Packing::Byte, data, plain(scales, None), 1)
+        Self::from_f32_grouped(rows, cols, w, BLOCK)
     }
 
     /// As [`Self::from_f32`] with one scale per 16 values.
     pub fn from_f32_per16(rows: usize, cols: usize, w: &[f32]) -> Self {
+        Self::from_f32_grouped(rows, cols, w, 16)
+    }
+
+    /// Symmetric 8-bit quantisation with one scale per `group` values (`group` divides
+    /// `BLOCK`, so each block holds `BLOCK / group` scales).
+    fn from_f32_grouped(rows: usize, cols: usize, w: &[f32], group: usize) -> Self {
         assert_eq!(w.len(), rows * cols, "matrix shape");
         assert!(cols.is_multiple_of(BLOCK), "cols must be a multiple of 32");
+        assert!(BLOCK.is_multiple_of(group), "a scale group divides a block");
         let mut data = Vec::with_capacity(w.len());
-        let mut scales = Vec::with_capacity(w.len() / 16);
-        for blk in w.chunks_exact(16) {
+        let mut scales = Vec::with_capacity(w.len() / group);
+        for blk in w.chunks_exact(group) {
             let amax = blk.iter().fold(0f32, |m, v| m.max(v.abs()));
             let d = amax / 127.0;
             let inv = if d > 0.0 { 1.0 / d } else { 0.0 };
@@ -316,7 +309,14 @@ impl QMatrix {
             );
             scales.push(d);
         }
-        Self::build(rows, cols, Packing::Byte, data, plain(scales, None), 2)
+        Self::build(
+            rows,
+            cols,
+            Packing::Byte,
+            data,
+            plain(scales, None),
+            BLOCK / group,
+        )
     }
 
     /// The same values stored one byte each: twice (4-bit) or 1.6 times (5-bit) the memory. The

@@ -485,7 +485,10 @@ fn answers_run(
     let mut out = Map::new();
     out.insert("answers_prompts".into(), json!(prompts.len()));
     out.insert("answers_tokens".into(), json!(generated));
-    out.insert("answers_decode_tok_s".into(), json!(totals[0].0 as f64 / totals[0].1));
+    out.insert(
+        "answers_decode_tok_s".into(),
+        json!(totals[0].0 as f64 / totals[0].1),
+    );
     out.insert("answers_complete_s".into(), json!(totals[0].2 / n));
     if let Some(l) = lookup {
         let spec = totals[1].0 as f64 / totals[1].1;
