@@ -78,7 +78,7 @@ fn outside_window(
 /// When neither names nor options picked an item of an order with several: the item the
 /// message means in other words, if the item reader can tell.
 async fn read_items(ctx: &FlowContext<'_>, fs: &mut FlowState, u: &Understanding, order: &Order) {
-    // A yes or a no ("Da, vratite.", "Then nothing.") names no item, however near one
+    // A yes or a no ("Da, može.", "No thanks.") names no item, however near one
     // item's name its vector happens to fall.
     if !fs.item_ids.is_empty() || order.items.len() < 2 || u.flags.affirmative || u.flags.negative {
         return;
