@@ -61,6 +61,24 @@ const UNITS: [(&str, i64); 16] = [
 /// "a couple"; every other number word is the verifier's list (`verify::number_word`).
 const COUNT_WORDS: [(&str, i64); 3] = [("a", 1), ("an", 1), ("par", 2)];
 
+/// Words that put an event in the last days ("yesterday", "last week", "juče", "prošle
+/// nedelje") and how many days ago at the latest: with them in the message, an older month
+/// named too ("ordered in March, it came last week") is not when it arrived.
+const RECENT: [(&str, i64); 12] = [
+    ("today", 0),
+    ("yesterday", 1),
+    ("this week", 0),
+    ("last week", 7),
+    ("this month", 0),
+    ("danas", 0),
+    ("juce", 1),
+    ("ove nedelje", 0),
+    ("prosle nedelje", 7),
+    ("prosle sedmice", 7),
+    ("ovog meseca", 0),
+    ("ovaj mesec", 0),
+];
+
 fn month_of(word: &str) -> Option<u32> {
     MONTHS
         .iter()
@@ -148,6 +166,11 @@ pub fn stated_past_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
             }
         }
     }
+    for (p, days) in RECENT {
+        if crate::phrases::any(&folded, &[p], crate::phrases::Boundary::WholeWord) {
+            dates.push(today - Duration::days(days));
+        }
+    }
     dates.into_iter().max()
 }
 
@@ -175,8 +198,13 @@ mod tests {
             ("it arrived in December", d(2026, 12, 5)),
             ("I may return it later", None),
             ("Maja je naručila ranac", None),
-            ("the order arrived yesterday", None),
+            ("the order arrived yesterday", d(2026, 12, 4)),
             ("I would like to send the tent back", None),
+            (
+                "I ordered it in March but it only came last week",
+                d(2026, 11, 28),
+            ),
+            ("naručila sam u maju, a stiglo je juče", d(2026, 12, 4)),
         ];
         for (text, want) in cases {
             assert_eq!(stated_past_date(text, today), want, "{text}");
