@@ -57,7 +57,7 @@ const UNITS: [(&str, i64); 16] = [
     ("godin", 365),
 ];
 
-/// Words that count one or two of a unit only in "a week ago", "par dana": the article and
+/// Words that count one or two of a unit only in "a day ago", "par dana": the article and
 /// "a couple"; every other number word is the verifier's list (`verify::number_word`).
 const COUNT_WORDS: [(&str, i64); 3] = [("a", 1), ("an", 1), ("par", 2)];
 
