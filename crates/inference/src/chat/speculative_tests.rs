@@ -9,7 +9,7 @@ use super::decode::{self, Flow, Outcome, PromptLookup};
 use super::engine::{self, Engine, Frontend};
 use super::tiny;
 use super::{spawn_gguf, ChatHandle, ChatWorkerOptions};
-use frontdesk_core::chat::{FinishReason, GenerationEvent};
+use frontdesk_core::chat::FinishReason;
 use frontdesk_core::{ChatMessage, ChatModel, GenerateRequest, SamplingParams};
 use std::path::Path;
 use std::sync::Arc;
@@ -259,19 +259,9 @@ fn spawn(path: &Path, speculative: Option<PromptLookup>) -> ChatHandle {
 }
 
 async fn collect(h: &ChatHandle, r: GenerateRequest) -> (String, FinishReason, usize) {
-    let mut rx = h.generate(r).await.expect("generate");
-    let mut text = String::new();
-    while let Some(ev) = rx.recv().await {
-        match ev.expect("event") {
-            GenerationEvent::Text(t) => text.push_str(&t),
-            GenerationEvent::Finished {
-                reason,
-                generated_tokens,
-                ..
-            } => return (text, reason, generated_tokens),
-        }
-    }
-    panic!("no Finished")
+    let stream = h.generate(r).await.expect("generate");
+    let (text, reason, generated, _) = crate::chat::constraint::tests::collect(stream).await;
+    (text, reason, generated)
 }
 
 #[tokio::test]

@@ -21,7 +21,7 @@
 mod copy;
 mod json;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod vocab;
 
 pub use copy::CopyConstraint;

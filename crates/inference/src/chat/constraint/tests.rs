@@ -679,7 +679,8 @@ fn params(max_tokens: usize, temperature: f32, seed: u64) -> SamplingParams {
     }
 }
 
-async fn collect(
+/// A stream drained: its text, why it ended, tokens generated and the constraint's report.
+pub(crate) async fn collect(
     mut rx: frontdesk_core::TokenStream,
 ) -> (String, FinishReason, usize, Option<ConstraintReport>) {
     let mut text = String::new();
