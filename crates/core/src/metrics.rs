@@ -35,6 +35,13 @@ pub const UNANSWERABLE_ANSWERED_RATE: &str = "unanswerable_answered_rate";
 pub const REPLY_LENGTH_P50_CHARS: &str = "reply_length_p50_chars";
 pub const CONTAINMENT_RATE: &str = "containment_rate";
 pub const TASK_SUCCESS: &str = "task_success";
+/// Actions suites run several times per task: the share of tasks passed in every run
+/// (tau-bench's pass^k, k = the suite's runs).
+pub const PASS_HAT_K: &str = "pass_hat_k";
+/// Simulated customers: the share of conversations where the customer left its scenario, and
+/// where it ended the conversation itself.
+pub const CUSTOMER_DEPARTURE_RATE: &str = "customer_departure_rate";
+pub const CUSTOMER_ENDED_RATE: &str = "customer_ended_rate";
 pub const CASE_PASS_RATE: &str = "case_pass_rate";
 pub const LATENCY_P50_MS: &str = "latency_p50_ms";
 pub const LATENCY_P95_MS: &str = "latency_p95_ms";

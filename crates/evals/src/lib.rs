@@ -18,7 +18,7 @@ pub use backend::{Backend, IntentModel, IntentPrediction, ModeSearch};
 pub use cache::CachingEmbedder;
 pub use engine_backend::{AssistantFactory, EmbedderLoader, EngineBackend};
 pub use error::EvalError;
-pub use manifest::{load_suite, SearchMode, Suite, SuiteSpec};
+pub use manifest::{load_suite, CustomerSpec, LmCustomerSpec, SearchMode, Suite, SuiteSpec};
 pub use report::{Report, SuiteReport};
 pub use runner::{run_suite, ActionsRunner, EvalContext, RunOptions};
 pub use target::{HttpTarget, InProcessTarget, Target, TurnResult};

@@ -63,7 +63,54 @@ pub enum SuiteSpec {
         store: PathBuf,
         tasks: PathBuf,
         policy: Option<PathBuf>,
+        /// `{"task_id","user_scenario"}` rows that replace the tasks' scenarios (reworded
+        /// copies); tasks without a row here are left out of the run.
+        scenarios: Option<PathBuf>,
+        /// Who plays the customer (`[customer]`; default: the scripted customer).
+        customer: CustomerSpec,
     },
+}
+
+/// The customer side of an actions suite.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CustomerSpec {
+    /// Rules over the scenario's facts, reacting to the reply's structured fields.
+    #[default]
+    Scripted,
+    /// A local chat model given only the scenario, reading the bot's text like a person.
+    Lm(LmCustomerSpec),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LmCustomerSpec {
+    /// Catalogue name of the customer's chat model (default: the configured chat model).
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Sampling temperature of the customer's messages.
+    #[serde(default = "LmCustomerSpec::default_temperature")]
+    pub temperature: f32,
+    /// Conversations per task, each with its own seed (`seed + run`): pass^k is over these.
+    #[serde(default = "LmCustomerSpec::default_runs")]
+    pub runs: usize,
+    #[serde(default)]
+    pub seed: u64,
+    /// The conversation ends after this many customer messages.
+    #[serde(default = "LmCustomerSpec::default_max_turns")]
+    pub max_turns: usize,
+}
+
+impl LmCustomerSpec {
+    fn default_temperature() -> f32 {
+        0.7
+    }
+    fn default_runs() -> usize {
+        1
+    }
+    fn default_max_turns() -> usize {
+        14
+    }
 }
 
 impl SuiteSpec {
@@ -123,6 +170,8 @@ struct RawManifest {
     store: Option<PathBuf>,
     tasks: Option<PathBuf>,
     policy: Option<PathBuf>,
+    scenarios: Option<PathBuf>,
+    customer: Option<CustomerSpec>,
 }
 
 pub const DEFAULT_K: usize = 10;
@@ -212,6 +261,14 @@ pub fn parse_manifest(text: &str, path: &Path) -> Result<Suite, EvalError> {
             store: need(raw.store, "store")?,
             tasks: need(raw.tasks, "tasks")?,
             policy: rel(raw.policy),
+            scenarios: rel(raw.scenarios),
+            customer: match raw.customer {
+                Some(CustomerSpec::Lm(spec)) if spec.runs == 0 || spec.max_turns == 0 => {
+                    return Err(err("[customer] runs and max_turns must be at least 1".into()))
+                }
+                Some(c) => c,
+                None => CustomerSpec::Scripted,
+            },
         },
         other => {
             return Err(err(format!(
@@ -299,6 +356,8 @@ pub fn infer_file(path: &Path) -> Result<Suite, EvalError> {
             policy: Some(store.join("wiki.md")).filter(|p| p.is_file()),
             store,
             tasks: path.to_path_buf(),
+            scenarios: None,
+            customer: CustomerSpec::Scripted,
         }
     } else {
         return Err(EvalError::Manifest {
@@ -343,6 +402,8 @@ pub fn infer_dir(dir: &Path) -> Result<Suite, EvalError> {
             store: dir.to_path_buf(),
             tasks,
             policy,
+            scenarios: None,
+            customer: CustomerSpec::Scripted,
         });
     }
     if let Some(questions) =
@@ -427,6 +488,10 @@ mod tests {
             ("kind = \"conversations\"\ncases = \"c.yaml\"\nuse_llm = false", Ok("conversations")),
             ("kind = \"conversations\"", Err("needs `cases")),
             ("kind = \"actions\"\nstore = \"s\"\ntasks = \"t.jsonl\"", Ok("actions")),
+            ("kind = \"actions\"\nstore = \"s\"\ntasks = \"t.jsonl\"\nscenarios = \"p.jsonl\"\n[customer]\nkind = \"lm\"\nruns = 3", Ok("actions")),
+            ("kind = \"actions\"\nstore = \"s\"\ntasks = \"t.jsonl\"\n[customer]\nkind = \"lm\"\nruns = 0", Err("runs and max_turns")),
+            ("kind = \"actions\"\nstore = \"s\"\ntasks = \"t.jsonl\"\n[customer]\nkind = \"lm\"\ntemprature = 0.2", Err("temprature")),
+            ("kind = \"actions\"\nstore = \"s\"\ntasks = \"t.jsonl\"\n[customer]\nkind = \"oracle\"", Err("oracle")),
             ("kind = \"retrieval\"\nquestions = \"q.jsonl\"\nmodez = [\"dense\"]", Err("modez")),
             ("kind = \"other\"", Err("unknown kind")),
         ];
@@ -437,6 +502,30 @@ mod tests {
                 (got, want) => panic!("{text}: got {got:?}, want {want:?}"),
             }
         }
+    }
+
+    #[test]
+    fn customer_table_defaults() {
+        let p = Path::new("m/suite.toml");
+        let s = parse_manifest(
+            "kind = \"actions\"\nstore = \"s\"\ntasks = \"t.jsonl\"\n[customer]\nkind = \"lm\"\nmodel = \"qwen2.5-coder-1.5b-instruct\"\n",
+            p,
+        )
+        .unwrap();
+        let SuiteSpec::Actions { customer, scenarios, .. } = s.spec else {
+            panic!("not an actions suite");
+        };
+        assert_eq!(scenarios, None);
+        assert_eq!(
+            customer,
+            CustomerSpec::Lm(LmCustomerSpec {
+                model: Some("qwen2.5-coder-1.5b-instruct".into()),
+                temperature: 0.7,
+                runs: 1,
+                seed: 0,
+                max_turns: 14,
+            })
+        );
     }
 
     #[test]

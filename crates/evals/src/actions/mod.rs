@@ -10,13 +10,16 @@
 //! and `commerce_policy` set), and put it in `EvalContext::actions`.
 
 pub mod customer;
+pub mod fidelity;
 mod flow_assistant;
+pub mod lm_customer;
 
 pub use customer::{BotReply, ScriptedCustomer};
+pub use lm_customer::LmCustomer;
 pub use flow_assistant::FlowAssistant;
 
 use crate::error::EvalError;
-use crate::manifest::{Suite, SuiteSpec};
+use crate::manifest::{CustomerSpec, LmCustomerSpec, Suite, SuiteSpec};
 use crate::report::{CaseRecord, SuiteReport};
 use crate::runner::{ActionsRunner, RunOptions};
 use frontdesk_commerce::SqliteCommerce;
@@ -24,7 +27,7 @@ use frontdesk_core::action_call::execute_wire;
 use frontdesk_core::commerce::AuditLog;
 use frontdesk_core::config::CommercePolicy;
 use frontdesk_core::conversation::ExecutedAction;
-use frontdesk_core::{Assistant, Channel, Commerce, ConversationState};
+use frontdesk_core::{Assistant, Channel, ChatModel, Commerce, ConversationState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -69,16 +72,41 @@ pub struct TaskRecord {
     pub turns: Vec<(String, String)>,
     pub executed: Vec<ExecutedAction>,
     pub expected: Vec<ExpectedAction>,
+    /// Which run of the task this was (0-based; LM customers run a task several times).
+    #[serde(default)]
+    pub run: usize,
+    /// Where the simulated customer left its scenario ([`fidelity::departures`]).
+    #[serde(default)]
+    pub departures: Vec<String>,
+    /// The simulated customer ended the conversation itself (rather than running out of turns
+    /// or being handed over).
+    #[serde(default)]
+    pub customer_ended: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ActionsReport {
+    /// Conversations run (tasks × runs).
     pub tasks: usize,
     pub passed: usize,
+    /// Share of conversations that passed (pass^1).
     pub task_success: f64,
+    /// Conversations per task.
+    #[serde(default = "one")]
+    pub runs: usize,
+    /// tau-bench's pass^k for k = `runs`: the share of tasks that passed in every run.
+    #[serde(default)]
+    pub pass_hat_k: f64,
+    /// The customer was a simulator whose fidelity is reported (the LM customer).
+    #[serde(default)]
+    pub simulated: bool,
     /// Failure cause → tasks with it.
     pub causes: BTreeMap<String, usize>,
     pub records: Vec<TaskRecord>,
+}
+
+fn one() -> usize {
+    1
 }
 
 pub fn load_tasks(path: &Path) -> Result<Vec<ActionTask>, EvalError> {
@@ -100,6 +128,45 @@ pub fn load_tasks(path: &Path) -> Result<Vec<ActionTask>, EvalError> {
             })
         })
         .collect()
+}
+
+#[derive(Deserialize)]
+struct ScenarioRow {
+    task_id: String,
+    user_scenario: String,
+}
+
+/// Replaces the tasks' scenarios with the rows of `path` (`{"task_id","user_scenario"}`, other
+/// fields ignored); tasks without a row are left out.
+pub fn apply_scenarios(tasks: Vec<ActionTask>, path: &Path) -> Result<Vec<ActionTask>, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        EvalError::suite(
+            "actions",
+            format!("cannot read scenarios {}: {e}", path.display()),
+        )
+    })?;
+    let mut rows = BTreeMap::new();
+    for (i, l) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let row: ScenarioRow = serde_json::from_str(l).map_err(|e| {
+            EvalError::suite(
+                "actions",
+                format!(
+                    "{} line {}: not a scenario row ({e})",
+                    path.display(),
+                    i + 1
+                ),
+            )
+        })?;
+        rows.insert(row.task_id, row.user_scenario);
+    }
+    Ok(tasks
+        .into_iter()
+        .filter_map(|mut t| {
+            let s = rows.remove(&t.task_id)?;
+            t.user_scenario = s;
+            Some(t)
+        })
+        .collect())
 }
 
 /// Reads a `CommercePolicy` TOML file.
@@ -130,6 +197,51 @@ fn fresh_store(
     Ok(Arc::new(s))
 }
 
+/// Who plays the customer in a run: the scripted rules, or a chat model (see the manifest's
+/// `[customer]`).
+#[derive(Clone, Default)]
+pub enum CustomerSide {
+    #[default]
+    Scripted,
+    Lm {
+        model: Arc<dyn ChatModel>,
+        spec: LmCustomerSpec,
+    },
+}
+
+impl CustomerSide {
+    fn runs(&self) -> usize {
+        match self {
+            Self::Scripted => 1,
+            Self::Lm { spec, .. } => spec.runs.max(1),
+        }
+    }
+}
+
+/// The customer of one conversation.
+enum Customer {
+    Scripted(ScriptedCustomer),
+    Lm(LmCustomer),
+}
+
+impl Customer {
+    async fn opening(&mut self) -> Result<Option<String>, EvalError> {
+        match self {
+            Self::Scripted(c) => Ok(Some(c.opening())),
+            Self::Lm(c) => c.opening().await,
+        }
+    }
+
+    /// The scripted customer sees only the reply's structured fields; the LM customer only its
+    /// text.
+    async fn reply(&mut self, text: &str, seen: &BotReply) -> Result<Option<String>, EvalError> {
+        match self {
+            Self::Scripted(c) => Ok(c.reply(seen)),
+            Self::Lm(c) => c.reply(text).await,
+        }
+    }
+}
+
 /// Runs every task (at most `limit`, spread over the file) and scores it. See the module doc.
 pub async fn run_actions_suite(
     store_dir: &Path,
@@ -138,28 +250,63 @@ pub async fn run_actions_suite(
     make_assistant: MakeAssistant,
     limit: Option<usize>,
 ) -> Result<ActionsReport, EvalError> {
-    let mut all = load_tasks(tasks)?;
+    let all = load_tasks(tasks)?;
+    run_tasks(
+        store_dir,
+        all,
+        policy,
+        make_assistant,
+        limit,
+        &CustomerSide::Scripted,
+    )
+    .await
+}
+
+/// [`run_actions_suite`] over loaded tasks with a chosen customer; each task runs
+/// `customer.runs()` times.
+pub async fn run_tasks(
+    store_dir: &Path,
+    mut all: Vec<ActionTask>,
+    policy: &CommercePolicy,
+    make_assistant: MakeAssistant,
+    limit: Option<usize>,
+    customer: &CustomerSide,
+) -> Result<ActionsReport, EvalError> {
     if let Some(n) = limit {
         all = crate::runner::spread(all, n);
     }
+    let runs = customer.runs();
     let mut report = ActionsReport {
-        tasks: all.len(),
+        runs,
+        simulated: matches!(customer, CustomerSide::Lm { .. }),
         ..ActionsReport::default()
     };
+    let mut all_runs_passed = 0usize;
     for task in &all {
-        let record = run_task(store_dir, policy, &make_assistant, task).await?;
-        if record.passed {
-            report.passed += 1;
+        let mut every = true;
+        for run in 0..runs {
+            let record = run_task(store_dir, policy, &make_assistant, task, customer, run).await?;
+            every &= record.passed;
+            report.tasks += 1;
+            if record.passed {
+                report.passed += 1;
+            }
+            for c in &record.causes {
+                *report.causes.entry(c.clone()).or_default() += 1;
+            }
+            report.records.push(record);
         }
-        for c in &record.causes {
-            *report.causes.entry(c.clone()).or_default() += 1;
-        }
-        report.records.push(record);
+        all_runs_passed += usize::from(every);
     }
     report.task_success = if report.tasks == 0 {
         0.0
     } else {
         report.passed as f64 / report.tasks as f64
+    };
+    report.pass_hat_k = if all.is_empty() {
+        0.0
+    } else {
+        all_runs_passed as f64 / all.len() as f64
     };
     Ok(report)
 }
@@ -169,6 +316,8 @@ async fn run_task(
     policy: &CommercePolicy,
     make_assistant: &MakeAssistant,
     task: &ActionTask,
+    side: &CustomerSide,
+    run: usize,
 ) -> Result<TaskRecord, EvalError> {
     let store = fresh_store(store_dir, policy)?;
     let assistant = make_assistant(TaskStore {
@@ -176,12 +325,24 @@ async fn run_task(
         audit: store.clone(),
         policy: policy.clone(),
     });
-    let mut state = ConversationState::new(format!("eval-{}", task.task_id), Channel::Chat);
-    let mut customer = ScriptedCustomer::new(&task.user_scenario);
+    let conversation_id = match side {
+        CustomerSide::Scripted => format!("eval-{}", task.task_id),
+        CustomerSide::Lm { .. } => format!("eval-{}-run{run}", task.task_id),
+    };
+    let mut state = ConversationState::new(conversation_id, Channel::Chat);
+    let mut customer = match side {
+        CustomerSide::Scripted => Customer::Scripted(ScriptedCustomer::new(&task.user_scenario)),
+        CustomerSide::Lm { model, spec } => Customer::Lm(LmCustomer::new(
+            model.clone(),
+            &task.user_scenario,
+            spec,
+            run,
+        )),
+    };
     let mut turns = Vec::new();
     let mut executed = Vec::new();
     let mut escalated = false;
-    let mut message = Some(customer.opening());
+    let mut message = customer.opening().await?;
     while let Some(msg) = message.take() {
         let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
         let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
@@ -199,13 +360,22 @@ async fn run_task(
             Err(e) => (format!("<error: {e}>"), BotReply::default()),
         };
         let _ = drain.await;
-        // The transcript keeps the reply's text; the customer gets only its structured fields.
-        turns.push((msg, reply));
+        turns.push((msg, reply.clone()));
         if escalated {
             break;
         }
-        message = customer.reply(&seen);
+        message = customer.reply(&reply, &seen).await?;
     }
+    let (departures, customer_ended) = match &customer {
+        Customer::Scripted(_) => (Vec::new(), false),
+        Customer::Lm(c) => {
+            let said: Vec<String> = turns.iter().map(|(m, _)| m.clone()).collect();
+            (
+                fidelity::departures(&task.user_scenario, &said),
+                c.ended_itself,
+            )
+        }
+    };
 
     let expected_store = fresh_store(store_dir, policy)?;
     let mut causes = Vec::new();
@@ -240,6 +410,9 @@ async fn run_task(
         turns,
         executed,
         expected: task.expected_actions.clone(),
+        run,
+        departures,
+        customer_ended,
     })
 }
 
@@ -332,6 +505,25 @@ impl ActionsReport {
         let mut counts = BTreeMap::new();
         counts.insert("tasks".to_string(), self.tasks as u64);
         counts.insert("passed".to_string(), self.passed as u64);
+        if self.runs > 1 || self.simulated {
+            counts.insert("runs".to_string(), self.runs as u64);
+            metrics.insert(
+                frontdesk_core::metrics::PASS_HAT_K.to_string(),
+                self.pass_hat_k,
+            );
+            let n = self.records.len().max(1) as f64;
+            let share = |f: &dyn Fn(&TaskRecord) -> bool| {
+                self.records.iter().filter(|r| f(r)).count() as f64 / n
+            };
+            metrics.insert(
+                frontdesk_core::metrics::CUSTOMER_DEPARTURE_RATE.to_string(),
+                share(&|r| !r.departures.is_empty()),
+            );
+            metrics.insert(
+                frontdesk_core::metrics::CUSTOMER_ENDED_RATE.to_string(),
+                share(&|r| r.customer_ended),
+            );
+        }
         let by_reason = self
             .causes
             .iter()
@@ -346,11 +538,21 @@ impl ActionsReport {
             .records
             .iter()
             .map(|r| CaseRecord {
-                id: r.task_id.clone(),
+                id: if self.runs > 1 {
+                    format!("{}/run{}", r.task_id, r.run)
+                } else {
+                    r.task_id.clone()
+                },
                 lang: Some("en".into()),
                 passed: r.passed,
                 reasons: r.causes.clone(),
-                detail: serde_json::json!({ "turns": r.turns, "executed": r.executed, "expected": r.expected }),
+                detail: serde_json::json!({
+                    "turns": r.turns,
+                    "executed": r.executed,
+                    "expected": r.expected,
+                    "departures": r.departures,
+                    "customer_ended": r.customer_ended,
+                }),
             })
             .collect();
         SuiteReport {
@@ -368,6 +570,9 @@ impl ActionsReport {
 /// The eval runner's `actions` suites, over the SQLite store and a supplied assistant factory.
 pub struct CommerceActionsRunner {
     pub make_assistant: MakeAssistant,
+    /// Chat models for `[customer] kind = "lm"` suites, by the manifest's `model` name (`""`:
+    /// the manifest named none).
+    pub customer_models: BTreeMap<String, Arc<dyn ChatModel>>,
 }
 
 #[async_trait::async_trait]
@@ -377,6 +582,8 @@ impl ActionsRunner for CommerceActionsRunner {
             store,
             tasks,
             policy,
+            scenarios,
+            customer,
         } = &suite.spec
         else {
             return Err(EvalError::suite(&suite.name, "not an actions suite"));
@@ -390,8 +597,35 @@ impl ActionsRunner for CommerceActionsRunner {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let report =
-            run_actions_suite(store, tasks, &policy, self.make_assistant.clone(), limit).await?;
+        let mut all = load_tasks(tasks)?;
+        if let Some(path) = scenarios {
+            all = apply_scenarios(all, path)?;
+        }
+        let side = match customer {
+            CustomerSpec::Scripted => CustomerSide::Scripted,
+            CustomerSpec::Lm(spec) => {
+                let key = spec.model.clone().unwrap_or_default();
+                let model = self.customer_models.get(&key).cloned().ok_or_else(|| {
+                    EvalError::suite(
+                        &suite.name,
+                        format!("no customer model {key:?} was loaded for this suite"),
+                    )
+                })?;
+                CustomerSide::Lm {
+                    model,
+                    spec: spec.clone(),
+                }
+            }
+        };
+        let report = run_tasks(
+            store,
+            all,
+            &policy,
+            self.make_assistant.clone(),
+            limit,
+            &side,
+        )
+        .await?;
         Ok(report.to_suite_report(&suite.name))
     }
 }

@@ -636,3 +636,80 @@ fn customer_refuses_more_items_than_it_named() {
         .reply(&ret(&["1", "2"]))
         .is_some_and(|m| m.starts_with("Yes")));
 }
+
+#[tokio::test]
+async fn lm_customer_runs_each_task_several_times_and_reports_departures() {
+    let Some(dir) = tau_dir() else { return };
+    let tasks: Vec<ActionTask> = load_tasks(&dir.join("tasks_dev.jsonl"))
+        .unwrap()
+        .into_iter()
+        .take(1)
+        .collect();
+    // A customer that names an order the scenario does not have, then gives up.
+    let model =
+        super::lm_customer::replay::replay(&["Please cancel order #W0000001.", "###STOP###"], "###STOP###");
+    let side = CustomerSide::Lm {
+        model: model.clone(),
+        spec: LmCustomerSpec {
+            model: None,
+            temperature: 0.7,
+            runs: 2,
+            seed: 3,
+            max_turns: 6,
+        },
+    };
+    let report = run_tasks(&dir, tasks, &tau_policy(), flow_only(), None, &side)
+        .await
+        .expect("suite runs");
+    assert_eq!((report.tasks, report.runs), (2, 2));
+    assert_eq!(
+        report.records.iter().map(|r| r.run).collect::<Vec<_>>(),
+        [0, 1]
+    );
+    assert_eq!(report.pass_hat_k, 0.0);
+    let first = &report.records[0];
+    assert!(!first.passed);
+    assert!(first.customer_ended);
+    assert_eq!(first.departures, ["invented_fact"]);
+    assert_eq!(first.turns.len(), 1);
+    // The second run's customer said nothing before stopping.
+    assert_eq!(report.records[1].departures, ["silent"]);
+    let suite = report.to_suite_report("lm");
+    assert_eq!(suite.metrics[frontdesk_core::metrics::PASS_HAT_K], 0.0);
+    assert_eq!(
+        suite.metrics[frontdesk_core::metrics::CUSTOMER_DEPARTURE_RATE],
+        1.0
+    );
+    assert_eq!(suite.cases[1].id, format!("{}/run1", first.task_id));
+    // The opening was drawn four times (an invented order id, then stops before anything was
+    // said) and the first draw kept; the next request shows the bot's reply as the agent's.
+    let seen = model.seen.lock().unwrap();
+    let shown = &seen[4].messages[1].content;
+    assert!(
+        shown.contains(&format!("Agent: {}", first.turns[0].1.replace('\n', " "))),
+        "{shown}"
+    );
+}
+
+#[test]
+fn scenario_rows_replace_and_select_tasks() {
+    let task = |id: &str| ActionTask {
+        task_id: id.into(),
+        user_id: "u".into(),
+        user_scenario: format!("original {id}"),
+        expected_actions: Vec::new(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.jsonl");
+    std::fs::write(
+        &path,
+        "{\"task_id\":\"b\",\"user_scenario\":\"reworded b\",\"model\":\"m\"}\n\n",
+    )
+    .unwrap();
+    let got = apply_scenarios(vec![task("a"), task("b")], &path).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].user_scenario, "reworded b");
+    std::fs::write(&path, "not json\n").unwrap();
+    let err = apply_scenarios(vec![task("a")], &path).unwrap_err().to_string();
+    assert!(err.contains("line 1"), "{err}");
+}

@@ -11,6 +11,7 @@ pub fn lower_is_better(metric: &str) -> bool {
             m::FALSE_ESCALATION_RATE,
             m::WRONG_ANSWER_RATE,
             m::UNANSWERABLE_ANSWERED_RATE,
+            m::CUSTOMER_DEPARTURE_RATE,
         ]
         .contains(&metric)
 }
@@ -23,9 +24,11 @@ fn relative(metric: &str) -> bool {
 
 /// Metrics recorded but not gated because neither direction is a regression on its own: fewer
 /// declined answers is good when they became correct and bad when they became wrong, which the
-/// gated correct and wrong rates already tell.
+/// gated correct and wrong rates already tell. Likewise how often a simulated customer ended its
+/// conversation itself: task success tells whether that was right.
 pub fn ungated(metric: &str) -> bool {
-    metric == frontdesk_core::metrics::DECLINED_RATE
+    use frontdesk_core::metrics as m;
+    [m::DECLINED_RATE, m::CUSTOMER_ENDED_RATE].contains(&metric)
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -11,9 +11,10 @@ use frontdesk_evals::actions::{CommerceActionsRunner, TaskStore};
 use frontdesk_evals::report::baseline::{compare, Tolerance};
 use frontdesk_evals::report::{html, markdown, write_file};
 use frontdesk_evals::{
-    load_suite, AssistantFactory, CachingEmbedder, EngineBackend, EvalContext, EvalError,
-    HttpTarget, RunOptions, Suite, SuiteSpec,
+    load_suite, AssistantFactory, CachingEmbedder, CustomerSpec, EngineBackend, EvalContext,
+    EvalError, HttpTarget, RunOptions, Suite, SuiteSpec,
 };
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -91,6 +92,38 @@ fn needs_assistant(suite: &Suite, target: bool) -> bool {
     }
 }
 
+/// The chat models the suites' LM customers name (`""`: the configured chat model). They are
+/// the evaluator's, loaded apart from the bot's and also under `--no-llm`, which concerns the
+/// bot only.
+async fn load_customer_models(
+    config: &Config,
+    suites: &[Suite],
+) -> anyhow::Result<BTreeMap<String, Arc<dyn ChatModel>>> {
+    let mut out = BTreeMap::new();
+    for suite in suites {
+        let SuiteSpec::Actions {
+            customer: CustomerSpec::Lm(spec),
+            ..
+        } = &suite.spec
+        else {
+            continue;
+        };
+        let key = spec.model.clone().unwrap_or_default();
+        if out.contains_key(&key) {
+            continue;
+        }
+        let mut models = config.models.clone();
+        if !key.is_empty() {
+            models.chat = key.clone();
+        }
+        let model = tokio::task::spawn_blocking(move || frontdesk_inference::load_chat(&models))
+            .await?
+            .with_context(|| format!("loading the customer model of suite {}", suite.name))?;
+        out.insert(key, model);
+    }
+    Ok(out)
+}
+
 async fn run_async(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
     let suites: Vec<Suite> = args
         .suites
@@ -163,11 +196,13 @@ async fn run_async(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
                         .retriever(),
                     false => Arc::new(NoKnowledge),
                 };
+                let customer_models = load_customer_models(&config, &suites).await?;
                 let runner: Arc<dyn frontdesk_evals::ActionsRunner> =
                     Arc::new(CommerceActionsRunner {
                         make_assistant: Arc::new(move |store: TaskStore| {
                             p.assistant_for_store(retriever.clone(), store, use_llm)
                         }),
+                        customer_models,
                     });
                 Some(runner)
             }
