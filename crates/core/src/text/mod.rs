@@ -13,6 +13,6 @@ mod sentences;
 mod units;
 
 pub use fold::{cyrillic_to_latin, fold};
-pub use parts::{coordinated_parts, question_parts};
+pub use parts::question_parts;
 pub use sentences::{clauses, clauses_as_written, sentences};
 pub use units::{unit_embed_text, units, Unit};

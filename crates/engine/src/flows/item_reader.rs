@@ -16,7 +16,6 @@
 use async_trait::async_trait;
 use frontdesk_core::commerce::Order;
 use frontdesk_core::embed::dot;
-use frontdesk_core::text::coordinated_parts;
 use frontdesk_core::{EmbedKind, Embedder};
 use std::sync::Arc;
 
@@ -66,17 +65,6 @@ fn clear_winner<'a>(names: &[&'a str], scores: &[f32], margin: f32) -> Option<&'
     }
 }
 
-/// The message, then its conjuncts when it joins several ("the tent and the stove"): each is
-/// read on its own, so a message meaning two items can name both.
-fn readings(message: &str) -> Vec<String> {
-    let mut out = vec![message.to_string()];
-    let parts = coordinated_parts(message, 1);
-    if parts.len() > 1 {
-        out.extend(parts.into_iter().map(str::to_string));
-    }
-    out
-}
-
 #[async_trait]
 impl ItemReader for EmbeddingItemReader {
     async fn items_meant(&self, message: &str, order: &Order) -> Vec<String> {
@@ -84,9 +72,11 @@ impl ItemReader for EmbeddingItemReader {
         if names.len() < 2 || message.trim().is_empty() {
             return vec![];
         }
-        let texts = readings(message);
         let vectors = async {
-            let q = self.embedder.embed(texts, EmbedKind::Query).await?;
+            let q = self
+                .embedder
+                .embed(vec![message.to_string()], EmbedKind::Query)
+                .await?;
             let items = self
                 .embedder
                 .embed(
@@ -103,25 +93,17 @@ impl ItemReader for EmbeddingItemReader {
                 return vec![];
             }
         };
-        let winner = |v: &Vec<f32>| {
-            let scores: Vec<f32> = items.iter().map(|i| dot(v, i)).collect();
-            clear_winner(&names, &scores, self.margin)
+        let Some(q) = q.first() else {
+            return vec![];
         };
-        // Two or more conjuncts each clearly naming a different item: all of them. Otherwise
-        // the whole message decides.
-        let mut chosen: Vec<&str> = Vec::new();
-        for name in q.iter().skip(1).filter_map(winner) {
-            if !chosen.contains(&name) {
-                chosen.push(name);
-            }
-        }
-        if chosen.len() < 2 {
-            chosen = q.first().and_then(winner).into_iter().collect();
-        }
+        let scores: Vec<f32> = items.iter().map(|v| dot(q, v)).collect();
+        let Some(name) = clear_winner(&names, &scores, self.margin) else {
+            return vec![];
+        };
         order
             .items
             .iter()
-            .filter(|it| chosen.contains(&it.name.as_str()))
+            .filter(|it| it.name == name)
             .map(|it| it.item_id.clone())
             .collect()
     }
@@ -184,14 +166,6 @@ mod tests {
         assert_eq!(
             reader.items_meant("the tent is torn", &o).await,
             ["i0", "i2"]
-        );
-        // Conjuncts naming different items: both.
-        let o = order(&["Dome Tent", "Ridge Trekking Poles", "Camp Stove"]);
-        assert_eq!(
-            reader
-                .items_meant("the tent is torn and the trekking poles came bent", &o)
-                .await,
-            ["i0", "i1"]
         );
         // One distinct item: nothing to choose between, the rules decide.
         assert!(reader
