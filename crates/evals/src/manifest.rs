@@ -264,7 +264,9 @@ pub fn parse_manifest(text: &str, path: &Path) -> Result<Suite, EvalError> {
             scenarios: rel(raw.scenarios),
             customer: match raw.customer {
                 Some(CustomerSpec::Lm(spec)) if spec.runs == 0 || spec.max_turns == 0 => {
-                    return Err(err("[customer] runs and max_turns must be at least 1".into()))
+                    return Err(err(
+                        "[customer] runs and max_turns must be at least 1".into()
+                    ))
                 }
                 Some(c) => c,
                 None => CustomerSpec::Scripted,
@@ -512,7 +514,12 @@ mod tests {
             p,
         )
         .unwrap();
-        let SuiteSpec::Actions { customer, scenarios, .. } = s.spec else {
+        let SuiteSpec::Actions {
+            customer,
+            scenarios,
+            ..
+        } = s.spec
+        else {
             panic!("not an actions suite");
         };
         assert_eq!(scenarios, None);

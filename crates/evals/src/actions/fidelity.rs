@@ -87,17 +87,32 @@ mod tests {
         let scenario = "Your name is Ann Lee and your zip code is 20171. Return #W6619432 via \
                         paypal_3738584: Yoga Mat.";
         let cases: &[(&[&str], &[&str])] = &[
-            (&["I want to return a yoga mat.", "W6619432, zip 20171"], &[]),
+            (
+                &["I want to return a yoga mat.", "W6619432, zip 20171"],
+                &[],
+            ),
             (&["Refund it to paypal_3738584 please"], &[]),
             (&["My order is #W1234567"], &["invented_fact"]),
             (&["my email is ann@example.com"], &["invented_fact"]),
             (&["zip is 90210"], &["invented_fact"]),
             (&["Hi! How can I help you today?"], &["plays_agent"]),
-            (&["Can you please provide me with your name and zip code?"], &["plays_agent"]),
-            (&["Thank you for reaching out! Let me check."], &["plays_agent"]),
+            (
+                &["Can you please provide me with your name and zip code?"],
+                &["plays_agent"],
+            ),
+            (
+                &["Thank you for reaching out! Let me check."],
+                &["plays_agent"],
+            ),
             (&["Can you help me with a return?"], &[]),
-            (&["I'm sorry, but I can't assist with that request."], &["breaks_character"]),
-            (&["As an AI language model, I don't have your e-mail."], &["breaks_character"]),
+            (
+                &["I'm sorry, but I can't assist with that request."],
+                &["breaks_character"],
+            ),
+            (
+                &["As an AI language model, I don't have your e-mail."],
+                &["breaks_character"],
+            ),
             (&[], &["silent"]),
         ];
         for (messages, want) in cases {

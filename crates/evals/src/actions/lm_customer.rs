@@ -10,9 +10,7 @@
 use super::fidelity;
 use crate::error::EvalError;
 use crate::manifest::LmCustomerSpec;
-use frontdesk_core::chat::{
-    collect_text, ChatMessage, ChatModel, GenerateRequest, SamplingParams,
-};
+use frontdesk_core::chat::{collect_text, ChatMessage, ChatModel, GenerateRequest, SamplingParams};
 use std::sync::Arc;
 
 /// What the simulator writes, alone, when its conversation is over.
@@ -80,7 +78,10 @@ impl LmCustomer {
             scenario: scenario.trim().to_string(),
             transcript: vec![(Speaker::Agent, GREETING.to_string())],
             temperature: spec.temperature,
-            seed: spec.seed.wrapping_add(run as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            seed: spec
+                .seed
+                .wrapping_add(run as u64)
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15),
             max_turns: spec.max_turns,
             turns: 0,
             ended_itself: false,
@@ -142,8 +143,8 @@ impl LmCustomer {
             if text.is_empty() {
                 continue;
             }
-            let departs = !fidelity::departures(&self.scenario, std::slice::from_ref(&text))
-                .is_empty();
+            let departs =
+                !fidelity::departures(&self.scenario, std::slice::from_ref(&text)).is_empty();
             last = Some(text);
             if !departs {
                 break;
@@ -198,7 +199,9 @@ pub fn clean_message(raw: &str) -> String {
             && label
                 .split_whitespace()
                 .all(|w| w.chars().next().is_some_and(char::is_uppercase))
-            && label.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '.' || c == '\'')
+            && label
+                .chars()
+                .all(|c| c.is_alphabetic() || c == ' ' || c == '.' || c == '\'')
         {
             text = rest.trim_start();
         }
@@ -317,7 +320,11 @@ mod tests {
 
     #[tokio::test]
     async fn the_agent_speaks_as_user_and_the_stop_mark_ends_the_conversation() {
-        let m = model(&["Hi, I need to return a kettle.", "It's 12345.", "###STOP###"]);
+        let m = model(&[
+            "Hi, I need to return a kettle.",
+            "It's 12345.",
+            "###STOP###",
+        ]);
         let mut c = LmCustomer::new(m.clone(), "Your zip code is 12345.", &spec(10), 0);
         assert_eq!(
             c.opening().await.unwrap().as_deref(),

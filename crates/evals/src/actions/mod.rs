@@ -15,8 +15,8 @@ mod flow_assistant;
 pub mod lm_customer;
 
 pub use customer::{BotReply, ScriptedCustomer};
-pub use lm_customer::LmCustomer;
 pub use flow_assistant::FlowAssistant;
+pub use lm_customer::LmCustomer;
 
 use crate::error::EvalError;
 use crate::manifest::{CustomerSpec, LmCustomerSpec, Suite, SuiteSpec};
@@ -146,7 +146,11 @@ pub fn apply_scenarios(tasks: Vec<ActionTask>, path: &Path) -> Result<Vec<Action
         )
     })?;
     let mut rows = BTreeMap::new();
-    for (i, l) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, l) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let row: ScenarioRow = serde_json::from_str(l).map_err(|e| {
             EvalError::suite(
                 "actions",

@@ -646,8 +646,10 @@ async fn lm_customer_runs_each_task_several_times_and_reports_departures() {
         .take(1)
         .collect();
     // A customer that names an order the scenario does not have, then gives up.
-    let model =
-        super::lm_customer::replay::replay(&["Please cancel order #W0000001.", "###STOP###"], "###STOP###");
+    let model = super::lm_customer::replay::replay(
+        &["Please cancel order #W0000001.", "###STOP###"],
+        "###STOP###",
+    );
     let side = CustomerSide::Lm {
         model: model.clone(),
         spec: LmCustomerSpec {
@@ -710,6 +712,8 @@ fn scenario_rows_replace_and_select_tasks() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].user_scenario, "reworded b");
     std::fs::write(&path, "not json\n").unwrap();
-    let err = apply_scenarios(vec![task("a")], &path).unwrap_err().to_string();
+    let err = apply_scenarios(vec![task("a")], &path)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("line 1"), "{err}");
 }
