@@ -11,6 +11,7 @@
 
 pub mod customer;
 mod flow_assistant;
+pub mod paraphrase;
 
 pub use customer::{BotReply, ScriptedCustomer};
 pub use flow_assistant::FlowAssistant;
