@@ -87,6 +87,9 @@ pub enum Problem {
     Missing(Fact),
     /// The rewrite has an id, e-mail or number that is not in the original.
     Introduced(String),
+    /// The rewrite asks for something the original does not (a cancellation, a return, a
+    /// reason of its own).
+    Added(String),
     /// The rewrite is no scenario (a message to the agent, the template kept, cut off, empty).
     Form(&'static str),
     /// The model failed to generate.
@@ -99,6 +102,7 @@ impl Problem {
         match self {
             Problem::Missing(f) => format!("missing {}", f.kind.label()),
             Problem::Introduced(_) => "introduced id/number".into(),
+            Problem::Added(_) => "added request".into(),
             Problem::Form(why) => (*why).into(),
             Problem::Model(_) => "model error".into(),
         }
@@ -110,6 +114,7 @@ impl fmt::Display for Problem {
         match self {
             Problem::Missing(fact) => write!(f, "missing {} {:?}", fact.kind.label(), fact.text),
             Problem::Introduced(t) => write!(f, "introduced {t:?}"),
+            Problem::Added(t) => write!(f, "added {t:?}"),
             Problem::Form(why) => f.write_str(why),
             Problem::Model(e) => write!(f, "model error: {e}"),
         }
@@ -414,12 +419,13 @@ pub fn check(facts: &Facts, rewrite: &str) -> Vec<Problem> {
     }
 
     let hay = normalise(text);
+    let as_written = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for fact in &facts.required {
         let found = match fact.kind {
-            FactKind::Email | FactKind::OrderId | FactKind::PaymentId => {
-                // Exact, as a whole token (`#W12` is not in `#W123`).
-                let id = fact.text.to_lowercase();
-                contains_phrase(&hay, &id, false, false)
+            FactKind::Email => contains_phrase(&hay, &fact.text.to_lowercase(), false, false),
+            // Exact, case too, as a whole token (`#W12` is not in `#W123`).
+            FactKind::OrderId | FactKind::PaymentId => {
+                contains_phrase(&as_written, &fact.text, false, false)
             }
             FactKind::Number => contains_number(text, &fact.text),
             FactKind::Name | FactKind::Value | FactKind::Reason => {
@@ -433,6 +439,24 @@ pub fn check(facts: &Facts, rewrite: &str) -> Vec<Problem> {
         };
         if !found {
             problems.push(Problem::Missing(fact.clone()));
+        }
+    }
+
+    // Requests and reasons the original does not have (a small model copies its example's).
+    let has = |kind: FactKind, text: &str| {
+        facts
+            .required
+            .iter()
+            .any(|f| f.kind == kind && f.text.eq_ignore_ascii_case(text))
+    };
+    for (request, stem) in [("cancel", "cancel"), ("return", "return")] {
+        if !has(FactKind::Request, request) && contains_phrase(&hay, stem, false, true) {
+            problems.push(Problem::Added(request.into()));
+        }
+    }
+    for reason in ["no longer needed", "ordered by mistake"] {
+        if !has(FactKind::Reason, reason) && contains_phrase(&hay, reason, false, false) {
+            problems.push(Problem::Added(reason.into()));
         }
     }
 

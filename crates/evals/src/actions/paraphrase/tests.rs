@@ -143,6 +143,39 @@ fn an_invented_id_or_number_fails() {
 }
 
 #[test]
+fn an_added_request_or_reason_fails() {
+    let s = "Your name is Lena Voss and your zip code is 30301. You are shy. Return #W2000001 \
+             via gift_card_7000001: Desk Fan; ";
+    let f = extract_facts(s);
+    let ok = "Lena Voss, zip code 30301, is shy. She wants to return the Desk Fan from order \
+              #W2000001, refunded to gift_card_7000001.";
+    assert_eq!(check(&f, ok), vec![]);
+    let cancel = format!("{ok} She also wants it cancelled because it was ordered by mistake.");
+    assert_eq!(
+        check(&f, &cancel),
+        vec![
+            Problem::Added("cancel".into()),
+            Problem::Added("ordered by mistake".into())
+        ]
+    );
+    // The other way round: a cancellation may not turn into a return.
+    let g = extract_facts(
+        "Your name is Lena Voss and your zip code is 30301. Cancel order \
+                           #W2000003 because no longer needed. ",
+    );
+    let returned = "Lena Voss (zip code 30301) wants to cancel order #W2000003 and return it, \
+                    as it is no longer needed.";
+    assert_eq!(check(&g, returned), vec![Problem::Added("return".into())]);
+}
+
+#[test]
+fn ids_are_exact_to_the_letter() {
+    let f = facts();
+    let cased = GOOD.replace("gift_card_7000001", "Gift_Card_7000001");
+    assert_eq!(missing(&check(&f, &cased)), ["gift_card_7000001"]);
+}
+
+#[test]
 fn a_message_to_the_agent_or_the_kept_template_fails() {
     let f = facts();
     let first = GOOD.replace("She also wants", "I also want");
