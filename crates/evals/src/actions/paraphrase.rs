@@ -548,22 +548,82 @@ pub fn readable(scenario: &str) -> String {
     .into_owned()
 }
 
+/// The facts a rewrite is most prone to drop, listed in the prompt to be kept word for word:
+/// the name, e-mails, ids, item names and reasons.
+fn checklist(facts: &Facts) -> String {
+    let listed: Vec<&str> = facts
+        .required
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FactKind::Name
+                    | FactKind::Email
+                    | FactKind::OrderId
+                    | FactKind::PaymentId
+                    | FactKind::Item
+                    | FactKind::Reason
+            )
+        })
+        .map(|f| f.text.as_str())
+        .collect();
+    listed.join("; ")
+}
+
+/// What an earlier attempt got wrong, told to the next one.
+fn feedback(problems: &[Problem]) -> String {
+    let mut left_out = Vec::new();
+    let mut other = Vec::new();
+    for p in problems {
+        match p {
+            Problem::Missing(f) if f.kind == FactKind::Request => {
+                left_out.push(format!("what the customer wants to {}", f.text))
+            }
+            Problem::Missing(f) => left_out.push(f.text.clone()),
+            Problem::Introduced(t) => {
+                other.push(format!("it added {t}, which is not in the scenario"))
+            }
+            Problem::Added(t) => {
+                other.push(format!("it added \"{t}\", which is not in the scenario"))
+            }
+            Problem::Form(why) => other.push((*why).to_string()),
+            Problem::Model(_) => {}
+        }
+    }
+    if !left_out.is_empty() {
+        other.insert(0, format!("it left out {}", left_out.join(", ")));
+    }
+    if other.is_empty() {
+        return String::new();
+    }
+    format!("\nAn earlier rewrite was rejected: {}.", other.join("; "))
+}
+
 /// The request for one attempt: the rules, the made-up example, then the scenario (made
-/// [`readable`]) and the style last, so every request shares the longest prefix.
-pub fn build_request(scenario: &str, style: usize, params: SamplingParams) -> GenerateRequest {
+/// [`readable`]), the facts to keep, what the previous attempt got wrong (if any) and the
+/// style last, so every request shares the longest prefix.
+pub fn build_request(
+    scenario: &str,
+    style: usize,
+    previous: &[Problem],
+    params: SamplingParams,
+) -> GenerateRequest {
     let style = STYLES[style % STYLES.len()];
-    let ask = |s: &str, style: &str| {
+    let ask = |s: &str, style: &str, previous: &[Problem]| {
         format!(
-            "{RULES}\n\nScenario:\n{}\n\nRewrite it in this style: {style}.",
-            readable(s).trim()
+            "{RULES}\n\nScenario:\n{}\n\nKeep word for word: {}.{}\n\nRewrite it in this \
+             style: {style}.",
+            readable(s).trim(),
+            checklist(&extract_facts(s)),
+            feedback(previous),
         )
     };
     GenerateRequest {
         messages: vec![
             ChatMessage::system(SYSTEM),
-            ChatMessage::user(ask(EXAMPLE_IN, STYLES[0])),
+            ChatMessage::user(ask(EXAMPLE_IN, STYLES[0], &[])),
             ChatMessage::assistant(EXAMPLE_OUT),
-            ChatMessage::user(ask(scenario, style)),
+            ChatMessage::user(ask(scenario, style, previous)),
         ],
         params,
     }
@@ -646,7 +706,9 @@ pub async fn paraphrase_scenario(
             max_tokens: max_tokens(scenario),
             ..SamplingParams::default()
         };
-        let (text, problems) = match generate(model, build_request(scenario, style, params)).await {
+        let previous = log.last().map_or(&[][..], |a: &AttemptLog| &a.problems[..]);
+        let request = build_request(scenario, style, previous, params);
+        let (text, problems) = match generate(model, request).await {
             Ok((raw, reason)) => {
                 let text = clean(&raw);
                 let mut problems = Vec::new();

@@ -324,6 +324,16 @@ async fn retries_with_the_next_seed_until_the_check_passes() {
     let last = &reqs[2].messages.last().unwrap().content;
     assert!(last.contains(&readable(SCENARIO).trim().to_string()));
     assert!(last.contains(STYLES[styles[2]]));
+    // The facts to keep are listed, and a retry is told what the attempt before got wrong.
+    assert!(last.contains(
+        "Keep word for word: Lena Voss; #W2000001; #W2000002; #W2000003; gift_card_7000001; \
+         credit_card_7000002; Rain Jacket; Desk Fan; Phone Case; no longer needed."
+    ));
+    assert!(!reqs[0].messages[3].content.contains("rejected"));
+    assert!(reqs[1].messages[3]
+        .content
+        .contains("An earlier rewrite was rejected: it left out #W2000002; it added #W2000009"));
+    assert!(last.contains("rejected: a message, not a scenario (greeting)"));
     // Everything before the task's own message is the same for every task and attempt.
     assert_eq!(reqs[0].messages[..3], reqs[2].messages[..3]);
 }
