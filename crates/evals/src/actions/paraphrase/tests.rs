@@ -169,6 +169,31 @@ fn an_added_request_or_reason_fails() {
 }
 
 #[test]
+fn a_request_told_as_done_fails_and_a_reason_may_take_a_pronoun() {
+    let g = extract_facts(
+        "Your name is Lena Voss and your zip code is 30301. Cancel order #W2000003 because \
+         ordered by mistake. ",
+    );
+    let wants = "Lena Voss (zip code 30301) wants order #W2000003 cancelled, since she ordered \
+                 it by mistake.";
+    assert_eq!(check(&g, wants), vec![]);
+    let far = "Lena Voss (zip code 30301) wants to cancel order #W2000003: it was ordered, she \
+               says, a bit too fast and by mistake.";
+    assert_eq!(missing(&check(&g, far)), ["ordered by mistake"]);
+    for done in [
+        "Lena Voss (zip code 30301) has cancelled order #W2000003, ordered by mistake.",
+        "Lena Voss (zip code 30301) cancelled order #W2000003 because it was ordered by mistake.",
+        "Lena Voss (zip code 30301): order #W2000003 was canceled, ordered by mistake.",
+    ] {
+        assert_eq!(
+            check(&g, done),
+            vec![Problem::Form("told as already done")],
+            "{done}"
+        );
+    }
+}
+
+#[test]
 fn ids_are_exact_to_the_letter() {
     let f = facts();
     let cased = GOOD.replace("gift_card_7000001", "Gift_Card_7000001");
