@@ -417,6 +417,33 @@ fn contains_loosely(hay: &str, phrase: &str) -> bool {
         })
 }
 
+/// Whether a request sentence of the data set's template is still there ("Cancel order #W…
+/// because", "Return #W… via", "For #W…, modify", "…; via").
+fn template_kept(text: &str) -> bool {
+    static TEMPLATE: OnceLock<Regex> = OnceLock::new();
+    let template = re(
+        &TEMPLATE,
+        r"(?i)\bcancel order #W\d+ because\b|\breturn #W\d+ via\b|\bfor #W\d+, (?:change|modify|exchange)\b|; via\b",
+    );
+    template.is_match(text)
+}
+
+/// Whether the rewrite repeats the instructions it was given ("Keep word for word: …", "An
+/// earlier rewrite was rejected: …").
+fn echoes_prompt(text: &str) -> bool {
+    let t = normalise(text);
+    [
+        "word for word",
+        "earlier rewrite",
+        "was rejected",
+        "rewrite it",
+        "scenario:",
+        "in this style",
+    ]
+    .iter()
+    .any(|p| t.contains(p))
+}
+
 /// Whether the rewrite tells a request as done already ("has been cancelled", "she cancelled
 /// order #W…", "returned the kettle") instead of as what the customer wants.
 fn already_done(text: &str) -> bool {
@@ -454,6 +481,12 @@ pub fn check(facts: &Facts, rewrite: &str) -> Vec<Problem> {
     }
     if text.contains('{') || text.contains('}') {
         problems.push(Problem::Form("template kept ({…} options)"));
+    }
+    if template_kept(text) {
+        problems.push(Problem::Form("template kept (its request sentences)"));
+    }
+    if echoes_prompt(text) {
+        problems.push(Problem::Form("the prompt's words echoed"));
     }
     if already_done(text) {
         problems.push(Problem::Form("told as already done"));

@@ -8,7 +8,7 @@
 use anyhow::Context;
 use frontdesk_core::Config;
 use frontdesk_evals::actions::paraphrase::{
-    paraphrase_scenario, spread, Outcome, ParaphraseOptions,
+    check, extract_facts, paraphrase_scenario, spread, FailedRecord, Outcome, ParaphraseOptions,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
@@ -42,6 +42,10 @@ pub struct ParaphraseArgs {
     /// Keep the records already in `--out` and rewrite only the tasks it lacks.
     #[arg(long)]
     resume: bool,
+    /// Generate nothing: check the accepted records already in `--out` again with the current
+    /// fact check, and flag `paraphrase_failed` those that no longer pass.
+    #[arg(long)]
+    recheck: bool,
     /// Print every attempt's text and why it was rejected (stderr).
     #[arg(long)]
     verbose: bool,
@@ -92,7 +96,66 @@ fn done_ids(path: &std::path::Path) -> anyhow::Result<BTreeSet<String>> {
     Ok(ids)
 }
 
+/// `--recheck`: the accepted records of `--out` checked again against their originals.
+fn recheck(args: &ParaphraseArgs) -> anyhow::Result<ExitCode> {
+    let originals: BTreeMap<String, String> = read_tasks(&args.tasks)?
+        .into_iter()
+        .map(|t| (t.task_id, t.user_scenario))
+        .collect();
+    let text = std::fs::read_to_string(&args.out)
+        .with_context(|| format!("reading {}", args.out.display()))?;
+    let (mut kept, mut flagged, mut failed) = (0usize, 0usize, 0usize);
+    let mut lines = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line)?;
+        let (Some(id), Some(rewrite)) = (
+            v.get("task_id").and_then(|x| x.as_str()),
+            v.get("user_scenario").and_then(|x| x.as_str()),
+        ) else {
+            failed += 1;
+            lines.push(line.to_string());
+            continue;
+        };
+        let original = originals
+            .get(id)
+            .with_context(|| format!("{id} is not in {}", args.tasks.display()))?;
+        let problems = check(&extract_facts(original), rewrite);
+        if problems.is_empty() {
+            kept += 1;
+            lines.push(line.to_string());
+            continue;
+        }
+        flagged += 1;
+        eprintln!(
+            "{id}: {}",
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        let record = FailedRecord {
+            task_id: id.to_string(),
+            paraphrase_failed: true,
+            model: v["model"].as_str().unwrap_or_default().to_string(),
+            temperature: v["temperature"].as_f64().unwrap_or_default() as f32,
+            seed: v["seed"].as_u64().unwrap_or_default(),
+            attempts: v["attempt"].as_u64().unwrap_or_default() as usize,
+            problems: problems.iter().map(|p| p.to_string()).collect(),
+        };
+        lines.push(serde_json::to_string(&record)?);
+    }
+    std::fs::write(&args.out, lines.join("\n") + "\n")?;
+    eprintln!(
+        "rechecked: {kept} still pass, {flagged} flagged paraphrase_failed now, {failed} failed before"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(mut config: Config, args: ParaphraseArgs) -> anyhow::Result<ExitCode> {
+    if args.recheck {
+        return recheck(&args);
+    }
     if let Some(m) = &args.model {
         config.models.chat = m.clone();
     }

@@ -219,6 +219,26 @@ fn a_message_to_the_agent_or_the_kept_template_fails() {
         .iter()
         .any(|p| matches!(p, Problem::Form(w) if w.contains("options"))));
     assert_eq!(check(&f, "  "), vec![Problem::Form("empty")]);
+    // A request sentence of the template copied as it was.
+    let kept = GOOD.replace(
+        "She also wants order #W2000003 cancelled, as it is no longer needed.",
+        "Cancel order #W2000003 because no longer needed.",
+    );
+    assert_eq!(
+        check(&f, &kept),
+        vec![Problem::Form("template kept (its request sentences)")]
+    );
+    // The instructions given to the model repeated in its answer.
+    let echo = format!("{GOOD} Keep word for word: Lena Voss.");
+    assert_eq!(
+        check(&f, &echo),
+        vec![Problem::Form("the prompt's words echoed")]
+    );
+    let echo = format!("{GOOD} An earlier rewrite was rejected: it left out Lena Voss.");
+    assert_eq!(
+        check(&f, &echo),
+        vec![Problem::Form("the prompt's words echoed")]
+    );
 }
 
 #[test]
