@@ -417,13 +417,14 @@ fn contains_loosely(hay: &str, phrase: &str) -> bool {
         })
 }
 
-/// Whether a request sentence of the data set's template is still there ("Cancel order #W…
-/// because", "Return #W… via", "For #W…, modify", "…; via").
+/// Whether a request sentence of the data set's template is still there as it is written,
+/// capitals too ("Cancel order #W… because", "Return #W… via", "For #W…, modify", "…; via");
+/// "she wants to cancel order #W… because" is a sentence of the rewrite's own.
 fn template_kept(text: &str) -> bool {
     static TEMPLATE: OnceLock<Regex> = OnceLock::new();
     let template = re(
         &TEMPLATE,
-        r"(?i)\bcancel order #W\d+ because\b|\breturn #W\d+ via\b|\bfor #W\d+, (?:change|modify|exchange)\b|; via\b",
+        r"\bCancel order #W\d+ because\b|\bReturn #W\d+ via\b|\bFor #W\d+, (?:change|modify|exchange)\b|; via\b",
     );
     template.is_match(text)
 }

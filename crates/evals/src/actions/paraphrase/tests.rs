@@ -228,6 +228,12 @@ fn a_message_to_the_agent_or_the_kept_template_fails() {
         check(&f, &kept),
         vec![Problem::Form("template kept (its request sentences)")]
     );
+    // The same words in a sentence of its own are no template.
+    let own = GOOD.replace(
+        "She also wants order #W2000003 cancelled, as it is no longer needed.",
+        "She also wants to cancel order #W2000003 because it is no longer needed.",
+    );
+    assert_eq!(check(&f, &own), vec![]);
     // The instructions given to the model repeated in its answer.
     let echo = format!("{GOOD} Keep word for word: Lena Voss.");
     assert_eq!(
