@@ -37,6 +37,8 @@ enum Command {
     Models(cli::models::ModelsArgs),
     /// Run evaluation suites and write reports.
     Eval(cli::eval::EvalArgs),
+    /// Style-shifted copies of tau-retail scenarios by the local chat model, fact-checked.
+    ParaphraseScenarios(cli::paraphrase::ParaphraseArgs),
     /// Benchmarks (inference, retrieval, load and soak).
     Bench(cli::bench::BenchArgs),
     /// Consistent online copy of the databases and the knowledge index into a new folder.
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Search(a) => cli::search::run(config, a),
         Command::Models(a) => cli::models::run(config, a),
         Command::Eval(a) => cli::eval::run(config, a),
+        Command::ParaphraseScenarios(a) => cli::paraphrase::run(config, a),
         Command::Bench(a) => cli::bench::run(config, a),
         Command::Backup(a) => cli::backup::run_backup(config, a),
         Command::Restore(a) => cli::backup::run_restore(config, a),

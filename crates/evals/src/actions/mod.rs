@@ -13,6 +13,7 @@ pub mod customer;
 pub mod fidelity;
 mod flow_assistant;
 pub mod lm_customer;
+pub mod paraphrase;
 
 pub use customer::{BotReply, ScriptedCustomer};
 pub use flow_assistant::FlowAssistant;
@@ -133,11 +134,12 @@ pub fn load_tasks(path: &Path) -> Result<Vec<ActionTask>, EvalError> {
 #[derive(Deserialize)]
 struct ScenarioRow {
     task_id: String,
-    user_scenario: String,
+    /// Absent in a row that records a failed rewrite (`paraphrase_failed`).
+    user_scenario: Option<String>,
 }
 
 /// Replaces the tasks' scenarios with the rows of `path` (`{"task_id","user_scenario"}`, other
-/// fields ignored); tasks without a row are left out.
+/// fields ignored); tasks without a row, or whose row has no scenario, are left out.
 pub fn apply_scenarios(tasks: Vec<ActionTask>, path: &Path) -> Result<Vec<ActionTask>, EvalError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         EvalError::suite(
@@ -161,7 +163,9 @@ pub fn apply_scenarios(tasks: Vec<ActionTask>, path: &Path) -> Result<Vec<Action
                 ),
             )
         })?;
-        rows.insert(row.task_id, row.user_scenario);
+        if let Some(scenario) = row.user_scenario {
+            rows.insert(row.task_id, scenario);
+        }
     }
     Ok(tasks
         .into_iter()

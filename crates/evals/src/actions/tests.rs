@@ -705,7 +705,7 @@ fn scenario_rows_replace_and_select_tasks() {
     let path = dir.path().join("s.jsonl");
     std::fs::write(
         &path,
-        "{\"task_id\":\"b\",\"user_scenario\":\"reworded b\",\"model\":\"m\"}\n\n",
+        "{\"task_id\":\"b\",\"user_scenario\":\"reworded b\",\"model\":\"m\"}\n\n{\"task_id\":\"a\",\"paraphrase_failed\":true}\n",
     )
     .unwrap();
     let got = apply_scenarios(vec![task("a"), task("b")], &path).unwrap();

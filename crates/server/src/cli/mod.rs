@@ -9,6 +9,7 @@ pub mod chat;
 pub mod eval;
 pub mod index;
 pub mod models;
+pub mod paraphrase;
 pub mod search;
 pub mod serve;
 pub mod stack;
