@@ -115,6 +115,65 @@ impl ChatModel for ScriptedChat {
     }
 }
 
+/// Chat model that replies with queued texts in order (the last one again when they run out)
+/// and keeps every request it was given: for callers that hold a conversation with a model.
+pub struct ReplayChat {
+    pub replies: Vec<(String, FinishReason)>,
+    pub requests: Mutex<Vec<GenerateRequest>>,
+}
+
+impl ReplayChat {
+    /// Replies that each end with `FinishReason::Eos`.
+    pub fn new(replies: &[&str]) -> Self {
+        Self {
+            replies: replies
+                .iter()
+                .map(|r| (r.to_string(), FinishReason::Eos))
+                .collect(),
+            requests: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+#[async_trait]
+impl ChatModel for ReplayChat {
+    fn info(&self) -> ChatModelInfo {
+        ChatModelInfo {
+            model_id: "replay".into(),
+            architecture: "none".into(),
+            context_length: 4096,
+        }
+    }
+    async fn generate(&self, request: GenerateRequest) -> Result<TokenStream, InferenceError> {
+        let n = {
+            let mut reqs = self.requests.lock().expect("requests lock");
+            reqs.push(request);
+            reqs.len()
+        };
+        let (text, reason) = self
+            .replies
+            .get((n - 1).min(self.replies.len().saturating_sub(1)))
+            .cloned()
+            .unwrap_or_else(|| (String::new(), FinishReason::Eos));
+        let pieces: Vec<String> = text.split_inclusive(' ').map(str::to_string).collect();
+        let (tx, rx) = tokio::sync::mpsc::channel(pieces.len() + 1);
+        let generated_tokens = pieces.len();
+        for piece in pieces {
+            let _ = tx.send(Ok(GenerationEvent::Text(piece))).await;
+        }
+        let _ = tx
+            .send(Ok(GenerationEvent::Finished {
+                reason,
+                prompt_tokens: 0,
+                cached_prompt_tokens: 0,
+                generated_tokens,
+                constraint: None,
+            }))
+            .await;
+        Ok(rx)
+    }
+}
+
 /// How often each `AuditLog` method of a [`MemoryAuditLog`] was called.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AuditCalls {

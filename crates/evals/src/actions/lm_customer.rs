@@ -220,73 +220,13 @@ pub fn clean_message(raw: &str) -> String {
     unquoted.trim().to_string()
 }
 
-/// A chat model that replays queued texts and records the requests (tests of the harness).
-#[cfg(test)]
-pub(crate) mod replay {
-    use async_trait::async_trait;
-    use frontdesk_core::chat::{
-        ChatModel, ChatModelInfo, FinishReason, GenerateRequest, GenerationEvent, TokenStream,
-    };
-    use frontdesk_core::error::InferenceError;
-    use std::sync::{Arc, Mutex};
-
-    pub(crate) struct Replay {
-        pub replies: Mutex<Vec<String>>,
-        pub seen: Mutex<Vec<GenerateRequest>>,
-        /// Said once the queue is empty.
-        pub then: String,
-    }
-
-    #[async_trait]
-    impl ChatModel for Replay {
-        fn info(&self) -> ChatModelInfo {
-            ChatModelInfo {
-                model_id: "replay".into(),
-                architecture: "test".into(),
-                context_length: 4096,
-            }
-        }
-        async fn generate(&self, request: GenerateRequest) -> Result<TokenStream, InferenceError> {
-            self.seen.lock().unwrap().push(request);
-            let text = {
-                let mut q = self.replies.lock().unwrap();
-                if q.is_empty() {
-                    self.then.clone()
-                } else {
-                    q.remove(0)
-                }
-            };
-            let (tx, rx) = tokio::sync::mpsc::channel(4);
-            tx.send(Ok(GenerationEvent::Text(text))).await.unwrap();
-            tx.send(Ok(GenerationEvent::Finished {
-                reason: FinishReason::Eos,
-                prompt_tokens: 1,
-                cached_prompt_tokens: 0,
-                generated_tokens: 1,
-                constraint: None,
-            }))
-            .await
-            .unwrap();
-            Ok(rx)
-        }
-    }
-
-    pub(crate) fn replay(replies: &[&str], then: &str) -> Arc<Replay> {
-        Arc::new(Replay {
-            replies: Mutex::new(replies.iter().map(|s| s.to_string()).collect()),
-            seen: Mutex::new(Vec::new()),
-            then: then.to_string(),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::replay::{replay, Replay};
     use super::*;
+    use frontdesk_core::testing::ReplayChat;
 
-    fn model(replies: &[&str]) -> Arc<Replay> {
-        replay(replies, "")
+    fn model(replies: &[&str]) -> Arc<ReplayChat> {
+        Arc::new(ReplayChat::new(replies))
     }
 
     fn spec(max_turns: usize) -> LmCustomerSpec {
@@ -336,7 +276,7 @@ mod tests {
         );
         assert_eq!(c.reply("Done.").await.unwrap(), None);
         assert!(c.ended_itself);
-        let seen = m.seen.lock().unwrap();
+        let seen = m.requests.lock().unwrap();
         let last = &seen[2].messages;
         assert_eq!(last.len(), 2);
         let shown = &last[1].content;
@@ -366,8 +306,8 @@ mod tests {
         assert_eq!(first.reply("next?").await.unwrap(), None);
         assert!(!first.ended_itself);
         assert_ne!(
-            a.seen.lock().unwrap()[0].params.seed,
-            b.seen.lock().unwrap()[0].params.seed
+            a.requests.lock().unwrap()[0].params.seed,
+            b.requests.lock().unwrap()[0].params.seed
         );
     }
 
@@ -379,7 +319,7 @@ mod tests {
             c.opening().await.unwrap().as_deref(),
             Some("I'd like to cancel an order.")
         );
-        let seen = m.seen.lock().unwrap();
+        let seen = m.requests.lock().unwrap();
         assert_ne!(seen[0].params.seed, seen[1].params.seed);
     }
 }

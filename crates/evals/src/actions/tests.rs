@@ -646,10 +646,10 @@ async fn lm_customer_runs_each_task_several_times_and_reports_departures() {
         .take(1)
         .collect();
     // A customer that names an order the scenario does not have, then gives up.
-    let model = super::lm_customer::replay::replay(
-        &["Please cancel order #W0000001.", "###STOP###"],
+    let model = Arc::new(frontdesk_core::testing::ReplayChat::new(&[
+        "Please cancel order #W0000001.",
         "###STOP###",
-    );
+    ]));
     let side = CustomerSide::Lm {
         model: model.clone(),
         spec: LmCustomerSpec {
@@ -685,7 +685,7 @@ async fn lm_customer_runs_each_task_several_times_and_reports_departures() {
     assert_eq!(suite.cases[1].id, format!("{}/run1", first.task_id));
     // The opening was drawn four times (an invented order id, then stops before anything was
     // said) and the first draw kept; the next request shows the bot's reply as the agent's.
-    let seen = model.seen.lock().unwrap();
+    let seen = model.requests.lock().unwrap();
     let shown = &seen[4].messages[1].content;
     assert!(
         shown.contains(&format!("Agent: {}", first.turns[0].1.replace('\n', " "))),

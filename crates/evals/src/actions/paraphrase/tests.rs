@@ -2,9 +2,7 @@
 //! fake chat model that replies from a script.
 
 use super::*;
-use async_trait::async_trait;
-use frontdesk_core::chat::{ChatModelInfo, TokenStream};
-use frontdesk_core::error::InferenceError;
+use frontdesk_core::testing::ReplayChat;
 use std::sync::Mutex;
 
 const SCENARIO: &str = "Your name is Lena Voss and your zip code is 30301. You are shy, \
@@ -281,58 +279,9 @@ fn spread_picks_evenly() {
     assert_eq!(spread(500, 200)[199], 497);
 }
 
-/// Replies with the scripted texts in order (the last one again when they run out) and keeps
-/// every request it was given.
-struct FakeChat {
-    replies: Vec<(String, FinishReason)>,
-    requests: Mutex<Vec<GenerateRequest>>,
-}
-
-impl FakeChat {
-    fn new(replies: &[&str]) -> Arc<Self> {
-        Arc::new(Self {
-            replies: replies
-                .iter()
-                .map(|r| (r.to_string(), FinishReason::Eos))
-                .collect(),
-            requests: Mutex::new(Vec::new()),
-        })
-    }
-}
-
-#[async_trait]
-impl ChatModel for FakeChat {
-    fn info(&self) -> ChatModelInfo {
-        ChatModelInfo {
-            model_id: "fake-lm".into(),
-            architecture: "none".into(),
-            context_length: 4096,
-        }
-    }
-    async fn generate(&self, request: GenerateRequest) -> Result<TokenStream, InferenceError> {
-        let n = {
-            let mut reqs = self.requests.lock().unwrap();
-            reqs.push(request);
-            reqs.len()
-        };
-        let (text, reason) = self.replies[(n - 1).min(self.replies.len() - 1)].clone();
-        let (tx, rx) = tokio::sync::mpsc::channel(256);
-        for piece in text.split_inclusive(' ') {
-            tx.send(Ok(GenerationEvent::Text(piece.to_string())))
-                .await
-                .unwrap();
-        }
-        tx.send(Ok(GenerationEvent::Finished {
-            reason,
-            prompt_tokens: 0,
-            cached_prompt_tokens: 0,
-            generated_tokens: 0,
-            constraint: None,
-        }))
-        .await
-        .unwrap();
-        Ok(rx)
-    }
+/// The model of these tests: queued replies, every request kept.
+fn fake_chat(replies: &[&str]) -> Arc<ReplayChat> {
+    Arc::new(ReplayChat::new(replies))
 }
 
 fn opts() -> ParaphraseOptions {
@@ -345,7 +294,7 @@ fn opts() -> ParaphraseOptions {
 
 #[tokio::test]
 async fn retries_with_the_next_seed_until_the_check_passes() {
-    let fake = FakeChat::new(&[
+    let fake = fake_chat(&[
         &GOOD.replace("#W2000002", "#W2000009"),
         &format!("Hi, {GOOD}"),
         GOOD,
@@ -357,7 +306,7 @@ async fn retries_with_the_next_seed_until_the_check_passes() {
         Outcome::Accepted(ParaphraseRecord {
             task_id: "t-7".into(),
             user_scenario: GOOD.into(),
-            model: "fake-lm".into(),
+            model: "replay".into(),
             temperature: 0.8,
             seed: 42,
             attempt: 3,
@@ -391,7 +340,7 @@ async fn retries_with_the_next_seed_until_the_check_passes() {
 
 #[tokio::test]
 async fn a_task_with_no_valid_rewrite_is_flagged_failed() {
-    let fake = FakeChat::new(&["I want to return my Desk Fan."]);
+    let fake = fake_chat(&["I want to return my Desk Fan."]);
     let model: Arc<dyn ChatModel> = fake.clone();
     let (outcome, log) = paraphrase_scenario(&model, "t-8", SCENARIO, &opts()).await;
     let Outcome::Failed(failed) = outcome else {
@@ -409,7 +358,7 @@ async fn a_task_with_no_valid_rewrite_is_flagged_failed() {
 
 #[tokio::test]
 async fn a_rewrite_cut_off_at_the_token_limit_is_rejected() {
-    let fake = Arc::new(FakeChat {
+    let fake = Arc::new(ReplayChat {
         replies: vec![(GOOD.to_string(), FinishReason::Length)],
         requests: Mutex::new(Vec::new()),
     });
