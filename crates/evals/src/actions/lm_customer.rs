@@ -26,7 +26,8 @@ const MESSAGE_TOKENS: usize = 96;
 /// Samples drawn for one message before the last one is taken even if it departs from the
 /// scenario (each with its own seed): a message is drawn again when it is empty after
 /// cleaning, stops the conversation before it began, or departs ([`fidelity::departures`]:
-/// an invented id, the agent's part). What still departs after the last draw is reported.
+/// an invented id, the agent's or a language model's voice). What still departs after the
+/// last draw is reported.
 const ATTEMPTS: u64 = 4;
 
 /// The simulator's standing instructions. The model is asked, as a writer, for the customer's
@@ -66,7 +67,7 @@ pub struct LmCustomer {
 }
 
 impl LmCustomer {
-    /// `run` picks this conversation's seed (`spec.seed + run`), so runs of a task differ.
+    /// The conversation's seed comes from `spec.seed` and `run`, so runs of a task differ.
     pub fn new(
         model: Arc<dyn ChatModel>,
         scenario: &str,
