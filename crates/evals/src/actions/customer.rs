@@ -9,6 +9,7 @@
 //! You want…"), "You are Jane Doe in 12345", and third person ("The customer, Jane Doe (zip
 //! 12345), wants…", "Jane Doe's email is … She wants…").
 
+use super::patterns::{cached as re, pattern};
 use frontdesk_core::conversation::{ExecutedAction, PendingAction, Slot};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -80,19 +81,6 @@ pub struct ScriptedCustomer {
     last: Option<(Option<Slot>, Option<String>)>,
     repeats: u32,
     turns: u32,
-}
-
-fn re(cell: &'static OnceLock<Regex>, p: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(p).expect("the customer's own patterns compile"))
-}
-
-macro_rules! pattern {
-    ($name:ident, $p:expr) => {
-        fn $name() -> &'static Regex {
-            static CELL: OnceLock<Regex> = OnceLock::new();
-            re(&CELL, $p)
-        }
-    };
 }
 
 pattern!(email_re, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}");

@@ -11,36 +11,20 @@
 //! These are what can be told mechanically; the closing figures also come from reading a
 //! sample of transcripts by hand (evals/tau-retail/README.md).
 
-use regex::Regex;
-use std::sync::OnceLock;
+use super::patterns::pattern;
 
-fn ids() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    CELL.get_or_init(|| {
-        Regex::new(
-            r"(?i)#?\bW\d{5,9}\b|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\b(?:[a-z]+_)+\d{4,}\b|\b\d{5}\b",
-        )
-        .expect("fidelity id pattern compiles")
-    })
-}
-
-fn agent_voice() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    CELL.get_or_init(|| {
-        Regex::new(
-            r"(?i)\b(?:help|assist|assisting|helping) you\b|\bthank you for (?:reaching out|contacting)\b|\bwould you like (?:assistance|help)\b|\blet me know your\b|\bprovide me with my\b|\b(?:could|can|would) you (?:please )?(?:provide|give|share|tell)(?: me)?(?: with)? your (?:name|email|e-mail|zip|order|contact|payment)",
-        )
-        .expect("fidelity agent pattern compiles")
-    })
-}
-
-fn model_voice() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    CELL.get_or_init(|| {
-        Regex::new(r"(?i)\bas an ai\b|\blanguage model\b|\bi can(?:'|no)?t assist with\b")
-            .expect("fidelity model pattern compiles")
-    })
-}
+pattern!(
+    ids,
+    r"(?i)#?\bW\d{5,9}\b|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\b(?:[a-z]+_)+\d{4,}\b|\b\d{5}\b"
+);
+pattern!(
+    agent_voice,
+    r"(?i)\b(?:help|assist|assisting|helping) you\b|\bthank you for (?:reaching out|contacting)\b|\bwould you like (?:assistance|help)\b|\blet me know your\b|\bprovide me with my\b|\b(?:could|can|would) you (?:please )?(?:provide|give|share|tell)(?: me)?(?: with)? your (?:name|email|e-mail|zip|order|contact|payment)"
+);
+pattern!(
+    model_voice,
+    r"(?i)\bas an ai\b|\blanguage model\b|\bi can(?:'|no)?t assist with\b"
+);
 
 /// Normal form of an id for comparison: lower case, without a leading `#`.
 fn norm(id: &str) -> String {

@@ -14,6 +14,7 @@ pub mod fidelity;
 mod flow_assistant;
 pub mod lm_customer;
 pub mod paraphrase;
+mod patterns;
 
 pub use customer::{BotReply, ScriptedCustomer};
 pub use flow_assistant::FlowAssistant;

@@ -11,6 +11,7 @@
 //! attempts; a task without a valid rewrite is reported as failed, never written as a scenario.
 //! Only `user_scenario` is read: never the task's expected actions.
 
+use super::patterns::cached as re;
 use frontdesk_core::chat::{
     ChatMessage, ChatModel, FinishReason, GenerateRequest, GenerationEvent, SamplingParams,
 };
@@ -185,10 +186,6 @@ pub struct Facts {
     pub required: Vec<Fact>,
     /// Lower-cased ids, e-mails and numbers (every digit run of the original, ids' included).
     pub allowed: Vec<String>,
-}
-
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("static regex"))
 }
 
 fn email_re() -> &'static Regex {
