@@ -26,6 +26,10 @@ pub struct SearchQuery {
     /// lexical side folds scripts itself and reads `text` only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<String>,
+    /// The query's language as the caller detected it (None: the index guesses from the
+    /// script). The dense side embeds a Serbian query as Serbian, whatever its spelling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<crate::Lang>,
 }
 
 impl SearchQuery {
@@ -35,7 +39,14 @@ impl SearchQuery {
             k,
             filters: SearchFilters::default(),
             variants: Vec::new(),
+            lang: None,
         }
+    }
+
+    /// Says which language the query is in.
+    pub fn with_lang(mut self, lang: crate::Lang) -> Self {
+        self.lang = Some(lang);
+        self
     }
 
     /// Adds another spelling of the query (ignored when empty or the same as `text`).

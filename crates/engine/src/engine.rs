@@ -205,7 +205,7 @@ pub(crate) struct Drafted {
 
 /// The knowledge-base query for a message in `lang`: a Serbian one also in its other script.
 fn search_query(query: &str, lang: Lang) -> SearchQuery {
-    let q = SearchQuery::new(query, SEARCH_K);
+    let q = SearchQuery::new(query, SEARCH_K).with_lang(lang);
     match crate::lang::other_script(query, lang) {
         Some(v) => q.with_variant(v),
         None => q,

@@ -42,6 +42,8 @@ type IndexKey = (Option<PathBuf>, Option<usize>);
 pub struct EngineBackend {
     config: Config,
     embedder: Arc<dyn Embedder>,
+    /// The Serbian → English map the knowledge indexes search with, as `frontdesk serve`'s.
+    language_map: Option<Arc<frontdesk_retrieval::LanguageMap>>,
     assistant: Option<AssistantFactory>,
     indexes: tokio::sync::Mutex<HashMap<IndexKey, Arc<dyn ModeSearch>>>,
     load_embedder: Option<EmbedderLoader>,
@@ -57,12 +59,19 @@ impl EngineBackend {
     ) -> Self {
         Self {
             config,
+            language_map: None,
             embedder,
             assistant,
             indexes: tokio::sync::Mutex::new(HashMap::new()),
             load_embedder: None,
             companions: tokio::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The language map every knowledge index built here searches with.
+    pub fn with_language_map(mut self, map: Option<Arc<frontdesk_retrieval::LanguageMap>>) -> Self {
+        self.language_map = map;
+        self
     }
 
     /// Lets intent suites use companion embedders (`intent_model.companion_embedder`).
@@ -211,6 +220,10 @@ impl Backend for EngineBackend {
                             .join(", ")
                     ))
                 })?;
+        let index = match &self.language_map {
+            Some(map) => index.with_language_map(map.clone()),
+            None => index,
+        };
         let ix: Arc<dyn ModeSearch> = Arc::new(IndexSearch(Arc::new(index)));
         indexes.insert(key, ix.clone());
         Ok(ix)

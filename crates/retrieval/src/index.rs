@@ -6,6 +6,7 @@ use crate::document::{Document, LoadIssue};
 use crate::fusion::{
     convex_fusion, reciprocal_rank_fusion, ConfidenceFeatures, ConfidenceModel, Fused,
 };
+use crate::language_map::LanguageMap;
 use crate::language_shift::QueryShift;
 use crate::loader::load_documents;
 use crate::persist;
@@ -14,7 +15,7 @@ use async_trait::async_trait;
 use frontdesk_core::config::{Fusion, RetrievalConfig};
 use frontdesk_core::retrieval::{HitScores, SearchFilters};
 use frontdesk_core::{
-    EmbedKind, Embedder, Hit, InferenceError, RetrievalError, Retriever, SearchQuery,
+    EmbedKind, Embedder, Hit, InferenceError, Lang, RetrievalError, Retriever, SearchQuery,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -85,6 +86,9 @@ pub struct HybridIndex {
     cfg: RetrievalConfig,
     hnsw: HnswParams,
     confidence: ConfidenceModel,
+    /// Serbian → English in the embedder's space (`language_map.rs`): a Serbian question's
+    /// image under it is searched as one more variant, as an English question.
+    language_map: Option<Arc<LanguageMap>>,
     data_dir: Option<PathBuf>,
     /// One re-index at a time; searches never wait on it.
     reindexing: tokio::sync::Mutex<()>,
@@ -200,6 +204,7 @@ impl HybridIndex {
             cfg: cfg.clone(),
             hnsw: HnswParams::default(),
             confidence: ConfidenceModel::default(),
+            language_map: None,
             data_dir: data_dir.map(Path::to_path_buf),
             reindexing: tokio::sync::Mutex::new(()),
         };
@@ -218,9 +223,25 @@ impl HybridIndex {
             cfg: cfg.clone(),
             hnsw: HnswParams::default(),
             confidence: ConfidenceModel::default(),
+            language_map: None,
             data_dir,
             reindexing: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Searches a Serbian question's image under `map` beside the question itself (a map of
+    /// another dimension than the index's is ignored).
+    pub fn with_language_map(mut self, map: Arc<LanguageMap>) -> Self {
+        if map.dim() == self.snapshot().dense.dim() {
+            self.language_map = Some(map);
+        } else {
+            tracing::warn!(
+                map = map.dim(),
+                index = self.snapshot().dense.dim(),
+                "the language map does not fit this embedder; not used"
+            );
+        }
+        self
     }
 
     /// Replaces the confidence calibration (e.g. one refitted for another embedder).
@@ -339,8 +360,30 @@ impl HybridIndex {
                 vecs
             }
         };
+        // Each vector's language, for the language shift: the question's and its variants'
+        // is the query's; the mapped one is searched as English.
+        let mut langs: Vec<Option<Lang>> = vec![query.lang; qvecs.len()];
+        let mut qvecs = qvecs;
+        let serbian = query
+            .lang
+            .unwrap_or_else(|| crate::document::detect_lang(text))
+            .is_serbian();
+        if let (Some(map), true, Some(first)) = (&self.language_map, serbian, qvecs.first()) {
+            let mapped = map.apply(first);
+            qvecs.push(mapped);
+            langs.push(Some(Lang::En));
+        }
         let refs: Vec<&[f32]> = qvecs.iter().map(Vec::as_slice).collect();
-        let ranked = rank(&snap, text, &refs, query, mode, &self.cfg, &self.confidence);
+        let ranked = rank(
+            &snap,
+            text,
+            &refs,
+            &langs,
+            query,
+            mode,
+            &self.cfg,
+            &self.confidence,
+        );
         Ok(ranked.into_iter().map(|(h, _)| h).collect())
     }
 
@@ -358,10 +401,12 @@ impl HybridIndex {
             .filter(|v| v.len() == snap.dense.dim())
             .into_iter()
             .collect();
+        let langs = vec![query.lang; qvecs.len()];
         rank(
             &snap,
             query.text.trim(),
             &qvecs,
+            &langs,
             query,
             mode,
             &self.cfg,
@@ -389,13 +434,15 @@ impl Retriever for HybridIndex {
 }
 
 /// Ranks one query against one snapshot (pure: no embedding, no locks). `qvecs` are the
-/// vectors of the query and of its variants (none: no dense side); a chunk's cosine is its best
-/// over them. Each hit comes with the features its confidence was computed from (None when
+/// vectors of the query and of its variants (none: no dense side), `qlangs` the language each
+/// is searched as; a chunk's cosine is its best over them. Each hit comes with the features its confidence was computed from (None when
 /// there is no query vector).
+#[allow(clippy::too_many_arguments)]
 fn rank(
     snap: &Snapshot,
     text: &str,
     qvecs: &[&[f32]],
+    qlangs: &[Option<Lang>],
     query: &SearchQuery,
     mode: SearchMode,
     cfg: &RetrievalConfig,
@@ -408,7 +455,8 @@ fn rank(
     let n = cfg.candidates.max(query.k);
     let shifts: Vec<QueryShift> = qvecs
         .iter()
-        .map(|q| snap.language_shift.for_query(q))
+        .zip(qlangs.iter().chain(std::iter::repeat(&None)))
+        .map(|(q, lang)| snap.language_shift.for_query_in(q, *lang))
         .collect();
     let dense = match mode {
         SearchMode::Lexical => Vec::new(),
@@ -589,6 +637,12 @@ async fn load_persisted(
     let Some(gen) = persist::current_generation(&root)? else {
         return Ok(None);
     };
+    if !gen.join("manifest.json").exists() {
+        // A pointer to a generation that is gone (an older build's clean-up raced another
+        // process): the index is derived data, so it is built again rather than refused.
+        tracing::warn!(generation = %gen.display(), "the current index generation is missing; rebuilding the index");
+        return Ok(None);
+    }
     let manifest = persist::read_manifest(&gen)?;
     if manifest.format_version != persist::FORMAT_VERSION {
         tracing::warn!(

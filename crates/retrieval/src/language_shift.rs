@@ -26,6 +26,8 @@ use frontdesk_core::Lang;
 const PRIOR_CHUNKS: f32 = 5.0;
 
 pub struct LanguageShift {
+    /// The languages present, in the order of `centroids`.
+    langs: Vec<Lang>,
     /// Per language present: its (shrunk) centroid. Empty when the index has one language.
     centroids: Vec<Vec<f32>>,
     dim: usize,
@@ -77,6 +79,7 @@ impl LanguageShift {
             })
             .collect();
         Self {
+            langs,
             centroids,
             dim,
             row_group,
@@ -85,6 +88,7 @@ impl LanguageShift {
 
     pub fn disabled() -> Self {
         Self {
+            langs: Vec::new(),
             centroids: Vec::new(),
             dim: 0,
             row_group: Vec::new(),
@@ -97,12 +101,35 @@ impl LanguageShift {
     }
 
     pub fn for_query(&self, q: &[f32]) -> QueryShift {
+        self.for_query_in(q, None)
+    }
+
+    /// The shift for a query known to be in `lang`: chunks in that language keep their
+    /// cosines. Serbian's two scripts count as one language here, the nearer of them being the
+    /// query's own (a query and its other-script variant share `lang`). Without a language, or
+    /// one the index lacks, the centroid the query resembles most stands in for its own —
+    /// which is not its own when Serbian is mapped into English (`language_map.rs`): the two
+    /// centroids are then near each other, and taking the larger similarity would lift every
+    /// cosine of an English question a little.
+    pub fn for_query_in(&self, q: &[f32], lang: Option<Lang>) -> QueryShift {
         if !self.is_active() || q.len() != self.dim {
             return QueryShift::none();
         }
-        let own: Vec<f32> = self.centroids.iter().map(|c| dot(q, c)).collect();
-        let nearest = own.iter().copied().fold(f32::MIN, f32::max);
-        QueryShift(own.into_iter().map(|o| nearest - o).collect())
+        let sims: Vec<f32> = self.centroids.iter().map(|c| dot(q, c)).collect();
+        let own = |x: &Lang| match lang {
+            Some(l) if l.is_serbian() => x.is_serbian(),
+            Some(l) => *x == l,
+            None => true,
+        };
+        let reference = self
+            .langs
+            .iter()
+            .zip(&sims)
+            .filter(|(x, _)| own(x))
+            .map(|(_, s)| *s)
+            .reduce(f32::max)
+            .unwrap_or_else(|| sims.iter().copied().fold(f32::MIN, f32::max));
+        QueryShift(sims.into_iter().map(|o| reference - o).collect())
     }
 
     /// The cosine of chunk `row` with the language taken out.
@@ -168,6 +195,24 @@ mod tests {
         let s = shift.for_query(&q);
         assert_eq!(shift.adjust(&s, 1, 0.7), 0.7);
         assert!(shift.adjust(&s, 2, 0.3) > 0.3);
+    }
+
+    #[test]
+    fn a_known_language_keeps_its_own_chunks_cosines_even_nearer_another_centroid() {
+        let (vectors, langs) = mixed();
+        let shift = LanguageShift::build(5, &vectors, &langs);
+        // An English question that sits nearer the Serbian centroid than the English one.
+        let q = unit(&[0.2, 0.0, 0.5, 0.5, 0.6]);
+        let guessed = shift.for_query(&q);
+        assert!(
+            shift.adjust(&guessed, 0, 0.5) > 0.5,
+            "max: English chunks lifted"
+        );
+        let told = shift.for_query_in(&q, Some(Lang::En));
+        assert_eq!(shift.adjust(&told, 0, 0.5), 0.5);
+        // Serbian Latin against Cyrillic pages: the Serbian group is its own.
+        let sr = shift.for_query_in(&q, Some(Lang::SrLatn));
+        assert_eq!(shift.adjust(&sr, 2, 0.5), 0.5);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod dense;
 pub mod document;
 pub mod fusion;
 pub mod index;
+pub mod language_map;
 pub mod language_shift;
 pub mod loader;
 pub mod persist;
@@ -21,5 +22,6 @@ pub use fusion::{fit_confidence, ConfidenceFeatures, ConfidenceModel};
 pub use index::{
     ranked_doc_ids, HybridIndex, IndexProgress, IndexReport, IndexStage, ProgressFn, SearchMode,
 };
+pub use language_map::LanguageMap;
 pub use loader::load_documents;
 pub use snapshot::{DocMeta, Snapshot};

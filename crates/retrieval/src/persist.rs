@@ -140,7 +140,18 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), RetrievalError> {
     f.sync_all().map_err(|e| io(path, "cannot sync", e))
 }
 
+/// The time stamp in a generation's name (`gen-<nanoseconds>-<pid>`).
+fn generation_stamp(name: &str) -> Option<u128> {
+    name.strip_prefix("gen-")?.split('-').next()?.parse().ok()
+}
+
 /// Writes `snap` as a new generation and points `CURRENT` at it; older generations are removed.
+///
+/// Several processes may index one data directory at once (a running `serve` and a
+/// `frontdesk index`): the pointer swap and the clean-up happen under an exclusive lock on
+/// `LOCK`, each process writes its own temporary pointer, and only generations *older* than the
+/// one installed are removed, so another process's generation still being written is never
+/// deleted under it.
 pub fn write_generation(data_dir: &Path, snap: &Snapshot) -> Result<PathBuf, RetrievalError> {
     let root = index_dir(data_dir);
     std::fs::create_dir_all(&root).map_err(|e| io(&root, "cannot create", e))?;
@@ -165,18 +176,26 @@ pub fn write_generation(data_dir: &Path, snap: &Snapshot) -> Result<PathBuf, Ret
     }
     write_file(&gen.join("vectors.f32"), &raw)?;
 
-    let tmp = root.join("CURRENT.tmp");
+    let lock_path = root.join("LOCK");
+    let lock = std::fs::File::create(&lock_path).map_err(|e| io(&lock_path, "cannot create", e))?;
+    lock.lock().map_err(|e| io(&lock_path, "cannot lock", e))?;
+    let tmp = root.join(format!("CURRENT.tmp-{}", std::process::id()));
     write_file(&tmp, name.as_bytes())?;
     let pointer = root.join("CURRENT");
     std::fs::rename(&tmp, &pointer).map_err(|e| io(&pointer, "cannot replace", e))?;
     if let Ok(entries) = std::fs::read_dir(&root) {
         for entry in entries.flatten() {
             let n = entry.file_name().to_string_lossy().into_owned();
-            if n.starts_with("gen-") && n != name {
+            let older = match (generation_stamp(&n), generation_stamp(&name)) {
+                (Some(theirs), Some(ours)) => theirs < ours,
+                _ => false,
+            };
+            if older {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
     }
+    drop(lock);
     Ok(gen)
 }
 

@@ -364,6 +364,7 @@ async fn filters_scripts_and_faq_hits() {
 
     let q = |text: &str, langs: Vec<Lang>, tags: Vec<&str>| SearchQuery {
         variants: Vec::new(),
+        lang: None,
         text: text.into(),
         k: 10,
         filters: SearchFilters {
@@ -524,4 +525,51 @@ async fn searches_during_reindex_see_one_generation() {
         "ab",
         "searches ran before and after the swap"
     );
+}
+
+#[tokio::test]
+async fn a_pointer_to_a_vanished_generation_is_rebuilt_and_newer_generations_are_kept() {
+    let kb = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    demo_kb(kb.path());
+    let roots = vec![kb.path().to_path_buf()];
+    let emb = Counting::new(64);
+    let (_index, first) =
+        HybridIndex::open_or_build(data.path(), &roots, emb.clone(), &cfg(), None)
+            .await
+            .unwrap();
+    let root = data.path().join("index");
+    // Another process's clean-up removed the generation CURRENT names (seen when two
+    // processes indexed one data directory at once): the index is built again, not refused.
+    let current = std::fs::read_to_string(root.join("CURRENT")).unwrap();
+    std::fs::remove_dir_all(root.join(current.trim())).unwrap();
+    emb.take();
+    let (index, rep) = HybridIndex::open_or_build(data.path(), &roots, emb.clone(), &cfg(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (rep.embedded_chunks, rep.chunks),
+        (first.chunks, first.chunks)
+    );
+    assert!(!index
+        .search_modes("Switzerland shipping", 2, SearchMode::Lexical)
+        .await
+        .unwrap()
+        .is_empty());
+    // A generation newer than the one being installed (another process still writing it)
+    // survives a re-index; older ones go.
+    let newer = root.join("gen-99999999999999999999999-1");
+    std::fs::create_dir(&newer).unwrap();
+    let older = root.join("gen-1-1");
+    std::fs::create_dir(&older).unwrap();
+    write(
+        kb.path(),
+        "policies/shipping.md",
+        "# Shipping\n\nWe also ship to Norway.\n",
+    );
+    HybridIndex::open_or_build(data.path(), &roots, emb.clone(), &cfg(), None)
+        .await
+        .unwrap();
+    assert!(newer.exists());
+    assert!(!older.exists());
 }

@@ -14,6 +14,10 @@ pub struct RetrievalConfig {
     pub rrf_k: f32,
     /// Weight of the dense list in the fusion (lexical gets 1 - dense_weight).
     pub dense_weight: f32,
+    /// Also search a Serbian question as its image under the built-in Serbian → English map
+    /// of the embedder's space (`frontdesk_retrieval::language_map`), so it meets the English
+    /// page that answers it. Query side only: the index is the same either way.
+    pub language_map: bool,
 }
 
 /// The fusion of the dense and lexical candidate lists.
@@ -36,6 +40,7 @@ impl Default for RetrievalConfig {
             fusion: Fusion::Convex,
             rrf_k: 60.0,
             dense_weight: 0.7,
+            language_map: true,
         }
     }
 }

@@ -95,6 +95,70 @@ fn push_ascii_folded(c: char, out: &mut String) {
     }
 }
 
+/// Serbian Latin (Gaj's alphabet) → Cyrillic, letter by letter, reading "lj", "nj" and "dž" as
+/// one letter each; letters Serbian does not have (q, w, x, y) and other text pass through.
+pub fn latin_to_cyrillic(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        let next = chars
+            .get(i + 1)
+            .map(|n| n.to_lowercase().next().unwrap_or(*n));
+        let (cyr, width) = match (lower, next) {
+            ('l', Some('j')) => ('љ', 2),
+            ('n', Some('j')) => ('њ', 2),
+            ('d', Some('ž')) => ('џ', 2),
+            _ => {
+                let one = match lower {
+                    'a' => 'а',
+                    'b' => 'б',
+                    'v' => 'в',
+                    'g' => 'г',
+                    'd' => 'д',
+                    'đ' => 'ђ',
+                    'e' => 'е',
+                    'ž' => 'ж',
+                    'z' => 'з',
+                    'i' => 'и',
+                    'j' => 'ј',
+                    'k' => 'к',
+                    'l' => 'л',
+                    'm' => 'м',
+                    'n' => 'н',
+                    'o' => 'о',
+                    'p' => 'п',
+                    'r' => 'р',
+                    's' => 'с',
+                    't' => 'т',
+                    'ć' => 'ћ',
+                    'u' => 'у',
+                    'f' => 'ф',
+                    'h' => 'х',
+                    'c' => 'ц',
+                    'č' => 'ч',
+                    'š' => 'ш',
+                    _ => {
+                        out.push(c);
+                        i += 1;
+                        continue;
+                    }
+                };
+                (one, 1)
+            }
+        };
+        if c.is_uppercase() {
+            out.extend(cyr.to_uppercase());
+        } else {
+            out.push(cyr);
+        }
+        i += width;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

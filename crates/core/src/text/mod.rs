@@ -12,7 +12,7 @@ mod parts;
 mod sentences;
 mod units;
 
-pub use fold::{cyrillic_to_latin, fold};
+pub use fold::{cyrillic_to_latin, fold, latin_to_cyrillic};
 pub use parts::question_parts;
 pub use sentences::{clauses, clauses_as_written, sentences};
 pub use units::{unit_embed_text, units, Unit};

@@ -182,7 +182,8 @@ async fn run_async(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
         });
         let backend = Arc::new(
             EngineBackend::new(config.clone(), embedder.clone(), factory)
-                .with_embedder_loader(load_embedder),
+                .with_embedder_loader(load_embedder)
+                .with_language_map(super::stack::language_map(&config, embedder.as_ref()).await?),
         );
         let actions = match parts {
             Some(p) => {

@@ -35,6 +35,7 @@ pub fn run(config: Config, args: SearchArgs) -> anyhow::Result<ExitCode> {
     let hits = runtime.block_on(async {
         let embedder = frontdesk_inference::load_embedder(&config.models)
             .context("loading the embedding model")?;
+        let map = super::stack::language_map(&config, embedder.as_ref()).await?;
         let index =
             match HybridIndex::open(&config.data_dir, Arc::clone(&embedder), &config.retrieval)
                 .await
@@ -62,9 +63,13 @@ pub fn run(config: Config, args: SearchArgs) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => return Err(e.into()),
             };
+        let index = match map {
+            Some(map) => index.with_language_map(map),
+            None => index,
+        };
         // As the engine searches: a Serbian question in both scripts.
         let lang = frontdesk_engine::lang::detect_language(&args.query, None);
-        let mut query = SearchQuery::new(args.query.clone(), args.k);
+        let mut query = SearchQuery::new(args.query.clone(), args.k).with_lang(lang);
         query.filters = SearchFilters {
             langs: args.lang.clone(),
             tags: args.tag.clone(),

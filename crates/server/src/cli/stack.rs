@@ -49,6 +49,10 @@ impl Stack {
         };
 
         let (index, index_report) = open_index(&config, embedder.clone(), opts.progress).await?;
+        let index = match language_map(&config, embedder.as_ref()).await? {
+            Some(map) => index.with_language_map(map),
+            None => index,
+        };
         for issue in &index_report.issues {
             eprintln!("warning: skipped {issue}");
         }
@@ -118,6 +122,27 @@ pub async fn open_index(
         bar.finish_and_clear();
     }
     result
+}
+
+/// The Serbian → English map a knowledge index searches a Serbian question's image with
+/// (`retrieval.language_map`; `None` when off). Fitted on first use and cached beside the
+/// models.
+pub async fn language_map(
+    config: &Config,
+    embedder: &dyn Embedder,
+) -> anyhow::Result<Option<Arc<frontdesk_retrieval::LanguageMap>>> {
+    if !config.retrieval.language_map {
+        return Ok(None);
+    }
+    let cache = frontdesk_inference::model_dir(&config.models).join("language-maps");
+    let map = frontdesk_retrieval::language_map::load_or_fit(
+        embedder,
+        frontdesk_retrieval::language_map::BUILTIN_PAIRS,
+        Some(&cache),
+    )
+    .await
+    .context("fitting the Serbian → English language map")?;
+    Ok(Some(Arc::new(map)))
 }
 
 fn display_roots(roots: &[PathBuf]) -> String {
