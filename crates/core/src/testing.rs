@@ -67,6 +67,43 @@ impl Embedder for HashEmbedder {
     }
 }
 
+/// A [`HashEmbedder`] that counts the texts it is asked to embed (to check what a cache
+/// spares).
+pub struct CountingEmbedder {
+    inner: HashEmbedder,
+    texts: std::sync::atomic::AtomicUsize,
+}
+
+impl CountingEmbedder {
+    pub fn new(dim: usize) -> Self {
+        Self {
+            inner: HashEmbedder::new(dim),
+            texts: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Texts embedded so far.
+    pub fn texts(&self) -> usize {
+        self.texts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl Embedder for CountingEmbedder {
+    fn info(&self) -> EmbedderInfo {
+        self.inner.info()
+    }
+    async fn embed(
+        &self,
+        texts: Vec<String>,
+        kind: EmbedKind,
+    ) -> Result<Vec<Vec<f32>>, InferenceError> {
+        self.texts
+            .fetch_add(texts.len(), std::sync::atomic::Ordering::SeqCst);
+        self.inner.embed(texts, kind).await
+    }
+}
+
 /// Chat model that replies with a fixed text (split into word pieces), whatever it is asked.
 pub struct ScriptedChat {
     pub reply: String,

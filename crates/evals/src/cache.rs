@@ -80,29 +80,11 @@ impl Embedder for CachingEmbedder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frontdesk_core::testing::HashEmbedder;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    struct Counting(HashEmbedder, AtomicUsize);
-
-    #[async_trait]
-    impl Embedder for Counting {
-        fn info(&self) -> EmbedderInfo {
-            self.0.info()
-        }
-        async fn embed(
-            &self,
-            texts: Vec<String>,
-            kind: EmbedKind,
-        ) -> Result<Vec<Vec<f32>>, InferenceError> {
-            self.1.fetch_add(texts.len(), Ordering::SeqCst);
-            self.0.embed(texts, kind).await
-        }
-    }
+    use frontdesk_core::testing::CountingEmbedder;
 
     #[tokio::test]
     async fn each_text_is_embedded_once_per_kind() {
-        let inner = Arc::new(Counting(HashEmbedder::new(32), AtomicUsize::new(0)));
+        let inner = Arc::new(CountingEmbedder::new(32));
         let cache = CachingEmbedder::new(inner.clone());
         let a = cache
             .embed(vec!["x".into(), "y".into(), "x".into()], EmbedKind::Query)
@@ -118,6 +100,6 @@ mod tests {
             .unwrap();
         assert_eq!(a[1], b[0]);
         assert_eq!(a[0], a[2]);
-        assert_eq!(inner.1.load(Ordering::SeqCst), 3);
+        assert_eq!(inner.texts(), 3);
     }
 }

@@ -1,6 +1,5 @@
 use super::*;
-use frontdesk_core::testing::HashEmbedder;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use frontdesk_core::testing::CountingEmbedder;
 
 /// Deterministic pseudo-random numbers in [-1, 1).
 fn noise(seed: u64, n: usize) -> Vec<f32> {
@@ -91,28 +90,6 @@ fn the_builtin_pairs_parse_and_are_latin_script_serbian() {
     assert!(parse_pairs("{\"en\": \"a\"}\n").is_err());
 }
 
-use async_trait::async_trait;
-
-struct Counting {
-    inner: HashEmbedder,
-    calls: AtomicUsize,
-}
-
-#[async_trait]
-impl Embedder for Counting {
-    fn info(&self) -> EmbedderInfo {
-        self.inner.info()
-    }
-    async fn embed(
-        &self,
-        texts: Vec<String>,
-        kind: EmbedKind,
-    ) -> Result<Vec<Vec<f32>>, InferenceError> {
-        self.calls.fetch_add(texts.len(), Ordering::SeqCst);
-        self.inner.embed(texts, kind).await
-    }
-}
-
 const PAIRS: &str = "{\"en\": \"how much is delivery\", \"sr\": \"koliko košta dostava\"}\n\
 {\"en\": \"where is my order\", \"sr\": \"gde je moja porudžbina\"}\n\
 {\"en\": \"can I return shoes\", \"sr\": \"mogu li da vratim cipele\"}\n";
@@ -120,15 +97,12 @@ const PAIRS: &str = "{\"en\": \"how much is delivery\", \"sr\": \"koliko košta 
 #[tokio::test]
 async fn a_fitted_map_is_cached_by_what_it_was_fitted_from() {
     let dir = tempfile::tempdir().unwrap();
-    let emb = Counting {
-        inner: HashEmbedder::new(16),
-        calls: AtomicUsize::new(0),
-    };
+    let emb = CountingEmbedder::new(16);
     let first = load_or_fit(&emb, PAIRS, Some(dir.path())).await.unwrap();
     // English, Latin and Cyrillic of each pair.
-    assert_eq!(emb.calls.load(Ordering::SeqCst), 9);
+    assert_eq!(emb.texts(), 9);
     let again = load_or_fit(&emb, PAIRS, Some(dir.path())).await.unwrap();
-    assert_eq!(emb.calls.load(Ordering::SeqCst), 9, "read from the cache");
+    assert_eq!(emb.texts(), 9, "read from the cache");
     assert_eq!(first, again);
     // Other pairs: another key, fitted anew.
     let two_pairs: String = PAIRS.lines().take(2).map(|l| format!("{l}\n")).collect();
@@ -136,7 +110,7 @@ async fn a_fitted_map_is_cached_by_what_it_was_fitted_from() {
         .await
         .unwrap();
     assert_ne!(other.key(), first.key());
-    assert!(emb.calls.load(Ordering::SeqCst) > 9);
+    assert!(emb.texts() > 9);
     // A broken cache file is fitted again, not trusted.
     let path = dir.path().join(format!("language-map-{}.bin", first.key()));
     std::fs::write(&path, b"junk").unwrap();
