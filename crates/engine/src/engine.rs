@@ -559,3 +559,20 @@ pub(crate) fn map_inference(e: frontdesk_core::InferenceError) -> AssistantError
         other => AssistantError::Internal(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_query_carries_the_detected_language_and_the_other_script() {
+        // The index maps a Serbian question into English only when it knows it is Serbian:
+        // casual Latin without diacritics carries no letter that says so.
+        let sr = search_query("kolko kosta dostava", Lang::SrLatn);
+        assert_eq!(sr.lang, Some(Lang::SrLatn));
+        assert_eq!(sr.variants, vec!["колко коста достава".to_string()]);
+        let en = search_query("how much is delivery", Lang::En);
+        assert_eq!(en.lang, Some(Lang::En));
+        assert!(en.variants.is_empty());
+    }
+}
