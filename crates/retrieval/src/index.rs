@@ -332,7 +332,7 @@ impl HybridIndex {
             return Ok(Vec::new());
         }
         let snap = self.snapshot();
-        let qvecs = match mode {
+        let mut qvecs = match mode {
             SearchMode::Lexical => Vec::new(),
             _ => {
                 let texts: Vec<String> = std::iter::once(text)
@@ -363,7 +363,6 @@ impl HybridIndex {
         // Each vector's language, for the language shift: the question's and its variants'
         // is the query's; the mapped one is searched as English.
         let mut langs: Vec<Option<Lang>> = vec![query.lang; qvecs.len()];
-        let mut qvecs = qvecs;
         let serbian = query
             .lang
             .unwrap_or_else(|| crate::document::detect_lang(text))
@@ -435,8 +434,8 @@ impl Retriever for HybridIndex {
 
 /// Ranks one query against one snapshot (pure: no embedding, no locks). `qvecs` are the
 /// vectors of the query and of its variants (none: no dense side), `qlangs` the language each
-/// is searched as; a chunk's cosine is its best over them. Each hit comes with the features its confidence was computed from (None when
-/// there is no query vector).
+/// is searched as; a chunk's cosine is its best over them. Each hit comes with the features its
+/// confidence was computed from (None when there is no query vector).
 #[allow(clippy::too_many_arguments)]
 fn rank(
     snap: &Snapshot,
@@ -640,7 +639,10 @@ async fn load_persisted(
     if !gen.join("manifest.json").exists() {
         // A pointer to a generation that is gone (an older build's clean-up raced another
         // process): the index is derived data, so it is built again rather than refused.
-        tracing::warn!(generation = %gen.display(), "the current index generation is missing; rebuilding the index");
+        tracing::warn!(
+            generation = %gen.display(),
+            "the current index generation is missing; rebuilding the index"
+        );
         return Ok(None);
     }
     let manifest = persist::read_manifest(&gen)?;

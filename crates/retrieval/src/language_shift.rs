@@ -100,10 +100,6 @@ impl LanguageShift {
         !self.centroids.is_empty()
     }
 
-    pub fn for_query(&self, q: &[f32]) -> QueryShift {
-        self.for_query_in(q, None)
-    }
-
     /// The shift for a query known to be in `lang`: chunks in that language keep their
     /// cosines. Serbian's two scripts count as one language here, the nearer of them being the
     /// query's own (a query and its other-script variant share `lang`). Without a language, or
@@ -174,7 +170,7 @@ mod tests {
         let raw: Vec<f32> = vectors.chunks_exact(5).map(|v| dot(&q, v)).collect();
         // Raw: a Serbian chunk about another topic beats the English chunk about A.
         assert!(raw[2] > raw[0], "{raw:?}");
-        let s = shift.for_query(&q);
+        let s = shift.for_query_in(&q, None);
         let adjusted: Vec<f32> = raw
             .iter()
             .enumerate()
@@ -192,7 +188,7 @@ mod tests {
         let shift = LanguageShift::build(5, &vectors, &langs);
         // An English question about B: the English centroid is the nearest.
         let q = unit(&[0.1, 1.0, 0.0, 0.0, 0.0]);
-        let s = shift.for_query(&q);
+        let s = shift.for_query_in(&q, None);
         assert_eq!(shift.adjust(&s, 1, 0.7), 0.7);
         assert!(shift.adjust(&s, 2, 0.3) > 0.3);
     }
@@ -203,7 +199,7 @@ mod tests {
         let shift = LanguageShift::build(5, &vectors, &langs);
         // An English question that sits nearer the Serbian centroid than the English one.
         let q = unit(&[0.2, 0.0, 0.5, 0.5, 0.6]);
-        let guessed = shift.for_query(&q);
+        let guessed = shift.for_query_in(&q, None);
         assert!(
             shift.adjust(&guessed, 0, 0.5) > 0.5,
             "max: English chunks lifted"
@@ -221,7 +217,7 @@ mod tests {
         let shift = LanguageShift::build(5, &vectors, &[Lang::En; 4]);
         assert!(!shift.is_active());
         let q = unit(&[0.6, 0.0, 0.0, 0.0, 1.0]);
-        let s = shift.for_query(&q);
+        let s = shift.for_query_in(&q, None);
         assert_eq!(shift.adjust(&s, 2, 0.5), 0.5);
     }
 
