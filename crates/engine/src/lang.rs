@@ -14,8 +14,11 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 /// The engine's names for the shared text mechanisms (`frontdesk_core::text`): `fold` is the one
-/// form keyword lists are matched on, `cyr_to_lat` the Serbian Cyrillic → Latin transliteration.
-pub use frontdesk_core::text::{cyrillic_to_latin as cyr_to_lat, fold};
+/// form keyword lists are matched on, `cyr_to_lat` the Serbian Cyrillic → Latin transliteration
+/// (`lat_to_cyr` the reverse).
+pub use frontdesk_core::text::{
+    cyrillic_to_latin as cyr_to_lat, fold, latin_to_cyrillic as lat_to_cyr,
+};
 
 /// Common Serbian words in folded form (`fold`: lower case, no diacritics, Cyrillic read as
 /// Latin), so one list serves Latin with or without diacritics and Cyrillic. Function words,
@@ -375,9 +378,6 @@ fn cyrillic(words: &[&Token]) -> Lang {
         Lang::SrCyrl
     }
 }
-
-/// Serbian Latin → Cyrillic (one implementation, in `frontdesk_core::text`).
-pub use frontdesk_core::text::latin_to_cyrillic as lat_to_cyr;
 
 /// The query in Serbian's other script, for the dense side of retrieval: e5 puts a Latin
 /// "Da li radite nedeljom?" 0.02–0.04 further from a Cyrillic page than the same words in
