@@ -85,16 +85,23 @@ fn suite_key(s: &super::SuiteReport) -> String {
     }
 }
 
+/// Latencies, as opposed to the other relatively compared sizes.
+fn latency(metric: &str) -> bool {
+    metric.ends_with("_ms")
+}
+
 /// Every (suite, metric) of `baseline` that got worse beyond the tolerance or disappeared.
-/// Suites only in `current` are ignored (new suites cannot regress).
+/// Suites only in `current` are ignored (new suites cannot regress). Latencies are skipped unless
+/// both reports were made by binaries of the same build profile (`Report::same_build`).
 pub fn compare(baseline: &Report, current: &Report, tol: Tolerance) -> Vec<Regression> {
+    let compare_latency = baseline.same_build(current);
     let now: BTreeMap<String, &super::SuiteReport> =
         current.suites.iter().map(|s| (suite_key(s), s)).collect();
     let mut out = Vec::new();
     for b in &baseline.suites {
         let key = suite_key(b);
         for (metric, &old) in &b.metrics {
-            if ungated(metric) {
+            if ungated(metric) || (latency(metric) && !compare_latency) {
                 continue;
             }
             let cur = now.get(&key).and_then(|s| s.metrics.get(metric)).copied();
@@ -211,6 +218,28 @@ mod tests {
                 .map(|r| r.metric)
                 .collect();
             assert_eq!(got, want, "{b:?} → {c:?}");
+        }
+    }
+
+    #[test]
+    fn latencies_compare_only_between_binaries_of_one_build_profile() {
+        let b = report(&[("latency_p95_ms", 100.0), ("reply_length_p50_chars", 200.0)]);
+        let c = report(&[("latency_p95_ms", 300.0), ("reply_length_p50_chars", 420.0)]);
+        let metrics = |b: &Report, c: &Report| -> Vec<String> {
+            compare(b, c, Tolerance::default())
+                .into_iter()
+                .map(|r| r.metric)
+                .collect()
+        };
+        assert_eq!(
+            metrics(&b, &c),
+            vec!["latency_p95_ms", "reply_length_p50_chars"]
+        );
+        for (old, new) in [(Some("release"), Some("dev")), (None, Some("dev")), (None, None)] {
+            let (mut b, mut c) = (b.clone(), c.clone());
+            b.build = old.map(String::from);
+            c.build = new.map(String::from);
+            assert_eq!(metrics(&b, &c), vec!["reply_length_p50_chars"], "{old:?} → {new:?}");
         }
     }
 

@@ -21,6 +21,11 @@ pub struct Report {
     /// `in-process` or the target URL.
     #[serde(default)]
     pub target: String,
+    /// The cargo profile the reporting binary was built with (`release` or `dev`). Latencies are
+    /// compared with a baseline only when both were measured by binaries of the same profile: a
+    /// dev-profile binary (CI's gate) is more than twice as slow as a release one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
     pub suites: Vec<SuiteReport>,
 }
 
@@ -107,8 +112,14 @@ impl Report {
             generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             git: git_describe(),
             target,
+            build: Some(build_profile().to_string()),
             suites,
         }
+    }
+
+    /// Whether latencies of `self` and `other` were measured by binaries of the same profile.
+    pub fn same_build(&self, other: &Report) -> bool {
+        self.build.is_some() && self.build == other.build
     }
 
     pub fn read(path: &Path) -> Result<Self, EvalError> {
@@ -171,6 +182,16 @@ pub fn fmt_metric(name: &str, v: f64) -> String {
     }
 }
 
+/// The cargo profile this crate was compiled with, told by its debug assertions (on in `dev` and
+/// `test`, off in `release`).
+pub fn build_profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "dev"
+    } else {
+        "release"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,3 +219,4 @@ mod tests {
         assert_eq!(back, r);
     }
 }
+

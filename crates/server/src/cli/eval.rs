@@ -243,6 +243,13 @@ async fn run_async(config: Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
 
     if let Some(path) = &args.baseline {
         let baseline = frontdesk_evals::Report::read(path)?;
+        if !baseline.same_build(&report) {
+            eprintln!(
+                "latencies not compared: the baseline was measured by a {} build, this run by a {} build",
+                baseline.build.as_deref().unwrap_or("unrecorded"),
+                report.build.as_deref().unwrap_or("unrecorded"),
+            );
+        }
         let regressions = compare(
             &baseline,
             &report,
