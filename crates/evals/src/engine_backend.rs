@@ -43,7 +43,7 @@ pub struct EngineBackend {
     config: Config,
     embedder: Arc<dyn Embedder>,
     /// The Serbian → English map the knowledge indexes search with, as `frontdesk serve`'s.
-    language_map: Option<Arc<frontdesk_retrieval::LanguageMap>>,
+    language_map: Option<Arc<frontdesk_retrieval::LanguageMaps>>,
     assistant: Option<AssistantFactory>,
     indexes: tokio::sync::Mutex<HashMap<IndexKey, Arc<dyn ModeSearch>>>,
     load_embedder: Option<EmbedderLoader>,
@@ -69,7 +69,7 @@ impl EngineBackend {
     }
 
     /// The language map every knowledge index built here searches with.
-    pub fn with_language_map(mut self, map: Option<Arc<frontdesk_retrieval::LanguageMap>>) -> Self {
+    pub fn with_language_map(mut self, map: Option<Arc<frontdesk_retrieval::LanguageMaps>>) -> Self {
         self.language_map = map;
         self
     }

@@ -5,6 +5,7 @@
 
 use crate::document::{Body, Document};
 use frontdesk_core::retrieval::ChunkKind;
+use frontdesk_core::text::{is_table_line, is_table_separator};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,12 +39,17 @@ fn words_for_tokens(tokens: usize) -> usize {
     (tokens * 10 / 13).max(1)
 }
 
-/// Units no larger than the budget: paragraphs, else sentences, else word windows.
+/// Units no larger than the budget: paragraphs, else sentences, else word windows; a table
+/// too long for the budget is cut between rows, each piece under the table's header.
 fn units(text: &str, budget: usize) -> Vec<String> {
     let mut out = Vec::new();
     for para in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
         if approx_tokens(para) <= budget {
             out.push(para.to_string());
+            continue;
+        }
+        if para.lines().all(is_table_line) {
+            out.extend(table_pieces(para, budget));
             continue;
         }
         let mut sentence = String::new();
@@ -60,6 +66,41 @@ fn units(text: &str, budget: usize) -> Vec<String> {
         if !sentence.is_empty() {
             out.extend(split_words(&sentence, budget));
         }
+    }
+    out
+}
+
+/// A table's rows in pieces within `budget` tokens (a longer row is a piece alone), each piece
+/// led by the header and its separator line when the table has them, so every row keeps the
+/// names of its columns.
+fn table_pieces(table: &str, budget: usize) -> Vec<String> {
+    let lines: Vec<&str> = table.lines().collect();
+    let header_len = if lines.len() >= 2 && is_table_separator(lines[1]) {
+        2
+    } else {
+        0
+    };
+    let header = lines[..header_len].join("\n");
+    let mut out = Vec::new();
+    let mut rows: Vec<&str> = Vec::new();
+    let piece = |rows: &[&str]| {
+        let body = rows.join("\n");
+        if header.is_empty() {
+            body
+        } else {
+            format!("{header}\n{body}")
+        }
+    };
+    for row in &lines[header_len..] {
+        rows.push(row);
+        if rows.len() > 1 && approx_tokens(&piece(&rows)) > budget {
+            rows.pop();
+            out.push(piece(&rows));
+            rows = vec![row];
+        }
+    }
+    if !rows.is_empty() {
+        out.push(piece(&rows));
     }
     out
 }
@@ -96,7 +137,8 @@ pub fn pack(text: &str, budget: usize, overlap: usize) -> Vec<String> {
             current = tail;
         }
         if !current.is_empty() {
-            current.push_str(if fresh && !pieces.is_empty() {
+            // A table must start on a line of its own to stay a table.
+            current.push_str(if fresh && !pieces.is_empty() && !is_table_line(&unit) {
                 " … "
             } else {
                 "\n\n"
@@ -167,6 +209,26 @@ mod tests {
             .map(|i| format!("{tag}{i}"))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    #[test]
+    fn a_long_table_is_cut_between_rows_under_its_header() {
+        let mut table = String::from("| Weight | Price |\n|---|---|\n");
+        for i in 0..30 {
+            table.push_str(&format!("| up to {i} kg | {i}00 RSD |\n"));
+        }
+        let text = format!("Intro sentence here.\n\n{table}");
+        let pieces = pack(&text, 60, 8);
+        assert!(pieces.len() >= 3, "{pieces:#?}");
+        for p in &pieces[1..] {
+            let table_start = p.find("| Weight | Price |\n|---|---|\n| up to");
+            assert!(table_start.is_some(), "every piece keeps the header: {p}");
+            // The overlap never glues text to the header's line.
+            let header_line = p[..table_start.unwrap()].rsplit('\n').next().unwrap();
+            assert!(header_line.is_empty(), "{p}");
+        }
+        let rows: usize = pieces.iter().map(|p| p.matches(" kg |").count()).sum();
+        assert!(rows >= 30, "no row lost: {pieces:#?}");
     }
 
     #[test]

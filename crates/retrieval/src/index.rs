@@ -6,7 +6,7 @@ use crate::document::{Document, LoadIssue};
 use crate::fusion::{
     convex_fusion, reciprocal_rank_fusion, ConfidenceFeatures, ConfidenceModel, Fused,
 };
-use crate::language_map::LanguageMap;
+use crate::language_map::LanguageMaps;
 use crate::language_shift::QueryShift;
 use crate::loader::load_documents;
 use crate::persist;
@@ -86,9 +86,10 @@ pub struct HybridIndex {
     cfg: RetrievalConfig,
     hnsw: HnswParams,
     confidence: ConfidenceModel,
-    /// Serbian → English in the embedder's space (`language_map.rs`): a Serbian question's
-    /// image under it is searched as one more variant, as an English question.
-    language_map: Option<Arc<LanguageMap>>,
+    /// Serbian ↔ English in the embedder's space (`language_map.rs`): a Serbian question's
+    /// image is searched as one more variant, as an English question, and an English
+    /// question's as a Serbian one when the index holds Serbian pages.
+    language_map: Option<Arc<LanguageMaps>>,
     data_dir: Option<PathBuf>,
     /// One re-index at a time; searches never wait on it.
     reindexing: tokio::sync::Mutex<()>,
@@ -229,14 +230,14 @@ impl HybridIndex {
         }
     }
 
-    /// Searches a Serbian question's image under `map` beside the question itself (a map of
-    /// another dimension than the index's is ignored).
-    pub fn with_language_map(mut self, map: Arc<LanguageMap>) -> Self {
-        if map.dim() == self.snapshot().dense.dim() {
+    /// Searches a question's image in the other language beside the question itself (maps of
+    /// another dimension than the index's are ignored).
+    pub fn with_language_map(mut self, map: Arc<LanguageMaps>) -> Self {
+        if map.to_english.dim() == self.snapshot().dense.dim() {
             self.language_map = Some(map);
         } else {
             tracing::warn!(
-                map = map.dim(),
+                map = map.to_english.dim(),
                 index = self.snapshot().dense.dim(),
                 "the language map does not fit this embedder; not used"
             );
@@ -361,16 +362,23 @@ impl HybridIndex {
             }
         };
         // Each vector's language, for the language shift: the question's and its variants'
-        // is the query's; the mapped one is searched as English.
+        // is the query's; the mapped one is searched as the language it was mapped into.
         let mut langs: Vec<Option<Lang>> = vec![query.lang; qvecs.len()];
-        let serbian = query
+        let lang = query
             .lang
-            .unwrap_or_else(|| crate::document::detect_lang(text))
-            .is_serbian();
-        if let (Some(map), true, Some(first)) = (&self.language_map, serbian, qvecs.first()) {
-            let mapped = map.apply(first);
-            qvecs.push(mapped);
-            langs.push(Some(Lang::En));
+            .unwrap_or_else(|| crate::document::detect_lang(text));
+        if let (Some(maps), Some(first)) = (&self.language_map, qvecs.first()) {
+            let mapped = if lang.is_serbian() {
+                Some((maps.to_english.apply(first), Lang::En))
+            } else if lang == Lang::En && snap.holds_serbian {
+                Some((maps.to_serbian.apply(first), Lang::SrLatn))
+            } else {
+                None
+            };
+            if let Some((v, l)) = mapped {
+                qvecs.push(v);
+                langs.push(Some(l));
+            }
         }
         let refs: Vec<&[f32]> = qvecs.iter().map(Vec::as_slice).collect();
         let ranked = rank(

@@ -1,25 +1,31 @@
-//! A Serbian question mapped into English in the embedder's space: a linear map learned from
-//! sentence pairs, whose image of the question is searched as one more variant of it.
+//! Serbian and English mapped onto each other in the embedder's space: linear maps learned from
+//! sentence pairs, whose image of a question is searched as one more variant of it.
 //!
 //! multilingual-e5-small places a Serbian question nearer to Serbian text about something else
-//! than to the English page that answers it (`language_shift.rs` takes out the part of that
-//! which is one direction per language). What is left is more than a direction: the map `W`
+//! than to the English page that answers it, and an English question nearer to English text
+//! than to the Serbian page that answers it (`language_shift.rs` takes out the part of that
+//! which is one direction per language). What is left is more than a direction: each map `W`
 //! is fitted by ridge regression towards the identity on the built-in pairs
 //! (`language_map/pairs.jsonl`: English customer-service sentences and their Serbian, written
 //! for this purpose by a helper session across 20 kinds of business, none of them the demo
-//! shop's, and without reading any eval set), so that
-//! `v_sr · W ≈ v_en`:
+//! shop's, and without reading any eval set):
 //!
-//! `W = (XᵀX + λI)⁻¹ (XᵀY + λI)`, X the Serbian vectors (Latin and, transliterated, Cyrillic),
-//! Y the English ones.
+//! `W = (XᵀX + λI)⁻¹ (XᵀY + λI)`
+//!
+//! - Serbian → English: X the Serbian vectors (Latin and, transliterated, Cyrillic), Y the
+//!   English ones, so that `v_sr · W ≈ v_en`;
+//! - English → Serbian: X the English vectors (twice), Y the Latin and the Cyrillic ones, so
+//!   that `v_en · W` lands between a Serbian question's two scripts.
 //!
 //! Only queries are mapped, and the mapped vector is searched beside the question's own (a
-//! chunk's cosine is its best over the query's vectors, `SearchQuery::variants`), as an English
-//! question: chunks and their stored vectors are untouched, so Serbian still meets Serbian on
-//! the cosines it always had, and an English page meets the mapped question on the English
-//! scale the confidence model was fitted on. (Mapping the chunks too — all vectors in one
-//! space — ranked about as well but lifted every Serbian cosine, Serbian pages' included, and
-//! with them the confidence: more answers, right and wrong alike; crates/retrieval/README.md.)
+//! chunk's cosine is its best over the query's vectors, `SearchQuery::variants`), as a
+//! question in the other language: chunks and their stored vectors are untouched, so each
+//! language still meets itself on the cosines it always had, and a page in the other language
+//! meets the mapped question on its own language's scale, the one the confidence model was
+//! fitted on. A Serbian question is mapped whenever the index is searched; an English one only
+//! when the index holds Serbian pages. (Mapping the chunks too — all vectors in one space —
+//! ranked about as well but lifted every Serbian cosine, Serbian pages' included, and with
+//! them the confidence: more answers, right and wrong alike; crates/retrieval/README.md.)
 //! Fitting embeds the pairs once (about 1,800 short texts, 5 s here); the result is cached by
 //! the hash of the pairs, the model and the ridge, so later starts read it from disk.
 
@@ -39,11 +45,38 @@ pub const BUILTIN_PAIRS: &str = include_str!("language_map/pairs.jsonl");
 pub const RIDGE: f64 = 3.0;
 
 /// Bumped when the fitting or the file layout changes, so old cache files are not read.
-const FORMAT: &str = "frontdesk-language-map-1";
+const FORMAT: &str = "frontdesk-language-map-2";
 
 /// Texts embedded per call while fitting.
 const FIT_BATCH: usize = 64;
 
+/// The two directions between Serbian and English, fitted from the same pairs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LanguageMaps {
+    /// A Serbian vector (either script) to English.
+    pub to_english: LanguageMap,
+    /// An English vector to Serbian.
+    pub to_serbian: LanguageMap,
+}
+
+impl LanguageMaps {
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut out = self.to_english.to_bytes();
+        out.extend(self.to_serbian.to_bytes());
+        out
+    }
+
+    fn from_bytes(bytes: &[u8], key: &str) -> Option<Self> {
+        let half = bytes.len() / 2;
+        let (a, b) = (bytes.get(..half)?, bytes.get(half..)?);
+        Some(Self {
+            to_english: LanguageMap::from_bytes(a, key)?,
+            to_serbian: LanguageMap::from_bytes(b, key)?,
+        })
+    }
+}
+
+/// One linear map of the embedder's space.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LanguageMap {
     dim: usize,
@@ -243,21 +276,23 @@ async fn embed_all(
     Ok(out)
 }
 
-/// The map for `embedder` fitted on `pairs` (JSONL, see [`BUILTIN_PAIRS`]): read from
+/// The maps for `embedder` fitted on `pairs` (JSONL, see [`BUILTIN_PAIRS`]): read from
 /// `cache_dir` when a file for the same pairs, model and ridge is there, else fitted and
 /// written there (a cache that cannot be written only costs the next start a refit).
 pub async fn load_or_fit(
     embedder: &dyn Embedder,
     pairs: &str,
     cache_dir: Option<&Path>,
-) -> Result<LanguageMap, InferenceError> {
+) -> Result<LanguageMaps, InferenceError> {
     let info = embedder.info();
     let key = fit_key(&info, pairs);
     let cache_file: Option<PathBuf> = cache_dir.map(|d| d.join(format!("language-map-{key}.bin")));
     if let Some(path) = &cache_file {
         if let Ok(bytes) = std::fs::read(path) {
-            match LanguageMap::from_bytes(&bytes, &key) {
-                Some(m) if m.dim == info.dim => return Ok(m),
+            match LanguageMaps::from_bytes(&bytes, &key) {
+                Some(m) if m.to_english.dim == info.dim && m.to_serbian.dim == info.dim => {
+                    return Ok(m)
+                }
                 _ => {
                     tracing::warn!(path = %path.display(), "unreadable language map; fitting again")
                 }
@@ -273,13 +308,16 @@ pub async fn load_or_fit(
     let y = embed_all(embedder, en).await?;
     let mut x = embed_all(embedder, latin).await?;
     x.extend(embed_all(embedder, cyrillic).await?);
-    let targets: Vec<Vec<f32>> = y.iter().chain(y.iter()).cloned().collect();
-    let map = LanguageMap::fit(&x, &targets, RIDGE, key)
-        .ok_or_else(|| InferenceError::Backend("the language map could not be fitted".into()))?;
+    let english_twice: Vec<Vec<f32>> = y.iter().chain(y.iter()).cloned().collect();
+    let unfit = || InferenceError::Backend("the language map could not be fitted".into());
+    let map = LanguageMaps {
+        to_english: LanguageMap::fit(&x, &english_twice, RIDGE, key.clone()).ok_or_else(unfit)?,
+        to_serbian: LanguageMap::fit(&english_twice, &x, RIDGE, key).ok_or_else(unfit)?,
+    };
     tracing::info!(
         pairs = pairs.len(),
         seconds = started.elapsed().as_secs_f32(),
-        "fitted the Serbian → English language map"
+        "fitted the Serbian ↔ English language maps"
     );
     if let Some(path) = &cache_file {
         let tmp = path.with_extension("tmp");

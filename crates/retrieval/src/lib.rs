@@ -22,6 +22,6 @@ pub use fusion::{fit_confidence, ConfidenceFeatures, ConfidenceModel};
 pub use index::{
     ranked_doc_ids, HybridIndex, IndexProgress, IndexReport, IndexStage, ProgressFn, SearchMode,
 };
-pub use language_map::LanguageMap;
+pub use language_map::{LanguageMap, LanguageMaps};
 pub use loader::load_documents;
 pub use snapshot::{DocMeta, Snapshot};

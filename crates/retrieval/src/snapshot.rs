@@ -35,6 +35,9 @@ pub struct Snapshot {
     pub bm25: Bm25Index,
     /// Takes the language out of query–chunk cosines when the index holds several languages.
     pub language_shift: LanguageShift,
+    /// Whether any document is in Serbian (either script): an English question is then also
+    /// searched through the English → Serbian map (`language_map.rs`).
+    pub holds_serbian: bool,
     doc_by_id: HashMap<String, usize>,
     chunk_by_id: HashMap<String, usize>,
 }
@@ -80,6 +83,7 @@ impl Snapshot {
             ),
         };
         let dense = DenseIndex::build(dim, vectors, hnsw);
+        let holds_serbian = docs.iter().any(|d| d.lang.is_serbian());
         Self {
             model_id,
             chunker,
@@ -89,6 +93,7 @@ impl Snapshot {
             dense,
             bm25,
             language_shift,
+            holds_serbian,
             doc_by_id,
             chunk_by_id,
         }

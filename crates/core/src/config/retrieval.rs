@@ -16,7 +16,8 @@ pub struct RetrievalConfig {
     pub dense_weight: f32,
     /// Also search a Serbian question as its image under the built-in Serbian → English map
     /// of the embedder's space (`frontdesk_retrieval::language_map`), so it meets the English
-    /// page that answers it. Query side only: the index is the same either way.
+    /// page that answers it, and an English question as its image in Serbian when the index
+    /// holds Serbian pages. Query side only: the index is the same either way.
     pub language_map: bool,
 }
 

@@ -19,10 +19,13 @@ pub struct Unit {
     pub text: String,
 }
 
-/// The units of a passage: its sentences and lines. `whole` (an FAQ answer) makes the passage
-/// one unit. A short line ending in a colon introduces the list below it: it states no fact
-/// itself, so it is not a unit, and its list items carry it as their label. Markdown headings
-/// and pieces shorter than [`MIN_UNIT_CHARS`] (a list number, a stray word) are dropped.
+/// The units of a passage: its sentences and lines, and a table's rows. `whole` (an FAQ answer)
+/// makes the passage one unit. A short line ending in a colon introduces the list (or table)
+/// below it: it states no fact itself, so it is not a unit, and its items carry it as their
+/// label. Markdown headings and pieces shorter than [`MIN_UNIT_CHARS`] (a list number, a stray
+/// word) are dropped. A Markdown table gives one unit per data row, each cell after its
+/// column's header ("Saturday: 09–15"), so that a question about one row is answered by that
+/// row and not by the header line.
 pub fn units(text: &str, whole: bool) -> Vec<Unit> {
     if whole {
         let text = text.trim();
@@ -37,25 +40,112 @@ pub fn units(text: &str, whole: bool) -> Vec<Unit> {
     }
     let mut label: Option<String> = None;
     let mut out = Vec::new();
-    for s in sentences(text) {
-        let raw = s.trim();
-        let is_item = raw.starts_with(['-', '*']);
-        let text = raw.trim_start_matches(['-', '*', ' ']).trim();
-        if !is_item && text.ends_with(':') && text.chars().count() <= MAX_LABEL_CHARS {
-            label = Some(text.trim_end_matches(':').trim().to_string());
-            continue;
-        }
-        if !is_item {
-            label = None;
-        }
+    let push = |out: &mut Vec<Unit>, label: &Option<String>, text: &str| {
         if text.chars().count() >= MIN_UNIT_CHARS && !text.starts_with('#') {
             out.push(Unit {
                 label: label.clone(),
                 text: text.to_string(),
             });
         }
+    };
+    for block in blocks(text) {
+        match block {
+            Block::Table(lines) => {
+                for row in table_rows(&lines) {
+                    push(&mut out, &label, &row);
+                }
+                label = None;
+            }
+            Block::Text(text) => {
+                for s in sentences(&text) {
+                    let raw = s.trim();
+                    let is_item = raw.starts_with(['-', '*']);
+                    let text = raw.trim_start_matches(['-', '*', ' ']).trim();
+                    if !is_item && text.ends_with(':') && text.chars().count() <= MAX_LABEL_CHARS
+                    {
+                        label = Some(text.trim_end_matches(':').trim().to_string());
+                        continue;
+                    }
+                    if !is_item {
+                        label = None;
+                    }
+                    push(&mut out, &label, text);
+                }
+            }
+        }
     }
     out
+}
+
+/// A run of a passage's lines: a Markdown table, or anything else.
+enum Block {
+    Table(Vec<String>),
+    Text(String),
+}
+
+/// A Markdown table line: it starts with a pipe and has at least one more.
+pub fn is_table_line(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with('|') && t.matches('|').count() >= 2
+}
+
+/// The line under a table's header: pipes, dashes and alignment colons only.
+pub fn is_table_separator(line: &str) -> bool {
+    let t = line.trim();
+    t.contains('-') && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '))
+}
+
+fn blocks(text: &str) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::new();
+    for line in text.lines() {
+        let table = is_table_line(line);
+        match out.last_mut() {
+            Some(Block::Table(lines)) if table => lines.push(line.to_string()),
+            Some(Block::Text(t)) if !table => {
+                t.push('\n');
+                t.push_str(line);
+            }
+            _ if table => out.push(Block::Table(vec![line.to_string()])),
+            _ => out.push(Block::Text(line.to_string())),
+        }
+    }
+    out
+}
+
+/// The cells of a table line, without the outer pipes.
+fn cells(line: &str) -> Vec<String> {
+    let t = line.trim();
+    let t = t.strip_prefix('|').unwrap_or(t);
+    let t = t.strip_suffix('|').unwrap_or(t);
+    t.split('|').map(|c| c.trim().to_string()).collect()
+}
+
+/// A table's data rows as text, each cell after its column's header ("Zone 1: 39 RSD"); a cell
+/// under an empty header stands alone. Without a separator line under the first row there is
+/// no header, and the cells are joined as they are.
+fn table_rows(lines: &[String]) -> Vec<String> {
+    let has_header = lines.len() >= 2 && is_table_separator(&lines[1]);
+    let header = if has_header {
+        cells(&lines[0])
+    } else {
+        Vec::new()
+    };
+    let body = if has_header { &lines[2..] } else { lines };
+    body.iter()
+        .filter(|l| !is_table_separator(l))
+        .map(|l| {
+            cells(l)
+                .into_iter()
+                .enumerate()
+                .filter(|(_, c)| !c.is_empty())
+                .map(|(j, c)| match header.get(j).filter(|h| !h.is_empty()) {
+                    Some(h) => format!("{h}: {c}"),
+                    None => c,
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .collect()
 }
 
 /// What a unit is embedded as: its passage's heading (FAQ question, section path or title) and
@@ -105,6 +195,30 @@ mod tests {
             unit_embed_text("Tents > Alpina 2 Tent", &got[0]),
             "Tents > Alpina 2 Tent: Alpina 2 Tent: a light tent."
         );
+    }
+
+    #[test]
+    fn a_table_gives_one_unit_per_row_with_its_headers() {
+        let text = "Prices:\n\n| Zone | Call | SMS |\n|---|:---:|---|\n| EU | 39 RSD | 15 RSD |\n| Rest of world | 149 RSD |  |\n\nPrices include VAT.\n";
+        let got = units(text, false);
+        let texts: Vec<&str> = got.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "Zone: EU; Call: 39 RSD; SMS: 15 RSD",
+                "Zone: Rest of world; Call: 149 RSD",
+                "Prices include VAT."
+            ]
+        );
+        assert_eq!(got[0].label.as_deref(), Some("Prices"));
+        assert_eq!(got[2].label, None);
+        // An empty corner header leaves the row's first cell alone; no separator, no header.
+        let corner = units("| | Zone 1 | Zone 2 |\n|--|--|--|\n| per minute | 39 | 149 |\n", false);
+        assert_eq!(corner[0].text, "per minute; Zone 1: 39; Zone 2: 149");
+        let plain = units("| Mon–Fri | 08–20 |\n| Saturday | 09–15 |\n", false);
+        assert_eq!(plain[1].text, "Saturday; 09–15");
+        // A pipe inside a sentence is not a table.
+        assert_eq!(units("Pay by card | cash.", false)[0].text, "Pay by card | cash.");
     }
 
     #[test]

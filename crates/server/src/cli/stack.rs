@@ -124,13 +124,13 @@ pub async fn open_index(
     result
 }
 
-/// The Serbian → English map a knowledge index searches a Serbian question's image with
+/// The Serbian ↔ English maps a knowledge index searches a question's image with
 /// (`retrieval.language_map`; `None` when off). Fitted on first use and cached beside the
 /// models.
 pub async fn language_map(
     config: &Config,
     embedder: &dyn Embedder,
-) -> anyhow::Result<Option<Arc<frontdesk_retrieval::LanguageMap>>> {
+) -> anyhow::Result<Option<Arc<frontdesk_retrieval::LanguageMaps>>> {
     if !config.retrieval.language_map {
         return Ok(None);
     }
@@ -141,7 +141,7 @@ pub async fn language_map(
         Some(&cache),
     )
     .await
-    .context("fitting the Serbian → English language map")?;
+    .context("fitting the Serbian ↔ English language maps")?;
     Ok(Some(Arc::new(map)))
 }
 
