@@ -1,7 +1,7 @@
 //! Okapi BM25 over chunk texts, written out so that tokenisation (codes, Serbian scripts)
 //! is ours and the whole index serialises with serde.
 
-use crate::text::terms;
+use frontdesk_core::text::terms;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

@@ -13,7 +13,6 @@ pub mod language_shift;
 pub mod loader;
 pub mod persist;
 pub mod snapshot;
-pub mod text;
 
 pub use chunker::{Chunk, ChunkerSettings};
 pub use dense::{clustered_unit_vectors, DenseIndex, HnswParams};

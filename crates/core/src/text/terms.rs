@@ -1,11 +1,11 @@
-//! Lexical normalisation shared by indexing and querying: one spelling per word, so that
-//! "Returns", "returned" and "return" meet, and a Latin-script Serbian query ("dostava",
-//! "čarapa" typed as "carapa") meets a Cyrillic page ("достава", "чарапа").
+//! Lexical terms: one spelling per word, so that "Returns", "returned" and "return" meet, a
+//! Latin-script Serbian query ("dostava", "čarapa" typed as "carapa") meets a Cyrillic page
+//! ("достава", "чарапа"), and "paketomatu" meets "paketomat". The lexical index (retrieval's
+//! BM25, at indexing and querying) and the reader's word overlap share this one analyser.
 
-/// The one fold of the bot's crates (`frontdesk_core::text::fold`): lower case, Cyrillic →
-/// Latin and Serbian diacritics → ASCII, because customers often type "cena" for "цена"/"cena"
-/// and "placanje" for "plaćanje".
-pub use frontdesk_core::text::fold;
+/// The one fold: lower case, Cyrillic → Latin and Serbian diacritics → ASCII, because customers
+/// often type "cena" for "цена"/"cena" and "placanje" for "plaćanje".
+use super::fold;
 
 const STOPWORDS: &[&str] = &[
     "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "is", "are", "be", "it", "i",
@@ -49,6 +49,36 @@ fn stem(token: &str) -> String {
     t.to_string()
 }
 
+/// Serbian case and number endings (folded to ASCII), longest first. Serbian declines every
+/// noun and adjective ("paketomat", "paketomatu", "paketomata"; "pošiljka", "pošiljku"), so
+/// without this a question and the page that answers it share few exact words.
+const SERBIAN_ENDINGS: &[&str] = &[
+    "ovima", "evima", "ijama", "ama", "ima", "ega", "emu", "oga", "omu", "iju", "ija", "ije",
+    "iji", "ih", "im", "om", "em", "og", "oj", "a", "e", "i", "o", "u",
+];
+
+/// Shortest stem a Serbian ending is taken from, so short words ("cena", "roba") keep theirs
+/// apart from others.
+const MIN_SERBIAN_STEM: usize = 4;
+
+/// Light Serbian suffix stripping: the longest listed ending whose removal leaves at least
+/// [`MIN_SERBIAN_STEM`] letters. Applied to every word of every language (after the English
+/// rules), so a word is stemmed the same way in a question and in a page whatever language
+/// either is in: a product name is never cut in one and kept whole in the other.
+fn strip_serbian_ending(token: String) -> String {
+    if !token.bytes().all(|b| b.is_ascii_lowercase()) {
+        return token;
+    }
+    for ending in SERBIAN_ENDINGS {
+        if let Some(rest) = token.strip_suffix(ending) {
+            if rest.len() >= MIN_SERBIAN_STEM {
+                return rest.to_string();
+            }
+        }
+    }
+    token
+}
+
 fn undouble(rest: &str) -> String {
     let b = rest.as_bytes();
     if b.len() >= 2
@@ -75,7 +105,7 @@ pub fn terms(text: &str) -> Vec<String> {
             }
             for part in w.split(['-', '_', '.', '/']).filter(|p| !p.is_empty()) {
                 if !STOPWORDS.contains(&part) {
-                    out.push(stem(part));
+                    out.push(strip_serbian_ending(stem(part)));
                 }
             }
         }
@@ -105,10 +135,14 @@ mod tests {
                 "SKU NW-2041 in stock",
                 &["sku", "nw-2041", "nw", "2041", "stock"],
             ),
-            ("Достава у Србију", &["dostava", "srbiju"]),
-            ("Dostava u Srbiju", &["dostava", "srbiju"]),
-            ("Плаћање картицом", &["placanje", "karticom"]),
-            ("plaćanje", &["placanje"]),
+            ("Достава у Србију", &["dostav", "srbij"]),
+            ("Dostava u Srbiju", &["dostav", "srbij"]),
+            ("Плаћање картицом", &["placanj", "kartic"]),
+            ("plaćanje", &["placanj"]),
+            // Serbian cases meet; short words keep their ending.
+            ("paketomat paketomatu paketomatima", &["paketomat", "paketomat", "paketomat"]),
+            ("pošiljka pošiljku", &["posiljk", "posiljk"]),
+            ("cena roba", &["cena", "roba"]),
             ("shipping shipped ships", &["ship", "ship", "ship"]),
             ("e-mail address.", &["e", "mail", "address"]),
             ("batteries boxes", &["battery", "box"]),
