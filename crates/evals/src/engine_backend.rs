@@ -69,7 +69,10 @@ impl EngineBackend {
     }
 
     /// The language map every knowledge index built here searches with.
-    pub fn with_language_map(mut self, map: Option<Arc<frontdesk_retrieval::LanguageMaps>>) -> Self {
+    pub fn with_language_map(
+        mut self,
+        map: Option<Arc<frontdesk_retrieval::LanguageMaps>>,
+    ) -> Self {
         self.language_map = map;
         self
     }

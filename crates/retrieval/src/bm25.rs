@@ -1,7 +1,8 @@
 //! Okapi BM25 over chunk texts, written out so that tokenisation (codes, Serbian scripts)
 //! is ours and the whole index serialises with serde.
 
-use frontdesk_core::text::terms;
+use frontdesk_core::text::{query_terms, terms};
+use frontdesk_core::Lang;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -25,14 +26,22 @@ pub struct Bm25Index {
     postings: HashMap<String, Vec<(u32, u32)>>,
     doc_len: Vec<u32>,
     avg_len: f32,
+    /// Whether any text was Serbian (its terms Serbian stems): only then is a query also looked
+    /// up by its Serbian stems, which in an English index would only make false matches
+    /// ("plane" → "plan").
+    #[serde(default)]
+    serbian: bool,
 }
 
 impl Bm25Index {
-    pub fn build<'a>(texts: impl IntoIterator<Item = &'a str>, params: Bm25Params) -> Self {
+    /// Indexes `texts`, each with its language (Serbian text has its case endings stripped).
+    pub fn build<'a>(texts: impl IntoIterator<Item = (&'a str, Lang)>, params: Bm25Params) -> Self {
         let mut postings: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
         let mut doc_len = Vec::new();
-        for (i, text) in texts.into_iter().enumerate() {
-            let toks = terms(text);
+        let mut serbian = false;
+        for (i, (text, lang)) in texts.into_iter().enumerate() {
+            serbian |= lang.is_serbian();
+            let toks = terms(text, lang.is_serbian());
             doc_len.push(toks.len() as u32);
             let mut tf: HashMap<String, u32> = HashMap::new();
             for t in toks {
@@ -53,6 +62,7 @@ impl Bm25Index {
             postings,
             doc_len,
             avg_len,
+            serbian,
         }
     }
 
@@ -64,14 +74,20 @@ impl Bm25Index {
         self.doc_len.is_empty()
     }
 
-    /// Top `k` (chunk index, score) by BM25, best first; `allow` restricts the candidates.
+    /// Top `k` (chunk index, score) by BM25, best first; `allow` restricts the candidates. With
+    /// Serbian text in the index the query is looked up by its English and its Serbian terms
+    /// both (`query_terms`), whatever language it seems to be in.
     pub fn search(
         &self,
         query: &str,
         k: usize,
         allow: Option<&dyn Fn(usize) -> bool>,
     ) -> Vec<(usize, f32)> {
-        let mut qterms = terms(query);
+        let mut qterms = if self.serbian {
+            query_terms(query)
+        } else {
+            terms(query, false)
+        };
         qterms.sort();
         qterms.dedup();
         let n = self.doc_len.len() as f32;
@@ -108,17 +124,23 @@ mod tests {
     #[test]
     fn ranks_exact_code_and_cross_script_matches_first() {
         let docs = [
-            "Trail shoes NW-2041 with a rubber sole",
-            "Returns are accepted within 30 days",
-            "Достава у Србију траје 1–2 радна дана",
-            "Shipping to the EU takes 3–6 days",
+            ("Trail shoes NW-2041 with a rubber sole", Lang::En),
+            ("Returns are accepted within 30 days", Lang::En),
+            ("Достава у Србију траје 1–2 радна дана", Lang::SrCyrl),
+            ("Shipping to the EU takes 3–6 days", Lang::En),
+            ("Paket u paketomatu čeka 72 sata", Lang::SrLatn),
+            ("The Alpina tent sleeps two", Lang::En),
         ];
         let idx = Bm25Index::build(docs.iter().copied(), Bm25Params::default());
         let cases: &[(&str, usize)] = &[
             ("NW-2041", 0),
             ("can I return it", 1),
-            ("koliko traje dostava", 2),
+            ("koliko traje dostavu", 2),
             ("EU shipping time", 3),
+            // Another case of the same Serbian word; a Serbian question names an English
+            // page's product.
+            ("gde je moj paketomat", 4),
+            ("da li je Alpina za dvoje", 5),
         ];
         for (q, want) in cases {
             let hits = idx.search(q, 3, None);
@@ -134,5 +156,11 @@ mod tests {
             .iter()
             .all(|h| h.0 % 2 == 1));
         assert!(idx.search("zzzz", 3, None).is_empty());
+        // An English index is searched by English terms only: no Serbian stem of "plane".
+        let english = Bm25Index::build(
+            [("A flight plan", Lang::En), ("The plane", Lang::En)],
+            Bm25Params::default(),
+        );
+        assert_eq!(english.search("plane", 3, None).len(), 1);
     }
 }

@@ -78,7 +78,10 @@ impl Snapshot {
         let bm25 = match bm25 {
             Some(b) if b.len() == chunks.len() => b,
             _ => Bm25Index::build(
-                chunks.iter().map(|c| c.embed_text.as_str()),
+                chunks
+                    .iter()
+                    .map(|c| c.embed_text.as_str())
+                    .zip(row_lang.iter().copied()),
                 Bm25Params::default(),
             ),
         };

@@ -61,7 +61,11 @@ fn ids(hits: &[frontdesk_core::Hit]) -> Vec<String> {
 async fn a_serbian_question_finds_the_english_page_through_its_mapped_image() {
     let hashing = HashEmbedder::new(256);
     let embedder: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(256));
-    let map = maps(&hashing, "koliko košta dostava", "how much does delivery cost");
+    let map = maps(
+        &hashing,
+        "koliko košta dostava",
+        "how much does delivery cost",
+    );
 
     let (plain, _kb) = index(embedder.clone()).await;
     let (mapped, _kb2) = index(embedder.clone()).await;

@@ -17,5 +17,5 @@ mod units;
 pub use fold::{cyrillic_to_latin, fold, latin_to_cyrillic};
 pub use parts::question_parts;
 pub use sentences::{clauses, clauses_as_written, sentences};
-pub use terms::terms;
+pub use terms::{query_terms, terms};
 pub use units::{is_table_line, is_table_separator, unit_embed_text, units, Unit};

@@ -61,8 +61,7 @@ pub fn units(text: &str, whole: bool) -> Vec<Unit> {
                     let raw = s.trim();
                     let is_item = raw.starts_with(['-', '*']);
                     let text = raw.trim_start_matches(['-', '*', ' ']).trim();
-                    if !is_item && text.ends_with(':') && text.chars().count() <= MAX_LABEL_CHARS
-                    {
+                    if !is_item && text.ends_with(':') && text.chars().count() <= MAX_LABEL_CHARS {
                         label = Some(text.trim_end_matches(':').trim().to_string());
                         continue;
                     }
@@ -213,12 +212,18 @@ mod tests {
         assert_eq!(got[0].label.as_deref(), Some("Prices"));
         assert_eq!(got[2].label, None);
         // An empty corner header leaves the row's first cell alone; no separator, no header.
-        let corner = units("| | Zone 1 | Zone 2 |\n|--|--|--|\n| per minute | 39 | 149 |\n", false);
+        let corner = units(
+            "| | Zone 1 | Zone 2 |\n|--|--|--|\n| per minute | 39 | 149 |\n",
+            false,
+        );
         assert_eq!(corner[0].text, "per minute; Zone 1: 39; Zone 2: 149");
         let plain = units("| Mon–Fri | 08–20 |\n| Saturday | 09–15 |\n", false);
         assert_eq!(plain[1].text, "Saturday; 09–15");
         // A pipe inside a sentence is not a table.
-        assert_eq!(units("Pay by card | cash.", false)[0].text, "Pay by card | cash.");
+        assert_eq!(
+            units("Pay by card | cash.", false)[0].text,
+            "Pay by card | cash."
+        );
     }
 
     #[test]

@@ -235,11 +235,19 @@ mod tests {
             metrics(&b, &c),
             vec!["latency_p95_ms", "reply_length_p50_chars"]
         );
-        for (old, new) in [(Some("release"), Some("dev")), (None, Some("dev")), (None, None)] {
+        for (old, new) in [
+            (Some("release"), Some("dev")),
+            (None, Some("dev")),
+            (None, None),
+        ] {
             let (mut b, mut c) = (b.clone(), c.clone());
             b.build = old.map(String::from);
             c.build = new.map(String::from);
-            assert_eq!(metrics(&b, &c), vec!["reply_length_p50_chars"], "{old:?} → {new:?}");
+            assert_eq!(
+                metrics(&b, &c),
+                vec!["reply_length_p50_chars"],
+                "{old:?} → {new:?}"
+            );
         }
     }
 

@@ -112,7 +112,9 @@ async fn a_fitted_map_is_cached_by_what_it_was_fitted_from() {
     assert_ne!(other.to_english.key(), first.to_english.key());
     assert!(emb.texts() > 9);
     // A broken cache file is fitted again, not trusted.
-    let path = dir.path().join(format!("language-map-{}.bin", first.to_english.key()));
+    let path = dir
+        .path()
+        .join(format!("language-map-{}.bin", first.to_english.key()));
     std::fs::write(&path, b"junk").unwrap();
     let refit = load_or_fit(&emb, PAIRS, Some(dir.path())).await.unwrap();
     assert_eq!(refit, first);
