@@ -3,6 +3,7 @@
 //! in well under a minute on two cores.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use frontdesk_core::Lang;
 use frontdesk_retrieval::bm25::{Bm25Index, Bm25Params};
 use frontdesk_retrieval::{clustered_unit_vectors, DenseIndex, HnswParams};
 
@@ -33,7 +34,10 @@ fn lexical(c: &mut Criterion) {
                 .join(" ")
         })
         .collect();
-    let index = Bm25Index::build(texts.iter().map(String::as_str), Bm25Params::default());
+    let index = Bm25Index::build(
+        texts.iter().map(|t| (t.as_str(), Lang::En)),
+        Bm25Params::default(),
+    );
     c.bench_function("bm25_search_20k", |b| {
         b.iter(|| index.search("refund for warranty boots NW-2041", 50, None))
     });

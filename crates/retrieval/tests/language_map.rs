@@ -17,7 +17,13 @@ fn write(root: &std::path::Path, rel: &str, text: &str) {
 fn maps(hashing: &HashEmbedder, sr: &str, en: &str) -> Arc<LanguageMaps> {
     let (sr, en) = (hashing.embed_one(sr), hashing.embed_one(en));
     Arc::new(LanguageMaps {
-        to_english: LanguageMap::fit(&[sr.clone()], &[en.clone()], 0.01, "test".into()).unwrap(),
+        to_english: LanguageMap::fit(
+            std::slice::from_ref(&sr),
+            std::slice::from_ref(&en),
+            0.01,
+            "test".into(),
+        )
+        .unwrap(),
         to_serbian: LanguageMap::fit(&[en], &[sr], 0.01, "test".into()).unwrap(),
     })
 }
