@@ -271,6 +271,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_table_row_answers_a_question_about_that_row() {
+        let reader = Reader::new(Arc::new(HashEmbedder::new(1024)), ReaderConfig::default());
+        let mut h = product("Opening hours:\n\n| Centre | Weekdays | Saturday |\n|---|---|---|\n| Belgrade | 08–20 | 09–15 |\n| Nis | 08–19 | 09–14 |\n");
+        h.kind = ChunkKind::Passage;
+        let r = reader
+            .read("what are the saturday hours of the nis centre", &[&h])
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            r.text.contains("Centre: Nis") && r.text.contains("Saturday: 09–14"),
+            "{r:?}"
+        );
+        assert!(
+            !r.text.contains("Belgrade") && !r.text.contains("| Centre |"),
+            "{r:?}"
+        );
+    }
+
+    #[tokio::test]
     async fn nothing_to_read_is_none() {
         let reader = Reader::new(Arc::new(HashEmbedder::new(64)), ReaderConfig::default());
         assert_eq!(reader.read("anything", &[]).await.unwrap(), None);
