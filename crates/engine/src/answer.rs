@@ -1,10 +1,10 @@
-//! Building answers from retrieved knowledge: follow-up query rewriting, extractive answers
-//! (the most relevant sentences of a passage) and the tight LM prompt.
+//! Building answers from retrieved knowledge: follow-up query rewriting and extractive answers
+//! (the most relevant sentences of a passage).
 
 use crate::lang::fold;
 use crate::verify::sentences;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
-use frontdesk_core::{ChatMessage, ConversationState, Lang};
+use frontdesk_core::{ConversationState, Lang};
 
 /// Words that make a short message depend on the previous topic ("and how long does that take?").
 const ANAPHORA: &[&str] = &[
@@ -103,68 +103,6 @@ pub fn extract(hit: &Hit, query: &str, max_sentences: usize) -> String {
         .map(|&i| sents[i].trim_start_matches(['-', '*', ' ']).to_string())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The system prompt is the same text every turn so the model's KV prefix cache is reused.
-pub const SYSTEM_PROMPT: &str = "You are the customer-service assistant of an online shop. Answer the customer's question \
-using ONLY the numbered sources in the message. Write at most 3 short sentences. End each sentence with the number of \
-its source, like [1]. Copy numbers, prices and time limits exactly as the sources write them. If the sources do not \
-answer the question, write only: NOT_FOUND";
-
-/// Marker the model writes when the sources do not answer the question.
-pub const NOT_FOUND: &str = "NOT_FOUND";
-
-/// Characters of each passage given to the LM (keeps the prompt to a few hundred tokens).
-const PASSAGE_CHARS: usize = 600;
-
-fn truncate_chars(s: &str, n: usize) -> &str {
-    match s.char_indices().nth(n) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
-}
-
-pub fn prompt(question: &str, hits: &[&Hit], lang: Lang) -> Vec<ChatMessage> {
-    let mut user = String::from("Sources:\n");
-    for (i, h) in hits.iter().enumerate() {
-        let body = match &h.question {
-            Some(q) => format!("Q: {q} A: {}", h.text),
-            None => h.text.clone(),
-        };
-        user.push_str(&format!(
-            "[{}] {}: {}\n",
-            i + 1,
-            h.title,
-            truncate_chars(body.trim(), PASSAGE_CHARS)
-        ));
-    }
-    user.push_str(&format!(
-        "\nQuestion: {question}\nReply in {}.",
-        lang.prompt_name()
-    ));
-    vec![ChatMessage::system(SYSTEM_PROMPT), ChatMessage::user(user)]
-}
-
-/// `[n]` markers used in `text` (1-based, deduplicated, in order of first use).
-pub fn markers(text: &str) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        if let Some(close) = after.find(']') {
-            for part in after[..close].split(',') {
-                if let Ok(n) = part.trim().parse::<usize>() {
-                    if !out.contains(&n) {
-                        out.push(n);
-                    }
-                }
-            }
-            rest = &after[close + 1..];
-        } else {
-            break;
-        }
-    }
-    out
 }
 
 /// [`extract`] for a customer writing in `lang`: a question typed in Latin-script Serbian gets a
@@ -294,10 +232,5 @@ mod tests {
         );
         let faq = hit(ChunkKind::Faq, "Yes, within 30 days.");
         assert_eq!(extract(&faq, "anything", 1), "Yes, within 30 days.");
-    }
-
-    #[test]
-    fn marker_parsing() {
-        assert_eq!(markers("A [1]. B [2, 1]. C [x]."), vec![1, 2]);
     }
 }

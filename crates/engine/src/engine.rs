@@ -7,11 +7,12 @@
 //! generation; when no sentence passed, the reply becomes extractive (or a handoff).
 
 use crate::acts::{Act, ActClassifier};
-use crate::answer::{self, extract_in_script, rewrite_query, NOT_FOUND};
+use crate::answer::{extract_in_script, rewrite_query};
 use crate::error::EngineError;
 use crate::flows::item_reader::{self, EmbeddingItemReader};
 use crate::flows::AuditLog;
 use crate::intents::IntentClassifier;
+use crate::lm_reader::{self, Fact, NOT_FOUND};
 use crate::policy::answer_confidence;
 use crate::reader::{Reader, Reading};
 use crate::summary::handoff_summary;
@@ -19,26 +20,23 @@ use crate::templates::{Template, Texts};
 use crate::understanding::Understanding;
 use crate::verify::{sentences, verify, Sources};
 use frontdesk_core::assistant::AssistantError;
-use frontdesk_core::chat::{GenerationEvent, SamplingParams};
+use frontdesk_core::chat::GenerationEvent;
 use frontdesk_core::config::{BusinessProfile, CommercePolicy, EnginePolicy};
 use frontdesk_core::conversation::AnswerSource;
 use frontdesk_core::intents::RECOMMEND_PRODUCT;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
 use frontdesk_core::{
     ChatModel, Citation, Commerce, ConversationState, ConversationStatus, Embedder,
-    EscalationReason, GenerateRequest, HandoffInfo, InferenceError, Lang, Retriever, SearchQuery,
-    TurnEvent,
+    EscalationReason, HandoffInfo, InferenceError, Lang, Retriever, SearchQuery, TurnEvent,
 };
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
 
-/// Hits fetched per turn (the LM sees `max_passages` of them).
+/// Hits fetched per turn (the LM reads units of `max_passages` of them).
 const SEARCH_K: usize = 6;
 /// Sentences of a passage used for an extractive answer.
 const EXTRACT_SENTENCES: usize = 2;
-/// Tokens the LM may write for one answer.
-const MAX_ANSWER_TOKENS: usize = 120;
 
 pub struct EngineDeps {
     pub retriever: Arc<dyn Retriever>,
@@ -198,6 +196,16 @@ impl TurnOut {
     }
 }
 
+/// What the LM reader wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LmDraft {
+    /// Nothing verified went out (NOT_FOUND, a first sentence that failed, no model).
+    Nothing,
+    /// Some verified sentences went out, then one failed.
+    Partial,
+    Complete,
+}
+
 /// An answer drafted from the knowledge base.
 pub(crate) struct Drafted {
     pub(crate) source: AnswerSource,
@@ -311,6 +319,16 @@ impl Engine {
         out.cite(1, hit).await;
     }
 
+    /// The chat model, when knowledge answers may be written by it.
+    pub(crate) fn lm(&self) -> Option<&dyn ChatModel> {
+        let p = &self.deps.policy;
+        if p.use_llm && p.lm_reader.enabled {
+            self.deps.chat.as_deref()
+        } else {
+            None
+        }
+    }
+
     /// What the reader picks from `hits` for `query` (`None` when it is turned off).
     pub(crate) async fn read(
         &self,
@@ -328,50 +346,75 @@ impl Engine {
         Ok(r)
     }
 
-    /// The LM path: stream verified sentences; returns false when nothing verified was written.
+    /// The facts the LM reader is given for `query`: the reader's closest units of `hits`.
+    pub(crate) async fn lm_facts(&self, query: &str, hits: &[Hit], lang: Lang) -> Vec<Fact> {
+        let top: Vec<&Hit> = hits.iter().collect();
+        match self
+            .reader
+            .candidates(query, &top, self.deps.policy.lm_reader.facts.max(1))
+            .await
+        {
+            Ok(c) => lm_reader::facts(&c, lang),
+            Err(e) => {
+                tracing::warn!(error = %e, "reader unavailable; no facts for the LM");
+                Vec::new()
+            }
+        }
+    }
+
+    /// The LM reader: stream the model's verified sentences written from `facts` (units of
+    /// `hits`) and cite the passages it copied from. The first sentence that fails
+    /// verification ends the answer.
     pub(crate) async fn generate(
         &self,
         chat: &dyn ChatModel,
         out: &mut TurnOut,
         question: &str,
-        hits: &[&Hit],
+        facts: &[Fact],
+        hits: &[Hit],
         lang: Lang,
-    ) -> bool {
-        let request = GenerateRequest {
-            messages: answer::prompt(question, hits, lang),
-            params: SamplingParams {
-                max_tokens: MAX_ANSWER_TOKENS,
-                stop: vec!["\n\n".into(), NOT_FOUND.into()],
-                ..SamplingParams::default()
-            },
-        };
-        let mut stream = match chat.generate(request).await {
+    ) -> LmDraft {
+        if facts.is_empty() {
+            return LmDraft::Nothing;
+        }
+        let mut stream = match chat
+            .generate(lm_reader::request(question, facts, lang))
+            .await
+        {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "chat model unavailable; answering extractively");
-                return false;
+                return LmDraft::Nothing;
             }
         };
-        let passages: Vec<String> = hits
-            .iter()
-            .map(|h| {
-                format!(
-                    "{} {} {}",
-                    h.title,
-                    h.question.clone().unwrap_or_default(),
-                    h.text
-                )
-            })
-            .collect();
-        let sources = Sources::new(&passages);
+        let mut sources: Vec<String> = facts.iter().map(|f| f.text.clone()).collect();
+        sources.extend(hits.iter().map(|h| {
+            format!(
+                "{} {} {}",
+                h.title,
+                h.question.clone().unwrap_or_default(),
+                h.text
+            )
+        }));
+        let check = Sources::new(&sources);
+        tracing::debug!(facts = ?facts.iter().map(|f| f.text.as_str()).collect::<Vec<_>>(), "LM reader facts");
+        let mut raw = String::new();
         let mut buffer = String::new();
         let mut accepted: Vec<String> = Vec::new();
+        let mut report = None;
         let mut failed = false;
         let mut finished = false;
         while !finished && !failed {
             match stream.recv().await {
-                Some(Ok(GenerationEvent::Text(t))) => buffer.push_str(&t),
-                Some(Ok(GenerationEvent::Finished { .. })) | None => finished = true,
+                Some(Ok(GenerationEvent::Text(t))) => {
+                    raw.push_str(&t);
+                    buffer.push_str(&t);
+                }
+                Some(Ok(GenerationEvent::Finished { constraint, .. })) => {
+                    report = constraint;
+                    finished = true;
+                }
+                None => finished = true,
                 Some(Err(e)) => {
                     tracing::warn!(error = %e, "generation failed mid-answer");
                     failed = true;
@@ -389,10 +432,10 @@ impl Engine {
             let tail = buffer.split_off(cut);
             for s in sentences(&buffer) {
                 if Sources::states_nothing(&s) {
-                    // A bare "[1]" or "Sure." is neither streamed nor counted as an answer.
+                    // A bare "Sure." is neither streamed nor counted as an answer.
                     continue;
                 }
-                if sources.sentence_ok(&s) {
+                if check.sentence_ok(&s) {
                     out.token(&s).await;
                     accepted.push(s);
                 } else {
@@ -405,20 +448,35 @@ impl Engine {
         }
         // Dropping the stream cancels the rest of the generation.
         drop(stream);
+        tracing::debug!(output = %raw, accepted = accepted.len(), "LM reader");
         if accepted.is_empty() {
-            return false;
+            return LmDraft::Nothing;
+        }
+        let copied = report
+            .as_ref()
+            .map(|r| lm_reader::copied_facts(r, facts.len()))
+            .unwrap_or_default();
+        tracing::debug!(question, copied = ?copied, "LM reader copied");
+        let mut cited: Vec<usize> = Vec::new();
+        for f in copied {
+            if !cited.contains(&facts[f].hit) {
+                cited.push(facts[f].hit);
+            }
+        }
+        if cited.is_empty() {
+            cited.push(facts[0].hit);
+        }
+        let markers: String = (1..=cited.len()).map(|n| format!("[{n}]")).collect();
+        out.token(&markers).await;
+        for (n, h) in cited.iter().enumerate() {
+            out.cite(n + 1, &hits[*h]).await;
         }
         let answer = accepted.join(" ");
-        let mut used = answer::markers(&answer);
-        used.retain(|n| *n >= 1 && *n <= hits.len());
-        if used.is_empty() {
-            out.token("[1]").await;
-            used.push(1);
+        if failed || !verify(&answer, &sources).unsupported_facts.is_empty() {
+            LmDraft::Partial
+        } else {
+            LmDraft::Complete
         }
-        for n in used {
-            out.cite(n, hits[n - 1]).await;
-        }
-        verify(&answer, &passages).unsupported_facts.is_empty()
     }
 
     pub(crate) async fn draft_answer(
@@ -439,22 +497,11 @@ impl Engine {
                 source: AnswerSource::Direct,
             };
         }
-        if let (true, Some(chat)) = (self.deps.policy.use_llm, self.deps.chat.as_deref()) {
-            let top: Vec<&Hit> = hits
-                .iter()
-                .take(self.deps.policy.max_passages)
-                .filter(|h| {
-                    answer_confidence(&self.deps.policy, u, h.confidence) >= t.min_answer * 0.5
-                })
-                .collect();
-            let before = out.text.len();
-            if self.generate(chat, out, &u.text, &top, u.lang).await {
-                return Drafted {
-                    source: AnswerSource::Generated,
-                };
-            }
-            if out.text.len() > before {
-                // Some verified sentences went out; keep them rather than repeating the passage.
+        if let Some(chat) = self.lm() {
+            let top = &hits[..hits.len().min(self.deps.policy.max_passages)];
+            let facts = self.lm_facts(query, top, u.lang).await;
+            if self.generate(chat, out, &u.text, &facts, top, u.lang).await != LmDraft::Nothing {
+                // Verified sentences went out; keep them rather than repeating the passage.
                 return Drafted {
                     source: AnswerSource::Generated,
                 };

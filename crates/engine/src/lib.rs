@@ -7,6 +7,7 @@ pub mod error;
 pub mod flows;
 pub mod intents;
 pub mod lang;
+pub mod lm_reader;
 pub mod order_ids;
 pub mod phrases;
 pub mod policy;

@@ -33,6 +33,19 @@ pub struct Reading {
     pub score: f32,
 }
 
+/// A unit offered to the LM reader: its passage (index into the hits given), its text and its
+/// score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub hit: usize,
+    /// The passage's heading (FAQ question, section path or title).
+    pub heading: String,
+    pub text: String,
+    pub score: f32,
+}
+
+type UnitScores = (Vec<(usize, Vec<(usize, f32)>)>, Vec<Arc<Vec<Unit>>>);
+
 pub struct Reader {
     embedder: Arc<dyn Embedder>,
     params: ReaderConfig,
@@ -107,21 +120,10 @@ impl Reader {
         Ok(units)
     }
 
-    /// The units of `hits` that best answer `question`; `None` when no passage has any.
-    pub async fn read(
-        &self,
-        question: &str,
-        hits: &[&Hit],
-    ) -> Result<Option<Reading>, InferenceError> {
+    /// Every unit of the first `max_hits` passages scored against `question` (cosine, less the
+    /// rank penalty): per passage, (unit index, score); and the passages' units.
+    async fn score_units(&self, q: &[f32], hits: &[&Hit]) -> Result<UnitScores, InferenceError> {
         let p = self.params;
-        let q = self
-            .embedder
-            .embed(vec![question.to_string()], EmbedKind::Query)
-            .await?
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        // (hit, unit index, score) of every unit read.
         let mut scored: Vec<(usize, Vec<(usize, f32)>)> = Vec::new();
         let mut all_units: Vec<Arc<Vec<Unit>>> = Vec::new();
         for (h, hit) in hits.iter().take(p.max_hits.max(1)).enumerate() {
@@ -129,11 +131,61 @@ impl Reader {
             let scores = units
                 .iter()
                 .enumerate()
-                .map(|(i, u)| (i, dot(&q, &u.vec) - p.rank_penalty * h as f32))
+                .map(|(i, u)| (i, dot(q, &u.vec) - p.rank_penalty * h as f32))
                 .collect();
             scored.push((h, scores));
             all_units.push(units);
         }
+        Ok((scored, all_units))
+    }
+
+    async fn embed_question(&self, question: &str) -> Result<Vec<f32>, InferenceError> {
+        Ok(self
+            .embedder
+            .embed(vec![question.to_string()], EmbedKind::Query)
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    }
+
+    /// The `k` units of `hits` closest to `question`, best first, each with its passage: the
+    /// facts the LM reader is given.
+    pub async fn candidates(
+        &self,
+        question: &str,
+        hits: &[&Hit],
+        k: usize,
+    ) -> Result<Vec<Candidate>, InferenceError> {
+        let q = self.embed_question(question).await?;
+        let (scored, all_units) = self.score_units(&q, hits).await?;
+        let mut flat: Vec<Candidate> = scored
+            .iter()
+            .flat_map(|(h, s)| {
+                let units = &all_units[*h];
+                let head = heading(hits[*h]);
+                s.iter().map(move |(i, v)| Candidate {
+                    hit: *h,
+                    heading: head.to_string(),
+                    text: units[*i].text.clone(),
+                    score: *v,
+                })
+            })
+            .collect();
+        flat.sort_by(|a, b| b.score.total_cmp(&a.score));
+        flat.truncate(k);
+        Ok(flat)
+    }
+
+    /// The units of `hits` that best answer `question`; `None` when no passage has any.
+    pub async fn read(
+        &self,
+        question: &str,
+        hits: &[&Hit],
+    ) -> Result<Option<Reading>, InferenceError> {
+        let p = self.params;
+        let q = self.embed_question(question).await?;
+        let (scored, all_units) = self.score_units(&q, hits).await?;
         let best = scored
             .iter()
             .flat_map(|(h, s)| s.iter().map(move |(i, v)| (*h, *i, *v)))

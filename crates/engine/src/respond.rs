@@ -4,7 +4,7 @@
 //! once, in the knowledge phase, with the turn's real retrieval and reader signals.
 
 use crate::answer::rewrite_query;
-use crate::engine::{Engine, TurnOut};
+use crate::engine::{Engine, LmDraft, TurnOut};
 use crate::flows::{self, FlowContext, FlowOutcome};
 use crate::policy::{
     answer_confidence, clarification, decide, is_vague, safety, Clarification, RetrievalSignal,
@@ -20,7 +20,8 @@ use frontdesk_core::conversation::{
 };
 use frontdesk_core::retrieval::Hit;
 use frontdesk_core::{
-    Assistant, ConversationState, ConversationStatus, Decision, HandoffInfo, TurnEvent, TurnRecord,
+    Assistant, ConversationState, ConversationStatus, Decision, EscalationReason, HandoffInfo,
+    TurnEvent, TurnRecord,
 };
 use std::time::Instant;
 use tokio::sync::mpsc;
@@ -232,6 +233,24 @@ impl Engine {
             &signal,
             None,
         );
+        if self.reads_unsure(&decision, u, confidence, &retrieved) {
+            if let Some(chat) = self.lm() {
+                // The signals would decline; the model reads the closest units and either
+                // answers from them (verified, copied) or says they do not answer.
+                let top = &retrieved[..retrieved.len().min(self.deps.policy.max_passages)];
+                let facts = self.lm_facts(&query, top, u.lang).await;
+                let drafted = self.generate(chat, out, &u.text, &facts, top, u.lang).await;
+                if drafted != LmDraft::Nothing {
+                    state.consecutive_failures = 0;
+                    if query == message {
+                        state.topic = Some(message.to_string());
+                    }
+                    let mut s = Settled::new(Decision::Answer, AnswerSource::Generated);
+                    s.retrieved = retrieved;
+                    return Ok(s);
+                }
+            }
+        }
         let mut settled = match decision {
             Decision::Escalate { reason } => {
                 let tried: Vec<String> = retrieved
@@ -286,6 +305,35 @@ impl Engine {
         };
         settled.retrieved = retrieved;
         Ok(settled)
+    }
+}
+
+impl Engine {
+    /// Whether the LM reader is asked on a turn `decision` declines for want of an answer: not
+    /// a hand-over the customer asked for or earned, not a complaint, and not below the floor.
+    fn reads_unsure(
+        &self,
+        decision: &Decision,
+        u: &Understanding,
+        confidence: f32,
+        retrieved: &[Hit],
+    ) -> bool {
+        let p = &self.deps.policy.lm_reader;
+        let for_want_of_an_answer = match decision {
+            Decision::Clarify => true,
+            Decision::Escalate { reason } => matches!(
+                reason,
+                EscalationReason::RepeatedFailure | EscalationReason::OutOfScope
+            ),
+            _ => false,
+        };
+        p.unsure
+            && for_want_of_an_answer
+            && !retrieved.is_empty()
+            && confidence >= p.unsure_floor
+            && !u.flags.complaint
+            && !u.flags.frustration
+            && clarification(u) != Clarification::Complaint
     }
 }
 

@@ -3,10 +3,13 @@
 
 use async_trait::async_trait;
 use frontdesk_core::assistant::AssistantError;
-use frontdesk_core::config::{CommercePolicy, EnginePolicy, EscalationThresholds, ReaderConfig};
+use frontdesk_core::chat::DecodeConstraintSpec;
+use frontdesk_core::config::{
+    CommercePolicy, EnginePolicy, EscalationThresholds, LmReaderConfig, ReaderConfig,
+};
 use frontdesk_core::conversation::AnswerSource;
 use frontdesk_core::retrieval::{ChunkKind, HitScores};
-use frontdesk_core::testing::{HashEmbedder, ScriptedChat};
+use frontdesk_core::testing::{HashEmbedder, ReplayChat, ScriptedChat};
 use frontdesk_core::{
     Assistant, Channel, ConversationState, ConversationStatus, Decision, Embedder,
     EscalationReason, Hit, Lang, RetrievalError, Retriever, SearchQuery, TurnEvent,
@@ -54,6 +57,15 @@ fn hit(id: &str, kind: ChunkKind, lang: Lang, text: &str, confidence: f32) -> Hi
 const RETURNS: &str = "Unworn items can be returned within 30 days of delivery. Refunds go to the original payment method within 5–7 business days.";
 
 async fn engine(chat_reply: Option<&str>) -> Engine {
+    let chat = chat_reply
+        .map(|r| Arc::new(ScriptedChat { reply: r.into() }) as Arc<dyn frontdesk_core::ChatModel>);
+    engine_with(chat, LmReaderConfig::default()).await
+}
+
+async fn engine_with(
+    chat: Option<Arc<dyn frontdesk_core::ChatModel>>,
+    lm_reader: LmReaderConfig,
+) -> Engine {
     let embedder: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(256));
     let rows = [
         ("where is my order", "order_status"),
@@ -108,9 +120,7 @@ async fn engine(chat_reply: Option<&str>) -> Engine {
     Engine::new(EngineDeps {
         retriever: Arc::new(retriever),
         embedder,
-        chat: chat_reply.map(|r| {
-            Arc::new(ScriptedChat { reply: r.into() }) as Arc<dyn frontdesk_core::ChatModel>
-        }),
+        chat,
         commerce: None,
         intents: Some(intents),
         business: Default::default(),
@@ -127,6 +137,7 @@ async fn engine(chat_reply: Option<&str>) -> Engine {
                 min_score: 0.0,
                 ..ReaderConfig::default()
             },
+            lm_reader,
             ..EnginePolicy::default()
         },
         commerce_policy: CommercePolicy::default(),
@@ -189,16 +200,16 @@ async fn turn_table() {
         },
         Case {
             name: "verified LM answer",
-            chat: Some("Unworn items can be returned within 30 days of delivery [1]."),
+            chat: Some("Unworn items can be returned within 30 days of delivery."),
             msg: "how long do I have to return unworn shoes?",
             source: AnswerSource::Generated,
             decision: Decision::Answer,
-            contains: "30 days of delivery [1]",
+            contains: "30 days of delivery. [1]",
             absent: "",
         },
         Case {
             name: "invented window falls back to extractive",
-            chat: Some("You can return items within 60 days [1]."),
+            chat: Some("You can return items within 60 days."),
             msg: "how long do I have to return unworn shoes?",
             source: AnswerSource::Extractive,
             decision: Decision::Answer,
@@ -494,4 +505,91 @@ async fn a_suggestion_drafts_from_the_knowledge_base_without_changing_the_conver
         e.suggest(&state, "   ").await,
         Err(AssistantError::InvalidInput(_))
     ));
+}
+
+#[tokio::test]
+async fn the_lm_reads_plain_facts_under_a_copy_constraint_and_cites_their_passage() {
+    let chat = Arc::new(ReplayChat::new(&[
+        "Unworn items can be returned within 30 days of delivery.",
+    ]));
+    let e = engine_with(Some(chat.clone()), LmReaderConfig::default()).await;
+    let mut state = ConversationState::new("c1", Channel::Chat);
+    let (r, _) = turn(&e, &mut state, "how long do I have to return unworn shoes?").await;
+    let out = r.unwrap();
+    assert_eq!(out.source, AnswerSource::Generated, "{}", out.text);
+    assert_eq!(out.citations.len(), 1);
+    assert_eq!(out.citations[0].doc_id, "returns-policy");
+    let requests = chat.requests.lock().unwrap();
+    let user = &requests[0].messages[1].content;
+    // The passage's units, one per line, with nothing numbered to echo.
+    assert!(
+        user.contains("Unworn items can be returned within 30 days of delivery.\n"),
+        "{user}"
+    );
+    assert!(!user.contains("[1]"), "{user}");
+    let Some(DecodeConstraintSpec::Copy(spans)) = &requests[0].params.constraint else {
+        panic!("the answer is copy-constrained");
+    };
+    assert!(spans
+        .spans
+        .iter()
+        .any(|s| s.contains("within 5–7 business days")));
+}
+
+#[tokio::test]
+async fn a_turn_the_signals_decline_is_read_by_the_lm_only_when_configured() {
+    let unsure = LmReaderConfig {
+        unsure: true,
+        ..LmReaderConfig::default()
+    };
+    let msg = "how long is the warranty on the stove?";
+    // (chat reply, config, expected source, decision)
+    let cases = [
+        (
+            "Warranty lasts two years.",
+            unsure,
+            AnswerSource::Generated,
+            Decision::Answer,
+        ),
+        (
+            "NOT_FOUND",
+            unsure,
+            AnswerSource::Template,
+            Decision::Clarify,
+        ),
+        (
+            "Warranty lasts two years.",
+            LmReaderConfig::default(),
+            AnswerSource::Template,
+            Decision::Clarify,
+        ),
+    ];
+    for (reply, config, source, decision) in cases {
+        let chat = Arc::new(ScriptedChat {
+            reply: reply.into(),
+        }) as Arc<dyn frontdesk_core::ChatModel>;
+        let e = engine_with(Some(chat), config).await;
+        let mut state = ConversationState::new("c1", Channel::Chat);
+        let (r, events) = turn(&e, &mut state, msg).await;
+        let out = r.unwrap();
+        assert_eq!(
+            (out.source, &out.decision),
+            (source, &decision),
+            "{reply}: {}",
+            out.text
+        );
+        assert_eq!(streamed(&events), out.text);
+        if source == AnswerSource::Generated {
+            assert!(
+                out.text.starts_with("Warranty lasts two years."),
+                "{}",
+                out.text
+            );
+            assert_eq!(out.citations[0].doc_id, "warranty");
+            assert_eq!(state.consecutive_failures, 0);
+        } else {
+            assert!(out.text.contains("colleague"), "{}", out.text);
+            assert!(!out.text.contains("NOT_FOUND"));
+        }
+    }
 }

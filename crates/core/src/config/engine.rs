@@ -47,7 +47,7 @@ pub struct EnginePolicy {
     pub thresholds: EscalationThresholds,
     /// Use the chat LM to phrase answers (false: direct and extractive answers only).
     pub use_llm: bool,
-    /// Passages given to the LM.
+    /// Passages whose units the LM reader is given (best first).
     pub max_passages: usize,
     /// Voice replies are cut to this many sentences.
     pub voice_max_sentences: usize,
@@ -59,6 +59,36 @@ pub struct EnginePolicy {
     pub intent_model: IntentModelConfig,
     /// How knowledge answers are read out of the retrieved passages.
     pub reader: ReaderConfig,
+    /// When the chat LM writes a knowledge answer from the reader's units.
+    pub lm_reader: LmReaderConfig,
+}
+
+/// The LM reader (`crates/engine/src/lm_reader.rs`): the chat model answers from the units the
+/// reader ranks closest to the question, copying numbers and names from them. Used only with
+/// `use_llm` and a chat model. The defaults were chosen on dev halves; see
+/// `crates/engine/README.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LmReaderConfig {
+    /// False: the LM never writes knowledge answers (quoted units only).
+    pub enabled: bool,
+    /// Units given to the model (best first).
+    pub facts: usize,
+    /// Also ask the model on turns the retrieval and reader signals would decline, when the
+    /// answer confidence is at least `unsure_floor`; the model's NOT_FOUND keeps the decline.
+    pub unsure: bool,
+    pub unsure_floor: f32,
+}
+
+impl Default for LmReaderConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            facts: 6,
+            unsure: false,
+            unsure_floor: 0.0,
+        }
+    }
 }
 
 /// The reader (`crates/engine/src/reader.rs`): which units (sentences, list items, spec lines)
@@ -149,6 +179,7 @@ impl Default for EnginePolicy {
             recommendations: true,
             intent_model: IntentModelConfig::default(),
             reader: ReaderConfig::default(),
+            lm_reader: LmReaderConfig::default(),
         }
     }
 }

@@ -15,7 +15,9 @@ mod shop;
 
 pub use business::{BusinessProfile, LocalText};
 pub use commerce::CommercePolicy;
-pub use engine::{EnginePolicy, EscalationThresholds, IntentModelConfig, ReaderConfig};
+pub use engine::{
+    EnginePolicy, EscalationThresholds, IntentModelConfig, LmReaderConfig, ReaderConfig,
+};
 pub use models::ModelsConfig;
 pub use retrieval::{Fusion, RetrievalConfig};
 pub use server::{ApiKey, ApiRole, BusinessHours, CannedResponse, ServerConfig};

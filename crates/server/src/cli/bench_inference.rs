@@ -5,7 +5,8 @@
 //! peers do, so `load_s` and `peak_rss_mb` are per model and per fresh process.
 
 use anyhow::{bail, Context};
-use frontdesk_core::{ChatMessage, Config, EmbedKind, Embedder, Hit, Lang, SamplingParams};
+use frontdesk_core::{ChatMessage, Config, EmbedKind, Embedder, Lang, SamplingParams};
+use frontdesk_engine::lm_reader::{self, Fact};
 use frontdesk_inference::catalog::{self, Role};
 use frontdesk_inference::chat::bench::BenchModel;
 use frontdesk_inference::chat::PromptLookup;
@@ -375,30 +376,18 @@ struct AnswerPassage {
     text: String,
 }
 
-/// The engine's answer prompt for a case: its passages as the hits the engine would pass.
+/// The engine's answer prompt for a case: its passages as the facts the LM reader is given.
 fn answer_prompt(case: &AnswerCase) -> Vec<ChatMessage> {
-    let hits: Vec<Hit> = case
+    let facts: Vec<Fact> = case
         .passages
         .iter()
         .enumerate()
-        .map(|(i, p)| Hit {
-            chunk_id: format!("bench-{i}"),
-            doc_id: format!("bench-{i}"),
-            title: p.title.clone(),
-            url: None,
-            source: String::new(),
-            lang: case.lang,
-            tags: Vec::new(),
-            kind: Default::default(),
-            section: String::new(),
-            question: None,
-            text: p.text.clone(),
-            scores: Default::default(),
-            confidence: 1.0,
+        .map(|(i, p)| Fact {
+            hit: i,
+            text: format!("{}: {}", p.title, p.text),
         })
         .collect();
-    let refs: Vec<&Hit> = hits.iter().collect();
-    frontdesk_engine::answer::prompt(&case.question, &refs, case.lang)
+    lm_reader::prompt(&case.question, &facts, case.lang)
 }
 
 /// Every case answered plainly and, with `lookup`, speculatively, each from a cache holding
@@ -427,7 +416,7 @@ fn answers_run(
         .iter()
         .map(|c| m.encode_chat(&answer_prompt(c)))
         .collect::<Result<_, _>>()?;
-    let system = m.encode_chat(&[ChatMessage::system(frontdesk_engine::answer::SYSTEM_PROMPT)])?;
+    let system = m.encode_chat(&[ChatMessage::system(lm_reader::SYSTEM_PROMPT)])?;
     let params = SamplingParams {
         max_tokens,
         ..SamplingParams::default()
