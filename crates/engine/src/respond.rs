@@ -58,6 +58,10 @@ type Searched = Option<(String, Vec<Hit>)>;
 enum FlowPhase {
     Settled(Settled),
     NotHandled(Searched),
+    /// A question about an account action ("can I cancel a booked pickup?") the knowledge base
+    /// cannot answer with confidence: it is answered or declined as a question, with an offer to
+    /// do the action for one of the customer's orders — never met with an identity check.
+    QuestionAboutAction(Searched),
 }
 
 impl Engine {
@@ -114,6 +118,9 @@ impl Engine {
                 // A question about a product the knowledge base cannot answer: the knowledge
                 // phase says so and offers a person; no identity check for a question.
                 return Ok(FlowPhase::NotHandled(Some((query, hits))));
+            }
+            if self.deps.policy.questions_about_actions_are_questions {
+                return Ok(FlowPhase::QuestionAboutAction(Some((query, hits))));
             }
             searched = Some((query, hits));
         }
@@ -396,6 +403,18 @@ impl Assistant for Engine {
                 FlowPhase::NotHandled(searched) => {
                     self.knowledge_phase(&mut out, state, message, &u, searched)
                         .await?
+                }
+                FlowPhase::QuestionAboutAction(searched) => {
+                    let settled = self
+                        .knowledge_phase(&mut out, state, message, &u, searched)
+                        .await?;
+                    if !matches!(settled.decision, Decision::Escalate { .. }) {
+                        // "If you'd like me to do this for one of your orders…": the next
+                        // message with an order number goes on with the action.
+                        out.token(&self.text(Template::OfferAction, u.lang)).await;
+                        flows::offer(state, &u);
+                    }
+                    settled
                 }
             },
         };

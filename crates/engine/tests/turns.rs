@@ -66,6 +66,14 @@ async fn engine_with(
     chat: Option<Arc<dyn frontdesk_core::ChatModel>>,
     lm_reader: LmReaderConfig,
 ) -> Engine {
+    engine_built(chat, None, |p| p.lm_reader = lm_reader).await
+}
+
+async fn engine_built(
+    chat: Option<Arc<dyn frontdesk_core::ChatModel>>,
+    commerce: Option<Arc<dyn frontdesk_core::Commerce>>,
+    adjust: impl FnOnce(&mut EnginePolicy),
+) -> Engine {
     let embedder: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(256));
     let rows = [
         ("where is my order", "order_status"),
@@ -117,29 +125,30 @@ async fn engine_with(
             ),
         ],
     };
+    // The table pins decisions to the fixture's confidences: no prior shift for known topics
+    // (its own table is `answer_confidence_table` in policy.rs).
+    let mut policy = EnginePolicy {
+        thresholds: EscalationThresholds {
+            known_topic_answerable: 0.5,
+            ..EscalationThresholds::default()
+        },
+        // The reader's answer check is on multilingual-e5-small's cosine scale, not the
+        // hashing embedder's (its own table is in policy.rs).
+        reader: ReaderConfig {
+            min_score: 0.0,
+            ..ReaderConfig::default()
+        },
+        ..EnginePolicy::default()
+    };
+    adjust(&mut policy);
     Engine::new(EngineDeps {
         retriever: Arc::new(retriever),
         embedder,
         chat,
-        commerce: None,
+        commerce,
         intents: Some(intents),
         business: Default::default(),
-        // The table pins decisions to the fixture's confidences: no prior shift for known topics
-        // (its own table is `answer_confidence_table` in policy.rs).
-        policy: EnginePolicy {
-            thresholds: EscalationThresholds {
-                known_topic_answerable: 0.5,
-                ..EscalationThresholds::default()
-            },
-            // The reader's answer check is on multilingual-e5-small's cosine scale, not the
-            // hashing embedder's (its own table is in policy.rs).
-            reader: ReaderConfig {
-                min_score: 0.0,
-                ..ReaderConfig::default()
-            },
-            lm_reader,
-            ..EnginePolicy::default()
-        },
+        policy,
         commerce_policy: CommercePolicy::default(),
         audit: None,
     })
@@ -590,6 +599,36 @@ async fn a_turn_the_signals_decline_is_read_by_the_lm_only_when_configured() {
         } else {
             assert!(out.text.contains("colleague"), "{}", out.text);
             assert!(!out.text.contains("NOT_FOUND"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_question_about_an_action_the_pages_cannot_answer_is_answered_as_a_question() {
+    // "Cancel" is an account action, and nothing in the pages is about cancelling.
+    let msg = "Is cancelling a booked pickup free, and until what time?";
+    for as_question in [true, false] {
+        let shop = frontdesk_commerce::SqliteCommerce::in_memory().unwrap();
+        let e = engine_built(None, Some(Arc::new(shop)), |p| {
+            p.questions_about_actions_are_questions = as_question
+        })
+        .await;
+        let mut state = ConversationState::new("c1", Channel::Chat);
+        let (r, events) = turn(&e, &mut state, msg).await;
+        let out = r.unwrap();
+        assert_eq!(streamed(&events), out.text);
+        let asks_identity = out.text.contains("verify your identity");
+        if as_question {
+            assert!(!asks_identity, "{}", out.text);
+            assert_eq!(out.decision, Decision::Clarify, "{}", out.text);
+            assert!(out.text.contains("colleague"), "{}", out.text);
+            assert!(
+                out.text.ends_with("just tell me the order number."),
+                "the action is offered: {}",
+                out.text
+            );
+        } else {
+            assert!(asks_identity, "{}", out.text);
         }
     }
 }

@@ -55,6 +55,10 @@ pub struct EnginePolicy {
     pub intents: Option<std::path::PathBuf>,
     /// Suggest related products after fitting answers.
     pub recommendations: bool,
+    /// A question about an account action ("is cancelling a pickup free?") that the knowledge
+    /// base cannot answer with confidence is answered or declined as a question, with an offer
+    /// to do the action; false: it starts the action (identity check first).
+    pub questions_about_actions_are_questions: bool,
     /// How the intent classifier is built and calibrated.
     pub intent_model: IntentModelConfig,
     /// How knowledge answers are read out of the retrieved passages.
@@ -177,6 +181,7 @@ impl Default for EnginePolicy {
             voice_max_sentences: 3,
             intents: None,
             recommendations: true,
+            questions_about_actions_are_questions: true,
             intent_model: IntentModelConfig::default(),
             reader: ReaderConfig::default(),
             lm_reader: LmReaderConfig::default(),
