@@ -685,15 +685,20 @@ pub fn flags(text: &str, previous_customer_texts: &[&str]) -> Flags {
 }
 
 /// Words a question starts with: interrogatives and the auxiliaries of a yes/no question
-/// (English), and the interrogatives of Serbian (folded: no diacritics, Latin). Grammar, not
+/// (English), and the interrogatives of Serbian (folded: no diacritics, Latin) with every case
+/// and gender form of the declined ones ("koji", "čiji", "kakav", "koliki", "ko", "šta"), since
+/// the form follows the noun asked about ("koju veličinu", "kakve torbe"). Grammar, not
 /// vocabulary of any business.
 const QUESTION_START: &[&str] = &[
     "what", "whats", "how", "hows", "which", "when", "where", "wheres", "why", "who", "whom",
     "whose", "can", "could", "do", "does", "did", "is", "isnt", "are", "arent", "was", "were",
     "will", "would", "should", "shall", "may", "might", "have", "has", "am", "any", "sta", "shta",
-    "koji", "koja", "koje", "kojeg", "kojem", "kojim", "kojoj", "kojih", "koliko", "kolko", "kako",
-    "kada", "kad", "gde", "gdje", "zasto", "ko", "kome", "koga", "ciji", "cija", "cije", "dal",
-    "jel",
+    "cega", "cemu", "cime", "koji", "koja", "koje", "kojeg", "kojega", "kojem", "kojemu", "kojim",
+    "kojima", "kojoj", "kojom", "koju", "kojih", "kog", "kom", "ko", "kome", "koga", "ciji",
+    "cija", "cije", "cijeg", "cijem", "cijim", "cijoj", "ciju", "cijih", "kakav", "kakva", "kakvo",
+    "kakve", "kakvi", "kakvog", "kakvom", "kakvu", "kakvih", "koliki", "kolika", "kolike",
+    "kolikog", "kolikom", "koliku", "koliko", "kolko", "kako", "kada", "kad", "gde", "gdje",
+    "kuda", "odakle", "dokle", "otkud", "otkuda", "zasto", "dal", "jel",
 ];
 
 /// Serbian yes/no questions put "li" after the first word ("može li", "imate li", "da li").
@@ -1112,6 +1117,26 @@ mod tests {
             .map(|(name, text, _, want)| format!("{name}: {text:?} want {want}"))
             .collect();
         assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn a_question_without_a_question_mark_table() {
+        // (message, is a question): Serbian interrogatives in the form their noun takes.
+        let cases = [
+            ("koju veličinu da uzmem za leđa od 48 cm", true),
+            ("Коју величину да узмем", true),
+            ("kakve torbe imate za planinarenje", true),
+            ("kolika je garancija na šator", true),
+            ("čiju adresu da upišem", true),
+            ("odakle šaljete pakete", true),
+            ("what sizes do you have", true),
+            ("šaljem vam sliku računa", false),
+            ("I want to return the boots", false),
+        ];
+        for (text, want) in cases {
+            let u = understand(text, &ConversationState::default(), None, &[]);
+            assert_eq!(u.flags.question, want, "{text}");
+        }
     }
 
     #[test]
