@@ -687,7 +687,7 @@ pub fn flags(text: &str, previous_customer_texts: &[&str]) -> Flags {
 /// Words a question starts with: interrogatives and the auxiliaries of a yes/no question
 /// (English), and the interrogatives of Serbian (folded: no diacritics, Latin) with every case
 /// and gender form of the declined ones ("koji", "čiji", "kakav", "koliki", "ko", "šta"), since
-/// the form follows the noun asked about ("koju veličinu", "kakve torbe"). Grammar, not
+/// the form follows the noun asked about ("koju boju", "kakve torbe"). Grammar, not
 /// vocabulary of any business.
 const QUESTION_START: &[&str] = &[
     "what", "whats", "how", "hows", "which", "when", "where", "wheres", "why", "who", "whom",
@@ -1123,8 +1123,8 @@ mod tests {
     fn a_question_without_a_question_mark_table() {
         // (message, is a question): Serbian interrogatives in the form their noun takes.
         let cases = [
-            ("koju veličinu da uzmem za leđa od 48 cm", true),
-            ("Коју величину да узмем", true),
+            ("koju jaknu preporučujete za zimu", true),
+            ("Коју боју да изаберем", true),
             ("kakve torbe imate za planinarenje", true),
             ("kolika je garancija na šator", true),
             ("čiju adresu da upišem", true),
