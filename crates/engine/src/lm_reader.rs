@@ -124,9 +124,9 @@ mod tests {
     #[test]
     fn facts_carry_their_heading_in_the_readers_script_without_repeats() {
         let c = [
-            cand(0, "Пакетомати", "Пошиљка чека 72 сата."),
-            cand(1, "Пакетомати", "Пошиљка чека 72 сата."),
-            cand(1, "", "Express parcels go to the door."),
+            cand(0, "Достава", "Пакет стиже за 3 дана."),
+            cand(1, "Достава", "Пакет стиже за 3 дана."),
+            cand(1, "", "Orders ship from Novi Sad."),
             cand(2, "Returns", "Returns: within 30 days."),
         ];
         let latin = facts(&c, Lang::SrLatn);
@@ -136,24 +136,24 @@ mod tests {
                 .map(|f| (f.hit, f.text.as_str()))
                 .collect::<Vec<_>>(),
             vec![
-                (0, "Paketomati: Pošiljka čeka 72 sata."),
-                (1, "Express parcels go to the door."),
+                (0, "Dostava: Paket stiže za 3 dana."),
+                (1, "Orders ship from Novi Sad."),
                 (2, "Returns: within 30 days."),
             ]
         );
         assert_eq!(
             facts(&c, Lang::SrCyrl)[0].text,
-            "Пакетомати: Пошиљка чека 72 сата."
+            "Достава: Пакет стиже за 3 дана."
         );
     }
 
     #[test]
     fn the_prompt_is_plain_lines_and_the_marker_is_the_last_span() {
-        let f = facts(&[cand(0, "Lockers", "A parcel waits 72 hours.")], Lang::En);
-        let r = request("how long does it wait?", &f, Lang::En);
+        let f = facts(&[cand(0, "Tents", "The tent weighs 2.1 kg.")], Lang::En);
+        let r = request("how heavy is the tent?", &f, Lang::En);
         let user = &r.messages[1].content;
         assert!(
-            user.contains("Facts:\nLockers: A parcel waits 72 hours.\n"),
+            user.contains("Facts:\nTents: The tent weighs 2.1 kg.\n"),
             "{user}"
         );
         assert!(!user.contains('['), "{user}");

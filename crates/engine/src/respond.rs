@@ -58,9 +58,10 @@ type Searched = Option<(String, Vec<Hit>)>;
 enum FlowPhase {
     Settled(Settled),
     NotHandled(Searched),
-    /// A question about an account action ("can I cancel a booked pickup?") the knowledge base
-    /// cannot answer with confidence: it is answered or declined as a question, with an offer to
-    /// do the action for one of the customer's orders — never met with an identity check.
+    /// A question about an account action ("can I still change the address once it has shipped?")
+    /// the knowledge base cannot answer with confidence: it is answered or declined as a
+    /// question, with an offer to do the action for one of the customer's orders — never met
+    /// with an identity check.
     QuestionAboutAction(Searched),
 }
 

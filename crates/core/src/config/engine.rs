@@ -55,7 +55,7 @@ pub struct EnginePolicy {
     pub intents: Option<std::path::PathBuf>,
     /// Suggest related products after fitting answers.
     pub recommendations: bool,
-    /// A question about an account action ("is cancelling a pickup free?") that the knowledge
+    /// A question about an account action ("is it free to cancel a booking?") that the knowledge
     /// base cannot answer with confidence is answered or declined as a question, with an offer
     /// to do the action; false: it starts the action (identity check first).
     pub questions_about_actions_are_questions: bool,
