@@ -18,7 +18,7 @@ use crate::reader::{Reader, Reading};
 use crate::summary::handoff_summary;
 use crate::templates::{Template, Texts};
 use crate::understanding::Understanding;
-use crate::verify::{sentences, verify, Sources};
+use crate::verify::{sentences, Sources};
 use frontdesk_core::assistant::AssistantError;
 use frontdesk_core::chat::GenerationEvent;
 use frontdesk_core::config::{BusinessProfile, CommercePolicy, EnginePolicy};
@@ -196,16 +196,6 @@ impl TurnOut {
     }
 }
 
-/// What the LM reader wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LmDraft {
-    /// Nothing verified went out (NOT_FOUND, a first sentence that failed, no model).
-    Nothing,
-    /// Some verified sentences went out, then one failed.
-    Partial,
-    Complete,
-}
-
 /// An answer drafted from the knowledge base.
 pub(crate) struct Drafted {
     pub(crate) source: AnswerSource,
@@ -373,9 +363,9 @@ impl Engine {
         facts: &[Fact],
         hits: &[Hit],
         lang: Lang,
-    ) -> LmDraft {
+    ) -> bool {
         if facts.is_empty() {
-            return LmDraft::Nothing;
+            return false;
         }
         let mut stream = match chat
             .generate(lm_reader::request(question, facts, lang))
@@ -384,7 +374,7 @@ impl Engine {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "chat model unavailable; answering extractively");
-                return LmDraft::Nothing;
+                return false;
             }
         };
         let mut sources: Vec<String> = facts.iter().map(|f| f.text.clone()).collect();
@@ -450,7 +440,7 @@ impl Engine {
         drop(stream);
         tracing::debug!(output = %raw, accepted = accepted.len(), "LM reader");
         if accepted.is_empty() {
-            return LmDraft::Nothing;
+            return false;
         }
         let copied = report
             .as_ref()
@@ -471,12 +461,23 @@ impl Engine {
         for (n, h) in cited.iter().enumerate() {
             out.cite(n + 1, &hits[*h]).await;
         }
-        let answer = accepted.join(" ");
-        if failed || !verify(&answer, &sources).unsupported_facts.is_empty() {
-            LmDraft::Partial
-        } else {
-            LmDraft::Complete
-        }
+        true
+    }
+
+    /// The LM reader on the top `max_passages` of `hits`: true when verified sentences went out.
+    pub(crate) async fn answer_with_lm(
+        &self,
+        out: &mut TurnOut,
+        u: &Understanding,
+        query: &str,
+        hits: &[Hit],
+    ) -> bool {
+        let Some(chat) = self.lm() else {
+            return false;
+        };
+        let top = &hits[..hits.len().min(self.deps.policy.max_passages)];
+        let facts = self.lm_facts(query, top, u.lang).await;
+        self.generate(chat, out, &u.text, &facts, top, u.lang).await
     }
 
     pub(crate) async fn draft_answer(
@@ -497,15 +498,11 @@ impl Engine {
                 source: AnswerSource::Direct,
             };
         }
-        if let Some(chat) = self.lm() {
-            let top = &hits[..hits.len().min(self.deps.policy.max_passages)];
-            let facts = self.lm_facts(query, top, u.lang).await;
-            if self.generate(chat, out, &u.text, &facts, top, u.lang).await != LmDraft::Nothing {
-                // Verified sentences went out; keep them rather than repeating the passage.
-                return Drafted {
-                    source: AnswerSource::Generated,
-                };
-            }
+        if self.answer_with_lm(out, u, query, hits).await {
+            // Verified sentences went out; keep them rather than repeating the passage.
+            return Drafted {
+                source: AnswerSource::Generated,
+            };
         }
         self.quote(out, hits, query, u.lang, reading).await;
         Drafted {

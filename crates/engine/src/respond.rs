@@ -4,7 +4,7 @@
 //! once, in the knowledge phase, with the turn's real retrieval and reader signals.
 
 use crate::answer::rewrite_query;
-use crate::engine::{Engine, LmDraft, TurnOut};
+use crate::engine::{Engine, TurnOut};
 use crate::flows::{self, FlowContext, FlowOutcome};
 use crate::policy::{
     answer_confidence, clarification, decide, is_vague, safety, Clarification, RetrievalSignal,
@@ -242,21 +242,16 @@ impl Engine {
             None,
         );
         if self.reads_unsure(&decision, u, confidence, &retrieved) {
-            if let Some(chat) = self.lm() {
-                // The signals would decline; the model reads the closest units and either
-                // answers from them (verified, copied) or says they do not answer.
-                let top = &retrieved[..retrieved.len().min(self.deps.policy.max_passages)];
-                let facts = self.lm_facts(&query, top, u.lang).await;
-                let drafted = self.generate(chat, out, &u.text, &facts, top, u.lang).await;
-                if drafted != LmDraft::Nothing {
-                    state.consecutive_failures = 0;
-                    if query == message {
-                        state.topic = Some(message.to_string());
-                    }
-                    let mut s = Settled::new(Decision::Answer, AnswerSource::Generated);
-                    s.retrieved = retrieved;
-                    return Ok(s);
+            // The signals would decline; the model reads the closest units and either answers
+            // from them (verified, copied) or says they do not answer.
+            if self.answer_with_lm(out, u, &query, &retrieved).await {
+                state.consecutive_failures = 0;
+                if query == message {
+                    state.topic = Some(message.to_string());
                 }
+                let mut s = Settled::new(Decision::Answer, AnswerSource::Generated);
+                s.retrieved = retrieved;
+                return Ok(s);
             }
         }
         let mut settled = match decision {
