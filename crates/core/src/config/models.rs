@@ -8,6 +8,13 @@ pub struct ModelsConfig {
     pub model_dir: Option<PathBuf>,
     /// Catalog name of the chat model, or a path to a GGUF file.
     pub chat: String,
+    /// Catalog name (or GGUF path) of a smaller chat model that drafts tokens for `chat`
+    /// (draft-model speculative decoding): it runs beside the chat model, must share its
+    /// vocabulary (checked at load; e.g. `qwen2.5-coder-0.5b-instruct` for
+    /// `qwen2.5-coder-1.5b-instruct`) and only speeds up greedy requests, never changing their
+    /// text beyond rounding. `None` (the default): prompt-lookup drafts, which need no second
+    /// model. Env: `FRONTDESK_MODELS__DRAFT`.
+    pub draft: Option<String>,
     /// Catalog name of the embedding model, or a path to a model folder/file.
     pub embed: String,
     /// Catalog file (models/catalog.toml in the repository; embedded copy when absent).
@@ -28,6 +35,7 @@ impl Default for ModelsConfig {
         Self {
             model_dir: None,
             chat: "qwen2.5-coder-0.5b-instruct".into(),
+            draft: None,
             embed: "multilingual-e5-small".into(),
             catalog: None,
             auto_fetch: true,

@@ -5,7 +5,9 @@ use super::error::CatalogError;
 use super::fetch::{fetch, PipDownloader};
 use super::resolve::{catalog_for, model_dir, resolve, ResolvedModel};
 use super::spec::{Format, Role};
-use crate::chat::{spawn_gguf, ChatWorkerOptions};
+use crate::chat::{
+    spawn_gguf, ChatWorkerOptions, PromptLookup, SpeculationSpec, DEFAULT_DRAFT_MODEL_MAX_DRAFT,
+};
 use crate::embed::{spawn_e5, spawn_minilm, EmbedWorkerOptions};
 use frontdesk_core::config::ModelsConfig;
 use frontdesk_core::{ChatModel, Embedder, InferenceError};
@@ -66,23 +68,39 @@ pub fn ensure_model(
     Ok(r)
 }
 
-/// The configured chat model (`models.chat`: catalog name or GGUF path) on its worker thread.
-pub fn load_chat(cfg: &ModelsConfig) -> Result<Arc<dyn ChatModel>, InferenceError> {
-    let r = ensure_model(cfg, &cfg.chat, Role::Chat)?;
+/// A configured chat or draft model, resolved (fetched when missing) and checked to be GGUF.
+fn ensure_gguf(cfg: &ModelsConfig, name_or_path: &str) -> Result<ResolvedModel, InferenceError> {
+    let r = ensure_model(cfg, name_or_path, Role::Chat)?;
     if r.format != Format::Gguf {
         return Err(InferenceError::ModelUnavailable {
             model: r.name,
             why: "chat models must be GGUF files".into(),
         });
     }
+    Ok(r)
+}
+
+/// The configured chat model (`models.chat`: catalog name or GGUF path) on its worker thread,
+/// with `models.draft` drafting for it when set.
+pub fn load_chat(cfg: &ModelsConfig) -> Result<Arc<dyn ChatModel>, InferenceError> {
+    let r = ensure_gguf(cfg, &cfg.chat)?;
+    let speculative = match &cfg.draft {
+        // The draft model's vocabulary is checked against the chat model's when the worker
+        // loads it (a mismatch is refused there, with the reason).
+        Some(draft) => SpeculationSpec::Draft {
+            path: ensure_gguf(cfg, draft)?.path,
+            max_draft: DEFAULT_DRAFT_MODEL_MAX_DRAFT,
+        },
+        // Grounded answers quote their passages: prompt-lookup drafts, checked in one pass,
+        // decoded the engine's answers 2.2–2.4× faster with the same text except where two
+        // logits were a near tie (crates/inference/README.md, "Speculative decoding").
+        None => SpeculationSpec::Lookup(PromptLookup::default()),
+    };
     let opts = ChatWorkerOptions {
         model_id: r.name.clone(),
         queue: cfg.chat_queue.max(1),
         max_context: CHAT_MAX_CONTEXT,
-        // Grounded answers quote their passages: prompt-lookup drafts, checked in one pass,
-        // decoded the engine's answers 2.2–2.4× faster with the same text except where two
-        // logits were a near tie (crates/inference/README.md, "Speculative decoding").
-        speculative: Some(crate::chat::PromptLookup::default()),
+        speculative: Some(speculative),
     };
     // Both models share one pool of `threads` (whichever loads first sizes it).
     crate::kernels::set_threads(cfg.threads.max(1));

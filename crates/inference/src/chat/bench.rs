@@ -1,8 +1,9 @@
 //! Low-level access for `frontdesk bench inference`: exact prefill and decode timing needs the
 //! model without the worker, queue and sampler in between.
 
-use super::decode::{self, Flow, PromptLookup};
+use super::decode::{self, Flow};
 use super::engine::{self, backend, Engine, Frontend};
+use super::speculation::{Speculation, SpeculationSpec};
 use candle_core::Tensor;
 use frontdesk_core::{ChatMessage, InferenceError, SamplingParams};
 use std::path::Path;
@@ -20,11 +21,16 @@ pub struct TimedGeneration {
     pub passes: usize,
     pub drafted: usize,
     pub accepted: usize,
+    /// Seconds spent drafting, and in the first draft alone (a draft model's pass over the
+    /// prompt is in it).
+    pub drafting_s: f64,
+    pub first_draft_s: f64,
 }
 
 pub struct BenchModel {
     engine: Engine,
     front: Frontend,
+    max_context: usize,
 }
 
 fn argmax(logits: &Tensor) -> Result<u32, InferenceError> {
@@ -37,7 +43,22 @@ fn argmax(logits: &Tensor) -> Result<u32, InferenceError> {
 impl BenchModel {
     pub fn load(path: &Path, max_context: usize) -> Result<Self, InferenceError> {
         let (engine, front) = engine::open(path, max_context)?;
-        Ok(Self { engine, front })
+        Ok(Self {
+            engine,
+            front,
+            max_context,
+        })
+    }
+
+    /// The drafter `spec` names for this model, as the chat worker builds it (a draft model is
+    /// loaded and its vocabulary checked against this model's).
+    pub fn open_speculation(&self, spec: &SpeculationSpec) -> Result<Speculation, InferenceError> {
+        Speculation::open(
+            spec,
+            &self.front,
+            self.engine.vocab_size(),
+            self.max_context,
+        )
     }
 
     /// Raw text to ids with the model's own tokenizer (no chat template, special-token text not parsed specially).
@@ -74,12 +95,12 @@ impl BenchModel {
     }
 
     /// Generates after `prompt` (the cached prefix reused) as the chat worker does, with
-    /// `lookup` drafting or not; ends at an end-of-sequence token or `params.max_tokens`.
+    /// `speculation` drafting or not; ends at an end-of-sequence token or `params.max_tokens`.
     pub fn generate(
         &mut self,
         prompt: &[u32],
         params: &SamplingParams,
-        lookup: Option<&PromptLookup>,
+        speculation: Option<&mut Speculation>,
     ) -> Result<TimedGeneration, InferenceError> {
         let start = Instant::now();
         let mut first: Option<Instant> = None;
@@ -95,7 +116,7 @@ impl BenchModel {
             prompt,
             params,
             None,
-            lookup,
+            speculation,
             &eos,
             on_token,
             || false,
@@ -110,6 +131,8 @@ impl BenchModel {
             passes: outcome.passes,
             drafted: outcome.drafted,
             accepted: outcome.accepted,
+            drafting_s: outcome.drafting.as_secs_f64(),
+            first_draft_s: outcome.first_draft.as_secs_f64(),
         })
     }
 

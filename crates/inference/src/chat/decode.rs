@@ -1,11 +1,13 @@
 //! The token loop every generation runs (the worker's requests and `frontdesk bench inference`):
 //! choose a token from a logits row (repeat penalty, constraint mask, greedy or sampled choice),
-//! hand it on, feed it back. Fed one token per pass, or — greedy only, with [`PromptLookup`] —
+//! hand it on, feed it back. Fed one token per pass, or — greedy only, with a [`Speculation`] —
 //! the chosen token followed by a drafted continuation, all scored in one batched pass.
 //!
-//! **Prompt-lookup speculation.** A grounded answer copies stretches of its passages, so the
-//! tokens after the latest earlier occurrence of the last few tokens are a good guess of what
-//! comes next. The pass over `[next, d₁ … d_k]` returns one logits row per position; the rows are
+//! **Speculation.** A drafter guesses what comes next: prompt lookup (a grounded answer copies
+//! stretches of its passages, so the tokens after the latest earlier occurrence of the last few
+//! tokens are a good guess) or a smaller draft model with the same vocabulary
+//! (`speculation.rs`, `draft.rs`). Either way the check below is the same: the pass over
+//! `[next, d₁ … d_k]` returns one logits row per position; the rows are
 //! walked in order exactly as plain decoding would (penalty over the tokens accepted so far,
 //! the constraint's mask, greedy choice) and a draft token is kept while it equals the choice.
 //! The first choice that differs is the next token (it is correct: its row saw only accepted
@@ -17,58 +19,12 @@
 
 use super::constraint::Constrained;
 use super::engine::{backend, Engine};
+use super::speculation::Speculation;
 use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use frontdesk_core::chat::FinishReason;
 use frontdesk_core::{InferenceError, SamplingParams};
-
-/// Drafts by prompt lookup: the continuation, in the text so far (prompt and generated
-/// tokens), of the latest earlier occurrence of its last `n` tokens, for the largest
-/// `n ≤ max_ngram` that has one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PromptLookup {
-    /// Longest suffix matched (tried from this length down to 1).
-    pub max_ngram: usize,
-    /// Most tokens drafted per pass.
-    pub max_draft: usize,
-}
-
-impl Default for PromptLookup {
-    fn default() -> Self {
-        Self {
-            max_ngram: 3,
-            max_draft: DEFAULT_MAX_DRAFT,
-        }
-    }
-}
-
-/// Drafted tokens per pass, chosen by measurement on the grounded-answer workload (see the
-/// crate README): a pass of 1 + 3 rows keeps the one-row kernels (up to four activation rows
-/// share a streamed weight block) and costs little more than a plain step.
-pub const DEFAULT_MAX_DRAFT: usize = 3;
-
-impl PromptLookup {
-    /// Fills `out` with at most `limit.min(max_draft)` tokens (none when nothing matches).
-    pub fn draft(&self, history: &[u32], limit: usize, out: &mut Vec<u32>) {
-        out.clear();
-        let limit = limit.min(self.max_draft);
-        if limit == 0 {
-            return;
-        }
-        let len = history.len();
-        for n in (1..=self.max_ngram.min(len.saturating_sub(1))).rev() {
-            let suffix = &history[len - n..];
-            // Latest first: the nearest earlier occurrence is the likeliest continuation (the
-            // passage being quoted, or the phrase just written). An occurrence must leave at
-            // least one token after it, so it starts before `len - n`.
-            if let Some(start) = (0..len - n).rev().find(|&i| &history[i..i + n] == suffix) {
-                let from = start + n;
-                out.extend_from_slice(&history[from..(from + limit).min(len)]);
-                return;
-            }
-        }
-    }
-}
+use std::time::{Duration, Instant};
 
 /// What the caller does after a token is handed to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +47,10 @@ pub(crate) struct Outcome {
     pub passes: usize,
     pub drafted: usize,
     pub accepted: usize,
+    /// Time spent drafting (a draft model's passes, its first over the prompt included), and
+    /// in the request's first draft alone.
+    pub drafting: Duration,
+    pub first_draft: Duration,
 }
 
 /// Chooses a token from a logits row as the request asks.
@@ -194,15 +154,15 @@ impl<F: FnMut(u32) -> Flow> Run<'_, F> {
 }
 
 /// Generates after `prompt` (reusing the cached prefix), handing each token to `on_token`.
-/// `lookup` drafts when the choice is greedy (sampled choices are never speculated: a draft
-/// would change which random numbers each position gets). `Ok(None)`: cancelled.
+/// `speculation` drafts when the choice is greedy (sampled choices are never speculated: a
+/// draft would change which random numbers each position gets). `Ok(None)`: cancelled.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn generate(
     engine: &mut Engine,
     prompt: &[u32],
     params: &SamplingParams,
     constraint: Option<&mut Constrained>,
-    lookup: Option<&PromptLookup>,
+    speculation: Option<&mut Speculation>,
     eos: &[u32],
     on_token: impl FnMut(u32) -> Flow,
     cancelled: impl Fn() -> bool,
@@ -215,13 +175,15 @@ pub(crate) fn generate(
         passes: 0,
         drafted: 0,
         accepted: 0,
+        drafting: Duration::ZERO,
+        first_draft: Duration::ZERO,
     };
     if params.max_tokens == 0 {
         return Ok(Some(out));
     }
     let kind = super::worker::sampling_of(params);
     let greedy = matches!(kind, Sampling::ArgMax);
-    let lookup = lookup.filter(|_| greedy);
+    let mut speculation = speculation.filter(|_| greedy);
     let mut run = Run {
         params,
         eos,
@@ -266,9 +228,17 @@ pub(crate) fn generate(
             return Ok(None);
         }
         let remaining = params.max_tokens - run.generated;
-        match lookup {
-            // Each drafted token, if accepted, is followed by one more chosen token.
-            Some(l) => l.draft(&run.history, remaining - 1, &mut draft),
+        match speculation.as_deref_mut() {
+            Some(s) => {
+                let started = Instant::now();
+                // Each drafted token, if accepted, is followed by one more chosen token.
+                s.draft(&run.history, params, remaining - 1, &mut draft)?;
+                let took = started.elapsed();
+                if out.passes == 0 {
+                    out.first_draft = took;
+                }
+                out.drafting += took;
+            }
             None => draft.clear(),
         }
         fed.clear();

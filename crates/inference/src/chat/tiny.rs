@@ -11,7 +11,6 @@ pub const HIDDEN: usize = 64;
 const FFN: usize = 128;
 const HEADS: usize = 4;
 const KV_HEADS: usize = 2;
-const LAYERS: usize = 2;
 pub const SPECIALS: [&str; 3] = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
 const CHATML: &str = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
@@ -33,13 +32,40 @@ fn byte_chars() -> Vec<char> {
     out
 }
 
-pub fn vocab() -> Vec<String> {
+/// The merges of the standard tiny vocabulary: byte tokens, then these, then [`SPECIALS`].
+pub const MERGES: &[(&str, &str)] = &[("h", "e"), ("l", "l")];
+
+fn vocab_with(merges: &[(&str, &str)]) -> Vec<String> {
     let bc = byte_chars();
     let mut v: Vec<String> = bc.iter().map(|c| c.to_string()).collect();
-    v.push("he".into());
-    v.push("ll".into());
+    v.extend(merges.iter().map(|(a, b)| format!("{a}{b}")));
     v.extend(SPECIALS.iter().map(|s| s.to_string()));
     v
+}
+
+/// A tiny model's shape and vocabulary; [`write`] uses the defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct TinyModel<'a> {
+    /// Put in the metadata as-is (tests use unsupported names too).
+    pub arch: &'a str,
+    pub seed: u64,
+    pub layers: usize,
+    pub merges: &'a [(&'a str, &'a str)],
+    /// Rows past the tokenizer's ids in the token table and the output matrix (as files pad
+    /// them to a round size); their output rows are large, so they win many greedy choices.
+    pub padding_rows: usize,
+}
+
+impl Default for TinyModel<'_> {
+    fn default() -> Self {
+        Self {
+            arch: "qwen2",
+            seed: 7,
+            layers: 2,
+            merges: MERGES,
+            padding_rows: 0,
+        }
+    }
 }
 
 fn rand_tensor(rng: &mut rand::rngs::StdRng, shape: (usize, usize), scale: f32) -> Tensor {
@@ -58,35 +84,55 @@ fn q(t: &Tensor, dt: GgmlDType) -> QTensor {
     QTensor::quantize(t, dt).unwrap_or_else(|e| panic!("quantize: {e}"))
 }
 
-/// Writes the model to `path`. `arch` is put in the metadata as-is (tests use unsupported names too).
+/// Writes the default model of architecture `arch` to `path`.
 pub fn write(path: &Path, arch: &str, seed: u64) {
+    write_model(
+        path,
+        &TinyModel {
+            arch,
+            seed,
+            ..TinyModel::default()
+        },
+    );
+}
+
+/// Writes `model` to `path`.
+pub fn write_model(path: &Path, model: &TinyModel<'_>) {
+    let TinyModel {
+        arch,
+        seed,
+        layers,
+        merges,
+        padding_rows,
+    } = *model;
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let vocab = vocab();
+    let vocab = vocab_with(merges);
     let n_vocab = vocab.len();
+    let rows = n_vocab + padding_rows;
     let head_dim = HIDDEN / HEADS;
     let kv_dim = KV_HEADS * head_dim;
     let mut tensors: Vec<(String, QTensor)> = Vec::new();
     tensors.push((
         "token_embd.weight".into(),
-        q(
-            &rand_tensor(&mut rng, (n_vocab, HIDDEN), 1.0),
-            GgmlDType::Q8_0,
-        ),
+        q(&rand_tensor(&mut rng, (rows, HIDDEN), 1.0), GgmlDType::Q8_0),
     ));
     tensors.push((
         "output_norm.weight".into(),
         q(&vec1(vec![1.0; HIDDEN]), GgmlDType::F32),
     ));
     // Zero output rows for the special tokens keep random models from ending at once on EOS.
-    let mut out = rand_tensor(&mut rng, (n_vocab, HIDDEN), 1.0)
+    let mut out = rand_tensor(&mut rng, (rows, HIDDEN), 1.0)
         .to_vec2::<f32>()
         .unwrap_or_default();
-    for row in out.iter_mut().skip(n_vocab - SPECIALS.len()) {
+    for row in out[n_vocab - SPECIALS.len()..n_vocab].iter_mut() {
         row.iter_mut().for_each(|x| *x = 0.0);
+    }
+    for row in out[n_vocab..].iter_mut() {
+        row.iter_mut().for_each(|x| *x *= 4.0);
     }
     let out = Tensor::new(out, &Device::Cpu).unwrap_or_else(|e| panic!("tensor: {e}"));
     tensors.push(("output.weight".into(), q(&out, GgmlDType::Q8_0)));
-    for l in 0..LAYERS {
+    for l in 0..layers {
         let p = format!("blk.{l}");
         let s = 0.3;
         tensors.push((
@@ -147,7 +193,7 @@ pub fn write(path: &Path, arch: &str, seed: u64) {
         (format!("{arch}.attention.head_count_kv"), u(KV_HEADS)),
         (format!("{arch}.embedding_length"), u(HIDDEN)),
         (format!("{arch}.context_length"), u(4096)),
-        (format!("{arch}.block_count"), u(LAYERS)),
+        (format!("{arch}.block_count"), u(layers)),
         (format!("{arch}.rope.dimension_count"), u(head_dim)),
         (
             format!("{arch}.attention.layer_norm_rms_epsilon"),
@@ -166,10 +212,12 @@ pub fn write(path: &Path, arch: &str, seed: u64) {
         ),
         (
             "tokenizer.ggml.merges".into(),
-            Value::Array(vec![
-                Value::String("h e".into()),
-                Value::String("l l".into()),
-            ]),
+            Value::Array(
+                merges
+                    .iter()
+                    .map(|(a, b)| Value::String(format!("{a} {b}")))
+                    .collect(),
+            ),
         ),
         ("tokenizer.ggml.eos_token_id".into(), u(im_end)),
         (

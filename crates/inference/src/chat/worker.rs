@@ -1,8 +1,9 @@
 //! The chat model's worker thread and the async handle in front of it.
 
 use super::constraint::{self, Constrained, DecodeConstraint, TokenVocab};
-use super::decode::{self, Flow, PromptLookup};
+use super::decode::{self, Flow};
 use super::engine::{self, Engine, Frontend};
+use super::speculation::{Speculation, SpeculationSpec};
 use super::stream::{Detokenizer, StopCheck, StopFilter};
 use async_trait::async_trait;
 use candle_transformers::generation::Sampling;
@@ -25,9 +26,10 @@ pub struct ChatWorkerOptions {
     pub queue: usize,
     /// Longest prompt + answer in tokens (caps the model's own context to bound memory).
     pub max_context: usize,
-    /// Greedy requests draft by prompt lookup and verify the drafts in one batched pass
-    /// (`decode.rs`); `None` decodes one token per pass.
-    pub speculative: Option<PromptLookup>,
+    /// Greedy requests draft (by prompt lookup or with a draft model) and verify the drafts
+    /// in one batched pass (`decode.rs`); `None` decodes one token per pass. A draft model is
+    /// loaded with the chat model and refused unless it shares its vocabulary.
+    pub speculative: Option<SpeculationSpec>,
 }
 
 impl Default for ChatWorkerOptions {
@@ -68,17 +70,21 @@ pub struct ChatHandle {
 /// Loads a GGUF chat model (qwen2 or llama architecture) and starts its worker thread.
 pub fn spawn_gguf(path: &Path, opts: &ChatWorkerOptions) -> Result<ChatHandle, InferenceError> {
     let (engine, front) = engine::open(path, opts.max_context)?;
+    let speculation = opts
+        .speculative
+        .as_ref()
+        .map(|s| Speculation::open(s, &front, engine.vocab_size(), opts.max_context))
+        .transpose()?;
     let (tx, rx) = sync_channel::<Job>(opts.queue.max(1));
     let generated_total = Arc::new(AtomicU64::new(0));
     let setup = WorkerSetup {
         eos: front.eos_ids.clone(),
         tokenizer: front.tokenizer.clone(),
         counter: generated_total.clone(),
-        speculative: opts.speculative,
     };
     std::thread::Builder::new()
         .name(format!("chat-{}", opts.model_id))
-        .spawn(move || worker_loop(engine, rx, setup))
+        .spawn(move || worker_loop(engine, speculation, rx, setup))
         .map_err(|e| {
             InferenceError::Backend(format!("cannot start the chat worker thread: {e}"))
         })?;
@@ -185,10 +191,14 @@ struct WorkerSetup {
     eos: Vec<u32>,
     tokenizer: Arc<tokenizers::Tokenizer>,
     counter: Arc<AtomicU64>,
-    speculative: Option<PromptLookup>,
 }
 
-fn worker_loop(mut engine: Engine, rx: Receiver<Job>, setup: WorkerSetup) {
+fn worker_loop(
+    mut engine: Engine,
+    mut speculation: Option<Speculation>,
+    rx: Receiver<Job>,
+    setup: WorkerSetup,
+) {
     let WorkerSetup { eos, tokenizer, .. } = &setup;
     // The vocabulary as constraints see it: built on the first constrained request, then kept.
     let mut vocab: Option<Arc<TokenVocab>> = None;
@@ -215,7 +225,8 @@ fn worker_loop(mut engine: Engine, rx: Receiver<Job>, setup: WorkerSetup) {
                 Constrained::new(c, v).map(Some)
             }
         };
-        let result = constrained.and_then(|c| generate(&mut engine, &job, c, &setup));
+        let result =
+            constrained.and_then(|c| generate(&mut engine, speculation.as_mut(), &job, c, &setup));
         match result {
             Ok(Some(finished)) => {
                 let _ = tx.blocking_send(Ok(finished));
@@ -247,6 +258,7 @@ pub(crate) fn sampling_of(p: &SamplingParams) -> Sampling {
 /// Runs one request. `Ok(None)` means the caller went away and generation was abandoned.
 fn generate(
     engine: &mut Engine,
+    speculation: Option<&mut Speculation>,
     job: &Job,
     mut constraint: Option<Constrained>,
     setup: &WorkerSetup,
@@ -281,7 +293,7 @@ fn generate(
         &job.prompt,
         p,
         constraint.as_mut(),
-        setup.speculative.as_ref(),
+        speculation,
         &setup.eos,
         on_token,
         || job.tx.is_closed(),

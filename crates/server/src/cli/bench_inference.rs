@@ -9,7 +9,9 @@ use frontdesk_core::{ChatMessage, Config, EmbedKind, Embedder, Lang, SamplingPar
 use frontdesk_engine::lm_reader::{self, Fact};
 use frontdesk_inference::catalog::{self, Role};
 use frontdesk_inference::chat::bench::BenchModel;
-use frontdesk_inference::chat::PromptLookup;
+use frontdesk_inference::chat::{
+    PromptLookup, Speculation, SpeculationSpec, DEFAULT_DRAFT_MODEL_MAX_DRAFT, DEFAULT_MAX_DRAFT,
+};
 use frontdesk_inference::embed::{spawn_e5, spawn_minilm, EmbedWorkerOptions};
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
@@ -51,13 +53,18 @@ pub struct BenchInferenceArgs {
     /// Longest answer of the `--answers` workload, in tokens (the engine's own limit).
     #[arg(long, default_value_t = 120)]
     answer_tokens: usize,
-    /// Speculative decoding to measure beside plain decoding on the `--answers` workload:
-    /// `lookup` drafts from the prompt (prompt-lookup decoding).
-    #[arg(long, value_parser = ["lookup"])]
-    speculative: Option<String>,
-    /// Drafted tokens per pass for `--speculative lookup`.
-    #[arg(long, default_value_t = frontdesk_inference::chat::DEFAULT_MAX_DRAFT)]
-    max_draft: usize,
+    /// Speculative decoding to measure beside plain decoding on the `--answers` workload, one
+    /// or both (`lookup,draft`): `lookup` drafts from the prompt (prompt-lookup decoding),
+    /// `draft` with the draft model (`--draft-model`).
+    #[arg(long, value_parser = ["lookup", "draft"], value_delimiter = ',')]
+    speculative: Vec<String>,
+    /// Draft model for `--speculative draft` (catalog name or GGUF path; default: the
+    /// configured `models.draft`). It must share the chat model's vocabulary.
+    #[arg(long)]
+    draft_model: Option<String>,
+    /// Drafted tokens per pass (default: 3 for lookup, the draft model's default for draft).
+    #[arg(long)]
+    max_draft: Option<usize>,
     /// Only the embedding model of this name (`multilingual-e5-small` or `all-minilm-l6-v2`).
     #[arg(long, hide = true)]
     embed_model: Option<String>,
@@ -123,32 +130,52 @@ pub fn run(config: Config, args: BenchInferenceArgs) -> anyhow::Result<ExitCode>
         ] {
             chat.insert(k.into(), runs[0][k].clone());
         }
-        for k in [
-            "answers_prompts",
-            "answers_tokens",
-            "answers_max_draft",
-            "answers_identical",
-            "answers_differing",
-            "answers_accepted_share",
-            "answers_tokens_per_pass",
-        ] {
-            if let Some(v) = runs[0].get(k) {
-                chat.insert(k.into(), v.clone());
+        let mut first_run_keys = vec![
+            "answers_prompts".to_string(),
+            "answers_tokens".into(),
+            "answers_draft_model".into(),
+        ];
+        let mut stat_keys = vec![
+            ("prefill_tok_s".to_string(), 2),
+            ("decode_tok_s".into(), 2),
+            ("load_s".into(), 3),
+            ("peak_rss_mb".into(), 1),
+            ("ttft_ms".into(), 1),
+            ("ttft_cached_prefix_ms".into(), 1),
+            ("answers_decode_tok_s".into(), 2),
+            ("answers_complete_s".into(), 3),
+            ("answers_decode_s".into(), 3),
+            ("answers_draft_load_s".into(), 3),
+            ("answers_peak_rss_mb".into(), 1),
+        ];
+        for mode in &args.speculative {
+            for k in [
+                "max_draft",
+                "identical",
+                "differing",
+                "accepted_share",
+                "draft_acceptance",
+                "tokens_per_pass",
+            ] {
+                first_run_keys.push(format!("answers_{mode}_{k}"));
+            }
+            for (k, nd) in [
+                ("decode_tok_s", 2),
+                ("speedup", 3),
+                ("complete_s", 3),
+                ("drafting_s", 3),
+                ("first_draft_s", 3),
+                ("decode_s", 3),
+            ] {
+                stat_keys.push((format!("answers_{mode}_{k}"), nd));
             }
         }
-        for (k, nd) in [
-            ("prefill_tok_s", 2),
-            ("decode_tok_s", 2),
-            ("load_s", 3),
-            ("peak_rss_mb", 1),
-            ("ttft_ms", 1),
-            ("ttft_cached_prefix_ms", 1),
-            ("answers_decode_tok_s", 2),
-            ("answers_lookup_decode_tok_s", 2),
-            ("answers_speedup", 3),
-            ("answers_complete_s", 3),
-            ("answers_lookup_complete_s", 3),
-        ] {
+        for k in &first_run_keys {
+            if let Some(v) = runs[0].get(k) {
+                chat.insert(k.clone(), v.clone());
+            }
+        }
+        for (k, nd) in &stat_keys {
             stats(
                 &mut chat,
                 k,
@@ -156,7 +183,7 @@ pub fn run(config: Config, args: BenchInferenceArgs) -> anyhow::Result<ExitCode>
                     .iter()
                     .filter_map(|r| r[k].as_f64())
                     .collect::<Vec<_>>(),
-                nd,
+                *nd,
             );
         }
         chat.insert("runs".into(), Value::Array(runs.iter().map(|r| {
@@ -192,17 +219,21 @@ fn child_json(args: &BenchInferenceArgs, which: &str) -> anyhow::Result<Value> {
             &args.gen_tokens.to_string(),
             "--answer-tokens",
             &args.answer_tokens.to_string(),
-            "--max-draft",
-            &args.max_draft.to_string(),
         ]);
+    if let Some(k) = args.max_draft {
+        cmd.args(["--max-draft", &k.to_string()]);
+    }
+    if let Some(d) = &args.draft_model {
+        cmd.args(["--draft-model", d]);
+    }
     if let Some(m) = &args.chat_model {
         cmd.args(["--chat-model", m]);
     }
     if let Some(a) = &args.answers {
         cmd.arg("--answers").arg(a);
     }
-    if let Some(s) = &args.speculative {
-        cmd.args(["--speculative", s]);
+    if !args.speculative.is_empty() {
+        cmd.args(["--speculative", &args.speculative.join(",")]);
     }
     let out = cmd
         .stderr(std::process::Stdio::inherit())
@@ -350,13 +381,42 @@ fn chat_rep(config: &Config, args: &BenchInferenceArgs) -> anyhow::Result<Value>
         "generated_text": m.decode(&generated),
     });
     if let Some(file) = &args.answers {
-        let lookup = (args.speculative.as_deref() == Some("lookup")).then(|| PromptLookup {
-            max_draft: args.max_draft,
-            ..PromptLookup::default()
-        });
-        let answers = answers_run(&mut m, file, args.answer_tokens, lookup.as_ref())?;
+        // Loaded after the peers' figures above, so `peak_rss_mb` stays the chat model's own.
+        let mut info = Map::new();
+        let mut modes = Vec::new();
+        for mode in &args.speculative {
+            let spec = match mode.as_str() {
+                "lookup" => SpeculationSpec::Lookup(PromptLookup {
+                    max_draft: args.max_draft.unwrap_or(DEFAULT_MAX_DRAFT),
+                    ..PromptLookup::default()
+                }),
+                _ => {
+                    let Some(name) = args.draft_model.as_ref().or(cfg.draft.as_ref()) else {
+                        bail!("--speculative draft needs --draft-model NAME (or models.draft)");
+                    };
+                    let draft = catalog::ensure_model(&cfg, name, Role::Chat)?;
+                    info.insert("answers_draft_model".into(), json!(draft.name));
+                    SpeculationSpec::Draft {
+                        path: draft.path,
+                        max_draft: args.max_draft.unwrap_or(DEFAULT_DRAFT_MODEL_MAX_DRAFT),
+                    }
+                }
+            };
+            let t = Instant::now();
+            let speculation = m.open_speculation(&spec)?;
+            if mode == "draft" {
+                info.insert(
+                    "answers_draft_load_s".into(),
+                    json!(t.elapsed().as_secs_f64()),
+                );
+            }
+            modes.push((mode.clone(), speculation));
+        }
+        let answers = answers_run(&mut m, file, args.answer_tokens, &mut modes)?;
         if let Value::Object(o) = &mut out {
+            o.extend(info);
             o.extend(answers);
+            o.insert("answers_peak_rss_mb".into(), json!(peak_rss_mb()));
         }
     }
     Ok(out)
@@ -390,14 +450,15 @@ fn answer_prompt(case: &AnswerCase) -> Vec<ChatMessage> {
     lm_reader::prompt(&case.question, &facts, case.lang)
 }
 
-/// Every case answered plainly and, with `lookup`, speculatively, each from a cache holding
-/// only the system prompt (as between the engine's turns). Effective decode tok/s is generated
-/// tokens after the first over the time from the first to the last.
+/// Every case answered plainly and with each of `modes` (named drafters), each from a cache
+/// holding only the system prompt (as between the engine's turns; a draft model's cache too).
+/// Effective decode tok/s is generated tokens after the first over the time from the first to
+/// the last.
 fn answers_run(
     m: &mut BenchModel,
     file: &std::path::Path,
     max_tokens: usize,
-    lookup: Option<&PromptLookup>,
+    modes: &mut [(String, Speculation)],
 ) -> anyhow::Result<Map<String, Value>> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("reading the answers workload {}", file.display()))?;
@@ -421,82 +482,115 @@ fn answers_run(
         max_tokens,
         ..SamplingParams::default()
     };
-    // (tokens after the first, decode seconds, whole-answer seconds) per mode.
-    let mut totals = [(0usize, 0f64, 0f64); 2];
-    let (mut generated, mut identical, mut accepted, mut passes) = (0, 0, 0, 0);
+    /// What one way of decoding did over the whole workload.
+    #[derive(Default)]
+    struct Totals {
+        /// Tokens after each answer's first, and the seconds from its first token to its last.
+        decoded: usize,
+        decode_s: f64,
+        /// Seconds from each request to its complete answer.
+        complete_s: f64,
+        generated: usize,
+        passes: usize,
+        drafted: usize,
+        accepted: usize,
+        /// Seconds spent drafting, and in each answer's first draft.
+        drafting_s: f64,
+        first_draft_s: f64,
+        identical: usize,
+        /// Where the answer parts from plain decoding's: the token index and the gap between
+        /// the two choices' logits.
+        differing: Vec<Value>,
+    }
+    let mut plain_totals = Totals::default();
+    let mut totals: Vec<Totals> = modes.iter().map(|_| Totals::default()).collect();
     // Warm-up on the first case, untimed.
     m.clear_cache();
     m.generate(&prompts[0], &params, None)?;
-    // Where the two part: the token index and the gap between the two choices' logits.
-    let mut differing = Vec::new();
     for (i, prompt) in prompts.iter().enumerate() {
-        let mut outputs = Vec::new();
-        for (mode, l) in [None, lookup].into_iter().enumerate() {
-            if mode == 1 && l.is_none() {
-                break;
-            }
+        let answer = |m: &mut BenchModel,
+                      mut speculation: Option<&mut Speculation>,
+                      t: &mut Totals|
+         -> anyhow::Result<Vec<u32>> {
             m.clear_cache();
             m.prefill_greedy(&system)?;
-            let g = m.generate(prompt, &params, l)?;
-            let t = &mut totals[mode];
-            t.0 += g.tokens.len().saturating_sub(1);
-            t.1 += g.decode_s;
-            t.2 += g.first_token_s + g.decode_s;
-            if mode == 0 {
-                generated += g.tokens.len();
-            } else {
-                accepted += g.accepted;
-                passes += g.passes;
+            if let Some(s) = speculation.as_deref_mut() {
+                s.start_from(&system)?;
             }
-            outputs.push(g.tokens);
-        }
-        if let [plain, spec] = &outputs[..] {
-            let j = plain.iter().zip(spec).take_while(|(a, b)| a == b).count();
+            let g = m.generate(prompt, &params, speculation)?;
+            t.decoded += g.tokens.len().saturating_sub(1);
+            t.decode_s += g.decode_s;
+            t.complete_s += g.first_token_s + g.decode_s;
+            t.generated += g.tokens.len();
+            t.passes += g.passes;
+            t.drafted += g.drafted;
+            t.accepted += g.accepted;
+            t.drafting_s += g.drafting_s;
+            t.first_draft_s += g.first_draft_s;
+            Ok(g.tokens)
+        };
+        let plain = answer(m, None, &mut plain_totals)?;
+        for ((_, speculation), t) in modes.iter_mut().zip(&mut totals) {
+            let spec = answer(m, Some(speculation), t)?;
+            let j = plain.iter().zip(&spec).take_while(|(a, b)| a == b).count();
             if j == plain.len() && j == spec.len() {
-                identical += 1;
-            } else {
-                // The one that stopped at j chose an end-of-sequence token there.
-                let eos = m.eos_ids().to_vec();
-                let choices = |g: &[u32]| g.get(j).map_or(eos.clone(), |&t| vec![t]);
-                let mut context = prompt.clone();
-                context.extend_from_slice(&plain[..j]);
-                let mut gap = f32::INFINITY;
-                for a in choices(plain) {
-                    for b in choices(spec) {
-                        gap = gap.min(m.choice_gap(&context, a, b, &params)?);
-                    }
-                }
-                differing.push(json!({"prompt": i, "at": j, "logit_gap": gap}));
+                t.identical += 1;
+                continue;
             }
+            // The one that stopped at j chose an end-of-sequence token there.
+            let eos = m.eos_ids().to_vec();
+            let choices = |g: &[u32]| g.get(j).map_or(eos.clone(), |&t| vec![t]);
+            let mut context = prompt.clone();
+            context.extend_from_slice(&plain[..j]);
+            let mut gap = f32::INFINITY;
+            for a in choices(&plain) {
+                for b in choices(&spec) {
+                    gap = gap.min(m.choice_gap(&context, a, b, &params)?);
+                }
+            }
+            t.differing
+                .push(json!({"prompt": i, "at": j, "logit_gap": gap}));
         }
     }
     let n = prompts.len() as f64;
+    let plain_rate = plain_totals.decoded as f64 / plain_totals.decode_s;
     let mut out = Map::new();
     out.insert("answers_prompts".into(), json!(prompts.len()));
-    out.insert("answers_tokens".into(), json!(generated));
+    out.insert("answers_tokens".into(), json!(plain_totals.generated));
+    out.insert("answers_decode_tok_s".into(), json!(plain_rate));
     out.insert(
-        "answers_decode_tok_s".into(),
-        json!(totals[0].0 as f64 / totals[0].1),
+        "answers_complete_s".into(),
+        json!(plain_totals.complete_s / n),
     );
-    out.insert("answers_complete_s".into(), json!(totals[0].2 / n));
-    if let Some(l) = lookup {
-        let spec = totals[1].0 as f64 / totals[1].1;
-        out.insert("answers_max_draft".into(), json!(l.max_draft));
-        out.insert("answers_lookup_decode_tok_s".into(), json!(spec));
+    out.insert("answers_decode_s".into(), json!(plain_totals.decode_s / n));
+    let round = |x: f64, places: i32| (x * 10f64.powi(places)).round() / 10f64.powi(places);
+    for ((mode, speculation), t) in modes.iter().zip(totals) {
+        let rate = t.decoded as f64 / t.decode_s;
+        let key = |k: &str| format!("answers_{mode}_{k}");
+        out.insert(key("max_draft"), json!(speculation.max_draft()));
+        out.insert(key("decode_tok_s"), json!(rate));
+        out.insert(key("speedup"), json!(rate / plain_rate));
+        out.insert(key("complete_s"), json!(t.complete_s / n));
+        out.insert(key("identical"), json!(t.identical));
+        out.insert(key("differing"), Value::Array(t.differing));
+        // Share of the answers' tokens that came from accepted drafts, and of the drafted
+        // tokens that were accepted.
         out.insert(
-            "answers_speedup".into(),
-            json!(spec / (totals[0].0 as f64 / totals[0].1)),
+            key("accepted_share"),
+            json!(round(t.accepted as f64 / t.generated.max(1) as f64, 3)),
         );
-        out.insert("answers_lookup_complete_s".into(), json!(totals[1].2 / n));
-        out.insert("answers_identical".into(), json!(identical));
-        out.insert("answers_differing".into(), Value::Array(differing));
         out.insert(
-            "answers_accepted_share".into(),
-            json!((accepted as f64 / generated.max(1) as f64 * 1000.0).round() / 1000.0),
+            key("draft_acceptance"),
+            json!(round(t.accepted as f64 / t.drafted.max(1) as f64, 3)),
         );
+        // Per answer: drafting time, of it the first draft (a draft model's pass over the new
+        // part of the prompt), and the decode time it is part of.
+        out.insert(key("drafting_s"), json!(round(t.drafting_s / n, 3)));
+        out.insert(key("first_draft_s"), json!(round(t.first_draft_s / n, 3)));
+        out.insert(key("decode_s"), json!(round(t.decode_s / n, 3)));
         out.insert(
-            "answers_tokens_per_pass".into(),
-            json!((generated as f64 / passes.max(1) as f64 * 100.0).round() / 100.0),
+            key("tokens_per_pass"),
+            json!(round(t.generated as f64 / t.passes.max(1) as f64, 2)),
         );
     }
     Ok(out)

@@ -116,6 +116,9 @@ async fn load_customer_models(
         if !key.is_empty() {
             models.chat = key.clone();
         }
+        // The customer samples its messages, and sampled requests are never speculated; the
+        // configured draft model may not even share this model's vocabulary.
+        models.draft = None;
         let model = tokio::task::spawn_blocking(move || frontdesk_inference::load_chat(&models))
             .await?
             .with_context(|| format!("loading the customer model of suite {}", suite.name))?;

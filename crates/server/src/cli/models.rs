@@ -21,7 +21,7 @@ enum Action {
         #[arg(long)]
         verify: bool,
     },
-    /// Download and assemble models (default: the configured chat and embedding models).
+    /// Download and assemble models (default: the configured chat, draft and embedding models).
     Fetch { names: Vec<String> },
     /// Re-hash cached files against the catalog (default: the configured models).
     Verify { names: Vec<String> },
@@ -79,8 +79,8 @@ fn mb(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
-/// Named models, or the configured chat + embed models when none are named. Local paths in the
-/// config are skipped: there is nothing to fetch or verify for them.
+/// Named models, or the configured chat, draft and embed models when none are named. Local
+/// paths in the config are skipped: there is nothing to fetch or verify for them.
 fn select<'a>(
     catalog: &'a Catalog,
     names: Vec<String>,
@@ -90,7 +90,11 @@ fn select<'a>(
     let names = if explicit {
         names
     } else {
-        vec![cfg.chat.clone(), cfg.embed.clone()]
+        let draft = cfg.draft.iter().cloned();
+        std::iter::once(cfg.chat.clone())
+            .chain(draft)
+            .chain([cfg.embed.clone()])
+            .collect()
     };
     let mut out = Vec::new();
     for n in names {
