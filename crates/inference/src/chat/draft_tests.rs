@@ -26,6 +26,20 @@ fn target(dir: &Path) -> PathBuf {
     path
 }
 
+/// A smaller model of another architecture and other weights, sharing the target's vocabulary.
+fn other_model(dir: &Path) -> PathBuf {
+    write(
+        dir,
+        "other.gguf",
+        TinyModel {
+            arch: "llama",
+            seed: 11,
+            layers: 1,
+            ..TinyModel::default()
+        },
+    )
+}
+
 fn write(dir: &Path, name: &str, model: TinyModel<'_>) -> PathBuf {
     let path = dir.join(name);
     tiny::write_model(&path, &model);
@@ -92,16 +106,7 @@ fn draft_model_speculation_equals_plain_greedy_on_tiny_models() {
 
     // A smaller model of another architecture and other weights: it guesses some tokens right
     // and many wrong, so drafts are both kept and refused (the caches are cut back).
-    let other = write(
-        dir.path(),
-        "other.gguf",
-        TinyModel {
-            arch: "llama",
-            seed: 11,
-            layers: 1,
-            ..TinyModel::default()
-        },
-    );
+    let other = other_model(dir.path());
     for k in [2, 4] {
         let mut d = draft(&other, k, &e, &f);
         let t = assert_equal_to_plain(&mut e, &f, &mut d, "other");
@@ -227,16 +232,7 @@ fn a_draft_model_with_another_vocabulary_is_refused() {
 async fn the_worker_streams_the_same_text_with_a_draft_model() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = target(dir.path());
-    let other = write(
-        dir.path(),
-        "other.gguf",
-        TinyModel {
-            arch: "llama",
-            seed: 11,
-            layers: 1,
-            ..TinyModel::default()
-        },
-    );
+    let other = other_model(dir.path());
     let plain = spawn(&path, None);
     let drafted = spawn(
         &path,
@@ -277,16 +273,7 @@ async fn the_worker_streams_the_same_text_with_a_draft_model() {
 async fn load_chat_runs_the_configured_draft_model_and_refuses_a_mismatched_one() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = target(dir.path());
-    let other = write(
-        dir.path(),
-        "other.gguf",
-        TinyModel {
-            arch: "llama",
-            seed: 11,
-            layers: 1,
-            ..TinyModel::default()
-        },
-    );
+    let other = other_model(dir.path());
     let cfg = |draft: Option<&Path>| ModelsConfig {
         chat: path.display().to_string(),
         draft: draft.map(|p| p.display().to_string()),
