@@ -5,12 +5,12 @@
 //! another vocabulary is refused at load. On the real 0.5B model drafting for itself nearly
 //! every drafted token is accepted; the 1.5B with the 0.5B as its draft is an opt-in test.
 
-use super::constraint::{Constrained, TokenVocab};
+use super::constraint::TokenVocab;
 use super::engine::{self, Engine, Frontend};
 use super::speculation::{Speculation, SpeculationSpec};
 use super::speculative_tests::{
-    collect, equal_or_parting_at_a_near_tie, greedy, grounded_prompts, run, spawn, FourTokens,
-    TINY_PROMPTS,
+    collect, constrained_speculation_equals_plain, equal_or_parting_at_a_near_tie, greedy,
+    grounded_prompts, run, spawn, TINY_PROMPTS,
 };
 use super::tiny::{self, TinyModel};
 use frontdesk_core::chat::FinishReason;
@@ -159,29 +159,14 @@ fn draft_model_speculation_under_a_constraint_equals_plain_constrained_decoding(
     let allowed: [u32; 4] = allowed.try_into().expect("four tokens");
     let mut speculation = draft(&path, 3, &e, &f);
     for penalty in [1.0, 1.3] {
-        let params = greedy(40, penalty);
-        let constrained = || {
-            Constrained::new(Box::new(FourTokens { allowed, seen: 0 }), vocab.clone())
-                .expect("constraint")
-        };
-        let mut c = constrained();
-        let (plain, p_out) = run(&mut e, &f, &prompt, &params, Some(&mut c), None);
-        let mut c = constrained();
-        let (spec, s_out) = run(
+        let s_out = constrained_speculation_equals_plain(
             &mut e,
             &f,
             &prompt,
-            &params,
-            Some(&mut c),
-            Some(&mut speculation),
-        );
-        assert_eq!(spec, plain, "penalty {penalty}");
-        assert_eq!(s_out.reason, p_out.reason);
-        assert!(
-            plain
-                .iter()
-                .all(|t| allowed.contains(t) || f.eos_ids.contains(t)),
-            "{plain:?}"
+            &greedy(40, penalty),
+            allowed,
+            &vocab,
+            &mut speculation,
         );
         assert!(
             s_out.accepted > 0 && s_out.accepted < s_out.drafted,

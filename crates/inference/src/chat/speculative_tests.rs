@@ -227,27 +227,51 @@ fn speculation_under_a_constraint_equals_plain_constrained_decoding() {
     prompt.extend_from_slice(&[70, 71, 70, 71, 72, 70, 71, 70]);
     let mut total_drafted = 0;
     for penalty in [1.0, 1.3] {
-        let params = greedy(40, penalty);
-        let constrained = || {
-            Constrained::new(Box::new(FourTokens { allowed, seen: 0 }), vocab.clone())
-                .expect("constraint")
-        };
-        let mut c = constrained();
-        let (plain, p_out) = run(&mut e, &f, &prompt, &params, Some(&mut c), None);
-        let mut c = constrained();
         let mut l = Speculation::Lookup(PromptLookup::default());
-        let (spec, s_out) = run(&mut e, &f, &prompt, &params, Some(&mut c), Some(&mut l));
-        assert_eq!(spec, plain, "penalty {penalty}");
-        assert_eq!(s_out.reason, p_out.reason);
-        assert!(
-            plain
-                .iter()
-                .all(|t| allowed.contains(t) || f.eos_ids.contains(t)),
-            "{plain:?}"
+        let s_out = constrained_speculation_equals_plain(
+            &mut e,
+            &f,
+            &prompt,
+            &greedy(40, penalty),
+            allowed,
+            &vocab,
+            &mut l,
         );
         total_drafted += s_out.drafted;
     }
     assert!(total_drafted > 0);
+}
+
+/// Runs `prompt` under a fresh [`FourTokens`] constraint plainly and with `speculation`,
+/// asserts both give the same tokens, each allowed (or end-of-sequence), and returns the
+/// speculative run's outcome.
+pub(super) fn constrained_speculation_equals_plain(
+    e: &mut Engine,
+    f: &Frontend,
+    prompt: &[u32],
+    params: &SamplingParams,
+    allowed: [u32; 4],
+    vocab: &Arc<TokenVocab>,
+    speculation: &mut Speculation,
+) -> Outcome {
+    let constrained = || {
+        Constrained::new(Box::new(FourTokens { allowed, seen: 0 }), vocab.clone())
+            .expect("constraint")
+    };
+    let mut c = constrained();
+    let (plain, p_out) = run(e, f, prompt, params, Some(&mut c), None);
+    let mut c = constrained();
+    let (spec, s_out) = run(e, f, prompt, params, Some(&mut c), Some(speculation));
+    let penalty = params.repeat_penalty;
+    assert_eq!(spec, plain, "penalty {penalty}");
+    assert_eq!(s_out.reason, p_out.reason);
+    assert!(
+        plain
+            .iter()
+            .all(|t| allowed.contains(t) || f.eos_ids.contains(t)),
+        "{plain:?}"
+    );
+    s_out
 }
 
 pub(super) fn spawn(path: &Path, speculative: Option<SpeculationSpec>) -> ChatHandle {
