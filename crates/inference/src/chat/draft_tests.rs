@@ -9,8 +9,8 @@ use super::constraint::TokenVocab;
 use super::engine::{self, Engine, Frontend};
 use super::speculation::{Speculation, SpeculationSpec};
 use super::speculative_tests::{
-    collect, constrained_speculation_equals_plain, equal_or_parting_at_a_near_tie, greedy,
-    grounded_prompts, run, spawn, TINY_PROMPTS,
+    constrained_speculation_equals_plain, equal_or_parting_at_a_near_tie, greedy, grounded_prompts,
+    run, spawn, workers_stream_the_same_text, TINY_PROMPTS,
 };
 use super::tiny::{self, TinyModel};
 use frontdesk_core::chat::FinishReason;
@@ -226,32 +226,7 @@ async fn the_worker_streams_the_same_text_with_a_draft_model() {
             max_draft: 3,
         }),
     );
-    for text in TINY_PROMPTS {
-        for stop in [vec![], vec!["ll".to_string()], vec!["o h".to_string()]] {
-            let r = GenerateRequest {
-                messages: vec![ChatMessage::user(*text)],
-                params: SamplingParams {
-                    stop: stop.clone(),
-                    ..greedy(40, 1.1)
-                },
-            };
-            assert_eq!(
-                collect(&plain, r.clone()).await,
-                collect(&drafted, r).await,
-                "{text:?} stop {stop:?}"
-            );
-        }
-    }
-    // Sampled requests are not speculated, and stay reproducible.
-    let r = GenerateRequest {
-        messages: vec![ChatMessage::user("hello hello")],
-        params: SamplingParams {
-            temperature: 0.9,
-            seed: 3,
-            ..greedy(30, 1.0)
-        },
-    };
-    assert_eq!(collect(&plain, r.clone()).await, collect(&drafted, r).await);
+    workers_stream_the_same_text(&plain, &drafted).await;
 }
 
 #[tokio::test]

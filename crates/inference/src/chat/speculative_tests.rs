@@ -300,6 +300,13 @@ async fn the_worker_streams_the_same_text_with_speculation() {
         &path,
         Some(SpeculationSpec::Lookup(PromptLookup::default())),
     );
+    workers_stream_the_same_text(&plain, &spec).await;
+}
+
+/// Asserts a worker without speculation and one with it stream the same text: greedy
+/// requests with and without stop strings, and a sampled request (never speculated, and
+/// reproducible by its seed).
+pub(super) async fn workers_stream_the_same_text(plain: &ChatHandle, spec: &ChatHandle) {
     for text in TINY_PROMPTS {
         for stop in [vec![], vec!["ll".to_string()], vec!["o h".to_string()]] {
             let r = GenerateRequest {
@@ -309,12 +316,11 @@ async fn the_worker_streams_the_same_text_with_speculation() {
                     ..greedy(40, 1.1)
                 },
             };
-            let a = collect(&plain, r.clone()).await;
-            let b = collect(&spec, r).await;
+            let a = collect(plain, r.clone()).await;
+            let b = collect(spec, r).await;
             assert_eq!(a, b, "{text:?} stop {stop:?}");
         }
     }
-    // Sampled requests are not speculated, and stay reproducible.
     let r = GenerateRequest {
         messages: vec![ChatMessage::user("hello hello")],
         params: SamplingParams {
@@ -323,7 +329,7 @@ async fn the_worker_streams_the_same_text_with_speculation() {
             ..greedy(30, 1.0)
         },
     };
-    assert_eq!(collect(&plain, r.clone()).await, collect(&spec, r).await);
+    assert_eq!(collect(plain, r.clone()).await, collect(spec, r).await);
 }
 
 // ---------------------------------------------------------------- the real 0.5B model
