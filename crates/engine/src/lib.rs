@@ -2,6 +2,7 @@
 
 pub mod acts;
 pub mod answer;
+pub mod answer_kinds;
 pub mod engine;
 pub mod error;
 pub mod flows;

@@ -26,6 +26,11 @@ pub struct RetrievalSignal {
     /// reader did not run. Below `engine.reader.min_score` the passages are near the question
     /// but do not state what it asks, and the turn is not answered.
     pub reader_score: Option<f32>,
+    /// The question asks for a kind of value (a weight, a price, a duration …) and the
+    /// reader's answer states none (`Reading::states_asked_kind`); the turn is then not
+    /// answered when `engine.reader.require_asked_kind` is set.
+    #[serde(default)]
+    pub reader_misses_asked_kind: bool,
 }
 
 /// Result of verifying a drafted (generated or extractive) answer against its passages.
@@ -153,7 +158,8 @@ pub fn decide(
     let failing_again = state.consecutive_failures + 1 >= t.max_consecutive_failures;
     let read = retrieval
         .reader_score
-        .is_none_or(|s| s >= policy.reader.min_score);
+        .is_none_or(|s| s >= policy.reader.min_score)
+        && !(retrieval.reader_misses_asked_kind && policy.reader.require_asked_kind);
     let answerable = retrieval.hits > 0 && retrieval.best_confidence >= t.min_answer && read;
     if !answerable {
         let out_of_scope = u.intent.as_ref().is_some_and(|p| !p.in_scope);
@@ -208,6 +214,7 @@ mod tests {
             hits: 3,
             best_kind: Some(ChunkKind::Faq),
             reader_score: None,
+            reader_misses_asked_kind: false,
         }
     }
     fn weak() -> RetrievalSignal {
@@ -216,6 +223,7 @@ mod tests {
             hits: 3,
             best_kind: Some(ChunkKind::Passage),
             reader_score: None,
+            reader_misses_asked_kind: false,
         }
     }
 
@@ -591,6 +599,27 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_without_the_value_asked_is_declined_when_required() {
+        let und = u("How heavy is the stove?", None, Flags::default());
+        let missing = RetrievalSignal {
+            reader_score: Some(0.95),
+            reader_misses_asked_kind: true,
+            ..strong()
+        };
+        let mut policy = EnginePolicy::default();
+        policy.reader.require_asked_kind = false;
+        let state = ConversationState::default();
+        assert_eq!(decide(&policy, &state, &und, &missing, None), Decision::Answer);
+        policy.reader.require_asked_kind = true;
+        assert_eq!(decide(&policy, &state, &und, &missing, None), Decision::Clarify);
+        let present = RetrievalSignal {
+            reader_misses_asked_kind: false,
+            ..missing
+        };
+        assert_eq!(decide(&policy, &state, &und, &present, None), Decision::Answer);
+    }
+
+    #[test]
     fn thresholds_come_from_config() {
         let mut policy = EnginePolicy::default();
         let und = u(
@@ -603,6 +632,7 @@ mod tests {
             hits: 1,
             best_kind: None,
             reader_score: None,
+            reader_misses_asked_kind: false,
         };
         assert_eq!(
             decide(&policy, &ConversationState::default(), &und, &mid, None),

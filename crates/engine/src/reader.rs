@@ -8,6 +8,7 @@
 //! težak" finds the English "Packed weight" line without a word list. (Adding the share of the
 //! question's folded words found in a unit made the dev half worse at every weight tried.)
 
+use crate::answer_kinds::{self, Kinds};
 use frontdesk_core::config::ReaderConfig;
 use frontdesk_core::embed::dot;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
@@ -21,6 +22,8 @@ use std::sync::{Arc, Mutex};
 struct Unit {
     text: String,
     vec: Vec<f32>,
+    /// The kinds of value it states (a weight, a price, a duration …).
+    kinds: Kinds,
 }
 
 /// What the reader chose: the passage (index into the hits given) and its units, in the order
@@ -29,8 +32,11 @@ struct Unit {
 pub struct Reading {
     pub hit: usize,
     pub text: String,
-    /// The best unit's score (cosine, less the rank penalty).
+    /// The best unit's score (cosine, less the rank penalty, plus the kind bonus).
     pub score: f32,
+    /// False when the question asks for a kind of value (a weight, a price …) and the text
+    /// states none.
+    pub states_asked_kind: bool,
 }
 
 /// A unit offered to the LM reader: its passage (index into the hits given), its text and its
@@ -110,7 +116,11 @@ impl Reader {
             texts
                 .into_iter()
                 .zip(vecs)
-                .map(|(u, vec)| Unit { text: u.text, vec })
+                .map(|(u, vec)| Unit {
+                    kinds: answer_kinds::stated(&u.text),
+                    text: u.text,
+                    vec,
+                })
                 .collect(),
         );
         self.units
@@ -121,8 +131,14 @@ impl Reader {
     }
 
     /// Every unit of the first `max_hits` passages scored against `question` (cosine, less the
-    /// rank penalty): per passage, (unit index, score); and the passages' units.
-    async fn score_units(&self, q: &[f32], hits: &[&Hit]) -> Result<UnitScores, InferenceError> {
+    /// rank penalty, plus the kind bonus for a unit that states a value of a kind `asked`):
+    /// per passage, (unit index, score); and the passages' units.
+    async fn score_units(
+        &self,
+        q: &[f32],
+        asked: Kinds,
+        hits: &[&Hit],
+    ) -> Result<UnitScores, InferenceError> {
         let p = self.params;
         let mut scored: Vec<(usize, Vec<(usize, f32)>)> = Vec::new();
         let mut all_units: Vec<Arc<Vec<Unit>>> = Vec::new();
@@ -131,7 +147,14 @@ impl Reader {
             let scores = units
                 .iter()
                 .enumerate()
-                .map(|(i, u)| (i, dot(q, &u.vec) - p.rank_penalty * h as f32))
+                .map(|(i, u)| {
+                    let bonus = if u.kinds.meets(asked) {
+                        p.kind_bonus
+                    } else {
+                        0.0
+                    };
+                    (i, dot(q, &u.vec) - p.rank_penalty * h as f32 + bonus)
+                })
                 .collect();
             scored.push((h, scores));
             all_units.push(units);
@@ -158,7 +181,8 @@ impl Reader {
         k: usize,
     ) -> Result<Vec<Candidate>, InferenceError> {
         let q = self.embed_question(question).await?;
-        let (scored, all_units) = self.score_units(&q, hits).await?;
+        let asked = answer_kinds::asked(question);
+        let (scored, all_units) = self.score_units(&q, asked, hits).await?;
         let mut flat: Vec<Candidate> = scored
             .iter()
             .flat_map(|(h, s)| {
@@ -185,7 +209,8 @@ impl Reader {
     ) -> Result<Option<Reading>, InferenceError> {
         let p = self.params;
         let q = self.embed_question(question).await?;
-        let (scored, all_units) = self.score_units(&q, hits).await?;
+        let asked = answer_kinds::asked(question);
+        let (scored, all_units) = self.score_units(&q, asked, hits).await?;
         let best = scored
             .iter()
             .flat_map(|(h, s)| s.iter().map(move |(i, v)| (*h, *i, *v)))
@@ -227,6 +252,8 @@ impl Reader {
             }
         }
         keep.sort_by_key(|(i, _)| *i);
+        let states_asked_kind =
+            asked.is_empty() || keep.iter().any(|(i, _)| units[*i].kinds.meets(asked));
         let text = keep
             .iter()
             .map(|(i, _)| units[*i].text.as_str())
@@ -236,6 +263,7 @@ impl Reader {
             hit: h,
             text,
             score: best_score,
+            states_asked_kind,
         }))
     }
 }
@@ -340,6 +368,31 @@ mod tests {
             !r.text.contains("Belgrade") && !r.text.contains("| Centre |"),
             "{r:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_unit_stating_the_kind_of_value_asked_is_preferred() {
+        let h = product("Alpina 2 Tent: a freestanding tent for two hikers.\n\n- Packed: 2.1 kg\n");
+        let question = "how heavy is the alpina 2 tent for two hikers";
+        let plain = Reader::new(Arc::new(HashEmbedder::new(1024)), ReaderConfig::default());
+        let r = plain.read(question, &[&h]).await.unwrap().unwrap();
+        assert!(r.text.contains("freestanding") && !r.text.contains("2.1 kg"), "{r:?}");
+        assert!(!r.states_asked_kind, "{r:?}");
+        let params = ReaderConfig {
+            kind_bonus: 1.0,
+            ..ReaderConfig::default()
+        };
+        let preferring = Reader::new(Arc::new(HashEmbedder::new(1024)), params);
+        let r = preferring.read(question, &[&h]).await.unwrap().unwrap();
+        assert!(r.text.contains("2.1 kg"), "{r:?}");
+        assert!(r.states_asked_kind, "{r:?}");
+        // A question that asks for no kind of value is read as before.
+        let r = preferring
+            .read("is the alpina 2 tent freestanding", &[&h])
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(r.text.contains("freestanding") && r.states_asked_kind, "{r:?}");
     }
 
     #[tokio::test]

@@ -233,6 +233,7 @@ impl Engine {
             hits: retrieved.len(),
             best_kind: retrieved.first().map(|h| h.kind),
             reader_score: reading.as_ref().map(|r| r.score),
+            reader_misses_asked_kind: reading.as_ref().is_some_and(|r| !r.states_asked_kind),
         };
         let decision = decide(
             &self.deps.policy,

@@ -119,6 +119,13 @@ pub struct ReaderConfig {
     /// the scale is multilingual-e5-small's) the passages do not state what was asked, and the
     /// turn is declined rather than answered with a nearby passage. 0 turns the check off.
     pub min_score: f32,
+    /// Added to a unit's score when it states a value of the kind the question asks for (a
+    /// weight for "how heavy", a duration for "how long", money for "what does it cost"; see
+    /// `frontdesk_engine::answer_kinds`). 0 turns the preference off.
+    pub kind_bonus: f32,
+    /// A question that asks for a kind of value and an answer that states none is not
+    /// answered: the attribute asked is not in the passages read.
+    pub require_asked_kind: bool,
 }
 
 impl Default for ReaderConfig {
@@ -131,6 +138,8 @@ impl Default for ReaderConfig {
             rank_penalty: 0.02,
             unit_heading: true,
             min_score: 0.83,
+            kind_bonus: 0.0,
+            require_asked_kind: false,
         }
     }
 }
