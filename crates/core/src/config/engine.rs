@@ -138,7 +138,7 @@ impl Default for ReaderConfig {
             rank_penalty: 0.02,
             unit_heading: true,
             min_score: 0.83,
-            kind_bonus: 0.0,
+            kind_bonus: 0.03,
             require_asked_kind: false,
         }
     }
