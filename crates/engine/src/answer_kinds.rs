@@ -238,7 +238,13 @@ pub fn asked(question: &str) -> Kinds {
     // Punctuation becomes space (so "a fee?" ends its word) and a space closes the text.
     let f: String = fold(question)
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' { c } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect();
     let f = format!("{f} ");
     let mut kinds: Kinds = ASKS
@@ -344,9 +350,14 @@ const UNITS_AFTER: &[(Kind, &[&str])] = &[
     ),
     (
         Kind::Volume,
-        &["l", "ml", "litre", "litres", "liter", "liters", "litara", "litra"],
+        &[
+            "l", "ml", "litre", "litres", "liter", "liters", "litara", "litra",
+        ],
     ),
-    (Kind::Power, &["w", "kw", "wh", "mah", "watt", "watts", "vati"]),
+    (
+        Kind::Power,
+        &["w", "kw", "wh", "mah", "watt", "watts", "vati"],
+    ),
     (Kind::Percent, &["%", "percent", "posto", "odsto"]),
 ];
 
@@ -426,7 +437,9 @@ pub fn stated(text: &str) -> Kinds {
             kinds.insert(Kind::Money);
         }
         if toks.get(i + 1) == Some(&":")
-            && toks.get(i + 2).is_some_and(|m| m.len() == 2 && is_number(m))
+            && toks
+                .get(i + 2)
+                .is_some_and(|m| m.len() == 2 && is_number(m))
             && t.len() <= 2
         {
             kinds.insert(Kind::TimeOfDay);

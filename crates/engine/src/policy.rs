@@ -609,14 +609,23 @@ mod tests {
         let mut policy = EnginePolicy::default();
         policy.reader.require_asked_kind = false;
         let state = ConversationState::default();
-        assert_eq!(decide(&policy, &state, &und, &missing, None), Decision::Answer);
+        assert_eq!(
+            decide(&policy, &state, &und, &missing, None),
+            Decision::Answer
+        );
         policy.reader.require_asked_kind = true;
-        assert_eq!(decide(&policy, &state, &und, &missing, None), Decision::Clarify);
+        assert_eq!(
+            decide(&policy, &state, &und, &missing, None),
+            Decision::Clarify
+        );
         let present = RetrievalSignal {
             reader_misses_asked_kind: false,
             ..missing
         };
-        assert_eq!(decide(&policy, &state, &und, &present, None), Decision::Answer);
+        assert_eq!(
+            decide(&policy, &state, &und, &present, None),
+            Decision::Answer
+        );
     }
 
     #[test]

@@ -376,7 +376,10 @@ mod tests {
         let question = "how heavy is the alpina 2 tent for two hikers";
         let plain = Reader::new(Arc::new(HashEmbedder::new(1024)), ReaderConfig::default());
         let r = plain.read(question, &[&h]).await.unwrap().unwrap();
-        assert!(r.text.contains("freestanding") && !r.text.contains("2.1 kg"), "{r:?}");
+        assert!(
+            r.text.contains("freestanding") && !r.text.contains("2.1 kg"),
+            "{r:?}"
+        );
         assert!(!r.states_asked_kind, "{r:?}");
         let params = ReaderConfig {
             kind_bonus: 1.0,
@@ -392,7 +395,10 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert!(r.text.contains("freestanding") && r.states_asked_kind, "{r:?}");
+        assert!(
+            r.text.contains("freestanding") && r.states_asked_kind,
+            "{r:?}"
+        );
     }
 
     #[tokio::test]
