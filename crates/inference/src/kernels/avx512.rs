@@ -10,8 +10,8 @@
 //! it is computed once per activation block and starts each accumulation negated, so every lane
 //! ends exactly `Σ w·x` over its four values, as on the AVX2 path.
 
-use super::x86::{block_bytes, Interleaved, AHEAD, BYTE, GROUP, NIBBLE, NIBBLE5, SIX};
-use super::{Packing, Panel, RowTile, BLOCK};
+use super::x86::{block_bytes, lane_sum, Interleaved, AHEAD, BYTE, GROUP, NIBBLE, NIBBLE5, SIX};
+use super::{Packing, Panel, RowTile, SuperScales, BLOCK, SUPER};
 use std::arch::x86_64::*;
 
 /// `acc[r · cols + c] = x_r · w_c` for the (≤ 4) activation rows of `x` and every weight row of
@@ -22,6 +22,17 @@ pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     // AVX2 and FMA, and the bounds checked above (`Panel::assert_bounds`) cover every pointer
     // read and write below (the last odd block is read with masked loads).
     unsafe {
+        if let Some(sup) = &w.sup {
+            return match (w.packing, w.scales_per_block, sup.m.is_empty()) {
+                (Packing::Nibble, 1, false) => super_rows::<NIBBLE, 1, true>(w, sup, x, acc),
+                (Packing::Nibble5, 1, false) => super_rows::<NIBBLE5, 1, true>(w, sup, x, acc),
+                (Packing::Six, 2, true) => super_rows::<SIX, 2, false>(w, sup, x, acc),
+                // `QMatrix::widened` K-quants.
+                (Packing::Byte, 1, false) => super_rows::<BYTE, 1, true>(w, sup, x, acc),
+                (Packing::Byte, 2, true) => super_rows::<BYTE, 2, false>(w, sup, x, acc),
+                other => unreachable!("no K-quant is stored as {other:?}"),
+            };
+        }
         match (w.packing, w.scales_per_block) {
             (Packing::Nibble, 1) => by_rows::<NIBBLE, 1>(w, x, acc),
             (Packing::Nibble, _) => by_rows::<NIBBLE, 2>(w, x, acc),
@@ -164,6 +175,221 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
         for (j, s) in row.iter().enumerate() {
             // SAFETY: r < x.tile and c + j < w.cols: inside `acc` (asserted).
             unsafe { *acc.as_mut_ptr().add(r * w.cols + c + j) = _mm512_reduce_add_ps(*s) };
+        }
+    }
+}
+
+/// [`by_rows`] for a panel whose scales are the K-quants' own ([`SuperScales`]).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+unsafe fn super_rows<const P: u8, const S: usize, const MINS: bool>(
+    w: &Panel<'_>,
+    sup: &SuperScales<'_>,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
+    unsafe {
+        match x.tile {
+            1 => super_panel::<P, S, MINS, 1, 4>(w, sup, x, acc),
+            2 => super_panel::<P, S, MINS, 2, 2>(w, sup, x, acc),
+            3 => super_panel::<P, S, MINS, 3, 1>(w, sup, x, acc),
+            _ => super_panel::<P, S, MINS, 4, 1>(w, sup, x, acc),
+        }
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+unsafe fn super_panel<
+    const P: u8,
+    const S: usize,
+    const MINS: bool,
+    const T: usize,
+    const U: usize,
+>(
+    w: &Panel<'_>,
+    sup: &SuperScales<'_>,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
+    let mut c = 0;
+    while c + U <= w.cols {
+        unsafe { super_cols::<P, S, MINS, T, U>(w, sup, c, x, acc) };
+        c += U;
+    }
+    while c < w.cols {
+        unsafe { super_cols::<P, S, MINS, T, 1>(w, sup, c, x, acc) };
+        c += 1;
+    }
+}
+
+/// [`cols`] with the K-quants' scales read in their own form: per super-block (8 blocks) and
+/// weight row, `scale = d · s` and `min = off · scale − dmin · m` are computed in registers, as
+/// `kernels::expand_super` computes them, and the minimum terms `Σ min · (d · Σq)` are summed in
+/// eight lanes, as `kernels::min_terms` sums them, so the outputs are those of the expanded
+/// form bit for bit, with no scales written to memory and no second pass.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+#[inline]
+unsafe fn super_cols<
+    const P: u8,
+    const S: usize,
+    const MINS: bool,
+    const T: usize,
+    const U: usize,
+>(
+    w: &Panel<'_>,
+    sup: &SuperScales<'_>,
+    c: usize,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
+    let bb = block_bytes(P);
+    let kb = x.blocks;
+    let ksb = kb / SUPER;
+    let wp = unsafe { w.data.as_ptr().add(c * kb * bb) };
+    let (sp, mp) = (sup.s.as_ptr(), sup.m.as_ptr());
+    let (xp, dp, xs) = (x.qs.as_ptr(), x.d.as_ptr(), x.sums.as_ptr());
+    let off = _mm512_set1_epi8(offset(P));
+    let offf = _mm256_set1_ps(sup.off);
+    // Lane i of step k's float scales, from the super-block's 16 (S = 2: two per block) or 8.
+    let spread = |k: i32| {
+        if S == 2 {
+            let b = 4 * k;
+            _mm512_setr_epi32(
+                b,
+                b,
+                b,
+                b,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 2,
+                b + 2,
+                b + 2,
+                b + 2,
+                b + 3,
+                b + 3,
+                b + 3,
+                b + 3,
+            )
+        } else {
+            let b = 2 * k;
+            _mm512_setr_epi32(
+                b,
+                b,
+                b,
+                b,
+                b,
+                b,
+                b,
+                b,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 1,
+            )
+        }
+    };
+    let twice = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    let mut sums = [[_mm512_setzero_ps(); U]; T];
+    let mut mins = [[_mm256_setzero_ps(); U]; T];
+    for sb in 0..ksb {
+        // This super-block's scales (and minimums) per weight row.
+        let mut sc = [_mm512_setzero_ps(); U];
+        let mut mn = [_mm256_setzero_ps(); U];
+        for j in 0..U {
+            let row = c + j;
+            let ahead = ((row + AHEAD * U) * kb + sb * SUPER) * S;
+            _mm_prefetch::<_MM_HINT_T0>(sp.wrapping_add(ahead) as *const i8);
+            // SAFETY: super-block sb of row c + j < cols lies inside the panel (asserted).
+            unsafe {
+                let d = _mm512_set1_ps(*sup.d.as_ptr().add(row * ksb + sb));
+                let s = sp.add((row * kb + sb * SUPER) * S);
+                let si = if S == 2 {
+                    _mm512_cvtepi8_epi32(_mm_loadu_si128(s as *const __m128i))
+                } else {
+                    _mm512_zextsi256_si512(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
+                        s as *const __m128i,
+                    )))
+                };
+                sc[j] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(si));
+                if MINS {
+                    let at = row * kb + sb * SUPER;
+                    _mm_prefetch::<_MM_HINT_T0>(
+                        mp.wrapping_add((row + AHEAD * U) * kb + sb * SUPER) as *const i8,
+                    );
+                    let m = _mm256_cvtepu8_epi32(_mm_loadl_epi64(mp.add(at) as *const __m128i));
+                    let dmin = _mm256_set1_ps(*sup.dmin.as_ptr().add(row * ksb + sb));
+                    mn[j] = _mm256_sub_ps(
+                        _mm256_mul_ps(offf, _mm512_castps512_ps256(sc[j])),
+                        _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(m)),
+                    );
+                }
+            }
+        }
+        // Per activation row: the weight scales times its block scales, and the minimum terms.
+        let mut sx = [[_mm512_setzero_ps(); U]; T];
+        for r in 0..T {
+            // SAFETY: row r < T ≤ x.tile, blocks of super-block sb < kb (asserted).
+            unsafe {
+                let at = r * kb + sb * SUPER;
+                let xd = _mm512_castps256_ps512(_mm256_loadu_ps(dp.add(at)));
+                let xd = if S == 2 {
+                    _mm512_permutexvar_ps(twice, xd)
+                } else {
+                    xd
+                };
+                for j in 0..U {
+                    sx[r][j] = _mm512_mul_ps(sc[j], xd);
+                }
+                if MINS {
+                    let s = _mm256_loadu_ps(xs.add(at));
+                    for j in 0..U {
+                        mins[r][j] = _mm256_add_ps(mins[r][j], _mm256_mul_ps(mn[j], s));
+                    }
+                }
+            }
+        }
+        for k in 0..SUPER / 2 {
+            let b = sb * SUPER + 2 * k;
+            let mut xv = [_mm512_setzero_si512(); T];
+            let mut neg = [_mm512_setzero_si512(); T];
+            for r in 0..T {
+                // SAFETY: row r < T ≤ x.tile, blocks b, b + 1 < kb (asserted).
+                xv[r] =
+                    unsafe { _mm512_loadu_si512(xp.add((r * kb + b) * BLOCK) as *const __m512i) };
+                let z = _mm512_setzero_si512();
+                neg[r] = _mm512_sub_epi32(z, _mm512_dpbusd_epi32(z, off, xv[r]));
+            }
+            let mut wv = [_mm512_setzero_si512(); U];
+            for (j, wv) in wv.iter_mut().enumerate() {
+                let ahead = ((j + AHEAD * U) * kb + b) * bb;
+                _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead) as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead + 2 * bb - 1) as *const i8);
+                // SAFETY: blocks b, b + 1 of weight row c + j lie inside the panel.
+                *wv = unsafe { unsigned_pair::<P>(wp.add((j * kb + b) * bb), true) };
+            }
+            let idx = spread(k as i32);
+            for (r, row) in sums.iter_mut().enumerate() {
+                for (j, sum) in row.iter_mut().enumerate() {
+                    let dot = _mm512_dpbusd_epi32(neg[r], wv[j], xv[r]);
+                    let scale = _mm512_permutexvar_ps(idx, sx[r][j]);
+                    *sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, *sum);
+                }
+            }
+        }
+    }
+    for r in 0..T {
+        for j in 0..U {
+            let mut v = _mm512_reduce_add_ps(sums[r][j]);
+            if MINS {
+                v += lane_sum(mins[r][j]);
+            }
+            // SAFETY: r < x.tile and c + j < w.cols: inside `acc` (asserted).
+            unsafe { *acc.as_mut_ptr().add(r * w.cols + c + j) = v };
         }
     }
 }

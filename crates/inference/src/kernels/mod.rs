@@ -205,9 +205,41 @@ impl QMatrix {
             data: &self.data[b0 * bb..(b0 + nb) * bb],
             scales,
             mins,
+            sup: None,
             cols,
             blocks: kb,
         }
+    }
+
+    /// Weight rows `n0..n0 + cols` with the K-quants' scales left in their own form, for the
+    /// streaming kernels, which expand them as they go (`None` for other formats).
+    #[cfg(target_arch = "x86_64")]
+    fn compact_panel(&self, n0: usize, cols: usize) -> Option<Panel<'_>> {
+        let Scales::Super { d, dmin, s, m, off } = &self.scales else {
+            return None;
+        };
+        let kb = self.blocks_per_row();
+        let bb = self.packing.block_bytes();
+        let spb = self.scales_per_block;
+        let (b0, nb) = (n0 * kb, cols * kb);
+        let supers = b0 / SUPER..(b0 + nb) / SUPER;
+        Some(Panel {
+            packing: self.packing,
+            narrow: self.narrow,
+            scales_per_block: spb,
+            data: &self.data[b0 * bb..(b0 + nb) * bb],
+            scales: &[],
+            mins: None,
+            sup: Some(SuperScales {
+                d: &d[supers.clone()],
+                dmin: &dmin[supers],
+                s: &s[b0 * spb..(b0 + nb) * spb],
+                m: if m.is_empty() { &[] } else { &m[b0..b0 + nb] },
+                off: *off,
+            }),
+            cols,
+            blocks: kb,
+        })
     }
 
     /// Row `r` as f32 (the reference the kernels are tested against; also embedding lookups).
@@ -495,6 +527,13 @@ pub fn matmul(x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
 
 /// [`matmul`] on a chosen code path, at most [`isa`] (tests run every path the CPU has).
 pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
+    matmul_folding(isa, x, w, y, true);
+}
+
+/// [`matmul_with`], where `fold` says whether the streaming kernels read the K-quants' compact
+/// scales themselves (always, but in the tests that compare this with the products of the
+/// expanded scales, which must be the same bit for bit).
+fn matmul_folding(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>, fold: bool) {
     assert!(isa <= self::isa(), "{isa:?} is not available here");
     assert_eq!(x.cols, w.cols, "inner dimensions differ");
     let (m, n) = (x.rows, w.rows);
@@ -505,9 +544,22 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
     }
     let out = OutPtr(y.as_mut_ptr());
     let tasks = n.div_ceil(COLS_PER_TASK);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = fold;
     install(|| {
         (0..tasks).into_par_iter().for_each(|t| {
             let (n0, cols) = task_columns(t, n);
+            // One row tile streams the packed weights; the x86 kernels read the K-quants'
+            // scales and minimums in their own form, one pass, nothing expanded to memory.
+            #[cfg(target_arch = "x86_64")]
+            if fold && isa >= Isa::Avx2 && m <= ROW_TILE {
+                if let Some(packed) = w.compact_panel(n0, cols) {
+                    panel_rows(x, &packed, out, n, n0, |tile, acc| {
+                        tile_product(isa, &packed, tile, acc)
+                    });
+                    return;
+                }
+            }
             SCALES.with_borrow_mut(|buf| {
                 let packed = w.panel(n0, cols, buf);
                 // Several row tiles reuse the panel: unpack it once to bytes (it stays in L2) rather
@@ -716,7 +768,18 @@ impl Panel<'_> {
         assert_eq!(self.blocks, x.blocks);
         assert!(self.scales_per_block == 1 || self.scales_per_block == 2);
         assert!(self.data.len() >= self.cols * self.blocks * self.packing.block_bytes());
-        assert!(self.scales.len() >= self.cols * self.blocks * self.scales_per_block);
+        let scales = self.cols * self.blocks * self.scales_per_block;
+        if let Some(sup) = &self.sup {
+            assert!(self.blocks.is_multiple_of(SUPER));
+            let supers = self.cols * self.blocks / SUPER;
+            assert!(sup.d.len() >= supers && sup.s.len() >= scales);
+            assert!(
+                sup.m.is_empty() || (sup.m.len() >= supers * SUPER && sup.dmin.len() >= supers)
+            );
+            assert!(x.sums.len() >= x.tile * x.blocks);
+        } else {
+            assert!(self.scales.len() >= scales);
+        }
         assert!(x.qs.len() >= x.tile * x.blocks * BLOCK && x.d.len() >= x.tile * x.blocks);
         assert!(acc.len() >= x.tile * self.cols);
     }
@@ -747,10 +810,25 @@ pub(crate) struct Panel<'a> {
     pub narrow: bool,
     pub scales_per_block: usize,
     pub data: &'a [u8],
+    /// f32 scales per block (or per 16 values); empty when `sup` holds them.
     pub scales: &'a [f32],
     pub mins: Option<&'a [f32]>,
+    /// The K-quants' scales and minimums in their own form ([`QMatrix::compact_panel`]): the
+    /// streaming kernels expand them per super-block in registers and add the minimum terms.
+    pub sup: Option<SuperScales<'a>>,
     pub cols: usize,
     pub blocks: usize,
+}
+
+/// A panel's [`Scales::Super`]: per super-block of [`SUPER`] blocks `d` and `dmin`, per scale
+/// `s`, per block `m` (empty without minimums); `scale = d · s`, `min = off · scale − dmin · m`.
+#[derive(Clone, Copy)]
+pub(crate) struct SuperScales<'a> {
+    pub d: &'a [f32],
+    pub dmin: &'a [f32],
+    pub s: &'a [i8],
+    pub m: &'a [u8],
+    pub off: f32,
 }
 
 /// Up to [`ROW_TILE`] consecutive activation rows.

@@ -423,3 +423,39 @@ fn float_weights_with_a_scale_per_16_values() {
         }
     }
 }
+
+/// The streaming kernels that read the K-quants' scales in their own form (expanded per
+/// super-block in registers, minimum terms summed in the same pass) give the products of the
+/// scales expanded into memory first, bit for bit, on every x86 path, for 1 to 4 rows (the
+/// register tiles 1×4, 2×2, 3×1 and 4×1) and ragged output columns.
+#[test]
+fn folded_k_quant_scales_give_the_expanded_products() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(31);
+    for &(fmt, dtype) in FORMATS {
+        if fmt.block_shape().0 <= BLOCK || fmt == SourceFormat::F16 || fmt == SourceFormat::F32 {
+            continue;
+        }
+        for (n, k) in [(1, 256), (7, 512), (17, 256), (40, 768), (33, 1536)] {
+            let (bytes, _) = quantized(&mut rng, dtype, n, k);
+            let packed = QMatrix::from_format(fmt, n, k, &bytes).unwrap();
+            // Widened to bytes too (the same scales, 8-bit weights).
+            for (w, m) in (1..=ROW_TILE)
+                .map(|m| (packed.clone(), m))
+                .chain([(packed.clone().widened(), 1), (packed.clone().widened(), 3)])
+            {
+                let mut x = QuantizedRows::new();
+                x.quantize(&random(&mut rng, m * k), m, k);
+                let want = reference_product(&x, &w);
+                for isa in isas().into_iter().filter(|&i| i >= Isa::Avx2) {
+                    let (mut folded, mut expanded) = (Vec::new(), Vec::new());
+                    matmul_folding(isa, &x, &w, &mut folded, true);
+                    matmul_folding(isa, &x, &w, &mut expanded, false);
+                    assert_eq!(folded, expanded, "{fmt:?} {isa:?} ({m},{n},{k})");
+                    for (a, b) in folded.iter().zip(&want) {
+                        assert!((f64::from(*a) - b).abs() <= 1e-4 * (1.0 + b.abs()));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! |x| ≤ 127 cannot saturate 16 bits), `madd` with ones sums them to eight 32-bit lanes of four
 //! values each, so a scale per 16 values is just a lane-wise float multiply.
 
-use super::{Packing, Panel, RowTile, BLOCK};
+use super::{Packing, Panel, RowTile, SuperScales, BLOCK, SUPER};
 use std::arch::x86_64::*;
 
 // Packings as const parameters, so each inner loop is compiled for one block layout.
@@ -22,6 +22,17 @@ pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     // SAFETY: `kernels::isa()` selects this path only after detecting AVX2 and FMA, and the
     // bounds checked above (`Panel::assert_bounds`) cover every pointer read and write below.
     unsafe {
+        if let Some(sup) = &w.sup {
+            return match (w.packing, w.scales_per_block, sup.m.is_empty()) {
+                (Packing::Nibble, 1, false) => super_rows::<NIBBLE, 1, true>(w, sup, x, acc),
+                (Packing::Nibble5, 1, false) => super_rows::<NIBBLE5, 1, true>(w, sup, x, acc),
+                (Packing::Six, 2, true) => super_rows::<SIX, 2, false>(w, sup, x, acc),
+                // `QMatrix::widened` K-quants.
+                (Packing::Byte, 1, false) => super_rows::<BYTE, 1, true>(w, sup, x, acc),
+                (Packing::Byte, 2, true) => super_rows::<BYTE, 2, false>(w, sup, x, acc),
+                other => unreachable!("no K-quant is stored as {other:?}"),
+            };
+        }
         match (w.packing, w.scales_per_block) {
             (Packing::Nibble, 1) => by_rows::<NIBBLE, 1>(w, x, acc),
             (Packing::Nibble, _) => by_rows::<NIBBLE, 2>(w, x, acc),
@@ -128,6 +139,194 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
             unsafe { *acc.as_mut_ptr().add(r * w.cols + c + j) = hsum(*s) };
         }
     }
+}
+
+/// [`by_rows`] for a panel whose scales are the K-quants' own ([`SuperScales`]).
+#[target_feature(enable = "avx2,fma")]
+unsafe fn super_rows<const P: u8, const S: usize, const MINS: bool>(
+    w: &Panel<'_>,
+    sup: &SuperScales<'_>,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
+    unsafe {
+        match x.tile {
+            1 => super_panel::<P, S, MINS, 1, 4>(w, sup, x, acc),
+            2 => super_panel::<P, S, MINS, 2, 2>(w, sup, x, acc),
+            3 => super_panel::<P, S, MINS, 3, 1>(w, sup, x, acc),
+            _ => super_panel::<P, S, MINS, 4, 1>(w, sup, x, acc),
+        }
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn super_panel<
+    const P: u8,
+    const S: usize,
+    const MINS: bool,
+    const T: usize,
+    const U: usize,
+>(
+    w: &Panel<'_>,
+    sup: &SuperScales<'_>,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
+    let mut c = 0;
+    while c + U <= w.cols {
+        unsafe { super_cols::<P, S, MINS, T, U>(w, sup, c, x, acc) };
+        c += U;
+    }
+    while c < w.cols {
+        unsafe { super_cols::<P, S, MINS, T, 1>(w, sup, c, x, acc) };
+        c += 1;
+    }
+}
+
+/// [`cols`] with the K-quants' scales read in their own form: per super-block (8 blocks) and
+/// weight row, `scale = d · s` and `min = off · scale − dmin · m` are computed in registers, as
+/// `kernels::expand_super` computes them, and the minimum terms `Σ min · (d · Σq)` are summed in
+/// eight lanes, as `kernels::min_terms` sums them, so the outputs are those of the expanded
+/// form bit for bit, with no scales written to memory and no second pass.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn super_cols<
+    const P: u8,
+    const S: usize,
+    const MINS: bool,
+    const T: usize,
+    const U: usize,
+>(
+    w: &Panel<'_>,
+    sup: &SuperScales<'_>,
+    c: usize,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
+    let bb = block_bytes(P);
+    let kb = x.blocks;
+    let ksb = kb / SUPER;
+    let wp = unsafe { w.data.as_ptr().add(c * kb * bb) };
+    let (sp, mp) = (sup.s.as_ptr(), sup.m.as_ptr());
+    let (xp, dp, xs) = (x.qs.as_ptr(), x.d.as_ptr(), x.sums.as_ptr());
+    let ones = _mm256_set1_epi16(1);
+    let offf = _mm256_set1_ps(sup.off);
+    let mut sums = [[_mm256_setzero_ps(); U]; T];
+    let mut mins = [[_mm256_setzero_ps(); U]; T];
+    for sb in 0..ksb {
+        // This super-block's scales (S = 2: blocks 0..4, then 4..8) and minimums per weight row.
+        let mut sc = [[_mm256_setzero_ps(); S]; U];
+        let mut mn = [_mm256_setzero_ps(); U];
+        for j in 0..U {
+            let row = c + j;
+            _mm_prefetch::<_MM_HINT_T0>(
+                sp.wrapping_add(((row + AHEAD * U) * kb + sb * SUPER) * S) as *const i8
+            );
+            // SAFETY: super-block sb of row c + j < cols lies inside the panel (asserted).
+            unsafe {
+                let d = _mm256_set1_ps(*sup.d.as_ptr().add(row * ksb + sb));
+                let s = sp.add((row * kb + sb * SUPER) * S);
+                for (h, sc) in sc[j].iter_mut().enumerate() {
+                    let si = _mm256_cvtepi8_epi32(_mm_loadl_epi64(s.add(8 * h) as *const __m128i));
+                    *sc = _mm256_mul_ps(d, _mm256_cvtepi32_ps(si));
+                }
+                if MINS {
+                    let at = row * kb + sb * SUPER;
+                    _mm_prefetch::<_MM_HINT_T0>(
+                        mp.wrapping_add((row + AHEAD * U) * kb + sb * SUPER) as *const i8,
+                    );
+                    let m = _mm256_cvtepu8_epi32(_mm_loadl_epi64(mp.add(at) as *const __m128i));
+                    let dmin = _mm256_set1_ps(*sup.dmin.as_ptr().add(row * ksb + sb));
+                    mn[j] = _mm256_sub_ps(
+                        _mm256_mul_ps(offf, sc[j][0]),
+                        _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(m)),
+                    );
+                }
+            }
+        }
+        // Per activation row: the weight scales times its block scales, and the minimum terms.
+        let mut sx = [[[_mm256_setzero_ps(); S]; U]; T];
+        for r in 0..T {
+            // SAFETY: row r < T ≤ x.tile, blocks of super-block sb < kb (asserted).
+            unsafe {
+                let at = r * kb + sb * SUPER;
+                let xd = _mm256_loadu_ps(dp.add(at));
+                let mut xdh = [xd; S];
+                if S == 2 {
+                    xdh[0] =
+                        _mm256_permutevar8x32_ps(xd, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
+                    xdh[S - 1] =
+                        _mm256_permutevar8x32_ps(xd, _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7));
+                }
+                for j in 0..U {
+                    for h in 0..S {
+                        sx[r][j][h] = _mm256_mul_ps(sc[j][h], xdh[h]);
+                    }
+                }
+                if MINS {
+                    let s = _mm256_loadu_ps(xs.add(at));
+                    for j in 0..U {
+                        mins[r][j] = _mm256_add_ps(mins[r][j], _mm256_mul_ps(mn[j], s));
+                    }
+                }
+            }
+        }
+        for k in 0..SUPER {
+            let b = sb * SUPER + k;
+            let mut wq = [_mm256_setzero_si256(); U];
+            let mut wabs = [_mm256_setzero_si256(); U];
+            for j in 0..U {
+                _mm_prefetch::<_MM_HINT_T0>(
+                    wp.wrapping_add(((j + AHEAD * U) * kb + b) * bb) as *const i8
+                );
+                // SAFETY: block b of weight row c + j lies inside the panel (asserted).
+                wq[j] = unsafe { unpack::<P>(wp.add((j * kb + b) * bb)) };
+                wabs[j] = _mm256_sign_epi8(wq[j], wq[j]);
+            }
+            // Lane l of block k's scales: S = 1, its one scale; S = 2, its first four lanes the
+            // first, the next four the second.
+            let (h, idx) = if S == 2 {
+                let i = 2 * (k as i32 % 4);
+                (
+                    k / 4,
+                    _mm256_setr_epi32(i, i, i, i, i + 1, i + 1, i + 1, i + 1),
+                )
+            } else {
+                (0, _mm256_set1_epi32(k as i32))
+            };
+            for (r, row) in sums.iter_mut().enumerate() {
+                // SAFETY: row r < T ≤ x.tile and block b < kb: inside `x.qs` (asserted).
+                let a =
+                    unsafe { _mm256_loadu_si256(xp.add((r * kb + b) * BLOCK) as *const __m256i) };
+                for (j, sum) in row.iter_mut().enumerate() {
+                    let p = _mm256_maddubs_epi16(wabs[j], _mm256_sign_epi8(a, wq[j]));
+                    let s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+                    let scale = _mm256_permutevar8x32_ps(sx[r][j][h], idx);
+                    *sum = _mm256_fmadd_ps(s, scale, *sum);
+                }
+            }
+        }
+    }
+    for r in 0..T {
+        for j in 0..U {
+            let mut v = hsum(sums[r][j]);
+            if MINS {
+                v += lane_sum(mins[r][j]);
+            }
+            // SAFETY: r < x.tile and c + j < w.cols: inside `acc` (asserted).
+            unsafe { *acc.as_mut_ptr().add(r * w.cols + c + j) = v };
+        }
+    }
+}
+
+/// The eight lanes added in order, as `dot_f32` ends its eight running sums.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(crate) fn lane_sum(v: __m256) -> f32 {
+    let mut lanes = [0f32; 8];
+    // SAFETY: `lanes` holds 8 floats.
+    unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), v) };
+    lanes.iter().sum()
 }
 
 /// Widens packed blocks (`src`, whole blocks of `packing`) to 32 signed bytes each in `dst`.
