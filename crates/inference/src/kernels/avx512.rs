@@ -33,45 +33,57 @@ pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
                 other => unreachable!("no K-quant is stored as {other:?}"),
             };
         }
+        if w.half.is_some() {
+            return match w.packing {
+                Packing::Nibble => by_rows::<NIBBLE, 1, true>(w, x, acc),
+                Packing::Nibble5 => by_rows::<NIBBLE5, 1, true>(w, x, acc),
+                Packing::Byte => by_rows::<BYTE, 1, true>(w, x, acc),
+                Packing::Six => unreachable!("no f16-scaled format is stored as Six"),
+            };
+        }
         match (w.packing, w.scales_per_block) {
-            (Packing::Nibble, 1) => by_rows::<NIBBLE, 1>(w, x, acc),
-            (Packing::Nibble, _) => by_rows::<NIBBLE, 2>(w, x, acc),
-            (Packing::Nibble5, 1) => by_rows::<NIBBLE5, 1>(w, x, acc),
-            (Packing::Nibble5, _) => by_rows::<NIBBLE5, 2>(w, x, acc),
-            (Packing::Six, 1) => by_rows::<SIX, 1>(w, x, acc),
-            (Packing::Six, _) => by_rows::<SIX, 2>(w, x, acc),
-            (Packing::Byte, 1) => by_rows::<BYTE, 1>(w, x, acc),
-            (Packing::Byte, _) => by_rows::<BYTE, 2>(w, x, acc),
+            (Packing::Nibble, 1) => by_rows::<NIBBLE, 1, false>(w, x, acc),
+            (Packing::Nibble, _) => by_rows::<NIBBLE, 2, false>(w, x, acc),
+            (Packing::Nibble5, 1) => by_rows::<NIBBLE5, 1, false>(w, x, acc),
+            (Packing::Nibble5, _) => by_rows::<NIBBLE5, 2, false>(w, x, acc),
+            (Packing::Six, 1) => by_rows::<SIX, 1, false>(w, x, acc),
+            (Packing::Six, _) => by_rows::<SIX, 2, false>(w, x, acc),
+            (Packing::Byte, 1) => by_rows::<BYTE, 1, false>(w, x, acc),
+            (Packing::Byte, _) => by_rows::<BYTE, 2, false>(w, x, acc),
         }
     }
 }
 
 /// As on the AVX2 path: more weight rows per pass when there are fewer activation rows.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
-unsafe fn by_rows<const P: u8, const S: usize>(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+unsafe fn by_rows<const P: u8, const S: usize, const H: bool>(
+    w: &Panel<'_>,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
     unsafe {
         match x.tile {
-            1 => panel::<P, S, 1, 4>(w, x, acc),
-            2 => panel::<P, S, 2, 2>(w, x, acc),
-            3 => panel::<P, S, 3, 1>(w, x, acc),
-            _ => panel::<P, S, 4, 1>(w, x, acc),
+            1 => panel::<P, S, H, 1, 4>(w, x, acc),
+            2 => panel::<P, S, H, 2, 2>(w, x, acc),
+            3 => panel::<P, S, H, 3, 1>(w, x, acc),
+            _ => panel::<P, S, H, 4, 1>(w, x, acc),
         }
     }
 }
 
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
-unsafe fn panel<const P: u8, const S: usize, const T: usize, const U: usize>(
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+unsafe fn panel<const P: u8, const S: usize, const H: bool, const T: usize, const U: usize>(
     w: &Panel<'_>,
     x: &RowTile<'_>,
     acc: &mut [f32],
 ) {
     let mut c = 0;
     while c + U <= w.cols {
-        unsafe { cols::<P, S, T, U>(w, c, x, acc) };
+        unsafe { cols::<P, S, H, T, U>(w, c, x, acc) };
         c += U;
     }
     while c < w.cols {
-        unsafe { cols::<P, S, T, 1>(w, c, x, acc) };
+        unsafe { cols::<P, S, H, T, 1>(w, c, x, acc) };
         c += 1;
     }
 }
@@ -87,9 +99,9 @@ const fn offset(p: u8) -> i8 {
 }
 
 /// Weight rows `c..c + U` of the panel against the `T` activation rows, two blocks per step.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 #[inline]
-unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
+unsafe fn cols<const P: u8, const S: usize, const H: bool, const T: usize, const U: usize>(
     w: &Panel<'_>,
     c: usize,
     x: &RowTile<'_>,
@@ -98,7 +110,9 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
     let bb = block_bytes(P);
     let kb = x.blocks;
     let wp = unsafe { w.data.as_ptr().add(c * kb * bb) };
-    let sp = unsafe { w.scales.as_ptr().add(c * kb * S) };
+    // f32 scales, or (H) f16 ones; the other pointer is never read.
+    let sp = w.scales.as_ptr().wrapping_add(c * kb * S);
+    let hp = w.half.unwrap_or(&[]).as_ptr().wrapping_add(c * kb);
     let (xp, dp) = (x.qs.as_ptr(), x.d.as_ptr());
     let off = _mm512_set1_epi8(offset(P));
     // Lane i of a step's float scales: the (weight × activation) scale of lane i's values.
@@ -147,16 +161,32 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
             let ahead = ((j + AHEAD * U) * kb + b) * bb;
             _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead) as *const i8);
             _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead + 2 * bb - 1) as *const i8);
-            _mm_prefetch::<_MM_HINT_T0>(
-                sp.wrapping_add(((j + AHEAD * U) * kb + b) * S) as *const i8
-            );
-            // SAFETY: blocks b (and b + 1 if `two`) of weight row c + j lie inside the panel.
+            if H {
+                _mm_prefetch::<_MM_HINT_T0>(hp.wrapping_add((j + AHEAD * U) * kb + b) as *const i8);
+            } else {
+                _mm_prefetch::<_MM_HINT_T0>(
+                    sp.wrapping_add(((j + AHEAD * U) * kb + b) * S) as *const i8
+                );
+            }
+            // SAFETY: blocks b (and b + 1 if `two`) of weight row c + j lie inside the panel,
+            // and so do their scales (f32, or f16 if H: asserted).
             unsafe {
-                let s = sp.add((j * kb + b) * S);
-                *ws = match (S, two) {
-                    (2, true) => _mm_loadu_ps(s),
-                    (2, false) | (_, true) => _mm_castpd_ps(_mm_load_sd(s as *const f64)),
-                    _ => _mm_load_ss(s),
+                *ws = if H {
+                    let h = hp.add(j * kb + b);
+                    let bits = if two {
+                        (h as *const u32).read_unaligned()
+                    } else {
+                        u32::from(*h)
+                    };
+                    // f16 → f32 is exact: the floats of the f32 form.
+                    _mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32))
+                } else {
+                    let s = sp.add((j * kb + b) * S);
+                    match (S, two) {
+                        (2, true) => _mm_loadu_ps(s),
+                        (2, false) | (_, true) => _mm_castpd_ps(_mm_load_sd(s as *const f64)),
+                        _ => _mm_load_ss(s),
+                    }
                 };
                 *wv = unsigned_pair::<P>(wp.add((j * kb + b) * bb), two);
             }
@@ -180,7 +210,7 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
 }
 
 /// [`by_rows`] for a panel whose scales are the K-quants' own ([`SuperScales`]).
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 unsafe fn super_rows<const P: u8, const S: usize, const MINS: bool>(
     w: &Panel<'_>,
     sup: &SuperScales<'_>,
@@ -197,7 +227,7 @@ unsafe fn super_rows<const P: u8, const S: usize, const MINS: bool>(
     }
 }
 
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 unsafe fn super_panel<
     const P: u8,
     const S: usize,
@@ -226,7 +256,7 @@ unsafe fn super_panel<
 /// `kernels::expand_super` computes them, and the minimum terms `Σ min · (d · Σq)` are summed in
 /// eight lanes, as `kernels::min_terms` sums them, so the outputs are those of the expanded
 /// form bit for bit, with no scales written to memory and no second pass.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 #[inline]
 unsafe fn super_cols<
     const P: u8,
@@ -396,7 +426,7 @@ unsafe fn super_cols<
 
 /// The 64 weights of the blocks at `p` and `p + block_bytes` (only the first if `!two`; the
 /// upper half is then unspecified but finite) as unsigned bytes `w + offset(P)`.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 #[inline]
 unsafe fn unsigned_pair<const P: u8>(p: *const u8, two: bool) -> __m512i {
     match P {
@@ -453,7 +483,7 @@ unsafe fn unsigned_pair<const P: u8>(p: *const u8, two: bool) -> __m512i {
 
 /// Two blocks' 16 nibble bytes each (`raw`) as 64 values in block order: per block the low
 /// nibbles (values 0..16), then the high ones (16..32).
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 #[inline]
 fn nibbles_of_two(raw: __m256i) -> __m512i {
     // 128-bit lanes [b0, b0, b1, b1], then the second copy of each shifted down by a nibble.
@@ -494,7 +524,7 @@ pub(crate) fn interleaved_product(ip: &Interleaved, x: &RowTile<'_>, cols: usize
     }
 }
 
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 unsafe fn interleaved<const S: usize, const T: usize>(
     ip: &Interleaved,
     x: &RowTile<'_>,

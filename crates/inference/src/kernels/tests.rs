@@ -459,3 +459,48 @@ fn folded_k_quant_scales_give_the_expanded_products() {
         }
     }
 }
+
+/// Q4_0, Q5_0 and Q8_0 keep their f16 scales as f16 (the streaming kernels convert them as
+/// they read them, other paths expand a panel's): the products equal those of the same matrix
+/// with f32 scales bit for bit, on every path, for one tile of rows or several, with an odd
+/// number of blocks per row (the AVX-512 kernel's last single block) too.
+#[test]
+fn f16_scales_give_the_f32_scales_products() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(37);
+    for &(fmt, dtype) in FORMATS {
+        if !matches!(
+            fmt,
+            SourceFormat::Q4_0 | SourceFormat::Q5_0 | SourceFormat::Q8_0
+        ) {
+            continue;
+        }
+        for (n, k) in [(1, 32), (7, 96), (17, 256), (40, 160), (33, 512)] {
+            let (bytes, _) = quantized(&mut rng, dtype, n, k);
+            let w = QMatrix::from_format(fmt, n, k, &bytes).unwrap();
+            let Scales::Half { scales } = &w.scales else {
+                panic!("{fmt:?} keeps f16 scales");
+            };
+            let plain = QMatrix {
+                scales: Scales::Plain {
+                    scales: scales
+                        .iter()
+                        .map(|&h| half::f16::from_bits(h).to_f32())
+                        .collect(),
+                    mins: None,
+                },
+                ..w.clone()
+            };
+            assert_eq!(plain.size_bytes() - w.size_bytes(), 2 * n * k / BLOCK);
+            for m in [1, 2, 3, 4, 5, 9] {
+                let mut x = QuantizedRows::new();
+                x.quantize(&random(&mut rng, m * k), m, k);
+                for isa in isas() {
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    matmul_with(isa, &x, &w, &mut a);
+                    matmul_with(isa, &x, &plain, &mut b);
+                    assert_eq!(a, b, "{fmt:?} {isa:?} ({m},{n},{k})");
+                }
+            }
+        }
+    }
+}
