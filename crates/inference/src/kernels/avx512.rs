@@ -333,7 +333,7 @@ unsafe fn super_cols<
         for j in 0..U {
             let row = c + j;
             let ahead = ((row + AHEAD * U) * kb + sb * SUPER) * S;
-            _mm_prefetch::<_MM_HINT_T0>(sp.wrapping_add(ahead) as *const i8);
+            _mm_prefetch::<_MM_HINT_T0>(sp.wrapping_add(ahead));
             // SAFETY: super-block sb of row c + j < cols lies inside the panel (asserted).
             unsafe {
                 let d = _mm512_set1_ps(*sup.d.as_ptr().add(row * ksb + sb));

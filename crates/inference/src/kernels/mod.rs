@@ -120,7 +120,7 @@ enum Scales {
 /// Blocks per K-quant super-block (256 values).
 const SUPER: usize = 8;
 
-/// f32 scales and minimums expanded from [`Scales::Super`].
+/// f32 scales and minimums expanded from [`Scales::Super`] or [`Scales::Half`].
 #[derive(Default)]
 struct ScaleBuf {
     scales: Vec<f32>,
@@ -484,7 +484,7 @@ pub enum Isa {
     Portable,
     /// AVX2, FMA and F16C.
     Avx2,
-    /// AVX-512 F, BW and VL with VNNI (`vpdpbusd`), on top of AVX2 and FMA.
+    /// AVX-512 F, BW and VL with VNNI (`vpdpbusd`), on top of AVX2, FMA and F16C.
     Avx512,
 }
 
@@ -564,9 +564,9 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
     matmul_folding(isa, x, w, y, true);
 }
 
-/// [`matmul_with`], where `fold` says whether the streaming kernels read the K-quants' compact
-/// scales themselves (always, but in the tests that compare this with the products of the
-/// expanded scales, which must be the same bit for bit).
+/// [`matmul_with`], where `fold` says whether the streaming kernels read compact scales (the
+/// K-quants' own form, f16) themselves: always, but in the tests that compare this with the
+/// products of the expanded scales, which must be the same bit for bit.
 fn matmul_folding(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>, fold: bool) {
     assert!(isa <= self::isa(), "{isa:?} is not available here");
     assert_eq!(x.cols, w.cols, "inner dimensions differ");
@@ -584,7 +584,8 @@ fn matmul_folding(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>, fo
         (0..tasks).into_par_iter().for_each(|t| {
             let (n0, cols) = task_columns(t, n);
             // One row tile streams the packed weights; the x86 kernels read the K-quants'
-            // scales and minimums in their own form, one pass, nothing expanded to memory.
+            // scales and minimums in their own form, and f16 scales as f16, in one pass,
+            // nothing expanded to memory.
             #[cfg(target_arch = "x86_64")]
             if fold && isa >= Isa::Avx2 && m <= ROW_TILE {
                 if let Some(packed) = w.compact_panel(n0, cols) {

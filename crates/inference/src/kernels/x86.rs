@@ -242,9 +242,7 @@ unsafe fn super_cols<
         let mut mn = [_mm256_setzero_ps(); U];
         for j in 0..U {
             let row = c + j;
-            _mm_prefetch::<_MM_HINT_T0>(
-                sp.wrapping_add(((row + AHEAD * U) * kb + sb * SUPER) * S) as *const i8
-            );
+            _mm_prefetch::<_MM_HINT_T0>(sp.wrapping_add(((row + AHEAD * U) * kb + sb * SUPER) * S));
             // SAFETY: super-block sb of row c + j < cols lies inside the panel (asserted).
             unsafe {
                 let d = _mm256_set1_ps(*sup.d.as_ptr().add(row * ksb + sb));
