@@ -26,20 +26,26 @@ fn unavailable(path: &Path, why: impl std::fmt::Display) -> InferenceError {
     }
 }
 
-fn read_content(path: &Path) -> Result<(gguf_file::Content, std::fs::File), InferenceError> {
-    let mut file = std::fs::File::open(path).map_err(|e| {
+fn open(path: &Path) -> Result<std::fs::File, InferenceError> {
+    std::fs::File::open(path).map_err(|e| {
         unavailable(
             path,
             format!(
                 "cannot open the GGUF file ({e}); check the path or run `frontdesk models fetch`"
             ),
         )
-    })?;
+    })
+}
+
+fn read_content(
+    path: &Path,
+    reader: &mut (impl std::io::Read + std::io::Seek),
+) -> Result<gguf_file::Content, InferenceError> {
     // candle 0.11.1 divides by `general.alignment` unchecked, so an alignment of 0 panics
     // (found by the GGUF fuzz harness, crates/server/README.md#fuzzing): a file that makes the
     // reader panic is an unreadable file, not a crash.
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        gguf_file::Content::read(&mut file)
+        gguf_file::Content::read(reader)
     }))
     .map_err(|_| {
         unavailable(
@@ -53,7 +59,7 @@ fn read_content(path: &Path) -> Result<(gguf_file::Content, std::fs::File), Infe
             format!("not a readable GGUF file ({e}); re-fetch it with `frontdesk models fetch`"),
         )
     })?;
-    Ok((content, file))
+    Ok(content)
 }
 
 fn architecture_of(ct: &gguf_file::Content) -> Option<String> {
@@ -75,7 +81,7 @@ fn unsupported_arch(path: &Path, found: &str) -> InferenceError {
 
 /// Reads only the header: the architecture name, after checking it is one frontdesk can run.
 pub fn check_architecture(path: &Path) -> Result<String, InferenceError> {
-    let (ct, _) = read_content(path)?;
+    let ct = read_content(path, &mut open(path)?)?;
     let arch = architecture_of(&ct).unwrap_or_else(|| "(none)".into());
     if !SUPPORTED_ARCHS.contains(&arch.as_str()) {
         return Err(unsupported_arch(path, &arch));
@@ -92,7 +98,27 @@ fn meta_u32(ct: &gguf_file::Content, key: &str) -> Option<u32> {
 }
 
 pub(crate) fn load(path: &Path, max_context: usize) -> Result<LoadedGguf, InferenceError> {
-    let (ct, mut file) = read_content(path)?;
+    let file = open(path)?;
+    // Mapped, not read: the weights are converted straight from the page cache, in parallel,
+    // and the mapping is gone once they are.
+    // SAFETY: the model files are the catalogue's (written once by `models fetch`, checked by
+    // sha256); a file changed under a loading process could only give wrong weights, which
+    // the conversion reads as plain bytes (every length is checked against the header).
+    let map = unsafe { memmap2::Mmap::map(&file) }
+        .map_err(|e| unavailable(path, format!("cannot map the GGUF file ({e})")))?;
+    let ct = read_content(path, &mut std::io::Cursor::new(&map[..]))?;
+    // A converted matrix's pages leave this process at once (the page cache keeps them), so the
+    // file does not count twice in its memory while the rest converts.
+    let release = |range: std::ops::Range<usize>| {
+        #[cfg(unix)]
+        // SAFETY: the mapping is read-only and file-backed: dropped pages read the file again if
+        // touched, so nothing borrowed from it changes.
+        let _ = unsafe {
+            map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, range.start, range.len())
+        };
+        #[cfg(not(unix))]
+        let _ = range;
+    };
     let arch = architecture_of(&ct).unwrap_or_else(|| "(none)".into());
     if !SUPPORTED_ARCHS.contains(&arch.as_str()) {
         return Err(unsupported_arch(path, &arch));
@@ -150,13 +176,20 @@ pub(crate) fn load(path: &Path, max_context: usize) -> Result<LoadedGguf, Infere
         .and_then(|v| v.to_string().ok())
         .cloned()
         .unwrap_or_default();
-    let mut tokenizer = Tokenizer::from_gguf(&ct)
-        .map_err(|e| unavailable(path, format!("cannot build its tokenizer: {e}")))?;
+    let cfg = DecoderConfig::from_metadata(&ct, max_context).map_err(|e| unavailable(path, e))?;
+    // The tokenizer is built beside the weights' conversion, on the kernels' pool.
+    let (tokenizer, decoder) = crate::kernels::install(|| {
+        rayon::join(
+            || Tokenizer::from_gguf(&ct),
+            || Decoder::from_gguf(&ct, &map, &release, cfg),
+        )
+    });
+    let mut tokenizer =
+        tokenizer.map_err(|e| unavailable(path, format!("cannot build its tokenizer: {e}")))?;
     if pre == "smollm" {
         fix_smollm_pretokenizer(&mut tokenizer);
     }
-    let cfg = DecoderConfig::from_metadata(&ct, max_context).map_err(|e| unavailable(path, e))?;
-    let decoder = Decoder::from_gguf(&ct, &mut file, cfg)
+    let decoder = decoder
         .map_err(|e| unavailable(path, format!("cannot load its weights ({e}); the file may be truncated: run `frontdesk models verify`")))?;
     Ok(LoadedGguf {
         decoder,

@@ -11,7 +11,6 @@ use crate::kernels::{self, QMatrix, QuantizedRows, SourceFormat};
 use candle_core::quantized::{gguf_file, GgmlDType};
 use candle_core::Result;
 use rayon::prelude::*;
-use std::io::{Read, Seek, SeekFrom};
 
 /// Architecture-specific settings read from the GGUF metadata.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,14 +148,17 @@ fn source_format(dtype: GgmlDType) -> Option<SourceFormat> {
     })
 }
 
-/// Reads tensors' bytes straight from the file, without candle's f32 expansion.
-struct TensorReader<'a, R> {
+/// Tensors' bytes straight from the (mapped) file, without candle's f32 expansion.
+struct TensorReader<'a> {
     ct: &'a gguf_file::Content,
-    reader: &'a mut R,
+    /// The whole file.
+    file: &'a [u8],
+    /// Called with each converted matrix's byte range of `file` (a mapping lets the pages go).
+    done: &'a (dyn Fn(std::ops::Range<usize>) + Sync),
 }
 
-impl<R: Read + Seek> TensorReader<'_, R> {
-    fn raw(&mut self, name: &str) -> Result<(GgmlDType, Vec<usize>, Vec<u8>)> {
+impl TensorReader<'_> {
+    fn raw(&self, name: &str) -> Result<(GgmlDType, Vec<usize>, std::ops::Range<usize>)> {
         let info =
             self.ct.tensor_infos.get(name).ok_or_else(|| {
                 candle_core::Error::Msg(format!("the GGUF has no tensor `{name}`"))
@@ -165,11 +167,14 @@ impl<R: Read + Seek> TensorReader<'_, R> {
         let elems: usize = dims.iter().product();
         let dtype = info.ggml_dtype;
         let len = elems / dtype.block_size() * dtype.type_size();
-        let mut bytes = vec![0u8; len];
-        self.reader
-            .seek(SeekFrom::Start(self.ct.tensor_data_offset + info.offset))?;
-        self.reader.read_exact(&mut bytes)?;
-        Ok((dtype, dims, bytes))
+        let range = usize::try_from(self.ct.tensor_data_offset + info.offset)
+            .ok()
+            .and_then(|start| Some(start..start.checked_add(len)?))
+            .filter(|r| r.end <= self.file.len())
+            .ok_or_else(|| {
+                candle_core::Error::Msg(format!("the file ends inside tensor `{name}`"))
+            })?;
+        Ok((dtype, dims, range))
     }
 
     fn has(&self, name: &str) -> bool {
@@ -177,8 +182,8 @@ impl<R: Read + Seek> TensorReader<'_, R> {
     }
 
     /// A 2-D weight `[rows (outputs), cols (inputs)]`.
-    fn matrix(&mut self, name: &str) -> Result<QMatrix> {
-        let (dtype, dims, bytes) = self.raw(name)?;
+    fn matrix(&self, name: &str) -> Result<QMatrix> {
+        let (dtype, dims, range) = self.raw(name)?;
         let [rows, cols] = dims[..] else {
             candle_core::bail!("tensor `{name}` is not a matrix ({dims:?})");
         };
@@ -188,13 +193,16 @@ impl<R: Read + Seek> TensorReader<'_, R> {
                  (supported: F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)"
             ))
         })?;
-        QMatrix::from_format(format, rows, cols, &bytes)
-            .map_err(|e| candle_core::Error::Msg(format!("tensor `{name}`: {e}")))
+        let m = QMatrix::from_format(format, rows, cols, &self.file[range.clone()])
+            .map_err(|e| candle_core::Error::Msg(format!("tensor `{name}`: {e}")))?;
+        (self.done)(range);
+        Ok(m)
     }
 
     /// A 1-D tensor as f32 (norm weights, biases).
-    fn vector(&mut self, name: &str, len: usize) -> Result<Vec<f32>> {
-        let (dtype, dims, bytes) = self.raw(name)?;
+    fn vector(&self, name: &str, len: usize) -> Result<Vec<f32>> {
+        let (dtype, dims, range) = self.raw(name)?;
+        let bytes = &self.file[range];
         let elems: usize = dims.iter().product();
         if elems != len {
             candle_core::bail!("tensor `{name}` has {elems} values, expected {len}");
@@ -211,73 +219,95 @@ impl<R: Read + Seek> TensorReader<'_, R> {
             other => candle_core::bail!("tensor `{name}` has type {other:?}, expected F32/F16"),
         })
     }
-}
 
-impl Decoder {
-    pub fn from_gguf<R: Read + Seek>(
-        ct: &gguf_file::Content,
-        reader: &mut R,
-        cfg: DecoderConfig,
-    ) -> Result<Self> {
-        let mut t = TensorReader { ct, reader };
+    /// Layer `i`'s weights, checked against the shapes `cfg` implies.
+    fn layer(&self, cfg: &DecoderConfig, i: usize) -> Result<Layer> {
         let hidden = cfg.hidden;
         let q_dim = cfg.n_head * cfg.head_dim;
         let kv_dim = cfg.n_kv_head * cfg.head_dim;
-        let embed = t.matrix("token_embd.weight")?;
-        if embed.cols() != hidden {
-            candle_core::bail!("token table width {} ≠ hidden size {hidden}", embed.cols());
-        }
-        let output = if t.has("output.weight") {
-            Some(t.matrix("output.weight")?)
+        let p = |n: &str| format!("blk.{i}.{n}");
+        let bias = if cfg.qkv_bias {
+            Some((
+                self.vector(&p("attn_q.bias"), q_dim)?,
+                self.vector(&p("attn_k.bias"), kv_dim)?,
+                self.vector(&p("attn_v.bias"), kv_dim)?,
+            ))
         } else {
             None
         };
-        let norm = t.vector("output_norm.weight", hidden)?;
-        let mut layers = Vec::with_capacity(cfg.n_layer);
-        for i in 0..cfg.n_layer {
-            let p = |n: &str| format!("blk.{i}.{n}");
-            let bias = if cfg.qkv_bias {
-                Some((
-                    t.vector(&p("attn_q.bias"), q_dim)?,
-                    t.vector(&p("attn_k.bias"), kv_dim)?,
-                    t.vector(&p("attn_v.bias"), kv_dim)?,
-                ))
-            } else {
-                None
-            };
-            let layer = Layer {
-                wq: t.matrix(&p("attn_q.weight"))?,
-                wk: t.matrix(&p("attn_k.weight"))?,
-                wv: t.matrix(&p("attn_v.weight"))?,
-                wo: t.matrix(&p("attn_output.weight"))?,
-                bias,
-                attn_norm: t.vector(&p("attn_norm.weight"), hidden)?,
-                ffn_norm: t.vector(&p("ffn_norm.weight"), hidden)?,
-                gate: t.matrix(&p("ffn_gate.weight"))?,
-                up: t.matrix(&p("ffn_up.weight"))?,
-                down: t.matrix(&p("ffn_down.weight"))?,
-                k_cache: Vec::new(),
-                v_cache: Vec::new(),
-            };
-            let shapes = [
-                (&layer.wq, q_dim, hidden),
-                (&layer.wk, kv_dim, hidden),
-                (&layer.wv, kv_dim, hidden),
-                (&layer.wo, hidden, q_dim),
-                (&layer.down, hidden, layer.gate.rows()),
-                (&layer.up, layer.gate.rows(), hidden),
-            ];
-            for (m, rows, cols) in shapes {
-                if (m.rows(), m.cols()) != (rows, cols) {
-                    candle_core::bail!(
-                        "layer {i}: a {}×{} weight where {rows}×{cols} was expected",
-                        m.rows(),
-                        m.cols()
-                    );
-                }
+        let layer = Layer {
+            wq: self.matrix(&p("attn_q.weight"))?,
+            wk: self.matrix(&p("attn_k.weight"))?,
+            wv: self.matrix(&p("attn_v.weight"))?,
+            wo: self.matrix(&p("attn_output.weight"))?,
+            bias,
+            attn_norm: self.vector(&p("attn_norm.weight"), hidden)?,
+            ffn_norm: self.vector(&p("ffn_norm.weight"), hidden)?,
+            gate: self.matrix(&p("ffn_gate.weight"))?,
+            up: self.matrix(&p("ffn_up.weight"))?,
+            down: self.matrix(&p("ffn_down.weight"))?,
+            k_cache: Vec::new(),
+            v_cache: Vec::new(),
+        };
+        let shapes = [
+            (&layer.wq, q_dim, hidden),
+            (&layer.wk, kv_dim, hidden),
+            (&layer.wv, kv_dim, hidden),
+            (&layer.wo, hidden, q_dim),
+            (&layer.down, hidden, layer.gate.rows()),
+            (&layer.up, layer.gate.rows(), hidden),
+        ];
+        for (m, rows, cols) in shapes {
+            if (m.rows(), m.cols()) != (rows, cols) {
+                candle_core::bail!(
+                    "layer {i}: a {}×{} weight where {rows}×{cols} was expected",
+                    m.rows(),
+                    m.cols()
+                );
             }
-            layers.push(layer);
         }
+        Ok(layer)
+    }
+}
+
+impl Decoder {
+    /// The decoder of a GGUF file's bytes (`file`: the whole file, mapped or read) whose
+    /// header is `ct`. Tensors are converted in parallel on the kernels' pool: the token table
+    /// and the output projection beside the layers, the layers one task each. `done` is told
+    /// each converted matrix's byte range (a mapped file's pages can go once read).
+    pub fn from_gguf(
+        ct: &gguf_file::Content,
+        file: &[u8],
+        done: &(dyn Fn(std::ops::Range<usize>) + Sync),
+        cfg: DecoderConfig,
+    ) -> Result<Self> {
+        let t = TensorReader { ct, file, done };
+        let hidden = cfg.hidden;
+        let tables = || -> Result<_> {
+            let (embed, output) = rayon::join(
+                || t.matrix("token_embd.weight"),
+                || {
+                    t.has("output.weight")
+                        .then(|| t.matrix("output.weight"))
+                        .transpose()
+                },
+            );
+            Ok((embed?, output?))
+        };
+        let layers = || -> Result<Vec<Layer>> {
+            (0..cfg.n_layer)
+                .into_par_iter()
+                .map(|i| t.layer(&cfg, i))
+                .collect()
+        };
+        let ((embed, output), layers) = kernels::install(|| {
+            let (tables, layers) = rayon::join(tables, layers);
+            Ok::<_, candle_core::Error>((tables?, layers?))
+        })?;
+        if embed.cols() != hidden {
+            candle_core::bail!("token table width {} ≠ hidden size {hidden}", embed.cols());
+        }
+        let norm = t.vector("output_norm.weight", hidden)?;
         let (cos, sin) = rope_tables(cfg.head_dim, cfg.rope_base, cfg.context);
         Ok(Self {
             embed,

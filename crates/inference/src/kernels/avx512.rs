@@ -10,8 +10,8 @@
 //! it is computed once per activation block and starts each accumulation negated, so every lane
 //! ends exactly `Σ w·x` over its four values, as on the AVX2 path.
 
-use super::x86::{block_bytes, Interleaved, AHEAD, BYTE, GROUP, NIBBLE, NIBBLE5, SIX};
-use super::{Packing, Panel, RowTile, BLOCK};
+use super::x86::{block_bytes, lane_sum, Interleaved, AHEAD, BYTE, GROUP, NIBBLE, NIBBLE5, SIX};
+use super::{Packing, Panel, RowTile, SuperScales, BLOCK, SUPER};
 use std::arch::x86_64::*;
 
 /// `acc[r · cols + c] = x_r · w_c` for the (≤ 4) activation rows of `x` and every weight row of
@@ -22,45 +22,68 @@ pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     // AVX2 and FMA, and the bounds checked above (`Panel::assert_bounds`) cover every pointer
     // read and write below (the last odd block is read with masked loads).
     unsafe {
+        if let Some(sup) = &w.sup {
+            return match (w.packing, w.scales_per_block, sup.m.is_empty()) {
+                (Packing::Nibble, 1, false) => super_rows::<NIBBLE, 1, true>(w, sup, x, acc),
+                (Packing::Nibble5, 1, false) => super_rows::<NIBBLE5, 1, true>(w, sup, x, acc),
+                (Packing::Six, 2, true) => super_rows::<SIX, 2, false>(w, sup, x, acc),
+                // `QMatrix::widened` K-quants.
+                (Packing::Byte, 1, false) => super_rows::<BYTE, 1, true>(w, sup, x, acc),
+                (Packing::Byte, 2, true) => super_rows::<BYTE, 2, false>(w, sup, x, acc),
+                other => unreachable!("no K-quant is stored as {other:?}"),
+            };
+        }
+        if w.half.is_some() {
+            return match w.packing {
+                Packing::Nibble => by_rows::<NIBBLE, 1, true>(w, x, acc),
+                Packing::Nibble5 => by_rows::<NIBBLE5, 1, true>(w, x, acc),
+                Packing::Byte => by_rows::<BYTE, 1, true>(w, x, acc),
+                Packing::Six => unreachable!("no f16-scaled format is stored as Six"),
+            };
+        }
         match (w.packing, w.scales_per_block) {
-            (Packing::Nibble, 1) => by_rows::<NIBBLE, 1>(w, x, acc),
-            (Packing::Nibble, _) => by_rows::<NIBBLE, 2>(w, x, acc),
-            (Packing::Nibble5, 1) => by_rows::<NIBBLE5, 1>(w, x, acc),
-            (Packing::Nibble5, _) => by_rows::<NIBBLE5, 2>(w, x, acc),
-            (Packing::Six, 1) => by_rows::<SIX, 1>(w, x, acc),
-            (Packing::Six, _) => by_rows::<SIX, 2>(w, x, acc),
-            (Packing::Byte, 1) => by_rows::<BYTE, 1>(w, x, acc),
-            (Packing::Byte, _) => by_rows::<BYTE, 2>(w, x, acc),
+            (Packing::Nibble, 1) => by_rows::<NIBBLE, 1, false>(w, x, acc),
+            (Packing::Nibble, _) => by_rows::<NIBBLE, 2, false>(w, x, acc),
+            (Packing::Nibble5, 1) => by_rows::<NIBBLE5, 1, false>(w, x, acc),
+            (Packing::Nibble5, _) => by_rows::<NIBBLE5, 2, false>(w, x, acc),
+            (Packing::Six, 1) => by_rows::<SIX, 1, false>(w, x, acc),
+            (Packing::Six, _) => by_rows::<SIX, 2, false>(w, x, acc),
+            (Packing::Byte, 1) => by_rows::<BYTE, 1, false>(w, x, acc),
+            (Packing::Byte, _) => by_rows::<BYTE, 2, false>(w, x, acc),
         }
     }
 }
 
 /// As on the AVX2 path: more weight rows per pass when there are fewer activation rows.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
-unsafe fn by_rows<const P: u8, const S: usize>(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+unsafe fn by_rows<const P: u8, const S: usize, const H: bool>(
+    w: &Panel<'_>,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
     unsafe {
         match x.tile {
-            1 => panel::<P, S, 1, 4>(w, x, acc),
-            2 => panel::<P, S, 2, 2>(w, x, acc),
-            3 => panel::<P, S, 3, 1>(w, x, acc),
-            _ => panel::<P, S, 4, 1>(w, x, acc),
+            1 => panel::<P, S, H, 1, 4>(w, x, acc),
+            2 => panel::<P, S, H, 2, 2>(w, x, acc),
+            3 => panel::<P, S, H, 3, 1>(w, x, acc),
+            _ => panel::<P, S, H, 4, 1>(w, x, acc),
         }
     }
 }
 
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
-unsafe fn panel<const P: u8, const S: usize, const T: usize, const U: usize>(
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+unsafe fn panel<const P: u8, const S: usize, const H: bool, const T: usize, const U: usize>(
     w: &Panel<'_>,
     x: &RowTile<'_>,
     acc: &mut [f32],
 ) {
     let mut c = 0;
     while c + U <= w.cols {
-        unsafe { cols::<P, S, T, U>(w, c, x, acc) };
+        unsafe { cols::<P, S, H, T, U>(w, c, x, acc) };
         c += U;
     }
     while c < w.cols {
-        unsafe { cols::<P, S, T, 1>(w, c, x, acc) };
+        unsafe { cols::<P, S, H, T, 1>(w, c, x, acc) };
         c += 1;
     }
 }
@@ -76,9 +99,9 @@ const fn offset(p: u8) -> i8 {
 }
 
 /// Weight rows `c..c + U` of the panel against the `T` activation rows, two blocks per step.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 #[inline]
-unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
+unsafe fn cols<const P: u8, const S: usize, const H: bool, const T: usize, const U: usize>(
     w: &Panel<'_>,
     c: usize,
     x: &RowTile<'_>,
@@ -87,7 +110,9 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
     let bb = block_bytes(P);
     let kb = x.blocks;
     let wp = unsafe { w.data.as_ptr().add(c * kb * bb) };
-    let sp = unsafe { w.scales.as_ptr().add(c * kb * S) };
+    // f32 scales, or (H) f16 ones; the other pointer is never read.
+    let sp = w.scales.as_ptr().wrapping_add(c * kb * S);
+    let hp = w.half.unwrap_or(&[]).as_ptr().wrapping_add(c * kb);
     let (xp, dp) = (x.qs.as_ptr(), x.d.as_ptr());
     let off = _mm512_set1_epi8(offset(P));
     // Lane i of a step's float scales: the (weight × activation) scale of lane i's values.
@@ -136,16 +161,32 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
             let ahead = ((j + AHEAD * U) * kb + b) * bb;
             _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead) as *const i8);
             _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead + 2 * bb - 1) as *const i8);
-            _mm_prefetch::<_MM_HINT_T0>(
-                sp.wrapping_add(((j + AHEAD * U) * kb + b) * S) as *const i8
-            );
-            // SAFETY: blocks b (and b + 1 if `two`) of weight row c + j lie inside the panel.
+            if H {
+                _mm_prefetch::<_MM_HINT_T0>(hp.wrapping_add((j + AHEAD * U) * kb + b) as *const i8);
+            } else {
+                _mm_prefetch::<_MM_HINT_T0>(
+                    sp.wrapping_add(((j + AHEAD * U) * kb + b) * S) as *const i8
+                );
+            }
+            // SAFETY: blocks b (and b + 1 if `two`) of weight row c + j lie inside the panel,
+            // and so do their scales (f32, or f16 if H: asserted).
             unsafe {
-                let s = sp.add((j * kb + b) * S);
-                *ws = match (S, two) {
-                    (2, true) => _mm_loadu_ps(s),
-                    (2, false) | (_, true) => _mm_castpd_ps(_mm_load_sd(s as *const f64)),
-                    _ => _mm_load_ss(s),
+                *ws = if H {
+                    let h = hp.add(j * kb + b);
+                    let bits = if two {
+                        (h as *const u32).read_unaligned()
+                    } else {
+                        u32::from(*h)
+                    };
+                    // f16 → f32 is exact: the floats of the f32 form.
+                    _mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32))
+                } else {
+                    let s = sp.add((j * kb + b) * S);
+                    match (S, two) {
+                        (2, true) => _mm_loadu_ps(s),
+                        (2, false) | (_, true) => _mm_castpd_ps(_mm_load_sd(s as *const f64)),
+                        _ => _mm_load_ss(s),
+                    }
                 };
                 *wv = unsigned_pair::<P>(wp.add((j * kb + b) * bb), two);
             }
@@ -168,9 +209,224 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
     }
 }
 
+/// [`by_rows`] for a panel whose scales are the K-quants' own ([`SuperScales`]).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+unsafe fn super_rows<const P: u8, const S: usize, const MINS: bool>(
+    w: &Panel<'_>,
+    sup: &SuperScales<'_>,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
+    unsafe {
+        match x.tile {
+            1 => super_panel::<P, S, MINS, 1, 4>(w, sup, x, acc),
+            2 => super_panel::<P, S, MINS, 2, 2>(w, sup, x, acc),
+            3 => super_panel::<P, S, MINS, 3, 1>(w, sup, x, acc),
+            _ => super_panel::<P, S, MINS, 4, 1>(w, sup, x, acc),
+        }
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+unsafe fn super_panel<
+    const P: u8,
+    const S: usize,
+    const MINS: bool,
+    const T: usize,
+    const U: usize,
+>(
+    w: &Panel<'_>,
+    sup: &SuperScales<'_>,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
+    let mut c = 0;
+    while c + U <= w.cols {
+        unsafe { super_cols::<P, S, MINS, T, U>(w, sup, c, x, acc) };
+        c += U;
+    }
+    while c < w.cols {
+        unsafe { super_cols::<P, S, MINS, T, 1>(w, sup, c, x, acc) };
+        c += 1;
+    }
+}
+
+/// [`cols`] with the K-quants' scales read in their own form: per super-block (8 blocks) and
+/// weight row, `scale = d · s` and `min = off · scale − dmin · m` are computed in registers, as
+/// `kernels::expand_super` computes them, and the minimum terms `Σ min · (d · Σq)` are summed in
+/// eight lanes, as `kernels::min_terms` sums them, so the outputs are those of the expanded
+/// form bit for bit, with no scales written to memory and no second pass.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+#[inline]
+unsafe fn super_cols<
+    const P: u8,
+    const S: usize,
+    const MINS: bool,
+    const T: usize,
+    const U: usize,
+>(
+    w: &Panel<'_>,
+    sup: &SuperScales<'_>,
+    c: usize,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
+    let bb = block_bytes(P);
+    let kb = x.blocks;
+    let ksb = kb / SUPER;
+    let wp = unsafe { w.data.as_ptr().add(c * kb * bb) };
+    let (sp, mp) = (sup.s.as_ptr(), sup.m.as_ptr());
+    let (xp, dp, xs) = (x.qs.as_ptr(), x.d.as_ptr(), x.sums.as_ptr());
+    let off = _mm512_set1_epi8(offset(P));
+    let offf = _mm256_set1_ps(sup.off);
+    // Lane i of step k's float scales, from the super-block's 16 (S = 2: two per block) or 8.
+    let spread = |k: i32| {
+        if S == 2 {
+            let b = 4 * k;
+            _mm512_setr_epi32(
+                b,
+                b,
+                b,
+                b,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 2,
+                b + 2,
+                b + 2,
+                b + 2,
+                b + 3,
+                b + 3,
+                b + 3,
+                b + 3,
+            )
+        } else {
+            let b = 2 * k;
+            _mm512_setr_epi32(
+                b,
+                b,
+                b,
+                b,
+                b,
+                b,
+                b,
+                b,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 1,
+                b + 1,
+            )
+        }
+    };
+    let twice = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    let mut sums = [[_mm512_setzero_ps(); U]; T];
+    let mut mins = [[_mm256_setzero_ps(); U]; T];
+    for sb in 0..ksb {
+        // This super-block's scales (and minimums) per weight row.
+        let mut sc = [_mm512_setzero_ps(); U];
+        let mut mn = [_mm256_setzero_ps(); U];
+        for j in 0..U {
+            let row = c + j;
+            let ahead = ((row + AHEAD * U) * kb + sb * SUPER) * S;
+            _mm_prefetch::<_MM_HINT_T0>(sp.wrapping_add(ahead));
+            // SAFETY: super-block sb of row c + j < cols lies inside the panel (asserted).
+            unsafe {
+                let d = _mm512_set1_ps(*sup.d.as_ptr().add(row * ksb + sb));
+                let s = sp.add((row * kb + sb * SUPER) * S);
+                let si = if S == 2 {
+                    _mm512_cvtepi8_epi32(_mm_loadu_si128(s as *const __m128i))
+                } else {
+                    _mm512_zextsi256_si512(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
+                        s as *const __m128i,
+                    )))
+                };
+                sc[j] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(si));
+                if MINS {
+                    let at = row * kb + sb * SUPER;
+                    _mm_prefetch::<_MM_HINT_T0>(
+                        mp.wrapping_add((row + AHEAD * U) * kb + sb * SUPER) as *const i8,
+                    );
+                    let m = _mm256_cvtepu8_epi32(_mm_loadl_epi64(mp.add(at) as *const __m128i));
+                    let dmin = _mm256_set1_ps(*sup.dmin.as_ptr().add(row * ksb + sb));
+                    mn[j] = _mm256_sub_ps(
+                        _mm256_mul_ps(offf, _mm512_castps512_ps256(sc[j])),
+                        _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(m)),
+                    );
+                }
+            }
+        }
+        // Per activation row: the weight scales times its block scales, and the minimum terms.
+        let mut sx = [[_mm512_setzero_ps(); U]; T];
+        for r in 0..T {
+            // SAFETY: row r < T ≤ x.tile, blocks of super-block sb < kb (asserted).
+            unsafe {
+                let at = r * kb + sb * SUPER;
+                let xd = _mm512_castps256_ps512(_mm256_loadu_ps(dp.add(at)));
+                let xd = if S == 2 {
+                    _mm512_permutexvar_ps(twice, xd)
+                } else {
+                    xd
+                };
+                for j in 0..U {
+                    sx[r][j] = _mm512_mul_ps(sc[j], xd);
+                }
+                if MINS {
+                    let s = _mm256_loadu_ps(xs.add(at));
+                    for j in 0..U {
+                        mins[r][j] = _mm256_add_ps(mins[r][j], _mm256_mul_ps(mn[j], s));
+                    }
+                }
+            }
+        }
+        for k in 0..SUPER / 2 {
+            let b = sb * SUPER + 2 * k;
+            let mut xv = [_mm512_setzero_si512(); T];
+            let mut neg = [_mm512_setzero_si512(); T];
+            for r in 0..T {
+                // SAFETY: row r < T ≤ x.tile, blocks b, b + 1 < kb (asserted).
+                xv[r] =
+                    unsafe { _mm512_loadu_si512(xp.add((r * kb + b) * BLOCK) as *const __m512i) };
+                let z = _mm512_setzero_si512();
+                neg[r] = _mm512_sub_epi32(z, _mm512_dpbusd_epi32(z, off, xv[r]));
+            }
+            let mut wv = [_mm512_setzero_si512(); U];
+            for (j, wv) in wv.iter_mut().enumerate() {
+                let ahead = ((j + AHEAD * U) * kb + b) * bb;
+                _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead) as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead + 2 * bb - 1) as *const i8);
+                // SAFETY: blocks b, b + 1 of weight row c + j lie inside the panel.
+                *wv = unsafe { unsigned_pair::<P>(wp.add((j * kb + b) * bb), true) };
+            }
+            let idx = spread(k as i32);
+            for (r, row) in sums.iter_mut().enumerate() {
+                for (j, sum) in row.iter_mut().enumerate() {
+                    let dot = _mm512_dpbusd_epi32(neg[r], wv[j], xv[r]);
+                    let scale = _mm512_permutexvar_ps(idx, sx[r][j]);
+                    *sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, *sum);
+                }
+            }
+        }
+    }
+    for r in 0..T {
+        for j in 0..U {
+            let mut v = _mm512_reduce_add_ps(sums[r][j]);
+            if MINS {
+                v += lane_sum(mins[r][j]);
+            }
+            // SAFETY: r < x.tile and c + j < w.cols: inside `acc` (asserted).
+            unsafe { *acc.as_mut_ptr().add(r * w.cols + c + j) = v };
+        }
+    }
+}
+
 /// The 64 weights of the blocks at `p` and `p + block_bytes` (only the first if `!two`; the
 /// upper half is then unspecified but finite) as unsigned bytes `w + offset(P)`.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 #[inline]
 unsafe fn unsigned_pair<const P: u8>(p: *const u8, two: bool) -> __m512i {
     match P {
@@ -227,7 +483,7 @@ unsafe fn unsigned_pair<const P: u8>(p: *const u8, two: bool) -> __m512i {
 
 /// Two blocks' 16 nibble bytes each (`raw`) as 64 values in block order: per block the low
 /// nibbles (values 0..16), then the high ones (16..32).
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 #[inline]
 fn nibbles_of_two(raw: __m256i) -> __m512i {
     // 128-bit lanes [b0, b0, b1, b1], then the second copy of each shifted down by a nibble.
@@ -268,7 +524,7 @@ pub(crate) fn interleaved_product(ip: &Interleaved, x: &RowTile<'_>, cols: usize
     }
 }
 
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 unsafe fn interleaved<const S: usize, const T: usize>(
     ip: &Interleaved,
     x: &RowTile<'_>,

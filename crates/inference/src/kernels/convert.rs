@@ -62,6 +62,11 @@ pub enum ConvertError {
     },
 }
 
+/// A block's leading f16 scale, as bits.
+fn f16_bits(b: &[u8]) -> u16 {
+    u16::from_le_bytes([b[0], b[1]])
+}
+
 fn f16_at(b: &[u8], i: usize) -> f32 {
     f16::from_le_bytes([b[i], b[i + 1]]).to_f32()
 }
@@ -119,10 +124,17 @@ impl QMatrix {
                 let mut data = Vec::with_capacity(nb * 16);
                 let mut scales = Vec::with_capacity(nb);
                 for blk in bytes.chunks_exact(18) {
-                    scales.push(f16_at(blk, 0));
+                    scales.push(f16_bits(blk));
                     data.extend_from_slice(&blk[2..18]);
                 }
-                Self::build(rows, cols, Packing::Nibble, data, plain(scales, None), 1)
+                Self::build(
+                    rows,
+                    cols,
+                    Packing::Nibble,
+                    data,
+                    Scales::Half { scales },
+                    1,
+                )
             }
             SourceFormat::Q4_1 => {
                 let mut data = Vec::with_capacity(nb * 16);
@@ -194,19 +206,26 @@ impl QMatrix {
                 let mut data = Vec::with_capacity(nb * 20);
                 let mut scales = Vec::with_capacity(nb);
                 for blk in bytes.chunks_exact(22) {
-                    scales.push(f16_at(blk, 0));
+                    scales.push(f16_bits(blk));
                     data.extend_from_slice(&blk[2..22]);
                 }
-                Self::build(rows, cols, Packing::Nibble5, data, plain(scales, None), 1)
+                Self::build(
+                    rows,
+                    cols,
+                    Packing::Nibble5,
+                    data,
+                    Scales::Half { scales },
+                    1,
+                )
             }
             SourceFormat::Q8_0 => {
                 let mut data = Vec::with_capacity(nb * 32);
                 let mut scales = Vec::with_capacity(nb);
                 for blk in bytes.chunks_exact(34) {
-                    scales.push(f16_at(blk, 0));
+                    scales.push(f16_bits(blk));
                     data.extend_from_slice(&blk[2..34]);
                 }
-                Self::build(rows, cols, Packing::Byte, data, plain(scales, None), 1)
+                Self::build(rows, cols, Packing::Byte, data, Scales::Half { scales }, 1)
             }
             SourceFormat::Q4K => {
                 let mut data = Vec::with_capacity(nb * 16);

@@ -96,6 +96,11 @@ enum Scales {
         scales: Vec<f32>,
         mins: Option<Vec<f32>>,
     },
+    /// One scale per block as the file holds it, f16 bits (Q4_0, Q5_0, Q8_0): exact in f32, and
+    /// half the bytes of `Plain` (24 → 22 bytes per 32 weights for Q5_0, 36 → 34 for Q8_0). The
+    /// streaming kernels convert them as they read them; other paths get a panel's f32 scales
+    /// expanded into a buffer of their thread.
+    Half { scales: Vec<u16> },
     /// The K-quants' own form, about 2.5 bytes per 32 values rather than 8: per super-block
     /// of [`SUPER`] blocks a scale `d` and a minimum scale `dmin`; per scale a small integer,
     /// `scale = d · s`; per block a small integer, `min = off · scale − dmin · m`. A decode step
@@ -115,7 +120,7 @@ enum Scales {
 /// Blocks per K-quant super-block (256 values).
 const SUPER: usize = 8;
 
-/// f32 scales and minimums expanded from [`Scales::Super`].
+/// f32 scales and minimums expanded from [`Scales::Super`] or [`Scales::Half`].
 #[derive(Default)]
 struct ScaleBuf {
     scales: Vec<f32>,
@@ -159,6 +164,7 @@ impl QMatrix {
                 Scales::Plain { scales, mins } => {
                     4 * scales.len() + mins.as_ref().map_or(0, |m| 4 * m.len())
                 }
+                Scales::Half { scales } => 2 * scales.len(),
                 Scales::Super { d, dmin, s, m, .. } => {
                     4 * (d.len() + dmin.len()) + s.len() + m.len()
                 }
@@ -180,6 +186,15 @@ impl QMatrix {
                 &scales[b0 * spb..(b0 + nb) * spb],
                 mins.as_ref().map(|m| &m[b0..b0 + nb]),
             ),
+            Scales::Half { scales } => {
+                buf.scales.clear();
+                buf.scales.extend(
+                    scales[b0..b0 + nb]
+                        .iter()
+                        .map(|&h| half::f16::from_bits(h).to_f32()),
+                );
+                (&buf.scales[..], None)
+            }
             Scales::Super { d, dmin, s, m, off } => {
                 // Rows are whole super-blocks (the K-quants need 256 columns).
                 let supers = b0 / SUPER..(b0 + nb) / SUPER;
@@ -205,9 +220,59 @@ impl QMatrix {
             data: &self.data[b0 * bb..(b0 + nb) * bb],
             scales,
             mins,
+            sup: None,
+            half: None,
             cols,
             blocks: kb,
         }
+    }
+
+    /// Weight rows `n0..n0 + cols` with the K-quants' scales left in their own form, or f16
+    /// scales as f16, for the streaming kernels, which expand them as they go (`None` for
+    /// other formats).
+    #[cfg(target_arch = "x86_64")]
+    fn compact_panel(&self, n0: usize, cols: usize) -> Option<Panel<'_>> {
+        let kb = self.blocks_per_row();
+        let bb = self.packing.block_bytes();
+        let spb = self.scales_per_block;
+        let (b0, nb) = (n0 * kb, cols * kb);
+        let (d, dmin, s, m, off) = match &self.scales {
+            Scales::Super { d, dmin, s, m, off } => (d, dmin, s, m, off),
+            Scales::Half { scales } => {
+                return Some(Panel {
+                    packing: self.packing,
+                    narrow: self.narrow,
+                    scales_per_block: spb,
+                    data: &self.data[b0 * bb..(b0 + nb) * bb],
+                    scales: &[],
+                    mins: None,
+                    sup: None,
+                    half: Some(&scales[b0..b0 + nb]),
+                    cols,
+                    blocks: kb,
+                })
+            }
+            Scales::Plain { .. } => return None,
+        };
+        let supers = b0 / SUPER..(b0 + nb) / SUPER;
+        Some(Panel {
+            packing: self.packing,
+            narrow: self.narrow,
+            scales_per_block: spb,
+            data: &self.data[b0 * bb..(b0 + nb) * bb],
+            scales: &[],
+            mins: None,
+            sup: Some(SuperScales {
+                d: &d[supers.clone()],
+                dmin: &dmin[supers],
+                s: &s[b0 * spb..(b0 + nb) * spb],
+                m: if m.is_empty() { &[] } else { &m[b0..b0 + nb] },
+                off: *off,
+            }),
+            half: None,
+            cols,
+            blocks: kb,
+        })
     }
 
     /// Row `r` as f32 (the reference the kernels are tested against; also embedding lookups).
@@ -417,9 +482,9 @@ pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Isa {
     Portable,
-    /// AVX2 and FMA.
+    /// AVX2, FMA and F16C.
     Avx2,
-    /// AVX-512 F, BW and VL with VNNI (`vpdpbusd`), on top of AVX2 and FMA.
+    /// AVX-512 F, BW and VL with VNNI (`vpdpbusd`), on top of AVX2, FMA and F16C.
     Avx512,
 }
 
@@ -445,7 +510,8 @@ pub fn detected_isa() -> Isa {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::is_x86_feature_detected as has;
-        let avx2 = has!("avx2") && has!("fma");
+        // F16C (f16 scales) came before AVX2 on every CPU that has both.
+        let avx2 = has!("avx2") && has!("fma") && has!("f16c");
         if avx2 && has!("avx512f") && has!("avx512bw") && has!("avx512vl") && has!("avx512vnni") {
             return Isa::Avx512;
         }
@@ -495,6 +561,13 @@ pub fn matmul(x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
 
 /// [`matmul`] on a chosen code path, at most [`isa`] (tests run every path the CPU has).
 pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
+    matmul_folding(isa, x, w, y, true);
+}
+
+/// [`matmul_with`], where `fold` says whether the streaming kernels read compact scales (the
+/// K-quants' own form, f16) themselves: always, but in the tests that compare this with the
+/// products of the expanded scales, which must be the same bit for bit.
+fn matmul_folding(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>, fold: bool) {
     assert!(isa <= self::isa(), "{isa:?} is not available here");
     assert_eq!(x.cols, w.cols, "inner dimensions differ");
     let (m, n) = (x.rows, w.rows);
@@ -505,9 +578,23 @@ pub fn matmul_with(isa: Isa, x: &QuantizedRows, w: &QMatrix, y: &mut Vec<f32>) {
     }
     let out = OutPtr(y.as_mut_ptr());
     let tasks = n.div_ceil(COLS_PER_TASK);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = fold;
     install(|| {
         (0..tasks).into_par_iter().for_each(|t| {
             let (n0, cols) = task_columns(t, n);
+            // One row tile streams the packed weights; the x86 kernels read the K-quants'
+            // scales and minimums in their own form, and f16 scales as f16, in one pass,
+            // nothing expanded to memory.
+            #[cfg(target_arch = "x86_64")]
+            if fold && isa >= Isa::Avx2 && m <= ROW_TILE {
+                if let Some(packed) = w.compact_panel(n0, cols) {
+                    panel_rows(x, &packed, out, n, n0, |tile, acc| {
+                        tile_product(isa, &packed, tile, acc)
+                    });
+                    return;
+                }
+            }
             SCALES.with_borrow_mut(|buf| {
                 let packed = w.panel(n0, cols, buf);
                 // Several row tiles reuse the panel: unpack it once to bytes (it stays in L2) rather
@@ -716,7 +803,20 @@ impl Panel<'_> {
         assert_eq!(self.blocks, x.blocks);
         assert!(self.scales_per_block == 1 || self.scales_per_block == 2);
         assert!(self.data.len() >= self.cols * self.blocks * self.packing.block_bytes());
-        assert!(self.scales.len() >= self.cols * self.blocks * self.scales_per_block);
+        let scales = self.cols * self.blocks * self.scales_per_block;
+        if let Some(sup) = &self.sup {
+            assert!(self.blocks.is_multiple_of(SUPER));
+            let supers = self.cols * self.blocks / SUPER;
+            assert!(sup.d.len() >= supers && sup.s.len() >= scales);
+            assert!(
+                sup.m.is_empty() || (sup.m.len() >= supers * SUPER && sup.dmin.len() >= supers)
+            );
+            assert!(x.sums.len() >= x.tile * x.blocks);
+        } else if let Some(half) = self.half {
+            assert!(self.scales_per_block == 1 && half.len() >= scales);
+        } else {
+            assert!(self.scales.len() >= scales);
+        }
         assert!(x.qs.len() >= x.tile * x.blocks * BLOCK && x.d.len() >= x.tile * x.blocks);
         assert!(acc.len() >= x.tile * self.cols);
     }
@@ -747,10 +847,27 @@ pub(crate) struct Panel<'a> {
     pub narrow: bool,
     pub scales_per_block: usize,
     pub data: &'a [u8],
+    /// f32 scales per block (or per 16 values); empty when `sup` holds them.
     pub scales: &'a [f32],
     pub mins: Option<&'a [f32]>,
+    /// The K-quants' scales and minimums in their own form ([`QMatrix::compact_panel`]): the
+    /// streaming kernels expand them per super-block in registers and add the minimum terms.
+    pub sup: Option<SuperScales<'a>>,
+    /// f16 scales, one per block ([`Scales::Half`]), where `scales` is empty.
+    pub half: Option<&'a [u16]>,
     pub cols: usize,
     pub blocks: usize,
+}
+
+/// A panel's [`Scales::Super`]: per super-block of [`SUPER`] blocks `d` and `dmin`, per scale
+/// `s`, per block `m` (empty without minimums); `scale = d · s`, `min = off · scale − dmin · m`.
+#[derive(Clone, Copy)]
+pub(crate) struct SuperScales<'a> {
+    pub d: &'a [f32],
+    pub dmin: &'a [f32],
+    pub s: &'a [i8],
+    pub m: &'a [u8],
+    pub off: f32,
 }
 
 /// Up to [`ROW_TILE`] consecutive activation rows.

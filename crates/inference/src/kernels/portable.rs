@@ -54,6 +54,7 @@ pub(crate) fn widen_blocks(packing: Packing, src: &[u8], dst: &mut [u8]) {
 
 /// `acc[r · cols + c] = x_r · w_c` (without the minimum terms).
 pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
+    assert!(w.sup.is_none(), "the portable path reads expanded scales");
     let bb = w.packing.block_bytes();
     let spb = w.scales_per_block;
     let per_scale = BLOCK / spb;

@@ -423,3 +423,84 @@ fn float_weights_with_a_scale_per_16_values() {
         }
     }
 }
+
+/// The streaming kernels that read the K-quants' scales in their own form (expanded per
+/// super-block in registers, minimum terms summed in the same pass) give the products of the
+/// scales expanded into memory first, bit for bit, on every x86 path, for 1 to 4 rows (the
+/// register tiles 1×4, 2×2, 3×1 and 4×1) and ragged output columns.
+#[test]
+fn folded_k_quant_scales_give_the_expanded_products() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(31);
+    for &(fmt, dtype) in FORMATS {
+        if fmt.block_shape().0 <= BLOCK || fmt == SourceFormat::F16 || fmt == SourceFormat::F32 {
+            continue;
+        }
+        for (n, k) in [(1, 256), (7, 512), (17, 256), (40, 768), (33, 1536)] {
+            let (bytes, _) = quantized(&mut rng, dtype, n, k);
+            let packed = QMatrix::from_format(fmt, n, k, &bytes).unwrap();
+            // Widened to bytes too (the same scales, 8-bit weights).
+            for (w, m) in (1..=ROW_TILE)
+                .map(|m| (packed.clone(), m))
+                .chain([(packed.clone().widened(), 1), (packed.clone().widened(), 3)])
+            {
+                let mut x = QuantizedRows::new();
+                x.quantize(&random(&mut rng, m * k), m, k);
+                let want = reference_product(&x, &w);
+                for isa in isas().into_iter().filter(|&i| i >= Isa::Avx2) {
+                    let (mut folded, mut expanded) = (Vec::new(), Vec::new());
+                    matmul_folding(isa, &x, &w, &mut folded, true);
+                    matmul_folding(isa, &x, &w, &mut expanded, false);
+                    assert_eq!(folded, expanded, "{fmt:?} {isa:?} ({m},{n},{k})");
+                    for (a, b) in folded.iter().zip(&want) {
+                        assert!((f64::from(*a) - b).abs() <= 1e-4 * (1.0 + b.abs()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Q4_0, Q5_0 and Q8_0 keep their f16 scales as f16 (the streaming kernels convert them as
+/// they read them, other paths expand a panel's): the products equal those of the same matrix
+/// with f32 scales bit for bit, on every path, for one tile of rows or several, with an odd
+/// number of blocks per row (the AVX-512 kernel's last single block) too.
+#[test]
+fn f16_scales_give_the_f32_scales_products() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(37);
+    for &(fmt, dtype) in FORMATS {
+        if !matches!(
+            fmt,
+            SourceFormat::Q4_0 | SourceFormat::Q5_0 | SourceFormat::Q8_0
+        ) {
+            continue;
+        }
+        for (n, k) in [(1, 32), (7, 96), (17, 256), (40, 160), (33, 512)] {
+            let (bytes, _) = quantized(&mut rng, dtype, n, k);
+            let w = QMatrix::from_format(fmt, n, k, &bytes).unwrap();
+            let Scales::Half { scales } = &w.scales else {
+                panic!("{fmt:?} keeps f16 scales");
+            };
+            let plain = QMatrix {
+                scales: Scales::Plain {
+                    scales: scales
+                        .iter()
+                        .map(|&h| half::f16::from_bits(h).to_f32())
+                        .collect(),
+                    mins: None,
+                },
+                ..w.clone()
+            };
+            assert_eq!(plain.size_bytes() - w.size_bytes(), 2 * n * k / BLOCK);
+            for m in [1, 2, 3, 4, 5, 9] {
+                let mut x = QuantizedRows::new();
+                x.quantize(&random(&mut rng, m * k), m, k);
+                for isa in isas() {
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    matmul_with(isa, &x, &w, &mut a);
+                    matmul_with(isa, &x, &plain, &mut b);
+                    assert_eq!(a, b, "{fmt:?} {isa:?} ({m},{n},{k})");
+                }
+            }
+        }
+    }
+}

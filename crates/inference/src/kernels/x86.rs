@@ -3,7 +3,7 @@
 //! |x| ≤ 127 cannot saturate 16 bits), `madd` with ones sums them to eight 32-bit lanes of four
 //! values each, so a scale per 16 values is just a lane-wise float multiply.
 
-use super::{Packing, Panel, RowTile, BLOCK};
+use super::{Packing, Panel, RowTile, SuperScales, BLOCK, SUPER};
 use std::arch::x86_64::*;
 
 // Packings as const parameters, so each inner loop is compiled for one block layout.
@@ -22,54 +22,77 @@ pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     // SAFETY: `kernels::isa()` selects this path only after detecting AVX2 and FMA, and the
     // bounds checked above (`Panel::assert_bounds`) cover every pointer read and write below.
     unsafe {
+        if let Some(sup) = &w.sup {
+            return match (w.packing, w.scales_per_block, sup.m.is_empty()) {
+                (Packing::Nibble, 1, false) => super_rows::<NIBBLE, 1, true>(w, sup, x, acc),
+                (Packing::Nibble5, 1, false) => super_rows::<NIBBLE5, 1, true>(w, sup, x, acc),
+                (Packing::Six, 2, true) => super_rows::<SIX, 2, false>(w, sup, x, acc),
+                // `QMatrix::widened` K-quants.
+                (Packing::Byte, 1, false) => super_rows::<BYTE, 1, true>(w, sup, x, acc),
+                (Packing::Byte, 2, true) => super_rows::<BYTE, 2, false>(w, sup, x, acc),
+                other => unreachable!("no K-quant is stored as {other:?}"),
+            };
+        }
+        if w.half.is_some() {
+            return match w.packing {
+                Packing::Nibble => by_rows::<NIBBLE, 1, true>(w, x, acc),
+                Packing::Nibble5 => by_rows::<NIBBLE5, 1, true>(w, x, acc),
+                Packing::Byte => by_rows::<BYTE, 1, true>(w, x, acc),
+                Packing::Six => unreachable!("no f16-scaled format is stored as Six"),
+            };
+        }
         match (w.packing, w.scales_per_block) {
-            (Packing::Nibble, 1) => by_rows::<NIBBLE, 1>(w, x, acc),
-            (Packing::Nibble, _) => by_rows::<NIBBLE, 2>(w, x, acc),
-            (Packing::Nibble5, 1) => by_rows::<NIBBLE5, 1>(w, x, acc),
-            (Packing::Nibble5, _) => by_rows::<NIBBLE5, 2>(w, x, acc),
-            (Packing::Six, 1) => by_rows::<SIX, 1>(w, x, acc),
-            (Packing::Six, _) => by_rows::<SIX, 2>(w, x, acc),
-            (Packing::Byte, 1) => by_rows::<BYTE, 1>(w, x, acc),
-            (Packing::Byte, _) => by_rows::<BYTE, 2>(w, x, acc),
+            (Packing::Nibble, 1) => by_rows::<NIBBLE, 1, false>(w, x, acc),
+            (Packing::Nibble, _) => by_rows::<NIBBLE, 2, false>(w, x, acc),
+            (Packing::Nibble5, 1) => by_rows::<NIBBLE5, 1, false>(w, x, acc),
+            (Packing::Nibble5, _) => by_rows::<NIBBLE5, 2, false>(w, x, acc),
+            (Packing::Six, 1) => by_rows::<SIX, 1, false>(w, x, acc),
+            (Packing::Six, _) => by_rows::<SIX, 2, false>(w, x, acc),
+            (Packing::Byte, 1) => by_rows::<BYTE, 1, false>(w, x, acc),
+            (Packing::Byte, _) => by_rows::<BYTE, 2, false>(w, x, acc),
         }
     }
 }
 
 /// Register tiles: more weight rows per pass when there are fewer activation rows, so that
 /// there are always four independent accumulators and no spills.
-#[target_feature(enable = "avx2,fma")]
-unsafe fn by_rows<const P: u8, const S: usize>(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn by_rows<const P: u8, const S: usize, const H: bool>(
+    w: &Panel<'_>,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
     unsafe {
         match x.tile {
-            1 => panel::<P, S, 1, 4>(w, x, acc),
-            2 => panel::<P, S, 2, 2>(w, x, acc),
-            3 => panel::<P, S, 3, 1>(w, x, acc),
-            _ => panel::<P, S, 4, 1>(w, x, acc),
+            1 => panel::<P, S, H, 1, 4>(w, x, acc),
+            2 => panel::<P, S, H, 2, 2>(w, x, acc),
+            3 => panel::<P, S, H, 3, 1>(w, x, acc),
+            _ => panel::<P, S, H, 4, 1>(w, x, acc),
         }
     }
 }
 
-#[target_feature(enable = "avx2,fma")]
-unsafe fn panel<const P: u8, const S: usize, const T: usize, const U: usize>(
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn panel<const P: u8, const S: usize, const H: bool, const T: usize, const U: usize>(
     w: &Panel<'_>,
     x: &RowTile<'_>,
     acc: &mut [f32],
 ) {
     let mut c = 0;
     while c + U <= w.cols {
-        unsafe { cols::<P, S, T, U>(w, c, x, acc) };
+        unsafe { cols::<P, S, H, T, U>(w, c, x, acc) };
         c += U;
     }
     while c < w.cols {
-        unsafe { cols::<P, S, T, 1>(w, c, x, acc) };
+        unsafe { cols::<P, S, H, T, 1>(w, c, x, acc) };
         c += 1;
     }
 }
 
 /// Weight rows `c..c + U` of the panel against the `T` activation rows.
-#[target_feature(enable = "avx2,fma")]
+#[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
-unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
+unsafe fn cols<const P: u8, const S: usize, const H: bool, const T: usize, const U: usize>(
     w: &Panel<'_>,
     c: usize,
     x: &RowTile<'_>,
@@ -78,7 +101,9 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
     let bb = block_bytes(P);
     let kb = x.blocks;
     let wp = unsafe { w.data.as_ptr().add(c * kb * bb) };
-    let sp = unsafe { w.scales.as_ptr().add(c * kb * S) };
+    // f32 scales, or (H) f16 ones; the other pointer is never read.
+    let sp = w.scales.as_ptr().wrapping_add(c * kb * S);
+    let hp = w.half.unwrap_or(&[]).as_ptr().wrapping_add(c * kb);
     let (xp, dp) = (x.qs.as_ptr(), x.d.as_ptr());
     let ones = _mm256_set1_epi16(1);
     let mut sums = [[_mm256_setzero_ps(); U]; T];
@@ -92,14 +117,23 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
             _mm_prefetch::<_MM_HINT_T0>(
                 wp.wrapping_add(((j + AHEAD * U) * kb + b) * bb) as *const i8
             );
-            _mm_prefetch::<_MM_HINT_T0>(
-                sp.wrapping_add(((j + AHEAD * U) * kb + b) * S) as *const i8
-            );
-            // SAFETY: block b of weight row c + j lies inside the panel (asserted).
+            if H {
+                _mm_prefetch::<_MM_HINT_T0>(hp.wrapping_add((j + AHEAD * U) * kb + b) as *const i8);
+            } else {
+                _mm_prefetch::<_MM_HINT_T0>(
+                    sp.wrapping_add(((j + AHEAD * U) * kb + b) * S) as *const i8
+                );
+            }
+            // SAFETY: block b of weight row c + j lies inside the panel, and so does its scale
+            // (f32, or f16 if H: asserted).
             unsafe {
                 wq[j] = unpack::<P>(wp.add((j * kb + b) * bb));
-                let s = sp.add((j * kb + b) * S);
-                scale[j] = if S == 2 {
+                let s = sp.wrapping_add((j * kb + b) * S);
+                scale[j] = if H {
+                    // f16 → f32 is exact: the floats of the f32 form.
+                    let bits = i32::from(*hp.add(j * kb + b));
+                    _mm256_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(bits)))
+                } else if S == 2 {
                     _mm256_setr_m128(_mm_set1_ps(*s), _mm_set1_ps(*s.add(1)))
                 } else {
                     _mm256_set1_ps(*s)
@@ -130,6 +164,192 @@ unsafe fn cols<const P: u8, const S: usize, const T: usize, const U: usize>(
     }
 }
 
+/// [`by_rows`] for a panel whose scales are the K-quants' own ([`SuperScales`]).
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn super_rows<const P: u8, const S: usize, const MINS: bool>(
+    w: &Panel<'_>,
+    sup: &SuperScales<'_>,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
+    unsafe {
+        match x.tile {
+            1 => super_panel::<P, S, MINS, 1, 4>(w, sup, x, acc),
+            2 => super_panel::<P, S, MINS, 2, 2>(w, sup, x, acc),
+            3 => super_panel::<P, S, MINS, 3, 1>(w, sup, x, acc),
+            _ => super_panel::<P, S, MINS, 4, 1>(w, sup, x, acc),
+        }
+    }
+}
+
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn super_panel<
+    const P: u8,
+    const S: usize,
+    const MINS: bool,
+    const T: usize,
+    const U: usize,
+>(
+    w: &Panel<'_>,
+    sup: &SuperScales<'_>,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
+    let mut c = 0;
+    while c + U <= w.cols {
+        unsafe { super_cols::<P, S, MINS, T, U>(w, sup, c, x, acc) };
+        c += U;
+    }
+    while c < w.cols {
+        unsafe { super_cols::<P, S, MINS, T, 1>(w, sup, c, x, acc) };
+        c += 1;
+    }
+}
+
+/// [`cols`] with the K-quants' scales read in their own form: per super-block (8 blocks) and
+/// weight row, `scale = d · s` and `min = off · scale − dmin · m` are computed in registers, as
+/// `kernels::expand_super` computes them, and the minimum terms `Σ min · (d · Σq)` are summed in
+/// eight lanes, as `kernels::min_terms` sums them, so the outputs are those of the expanded
+/// form bit for bit, with no scales written to memory and no second pass.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+unsafe fn super_cols<
+    const P: u8,
+    const S: usize,
+    const MINS: bool,
+    const T: usize,
+    const U: usize,
+>(
+    w: &Panel<'_>,
+    sup: &SuperScales<'_>,
+    c: usize,
+    x: &RowTile<'_>,
+    acc: &mut [f32],
+) {
+    let bb = block_bytes(P);
+    let kb = x.blocks;
+    let ksb = kb / SUPER;
+    let wp = unsafe { w.data.as_ptr().add(c * kb * bb) };
+    let (sp, mp) = (sup.s.as_ptr(), sup.m.as_ptr());
+    let (xp, dp, xs) = (x.qs.as_ptr(), x.d.as_ptr(), x.sums.as_ptr());
+    let ones = _mm256_set1_epi16(1);
+    let offf = _mm256_set1_ps(sup.off);
+    let mut sums = [[_mm256_setzero_ps(); U]; T];
+    let mut mins = [[_mm256_setzero_ps(); U]; T];
+    for sb in 0..ksb {
+        // This super-block's scales (S = 2: blocks 0..4, then 4..8) and minimums per weight row.
+        let mut sc = [[_mm256_setzero_ps(); S]; U];
+        let mut mn = [_mm256_setzero_ps(); U];
+        for j in 0..U {
+            let row = c + j;
+            _mm_prefetch::<_MM_HINT_T0>(sp.wrapping_add(((row + AHEAD * U) * kb + sb * SUPER) * S));
+            // SAFETY: super-block sb of row c + j < cols lies inside the panel (asserted).
+            unsafe {
+                let d = _mm256_set1_ps(*sup.d.as_ptr().add(row * ksb + sb));
+                let s = sp.add((row * kb + sb * SUPER) * S);
+                for (h, sc) in sc[j].iter_mut().enumerate() {
+                    let si = _mm256_cvtepi8_epi32(_mm_loadl_epi64(s.add(8 * h) as *const __m128i));
+                    *sc = _mm256_mul_ps(d, _mm256_cvtepi32_ps(si));
+                }
+                if MINS {
+                    let at = row * kb + sb * SUPER;
+                    _mm_prefetch::<_MM_HINT_T0>(
+                        mp.wrapping_add((row + AHEAD * U) * kb + sb * SUPER) as *const i8,
+                    );
+                    let m = _mm256_cvtepu8_epi32(_mm_loadl_epi64(mp.add(at) as *const __m128i));
+                    let dmin = _mm256_set1_ps(*sup.dmin.as_ptr().add(row * ksb + sb));
+                    mn[j] = _mm256_sub_ps(
+                        _mm256_mul_ps(offf, sc[j][0]),
+                        _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(m)),
+                    );
+                }
+            }
+        }
+        // Per activation row: the weight scales times its block scales, and the minimum terms.
+        let mut sx = [[[_mm256_setzero_ps(); S]; U]; T];
+        for r in 0..T {
+            // SAFETY: row r < T ≤ x.tile, blocks of super-block sb < kb (asserted).
+            unsafe {
+                let at = r * kb + sb * SUPER;
+                let xd = _mm256_loadu_ps(dp.add(at));
+                let mut xdh = [xd; S];
+                if S == 2 {
+                    xdh[0] =
+                        _mm256_permutevar8x32_ps(xd, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
+                    xdh[S - 1] =
+                        _mm256_permutevar8x32_ps(xd, _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7));
+                }
+                for j in 0..U {
+                    for h in 0..S {
+                        sx[r][j][h] = _mm256_mul_ps(sc[j][h], xdh[h]);
+                    }
+                }
+                if MINS {
+                    let s = _mm256_loadu_ps(xs.add(at));
+                    for j in 0..U {
+                        mins[r][j] = _mm256_add_ps(mins[r][j], _mm256_mul_ps(mn[j], s));
+                    }
+                }
+            }
+        }
+        for k in 0..SUPER {
+            let b = sb * SUPER + k;
+            let mut wq = [_mm256_setzero_si256(); U];
+            let mut wabs = [_mm256_setzero_si256(); U];
+            for j in 0..U {
+                _mm_prefetch::<_MM_HINT_T0>(
+                    wp.wrapping_add(((j + AHEAD * U) * kb + b) * bb) as *const i8
+                );
+                // SAFETY: block b of weight row c + j lies inside the panel (asserted).
+                wq[j] = unsafe { unpack::<P>(wp.add((j * kb + b) * bb)) };
+                wabs[j] = _mm256_sign_epi8(wq[j], wq[j]);
+            }
+            // Lane l of block k's scales: S = 1, its one scale; S = 2, its first four lanes the
+            // first, the next four the second.
+            let (h, idx) = if S == 2 {
+                let i = 2 * (k as i32 % 4);
+                (
+                    k / 4,
+                    _mm256_setr_epi32(i, i, i, i, i + 1, i + 1, i + 1, i + 1),
+                )
+            } else {
+                (0, _mm256_set1_epi32(k as i32))
+            };
+            for (r, row) in sums.iter_mut().enumerate() {
+                // SAFETY: row r < T ≤ x.tile and block b < kb: inside `x.qs` (asserted).
+                let a =
+                    unsafe { _mm256_loadu_si256(xp.add((r * kb + b) * BLOCK) as *const __m256i) };
+                for (j, sum) in row.iter_mut().enumerate() {
+                    let p = _mm256_maddubs_epi16(wabs[j], _mm256_sign_epi8(a, wq[j]));
+                    let s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+                    let scale = _mm256_permutevar8x32_ps(sx[r][j][h], idx);
+                    *sum = _mm256_fmadd_ps(s, scale, *sum);
+                }
+            }
+        }
+    }
+    for r in 0..T {
+        for j in 0..U {
+            let mut v = hsum(sums[r][j]);
+            if MINS {
+                v += lane_sum(mins[r][j]);
+            }
+            // SAFETY: r < x.tile and c + j < w.cols: inside `acc` (asserted).
+            unsafe { *acc.as_mut_ptr().add(r * w.cols + c + j) = v };
+        }
+    }
+}
+
+/// The eight lanes added in order, as `dot_f32` ends its eight running sums.
+#[target_feature(enable = "avx2,fma,f16c")]
+#[inline]
+pub(crate) fn lane_sum(v: __m256) -> f32 {
+    let mut lanes = [0f32; 8];
+    // SAFETY: `lanes` holds 8 floats.
+    unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), v) };
+    lanes.iter().sum()
+}
+
 /// Widens packed blocks (`src`, whole blocks of `packing`) to 32 signed bytes each in `dst`.
 pub(crate) fn widen_blocks(packing: Packing, src: &[u8], dst: &mut [u8]) {
     let bb = packing.block_bytes();
@@ -146,7 +366,7 @@ pub(crate) fn widen_blocks(packing: Packing, src: &[u8], dst: &mut [u8]) {
     }
 }
 
-#[target_feature(enable = "avx2,fma")]
+#[target_feature(enable = "avx2,fma,f16c")]
 unsafe fn widen<const P: u8>(src: &[u8], dst: &mut [u8]) {
     let bb = block_bytes(P);
     for (b, blk) in src.chunks_exact(bb).enumerate() {
@@ -167,7 +387,7 @@ pub(crate) const fn block_bytes(p: u8) -> usize {
 }
 
 /// 32 signed bytes of the block at `p`.
-#[target_feature(enable = "avx2,fma")]
+#[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
 unsafe fn unpack<const P: u8>(p: *const u8) -> __m256i {
     let low4 = _mm_set1_epi8(0x0f);
@@ -208,21 +428,21 @@ unsafe fn unpack<const P: u8>(p: *const u8) -> __m256i {
 /// The 6-bit packing's two high bits, already at bits 4 and 5 of each byte, from its 8 bytes
 /// broadcast to every 64-bit lane: byte `j` of lane `i` takes bits `2i, 2i + 1` of byte `j`
 /// (values 8i..8i + 8).
-#[target_feature(enable = "avx2,fma")]
+#[target_feature(enable = "avx2,fma,f16c")]
 pub(crate) fn high_pairs(broadcast: __m256i) -> __m256i {
     let v = _mm256_srlv_epi64(broadcast, _mm256_setr_epi64x(0, 2, 4, 6));
     _mm256_slli_epi16::<4>(_mm256_and_si256(v, _mm256_set1_epi8(3)))
 }
 
 /// Low nibbles of the 16 bytes in the lower half, high nibbles in the upper half.
-#[target_feature(enable = "avx2,fma")]
+#[target_feature(enable = "avx2,fma,f16c")]
 fn nibbles(raw: __m128i, low4: __m128i) -> __m256i {
     let lo = _mm_and_si128(raw, low4);
     let hi = _mm_and_si128(_mm_srli_epi16(raw, 4), low4);
     _mm256_set_m128i(hi, lo)
 }
 
-#[target_feature(enable = "avx2,fma")]
+#[target_feature(enable = "avx2,fma,f16c")]
 fn hsum(v: __m256) -> f32 {
     let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -290,7 +510,7 @@ impl Interleaved {
 
     /// Per group and block: the 8 columns' blocks as 8 registers of 8 four-byte groups, transposed
     /// so that register `g` holds group `g` of every column; the same for the group sums.
-    #[target_feature(enable = "avx2,fma")]
+    #[target_feature(enable = "avx2,fma,f16c")]
     unsafe fn fill_avx2<const P: u8>(&mut self, panel: &Panel<'_>) {
         let (kb, spb, bb) = (self.blocks, self.spb, block_bytes(P));
         let ones8 = _mm256_set1_epi8(1);
@@ -363,7 +583,7 @@ impl Interleaved {
 }
 
 /// Transposes 8 registers seen as 8×8 32-bit lanes: lane `j` of output `i` is lane `i` of input `j`.
-#[target_feature(enable = "avx2,fma")]
+#[target_feature(enable = "avx2,fma,f16c")]
 fn transpose8x32(r: [__m256i; 8]) -> [__m256i; 8] {
     let t0 = _mm256_unpacklo_epi32(r[0], r[1]);
     let t1 = _mm256_unpackhi_epi32(r[0], r[1]);
@@ -419,7 +639,7 @@ pub(crate) fn interleaved_product(ip: &Interleaved, x: &RowTile<'_>, cols: usize
     }
 }
 
-#[target_feature(enable = "avx2,fma")]
+#[target_feature(enable = "avx2,fma,f16c")]
 unsafe fn interleaved<const S: usize, const T: usize>(
     ip: &Interleaved,
     x: &RowTile<'_>,
