@@ -236,25 +236,21 @@ impl QMatrix {
         let bb = self.packing.block_bytes();
         let spb = self.scales_per_block;
         let (b0, nb) = (n0 * kb, cols * kb);
-        let (d, dmin, s, m, off) = match &self.scales {
-            Scales::Super { d, dmin, s, m, off } => (d, dmin, s, m, off),
-            Scales::Half { scales } => {
-                return Some(Panel {
-                    packing: self.packing,
-                    narrow: self.narrow,
-                    scales_per_block: spb,
-                    data: &self.data[b0 * bb..(b0 + nb) * bb],
-                    scales: &[],
-                    mins: None,
-                    sup: None,
-                    half: Some(&scales[b0..b0 + nb]),
-                    cols,
-                    blocks: kb,
-                })
+        let (sup, half) = match &self.scales {
+            Scales::Super { d, dmin, s, m, off } => {
+                let supers = b0 / SUPER..(b0 + nb) / SUPER;
+                let sup = SuperScales {
+                    d: &d[supers.clone()],
+                    dmin: &dmin[supers],
+                    s: &s[b0 * spb..(b0 + nb) * spb],
+                    m: if m.is_empty() { &[] } else { &m[b0..b0 + nb] },
+                    off: *off,
+                };
+                (Some(sup), None)
             }
+            Scales::Half { scales } => (None, Some(&scales[b0..b0 + nb])),
             Scales::Plain { .. } => return None,
         };
-        let supers = b0 / SUPER..(b0 + nb) / SUPER;
         Some(Panel {
             packing: self.packing,
             narrow: self.narrow,
@@ -262,14 +258,8 @@ impl QMatrix {
             data: &self.data[b0 * bb..(b0 + nb) * bb],
             scales: &[],
             mins: None,
-            sup: Some(SuperScales {
-                d: &d[supers.clone()],
-                dmin: &dmin[supers],
-                s: &s[b0 * spb..(b0 + nb) * spb],
-                m: if m.is_empty() { &[] } else { &m[b0..b0 + nb] },
-                off: *off,
-            }),
-            half: None,
+            sup,
+            half,
             cols,
             blocks: kb,
         })
