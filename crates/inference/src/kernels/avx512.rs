@@ -10,7 +10,9 @@
 //! it is computed once per activation block and starts each accumulation negated, so every lane
 //! ends exactly `Σ w·x` over its four values, as on the AVX2 path.
 
-use super::x86::{block_bytes, lane_sum, Interleaved, AHEAD, BYTE, GROUP, NIBBLE, NIBBLE5, SIX};
+use super::x86::{
+    block_bytes, lane_sum, Interleaved, BYTE, GROUP, NIBBLE, NIBBLE5, PREFETCH_BYTES, SIX,
+};
 use super::{Packing, Panel, RowTile, SuperScales, BLOCK, SUPER};
 use std::arch::x86_64::*;
 
@@ -54,37 +56,22 @@ pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     }
 }
 
-/// As on the AVX2 path: more weight rows per pass when there are fewer activation rows.
+/// One weight row at a time (see `x86::PREFETCH_BYTES`), specialised per tile height.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 unsafe fn by_rows<const P: u8, const S: usize, const H: bool>(
     w: &Panel<'_>,
     x: &RowTile<'_>,
     acc: &mut [f32],
 ) {
-    unsafe {
-        match x.tile {
-            1 => panel::<P, S, H, 1, 4>(w, x, acc),
-            2 => panel::<P, S, H, 2, 2>(w, x, acc),
-            3 => panel::<P, S, H, 3, 1>(w, x, acc),
-            _ => panel::<P, S, H, 4, 1>(w, x, acc),
+    for c in 0..w.cols {
+        unsafe {
+            match x.tile {
+                1 => row::<P, S, H, 1>(w, c, x, acc),
+                2 => row::<P, S, H, 2>(w, c, x, acc),
+                3 => row::<P, S, H, 3>(w, c, x, acc),
+                _ => row::<P, S, H, 4>(w, c, x, acc),
+            }
         }
-    }
-}
-
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
-unsafe fn panel<const P: u8, const S: usize, const H: bool, const T: usize, const U: usize>(
-    w: &Panel<'_>,
-    x: &RowTile<'_>,
-    acc: &mut [f32],
-) {
-    let mut c = 0;
-    while c + U <= w.cols {
-        unsafe { cols::<P, S, H, T, U>(w, c, x, acc) };
-        c += U;
-    }
-    while c < w.cols {
-        unsafe { cols::<P, S, H, T, 1>(w, c, x, acc) };
-        c += 1;
     }
 }
 
@@ -98,10 +85,12 @@ const fn offset(p: u8) -> i8 {
     }
 }
 
-/// Weight rows `c..c + U` of the panel against the `T` activation rows, two blocks per step.
+/// Weight row `c` of the panel against the `T` activation rows, two blocks per step, the steps
+/// summed alternately into two accumulators per activation row (one chain of `fma`s would
+/// bound a single activation row's rate by the `fma` latency).
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 #[inline]
-unsafe fn cols<const P: u8, const S: usize, const H: bool, const T: usize, const U: usize>(
+unsafe fn row<const P: u8, const S: usize, const H: bool, const T: usize>(
     w: &Panel<'_>,
     c: usize,
     x: &RowTile<'_>,
@@ -109,6 +98,7 @@ unsafe fn cols<const P: u8, const S: usize, const H: bool, const T: usize, const
 ) {
     let bb = block_bytes(P);
     let kb = x.blocks;
+    let ahead = PREFETCH_BYTES / bb;
     let wp = unsafe { w.data.as_ptr().add(c * kb * bb) };
     // f32 scales, or (H) f16 ones; the other pointer is never read.
     let sp = w.scales.as_ptr().wrapping_add(c * kb * S);
@@ -121,20 +111,49 @@ unsafe fn cols<const P: u8, const S: usize, const H: bool, const T: usize, const
     } else {
         _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)
     };
-    let mut sums = [[_mm512_setzero_ps(); U]; T];
+    let mut sums = [[_mm512_setzero_ps(); 2]; T];
     let mut b = 0;
     while b < kb {
         let two = b + 1 < kb;
-        // The activations of blocks b, b + 1 (zeros past the last block), their −off·Σx per
-        // lane, and their scales (per 16 values for S = 2).
-        let mut xv = [_mm512_setzero_si512(); T];
-        let mut neg = [_mm512_setzero_si512(); T];
-        let mut xd = [_mm_setzero_ps(); T];
-        for r in 0..T {
+        // Rows are short and read one after the other: one stream per thread, fetched ahead.
+        _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(b * bb + PREFETCH_BYTES) as *const i8);
+        if b % SUPER == 0 {
+            // 8 blocks' scales: 16 bytes of f16, 32 or 64 of f32.
+            if H {
+                _mm_prefetch::<_MM_HINT_T0>(hp.wrapping_add(b + ahead) as *const i8);
+            } else {
+                _mm_prefetch::<_MM_HINT_T0>(sp.wrapping_add((b + ahead) * S) as *const i8);
+            }
+        }
+        // SAFETY: blocks b (and b + 1 if `two`) of weight row c lie inside the panel, and so
+        // do their scales (f32, or f16 if H: asserted).
+        let (wv, ws) = unsafe {
+            let ws = if H {
+                let h = hp.add(b);
+                let bits = if two {
+                    (h as *const u32).read_unaligned()
+                } else {
+                    u32::from(*h)
+                };
+                // f16 → f32 is exact: the floats of the f32 form.
+                _mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32))
+            } else {
+                let s = sp.add(b * S);
+                match (S, two) {
+                    (2, true) => _mm_loadu_ps(s),
+                    (2, false) | (_, true) => _mm_castpd_ps(_mm_load_sd(s as *const f64)),
+                    _ => _mm_load_ss(s),
+                }
+            };
+            (unsigned_pair::<P>(wp.add(b * bb), two), ws)
+        };
+        for (r, sum) in sums.iter_mut().enumerate() {
+            // The activations of blocks b, b + 1 (zeros past the last block), their −off·Σx
+            // per lane, and their scales (per 16 values for S = 2).
             // SAFETY: row r < T ≤ x.tile, blocks b (and b + 1 if `two`) < kb (asserted).
-            unsafe {
+            let (xv, xd) = unsafe {
                 let at = xp.add((r * kb + b) * BLOCK);
-                xv[r] = if two {
+                let xv = if two {
                     _mm512_loadu_si512(at as *const __m512i)
                 } else {
                     _mm512_maskz_loadu_epi8(0xFFFF_FFFF, at)
@@ -145,67 +164,27 @@ unsafe fn cols<const P: u8, const S: usize, const H: bool, const T: usize, const
                 } else {
                     _mm_load_ss(d)
                 };
-                xd[r] = if S == 2 {
+                let xd = if S == 2 {
                     _mm_unpacklo_ps(pair, pair)
                 } else {
                     pair
                 };
-            }
+                (xv, xd)
+            };
             let z = _mm512_setzero_si512();
-            neg[r] = _mm512_sub_epi32(z, _mm512_dpbusd_epi32(z, off, xv[r]));
-        }
-        let mut wv = [_mm512_setzero_si512(); U];
-        let mut ws = [_mm_setzero_ps(); U];
-        for (j, (wv, ws)) in wv.iter_mut().zip(ws.iter_mut()).enumerate() {
-            // As on the AVX2 path: rows too short for the hardware prefetcher.
-            let ahead = ((j + AHEAD * U) * kb + b) * bb;
-            _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead) as *const i8);
-            _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead + 2 * bb - 1) as *const i8);
-            if H {
-                _mm_prefetch::<_MM_HINT_T0>(hp.wrapping_add((j + AHEAD * U) * kb + b) as *const i8);
-            } else {
-                _mm_prefetch::<_MM_HINT_T0>(
-                    sp.wrapping_add(((j + AHEAD * U) * kb + b) * S) as *const i8
-                );
-            }
-            // SAFETY: blocks b (and b + 1 if `two`) of weight row c + j lie inside the panel,
-            // and so do their scales (f32, or f16 if H: asserted).
-            unsafe {
-                *ws = if H {
-                    let h = hp.add(j * kb + b);
-                    let bits = if two {
-                        (h as *const u32).read_unaligned()
-                    } else {
-                        u32::from(*h)
-                    };
-                    // f16 → f32 is exact: the floats of the f32 form.
-                    _mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32))
-                } else {
-                    let s = sp.add((j * kb + b) * S);
-                    match (S, two) {
-                        (2, true) => _mm_loadu_ps(s),
-                        (2, false) | (_, true) => _mm_castpd_ps(_mm_load_sd(s as *const f64)),
-                        _ => _mm_load_ss(s),
-                    }
-                };
-                *wv = unsigned_pair::<P>(wp.add((j * kb + b) * bb), two);
-            }
-        }
-        for (r, row) in sums.iter_mut().enumerate() {
-            for (j, sum) in row.iter_mut().enumerate() {
-                let dot = _mm512_dpbusd_epi32(neg[r], wv[j], xv[r]);
-                let scale =
-                    _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(_mm_mul_ps(ws[j], xd[r])));
-                *sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, *sum);
-            }
+            let neg = _mm512_sub_epi32(z, _mm512_dpbusd_epi32(z, off, xv));
+            let dot = _mm512_dpbusd_epi32(neg, wv, xv);
+            let scale = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(_mm_mul_ps(ws, xd)));
+            let s = &mut sum[(b / 2) % 2];
+            *s = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, *s);
         }
         b += 2;
     }
-    for (r, row) in sums.iter().enumerate() {
-        for (j, s) in row.iter().enumerate() {
-            // SAFETY: r < x.tile and c + j < w.cols: inside `acc` (asserted).
-            unsafe { *acc.as_mut_ptr().add(r * w.cols + c + j) = _mm512_reduce_add_ps(*s) };
-        }
+    for (r, s) in sums.iter().enumerate() {
+        // SAFETY: r < x.tile and c < w.cols: inside `acc` (asserted).
+        unsafe {
+            *acc.as_mut_ptr().add(r * w.cols + c) = _mm512_reduce_add_ps(_mm512_add_ps(s[0], s[1]))
+        };
     }
 }
 
@@ -217,54 +196,26 @@ unsafe fn super_rows<const P: u8, const S: usize, const MINS: bool>(
     x: &RowTile<'_>,
     acc: &mut [f32],
 ) {
-    unsafe {
-        match x.tile {
-            1 => super_panel::<P, S, MINS, 1, 4>(w, sup, x, acc),
-            2 => super_panel::<P, S, MINS, 2, 2>(w, sup, x, acc),
-            3 => super_panel::<P, S, MINS, 3, 1>(w, sup, x, acc),
-            _ => super_panel::<P, S, MINS, 4, 1>(w, sup, x, acc),
+    for c in 0..w.cols {
+        unsafe {
+            match x.tile {
+                1 => super_row::<P, S, MINS, 1>(w, sup, c, x, acc),
+                2 => super_row::<P, S, MINS, 2>(w, sup, c, x, acc),
+                3 => super_row::<P, S, MINS, 3>(w, sup, c, x, acc),
+                _ => super_row::<P, S, MINS, 4>(w, sup, c, x, acc),
+            }
         }
     }
 }
 
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
-unsafe fn super_panel<
-    const P: u8,
-    const S: usize,
-    const MINS: bool,
-    const T: usize,
-    const U: usize,
->(
-    w: &Panel<'_>,
-    sup: &SuperScales<'_>,
-    x: &RowTile<'_>,
-    acc: &mut [f32],
-) {
-    let mut c = 0;
-    while c + U <= w.cols {
-        unsafe { super_cols::<P, S, MINS, T, U>(w, sup, c, x, acc) };
-        c += U;
-    }
-    while c < w.cols {
-        unsafe { super_cols::<P, S, MINS, T, 1>(w, sup, c, x, acc) };
-        c += 1;
-    }
-}
-
-/// [`cols`] with the K-quants' scales read in their own form: per super-block (8 blocks) and
-/// weight row, `scale = d · s` and `min = off · scale − dmin · m` are computed in registers, as
+/// [`row`] with the K-quants' scales read in their own form: per super-block (8 blocks),
+/// `scale = d · s` and `min = off · scale − dmin · m` are computed in registers, as
 /// `kernels::expand_super` computes them, and the minimum terms `Σ min · (d · Σq)` are summed in
 /// eight lanes, as `kernels::min_terms` sums them, so the outputs are those of the expanded
 /// form bit for bit, with no scales written to memory and no second pass.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 #[inline]
-unsafe fn super_cols<
-    const P: u8,
-    const S: usize,
-    const MINS: bool,
-    const T: usize,
-    const U: usize,
->(
+unsafe fn super_row<const P: u8, const S: usize, const MINS: bool, const T: usize>(
     w: &Panel<'_>,
     sup: &SuperScales<'_>,
     c: usize,
@@ -274,8 +225,11 @@ unsafe fn super_cols<
     let bb = block_bytes(P);
     let kb = x.blocks;
     let ksb = kb / SUPER;
+    let ahead = PREFETCH_BYTES / bb;
     let wp = unsafe { w.data.as_ptr().add(c * kb * bb) };
-    let (sp, mp) = (sup.s.as_ptr(), sup.m.as_ptr());
+    // This row's scales and minimums (pointers only dereferenced inside the panel).
+    let sp = sup.s.as_ptr().wrapping_add(c * kb * S);
+    let mp = sup.m.as_ptr().wrapping_add(c * kb);
     let (xp, dp, xs) = (x.qs.as_ptr(), x.d.as_ptr(), x.sums.as_ptr());
     let off = _mm512_set1_epi8(offset(P));
     let offf = _mm256_set1_ps(sup.off);
@@ -324,103 +278,83 @@ unsafe fn super_cols<
         }
     };
     let twice = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-    let mut sums = [[_mm512_setzero_ps(); U]; T];
-    let mut mins = [[_mm256_setzero_ps(); U]; T];
+    let mut sums = [[_mm512_setzero_ps(); 2]; T];
+    let mut mins = [_mm256_setzero_ps(); T];
     for sb in 0..ksb {
-        // This super-block's scales (and minimums) per weight row.
-        let mut sc = [_mm512_setzero_ps(); U];
-        let mut mn = [_mm256_setzero_ps(); U];
-        for j in 0..U {
-            let row = c + j;
-            let ahead = ((row + AHEAD * U) * kb + sb * SUPER) * S;
-            _mm_prefetch::<_MM_HINT_T0>(sp.wrapping_add(ahead));
-            // SAFETY: super-block sb of row c + j < cols lies inside the panel (asserted).
-            unsafe {
-                let d = _mm512_set1_ps(*sup.d.as_ptr().add(row * ksb + sb));
-                let s = sp.add((row * kb + sb * SUPER) * S);
-                let si = if S == 2 {
-                    _mm512_cvtepi8_epi32(_mm_loadu_si128(s as *const __m128i))
-                } else {
-                    _mm512_zextsi256_si512(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
-                        s as *const __m128i,
-                    )))
-                };
-                sc[j] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(si));
-                if MINS {
-                    let at = row * kb + sb * SUPER;
-                    _mm_prefetch::<_MM_HINT_T0>(
-                        mp.wrapping_add((row + AHEAD * U) * kb + sb * SUPER) as *const i8,
-                    );
-                    let m = _mm256_cvtepu8_epi32(_mm_loadl_epi64(mp.add(at) as *const __m128i));
-                    let dmin = _mm256_set1_ps(*sup.dmin.as_ptr().add(row * ksb + sb));
-                    mn[j] = _mm256_sub_ps(
-                        _mm256_mul_ps(offf, _mm512_castps512_ps256(sc[j])),
-                        _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(m)),
-                    );
-                }
-            }
+        let b0 = sb * SUPER;
+        _mm_prefetch::<_MM_HINT_T0>(sp.wrapping_add((b0 + ahead) * S));
+        if MINS {
+            _mm_prefetch::<_MM_HINT_T0>(mp.wrapping_add(b0 + ahead) as *const i8);
         }
+        // This super-block's scales (and minimums).
+        // SAFETY: super-block sb of row c < cols lies inside the panel (asserted).
+        let (sc, mn) = unsafe {
+            let d = _mm512_set1_ps(*sup.d.as_ptr().add(c * ksb + sb));
+            let s = sp.add(b0 * S);
+            let si = if S == 2 {
+                _mm512_cvtepi8_epi32(_mm_loadu_si128(s as *const __m128i))
+            } else {
+                _mm512_zextsi256_si512(_mm256_cvtepi8_epi32(_mm_loadl_epi64(s as *const __m128i)))
+            };
+            let sc = _mm512_mul_ps(d, _mm512_cvtepi32_ps(si));
+            let mut mn = _mm256_setzero_ps();
+            if MINS {
+                let m = _mm256_cvtepu8_epi32(_mm_loadl_epi64(mp.add(b0) as *const __m128i));
+                let dmin = _mm256_set1_ps(*sup.dmin.as_ptr().add(c * ksb + sb));
+                mn = _mm256_sub_ps(
+                    _mm256_mul_ps(offf, _mm512_castps512_ps256(sc)),
+                    _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(m)),
+                );
+            }
+            (sc, mn)
+        };
         // Per activation row: the weight scales times its block scales, and the minimum terms.
-        let mut sx = [[_mm512_setzero_ps(); U]; T];
+        let mut sx = [_mm512_setzero_ps(); T];
         for r in 0..T {
             // SAFETY: row r < T ≤ x.tile, blocks of super-block sb < kb (asserted).
             unsafe {
-                let at = r * kb + sb * SUPER;
+                let at = r * kb + b0;
                 let xd = _mm512_castps256_ps512(_mm256_loadu_ps(dp.add(at)));
                 let xd = if S == 2 {
                     _mm512_permutexvar_ps(twice, xd)
                 } else {
                     xd
                 };
-                for j in 0..U {
-                    sx[r][j] = _mm512_mul_ps(sc[j], xd);
-                }
+                sx[r] = _mm512_mul_ps(sc, xd);
                 if MINS {
                     let s = _mm256_loadu_ps(xs.add(at));
-                    for j in 0..U {
-                        mins[r][j] = _mm256_add_ps(mins[r][j], _mm256_mul_ps(mn[j], s));
-                    }
+                    mins[r] = _mm256_add_ps(mins[r], _mm256_mul_ps(mn, s));
                 }
             }
         }
         for k in 0..SUPER / 2 {
-            let b = sb * SUPER + 2 * k;
-            let mut xv = [_mm512_setzero_si512(); T];
-            let mut neg = [_mm512_setzero_si512(); T];
-            for r in 0..T {
+            let b = b0 + 2 * k;
+            // Rows are short and read one after the other: one stream per thread, fetched ahead.
+            _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(b * bb + PREFETCH_BYTES) as *const i8);
+            // SAFETY: blocks b, b + 1 of weight row c lie inside the panel (asserted).
+            let wv = unsafe { unsigned_pair::<P>(wp.add(b * bb), true) };
+            let idx = spread(k as i32);
+            for (r, sum) in sums.iter_mut().enumerate() {
                 // SAFETY: row r < T ≤ x.tile, blocks b, b + 1 < kb (asserted).
-                xv[r] =
+                let xv =
                     unsafe { _mm512_loadu_si512(xp.add((r * kb + b) * BLOCK) as *const __m512i) };
                 let z = _mm512_setzero_si512();
-                neg[r] = _mm512_sub_epi32(z, _mm512_dpbusd_epi32(z, off, xv[r]));
-            }
-            let mut wv = [_mm512_setzero_si512(); U];
-            for (j, wv) in wv.iter_mut().enumerate() {
-                let ahead = ((j + AHEAD * U) * kb + b) * bb;
-                _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead) as *const i8);
-                _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(ahead + 2 * bb - 1) as *const i8);
-                // SAFETY: blocks b, b + 1 of weight row c + j lie inside the panel.
-                *wv = unsafe { unsigned_pair::<P>(wp.add((j * kb + b) * bb), true) };
-            }
-            let idx = spread(k as i32);
-            for (r, row) in sums.iter_mut().enumerate() {
-                for (j, sum) in row.iter_mut().enumerate() {
-                    let dot = _mm512_dpbusd_epi32(neg[r], wv[j], xv[r]);
-                    let scale = _mm512_permutexvar_ps(idx, sx[r][j]);
-                    *sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, *sum);
-                }
+                let neg = _mm512_sub_epi32(z, _mm512_dpbusd_epi32(z, off, xv));
+                let dot = _mm512_dpbusd_epi32(neg, wv, xv);
+                let scale = _mm512_permutexvar_ps(idx, sx[r]);
+                // Steps alternate between the two accumulators as in `row` (SUPER / 2 is even).
+                let s = &mut sum[k % 2];
+                *s = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, *s);
             }
         }
     }
     for r in 0..T {
-        for j in 0..U {
-            let mut v = _mm512_reduce_add_ps(sums[r][j]);
-            if MINS {
-                v += lane_sum(mins[r][j]);
-            }
-            // SAFETY: r < x.tile and c + j < w.cols: inside `acc` (asserted).
-            unsafe { *acc.as_mut_ptr().add(r * w.cols + c + j) = v };
+        let mut v = _mm512_reduce_add_ps(_mm512_add_ps(sums[r][0], sums[r][1]));
+        if MINS {
+            v += lane_sum(mins[r]);
         }
+        // SAFETY: r < x.tile and c < w.cols: inside `acc` (asserted).
+        unsafe { *acc.as_mut_ptr().add(r * w.cols + c) = v };
     }
 }
 

@@ -12,8 +12,14 @@ pub(crate) const NIBBLE5: u8 = 1;
 pub(crate) const BYTE: u8 = 2;
 pub(crate) const SIX: u8 = 3;
 
-/// How many groups of weight rows ahead of the one being multiplied are fetched into cache.
-pub(crate) const AHEAD: usize = 4;
+/// How far ahead of the weights being multiplied the streaming kernels fetch them, in bytes of
+/// the panel. A thread reads its panel (consecutive weight rows, contiguous in memory) as one
+/// forward stream, one weight row at a time against every activation row of the tile. Rows are
+/// short (912 bytes for a 1536-wide Q4_K row), and the hardware prefetcher never learnt the
+/// four short streams of reading four rows side by side, as these kernels once did: the 1.5B
+/// model decoded at 33–34 GB/s of weights that way, and at 37–39 GB/s one row at a time with
+/// this distance (2 threads, Zen 5; 2 and 8 KB measured within noise of 4).
+pub(crate) const PREFETCH_BYTES: usize = 4096;
 
 /// `acc[r · cols + c] = x_r · w_c` for the (≤ 4) activation rows of `x` and every weight row of
 /// the panel (without the minimum terms).
@@ -54,45 +60,31 @@ pub(crate) fn panel_product(w: &Panel<'_>, x: &RowTile<'_>, acc: &mut [f32]) {
     }
 }
 
-/// Register tiles: more weight rows per pass when there are fewer activation rows, so that
-/// there are always four independent accumulators and no spills.
+/// One weight row at a time, specialised per tile height.
 #[target_feature(enable = "avx2,fma,f16c")]
 unsafe fn by_rows<const P: u8, const S: usize, const H: bool>(
     w: &Panel<'_>,
     x: &RowTile<'_>,
     acc: &mut [f32],
 ) {
-    unsafe {
-        match x.tile {
-            1 => panel::<P, S, H, 1, 4>(w, x, acc),
-            2 => panel::<P, S, H, 2, 2>(w, x, acc),
-            3 => panel::<P, S, H, 3, 1>(w, x, acc),
-            _ => panel::<P, S, H, 4, 1>(w, x, acc),
+    for c in 0..w.cols {
+        unsafe {
+            match x.tile {
+                1 => row::<P, S, H, 1>(w, c, x, acc),
+                2 => row::<P, S, H, 2>(w, c, x, acc),
+                3 => row::<P, S, H, 3>(w, c, x, acc),
+                _ => row::<P, S, H, 4>(w, c, x, acc),
+            }
         }
     }
 }
 
-#[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn panel<const P: u8, const S: usize, const H: bool, const T: usize, const U: usize>(
-    w: &Panel<'_>,
-    x: &RowTile<'_>,
-    acc: &mut [f32],
-) {
-    let mut c = 0;
-    while c + U <= w.cols {
-        unsafe { cols::<P, S, H, T, U>(w, c, x, acc) };
-        c += U;
-    }
-    while c < w.cols {
-        unsafe { cols::<P, S, H, T, 1>(w, c, x, acc) };
-        c += 1;
-    }
-}
-
-/// Weight rows `c..c + U` of the panel against the `T` activation rows.
+/// Weight row `c` of the panel against the `T` activation rows, the blocks summed alternately
+/// into two accumulators per activation row (one chain of `fma`s would bound a single
+/// activation row's rate by the `fma` latency).
 #[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
-unsafe fn cols<const P: u8, const S: usize, const H: bool, const T: usize, const U: usize>(
+unsafe fn row<const P: u8, const S: usize, const H: bool, const T: usize>(
     w: &Panel<'_>,
     c: usize,
     x: &RowTile<'_>,
@@ -100,48 +92,44 @@ unsafe fn cols<const P: u8, const S: usize, const H: bool, const T: usize, const
 ) {
     let bb = block_bytes(P);
     let kb = x.blocks;
+    let ahead = PREFETCH_BYTES / bb;
     let wp = unsafe { w.data.as_ptr().add(c * kb * bb) };
     // f32 scales, or (H) f16 ones; the other pointer is never read.
     let sp = w.scales.as_ptr().wrapping_add(c * kb * S);
     let hp = w.half.unwrap_or(&[]).as_ptr().wrapping_add(c * kb);
     let (xp, dp) = (x.qs.as_ptr(), x.d.as_ptr());
     let ones = _mm256_set1_epi16(1);
-    let mut sums = [[_mm256_setzero_ps(); U]; T];
+    let mut sums = [[_mm256_setzero_ps(); 2]; T];
     for b in 0..kb {
-        let mut wq = [_mm256_setzero_si256(); U];
-        let mut wabs = [_mm256_setzero_si256(); U];
-        let mut scale = [_mm256_setzero_ps(); U];
-        for j in 0..U {
-            // Rows are short (a few hundred bytes) and read U at a time, too short for the
-            // hardware prefetcher to follow; a decode step is bound by this stream.
-            _mm_prefetch::<_MM_HINT_T0>(
-                wp.wrapping_add(((j + AHEAD * U) * kb + b) * bb) as *const i8
-            );
-            if H {
-                _mm_prefetch::<_MM_HINT_T0>(hp.wrapping_add((j + AHEAD * U) * kb + b) as *const i8);
-            } else {
-                _mm_prefetch::<_MM_HINT_T0>(
-                    sp.wrapping_add(((j + AHEAD * U) * kb + b) * S) as *const i8
-                );
-            }
-            // SAFETY: block b of weight row c + j lies inside the panel, and so does its scale
-            // (f32, or f16 if H: asserted).
-            unsafe {
-                wq[j] = unpack::<P>(wp.add((j * kb + b) * bb));
-                let s = sp.wrapping_add((j * kb + b) * S);
-                scale[j] = if H {
-                    // f16 → f32 is exact: the floats of the f32 form.
-                    let bits = i32::from(*hp.add(j * kb + b));
-                    _mm256_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(bits)))
-                } else if S == 2 {
-                    _mm256_setr_m128(_mm_set1_ps(*s), _mm_set1_ps(*s.add(1)))
-                } else {
-                    _mm256_set1_ps(*s)
-                };
-            }
-            wabs[j] = _mm256_sign_epi8(wq[j], wq[j]);
+        // One stream per thread, fetched ahead: a line per two blocks (at most 64 bytes).
+        if b % 2 == 0 {
+            _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(b * bb + PREFETCH_BYTES) as *const i8);
         }
-        for (r, row) in sums.iter_mut().enumerate() {
+        if b % SUPER == 0 {
+            // 8 blocks' scales: 16 bytes of f16, 32 or 64 of f32.
+            if H {
+                _mm_prefetch::<_MM_HINT_T0>(hp.wrapping_add(b + ahead) as *const i8);
+            } else {
+                _mm_prefetch::<_MM_HINT_T0>(sp.wrapping_add((b + ahead) * S) as *const i8);
+            }
+        }
+        // SAFETY: block b of weight row c lies inside the panel, and so does its scale (f32,
+        // or f16 if H: asserted).
+        let (wq, scale) = unsafe {
+            let s = sp.wrapping_add(b * S);
+            let scale = if H {
+                // f16 → f32 is exact: the floats of the f32 form.
+                let bits = i32::from(*hp.add(b));
+                _mm256_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(bits)))
+            } else if S == 2 {
+                _mm256_setr_m128(_mm_set1_ps(*s), _mm_set1_ps(*s.add(1)))
+            } else {
+                _mm256_set1_ps(*s)
+            };
+            (unpack::<P>(wp.add(b * bb)), scale)
+        };
+        let wabs = _mm256_sign_epi8(wq, wq);
+        for (r, sum) in sums.iter_mut().enumerate() {
             // SAFETY: row r < T ≤ x.tile and block b < kb: inside `x.qs` and `x.d` (asserted).
             let (a, da) = unsafe {
                 (
@@ -149,18 +137,15 @@ unsafe fn cols<const P: u8, const S: usize, const H: bool, const T: usize, const
                     _mm256_set1_ps(*dp.add(r * kb + b)),
                 )
             };
-            for (j, sum) in row.iter_mut().enumerate() {
-                let p = _mm256_maddubs_epi16(wabs[j], _mm256_sign_epi8(a, wq[j]));
-                let s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
-                *sum = _mm256_fmadd_ps(s, _mm256_mul_ps(scale[j], da), *sum);
-            }
+            let p = _mm256_maddubs_epi16(wabs, _mm256_sign_epi8(a, wq));
+            let s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+            let sum = &mut sum[b % 2];
+            *sum = _mm256_fmadd_ps(s, _mm256_mul_ps(scale, da), *sum);
         }
     }
-    for (r, row) in sums.iter().enumerate() {
-        for (j, s) in row.iter().enumerate() {
-            // SAFETY: r < x.tile and c + j < w.cols: inside `acc` (asserted).
-            unsafe { *acc.as_mut_ptr().add(r * w.cols + c + j) = hsum(*s) };
-        }
+    for (r, s) in sums.iter().enumerate() {
+        // SAFETY: r < x.tile and c < w.cols: inside `acc` (asserted).
+        unsafe { *acc.as_mut_ptr().add(r * w.cols + c) = hsum(_mm256_add_ps(s[0], s[1])) };
     }
 }
 
@@ -172,54 +157,26 @@ unsafe fn super_rows<const P: u8, const S: usize, const MINS: bool>(
     x: &RowTile<'_>,
     acc: &mut [f32],
 ) {
-    unsafe {
-        match x.tile {
-            1 => super_panel::<P, S, MINS, 1, 4>(w, sup, x, acc),
-            2 => super_panel::<P, S, MINS, 2, 2>(w, sup, x, acc),
-            3 => super_panel::<P, S, MINS, 3, 1>(w, sup, x, acc),
-            _ => super_panel::<P, S, MINS, 4, 1>(w, sup, x, acc),
+    for c in 0..w.cols {
+        unsafe {
+            match x.tile {
+                1 => super_row::<P, S, MINS, 1>(w, sup, c, x, acc),
+                2 => super_row::<P, S, MINS, 2>(w, sup, c, x, acc),
+                3 => super_row::<P, S, MINS, 3>(w, sup, c, x, acc),
+                _ => super_row::<P, S, MINS, 4>(w, sup, c, x, acc),
+            }
         }
     }
 }
 
-#[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn super_panel<
-    const P: u8,
-    const S: usize,
-    const MINS: bool,
-    const T: usize,
-    const U: usize,
->(
-    w: &Panel<'_>,
-    sup: &SuperScales<'_>,
-    x: &RowTile<'_>,
-    acc: &mut [f32],
-) {
-    let mut c = 0;
-    while c + U <= w.cols {
-        unsafe { super_cols::<P, S, MINS, T, U>(w, sup, c, x, acc) };
-        c += U;
-    }
-    while c < w.cols {
-        unsafe { super_cols::<P, S, MINS, T, 1>(w, sup, c, x, acc) };
-        c += 1;
-    }
-}
-
-/// [`cols`] with the K-quants' scales read in their own form: per super-block (8 blocks) and
-/// weight row, `scale = d · s` and `min = off · scale − dmin · m` are computed in registers, as
+/// [`row`] with the K-quants' scales read in their own form: per super-block (8 blocks),
+/// `scale = d · s` and `min = off · scale − dmin · m` are computed in registers, as
 /// `kernels::expand_super` computes them, and the minimum terms `Σ min · (d · Σq)` are summed in
 /// eight lanes, as `kernels::min_terms` sums them, so the outputs are those of the expanded
 /// form bit for bit, with no scales written to memory and no second pass.
 #[target_feature(enable = "avx2,fma,f16c")]
 #[inline]
-unsafe fn super_cols<
-    const P: u8,
-    const S: usize,
-    const MINS: bool,
-    const T: usize,
-    const U: usize,
->(
+unsafe fn super_row<const P: u8, const S: usize, const MINS: bool, const T: usize>(
     w: &Panel<'_>,
     sup: &SuperScales<'_>,
     c: usize,
@@ -229,48 +186,48 @@ unsafe fn super_cols<
     let bb = block_bytes(P);
     let kb = x.blocks;
     let ksb = kb / SUPER;
+    let ahead = PREFETCH_BYTES / bb;
     let wp = unsafe { w.data.as_ptr().add(c * kb * bb) };
-    let (sp, mp) = (sup.s.as_ptr(), sup.m.as_ptr());
+    // This row's scales and minimums (pointers only dereferenced inside the panel).
+    let sp = sup.s.as_ptr().wrapping_add(c * kb * S);
+    let mp = sup.m.as_ptr().wrapping_add(c * kb);
     let (xp, dp, xs) = (x.qs.as_ptr(), x.d.as_ptr(), x.sums.as_ptr());
     let ones = _mm256_set1_epi16(1);
     let offf = _mm256_set1_ps(sup.off);
-    let mut sums = [[_mm256_setzero_ps(); U]; T];
-    let mut mins = [[_mm256_setzero_ps(); U]; T];
+    let mut sums = [[_mm256_setzero_ps(); 2]; T];
+    let mut mins = [_mm256_setzero_ps(); T];
     for sb in 0..ksb {
-        // This super-block's scales (S = 2: blocks 0..4, then 4..8) and minimums per weight row.
-        let mut sc = [[_mm256_setzero_ps(); S]; U];
-        let mut mn = [_mm256_setzero_ps(); U];
-        for j in 0..U {
-            let row = c + j;
-            _mm_prefetch::<_MM_HINT_T0>(sp.wrapping_add(((row + AHEAD * U) * kb + sb * SUPER) * S));
-            // SAFETY: super-block sb of row c + j < cols lies inside the panel (asserted).
-            unsafe {
-                let d = _mm256_set1_ps(*sup.d.as_ptr().add(row * ksb + sb));
-                let s = sp.add((row * kb + sb * SUPER) * S);
-                for (h, sc) in sc[j].iter_mut().enumerate() {
-                    let si = _mm256_cvtepi8_epi32(_mm_loadl_epi64(s.add(8 * h) as *const __m128i));
-                    *sc = _mm256_mul_ps(d, _mm256_cvtepi32_ps(si));
-                }
-                if MINS {
-                    let at = row * kb + sb * SUPER;
-                    _mm_prefetch::<_MM_HINT_T0>(
-                        mp.wrapping_add((row + AHEAD * U) * kb + sb * SUPER) as *const i8,
-                    );
-                    let m = _mm256_cvtepu8_epi32(_mm_loadl_epi64(mp.add(at) as *const __m128i));
-                    let dmin = _mm256_set1_ps(*sup.dmin.as_ptr().add(row * ksb + sb));
-                    mn[j] = _mm256_sub_ps(
-                        _mm256_mul_ps(offf, sc[j][0]),
-                        _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(m)),
-                    );
-                }
+        let b0 = sb * SUPER;
+        _mm_prefetch::<_MM_HINT_T0>(sp.wrapping_add((b0 + ahead) * S));
+        if MINS {
+            _mm_prefetch::<_MM_HINT_T0>(mp.wrapping_add(b0 + ahead) as *const i8);
+        }
+        // This super-block's scales (S = 2: blocks 0..4, then 4..8) and minimums.
+        let mut sc = [_mm256_setzero_ps(); S];
+        let mut mn = _mm256_setzero_ps();
+        // SAFETY: super-block sb of row c < cols lies inside the panel (asserted).
+        unsafe {
+            let d = _mm256_set1_ps(*sup.d.as_ptr().add(c * ksb + sb));
+            let s = sp.add(b0 * S);
+            for (h, sc) in sc.iter_mut().enumerate() {
+                let si = _mm256_cvtepi8_epi32(_mm_loadl_epi64(s.add(8 * h) as *const __m128i));
+                *sc = _mm256_mul_ps(d, _mm256_cvtepi32_ps(si));
+            }
+            if MINS {
+                let m = _mm256_cvtepu8_epi32(_mm_loadl_epi64(mp.add(b0) as *const __m128i));
+                let dmin = _mm256_set1_ps(*sup.dmin.as_ptr().add(c * ksb + sb));
+                mn = _mm256_sub_ps(
+                    _mm256_mul_ps(offf, sc[0]),
+                    _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(m)),
+                );
             }
         }
         // Per activation row: the weight scales times its block scales, and the minimum terms.
-        let mut sx = [[[_mm256_setzero_ps(); S]; U]; T];
+        let mut sx = [[_mm256_setzero_ps(); S]; T];
         for r in 0..T {
             // SAFETY: row r < T ≤ x.tile, blocks of super-block sb < kb (asserted).
             unsafe {
-                let at = r * kb + sb * SUPER;
+                let at = r * kb + b0;
                 let xd = _mm256_loadu_ps(dp.add(at));
                 let mut xdh = [xd; S];
                 if S == 2 {
@@ -279,31 +236,24 @@ unsafe fn super_cols<
                     xdh[S - 1] =
                         _mm256_permutevar8x32_ps(xd, _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7));
                 }
-                for j in 0..U {
-                    for h in 0..S {
-                        sx[r][j][h] = _mm256_mul_ps(sc[j][h], xdh[h]);
-                    }
+                for h in 0..S {
+                    sx[r][h] = _mm256_mul_ps(sc[h], xdh[h]);
                 }
                 if MINS {
                     let s = _mm256_loadu_ps(xs.add(at));
-                    for j in 0..U {
-                        mins[r][j] = _mm256_add_ps(mins[r][j], _mm256_mul_ps(mn[j], s));
-                    }
+                    mins[r] = _mm256_add_ps(mins[r], _mm256_mul_ps(mn, s));
                 }
             }
         }
         for k in 0..SUPER {
-            let b = sb * SUPER + k;
-            let mut wq = [_mm256_setzero_si256(); U];
-            let mut wabs = [_mm256_setzero_si256(); U];
-            for j in 0..U {
-                _mm_prefetch::<_MM_HINT_T0>(
-                    wp.wrapping_add(((j + AHEAD * U) * kb + b) * bb) as *const i8
-                );
-                // SAFETY: block b of weight row c + j lies inside the panel (asserted).
-                wq[j] = unsafe { unpack::<P>(wp.add((j * kb + b) * bb)) };
-                wabs[j] = _mm256_sign_epi8(wq[j], wq[j]);
+            let b = b0 + k;
+            // One stream per thread, fetched ahead: a line per two blocks (at most 64 bytes).
+            if k % 2 == 0 {
+                _mm_prefetch::<_MM_HINT_T0>(wp.wrapping_add(b * bb + PREFETCH_BYTES) as *const i8);
             }
+            // SAFETY: block b of weight row c lies inside the panel (asserted).
+            let wq = unsafe { unpack::<P>(wp.add(b * bb)) };
+            let wabs = _mm256_sign_epi8(wq, wq);
             // Lane l of block k's scales: S = 1, its one scale; S = 2, its first four lanes the
             // first, the next four the second.
             let (h, idx) = if S == 2 {
@@ -315,28 +265,26 @@ unsafe fn super_cols<
             } else {
                 (0, _mm256_set1_epi32(k as i32))
             };
-            for (r, row) in sums.iter_mut().enumerate() {
+            for (r, sum) in sums.iter_mut().enumerate() {
                 // SAFETY: row r < T ≤ x.tile and block b < kb: inside `x.qs` (asserted).
                 let a =
                     unsafe { _mm256_loadu_si256(xp.add((r * kb + b) * BLOCK) as *const __m256i) };
-                for (j, sum) in row.iter_mut().enumerate() {
-                    let p = _mm256_maddubs_epi16(wabs[j], _mm256_sign_epi8(a, wq[j]));
-                    let s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
-                    let scale = _mm256_permutevar8x32_ps(sx[r][j][h], idx);
-                    *sum = _mm256_fmadd_ps(s, scale, *sum);
-                }
+                let p = _mm256_maddubs_epi16(wabs, _mm256_sign_epi8(a, wq));
+                let s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+                let scale = _mm256_permutevar8x32_ps(sx[r][h], idx);
+                // Blocks alternate between the two accumulators as in `row` (SUPER is even).
+                let sum = &mut sum[k % 2];
+                *sum = _mm256_fmadd_ps(s, scale, *sum);
             }
         }
     }
     for r in 0..T {
-        for j in 0..U {
-            let mut v = hsum(sums[r][j]);
-            if MINS {
-                v += lane_sum(mins[r][j]);
-            }
-            // SAFETY: r < x.tile and c + j < w.cols: inside `acc` (asserted).
-            unsafe { *acc.as_mut_ptr().add(r * w.cols + c + j) = v };
+        let mut v = hsum(_mm256_add_ps(sums[r][0], sums[r][1]));
+        if MINS {
+            v += lane_sum(mins[r]);
         }
+        // SAFETY: r < x.tile and c < w.cols: inside `acc` (asserted).
+        unsafe { *acc.as_mut_ptr().add(r * w.cols + c) = v };
     }
 }
 
