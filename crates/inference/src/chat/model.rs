@@ -581,13 +581,19 @@ fn attention_rows(
             let qh = &q[t * q_dim + h * hd..t * q_dim + (h + 1) * hd];
             let visible = pos + t + 1;
             scores.clear();
-            scores.extend((0..visible).map(|j| {
-                let kj = &k[j * kv_dim + kvh * hd..j * kv_dim + (kvh + 1) * hd];
-                kernels::dot_f32(qh, kj) * scale
-            }));
+            scores.resize(visible, 0.0);
+            kernels::attention::score_rows(qh, &k[kvh * hd..], kv_dim, scale, scores);
             kernels::softmax_in_place(scores);
-            for (j, &p) in scores.iter().enumerate() {
-                kernels::axpy(p, &v[j * kv_dim + kvh * hd..j * kv_dim + (kvh + 1) * hd], o);
+            if hd.is_multiple_of(VALUE_CHUNK) {
+                // The same sums as the axpy below, with the output held in registers.
+                for (c, o) in o.chunks_exact_mut(VALUE_CHUNK).enumerate() {
+                    let v_c = &v[kvh * hd + c * VALUE_CHUNK..];
+                    kernels::attention::weighted_sum(scores, v_c, kv_dim, o);
+                }
+            } else {
+                for (j, &p) in scores.iter().enumerate() {
+                    kernels::axpy(p, &v[j * kv_dim + kvh * hd..j * kv_dim + (kvh + 1) * hd], o);
+                }
             }
         });
 }

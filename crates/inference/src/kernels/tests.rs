@@ -235,6 +235,45 @@ fn pointwise_functions_match_libm() {
     assert!(p[3] < 1e-30 && p[2] > p[1]);
 }
 
+/// A decode step's attention (one query) through `attention::score_rows` and
+/// `attention::weighted_sum` gives the floats of one `dot_f32` per key and one `axpy` per value
+/// row, bit for bit: key counts on and off the 4-key step, head sizes of the shipped models and
+/// one that is no multiple of 8.
+#[test]
+fn decode_attention_loops_equal_one_dot_and_one_axpy_per_key() {
+    use attention::{score_rows, weighted_sum, VALUE_CHUNK};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(23);
+    for (hd, stride) in [(64, 128), (128, 256), (12, 36)] {
+        for n in [1usize, 3, 4, 7, 301] {
+            let q = random(&mut rng, hd);
+            let k = random(&mut rng, n * stride);
+            let mut scores = vec![0f32; n];
+            score_rows(&q, &k, stride, 0.125, &mut scores);
+            for (j, &s) in scores.iter().enumerate() {
+                let want = dot_f32(&q, &k[j * stride..][..hd]) * 0.125;
+                assert_eq!(s.to_bits(), want.to_bits(), "hd {hd}, n {n}, key {j}");
+            }
+            if !hd.is_multiple_of(VALUE_CHUNK) {
+                continue;
+            }
+            softmax_in_place(&mut scores);
+            let mut want = vec![0f32; hd];
+            for (j, &p) in scores.iter().enumerate() {
+                axpy(p, &k[j * stride..][..hd], &mut want);
+            }
+            let mut got = vec![0f32; hd];
+            for (c, o) in got.chunks_exact_mut(VALUE_CHUNK).enumerate() {
+                weighted_sum(&scores, &k[c * VALUE_CHUNK..], stride, o);
+            }
+            let same = got
+                .iter()
+                .zip(&want)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "hd {hd}, n {n}: weighted sums differ from the axpys");
+        }
+    }
+}
+
 /// Against candle's own quantized product (which rounds activations its own way): identical for
 /// the formats whose activation blocks match ggml's Q8_0, and never less accurate than candle
 /// with respect to the exact product of the float activations and the dequantized weights.
