@@ -5,6 +5,7 @@
 //! stay in L2, multiplied back to back.
 //!
 //! `cargo run --release -p frontdesk-inference --example decode_stream -- [TOKENS]`
+//! (`MODEL=0.5b`: the 0.5B's shapes and formats)
 //! (`FRONTDESK_KERNELS_ISA` picks the path; `THREADS` the pool size, default all cores).
 use frontdesk_inference::kernels::{self, QMatrix, QuantizedRows, SourceFormat};
 use rand::{Rng, SeedableRng};
@@ -30,7 +31,7 @@ fn random_matrix(rng: &mut impl Rng, format: SourceFormat, rows: usize, cols: us
 }
 
 fn main() {
-    use SourceFormat::{Q4K, Q6K};
+    use SourceFormat::{Q4K, Q5_0, Q6K, Q8_0};
     let tokens: usize = std::env::args()
         .nth(1)
         .map_or(20, |a| a.parse().expect("TOKENS"));
@@ -42,26 +43,37 @@ fn main() {
         hot(&mut rng);
         return;
     }
-    let (hidden, ffn) = (1536, 8960);
+    // `MODEL=0.5b`: the 0.5B file's shapes and formats instead (Q5_0 and Q8_0, f16 scales).
+    let small = std::env::var("MODEL").is_ok_and(|m| m == "0.5b");
+    let (layers, hidden, ffn, kv) = if small {
+        (24, 896, 4864, 128)
+    } else {
+        (28, 1536, 8960, 256)
+    };
+    let (main, v_format, output_format) = if small {
+        (Q5_0, Q8_0, Q8_0)
+    } else {
+        (Q4K, Q6K, Q6K)
+    };
     let mut mats = Vec::new();
-    for layer in 0..28 {
-        // The file's `ffn_down` is Q6_K in half of the layers, Q4_K in the others.
+    for layer in 0..layers {
+        // The files' `ffn_down` is Q6_K in half of the layers, Q4_K in the others.
         let down = if layer % 2 == 0 { Q6K } else { Q4K };
         for (name, format, rows, cols) in [
-            ("q", Q4K, hidden, hidden),
-            ("k", Q4K, 256, hidden),
-            ("v", Q6K, 256, hidden),
-            ("o", Q4K, hidden, hidden),
-            ("gate", Q4K, ffn, hidden),
-            ("up", Q4K, ffn, hidden),
+            ("q", main, hidden, hidden),
+            ("k", main, kv, hidden),
+            ("v", v_format, kv, hidden),
+            ("o", main, hidden, hidden),
+            ("gate", main, ffn, hidden),
+            ("up", main, ffn, hidden),
             ("down", down, hidden, ffn),
         ] {
             let m = random_matrix(&mut rng, format, rows, cols);
             mats.push((format!("{name:6} {format:?}"), m));
         }
     }
-    let output = random_matrix(&mut rng, Q6K, 151_936, hidden);
-    mats.push((format!("{:6} {Q6K:?}", "output"), output));
+    let output = random_matrix(&mut rng, output_format, 151_936, hidden);
+    mats.push((format!("{:6} {output_format:?}", "output"), output));
     let bytes: usize = mats.iter().map(|(_, m)| m.size_bytes()).sum();
     let x: Vec<f32> = (0..ffn).map(|_| rng.gen_range(-1.0..1.0)).collect();
     let mut xq = QuantizedRows::new();
@@ -108,12 +120,14 @@ fn main() {
 
 /// Products of matrices small enough to stay in L2, back to back: the kernels' compute rate.
 fn hot(rng: &mut impl Rng) {
-    use SourceFormat::{Q4K, Q6K};
+    use SourceFormat::{Q4K, Q5_0, Q6K, Q8_0};
     for (format, rows, cols) in [
         (Q4K, 256, 1536),
         (Q6K, 256, 1536),
         (Q4K, 64, 8960),
         (Q6K, 64, 8960),
+        (Q5_0, 256, 896),
+        (Q8_0, 256, 896),
     ] {
         let m = random_matrix(rng, format, rows, cols);
         let x: Vec<f32> = (0..cols).map(|_| rng.gen_range(-1.0..1.0)).collect();
