@@ -20,6 +20,7 @@ pub mod rng;
 pub mod store;
 pub mod testing;
 pub mod text;
+pub mod translation;
 
 pub use assistant::Assistant;
 pub use chat::{
@@ -37,3 +38,4 @@ pub use handoff::HandoffSink;
 pub use lang::Lang;
 pub use retrieval::{Hit, Retriever, SearchFilters, SearchQuery};
 pub use store::Store;
+pub use translation::{TranslationError, Translator};

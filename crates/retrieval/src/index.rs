@@ -16,6 +16,7 @@ use frontdesk_core::config::{Fusion, RetrievalConfig};
 use frontdesk_core::retrieval::{HitScores, SearchFilters};
 use frontdesk_core::{
     EmbedKind, Embedder, Hit, InferenceError, Lang, RetrievalError, Retriever, SearchQuery,
+    Translator,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -90,6 +91,9 @@ pub struct HybridIndex {
     /// image is searched as one more variant, as an English question, and an English
     /// question's as a Serbian one when the index holds Serbian pages.
     language_map: Option<Arc<LanguageMaps>>,
+    /// Translates a question into the other language the index holds pages in, searched as
+    /// one more variant (`translation.rs`; from `retrieval.translate_questions`).
+    translator: Option<Arc<dyn Translator>>,
     data_dir: Option<PathBuf>,
     /// One re-index at a time; searches never wait on it.
     reindexing: tokio::sync::Mutex<()>,
@@ -206,6 +210,7 @@ impl HybridIndex {
             hnsw: HnswParams::default(),
             confidence: ConfidenceModel::default(),
             language_map: None,
+            translator: crate::translation::from_config(cfg),
             data_dir: data_dir.map(Path::to_path_buf),
             reindexing: tokio::sync::Mutex::new(()),
         };
@@ -225,9 +230,16 @@ impl HybridIndex {
             hnsw: HnswParams::default(),
             confidence: ConfidenceModel::default(),
             language_map: None,
+            translator: crate::translation::from_config(cfg),
             data_dir,
             reindexing: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Replaces the question translator the configuration chose (None: no translations).
+    pub fn with_translator(mut self, translator: Option<Arc<dyn Translator>>) -> Self {
+        self.translator = translator;
+        self
     }
 
     /// Searches a question's image in the other language beside the question itself (maps of
@@ -333,40 +345,24 @@ impl HybridIndex {
             return Ok(Vec::new());
         }
         let snap = self.snapshot();
-        let mut qvecs = match mode {
-            SearchMode::Lexical => Vec::new(),
-            _ => {
-                let texts: Vec<String> = std::iter::once(text)
-                    .chain(query.variants.iter().map(|v| v.trim()))
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string)
-                    .collect();
-                let want = texts.len();
-                let vecs = self.embedder.embed(texts, EmbedKind::Query).await?;
-                if vecs.len() != want {
-                    return Err(InferenceError::Backend(format!(
-                        "the embedder returned {} vectors for {want} texts",
-                        vecs.len()
-                    ))
-                    .into());
-                }
-                if let Some(v) = vecs.iter().find(|v| v.len() != snap.dense.dim()) {
-                    return Err(InferenceError::Backend(format!(
-                        "query vector has dim {}, index has {}",
-                        v.len(),
-                        snap.dense.dim()
-                    ))
-                    .into());
-                }
-                vecs
-            }
-        };
-        // Each vector's language, for the language shift: the question's and its variants'
-        // is the query's; the mapped one is searched as the language it was mapped into.
-        let mut langs: Vec<Option<Lang>> = vec![query.lang; qvecs.len()];
         let lang = query
             .lang
             .unwrap_or_else(|| crate::document::detect_lang(text));
+        let texts: Vec<String> = std::iter::once(text)
+            .chain(query.variants.iter().map(|v| v.trim()))
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        // The question's translation is made while the question itself is embedded.
+        let (qvecs, translation) = tokio::join!(
+            self.embed_query(&snap, texts, mode),
+            self.translate(&snap, text, lang)
+        );
+        let mut qvecs = qvecs?;
+        // Each vector's language, for the language shift: the question's and its variants'
+        // is the query's; the translated and the mapped ones are searched as the language
+        // they were put into.
+        let mut langs: Vec<Option<Lang>> = vec![query.lang; qvecs.len()];
         if let (Some(maps), Some(first)) = (&self.language_map, qvecs.first()) {
             let mapped = if lang.is_serbian() {
                 Some((maps.to_english.apply(first), Lang::En))
@@ -380,10 +376,20 @@ impl HybridIndex {
                 langs.push(Some(l));
             }
         }
+        let mut lexical_text = text.to_string();
+        if let Some((translated, to)) = translation {
+            let v = self
+                .embed_query(&snap, vec![translated.clone()], mode)
+                .await?;
+            langs.extend(v.iter().map(|_| Some(to)));
+            qvecs.extend(v);
+            // The lexical side reads the question's words and its translation's together.
+            lexical_text = format!("{text} {translated}");
+        }
         let refs: Vec<&[f32]> = qvecs.iter().map(Vec::as_slice).collect();
         let ranked = rank(
             &snap,
-            text,
+            &lexical_text,
             &refs,
             &langs,
             query,
@@ -392,6 +398,60 @@ impl HybridIndex {
             &self.confidence,
         );
         Ok(ranked.into_iter().map(|(h, _)| h).collect())
+    }
+
+    /// The vectors of `texts` as queries (none in lexical mode).
+    async fn embed_query(
+        &self,
+        snap: &Snapshot,
+        texts: Vec<String>,
+        mode: SearchMode,
+    ) -> Result<Vec<Vec<f32>>, RetrievalError> {
+        if mode == SearchMode::Lexical || texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let want = texts.len();
+        let vecs = self.embedder.embed(texts, EmbedKind::Query).await?;
+        if vecs.len() != want {
+            return Err(InferenceError::Backend(format!(
+                "the embedder returned {} vectors for {want} texts",
+                vecs.len()
+            ))
+            .into());
+        }
+        if let Some(v) = vecs.iter().find(|v| v.len() != snap.dense.dim()) {
+            return Err(InferenceError::Backend(format!(
+                "query vector has dim {}, index has {}",
+                v.len(),
+                snap.dense.dim()
+            ))
+            .into());
+        }
+        Ok(vecs)
+    }
+
+    /// The question in the other language the index holds pages in, when a translator is
+    /// configured and has that pair: Serbian into English, English into Serbian. A failed
+    /// translation is logged and the search goes on without it.
+    async fn translate(&self, snap: &Snapshot, text: &str, lang: Lang) -> Option<(String, Lang)> {
+        let translator = self.translator.as_ref()?;
+        let to = if lang.is_serbian() && snap.holds_english {
+            Lang::En
+        } else if lang == Lang::En && snap.holds_serbian {
+            Lang::SrLatn
+        } else {
+            return None;
+        };
+        if !translator.translates(lang, to) {
+            return None;
+        }
+        match translator.translate(text, lang, to).await {
+            Ok(t) => Some((t, to)),
+            Err(e) => {
+                tracing::warn!(error = %e, "searching without the question's translation");
+                None
+            }
+        }
     }
 
     /// Search with a query vector embedded by the caller (`EmbedKind::Query`), e.g. evals that
@@ -440,14 +500,15 @@ impl Retriever for HybridIndex {
     }
 }
 
-/// Ranks one query against one snapshot (pure: no embedding, no locks). `qvecs` are the
-/// vectors of the query and of its variants (none: no dense side), `qlangs` the language each
-/// is searched as; a chunk's cosine is its best over them. Each hit comes with the features its
+/// Ranks one query against one snapshot (pure: no embedding, no locks). `lexical_text` is what
+/// the lexical side searches (the question, with its translation when it has one), `qvecs` the
+/// vectors of the query and of its variants (none: no dense side), `qlangs` the
+/// language each is searched as; a chunk's cosine is its best over them. Each hit comes with the features its
 /// confidence was computed from (None when there is no query vector).
 #[allow(clippy::too_many_arguments)]
 fn rank(
     snap: &Snapshot,
-    text: &str,
+    lexical_text: &str,
     qvecs: &[&[f32]],
     qlangs: &[Option<Lang>],
     query: &SearchQuery,
@@ -471,7 +532,7 @@ fn rank(
     };
     let lexical = match mode {
         SearchMode::Dense => Vec::new(),
-        _ => snap.bm25.search(text, n, allow),
+        _ => snap.bm25.search(lexical_text, n, allow),
     };
     let fused: Vec<Fused> = match mode {
         SearchMode::Hybrid => match cfg.fusion {

@@ -13,6 +13,7 @@ pub mod language_shift;
 pub mod loader;
 pub mod persist;
 pub mod snapshot;
+pub mod translation;
 
 pub use chunker::{Chunk, ChunkerSettings};
 pub use dense::{clustered_unit_vectors, DenseIndex, HnswParams};

@@ -38,6 +38,9 @@ pub struct Snapshot {
     /// Whether any document is in Serbian (either script): an English question is then also
     /// searched through the English → Serbian map (`language_map.rs`).
     pub holds_serbian: bool,
+    /// Whether any document is in English: a Serbian question is then also searched as its
+    /// translation into English, when a translator is configured.
+    pub holds_english: bool,
     doc_by_id: HashMap<String, usize>,
     chunk_by_id: HashMap<String, usize>,
 }
@@ -87,6 +90,7 @@ impl Snapshot {
         };
         let dense = DenseIndex::build(dim, vectors, hnsw);
         let holds_serbian = docs.iter().any(|d| d.lang.is_serbian());
+        let holds_english = docs.iter().any(|d| d.lang == Lang::En);
         Self {
             model_id,
             chunker,
@@ -97,6 +101,7 @@ impl Snapshot {
             bm25,
             language_shift,
             holds_serbian,
+            holds_english,
             doc_by_id,
             chunk_by_id,
         }

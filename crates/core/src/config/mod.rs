@@ -19,7 +19,7 @@ pub use engine::{
     EnginePolicy, EscalationThresholds, IntentModelConfig, LmReaderConfig, ReaderConfig,
 };
 pub use models::ModelsConfig;
-pub use retrieval::{Fusion, RetrievalConfig};
+pub use retrieval::{Fusion, QuestionTranslator, RetrievalConfig};
 pub use server::{ApiKey, ApiRole, BusinessHours, CannedResponse, ServerConfig};
 pub use shop::ShopConfig;
 

@@ -19,6 +19,21 @@ pub struct RetrievalConfig {
     /// page that answers it, and an English question as its image in Serbian when the index
     /// holds Serbian pages. Query side only: the index is the same either way.
     pub language_map: bool,
+    /// Also search a question as its machine translation into the other language the index
+    /// holds pages in (Serbian → English, English → Serbian): `apertium` (the rule-based
+    /// translator, when installed with its Serbo-Croatian–English pair; without it a warning and
+    /// no translation) or `off`. Query side only; the customer never sees the translation.
+    pub translate_questions: QuestionTranslator,
+    /// The Apertium command (`apertium` on the PATH by default).
+    pub apertium_command: String,
+}
+
+/// The machine translator questions are searched through (`retrieval.translate_questions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionTranslator {
+    Off,
+    Apertium,
 }
 
 /// The fusion of the dense and lexical candidate lists.
@@ -42,6 +57,8 @@ impl Default for RetrievalConfig {
             rrf_k: 60.0,
             dense_weight: 0.7,
             language_map: true,
+            translate_questions: QuestionTranslator::Off,
+            apertium_command: "apertium".into(),
         }
     }
 }
