@@ -4,29 +4,12 @@
 //! the prompt attention tiles. Throughput is in multiply-adds per second.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use frontdesk_inference::kernels::{self, PreparedMatrix, QMatrix, QuantizedRows, SourceFormat};
+use frontdesk_inference::kernels::{self, PreparedMatrix, QuantizedRows, SourceFormat};
 use rand::{Rng, SeedableRng};
 
-fn random_matrix(rng: &mut impl Rng, format: SourceFormat, rows: usize, cols: usize) -> QMatrix {
-    // Random bytes are valid blocks for every format once the scales are sane: write the scale
-    // fields as small f16 values.
-    let mut bytes: Vec<u8> = (0..format.bytes_for(rows, cols))
-        .map(|_| rng.gen())
-        .collect();
-    let (_, block) = format.block_shape();
-    let half = half::f16::from_f32(0.01).to_le_bytes();
-    for blk in bytes.chunks_exact_mut(block) {
-        match format {
-            SourceFormat::Q4K => {
-                blk[0..2].copy_from_slice(&half);
-                blk[2..4].copy_from_slice(&half);
-            }
-            SourceFormat::Q6K => blk[208..210].copy_from_slice(&half),
-            _ => blk[0..2].copy_from_slice(&half),
-        }
-    }
-    QMatrix::from_format(format, rows, cols, &bytes).expect("shape")
-}
+#[path = "common/random_matrix.rs"]
+mod random_matrix;
+use random_matrix::random_matrix;
 
 fn bench(c: &mut Criterion) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);

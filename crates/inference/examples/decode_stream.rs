@@ -7,28 +7,13 @@
 //! `cargo run --release -p frontdesk-inference --example decode_stream -- [TOKENS]`
 //! (`MODEL=0.5b`: the 0.5B's shapes and formats)
 //! (`FRONTDESK_KERNELS_ISA` picks the path; `THREADS` the pool size, default all cores).
-use frontdesk_inference::kernels::{self, QMatrix, QuantizedRows, SourceFormat};
+use frontdesk_inference::kernels::{self, QuantizedRows, SourceFormat};
 use rand::{Rng, SeedableRng};
 use std::time::Instant;
 
-/// Random bytes with sane scale fields are valid blocks for every format.
-fn random_matrix(rng: &mut impl Rng, format: SourceFormat, rows: usize, cols: usize) -> QMatrix {
-    let mut bytes: Vec<u8> = vec![0; format.bytes_for(rows, cols)];
-    rng.fill(&mut bytes[..]);
-    let (_, block) = format.block_shape();
-    let half = half::f16::from_f32(0.01).to_le_bytes();
-    for blk in bytes.chunks_exact_mut(block) {
-        match format {
-            SourceFormat::Q4K => {
-                blk[0..2].copy_from_slice(&half);
-                blk[2..4].copy_from_slice(&half);
-            }
-            SourceFormat::Q6K => blk[208..210].copy_from_slice(&half),
-            _ => blk[0..2].copy_from_slice(&half),
-        }
-    }
-    QMatrix::from_format(format, rows, cols, &bytes).expect("shape")
-}
+#[path = "../benches/common/random_matrix.rs"]
+mod random_matrix;
+use random_matrix::random_matrix;
 
 fn main() {
     use SourceFormat::{Q4K, Q5_0, Q6K, Q8_0};
