@@ -5,8 +5,9 @@
 //! with a Serbo-Croatian ↔ English pair. It is used here because a generative model asked to
 //! translate a question changes what is asked (see crates/retrieval/README.md, "Translating the
 //! question with the chat model"), while a rule-based translator only ever maps the words it
-//! knows and passes the rest (names, numbers, codes, typos) through unchanged. Its output is
-//! rough, so it is one more search variant beside the question, never text shown to anyone.
+//! knows and passes the rest (numbers, codes, typos, most names) through unchanged; a name that
+//! is also a word is translated as one ("Novi Sad" becomes "New Now"). Its output is rough, so
+//! it is one more search variant beside the question, never text shown to anyone.
 
 use async_trait::async_trait;
 use frontdesk_core::config::{QuestionTranslator, RetrievalConfig};
