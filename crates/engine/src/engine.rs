@@ -25,6 +25,7 @@ use frontdesk_core::config::{BusinessProfile, CommercePolicy, EnginePolicy};
 use frontdesk_core::conversation::AnswerSource;
 use frontdesk_core::intents::RECOMMEND_PRODUCT;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
+use frontdesk_core::text::question_parts;
 use frontdesk_core::{
     ChatModel, Citation, Commerce, ConversationState, ConversationStatus, Embedder,
     EscalationReason, HandoffInfo, InferenceError, Lang, Retriever, SearchQuery, TurnEvent,
@@ -37,6 +38,11 @@ use tokio::sync::mpsc;
 const SEARCH_K: usize = 6;
 /// Sentences of a passage used for an extractive answer.
 const EXTRACT_SENTENCES: usize = 2;
+/// Parts of a question searched on their own at most ("a, b and c?"; a longer message is
+/// seldom one question).
+const MAX_PARTS_SEARCHED: usize = 3;
+/// Hits kept from each part's own search: the part's answer is nearly always in its first two.
+const HITS_PER_PART: usize = 2;
 
 pub struct EngineDeps {
     pub retriever: Arc<dyn Retriever>,
@@ -273,32 +279,39 @@ impl Engine {
         let top: Vec<&Hit> = hits.iter().collect();
         let read = match reading {
             Some(r) => Ok(Some(r)),
-            None => self.read(query, hits).await,
+            None => self.read(query, hits, lang, None).await,
         };
-        let (hit, text) = match read {
+        let in_script = |hit: &Hit, text: String| {
+            if hit.lang == Lang::SrCyrl && lang == Lang::SrLatn {
+                crate::lang::cyr_to_lat(&text)
+            } else {
+                text
+            }
+        };
+        let (hit, text, more) = match read {
             Ok(Some(r)) => {
                 let hit = top[r.hit];
-                let text = if hit.lang == Lang::SrCyrl && lang == Lang::SrLatn {
-                    crate::lang::cyr_to_lat(&r.text)
-                } else {
-                    r.text
-                };
-                (hit, text)
+                (hit, in_script(hit, r.text), r.more)
             }
             Ok(None) => (
                 top[0],
                 extract_in_script(top[0], query, EXTRACT_SENTENCES, lang),
+                Vec::new(),
             ),
             Err(e) => {
                 tracing::warn!(error = %e, "reader unavailable; quoting the best passage's first sentences");
                 (
                     top[0],
                     extract_in_script(top[0], query, EXTRACT_SENTENCES, lang),
+                    Vec::new(),
                 )
             }
         };
-        if !same_language_family(hit.lang, lang) {
-            let note = if hit.lang == Lang::En {
+        let foreign = std::iter::once(hit.lang)
+            .chain(more.iter().map(|(h, _)| h.lang))
+            .find(|l| !same_language_family(*l, lang));
+        if let Some(source_lang) = foreign {
+            let note = if source_lang == Lang::En {
                 Template::SourceInEnglish
             } else {
                 Template::SourceInSerbian
@@ -307,6 +320,11 @@ impl Engine {
         }
         out.sentences(&format!("{text} [1]")).await;
         out.cite(1, hit).await;
+        for (n, (more_hit, more_text)) in more.into_iter().enumerate() {
+            let text = in_script(&more_hit, more_text);
+            out.sentences(&format!("{text} [{}]", n + 2)).await;
+            out.cite(n + 2, &more_hit).await;
+        }
     }
 
     /// The chat model, when knowledge answers may be written by it.
@@ -319,21 +337,59 @@ impl Engine {
         }
     }
 
-    /// What the reader picks from `hits` for `query` (`None` when it is turned off).
+    /// What the reader picks from `hits` for `query` (`None` when it is turned off). With part
+    /// search and the customer's reading `u`, each part of a question in several parts is also
+    /// searched on its own, and a part may be answered from what that search finds.
     pub(crate) async fn read(
         &self,
         query: &str,
         hits: &[Hit],
+        lang: Lang,
+        u: Option<&Understanding>,
     ) -> Result<Option<Reading>, InferenceError> {
         if !self.deps.policy.reader.enabled {
             return Ok(None);
         }
-        let top: Vec<&Hit> = hits.iter().collect();
-        let r = self.reader.read(query, &top).await?;
+        let found_for_parts = match u {
+            Some(u) if self.deps.policy.reader.part_search => {
+                self.search_parts(query, u, hits).await
+            }
+            _ => Vec::new(),
+        };
+        let mut top: Vec<&Hit> = hits.iter().collect();
+        let main = top.len();
+        top.extend(found_for_parts.iter());
+        let r = self.reader.read(query, &top, main, lang).await?;
         if let Some(r) = &r {
             tracing::debug!(query, score = r.score, passage = r.hit, "reader");
         }
         Ok(r)
+    }
+
+    /// The best hits of each part of `query` searched on its own (when it has several parts),
+    /// leaving out those already in `hits`. A failed search leaves its part to the passages
+    /// already found.
+    async fn search_parts(&self, query: &str, u: &Understanding, hits: &[Hit]) -> Vec<Hit> {
+        let parts = question_parts(query, u.lang);
+        if parts.len() < 2 {
+            return Vec::new();
+        }
+        let mut found: Vec<Hit> = Vec::new();
+        for part in parts.iter().take(MAX_PARTS_SEARCHED) {
+            // The part first, the whole question after it: a part alone ("and how long is its
+            // hose?") has often lost its subject.
+            match self.search(&format!("{part} {query}"), u).await {
+                Ok(part_hits) => {
+                    for h in part_hits.into_iter().take(HITS_PER_PART) {
+                        if !hits.iter().chain(&found).any(|x| x.chunk_id == h.chunk_id) {
+                            found.push(h);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "searching a part of the question failed"),
+            }
+        }
+        found
     }
 
     /// The facts the LM reader is given for `query`: the reader's closest units of `hits`.

@@ -13,7 +13,7 @@ use frontdesk_core::config::ReaderConfig;
 use frontdesk_core::embed::dot;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
 use frontdesk_core::text::{question_parts, unit_embed_text, units, Unit as TextUnit};
-use frontdesk_core::{EmbedKind, Embedder, InferenceError};
+use frontdesk_core::{EmbedKind, Embedder, InferenceError, Lang};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -37,6 +37,9 @@ pub struct Reading {
     /// False when the question asks for a kind of value (a weight, a price …) and the text
     /// states none.
     pub states_asked_kind: bool,
+    /// Further passages and their units, for parts of the question the chosen passage does not
+    /// answer, in the order of the parts.
+    pub more: Vec<(Hit, String)>,
 }
 
 /// A unit offered to the LM reader: its passage (index into the hits given), its text and its
@@ -201,16 +204,22 @@ impl Reader {
         Ok(flat)
     }
 
-    /// The units of `hits` that best answer `question`; `None` when no passage has any.
+    /// The units of `hits` that best answer `question`; `None` when no passage has any. The
+    /// answer is chosen from the first `main` hits (at most `max_hits` of them); the hits after
+    /// `main` were found by searching the parts of the question on their own, and only a part
+    /// of the question is answered from them.
     pub async fn read(
         &self,
         question: &str,
         hits: &[&Hit],
+        main: usize,
+        lang: Lang,
     ) -> Result<Option<Reading>, InferenceError> {
         let p = self.params;
+        let main = main.min(hits.len());
         let q = self.embed_question(question).await?;
         let asked = answer_kinds::asked(question);
-        let (scored, all_units) = self.score_units(&q, asked, hits).await?;
+        let (scored, all_units) = self.score_units(&q, asked, &hits[..main]).await?;
         let best = scored
             .iter()
             .flat_map(|(h, s)| s.iter().map(move |(i, v)| (*h, *i, *v)))
@@ -227,9 +236,11 @@ impl Reader {
         keep.sort_by(|a, b| b.1.total_cmp(&a.1));
         keep.truncate(p.max_units.max(1));
         let units = &all_units[h];
-        // A question in several parts gets the passage's best unit for each part too, so the
-        // second half of "is it in stock, and how heavy is it?" is not left unanswered.
-        let parts = question_parts(question);
+        // A question in several parts gets the best unit for each part too, so the second half
+        // of "is it in stock, and how heavy is it?" is not left unanswered: from the chosen
+        // passage, or (with part search) from any passage read or found for the part.
+        let mut more: Vec<(usize, Vec<usize>)> = Vec::new();
+        let parts = question_parts(question, lang);
         if parts.len() > 1 && !units.is_empty() {
             let part_vecs = self
                 .embedder
@@ -238,34 +249,114 @@ impl Reader {
                     EmbedKind::Query,
                 )
                 .await?;
-            for pv in &part_vecs {
-                let best = units
-                    .iter()
-                    .enumerate()
-                    .map(|(i, u)| (i, dot(pv, &u.vec)))
-                    .max_by(|a, b| a.1.total_cmp(&b.1));
-                if let Some((i, s)) = best {
+            let mut passages: Vec<(usize, Arc<Vec<Unit>>)> = vec![(h, units.clone())];
+            if p.part_search {
+                for (other, u) in all_units.iter().enumerate().take(main) {
+                    if other != h {
+                        passages.push((other, u.clone()));
+                    }
+                }
+                for (other, hit) in hits.iter().enumerate().skip(main) {
+                    passages.push((other, self.units_of(hit).await?));
+                }
+            }
+            for (part, pv) in parts.iter().zip(&part_vecs) {
+                let part_asked = answer_kinds::asked(part);
+                let scored_part = passages.iter().flat_map(|(ph, pu)| {
+                    pu.iter().enumerate().map(move |(i, u)| {
+                        // The part alone: adding the whole question (to keep a subject the
+                        // part may have lost) leaned towards the units answering the other
+                        // parts, and read worse on the dev half at every weight.
+                        let bonus = if p.part_search && u.kinds.meets(part_asked) {
+                            p.kind_bonus
+                        } else {
+                            0.0
+                        };
+                        (*ph, i, dot(pv, &u.vec) + bonus)
+                    })
+                });
+                let best_in_chosen = scored_part
+                    .clone()
+                    .filter(|(ph, _, _)| *ph == h)
+                    .max_by(|a, b| a.2.total_cmp(&b.2));
+                let best_elsewhere = scored_part
+                    .filter(|(ph, _, _)| *ph != h)
+                    .max_by(|a, b| a.2.total_cmp(&b.2));
+                // Another passage answers the part only when it is clearly better at it: each
+                // further source lengthens the reply.
+                let best = match (best_in_chosen, best_elsewhere) {
+                    (Some(c), Some(e)) if e.2 >= c.2 + p.part_margin => Some(e),
+                    (Some(c), _) => Some(c),
+                    (None, e) => e,
+                };
+                let Some((ph, i, s)) = best else { continue };
+                if ph == h {
                     if !keep.iter().any(|(k, _)| *k == i) {
                         keep.push((i, s));
                     }
+                } else {
+                    match more.iter_mut().find(|(m, _)| *m == ph) {
+                        Some((_, list)) if !list.contains(&i) => list.push(i),
+                        Some(_) => {}
+                        None => more.push((ph, vec![i])),
+                    }
                 }
             }
+            // A passage found for a part is quoted only if it says something the chosen one
+            // does not.
+            let chosen: Vec<&str> = keep.iter().map(|(i, _)| units[*i].text.as_str()).collect();
+            let mut read_more = Vec::new();
+            for (ph, mut list) in more.drain(..) {
+                let pu = passages
+                    .iter()
+                    .find(|(x, _)| *x == ph)
+                    .map(|(_, u)| u.clone())
+                    .unwrap_or_default();
+                list.sort_unstable();
+                list.retain(|i| !chosen.contains(&pu[*i].text.as_str()));
+                if !list.is_empty() {
+                    read_more.push((ph, list, pu));
+                }
+            }
+            keep.sort_by_key(|(i, _)| *i);
+            let states_asked_kind = asked.is_empty()
+                || keep.iter().any(|(i, _)| units[*i].kinds.meets(asked))
+                || read_more
+                    .iter()
+                    .any(|(_, l, pu)| l.iter().any(|i| pu[*i].kinds.meets(asked)));
+            let text = join_units(units, keep.iter().map(|(i, _)| *i));
+            let more = read_more
+                .iter()
+                .map(|(ph, l, pu)| ((*hits[*ph]).clone(), join_units(pu, l.iter().copied())))
+                .collect();
+            return Ok(Some(Reading {
+                hit: h,
+                text,
+                score: best_score,
+                states_asked_kind,
+                more,
+            }));
         }
         keep.sort_by_key(|(i, _)| *i);
         let states_asked_kind =
             asked.is_empty() || keep.iter().any(|(i, _)| units[*i].kinds.meets(asked));
-        let text = keep
-            .iter()
-            .map(|(i, _)| units[*i].text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let text = join_units(units, keep.iter().map(|(i, _)| *i));
         Ok(Some(Reading {
             hit: h,
             text,
             score: best_score,
             states_asked_kind,
+            more: Vec::new(),
         }))
     }
+}
+
+/// The texts of `units` at `which`, in that order, as one answer.
+fn join_units(units: &[Unit], which: impl Iterator<Item = usize>) -> String {
+    which
+        .map(|i| units[i].text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -316,7 +407,7 @@ mod tests {
         let reader = Reader::new(Arc::new(HashEmbedder::new(64)), ReaderConfig::default());
         let h = product("Alpina 2 Tent: a freestanding tent for two. Price: 289.00 EUR.\n\n- Packed weight: 2.1 kg\n- Floor: 215 x 130 cm\n");
         let r = reader
-            .read("what is the packed weight", &[&h])
+            .read("what is the packed weight", &[&h], 1, Lang::En)
             .await
             .unwrap()
             .unwrap();
@@ -325,7 +416,7 @@ mod tests {
         assert!(!r.text.contains("freestanding"), "{r:?}");
         // Read a second time from the cache, with the same result.
         let again = reader
-            .read("what is the packed weight", &[&h])
+            .read("what is the packed weight", &[&h], 1, Lang::En)
             .await
             .unwrap()
             .unwrap();
@@ -338,16 +429,67 @@ mod tests {
         let reader = Reader::new(Arc::new(HashEmbedder::new(1024)), ReaderConfig::default());
         let h = product("Alpina 2 Tent: a freestanding tent for two. Price: 289.00 EUR.\n\n- Packed weight: 2.1 kg\n- Floor: 215 x 130 cm\n- Fly fabric: 20D ripstop nylon\n- Poles: aluminium, colour-coded\n");
         let question = "what is the packed weight, and what fabric is the fly made of?";
-        let r = reader.read(question, &[&h]).await.unwrap().unwrap();
+        let r = reader
+            .read(question, &[&h], 1, Lang::En)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(r.text.contains("2.1 kg"), "{r:?}");
         assert!(r.text.contains("ripstop"), "{r:?}");
         // Each half alone finds only its own unit: the whole question needs both.
         let first = reader
-            .read("what is the packed weight", &[&h])
+            .read("what is the packed weight", &[&h], 1, Lang::En)
             .await
             .unwrap()
             .unwrap();
         assert!(!first.text.contains("ripstop"), "{first:?}");
+    }
+
+    #[tokio::test]
+    async fn a_part_the_chosen_passage_cannot_answer_is_read_from_the_passage_found_for_it() {
+        let tent = product("Alpina 2 Tent: a freestanding tent for two.\n\n- Packed weight: 2.1 kg\n- Floor: 215 x 130 cm\n");
+        let mut returns = product("Unworn items can be returned within 30 days.\n\nRefunds reach the card in 5 business days.\n");
+        returns.chunk_id = "policies/returns#0".into();
+        returns.doc_id = "policies/returns".into();
+        returns.kind = ChunkKind::Passage;
+        returns.section = "Returns".into();
+        let question = "what is the packed weight of the tent, and within how many days can unworn items be returned?";
+        // (part search, further passage quoted)
+        for (part_search, want_more) in [(true, true), (false, false)] {
+            let params = ReaderConfig {
+                part_search,
+                ..ReaderConfig::default()
+            };
+            let reader = Reader::new(Arc::new(HashEmbedder::new(1024)), params);
+            // The tent is what the whole question found; the returns page was found for a part.
+            let r = reader
+                .read(question, &[&tent, &returns], 1, Lang::En)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(r.hit, 0);
+            assert!(r.text.contains("2.1 kg"), "{r:?}");
+            if want_more {
+                assert_eq!(r.more.len(), 1, "{r:?}");
+                assert_eq!(r.more[0].0.chunk_id, "policies/returns#0");
+                assert!(r.more[0].1.contains("30 days"), "{r:?}");
+            } else {
+                assert!(r.more.is_empty(), "{r:?}");
+            }
+        }
+        // A question in one part is never answered from a passage found for a part.
+        let reader = Reader::new(Arc::new(HashEmbedder::new(1024)), ReaderConfig::default());
+        let r = reader
+            .read(
+                "what is the packed weight of the tent",
+                &[&tent, &returns],
+                1,
+                Lang::En,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(r.more.is_empty(), "{r:?}");
     }
 
     #[tokio::test]
@@ -356,7 +498,12 @@ mod tests {
         let mut h = product("Opening hours:\n\n| Centre | Weekdays | Saturday |\n|---|---|---|\n| Belgrade | 08–20 | 09–15 |\n| Nis | 08–19 | 09–14 |\n");
         h.kind = ChunkKind::Passage;
         let r = reader
-            .read("what are the saturday hours of the nis centre", &[&h])
+            .read(
+                "what are the saturday hours of the nis centre",
+                &[&h],
+                1,
+                Lang::En,
+            )
             .await
             .unwrap()
             .unwrap();
@@ -375,7 +522,11 @@ mod tests {
         let h = product("Alpina 2 Tent: a freestanding tent for two hikers.\n\n- Packed: 2.1 kg\n");
         let question = "how heavy is the alpina 2 tent for two hikers";
         let plain = Reader::new(Arc::new(HashEmbedder::new(1024)), ReaderConfig::default());
-        let r = plain.read(question, &[&h]).await.unwrap().unwrap();
+        let r = plain
+            .read(question, &[&h], 1, Lang::En)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(
             r.text.contains("freestanding") && !r.text.contains("2.1 kg"),
             "{r:?}"
@@ -386,12 +537,16 @@ mod tests {
             ..ReaderConfig::default()
         };
         let preferring = Reader::new(Arc::new(HashEmbedder::new(1024)), params);
-        let r = preferring.read(question, &[&h]).await.unwrap().unwrap();
+        let r = preferring
+            .read(question, &[&h], 1, Lang::En)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(r.text.contains("2.1 kg"), "{r:?}");
         assert!(r.states_asked_kind, "{r:?}");
         // A question that asks for no kind of value is read as before.
         let r = preferring
-            .read("is the alpina 2 tent freestanding", &[&h])
+            .read("is the alpina 2 tent freestanding", &[&h], 1, Lang::En)
             .await
             .unwrap()
             .unwrap();
@@ -404,8 +559,17 @@ mod tests {
     #[tokio::test]
     async fn nothing_to_read_is_none() {
         let reader = Reader::new(Arc::new(HashEmbedder::new(64)), ReaderConfig::default());
-        assert_eq!(reader.read("anything", &[]).await.unwrap(), None);
+        assert_eq!(
+            reader.read("anything", &[], 0, Lang::En).await.unwrap(),
+            None
+        );
         let empty = product("");
-        assert_eq!(reader.read("anything", &[&empty]).await.unwrap(), None);
+        assert_eq!(
+            reader
+                .read("anything", &[&empty], 1, Lang::En)
+                .await
+                .unwrap(),
+            None
+        );
     }
 }

@@ -209,7 +209,7 @@ impl Engine {
         let reading = if retrieved.is_empty() {
             None
         } else {
-            match self.read(&query, &retrieved).await {
+            match self.read(&query, &retrieved, u.lang, Some(u)).await {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "reader unavailable; deciding on retrieval alone");

@@ -45,7 +45,7 @@ impl Engine {
         };
         let answerable = !hits.is_empty() && confidence >= self.deps.policy.thresholds.min_answer;
         if answerable {
-            let reading = match self.read(&query, &hits).await {
+            let reading = match self.read(&query, &hits, u.lang, Some(&u)).await {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "reader unavailable for a suggestion");

@@ -633,3 +633,29 @@ async fn a_question_about_an_action_the_pages_cannot_answer_is_answered_as_a_que
         }
     }
 }
+
+#[tokio::test]
+async fn each_part_of_a_two_part_question_is_answered_and_cited_from_its_own_page() {
+    let question =
+        "how long does the warranty last, and within how many days can unworn items be returned?";
+    // (part search, both facts in the reply)
+    for (part_search, both) in [(true, true), (false, false)] {
+        let e = engine_built(None, None, |p| p.reader.part_search = part_search).await;
+        let mut state = ConversationState::new("c1", Channel::Chat);
+        let (r, _) = turn(&e, &mut state, question).await;
+        let out = r.unwrap();
+        let has_warranty = out.text.contains("two years");
+        let has_returns = out.text.contains("30 days");
+        assert_eq!(has_warranty && has_returns, both, "{}", out.text);
+        if both {
+            let cited: Vec<&str> = out.citations.iter().map(|c| c.doc_id.as_str()).collect();
+            assert_eq!(cited.len(), 2, "{cited:?}");
+            assert!(cited.contains(&"warranty") && cited.contains(&"returns-policy"));
+            assert!(
+                out.text.contains("[1]") && out.text.contains("[2]"),
+                "{}",
+                out.text
+            );
+        }
+    }
+}

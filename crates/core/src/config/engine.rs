@@ -126,6 +126,13 @@ pub struct ReaderConfig {
     /// A question that asks for a kind of value and an answer that states none is not
     /// answered: the attribute asked is not in the passages read.
     pub require_asked_kind: bool,
+    /// A question in several parts ("how heavy is it, and what does the set cost?") has each
+    /// part searched on its own too, and a part the chosen passage does not answer is answered
+    /// from the passage its own search finds (cited as a second source).
+    pub part_search: bool,
+    /// How much better (in the reader's score) a further passage's unit must answer a part than
+    /// the chosen passage's best unit for it to be quoted too.
+    pub part_margin: f32,
 }
 
 impl Default for ReaderConfig {
@@ -140,6 +147,8 @@ impl Default for ReaderConfig {
             min_score: 0.83,
             kind_bonus: 0.03,
             require_asked_kind: false,
+            part_search: true,
+            part_margin: 0.0,
         }
     }
 }

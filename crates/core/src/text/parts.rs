@@ -10,16 +10,26 @@
 
 use super::fold::fold;
 use super::sentences::sentences;
+use crate::Lang;
 
-/// Folded conjunctions that may join two clauses of one question (English; Serbian in either
-/// script, which folding brings to Latin).
-const CLAUSE_CONJUNCTIONS: &[&str] = &["and", "also", "plus", "i", "a", "te", "pa"];
+/// Folded conjunctions that may join two clauses of one English question.
+const ENGLISH_CLAUSE_CONJUNCTIONS: &[&str] = &["and", "also", "plus"];
+
+/// The same for Serbian in either script (folding brings Cyrillic to Latin). Kept apart from the
+/// English ones: "i" and "a" are also the English "I" and "a", which join nothing.
+const SERBIAN_CLAUSE_CONJUNCTIONS: &[&str] = &["i", "a", "te", "pa"];
 
 /// Words each side of a cut needs, so a cut joins clauses, not nouns.
 const MIN_PART_WORDS: usize = 3;
 
-/// The parts of `question` in order (the question itself when it has one part).
-pub fn question_parts(question: &str) -> Vec<&str> {
+/// The parts of `question`, written in `lang`, in order (the question itself when it has one
+/// part).
+pub fn question_parts(question: &str, lang: Lang) -> Vec<&str> {
+    let conjunctions = if lang.is_serbian() {
+        SERBIAN_CLAUSE_CONJUNCTIONS
+    } else {
+        ENGLISH_CLAUSE_CONJUNCTIONS
+    };
     let mut parts = Vec::new();
     for sentence in sentences(question) {
         let mut start = 0;
@@ -27,7 +37,7 @@ pub fn question_parts(question: &str) -> Vec<&str> {
         let mut last_cut_word = 0;
         for (w, &(b, e)) in words.iter().enumerate() {
             let word = fold(&sentence[b..e]);
-            if !CLAUSE_CONJUNCTIONS.contains(&word.as_str()) {
+            if !conjunctions.contains(&word.as_str()) {
                 continue;
             }
             let before = w - last_cut_word;
@@ -76,9 +86,10 @@ mod tests {
 
     #[test]
     fn a_question_is_cut_where_a_conjunction_joins_two_clauses() {
-        let cases: &[(&str, &[&str])] = &[
+        let cases: &[(&str, Lang, &[&str])] = &[
             (
                 "Is the tent available in green, and how long is the floor?",
+                Lang::En,
                 &[
                     "Is the tent available in green",
                     "and how long is the floor?",
@@ -86,27 +97,41 @@ mod tests {
             ),
             (
                 "Koliko je težak ranac i koliko kila najviše nosi?",
+                Lang::SrLatn,
                 &["Koliko je težak ranac", "i koliko kila najviše nosi?"],
             ),
             (
                 "Колико кошта лонац и колико је тежак?",
+                Lang::SrCyrl,
                 &["Колико кошта лонац", "и колико је тежак?"],
             ),
             (
                 "Is the lamp dimmable? Do you ship to Austria?",
+                Lang::En,
                 &["Is the lamp dimmable?", "Do you ship to Austria?"],
             ),
             // Nouns joined by a conjunction are one part.
             (
                 "Do you have it in black and red?",
+                Lang::En,
                 &["Do you have it in black and red?"],
             ),
-            ("Imate li crnu i crvenu?", &["Imate li crnu i crvenu?"]),
-            ("and the other one?", &["and the other one?"]),
-            ("", &[]),
+            (
+                "Imate li crnu i crvenu?",
+                Lang::SrLatn,
+                &["Imate li crnu i crvenu?"],
+            ),
+            ("and the other one?", Lang::En, &["and the other one?"]),
+            // The English "i" and "a" join nothing.
+            (
+                "whats the most i can carry in a large pack on a long trip?",
+                Lang::En,
+                &["whats the most i can carry in a large pack on a long trip?"],
+            ),
+            ("", Lang::En, &[]),
         ];
-        for (q, want) in cases {
-            assert_eq!(question_parts(q), *want, "{q:?}");
+        for (q, lang, want) in cases {
+            assert_eq!(question_parts(q, *lang), *want, "{q:?}");
         }
     }
 }
