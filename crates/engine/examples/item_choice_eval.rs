@@ -4,7 +4,8 @@
 //! (what was measured against it), on labelled messages.
 //!
 //!   cargo run -p frontdesk-engine --release --example item_choice_eval -- \
-//!     evals/item-choice/dev.jsonl [evals/item-choice/test.jsonl] [--lm MODEL] [--margin M]
+//!     evals/item-choice/dev.jsonl [evals/item-choice/test.jsonl] [--lm MODEL] [--margin M] \
+//!     [--translate]
 //!
 //! Each row: `{id, lang, message, items: [{name, options}], want: [1-based item numbers]}`; an
 //! empty `want` means the message names no item (the flow should ask). A "wrong pick" is a
@@ -148,17 +149,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut files = Vec::new();
     let mut lm: Option<String> = None;
     let mut margin = DEFAULT_MARGIN;
+    let mut translate = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--lm" => lm = args.next(),
             "--margin" => margin = args.next().and_then(|m| m.parse().ok()).unwrap_or(margin),
+            "--translate" => translate = true,
             _ => files.push(a),
         }
     }
     let mut cfg = ModelsConfig::default();
     let embedder = frontdesk_inference::load_embedder(&cfg)?;
-    let reader = EmbeddingItemReader::new(embedder, margin);
+    let translator = if translate {
+        let t = frontdesk_retrieval::translation::Apertium::detect("apertium")
+            .ok_or("--translate: no Apertium with the Serbian–English pair here")?;
+        Some(Arc::new(t) as Arc<dyn frontdesk_core::Translator>)
+    } else {
+        None
+    };
+    let reader = EmbeddingItemReader::new(embedder, margin).with_translator(translator);
     let chat: Option<Arc<dyn ChatModel>> = match lm {
         Some(m) => {
             cfg.chat = m;
@@ -187,7 +197,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut got = [rules.clone(), rules.clone(), rules.clone()];
             if rules.is_empty() {
                 let t = Instant::now();
-                got[1] = reader.items_meant(&row.message, &o).await;
+                got[1] = reader.items_meant(&row.message, u.lang, &o).await;
                 e5_ms.push(t.elapsed().as_secs_f64() * 1000.0);
                 if let Some(chat) = &chat {
                     let t = Instant::now();

@@ -26,6 +26,7 @@ use frontdesk_core::conversation::AnswerSource;
 use frontdesk_core::intents::RECOMMEND_PRODUCT;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
 use frontdesk_core::text::question_parts;
+use frontdesk_core::Translator;
 use frontdesk_core::{
     ChatModel, Citation, Commerce, ConversationState, ConversationStatus, Embedder,
     EscalationReason, HandoffInfo, InferenceError, Lang, Retriever, SearchQuery, TurnEvent,
@@ -240,6 +241,15 @@ impl Engine {
             .next()
             .ok_or_else(|| AssistantError::Internal("embedder returned no vector".into()))?;
         Ok(Some(intents.classify_views(&views)))
+    }
+
+    /// The engine with `translator` reading order items named in another language than
+    /// English in English translation too (`flows::item_reader`); `None` leaves it without.
+    pub fn with_translator(self, translator: Option<Arc<dyn Translator>>) -> Self {
+        Engine {
+            items: self.items.with_translator(translator),
+            ..self
+        }
     }
 
     pub(crate) async fn search(

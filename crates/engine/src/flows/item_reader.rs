@@ -16,7 +16,7 @@
 use async_trait::async_trait;
 use frontdesk_core::commerce::Order;
 use frontdesk_core::embed::dot;
-use frontdesk_core::{EmbedKind, Embedder};
+use frontdesk_core::{EmbedKind, Embedder, Lang, Translator};
 use std::sync::Arc;
 
 /// How much nearer the best item's name must be than the runner-up's (cosine). Chosen on
@@ -27,20 +27,49 @@ pub const DEFAULT_MARGIN: f32 = 0.008;
 /// Reads which of an order's items a customer's message is about.
 #[async_trait]
 pub trait ItemReader: Send + Sync {
-    /// The item ids meant, in the order's order; empty when the reader cannot tell (the flow
-    /// then asks).
-    async fn items_meant(&self, message: &str, order: &Order) -> Vec<String>;
+    /// The item ids meant by `message`, written in `lang`, in the order's order; empty when the
+    /// reader cannot tell (the flow then asks).
+    async fn items_meant(&self, message: &str, lang: Lang, order: &Order) -> Vec<String>;
 }
 
 /// [`ItemReader`] by embedding the message and the items' names.
 pub struct EmbeddingItemReader {
     embedder: Arc<dyn Embedder>,
     margin: f32,
+    /// Where one is configured, a message in another language than English is also read in its
+    /// English translation, the language shops name their products in.
+    translator: Option<Arc<dyn Translator>>,
 }
 
 impl EmbeddingItemReader {
     pub fn new(embedder: Arc<dyn Embedder>, margin: f32) -> Self {
-        Self { embedder, margin }
+        Self {
+            embedder,
+            margin,
+            translator: None,
+        }
+    }
+
+    pub fn with_translator(mut self, translator: Option<Arc<dyn Translator>>) -> Self {
+        self.translator = translator;
+        self
+    }
+
+    /// The message's English translation, when it is not English and a translator has the
+    /// pair; a failed translation is a warning and leaves the message as it is.
+    async fn in_english(&self, message: &str, lang: Lang) -> Option<String> {
+        let t = self.translator.as_ref()?;
+        if lang == Lang::En || !t.translates(lang, Lang::En) {
+            return None;
+        }
+        match t.translate(message, lang, Lang::En).await {
+            Ok(english) if !english.trim().is_empty() => Some(english),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "translating an item message failed");
+                None
+            }
+        }
     }
 }
 
@@ -67,16 +96,15 @@ fn clear_winner<'a>(names: &[&'a str], scores: &[f32], margin: f32) -> Option<&'
 
 #[async_trait]
 impl ItemReader for EmbeddingItemReader {
-    async fn items_meant(&self, message: &str, order: &Order) -> Vec<String> {
+    async fn items_meant(&self, message: &str, lang: Lang, order: &Order) -> Vec<String> {
         let names = names(order);
         if names.len() < 2 || message.trim().is_empty() {
             return vec![];
         }
+        let mut views = vec![message.to_string()];
+        views.extend(self.in_english(message, lang).await);
         let vectors = async {
-            let q = self
-                .embedder
-                .embed(vec![message.to_string()], EmbedKind::Query)
-                .await?;
+            let q = self.embedder.embed(views, EmbedKind::Query).await?;
             let items = self
                 .embedder
                 .embed(
@@ -93,10 +121,14 @@ impl ItemReader for EmbeddingItemReader {
                 return vec![];
             }
         };
-        let Some(q) = q.first() else {
+        if q.is_empty() {
             return vec![];
-        };
-        let scores: Vec<f32> = items.iter().map(|v| dot(q, v)).collect();
+        }
+        // Each item by its mean cosine over the message's views (as written, and in English).
+        let scores: Vec<f32> = items
+            .iter()
+            .map(|v| q.iter().map(|view| dot(view, v)).sum::<f32>() / q.len() as f32)
+            .collect();
         let Some(name) = clear_winner(&names, &scores, self.margin) else {
             return vec![];
         };
@@ -160,16 +192,70 @@ mod tests {
         let reader = EmbeddingItemReader::new(Arc::new(HashEmbedder::new(1024)), DEFAULT_MARGIN);
         let o = order(&["Dome Tent", "Ridge Trekking Poles", "Dome Tent"]);
         assert_eq!(
-            reader.items_meant("the trekking poles came bent", &o).await,
+            reader
+                .items_meant("the trekking poles came bent", Lang::En, &o)
+                .await,
             ["i1"]
         );
         assert_eq!(
-            reader.items_meant("the tent is torn", &o).await,
+            reader.items_meant("the tent is torn", Lang::En, &o).await,
             ["i0", "i2"]
         );
         // One distinct item: nothing to choose between, the rules decide.
         assert!(reader
-            .items_meant("the tent is torn", &order(&["Dome Tent"]))
+            .items_meant("the tent is torn", Lang::En, &order(&["Dome Tent"]))
+            .await
+            .is_empty());
+    }
+
+    /// Translates the one Serbian sentence it knows; fails on anything else.
+    struct OneSentence;
+
+    #[async_trait]
+    impl Translator for OneSentence {
+        fn translates(&self, from: Lang, to: Lang) -> bool {
+            from.is_serbian() && to == Lang::En
+        }
+        async fn translate(
+            &self,
+            text: &str,
+            _from: Lang,
+            _to: Lang,
+        ) -> Result<String, frontdesk_core::TranslationError> {
+            match text {
+                "vraćam ranac" => Ok("I am returning the backpack".into()),
+                _ => Err(frontdesk_core::TranslationError::Failed("unknown".into())),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_message_in_serbian_is_also_read_in_its_english_translation() {
+        let o = order(&["Trail Backpack", "Camp Stove"]);
+        let plain = EmbeddingItemReader::new(Arc::new(HashEmbedder::new(1024)), DEFAULT_MARGIN);
+        let translating =
+            EmbeddingItemReader::new(Arc::new(HashEmbedder::new(1024)), DEFAULT_MARGIN)
+                .with_translator(Some(Arc::new(OneSentence)));
+        // The Serbian words share nothing with the names; the translation does.
+        assert!(plain
+            .items_meant("vraćam ranac", Lang::SrLatn, &o)
+            .await
+            .is_empty());
+        assert_eq!(
+            translating
+                .items_meant("vraćam ranac", Lang::SrLatn, &o)
+                .await,
+            ["i0"]
+        );
+        // An English message is not translated; a failed translation leaves the message alone.
+        assert_eq!(
+            translating
+                .items_meant("the backpack strap broke", Lang::En, &o)
+                .await,
+            ["i0"]
+        );
+        assert!(translating
+            .items_meant("nešto drugo", Lang::SrLatn, &o)
             .await
             .is_empty());
     }

@@ -384,6 +384,11 @@ impl EngineParts {
             commerce_policy,
             audit: Some(audit),
         })
+        .map(|e| {
+            e.with_translator(frontdesk_retrieval::translation::from_config(
+                &self.config.retrieval,
+            ))
+        })
         .map_err(|e| EvalError::Backend(format!("configuring the engine: {e}")))
     }
 

@@ -73,7 +73,10 @@ impl Stack {
             commerce_policy: config.commerce.clone(),
             audit: Some(shop.audit),
         })
-        .context("configuring the engine")?;
+        .context("configuring the engine")?
+        .with_translator(frontdesk_retrieval::translation::from_config(
+            &config.retrieval,
+        ));
         Ok(Stack {
             index,
             engine: Arc::new(engine),

@@ -84,7 +84,7 @@ async fn read_items(ctx: &FlowContext<'_>, fs: &mut FlowState, u: &Understanding
         return;
     }
     if let Some(reader) = ctx.item_reader {
-        fs.item_ids = reader.items_meant(&u.text, order).await;
+        fs.item_ids = reader.items_meant(&u.text, u.lang, order).await;
     }
 }
 
