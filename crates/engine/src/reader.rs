@@ -239,7 +239,7 @@ impl Reader {
         // A question in several parts gets the best unit for each part too, so the second half
         // of "is it in stock, and how heavy is it?" is not left unanswered: from the chosen
         // passage, or (with part search) from any passage read or found for the part.
-        let mut more: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut read_more: Vec<(usize, Vec<usize>, Arc<Vec<Unit>>)> = Vec::new();
         let parts = question_parts(question, lang);
         if parts.len() > 1 && !units.is_empty() {
             let part_vecs = self
@@ -272,81 +272,60 @@ impl Reader {
                         } else {
                             0.0
                         };
-                        (*ph, i, dot(pv, &u.vec) + bonus)
+                        (*ph, pu, i, dot(pv, &u.vec) + bonus)
                     })
                 });
                 let best_in_chosen = scored_part
                     .clone()
-                    .filter(|(ph, _, _)| *ph == h)
-                    .max_by(|a, b| a.2.total_cmp(&b.2));
+                    .filter(|(ph, ..)| *ph == h)
+                    .max_by(|a, b| a.3.total_cmp(&b.3));
                 let best_elsewhere = scored_part
-                    .filter(|(ph, _, _)| *ph != h)
-                    .max_by(|a, b| a.2.total_cmp(&b.2));
+                    .filter(|(ph, ..)| *ph != h)
+                    .max_by(|a, b| a.3.total_cmp(&b.3));
                 // Another passage answers the part only when it is clearly better at it: each
                 // further source lengthens the reply.
                 let best = match (best_in_chosen, best_elsewhere) {
-                    (Some(c), Some(e)) if e.2 >= c.2 + p.part_margin => Some(e),
-                    (Some(c), _) => Some(c),
-                    (None, e) => e,
+                    (Some(c), Some(e)) if e.3 >= c.3 + p.part_margin => e,
+                    (Some(c), _) => c,
+                    (None, Some(e)) => e,
+                    (None, None) => continue,
                 };
-                let Some((ph, i, s)) = best else { continue };
+                let (ph, pu, i, score) = best;
                 if ph == h {
                     if !keep.iter().any(|(k, _)| *k == i) {
-                        keep.push((i, s));
+                        keep.push((i, score));
                     }
                 } else {
-                    match more.iter_mut().find(|(m, _)| *m == ph) {
-                        Some((_, list)) if !list.contains(&i) => list.push(i),
+                    match read_more.iter_mut().find(|(m, ..)| *m == ph) {
+                        Some((_, list, _)) if !list.contains(&i) => list.push(i),
                         Some(_) => {}
-                        None => more.push((ph, vec![i])),
+                        None => read_more.push((ph, vec![i], pu.clone())),
                     }
                 }
             }
-            // A passage found for a part is quoted only if it says something the chosen one
-            // does not.
+            // A further passage is quoted only for what the chosen one does not already say.
             let chosen: Vec<&str> = keep.iter().map(|(i, _)| units[*i].text.as_str()).collect();
-            let mut read_more = Vec::new();
-            for (ph, mut list) in more.drain(..) {
-                let pu = passages
-                    .iter()
-                    .find(|(x, _)| *x == ph)
-                    .map(|(_, u)| u.clone())
-                    .unwrap_or_default();
+            for (_, list, pu) in &mut read_more {
                 list.sort_unstable();
                 list.retain(|i| !chosen.contains(&pu[*i].text.as_str()));
-                if !list.is_empty() {
-                    read_more.push((ph, list, pu));
-                }
             }
-            keep.sort_by_key(|(i, _)| *i);
-            let states_asked_kind = asked.is_empty()
-                || keep.iter().any(|(i, _)| units[*i].kinds.meets(asked))
-                || read_more
-                    .iter()
-                    .any(|(_, l, pu)| l.iter().any(|i| pu[*i].kinds.meets(asked)));
-            let text = join_units(units, keep.iter().map(|(i, _)| *i));
-            let more = read_more
-                .iter()
-                .map(|(ph, l, pu)| ((*hits[*ph]).clone(), join_units(pu, l.iter().copied())))
-                .collect();
-            return Ok(Some(Reading {
-                hit: h,
-                text,
-                score: best_score,
-                states_asked_kind,
-                more,
-            }));
+            read_more.retain(|(_, list, _)| !list.is_empty());
         }
         keep.sort_by_key(|(i, _)| *i);
-        let states_asked_kind =
-            asked.is_empty() || keep.iter().any(|(i, _)| units[*i].kinds.meets(asked));
-        let text = join_units(units, keep.iter().map(|(i, _)| *i));
+        let states_asked_kind = asked.is_empty()
+            || keep.iter().any(|(i, _)| units[*i].kinds.meets(asked))
+            || read_more
+                .iter()
+                .any(|(_, l, pu)| l.iter().any(|i| pu[*i].kinds.meets(asked)));
         Ok(Some(Reading {
             hit: h,
-            text,
+            text: join_units(units, keep.iter().map(|(i, _)| *i)),
             score: best_score,
             states_asked_kind,
-            more: Vec::new(),
+            more: read_more
+                .iter()
+                .map(|(ph, l, pu)| ((*hits[*ph]).clone(), join_units(pu, l.iter().copied())))
+                .collect(),
         }))
     }
 }

@@ -124,9 +124,9 @@ mod tests {
             ("and the other one?", Lang::En, &["and the other one?"]),
             // The English "i" and "a" join nothing.
             (
-                "whats the most i can carry in a large pack on a long trip?",
+                "what size should i pick for a tall friend?",
                 Lang::En,
-                &["whats the most i can carry in a large pack on a long trip?"],
+                &["what size should i pick for a tall friend?"],
             ),
             ("", Lang::En, &[]),
         ];
