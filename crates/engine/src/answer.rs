@@ -110,8 +110,13 @@ pub fn extract(hit: &Hit, query: &str, max_sentences: usize) -> String {
 /// addresses, SKUs and brand names that must not be transliterated, and readers of Cyrillic
 /// read Latin too.
 pub fn extract_in_script(hit: &Hit, query: &str, max_sentences: usize, lang: Lang) -> String {
-    let text = extract(hit, query, max_sentences);
-    if hit.lang == Lang::SrCyrl && lang == Lang::SrLatn {
+    in_customers_script(extract(hit, query, max_sentences), hit.lang, lang)
+}
+
+/// `text` quoted from a page in `page` for a customer writing in `customer`: Cyrillic in Latin
+/// for a Latin-script customer, anything else as written (see [`extract_in_script`]).
+pub fn in_customers_script(text: String, page: Lang, customer: Lang) -> String {
+    if page == Lang::SrCyrl && customer == Lang::SrLatn {
         crate::lang::cyr_to_lat(&text)
     } else {
         text

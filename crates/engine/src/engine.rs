@@ -7,7 +7,7 @@
 //! generation; when no sentence passed, the reply becomes extractive (or a handoff).
 
 use crate::acts::{Act, ActClassifier};
-use crate::answer::{extract_in_script, rewrite_query};
+use crate::answer::{extract_in_script, in_customers_script, rewrite_query};
 use crate::error::EngineError;
 use crate::flows::item_reader::{self, EmbeddingItemReader};
 use crate::flows::AuditLog;
@@ -291,17 +291,10 @@ impl Engine {
             Some(r) => Ok(Some(r)),
             None => self.read(query, hits, lang, None).await,
         };
-        let in_script = |hit: &Hit, text: String| {
-            if hit.lang == Lang::SrCyrl && lang == Lang::SrLatn {
-                crate::lang::cyr_to_lat(&text)
-            } else {
-                text
-            }
-        };
         let (hit, text, more) = match read {
             Ok(Some(r)) => {
                 let hit = top[r.hit];
-                (hit, in_script(hit, r.text), r.more)
+                (hit, in_customers_script(r.text, hit.lang, lang), r.more)
             }
             Ok(None) => (
                 top[0],
@@ -331,7 +324,7 @@ impl Engine {
         out.sentences(&format!("{text} [1]")).await;
         out.cite(1, hit).await;
         for (n, (more_hit, more_text)) in more.into_iter().enumerate() {
-            let text = in_script(&more_hit, more_text);
+            let text = in_customers_script(more_text, more_hit.lang, lang);
             out.sentences(&format!("{text} [{}]", n + 2)).await;
             out.cite(n + 2, &more_hit).await;
         }
