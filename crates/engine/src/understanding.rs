@@ -701,17 +701,60 @@ const QUESTION_START: &[&str] = &[
     "kuda", "odakle", "dokle", "otkud", "otkuda", "zasto", "dal", "jel",
 ];
 
-/// Serbian yes/no questions put "li" after the first word ("može li", "imate li", "da li").
+/// English interrogatives that ask a question wherever they stand when an auxiliary follows
+/// ("… but it never came, what do i do"); a relative "which" or "where" is followed by a
+/// subject instead ("the boots which i bought").
+const WH_EN: &[&str] = &["what", "how", "which", "when", "where", "why", "who"];
+const AFTER_WH_EN: &[&str] = &[
+    "do", "does", "did", "can", "could", "should", "would", "will", "is", "are", "was", "were",
+    "shall", "may", "might", "much", "many", "long", "far", "often", "soon",
+];
+/// English auxiliaries that, followed by their subject, open a yes/no question in a clause
+/// after a comma ("I bought boots, can I return them").
+const YES_NO_AUX_EN: &[&str] = &[
+    "can", "could", "do", "does", "did", "is", "are", "will", "would", "should", "may", "shall",
+    "was", "were", "have", "has",
+];
+const SUBJECTS_EN: &[&str] = &["i", "you", "we", "it", "they", "he", "she", "there", "this", "that"];
+/// Serbian interrogatives that ask how, what or where to with "da" wherever they stand ("…,
+/// kako da vratim"); with no "da" they also open relative clauses ("gde živim").
+const WH_DA_SR: &[&str] = &[
+    "sta", "kako", "gde", "gdje", "kome", "koga", "kada", "kad", "koliko", "kolko", "zasto", "cime",
+];
+
+/// A question: a question mark; an interrogative first word, or Serbian's particle "li" after
+/// any word ("može li", "…, moze li"); an English interrogative with an auxiliary or an
+/// auxiliary with its subject opening a later clause, or a Serbian interrogative with "da",
+/// anywhere in the message — customers ask after a statement, without the mark ("I bought a
+/// jacket, can I swap it", "…, kako da vratim"). Grammar, not vocabulary of any business.
 fn is_question(text: &str, folded: &str) -> bool {
     if text.contains('?') {
         return true;
     }
-    let mut words = folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty());
-    let first = words.next().unwrap_or("");
-    let second = words.next().unwrap_or("");
-    QUESTION_START.contains(&first) || second == "li"
+    let words_of = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let words = words_of(folded);
+    let at = |i: usize| words.get(i).map_or("", String::as_str);
+    if QUESTION_START.contains(&at(0)) || words.iter().skip(1).any(|w| w == "li") {
+        return true;
+    }
+    let pair_asks = words.windows(2).any(|p| {
+        let (a, b) = (p[0].as_str(), p[1].as_str());
+        (WH_EN.contains(&a) && AFTER_WH_EN.contains(&b)) || (WH_DA_SR.contains(&a) && b == "da")
+    });
+    pair_asks
+        || folded.split([',', ';', ':']).skip(1).any(|clause| {
+            let w = words_of(clause);
+            let at = |i: usize| w.get(i).map_or("", String::as_str);
+            // "do it", "do that" tell the bot to go ahead.
+            YES_NO_AUX_EN.contains(&at(0))
+                && SUBJECTS_EN.contains(&at(1))
+                && !(at(0) == "do" && ["it", "this", "that"].contains(&at(1)))
+        })
 }
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -1071,6 +1114,60 @@ mod tests {
             (
                 "statement",
                 "I want to return my boots",
+                |f| f.question,
+                false,
+            ),
+            (
+                "yes/no after a statement",
+                "the strap broke on my bag, could you fix it",
+                |f| f.question,
+                true,
+            ),
+            (
+                "interrogative with an auxiliary mid-sentence",
+                "the courier left a note but i was home what should i do now",
+                |f| f.question,
+                true,
+            ),
+            (
+                "serbian li at the end",
+                "hteo bih da platim karticom pri preuzimanju moze li",
+                |f| f.question,
+                true,
+            ),
+            (
+                "serbian li after a comma",
+                "наручио сам шатор, може ли да стигне до петка",
+                |f| f.question,
+                true,
+            ),
+            (
+                "serbian interrogative with da mid-sentence",
+                "izgubio sam racun, kako da dokazem kupovinu",
+                |f| f.question,
+                true,
+            ),
+            (
+                "relative clause",
+                "the boots which I bought last week arrived, where I live it rains",
+                |f| f.question,
+                false,
+            ),
+            (
+                "serbian relative clause",
+                "jakna koju sam kupio, gde sam bio na odmoru, je pocepana",
+                |f| f.question,
+                false,
+            ),
+            (
+                "go ahead after a comma",
+                "Great, do it now",
+                |f| f.question,
+                false,
+            ),
+            (
+                "thanks and a wish",
+                "Thanks, have a nice day",
                 |f| f.question,
                 false,
             ),
