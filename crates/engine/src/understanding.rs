@@ -715,7 +715,9 @@ const YES_NO_AUX_EN: &[&str] = &[
     "can", "could", "do", "does", "did", "is", "are", "will", "would", "should", "may", "shall",
     "was", "were", "have", "has",
 ];
-const SUBJECTS_EN: &[&str] = &["i", "you", "we", "it", "they", "he", "she", "there", "this", "that"];
+const SUBJECTS_EN: &[&str] = &[
+    "i", "you", "we", "it", "they", "he", "she", "there", "this", "that",
+];
 /// Serbian interrogatives that ask how, what or where to with "da" wherever they stand ("…,
 /// kako da vratim"); with no "da" they also open relative clauses ("gde živim").
 const WH_DA_SR: &[&str] = &[

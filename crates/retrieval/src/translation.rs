@@ -26,7 +26,14 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 /// The translator `cfg` asks for, if it can run on this machine (checked once per process and
 /// command; a missing one is a warning, and searches go on without translations).
 pub fn from_config(cfg: &RetrievalConfig) -> Option<Arc<dyn Translator>> {
-    match cfg.translate_questions {
+    translator(cfg.translate_questions, cfg)
+}
+
+/// The translator of kind `kind` with `cfg`'s command, if it can run on this machine (as
+/// [`from_config`]; the engine's order-item reader names its own kind,
+/// `engine.item_translation`).
+pub fn translator(kind: QuestionTranslator, cfg: &RetrievalConfig) -> Option<Arc<dyn Translator>> {
+    match kind {
         QuestionTranslator::Off => None,
         QuestionTranslator::Apertium => {
             Apertium::detect(&cfg.apertium_command).map(|a| Arc::new(a) as Arc<dyn Translator>)

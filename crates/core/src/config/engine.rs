@@ -65,6 +65,11 @@ pub struct EnginePolicy {
     pub reader: ReaderConfig,
     /// When the chat LM writes a knowledge answer from the reader's units.
     pub lm_reader: LmReaderConfig,
+    /// The translator the order-item reader also reads a Serbian message through, in English
+    /// ("ranac" for the backpack, "majica" for the top), with `retrieval.apertium_command`:
+    /// `apertium` (the default; used when installed, else one warning) or `off`. Only turns
+    /// that choose an order's items pay for it (one translator process, about 0.1–0.3 s).
+    pub item_translation: crate::config::QuestionTranslator,
 }
 
 /// The LM reader (`crates/engine/src/lm_reader.rs`): the chat model answers from the units the
@@ -203,6 +208,7 @@ impl Default for EnginePolicy {
             intent_model: IntentModelConfig::default(),
             reader: ReaderConfig::default(),
             lm_reader: LmReaderConfig::default(),
+            item_translation: crate::config::QuestionTranslator::Apertium,
         }
     }
 }

@@ -22,9 +22,8 @@ pub struct RetrievalConfig {
     /// Also search a question as its machine translation into the other language the index
     /// holds pages in (Serbian → English, English → Serbian): `apertium` (the rule-based
     /// translator, when installed with its Serbo-Croatian–English pair; without it a warning and
-    /// no translation) or `off`. Query side only; the customer never sees the translation. The
-    /// engine's order-item reader reads a Serbian message in its English translation too when
-    /// this is on.
+    /// no translation) or `off`. Query side only; the customer never sees the translation. (The
+    /// engine's order-item reader has its own switch, `engine.item_translation`.)
     pub translate_questions: QuestionTranslator,
     /// The Apertium command (`apertium` on the PATH by default).
     pub apertium_command: String,

@@ -385,7 +385,8 @@ impl EngineParts {
             audit: Some(audit),
         })
         .map(|e| {
-            e.with_translator(frontdesk_retrieval::translation::from_config(
+            e.with_translator(frontdesk_retrieval::translation::translator(
+                self.config.engine.item_translation,
                 &self.config.retrieval,
             ))
         })

@@ -74,7 +74,8 @@ impl Stack {
             audit: Some(shop.audit),
         })
         .context("configuring the engine")?
-        .with_translator(frontdesk_retrieval::translation::from_config(
+        .with_translator(frontdesk_retrieval::translation::translator(
+            config.engine.item_translation,
             &config.retrieval,
         ));
         Ok(Stack {
