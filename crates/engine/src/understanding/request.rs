@@ -330,9 +330,11 @@ pub fn asks_for_accessories(text: &str) -> bool {
     )
 }
 
-/// The message asks for a product suggestion.
+/// The message asks for a product suggestion: a word of suggesting, in a message that does not
+/// ask for a measure ("how much weight do you recommend?", "koliko kila preporučujete" ask for
+/// a value a page states, not for a product).
 pub fn wants_recommendation(text: &str) -> bool {
-    has(&fold(text), RECOMMEND)
+    has(&fold(text), RECOMMEND) && crate::answer_kinds::asked(text).is_empty()
 }
 
 /// What a product variant is told apart by: a "wrong" one of these names an item to change.
@@ -526,6 +528,20 @@ pub fn names_all_items(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_suggestion_is_asked_for_a_product_not_a_measure_table() {
+        for (text, want) in [
+            ("can you recommend a light tent for two", true),
+            ("šta biste mi preporučili za zimsko planinarenje", true),
+            ("what else goes with this stove", true),
+            ("how much weight do you recommend carrying in it", false),
+            ("koliko dugo preporučujete da se suši posle pranja", false),
+            ("what price do you suggest for the deluxe version", false),
+        ] {
+            assert_eq!(wants_recommendation(text), want, "{text}");
+        }
+    }
 
     #[test]
     fn detects_actions_table() {
