@@ -733,29 +733,30 @@ fn is_question(text: &str, folded: &str) -> bool {
     if text.contains('?') {
         return true;
     }
-    let words_of = |s: &str| -> Vec<String> {
+    fn words_of(s: &str) -> Vec<&str> {
         s.split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
-            .map(str::to_string)
             .collect()
-    };
+    }
     let words = words_of(folded);
-    let at = |i: usize| words.get(i).map_or("", String::as_str);
-    if QUESTION_START.contains(&at(0)) || words.iter().skip(1).any(|w| w == "li") {
+    let first = words.first().copied().unwrap_or("");
+    if QUESTION_START.contains(&first) || words.iter().skip(1).any(|w| *w == "li") {
         return true;
     }
     let pair_asks = words.windows(2).any(|p| {
-        let (a, b) = (p[0].as_str(), p[1].as_str());
-        (WH_EN.contains(&a) && AFTER_WH_EN.contains(&b)) || (WH_DA_SR.contains(&a) && b == "da")
+        (WH_EN.contains(&p[0]) && AFTER_WH_EN.contains(&p[1]))
+            || (WH_DA_SR.contains(&p[0]) && p[1] == "da")
     });
     pair_asks
         || folded.split([',', ';', ':']).skip(1).any(|clause| {
-            let w = words_of(clause);
-            let at = |i: usize| w.get(i).map_or("", String::as_str);
-            // "do it", "do that" tell the bot to go ahead.
-            YES_NO_AUX_EN.contains(&at(0))
-                && SUBJECTS_EN.contains(&at(1))
-                && !(at(0) == "do" && ["it", "this", "that"].contains(&at(1)))
+            match words_of(clause)[..] {
+                // "do it", "do that" tell the bot to go ahead.
+                ["do", "it" | "this" | "that", ..] => false,
+                [aux, subject, ..] => {
+                    YES_NO_AUX_EN.contains(&aux) && SUBJECTS_EN.contains(&subject)
+                }
+                _ => false,
+            }
         })
 }
 
