@@ -9,7 +9,7 @@
 //! in-scope row as something else (a question or request, as a customer might answer). The
 //! margin sweep is printed for the first file only: that is where the margin is chosen.
 
-use frontdesk_engine::acts::{parse_act_examples, Act, ActClassifier, ActExample};
+use frontdesk_engine::acts::{builtin_replies, catalogue_act, Act, ActClassifier, ActExample};
 use frontdesk_engine::understanding::flags;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -62,6 +62,8 @@ fn combined(text: &str, learned: Option<Act>) -> Act {
     let f = flags(text, &[]);
     match learned {
         Some(Act::Affirm | Act::Deny) if f.question => Act::Other,
+        // A request for a person is neither a yes nor a no (`Flags::apply_act`).
+        Some(Act::Person) => Act::Other,
         Some(act) => act,
         None => by_words(text),
     }
@@ -118,12 +120,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let embedder: Arc<dyn frontdesk_core::Embedder> = Arc::new(
         frontdesk_inference::embed::spawn_e5(&file, &Default::default())?,
     );
-    let mut examples = parse_act_examples(include_str!("../src/acts/replies.jsonl"))?;
+    let mut examples = builtin_replies()?;
     // CATALOGUE=path: a business's intent catalogue, every row an example of "something else",
     // as the engine merges it.
     if let Ok(path) = std::env::var("CATALOGUE") {
         for row in frontdesk_engine::load_intents_jsonl(std::path::Path::new(&path))? {
-            examples.push((row.text, Act::Other));
+            examples.push((row.text, catalogue_act(&row.intent)));
         }
     }
     let clf = ActClassifier::train(embedder, &examples, 0.0).await?;
@@ -157,7 +159,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut learned = BTreeMap::<String, Tally>::new();
             let mut both = BTreeMap::<String, Tally>::new();
             for ((text, want, lang), s) in rows.iter().zip(&scores) {
-                let got = s.decide(m).unwrap_or(Act::Other);
+                let got = match s.decide(m) {
+                    Some(Act::Person) | None => Act::Other,
+                    Some(act) => act,
+                };
                 let c = combined(text, s.decide(m));
                 for key in [lang.as_str(), "all"] {
                     learned.entry(key.into()).or_default().add(*want, got);

@@ -1,12 +1,17 @@
-//! Dialogue acts of a reply to the bot's own question ("Shall I go ahead?"): yes, no, or
-//! something else (a correction, a question, a new request), learned from examples instead of a
-//! word list.
+//! Dialogue acts, learned from examples instead of a word list: in a reply to the bot's own
+//! question ("Shall I go ahead?") yes, no, or something else (a correction, a question, a new
+//! request); in any message, a request for a person ("can I talk to someone from your team?")
+//! as against a question that only mentions people, hours or contacts ("are your staff there on
+//! Sundays?").
 //!
-//! The examples (`acts/replies.jsonl`, English and Serbian in both scripts, written for this
-//! catalogue and for no eval set) are part of the engine: acts are the same for every business,
-//! so they do not come from a business's intent catalogue. Each example is embedded once when the
-//! engine starts. A reply's score for an act is the mean cosine of its `TOP` nearest examples of
-//! that act; the reply is that act when it beats both others by `margin`.
+//! The examples (`acts/replies.jsonl` for yes and no, `acts/requests.jsonl` for a person;
+//! English and Serbian in both scripts, written for this catalogue, across kinds of business,
+//! and for no eval set) are part of the engine: acts are the same for every business. A
+//! business's intent catalogue adds its rows: those of its `human_agent` intent as requests for
+//! a person, every other row as something else. Each example is embedded once when the engine
+//! starts. A message's score for an act is the mean cosine of its `TOP` nearest examples of
+//! that act; a reply is yes or no when that act beats every other by `margin`, and a message
+//! asks for a person when that act beats every other by `person_margin`.
 //!
 //! This is a second reading beside the word lists in `understanding.rs`, not a replacement: a
 //! listed "yes" stays a yes. The learned reading adds replies the lists do not hold ("sounds
@@ -19,6 +24,10 @@ use std::sync::Arc;
 
 /// The built-in examples, one JSON object per line: `{"text", "act", "lang"}`.
 const REPLIES: &str = include_str!("acts/replies.jsonl");
+const REQUESTS: &str = include_str!("acts/requests.jsonl");
+
+/// The intent a business's catalogue names requests for a person with.
+pub const PERSON_INTENT: &str = "human_agent";
 
 /// Nearest examples averaged per act.
 const TOP: usize = 3;
@@ -28,10 +37,16 @@ const TOP: usize = 3;
 /// are reported with it, not tuned on.
 pub const DEFAULT_MARGIN: f32 = 0.02;
 
+/// How much the request for a person must lead every other act. Chosen on the dev halves (see
+/// `crates/engine/README.md`, "Requests for a person").
+pub const DEFAULT_PERSON_MARGIN: f32 = 0.02;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Act {
     Affirm,
     Deny,
+    /// A request to be put in touch with a person.
+    Person,
     Other,
 }
 
@@ -40,6 +55,7 @@ impl Act {
         match name {
             "affirm" => Some(Act::Affirm),
             "deny" => Some(Act::Deny),
+            "person" => Some(Act::Person),
             "other" => Some(Act::Other),
             _ => None,
         }
@@ -49,11 +65,13 @@ impl Act {
         match self {
             Act::Affirm => "affirm",
             Act::Deny => "deny",
+            Act::Person => "person",
             Act::Other => "other",
         }
     }
 
-    const ALL: [Act; 3] = [Act::Affirm, Act::Deny, Act::Other];
+    #[cfg(test)]
+    const ALL: [Act; 4] = [Act::Affirm, Act::Deny, Act::Person, Act::Other];
 }
 
 /// One labelled reply.
@@ -87,6 +105,7 @@ pub fn parse_act_examples(text: &str) -> Result<Vec<(String, Act)>, String> {
 pub struct ActScores {
     pub affirm: f32,
     pub deny: f32,
+    pub person: f32,
     pub other: f32,
 }
 
@@ -95,49 +114,112 @@ impl ActScores {
         match act {
             Act::Affirm => self.affirm,
             Act::Deny => self.deny,
+            Act::Person => self.person,
             Act::Other => self.other,
         }
     }
 
-    /// The act that beats both others by at least `margin`, if one does.
+    /// How far the request for a person stands above the best other act.
+    pub fn person_lead(&self) -> f32 {
+        self.person - self.affirm.max(self.deny).max(self.other)
+    }
+
+    /// The reading of a reply to a yes/no question: yes, no or something else, whichever beats
+    /// both others by at least `margin`, if one does. A request for a person is something else
+    /// there.
     pub fn decide(&self, margin: f32) -> Option<Act> {
-        Act::ALL.into_iter().find(|&a| {
-            Act::ALL
+        const REPLY: [Act; 3] = [Act::Affirm, Act::Deny, Act::Other];
+        let of = |a: Act| match a {
+            Act::Other => self.other.max(self.person),
+            a => self.of(a),
+        };
+        REPLY.into_iter().find(|&a| {
+            REPLY
                 .into_iter()
                 .filter(|&b| b != a)
-                .all(|b| self.of(a) >= self.of(b) + margin)
+                .all(|b| of(a) >= of(b) + margin)
         })
     }
 }
 
 pub struct ActClassifier {
     embedder: Arc<dyn Embedder>,
+    /// What a reply to a yes/no question is read against: the reply examples and the
+    /// business's catalogue rows.
     examples: Vec<(Vec<f32>, Act)>,
+    /// Read only for a request for a person, beside `examples`: the request examples (their
+    /// "something else" rows are questions about people and hours, which would make the yes/no
+    /// reading less sure of a plain yes).
+    request_examples: Vec<(Vec<f32>, Act)>,
     margin: f32,
+    person_margin: f32,
 }
 
 impl std::fmt::Debug for ActClassifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ActClassifier")
             .field("examples", &self.examples.len())
+            .field("request_examples", &self.request_examples.len())
             .field("margin", &self.margin)
+            .field("person_margin", &self.person_margin)
             .finish()
+    }
+}
+
+/// The built-in replies to a yes/no question (yes, no, something else).
+pub fn builtin_replies() -> Result<Vec<(String, Act)>, String> {
+    parse_act_examples(REPLIES).map_err(|e| format!("acts/replies.jsonl {e}"))
+}
+
+/// The built-in requests for a person and messages that are not one.
+pub fn builtin_requests() -> Result<Vec<(String, Act)>, String> {
+    parse_act_examples(REQUESTS).map_err(|e| format!("acts/requests.jsonl {e}"))
+}
+
+/// The act a business's catalogue row stands for: a request for a person when its intent is
+/// [`PERSON_INTENT`], else something else (a question or a request, not a yes or a no).
+pub fn catalogue_act(intent: &str) -> Act {
+    if intent == PERSON_INTENT {
+        Act::Person
+    } else {
+        Act::Other
     }
 }
 
 impl ActClassifier {
     /// Embeds the built-in examples.
     pub async fn builtin(embedder: Arc<dyn Embedder>) -> Result<Self, InferenceError> {
-        let examples = parse_act_examples(REPLIES)
-            .map_err(|e| InferenceError::Backend(format!("built-in act examples: {e}")))?;
-        Self::train(embedder, &examples, DEFAULT_MARGIN).await
+        let bad = |e: String| InferenceError::Backend(format!("built-in act examples: {e}"));
+        let replies = builtin_replies().map_err(bad)?;
+        let requests = builtin_requests().map_err(bad)?;
+        Self::train(embedder, &replies, DEFAULT_MARGIN)
+            .await?
+            .with_requests(&requests)
+            .await
     }
 
-    /// Adds examples of "something else" already embedded by the same embedder (a business's
-    /// intent catalogue: every row of it is a request or a question, not a yes or a no).
-    pub fn with_other_vectors(mut self, vectors: &[Vec<f32>]) -> Self {
-        self.examples
-            .extend(vectors.iter().map(|v| (v.clone(), Act::Other)));
+    /// Embeds `requests`, read only for a request for a person.
+    pub async fn with_requests(
+        mut self,
+        requests: &[(String, Act)],
+    ) -> Result<Self, InferenceError> {
+        let texts = requests.iter().map(|(t, _)| t.clone()).collect();
+        let vecs = self.embedder.embed(texts, EmbedKind::Query).await?;
+        self.request_examples
+            .extend(vecs.into_iter().zip(requests.iter().map(|(_, a)| *a)));
+        Ok(self)
+    }
+
+    /// Adds examples already embedded by the same embedder, each with its act (a business's
+    /// intent catalogue, its rows read by [`catalogue_act`]).
+    pub fn with_vectors(mut self, examples: impl IntoIterator<Item = (Vec<f32>, Act)>) -> Self {
+        self.examples.extend(examples);
+        self
+    }
+
+    /// Sets the lead over every other act a request for a person needs.
+    pub fn with_person_margin(mut self, margin: f32) -> Self {
+        self.person_margin = margin;
         self
     }
 
@@ -154,15 +236,30 @@ impl ActClassifier {
                 .into_iter()
                 .zip(examples.iter().map(|(_, a)| *a))
                 .collect(),
+            request_examples: Vec::new(),
             margin,
+            person_margin: DEFAULT_PERSON_MARGIN,
         })
     }
 
+    /// Scores against the reply examples and the catalogue (the yes/no reading).
     pub fn scores_of_vector(&self, v: &[f32]) -> ActScores {
+        Self::scores_among(v, self.examples.iter())
+    }
+
+    /// Scores against every example, the request examples too (the reading of a request for
+    /// a person).
+    pub fn request_scores_of_vector(&self, v: &[f32]) -> ActScores {
+        Self::scores_among(v, self.examples.iter().chain(&self.request_examples))
+    }
+
+    fn scores_among<'a>(
+        v: &[f32],
+        examples: impl Iterator<Item = &'a (Vec<f32>, Act)> + Clone,
+    ) -> ActScores {
         let score = |act: Act| {
-            let mut sims: Vec<f32> = self
-                .examples
-                .iter()
+            let mut sims: Vec<f32> = examples
+                .clone()
                 .filter(|(_, a)| *a == act)
                 .map(|(e, _)| dot(v, e))
                 .collect();
@@ -177,6 +274,7 @@ impl ActClassifier {
         ActScores {
             affirm: score(Act::Affirm),
             deny: score(Act::Deny),
+            person: score(Act::Person),
             other: score(Act::Other),
         }
     }
@@ -196,6 +294,28 @@ impl ActClassifier {
     pub async fn read(&self, text: &str) -> Result<Option<Act>, InferenceError> {
         Ok(self.scores(text).await?.decide(self.margin))
     }
+
+    /// How far a request for a person leads every other act in the message or in any one of
+    /// its sentences: a request is one sentence, and beside a sentence telling the problem
+    /// ("The bill is three times the usual. I need someone to call me.") the whole message
+    /// reads as the problem.
+    pub async fn person_lead(&self, text: &str) -> Result<f32, InferenceError> {
+        let sentences = frontdesk_core::text::sentences(text);
+        let mut texts = vec![text.to_string()];
+        if sentences.len() > 1 {
+            texts.extend(sentences.iter().map(|s| s.to_string()));
+        }
+        let vecs = self.embedder.embed(texts, EmbedKind::Query).await?;
+        Ok(vecs
+            .iter()
+            .map(|v| self.request_scores_of_vector(v).person_lead())
+            .fold(f32::MIN, f32::max))
+    }
+
+    /// Whether the message asks to be put in touch with a person.
+    pub async fn asks_for_person(&self, text: &str) -> Result<bool, InferenceError> {
+        Ok(self.person_lead(text).await? >= self.person_margin)
+    }
 }
 
 #[cfg(test)]
@@ -207,6 +327,7 @@ mod tests {
     fn the_builtin_examples_parse_and_cover_every_act_in_every_language() {
         let rows: Vec<ActExample> = REPLIES
             .lines()
+            .chain(REQUESTS.lines())
             .filter(|l| !l.trim().is_empty())
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
@@ -219,7 +340,37 @@ mod tests {
                 assert!(n >= 5, "{lang} {}: {n} examples", act.name());
             }
         }
-        assert!(parse_act_examples(REPLIES).is_ok());
+        assert!(builtin_replies().is_ok() && builtin_requests().is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_request_in_one_sentence_of_a_longer_message_counts() {
+        // The hashing embedder puts a text next to itself: the second sentence is its own
+        // nearest example, while the whole message is nearer the problem it tells.
+        let problem = "my parcel is three weeks late and nobody answers the phone at your depot";
+        let examples = vec![
+            ("put me through to a person".to_string(), Act::Person),
+            (problem.to_string(), Act::Other),
+            ("what time do you open".to_string(), Act::Other),
+            ("yes go ahead".to_string(), Act::Affirm),
+            ("no leave it".to_string(), Act::Deny),
+        ];
+        let clf = ActClassifier::train(Arc::new(HashEmbedder::new(64)), &examples, 0.05)
+            .await
+            .unwrap()
+            .with_person_margin(0.2);
+        let message = format!("{problem}. put me through to a person");
+        let message = message.as_str();
+        let whole = clf.scores(message).await.unwrap().person_lead();
+        assert!(whole < 0.2, "the whole message alone leads by {whole}");
+        assert!(clf.asks_for_person(message).await.unwrap());
+        assert!(!clf.asks_for_person("what time do you open").await.unwrap());
+    }
+
+    #[test]
+    fn a_catalogue_row_asks_for_a_person_only_under_its_intent() {
+        assert_eq!(catalogue_act(PERSON_INTENT), Act::Person);
+        assert_eq!(catalogue_act("shipping_info"), Act::Other);
     }
 
     #[test]
@@ -232,10 +383,11 @@ mod tests {
     }
 
     #[test]
-    fn decide_needs_the_margin_over_both_others() {
+    fn decide_needs_the_margin_over_every_other() {
         let s = ActScores {
             affirm: 0.90,
             deny: 0.87,
+            person: 0.70,
             other: 0.80,
         };
         assert_eq!(s.decide(0.02), Some(Act::Affirm));
@@ -243,6 +395,7 @@ mod tests {
         let tie = ActScores {
             affirm: 0.9,
             deny: 0.9,
+            person: 0.9,
             other: 0.9,
         };
         assert_eq!(tie.decide(0.01), None);
@@ -255,12 +408,24 @@ mod tests {
             ("yes go ahead".to_string(), Act::Affirm),
             ("no leave it".to_string(), Act::Deny),
             ("which order is that".to_string(), Act::Other),
+            ("get me a real person".to_string(), Act::Person),
         ];
         let clf = ActClassifier::train(Arc::new(HashEmbedder::new(64)), &examples, 0.05)
             .await
             .unwrap();
         for (text, act) in &examples {
-            assert_eq!(clf.read(text).await.unwrap(), Some(*act), "{text}");
+            // A request for a person is something else to a yes/no question.
+            let as_reply = if *act == Act::Person {
+                Act::Other
+            } else {
+                *act
+            };
+            assert_eq!(clf.read(text).await.unwrap(), Some(as_reply), "{text}");
+            assert_eq!(
+                clf.asks_for_person(text).await.unwrap(),
+                *act == Act::Person,
+                "{text}"
+            );
         }
     }
 }

@@ -6,7 +6,7 @@
 //! unverified claim and nothing has to be taken back. The first failing sentence stops the
 //! generation; when no sentence passed, the reply becomes extractive (or a handoff).
 
-use crate::acts::{Act, ActClassifier};
+use crate::acts::{catalogue_act, Act, ActClassifier};
 use crate::answer::{extract_in_script, in_customers_script, rewrite_query};
 use crate::error::EngineError;
 use crate::flows::item_reader::{self, EmbeddingItemReader};
@@ -104,12 +104,12 @@ impl Engine {
         })
     }
 
-    /// The learned reading of a reply to the bot's own yes/no question: built-in examples plus
-    /// the business's catalogue rows as "something else" (their vectors reused when the
-    /// catalogue was embedded by the same model).
-    pub(crate) async fn read_act(&self, message: &str) -> Option<Act> {
-        let clf = self
-            .acts
+    /// The learned act reader: built-in examples plus the business's catalogue rows (its
+    /// `human_agent` rows as requests for a person, the rest as something else; their vectors
+    /// reused when the catalogue was embedded by the same model). None when the examples could
+    /// not be embedded.
+    async fn act_classifier(&self) -> Option<&ActClassifier> {
+        self.acts
             .get_or_init(|| async {
                 let built = ActClassifier::builtin(self.deps.embedder.clone()).await;
                 match built {
@@ -119,7 +119,11 @@ impl Engine {
                             Some(intents) => {
                                 let (id, vectors) = intents.row_vectors();
                                 if same_model(&id) {
-                                    clf.with_other_vectors(vectors)
+                                    clf.with_vectors(
+                                        vectors.iter().zip(intents.rows()).map(|(v, row)| {
+                                            (v.clone(), catalogue_act(&row.intent))
+                                        }),
+                                    )
                                 } else {
                                     clf
                                 }
@@ -134,12 +138,31 @@ impl Engine {
                 }
             })
             .await
-            .as_ref()?;
-        match clf.read(message).await {
+            .as_ref()
+    }
+
+    /// The learned reading of a reply to the bot's own yes/no question.
+    pub(crate) async fn read_act(&self, message: &str) -> Option<Act> {
+        match self.act_classifier().await?.read(message).await {
             Ok(act) => act,
             Err(e) => {
                 tracing::warn!(error = %e, "act reading failed");
                 None
+            }
+        }
+    }
+
+    /// The learned reading of whether a message asks for a person (false when it cannot be
+    /// read: the word lists still can).
+    pub(crate) async fn asks_for_person(&self, message: &str) -> bool {
+        let Some(clf) = self.act_classifier().await else {
+            return false;
+        };
+        match clf.asks_for_person(message).await {
+            Ok(yes) => yes,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading a request for a person failed");
+                false
             }
         }
     }
