@@ -2,21 +2,24 @@
 //! question ("Shall I go ahead?") yes, no, or something else (a correction, a question, a new
 //! request); in any message, a request for a person ("can I talk to someone from your team?")
 //! as against a question that only mentions people, hours or contacts ("are your staff there on
-//! Sundays?").
+//! Sundays?"), a complaint as against a calm report or a question about how to complain, and
+//! abuse.
 //!
-//! The examples (`acts/replies.jsonl` for yes and no, `acts/requests.jsonl` for a person;
-//! English and Serbian in both scripts, written for this catalogue, across kinds of business,
-//! and for no eval set) are part of the engine: acts are the same for every business. A
-//! business's intent catalogue adds its rows: those of its `human_agent` intent as requests for
-//! a person, every other row as something else. Each example is embedded once when the engine
-//! starts. A message's score for an act is the mean cosine of its `TOP` nearest examples of
-//! that act; a reply is yes or no when that act beats every other by `margin`, and a message
-//! asks for a person when that act beats every other by `person_margin`.
+//! The examples (`acts/replies.jsonl` for yes and no, `acts/messages.jsonl` for the acts of any
+//! message; English and Serbian in both scripts, written for this catalogue, across kinds of
+//! business, and for no eval set) are part of the engine: acts are the same for every business.
+//! A business's intent catalogue adds its rows: those of its `human_agent`, `complaint` and
+//! `abuse` intents as those acts, every other row as something else. Each example is embedded
+//! once when the engine starts. A message's score for an act is the mean cosine of its `TOP`
+//! nearest examples of that act; a reply is yes or no when that act beats every other by
+//! `margin`, and a message (or one of its sentences) is a request for a person, a complaint or
+//! abuse when that act beats every other by its own margin.
 //!
-//! This is a second reading beside the word lists in `understanding.rs`, not a replacement: a
-//! listed "yes" stays a yes. The learned reading adds replies the lists do not hold ("sounds
-//! good, carry on"), and is only asked where a yes or a no changes what happens next (a plan
-//! awaiting confirmation, an offer of a person), since a yes there can execute a write.
+//! For yes and no this is a second reading beside the word lists in `understanding.rs`, not a
+//! replacement: a listed "yes" stays a yes. The learned reading adds replies the lists do not
+//! hold ("sounds good, carry on"), and is only asked where a yes or a no changes what happens
+//! next (a plan awaiting confirmation, an offer of a person), since a yes there can execute a
+//! write. How the acts of a message combine with the lists: `Flags::apply_message_acts`.
 
 use frontdesk_core::embed::dot;
 use frontdesk_core::{EmbedKind, Embedder, InferenceError};
@@ -24,7 +27,7 @@ use std::sync::Arc;
 
 /// The built-in examples, one JSON object per line: `{"text", "act", "lang"}`.
 const REPLIES: &str = include_str!("acts/replies.jsonl");
-const REQUESTS: &str = include_str!("acts/requests.jsonl");
+const MESSAGES: &str = include_str!("acts/messages.jsonl");
 
 /// The intent a business's catalogue names requests for a person with.
 pub const PERSON_INTENT: &str = "human_agent";
@@ -41,21 +44,42 @@ pub const DEFAULT_MARGIN: f32 = 0.02;
 /// `crates/engine/README.md`, "Requests for a person").
 pub const DEFAULT_PERSON_MARGIN: f32 = 0.02;
 
+/// How much a complaint and abuse must lead every other act. Chosen on the dev half of
+/// `evals/complaint-abuse` (the `message_acts_eval` example): the complaint as the message's
+/// first act, abuse by the smallest lead with no false abuse with or without a catalogue.
+pub const COMPLAINT_MARGIN: f32 = 0.0;
+pub const ABUSE_MARGIN: f32 = 0.04;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Act {
     Affirm,
     Deny,
     /// A request to be put in touch with a person.
     Person,
+    /// Dissatisfaction with the business, its products or its service.
+    Complaint,
+    /// Insults or swearing at the bot, the staff or the business.
+    Abuse,
     Other,
 }
 
 impl Act {
+    const EVERY: [Act; 6] = [
+        Act::Affirm,
+        Act::Deny,
+        Act::Person,
+        Act::Complaint,
+        Act::Abuse,
+        Act::Other,
+    ];
+
     pub fn parse(name: &str) -> Option<Act> {
         match name {
             "affirm" => Some(Act::Affirm),
             "deny" => Some(Act::Deny),
             "person" => Some(Act::Person),
+            "complaint" => Some(Act::Complaint),
+            "abuse" => Some(Act::Abuse),
             "other" => Some(Act::Other),
             _ => None,
         }
@@ -66,12 +90,11 @@ impl Act {
             Act::Affirm => "affirm",
             Act::Deny => "deny",
             Act::Person => "person",
+            Act::Complaint => "complaint",
+            Act::Abuse => "abuse",
             Act::Other => "other",
         }
     }
-
-    #[cfg(test)]
-    const ALL: [Act; 4] = [Act::Affirm, Act::Deny, Act::Person, Act::Other];
 }
 
 /// One labelled reply.
@@ -106,6 +129,8 @@ pub struct ActScores {
     pub affirm: f32,
     pub deny: f32,
     pub person: f32,
+    pub complaint: f32,
+    pub abuse: f32,
     pub other: f32,
 }
 
@@ -115,13 +140,20 @@ impl ActScores {
             Act::Affirm => self.affirm,
             Act::Deny => self.deny,
             Act::Person => self.person,
+            Act::Complaint => self.complaint,
+            Act::Abuse => self.abuse,
             Act::Other => self.other,
         }
     }
 
-    /// How far the request for a person stands above the best other act.
-    pub fn person_lead(&self) -> f32 {
-        self.person - self.affirm.max(self.deny).max(self.other)
+    /// How far `act` stands above the best other act.
+    pub fn lead(&self, act: Act) -> f32 {
+        let best_other = Act::EVERY
+            .into_iter()
+            .filter(|&b| b != act)
+            .map(|b| self.of(b))
+            .fold(f32::MIN, f32::max);
+        self.of(act) - best_other
     }
 
     /// The reading of a reply to a yes/no question: yes, no or something else, whichever beats
@@ -130,7 +162,11 @@ impl ActScores {
     pub fn decide(&self, margin: f32) -> Option<Act> {
         const REPLY: [Act; 3] = [Act::Affirm, Act::Deny, Act::Other];
         let of = |a: Act| match a {
-            Act::Other => self.other.max(self.person),
+            Act::Other => self
+                .other
+                .max(self.person)
+                .max(self.complaint)
+                .max(self.abuse),
             a => self.of(a),
         };
         REPLY.into_iter().find(|&a| {
@@ -142,6 +178,22 @@ impl ActScores {
     }
 }
 
+/// How far each act of a whole message leads every other (`ActClassifier::message_leads`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MessageLeads {
+    pub person: f32,
+    pub complaint: f32,
+    pub abuse: f32,
+}
+
+/// The acts a message was read as from examples.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MessageActs {
+    pub person: bool,
+    pub complaint: bool,
+    pub abuse: bool,
+}
+
 pub struct ActClassifier {
     embedder: Arc<dyn Embedder>,
     /// What a reply to a yes/no question is read against: the reply examples and the
@@ -150,7 +202,7 @@ pub struct ActClassifier {
     /// Read only for a request for a person, beside `examples`: the request examples (their
     /// "something else" rows are questions about people and hours, which would make the yes/no
     /// reading less sure of a plain yes).
-    request_examples: Vec<(Vec<f32>, Act)>,
+    message_examples: Vec<(Vec<f32>, Act)>,
     margin: f32,
     person_margin: f32,
 }
@@ -159,7 +211,7 @@ impl std::fmt::Debug for ActClassifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ActClassifier")
             .field("examples", &self.examples.len())
-            .field("request_examples", &self.request_examples.len())
+            .field("message_examples", &self.message_examples.len())
             .field("margin", &self.margin)
             .field("person_margin", &self.person_margin)
             .finish()
@@ -172,17 +224,19 @@ pub fn builtin_replies() -> Result<Vec<(String, Act)>, String> {
 }
 
 /// The built-in requests for a person and messages that are not one.
-pub fn builtin_requests() -> Result<Vec<(String, Act)>, String> {
-    parse_act_examples(REQUESTS).map_err(|e| format!("acts/requests.jsonl {e}"))
+pub fn builtin_messages() -> Result<Vec<(String, Act)>, String> {
+    parse_act_examples(MESSAGES).map_err(|e| format!("acts/messages.jsonl {e}"))
 }
 
-/// The act a business's catalogue row stands for: a request for a person when its intent is
-/// [`PERSON_INTENT`], else something else (a question or a request, not a yes or a no).
+/// The act a business's catalogue row stands for: a request for a person, a complaint or abuse
+/// under the intents named so ([`PERSON_INTENT`], `complaint`, `abuse`), else something else
+/// (a question or a request, not a yes or a no).
 pub fn catalogue_act(intent: &str) -> Act {
-    if intent == PERSON_INTENT {
-        Act::Person
-    } else {
-        Act::Other
+    match intent {
+        PERSON_INTENT => Act::Person,
+        "complaint" => Act::Complaint,
+        "abuse" => Act::Abuse,
+        _ => Act::Other,
     }
 }
 
@@ -191,21 +245,21 @@ impl ActClassifier {
     pub async fn builtin(embedder: Arc<dyn Embedder>) -> Result<Self, InferenceError> {
         let bad = |e: String| InferenceError::Backend(format!("built-in act examples: {e}"));
         let replies = builtin_replies().map_err(bad)?;
-        let requests = builtin_requests().map_err(bad)?;
+        let requests = builtin_messages().map_err(bad)?;
         Self::train(embedder, &replies, DEFAULT_MARGIN)
             .await?
-            .with_requests(&requests)
+            .with_messages(&requests)
             .await
     }
 
     /// Embeds `requests`, read only for a request for a person.
-    pub async fn with_requests(
+    pub async fn with_messages(
         mut self,
         requests: &[(String, Act)],
     ) -> Result<Self, InferenceError> {
         let texts = requests.iter().map(|(t, _)| t.clone()).collect();
         let vecs = self.embedder.embed(texts, EmbedKind::Query).await?;
-        self.request_examples
+        self.message_examples
             .extend(vecs.into_iter().zip(requests.iter().map(|(_, a)| *a)));
         Ok(self)
     }
@@ -236,7 +290,7 @@ impl ActClassifier {
                 .into_iter()
                 .zip(examples.iter().map(|(_, a)| *a))
                 .collect(),
-            request_examples: Vec::new(),
+            message_examples: Vec::new(),
             margin,
             person_margin: DEFAULT_PERSON_MARGIN,
         })
@@ -249,8 +303,8 @@ impl ActClassifier {
 
     /// Scores against every example, the request examples too (the reading of a request for
     /// a person).
-    pub fn request_scores_of_vector(&self, v: &[f32]) -> ActScores {
-        Self::scores_among(v, self.examples.iter().chain(&self.request_examples))
+    pub fn message_scores_of_vector(&self, v: &[f32]) -> ActScores {
+        Self::scores_among(v, self.examples.iter().chain(&self.message_examples))
     }
 
     fn scores_among<'a>(
@@ -275,6 +329,8 @@ impl ActClassifier {
             affirm: score(Act::Affirm),
             deny: score(Act::Deny),
             person: score(Act::Person),
+            complaint: score(Act::Complaint),
+            abuse: score(Act::Abuse),
             other: score(Act::Other),
         }
     }
@@ -295,26 +351,44 @@ impl ActClassifier {
         Ok(self.scores(text).await?.decide(self.margin))
     }
 
-    /// How far a request for a person leads every other act in the message or in any one of
-    /// its sentences: a request is one sentence, and beside a sentence telling the problem
-    /// ("The bill is three times the usual. I need someone to call me.") the whole message
-    /// reads as the problem.
-    pub async fn person_lead(&self, text: &str) -> Result<f32, InferenceError> {
+    /// How far each act of a message leads every other, in the message or in any one of its
+    /// sentences: a request or an insult is one sentence, and beside a sentence telling the
+    /// problem ("The bill is three times the usual. I need someone to call me.") the whole
+    /// message reads as the problem.
+    pub async fn message_leads(&self, text: &str) -> Result<MessageLeads, InferenceError> {
         let sentences = frontdesk_core::text::sentences(text);
         let mut texts = vec![text.to_string()];
         if sentences.len() > 1 {
             texts.extend(sentences.iter().map(|s| s.to_string()));
         }
         let vecs = self.embedder.embed(texts, EmbedKind::Query).await?;
-        Ok(vecs
-            .iter()
-            .map(|v| self.request_scores_of_vector(v).person_lead())
-            .fold(f32::MIN, f32::max))
+        let mut out = MessageLeads {
+            person: f32::MIN,
+            complaint: f32::MIN,
+            abuse: f32::MIN,
+        };
+        for v in &vecs {
+            let s = self.message_scores_of_vector(v);
+            out.person = out.person.max(s.lead(Act::Person));
+            out.complaint = out.complaint.max(s.lead(Act::Complaint));
+            out.abuse = out.abuse.max(s.lead(Act::Abuse));
+        }
+        Ok(out)
+    }
+
+    /// The acts the message's leads reach by their margins.
+    pub async fn read_message(&self, text: &str) -> Result<MessageActs, InferenceError> {
+        let leads = self.message_leads(text).await?;
+        Ok(MessageActs {
+            person: leads.person >= self.person_margin,
+            complaint: leads.complaint >= COMPLAINT_MARGIN,
+            abuse: leads.abuse >= ABUSE_MARGIN,
+        })
     }
 
     /// Whether the message asks to be put in touch with a person.
     pub async fn asks_for_person(&self, text: &str) -> Result<bool, InferenceError> {
-        Ok(self.person_lead(text).await? >= self.person_margin)
+        Ok(self.read_message(text).await?.person)
     }
 }
 
@@ -327,12 +401,12 @@ mod tests {
     fn the_builtin_examples_parse_and_cover_every_act_in_every_language() {
         let rows: Vec<ActExample> = REPLIES
             .lines()
-            .chain(REQUESTS.lines())
+            .chain(MESSAGES.lines())
             .filter(|l| !l.trim().is_empty())
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         for lang in ["en", "sr-Latn", "sr-Cyrl"] {
-            for act in Act::ALL {
+            for act in Act::EVERY {
                 let n = rows
                     .iter()
                     .filter(|r| r.lang == lang && r.act == act.name())
@@ -340,7 +414,7 @@ mod tests {
                 assert!(n >= 5, "{lang} {}: {n} examples", act.name());
             }
         }
-        assert!(builtin_replies().is_ok() && builtin_requests().is_ok());
+        assert!(builtin_replies().is_ok() && builtin_messages().is_ok());
     }
 
     #[tokio::test]
@@ -361,15 +435,16 @@ mod tests {
             .with_person_margin(0.2);
         let message = format!("{problem}. put me through to a person");
         let message = message.as_str();
-        let whole = clf.scores(message).await.unwrap().person_lead();
+        let whole = clf.scores(message).await.unwrap().lead(Act::Person);
         assert!(whole < 0.2, "the whole message alone leads by {whole}");
         assert!(clf.asks_for_person(message).await.unwrap());
         assert!(!clf.asks_for_person("what time do you open").await.unwrap());
     }
 
     #[test]
-    fn a_catalogue_row_asks_for_a_person_only_under_its_intent() {
+    fn a_catalogue_row_is_an_act_only_under_the_act_s_intent() {
         assert_eq!(catalogue_act(PERSON_INTENT), Act::Person);
+        assert_eq!(catalogue_act("complaint"), Act::Complaint);
         assert_eq!(catalogue_act("shipping_info"), Act::Other);
     }
 

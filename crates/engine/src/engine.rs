@@ -6,7 +6,7 @@
 //! unverified claim and nothing has to be taken back. The first failing sentence stops the
 //! generation; when no sentence passed, the reply becomes extractive (or a handoff).
 
-use crate::acts::{catalogue_act, Act, ActClassifier};
+use crate::acts::{catalogue_act, Act, ActClassifier, MessageActs};
 use crate::answer::{extract_in_script, in_customers_script, rewrite_query};
 use crate::error::EngineError;
 use crate::flows::item_reader::{self, EmbeddingItemReader};
@@ -152,17 +152,14 @@ impl Engine {
         }
     }
 
-    /// The learned reading of whether a message asks for a person (false when it cannot be
-    /// read: the word lists still can).
-    pub(crate) async fn asks_for_person(&self, message: &str) -> bool {
-        let Some(clf) = self.act_classifier().await else {
-            return false;
-        };
-        match clf.asks_for_person(message).await {
-            Ok(yes) => yes,
+    /// The learned reading of a whole message: a request for a person, a complaint, abuse
+    /// (None when it cannot be read: the word lists still can).
+    pub(crate) async fn read_message(&self, message: &str) -> Option<MessageActs> {
+        match self.act_classifier().await?.read_message(message).await {
+            Ok(acts) => Some(acts),
             Err(e) => {
-                tracing::warn!(error = %e, "reading a request for a person failed");
-                false
+                tracing::warn!(error = %e, "reading the message's acts failed");
+                None
             }
         }
     }

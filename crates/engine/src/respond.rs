@@ -360,12 +360,10 @@ impl Assistant for Engine {
         // The one reading of the message every phase works from.
         let prediction = self.classify(message).await?;
         let mut u = understand(message, state, prediction, &[]);
-        // A request for a person the word lists miss ("is there anyone real I could speak
-        // with?", "the bill is wrong. I need someone to call me") is read from examples; the
-        // lists stay for what they catch (a bare "agent"). Measured in the engine README,
-        // "Requests for a person".
-        if !u.flags.human_request && self.asks_for_person(message).await {
-            u.flags.human_request = true;
+        // A request for a person, a complaint and abuse are also read from examples
+        // (`Flags::apply_message_acts`; measured in the engine README, "Acts of a message").
+        if let Some(acts) = self.read_message(message).await {
+            u.flags.apply_message_acts(acts);
         }
         // Where a yes or a no decides what happens next (a plan to confirm, a person offered),
         // the learned act reading is asked too.

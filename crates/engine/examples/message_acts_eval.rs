@@ -1,19 +1,21 @@
-//! Requests for a person: the word lists (`understanding::flags`'s `human_request`) against the
-//! learned reading (`acts.rs`, `ActScores::person_lead`) and the two together, on labelled
-//! messages.
+//! The acts of a whole message — a request for a person, a complaint, abuse —: the word lists
+//! (`understanding::flags`'s `human_request`, `complaint`, `abuse`) against the learned reading
+//! (`acts.rs`, `ActClassifier::message_leads`) and the two together, on labelled messages.
 //!
-//!   cargo run -p frontdesk-engine --release --example person_eval -- \
+//!   cargo run -p frontdesk-engine --release --example message_acts_eval -- person \
 //!     evals/person-requests/dev.jsonl [evals/person-requests/test.jsonl] \
 //!     [../shared/evaldata/dev/intents_bitext.jsonl]
+//!   cargo run -p frontdesk-engine --release --example message_acts_eval -- complaint \
+//!     evals/complaint-abuse/dev.jsonl [evals/complaint-abuse/test.jsonl]
 //!
-//! A file of `{"text", "act", "lang"}` rows counts `person` as a request and every other act as
-//! none. A Bitext file counts its `contact_human_agent` rows as requests and every other row as
+//! The first argument is the act measured (`person`, `complaint` or `abuse`). A file of
+//! `{"text", "act", "lang"}` rows counts that act as found and every other act as not. A Bitext file counts its `contact_human_agent` rows as requests and every other row as
 //! none (its `contact_customer_service` rows, which ask how to reach the business, are counted
 //! apart too). `CATALOGUE=path` merges a business's intent catalogue as the engine does. The
 //! margin sweep is printed for the first file only: that is where the margin is chosen.
 
 use frontdesk_engine::acts::{
-    builtin_replies, builtin_requests, catalogue_act, Act, ActClassifier, ActExample,
+    builtin_messages, builtin_replies, catalogue_act, Act, ActClassifier, ActExample,
 };
 use frontdesk_engine::understanding::flags;
 use std::collections::BTreeMap;
@@ -24,14 +26,15 @@ fn model_dir() -> PathBuf {
     frontdesk_inference::model_dir(&frontdesk_core::config::ModelsConfig::default())
 }
 
-/// One labelled message: its text, whether it asks for a person, and its group for the report.
+/// One labelled message: its text, whether it is the act measured, and its group for the
+/// report.
 struct Row {
     text: String,
-    person: bool,
+    positive: bool,
     group: String,
 }
 
-fn load(path: &str) -> Vec<Row> {
+fn load(path: &str, want: Act) -> Vec<Row> {
     let text = std::fs::read_to_string(path).expect("readable file");
     let bitext = path.contains("bitext");
     text.lines()
@@ -46,13 +49,13 @@ fn load(path: &str) -> Vec<Row> {
                 };
                 Some(Row {
                     text: v["text"].as_str()?.to_string(),
-                    person: intent == "contact_human_agent",
+                    positive: intent == "contact_human_agent",
                     group: group.to_string(),
                 })
             } else {
                 let ex: ActExample = serde_json::from_str(l).ok()?;
                 Some(Row {
-                    person: Act::parse(&ex.act)? == Act::Person,
+                    positive: Act::parse(&ex.act)? == want,
                     text: ex.text,
                     group: ex.lang,
                 })
@@ -63,31 +66,31 @@ fn load(path: &str) -> Vec<Row> {
 
 #[derive(Default)]
 struct Tally {
-    person: usize,
+    positive: usize,
     found: usize,
     other: usize,
-    false_person: usize,
+    false_found: usize,
 }
 
 impl Tally {
     fn add(&mut self, want: bool, got: bool) {
         if want {
-            self.person += 1;
+            self.positive += 1;
             self.found += usize::from(got);
         } else {
             self.other += 1;
-            self.false_person += usize::from(got);
+            self.false_found += usize::from(got);
         }
     }
     fn line(&self) -> String {
-        let recall = if self.person == 0 {
+        let recall = if self.positive == 0 {
             f32::NAN
         } else {
-            self.found as f32 / self.person as f32
+            self.found as f32 / self.positive as f32
         };
         format!(
             "recall {recall:.3} ({}/{})  false {} of {}",
-            self.found, self.person, self.false_person, self.other
+            self.found, self.positive, self.false_found, self.other
         )
     }
 }
@@ -103,7 +106,25 @@ const RULES: &[Rule] = &[
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files: Vec<String> = std::env::args().skip(1).collect();
+    let mut args = std::env::args().skip(1);
+    let act = args
+        .next()
+        .and_then(|a| Act::parse(&a))
+        .ok_or("the first argument is the act: person, complaint or abuse")?;
+    let files: Vec<String> = args.collect();
+    let by_lists = |text: &str| {
+        let f = flags(text, &[]);
+        match act {
+            Act::Complaint => f.complaint,
+            Act::Abuse => f.abuse,
+            _ => f.human_request,
+        }
+    };
+    let margin_of = match act {
+        Act::Complaint => frontdesk_engine::acts::COMPLAINT_MARGIN,
+        Act::Abuse => frontdesk_engine::acts::ABUSE_MARGIN,
+        _ => frontdesk_engine::acts::DEFAULT_PERSON_MARGIN,
+    };
     let file = model_dir().join("multilingual-e5-small/e5-small-q4.bin");
     let embedder: Arc<dyn frontdesk_core::Embedder> = Arc::new(
         frontdesk_inference::embed::spawn_e5(&file, &Default::default())?,
@@ -116,23 +137,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let clf = ActClassifier::train(embedder, &examples, 0.0)
         .await?
-        .with_requests(&builtin_requests()?)
+        .with_messages(&builtin_messages()?)
         .await?;
     for (i, path) in files.iter().enumerate() {
-        let rows = load(path);
+        let rows = load(path, act);
         let mut leads = Vec::new();
         for row in &rows {
-            leads.push(if std::env::var("WHOLE").is_ok() {
-                clf.scores(&row.text).await?.person_lead()
-            } else {
-                clf.person_lead(&row.text).await?
+            let l = clf.message_leads(&row.text).await?;
+            leads.push(match act {
+                Act::Complaint => l.complaint,
+                Act::Abuse => l.abuse,
+                _ => l.person,
             });
         }
         println!("\n{path}: {} messages", rows.len());
         let margins: &[f32] = if i == 0 {
-            &[0.01, 0.015, 0.02, 0.025, 0.03]
+            &[0.0, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04]
         } else {
-            &[frontdesk_engine::acts::DEFAULT_PERSON_MARGIN]
+            std::slice::from_ref(&margin_of)
         };
         for &m in margins {
             for (name, rule) in RULES {
@@ -141,15 +163,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
                 let mut tallies = BTreeMap::<String, Tally>::new();
                 for (row, lead) in rows.iter().zip(&leads) {
-                    let got = rule(flags(&row.text, &[]).human_request, *lead, m);
+                    let got = rule(by_lists(&row.text), *lead, m);
                     tallies
                         .entry(row.group.clone())
                         .or_default()
-                        .add(row.person, got);
+                        .add(row.positive, got);
                     tallies
                         .entry("all".into())
                         .or_default()
-                        .add(row.person, got);
+                        .add(row.positive, got);
                 }
                 println!("  margin {m:+.2} {name}:");
                 for (group, t) in &tallies {
@@ -159,12 +181,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if std::env::var("SHOW").is_ok() {
             for (row, lead) in rows.iter().zip(&leads) {
-                let words = flags(&row.text, &[]).human_request;
-                let learned = *lead >= frontdesk_engine::acts::DEFAULT_PERSON_MARGIN;
-                if words != row.person || learned != row.person {
+                let words = by_lists(&row.text);
+                let learned = *lead >= margin_of;
+                if words != row.positive || learned != row.positive {
                     println!(
                         "  want {} lists {} lead {lead:+.3} | {}",
-                        row.person, words, row.text
+                        row.positive, words, row.text
                     );
                 }
             }
