@@ -463,6 +463,8 @@ mod tests {
             affirm: 0.90,
             deny: 0.87,
             person: 0.70,
+            complaint: 0.60,
+            abuse: 0.50,
             other: 0.80,
         };
         assert_eq!(s.decide(0.02), Some(Act::Affirm));
@@ -471,6 +473,8 @@ mod tests {
             affirm: 0.9,
             deny: 0.9,
             person: 0.9,
+            complaint: 0.9,
+            abuse: 0.9,
             other: 0.9,
         };
         assert_eq!(tie.decide(0.01), None);

@@ -939,6 +939,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_acts_read_from_examples_join_the_lists_as_measured() {
+        use crate::acts::MessageActs;
+        let read = |text: &str, acts: MessageActs| {
+            let mut f = flags(text, &[]);
+            f.apply_message_acts(acts);
+            f
+        };
+        let none = MessageActs::default();
+        // A listed word of complaint in a calm report is not a complaint without the examples'
+        // reading; a threat to leave still is.
+        assert!(flags("the box arrived damaged, can I exchange it?", &[]).complaint);
+        assert!(!read("the box arrived damaged, can I exchange it?", none).complaint);
+        assert!(read("I will never order again", none).complaint);
+        let complaint = MessageActs {
+            complaint: true,
+            ..none
+        };
+        assert!(read("third week of waiting, this is a joke", complaint).complaint);
+        // A request for a person and abuse are the lists' or the examples'.
+        assert!(read("agent", none).human_request);
+        let person = MessageActs {
+            person: true,
+            ..none
+        };
+        assert!(read("is there anyone real I could speak with", person).human_request);
+        assert!(read("you idiot", none).abuse);
+        let abuse = MessageActs {
+            abuse: true,
+            ..none
+        };
+        let f = read("what a clown of a bot", abuse);
+        assert!(f.abuse && f.frustration);
+    }
+
+    #[test]
     fn small_talk_table() {
         // (message, intent the classifier gave, small talk?)
         let cases: &[(&str, Option<&str>, bool)] = &[
