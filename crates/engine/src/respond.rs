@@ -362,8 +362,10 @@ impl Assistant for Engine {
         let mut u = understand(message, state, prediction, &[]);
         // A request for a person, a complaint and abuse are also read from examples
         // (`Flags::apply_message_acts`; measured in the engine README, "Acts of a message").
-        if let Some(acts) = self.read_message(message).await {
-            u.flags.apply_message_acts(acts);
+        if self.deps.policy.message_acts {
+            if let Some(acts) = self.read_message(message).await {
+                u.flags.apply_message_acts(acts);
+            }
         }
         // Where a yes or a no decides what happens next (a plan to confirm, a person offered),
         // the learned act reading is asked too.

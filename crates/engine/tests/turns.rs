@@ -138,6 +138,9 @@ async fn engine_built(
             min_score: 0.0,
             ..ReaderConfig::default()
         },
+        // So are the margins of the acts read from examples: with the hashing embedder every
+        // message would be near some act. The word lists read the acts here.
+        message_acts: false,
         ..EnginePolicy::default()
     };
     adjust(&mut policy);

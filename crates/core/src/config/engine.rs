@@ -59,6 +59,11 @@ pub struct EnginePolicy {
     /// base cannot answer with confidence is answered or declined as a question, with an offer
     /// to do the action; false: it starts the action (identity check first).
     pub questions_about_actions_are_questions: bool,
+    /// Read a request for a person, a complaint and abuse in every message from the engine's
+    /// built-in examples as well as its word lists (`crates/engine/README.md`, "Acts of a
+    /// message"); false: the word lists alone. The margins were chosen on
+    /// multilingual-e5-small's cosine scale.
+    pub message_acts: bool,
     /// How the intent classifier is built and calibrated.
     pub intent_model: IntentModelConfig,
     /// How knowledge answers are read out of the retrieved passages.
@@ -205,6 +210,7 @@ impl Default for EnginePolicy {
             intents: None,
             recommendations: true,
             questions_about_actions_are_questions: true,
+            message_acts: true,
             intent_model: IntentModelConfig::default(),
             reader: ReaderConfig::default(),
             lm_reader: LmReaderConfig::default(),
