@@ -117,12 +117,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         match act {
             Act::Complaint => f.complaint,
             Act::Abuse => f.abuse,
+            Act::Sensitive => f.sensitive,
             _ => f.human_request,
         }
     };
     let margin_of = match act {
         Act::Complaint => frontdesk_engine::acts::COMPLAINT_MARGIN,
         Act::Abuse => frontdesk_engine::acts::ABUSE_MARGIN,
+        Act::Sensitive => frontdesk_engine::acts::SENSITIVE_MARGIN,
         _ => frontdesk_engine::acts::DEFAULT_PERSON_MARGIN,
     };
     let file = model_dir().join("multilingual-e5-small/e5-small-q4.bin");
@@ -147,6 +149,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             leads.push(match act {
                 Act::Complaint => l.complaint,
                 Act::Abuse => l.abuse,
+                Act::Sensitive => l.sensitive,
                 _ => l.person,
             });
         }

@@ -625,16 +625,17 @@ pub fn is_repeat_of(text: &str, previous: &str) -> bool {
 
 impl Flags {
     /// The learned reading of the whole message (`acts.rs`), each act as measured on
-    /// `evals/person-requests` and `evals/complaint-abuse` (dev halves chose, test halves
-    /// reported): a request for a person or abuse the word lists miss is added to theirs (the
-    /// lists hold what a nearest-example reading misses, a bare "agent" or a swear word, and
-    /// they read no question as either); a complaint is the learned reading's alone, or a
+    /// `evals/person-requests`, `evals/complaint-abuse` and `evals/sensitive-topics` (dev halves
+    /// chose, test halves reported): a request for a person, abuse or a sensitive topic the
+    /// word lists miss is added to theirs (the lists hold what a nearest-example reading
+    /// misses, a bare "agent", a swear word, "lawyer", and read no question as any); a complaint is the learned reading's alone, or a
     /// threat to leave, since the complaint list read calm reports and questions about how
     /// to complain as complaints (test half: 4 false of 99, recall 0.18) where the examples
     /// read more than three times as many complaints for as few false ones.
     pub fn apply_message_acts(&mut self, acts: crate::acts::MessageActs) {
         self.human_request |= acts.person;
         self.abuse |= acts.abuse;
+        self.sensitive |= acts.sensitive;
         self.complaint = acts.complaint || self.threat_to_leave;
         self.frustration |= self.abuse;
     }
@@ -971,6 +972,12 @@ mod tests {
         };
         let f = read("what a clown of a bot", abuse);
         assert!(f.abuse && f.frustration);
+        let sensitive = MessageActs {
+            sensitive: true,
+            ..none
+        };
+        assert!(!read("the lantern got so hot it hurt my hand", none).sensitive);
+        assert!(read("the lantern got so hot it hurt my hand", sensitive).sensitive);
     }
 
     #[test]

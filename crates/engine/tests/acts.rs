@@ -213,3 +213,54 @@ async fn complaints_and_abuse_are_read_from_examples_better_than_from_the_word_l
     assert!(abuses >= abuse_lists, "abuse recall {abuses:.3}");
     assert!(false_abuse.is_empty(), "read as abuse: {false_abuse:?}");
 }
+
+/// Sensitive topics on the held-out half of `evals/sensitive-topics` (margin chosen on its dev
+/// half), read as the engine reads them, with the demo catalogue merged. Measured 2026-12-07:
+/// recall 0.717 (the lists alone 0.304), no question or other message read as one.
+const MIN_SENSITIVE_RECALL: f64 = 0.65;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sensitive_topics_are_read_from_examples_beside_the_word_lists_with_no_false_one() {
+    let Some(file) =
+        frontdesk_inference::model_file_for_test("multilingual-e5-small/e5-small-q4.bin")
+    else {
+        return;
+    };
+    let embedder: Arc<dyn Embedder> =
+        Arc::new(frontdesk_inference::embed::spawn_e5(&file, &Default::default()).unwrap());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let catalogue =
+        frontdesk_engine::load_intents_jsonl(&root.join("knowledge/intents.jsonl")).unwrap();
+    let rows: Vec<String> = catalogue.iter().map(|r| r.text.clone()).collect();
+    let row_vectors = embedder.embed(rows, EmbedKind::Query).await.unwrap();
+    let clf = ActClassifier::builtin(embedder.clone())
+        .await
+        .unwrap()
+        .with_vectors(
+            row_vectors
+                .into_iter()
+                .zip(&catalogue)
+                .map(|(v, r)| (v, catalogue_act(&r.intent))),
+        );
+    let text = std::fs::read_to_string(root.join("evals/sensitive-topics/test.jsonl")).unwrap();
+    let (mut n, mut found, mut by_lists, mut wrong) = (0, 0, 0, Vec::new());
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let row: ActExample = serde_json::from_str(line).unwrap();
+        let mut f = flags(&row.text, &[]);
+        let lists = f.sensitive;
+        f.apply_message_acts(clf.read_message(&row.text).await.unwrap());
+        if row.act == "sensitive" {
+            n += 1;
+            found += usize::from(f.sensitive);
+            by_lists += usize::from(lists);
+        } else if f.sensitive {
+            wrong.push(row.text.clone());
+        }
+    }
+    let recall = found as f64 / n as f64;
+    let lists = by_lists as f64 / n as f64;
+    eprintln!("sensitive recall {recall:.3} (lists {lists:.3}), false {wrong:?}");
+    assert!(recall >= MIN_SENSITIVE_RECALL, "recall {recall:.3}");
+    assert!(recall > lists);
+    assert!(wrong.is_empty(), "read as sensitive: {wrong:?}");
+}

@@ -59,9 +59,9 @@ pub struct EnginePolicy {
     /// base cannot answer with confidence is answered or declined as a question, with an offer
     /// to do the action; false: it starts the action (identity check first).
     pub questions_about_actions_are_questions: bool,
-    /// Read a request for a person, a complaint and abuse in every message from the engine's
-    /// built-in examples as well as its word lists (`crates/engine/README.md`, "Acts of a
-    /// message"); false: the word lists alone. The margins were chosen on
+    /// Read a request for a person, a complaint, abuse and a sensitive topic in every message
+    /// from the engine's built-in examples as well as its word lists (`crates/engine/README.md`,
+    /// "Acts of a message"); false: the word lists alone. The margins were chosen on
     /// multilingual-e5-small's cosine scale.
     pub message_acts: bool,
     /// How the intent classifier is built and calibrated.
