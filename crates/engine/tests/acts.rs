@@ -27,30 +27,44 @@ fn read_as(text: &str, learned: Option<Act>) -> Act {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn learned_acts_read_replies_better_than_the_word_lists_and_never_invent_a_yes() {
-    let Some(file) =
-        frontdesk_inference::model_file_for_test("multilingual-e5-small/e5-small-q4.bin")
-    else {
-        return;
-    };
+fn repo_root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The test half of the labelled set `evals/<set>/`.
+fn read_test_half(set: &str) -> String {
+    std::fs::read_to_string(repo_root().join("evals").join(set).join("test.jsonl")).unwrap()
+}
+
+/// The act reader as the engine builds it for the demo shop: the built-in examples and the demo
+/// catalogue's rows (None when the model is absent and not required).
+async fn demo_classifier() -> Option<ActClassifier> {
+    let file = frontdesk_inference::model_file_for_test("multilingual-e5-small/e5-small-q4.bin")?;
     let embedder: Arc<dyn Embedder> =
         Arc::new(frontdesk_inference::embed::spawn_e5(&file, &Default::default()).unwrap());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let catalogue =
-        frontdesk_engine::load_intents_jsonl(&root.join("knowledge/intents.jsonl")).unwrap();
+        frontdesk_engine::load_intents_jsonl(&repo_root().join("knowledge/intents.jsonl")).unwrap();
     let rows: Vec<String> = catalogue.iter().map(|r| r.text.clone()).collect();
     let row_vectors = embedder.embed(rows, EmbedKind::Query).await.unwrap();
-    let clf = ActClassifier::builtin(embedder.clone())
-        .await
-        .unwrap()
-        .with_vectors(
-            row_vectors
-                .into_iter()
-                .zip(&catalogue)
-                .map(|(v, r)| (v, catalogue_act(&r.intent))),
-        );
-    let text = std::fs::read_to_string(root.join("evals/acts/test.jsonl")).unwrap();
+    Some(
+        ActClassifier::builtin(embedder)
+            .await
+            .unwrap()
+            .with_vectors(
+                row_vectors
+                    .into_iter()
+                    .zip(&catalogue)
+                    .map(|(v, r)| (v, catalogue_act(&r.intent))),
+            ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn learned_acts_read_replies_better_than_the_word_lists_and_never_invent_a_yes() {
+    let Some(clf) = demo_classifier().await else {
+        return;
+    };
+    let text = read_test_half("acts");
     let (mut right, mut words_right, mut n, mut false_yes) = (0, 0, 0, Vec::new());
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let row: ActExample = serde_json::from_str(line).unwrap();
@@ -86,28 +100,10 @@ const MAX_FALSE_PERSON: usize = 2;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn learned_requests_for_a_person_find_more_than_the_word_lists_and_few_false_ones() {
-    let Some(file) =
-        frontdesk_inference::model_file_for_test("multilingual-e5-small/e5-small-q4.bin")
-    else {
+    let Some(clf) = demo_classifier().await else {
         return;
     };
-    let embedder: Arc<dyn Embedder> =
-        Arc::new(frontdesk_inference::embed::spawn_e5(&file, &Default::default()).unwrap());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let catalogue =
-        frontdesk_engine::load_intents_jsonl(&root.join("knowledge/intents.jsonl")).unwrap();
-    let rows: Vec<String> = catalogue.iter().map(|r| r.text.clone()).collect();
-    let row_vectors = embedder.embed(rows, EmbedKind::Query).await.unwrap();
-    let clf = ActClassifier::builtin(embedder.clone())
-        .await
-        .unwrap()
-        .with_vectors(
-            row_vectors
-                .into_iter()
-                .zip(&catalogue)
-                .map(|(v, r)| (v, catalogue_act(&r.intent))),
-        );
-    let text = std::fs::read_to_string(root.join("evals/person-requests/test.jsonl")).unwrap();
+    let text = read_test_half("person-requests");
     let (mut asked, mut found, mut found_by_lists, mut false_person) = (0, 0, 0, Vec::new());
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let row: ActExample = serde_json::from_str(line).unwrap();
@@ -143,28 +139,10 @@ const MAX_FALSE_COMPLAINT: usize = 3;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn complaints_and_abuse_are_read_from_examples_better_than_from_the_word_lists() {
-    let Some(file) =
-        frontdesk_inference::model_file_for_test("multilingual-e5-small/e5-small-q4.bin")
-    else {
+    let Some(clf) = demo_classifier().await else {
         return;
     };
-    let embedder: Arc<dyn Embedder> =
-        Arc::new(frontdesk_inference::embed::spawn_e5(&file, &Default::default()).unwrap());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let catalogue =
-        frontdesk_engine::load_intents_jsonl(&root.join("knowledge/intents.jsonl")).unwrap();
-    let rows: Vec<String> = catalogue.iter().map(|r| r.text.clone()).collect();
-    let row_vectors = embedder.embed(rows, EmbedKind::Query).await.unwrap();
-    let clf = ActClassifier::builtin(embedder.clone())
-        .await
-        .unwrap()
-        .with_vectors(
-            row_vectors
-                .into_iter()
-                .zip(&catalogue)
-                .map(|(v, r)| (v, catalogue_act(&r.intent))),
-        );
-    let text = std::fs::read_to_string(root.join("evals/complaint-abuse/test.jsonl")).unwrap();
+    let text = read_test_half("complaint-abuse");
     // (found, found by the lists, labelled) per act, and the messages read as one wrongly.
     let (mut complaint, mut abuse) = ((0, 0, 0), (0, 0, 0));
     let (mut false_complaint, mut false_abuse) = (Vec::new(), Vec::new());
@@ -221,28 +199,10 @@ const MIN_SENSITIVE_RECALL: f64 = 0.65;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sensitive_topics_are_read_from_examples_beside_the_word_lists_with_no_false_one() {
-    let Some(file) =
-        frontdesk_inference::model_file_for_test("multilingual-e5-small/e5-small-q4.bin")
-    else {
+    let Some(clf) = demo_classifier().await else {
         return;
     };
-    let embedder: Arc<dyn Embedder> =
-        Arc::new(frontdesk_inference::embed::spawn_e5(&file, &Default::default()).unwrap());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let catalogue =
-        frontdesk_engine::load_intents_jsonl(&root.join("knowledge/intents.jsonl")).unwrap();
-    let rows: Vec<String> = catalogue.iter().map(|r| r.text.clone()).collect();
-    let row_vectors = embedder.embed(rows, EmbedKind::Query).await.unwrap();
-    let clf = ActClassifier::builtin(embedder.clone())
-        .await
-        .unwrap()
-        .with_vectors(
-            row_vectors
-                .into_iter()
-                .zip(&catalogue)
-                .map(|(v, r)| (v, catalogue_act(&r.intent))),
-        );
-    let text = std::fs::read_to_string(root.join("evals/sensitive-topics/test.jsonl")).unwrap();
+    let text = read_test_half("sensitive-topics");
     let (mut n, mut found, mut by_lists, mut wrong) = (0, 0, 0, Vec::new());
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let row: ActExample = serde_json::from_str(line).unwrap();
