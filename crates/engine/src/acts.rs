@@ -442,7 +442,7 @@ mod tests {
         // nearest example, while the whole message is nearer the problem it tells.
         let problem = "my parcel is three weeks late and nobody answers the phone at your depot";
         let examples = vec![
-            ("put me through to a person".to_string(), Act::Person),
+            ("connect me with a person".to_string(), Act::Person),
             (problem.to_string(), Act::Other),
             ("what time do you open".to_string(), Act::Other),
             ("yes go ahead".to_string(), Act::Affirm),
@@ -452,7 +452,7 @@ mod tests {
             .await
             .unwrap()
             .with_person_margin(0.2);
-        let message = format!("{problem}. put me through to a person");
+        let message = format!("{problem}. connect me with a person");
         let message = message.as_str();
         let whole = clf.scores(message).await.unwrap().lead(Act::Person);
         assert!(whole < 0.2, "the whole message alone leads by {whole}");
