@@ -207,6 +207,9 @@ pub struct MessageActs {
     pub complaint: bool,
     pub abuse: bool,
     pub sensitive: bool,
+    /// The whole message read as a reply to a yes/no question (`ActScores::decide`), from the
+    /// same embedding.
+    pub reply: Option<Act>,
 }
 
 pub struct ActClassifier {
@@ -372,32 +375,44 @@ impl ActClassifier {
     /// problem ("The bill is three times the usual. I need someone to call me.") the whole
     /// message reads as the problem.
     pub async fn message_leads(&self, text: &str) -> Result<MessageLeads, InferenceError> {
+        Ok(self.leads_of(&self.embed_message(text).await?))
+    }
+
+    /// The message's vector, then its sentences' when it has several.
+    async fn embed_message(&self, text: &str) -> Result<Vec<Vec<f32>>, InferenceError> {
         let sentences = frontdesk_core::text::sentences(text);
         let mut texts = vec![text.to_string()];
         if sentences.len() > 1 {
             texts.extend(sentences.iter().map(|s| s.to_string()));
         }
-        let vecs = self.embedder.embed(texts, EmbedKind::Query).await?;
+        self.embedder.embed(texts, EmbedKind::Query).await
+    }
+
+    fn leads_of(&self, vecs: &[Vec<f32>]) -> MessageLeads {
         let mut out = MessageLeads {
             person: f32::MIN,
             complaint: f32::MIN,
             abuse: f32::MIN,
             sensitive: f32::MIN,
         };
-        for v in &vecs {
+        for v in vecs {
             let s = self.message_scores_of_vector(v);
             out.person = out.person.max(s.lead(Act::Person));
             out.complaint = out.complaint.max(s.lead(Act::Complaint));
             out.abuse = out.abuse.max(s.lead(Act::Abuse));
             out.sensitive = out.sensitive.max(s.lead(Act::Sensitive));
         }
-        Ok(out)
+        out
     }
 
     /// The acts the message's leads reach by their margins.
     pub async fn read_message(&self, text: &str) -> Result<MessageActs, InferenceError> {
-        let leads = self.message_leads(text).await?;
+        let vecs = self.embed_message(text).await?;
+        let leads = self.leads_of(&vecs);
         Ok(MessageActs {
+            reply: vecs
+                .first()
+                .and_then(|v| self.scores_of_vector(v).decide(self.margin)),
             person: leads.person >= self.person_margin,
             complaint: leads.complaint >= COMPLAINT_MARGIN,
             abuse: leads.abuse >= ABUSE_MARGIN,

@@ -6,7 +6,7 @@
 //! unverified claim and nothing has to be taken back. The first failing sentence stops the
 //! generation; when no sentence passed, the reply becomes extractive (or a handoff).
 
-use crate::acts::{catalogue_act, Act, ActClassifier, MessageActs};
+use crate::acts::{catalogue_act, ActClassifier, MessageActs};
 use crate::answer::{extract_in_script, in_customers_script, rewrite_query};
 use crate::error::EngineError;
 use crate::flows::item_reader::{self, EmbeddingItemReader};
@@ -141,19 +141,9 @@ impl Engine {
             .as_ref()
     }
 
-    /// The learned reading of a reply to the bot's own yes/no question.
-    pub(crate) async fn read_act(&self, message: &str) -> Option<Act> {
-        match self.act_classifier().await?.read(message).await {
-            Ok(act) => act,
-            Err(e) => {
-                tracing::warn!(error = %e, "act reading failed");
-                None
-            }
-        }
-    }
-
-    /// The learned reading of a whole message: a request for a person, a complaint, abuse
-    /// (None when it cannot be read: the word lists still can).
+    /// The learned reading of a whole message: a request for a person, a complaint, abuse, a
+    /// sensitive topic, and the message as a yes or a no (None when it cannot be read: the word
+    /// lists still can).
     pub(crate) async fn read_message(&self, message: &str) -> Option<MessageActs> {
         match self.act_classifier().await?.read_message(message).await {
             Ok(acts) => Some(acts),

@@ -360,18 +360,20 @@ impl Assistant for Engine {
         // The one reading of the message every phase works from.
         let prediction = self.classify(message).await?;
         let mut u = understand(message, state, prediction, &[]);
-        // A request for a person, a complaint and abuse are also read from examples
-        // (`Flags::apply_message_acts`; measured in the engine README, "Acts of a message").
-        if self.deps.policy.message_acts {
+        // A request for a person, a complaint, abuse and a sensitive topic are also read from
+        // examples (`Flags::apply_message_acts`; measured in the engine README, "Acts of a
+        // message"), and where a yes or a no decides what happens next (a plan to confirm, a
+        // person offered) the message as a yes or a no, from the same embedding.
+        let awaits_yes_or_no =
+            flows::awaits_confirmation(state) || state.slots.contains_key(SLOT_OFFERED_PERSON);
+        if self.deps.policy.message_acts || awaits_yes_or_no {
             if let Some(acts) = self.read_message(message).await {
-                u.flags.apply_message_acts(acts);
-            }
-        }
-        // Where a yes or a no decides what happens next (a plan to confirm, a person offered),
-        // the learned act reading is asked too.
-        if flows::awaits_confirmation(state) || state.slots.contains_key(SLOT_OFFERED_PERSON) {
-            if let Some(act) = self.read_act(message).await {
-                u.flags.apply_act(act);
+                if self.deps.policy.message_acts {
+                    u.flags.apply_message_acts(acts);
+                }
+                if let (true, Some(act)) = (awaits_yes_or_no, acts.reply) {
+                    u.flags.apply_act(act);
+                }
             }
         }
         state.lang = Some(u.lang);
