@@ -217,9 +217,9 @@ pub struct ActClassifier {
     /// What a reply to a yes/no question is read against: the reply examples and the
     /// business's catalogue rows.
     examples: Vec<(Vec<f32>, Act)>,
-    /// Read only for a request for a person, beside `examples`: the request examples (their
-    /// "something else" rows are questions about people and hours, which would make the yes/no
-    /// reading less sure of a plain yes).
+    /// Read only for the acts of a whole message, beside `examples`: the message examples
+    /// (their "something else" rows are questions about people, hours and safety, which would
+    /// make the yes/no reading less sure of a plain yes).
     message_examples: Vec<(Vec<f32>, Act)>,
     margin: f32,
     person_margin: f32,
@@ -319,8 +319,8 @@ impl ActClassifier {
         Self::scores_among(v, self.examples.iter())
     }
 
-    /// Scores against every example, the request examples too (the reading of a request for
-    /// a person).
+    /// Scores against every example, the message examples too (the reading of a whole
+    /// message's acts).
     pub fn message_scores_of_vector(&self, v: &[f32]) -> ActScores {
         Self::scores_among(v, self.examples.iter().chain(&self.message_examples))
     }
