@@ -21,7 +21,8 @@
 //! next (a plan awaiting confirmation, an offer of a person), since a yes there can execute a
 //! write. How the acts of a message combine with the lists: `Flags::apply_message_acts`.
 
-use frontdesk_core::embed::dot;
+use crate::action_reading::{builtin_action_examples, read_action, ActionReading};
+use crate::understanding::Action;
 use frontdesk_core::{EmbedKind, Embedder, InferenceError};
 use std::sync::Arc;
 
@@ -54,6 +55,14 @@ pub const ABUSE_MARGIN: f32 = 0.04;
 /// `evals/sensitive-topics`: the smallest lead with no false one with or without a catalogue.
 pub const SENSITIVE_MARGIN: f32 = 0.015;
 
+/// How much a greeting, thanks or a goodbye must lead every other act for the whole message to
+/// be small talk, and by how much another act must lead for the word lists' small talk to be
+/// overruled. Chosen on the dev half of `evals/small-talk` (the `small_talk_eval` example): the
+/// smallest margin with no false small talk from the examples alone, then the veto that kept
+/// the lists' false small talk lowest for the most small talk read.
+pub const SMALL_TALK_MARGIN: f32 = 0.01;
+pub const SMALL_TALK_VETO: f32 = 0.01;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Act {
     Affirm,
@@ -67,19 +76,32 @@ pub enum Act {
     /// Harm or a serious risk that happened to the customer, a legal threat, fraud on their
     /// account: a person's to handle.
     Sensitive,
+    /// Small talk: the whole message is only a greeting, only thanks, or only a goodbye.
+    Greeting,
+    Thanks,
+    Goodbye,
     Other,
 }
 
 impl Act {
-    const EVERY: [Act; 7] = [
+    const EVERY: [Act; 10] = [
         Act::Affirm,
         Act::Deny,
         Act::Person,
         Act::Complaint,
         Act::Abuse,
         Act::Sensitive,
+        Act::Greeting,
+        Act::Thanks,
+        Act::Goodbye,
         Act::Other,
     ];
+    const SMALL_TALK: [Act; 3] = [Act::Greeting, Act::Thanks, Act::Goodbye];
+
+    /// A greeting, thanks or a goodbye.
+    pub fn is_small_talk(self) -> bool {
+        Self::SMALL_TALK.contains(&self)
+    }
 
     pub fn parse(name: &str) -> Option<Act> {
         match name {
@@ -89,6 +111,9 @@ impl Act {
             "complaint" => Some(Act::Complaint),
             "abuse" => Some(Act::Abuse),
             "sensitive" => Some(Act::Sensitive),
+            "greeting" => Some(Act::Greeting),
+            "thanks" => Some(Act::Thanks),
+            "goodbye" => Some(Act::Goodbye),
             "other" => Some(Act::Other),
             _ => None,
         }
@@ -102,6 +127,9 @@ impl Act {
             Act::Complaint => "complaint",
             Act::Abuse => "abuse",
             Act::Sensitive => "sensitive",
+            Act::Greeting => "greeting",
+            Act::Thanks => "thanks",
+            Act::Goodbye => "goodbye",
             Act::Other => "other",
         }
     }
@@ -142,6 +170,9 @@ pub struct ActScores {
     pub complaint: f32,
     pub abuse: f32,
     pub sensitive: f32,
+    pub greeting: f32,
+    pub thanks: f32,
+    pub goodbye: f32,
     pub other: f32,
 }
 
@@ -154,6 +185,9 @@ impl ActScores {
             Act::Complaint => self.complaint,
             Act::Abuse => self.abuse,
             Act::Sensitive => self.sensitive,
+            Act::Greeting => self.greeting,
+            Act::Thanks => self.thanks,
+            Act::Goodbye => self.goodbye,
             Act::Other => self.other,
         }
     }
@@ -169,17 +203,16 @@ impl ActScores {
     }
 
     /// The reading of a reply to a yes/no question: yes, no or something else, whichever beats
-    /// both others by at least `margin`, if one does. A request for a person is something else
-    /// there.
+    /// both others by at least `margin`, if one does. Every act but yes and no (a request for a
+    /// person, small talk…) is something else there.
     pub fn decide(&self, margin: f32) -> Option<Act> {
         const REPLY: [Act; 3] = [Act::Affirm, Act::Deny, Act::Other];
         let of = |a: Act| match a {
-            Act::Other => self
-                .other
-                .max(self.person)
-                .max(self.complaint)
-                .max(self.abuse)
-                .max(self.sensitive),
+            Act::Other => Act::EVERY
+                .into_iter()
+                .filter(|b| !matches!(b, Act::Affirm | Act::Deny))
+                .map(|b| self.of(b))
+                .fold(f32::MIN, f32::max),
             a => self.of(a),
         };
         REPLY.into_iter().find(|&a| {
@@ -198,18 +231,34 @@ pub struct MessageLeads {
     pub complaint: f32,
     pub abuse: f32,
     pub sensitive: f32,
+    /// The small-talk act the whole message scores best for, and how far it leads every other
+    /// act (negative when another act leads). Read on the whole message only: "Hi." beside a
+    /// question is a greeting sentence in a message that is not small talk.
+    pub small_talk: Option<(Act, f32)>,
 }
 
 /// The acts a message was read as from examples.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct MessageActs {
     pub person: bool,
     pub complaint: bool,
     pub abuse: bool,
     pub sensitive: bool,
+    /// The whole message read as only a greeting, thanks or a goodbye (that act leads every
+    /// other by [`SMALL_TALK_MARGIN`]).
+    pub small_talk: Option<Act>,
+    /// The small-talk act that leads every other act at all: the kind of small talk the word
+    /// lists found, when they found some.
+    pub small_talk_kind: Option<Act>,
+    /// Another act leads every small-talk act by more than [`SMALL_TALK_VETO`]: what the word
+    /// lists read as small talk ("hi, refund please") is not.
+    pub not_small_talk: bool,
     /// The whole message read as a reply to a yes/no question (`ActScores::decide`), from the
     /// same embedding.
     pub reply: Option<Act>,
+    /// The order or account action the whole message asks for (`action_reading.rs`), from the
+    /// same embedding; None without action examples.
+    pub action: Option<ActionReading>,
 }
 
 pub struct ActClassifier {
@@ -221,6 +270,8 @@ pub struct ActClassifier {
     /// (their "something else" rows are questions about people, hours and safety, which would
     /// make the yes/no reading less sure of a plain yes).
     message_examples: Vec<(Vec<f32>, Act)>,
+    /// Read only for the action a message asks for (`action_reading.rs`).
+    action_examples: Vec<(Vec<f32>, Option<Action>)>,
     margin: f32,
     person_margin: f32,
 }
@@ -230,6 +281,7 @@ impl std::fmt::Debug for ActClassifier {
         f.debug_struct("ActClassifier")
             .field("examples", &self.examples.len())
             .field("message_examples", &self.message_examples.len())
+            .field("action_examples", &self.action_examples.len())
             .field("margin", &self.margin)
             .field("person_margin", &self.person_margin)
             .finish()
@@ -247,13 +299,18 @@ pub fn builtin_messages() -> Result<Vec<(String, Act)>, String> {
 }
 
 /// The act a business's catalogue row stands for: a request for a person, a complaint or abuse
-/// under the intents named so ([`PERSON_INTENT`], `complaint`, `abuse`), else something else
-/// (a question or a request, not a yes or a no).
+/// under the intents named so ([`PERSON_INTENT`], `complaint`, `abuse`), small talk under the
+/// greeting, thanks and goodbye intents, else something else (a question or a request, not a
+/// yes or a no).
 pub fn catalogue_act(intent: &str) -> Act {
+    use frontdesk_core::intents::{GOODBYE, GREETING, THANKS};
     match intent {
         PERSON_INTENT => Act::Person,
         "complaint" => Act::Complaint,
         "abuse" => Act::Abuse,
+        GREETING => Act::Greeting,
+        THANKS => Act::Thanks,
+        GOODBYE => Act::Goodbye,
         _ => Act::Other,
     }
 }
@@ -264,10 +321,46 @@ impl ActClassifier {
         let bad = |e: String| InferenceError::Backend(format!("built-in act examples: {e}"));
         let replies = builtin_replies().map_err(bad)?;
         let requests = builtin_messages().map_err(bad)?;
+        let actions = builtin_action_examples().map_err(bad)?;
         Self::train(embedder, &replies, DEFAULT_MARGIN)
             .await?
             .with_messages(&requests)
+            .await?
+            .with_action_examples(&actions)
             .await
+    }
+
+    /// Embeds `examples`, read only for the action a message asks for.
+    pub async fn with_action_examples(
+        mut self,
+        examples: &[(String, Option<Action>)],
+    ) -> Result<Self, InferenceError> {
+        let texts = examples.iter().map(|(t, _)| t.clone()).collect();
+        let vecs = self.embedder.embed(texts, EmbedKind::Query).await?;
+        self.action_examples
+            .extend(vecs.into_iter().zip(examples.iter().map(|(_, a)| *a)));
+        Ok(self)
+    }
+
+    /// Adds action examples already embedded by the same embedder (a business's intent
+    /// catalogue, its rows labelled by [`crate::action_reading::label_of`]).
+    pub fn with_action_vectors(
+        mut self,
+        examples: impl IntoIterator<Item = (Vec<f32>, Option<Action>)>,
+    ) -> Self {
+        self.action_examples.extend(examples);
+        self
+    }
+
+    /// The action the message asks for, as the examples read it (None without examples).
+    pub async fn read_action(&self, text: &str) -> Result<Option<ActionReading>, InferenceError> {
+        let vecs = self.embed_message(text).await?;
+        Ok(self.action_of(&vecs))
+    }
+
+    fn action_of(&self, vecs: &[Vec<f32>]) -> Option<ActionReading> {
+        let v = vecs.first()?;
+        (!self.action_examples.is_empty()).then(|| read_action(v, &self.action_examples))
     }
 
     /// Embeds `requests`, read only for a request for a person.
@@ -309,6 +402,7 @@ impl ActClassifier {
                 .zip(examples.iter().map(|(_, a)| *a))
                 .collect(),
             message_examples: Vec::new(),
+            action_examples: Vec::new(),
             margin,
             person_margin: DEFAULT_PERSON_MARGIN,
         })
@@ -329,28 +423,19 @@ impl ActClassifier {
         v: &[f32],
         examples: impl Iterator<Item = &'a (Vec<f32>, Act)> + Clone,
     ) -> ActScores {
-        let score = |act: Act| {
-            let mut sims: Vec<f32> = examples
-                .clone()
-                .filter(|(_, a)| *a == act)
-                .map(|(e, _)| dot(v, e))
-                .collect();
-            sims.sort_by(|a, b| b.total_cmp(a));
-            let top = &sims[..sims.len().min(TOP)];
-            if top.is_empty() {
-                f32::MIN
-            } else {
-                top.iter().sum::<f32>() / top.len() as f32
-            }
-        };
+        let s = crate::knn::label_scores(v, examples, &Act::EVERY, TOP);
+        let of = |act: Act| s[Act::EVERY.iter().position(|a| *a == act).unwrap_or(0)];
         ActScores {
-            affirm: score(Act::Affirm),
-            deny: score(Act::Deny),
-            person: score(Act::Person),
-            complaint: score(Act::Complaint),
-            abuse: score(Act::Abuse),
-            sensitive: score(Act::Sensitive),
-            other: score(Act::Other),
+            affirm: of(Act::Affirm),
+            deny: of(Act::Deny),
+            person: of(Act::Person),
+            complaint: of(Act::Complaint),
+            abuse: of(Act::Abuse),
+            sensitive: of(Act::Sensitive),
+            greeting: of(Act::Greeting),
+            thanks: of(Act::Thanks),
+            goodbye: of(Act::Goodbye),
+            other: of(Act::Other),
         }
     }
 
@@ -394,7 +479,15 @@ impl ActClassifier {
             complaint: f32::MIN,
             abuse: f32::MIN,
             sensitive: f32::MIN,
+            small_talk: None,
         };
+        if let Some(v) = vecs.first() {
+            let s = self.message_scores_of_vector(v);
+            out.small_talk = Act::SMALL_TALK
+                .into_iter()
+                .max_by(|a, b| s.of(*a).total_cmp(&s.of(*b)))
+                .map(|a| (a, s.lead(a)));
+        }
         for v in vecs {
             let s = self.message_scores_of_vector(v);
             out.person = out.person.max(s.lead(Act::Person));
@@ -417,6 +510,18 @@ impl ActClassifier {
             complaint: leads.complaint >= COMPLAINT_MARGIN,
             abuse: leads.abuse >= ABUSE_MARGIN,
             sensitive: leads.sensitive >= SENSITIVE_MARGIN,
+            small_talk: leads
+                .small_talk
+                .filter(|(_, lead)| *lead >= SMALL_TALK_MARGIN)
+                .map(|(act, _)| act),
+            small_talk_kind: leads
+                .small_talk
+                .filter(|(_, lead)| *lead >= 0.0)
+                .map(|(act, _)| act),
+            not_small_talk: leads
+                .small_talk
+                .is_some_and(|(_, lead)| lead < -SMALL_TALK_VETO),
+            action: self.action_of(&vecs),
         })
     }
 
@@ -479,6 +584,7 @@ mod tests {
     fn a_catalogue_row_is_an_act_only_under_the_act_s_intent() {
         assert_eq!(catalogue_act(PERSON_INTENT), Act::Person);
         assert_eq!(catalogue_act("complaint"), Act::Complaint);
+        assert_eq!(catalogue_act("thanks"), Act::Thanks);
         assert_eq!(catalogue_act("shipping_info"), Act::Other);
     }
 
@@ -500,6 +606,9 @@ mod tests {
             complaint: 0.60,
             abuse: 0.50,
             sensitive: 0.40,
+            greeting: 0.30,
+            thanks: 0.30,
+            goodbye: 0.30,
             other: 0.80,
         };
         assert_eq!(s.decide(0.02), Some(Act::Affirm));
@@ -511,9 +620,41 @@ mod tests {
             complaint: 0.9,
             abuse: 0.9,
             sensitive: 0.9,
+            greeting: 0.9,
+            thanks: 0.9,
+            goodbye: 0.9,
             other: 0.9,
         };
         assert_eq!(tie.decide(0.01), None);
+        // Small talk is something else to a yes/no question.
+        let thanks = ActScores { thanks: 0.95, ..s };
+        assert_eq!(thanks.decide(0.02), Some(Act::Other));
+    }
+
+    #[tokio::test]
+    async fn small_talk_is_read_on_the_whole_message_only() {
+        // The hashing embedder puts a text next to itself: "hello there" is its own nearest
+        // example, and beside a question it no longer makes the message small talk.
+        let examples = vec![
+            ("hello there".to_string(), Act::Greeting),
+            ("many thanks".to_string(), Act::Thanks),
+            ("bye for now".to_string(), Act::Goodbye),
+            ("where is my parcel".to_string(), Act::Other),
+            ("yes go ahead".to_string(), Act::Affirm),
+        ];
+        let clf = ActClassifier::train(Arc::new(HashEmbedder::new(64)), &examples, 0.05)
+            .await
+            .unwrap();
+        for (text, act) in &examples[..3] {
+            let acts = clf.read_message(text).await.unwrap();
+            assert_eq!(acts.small_talk, Some(*act), "{text}");
+            assert_eq!(acts.reply, Some(Act::Other), "{text}");
+        }
+        let mixed = clf
+            .read_message("hello there. where is my parcel")
+            .await
+            .unwrap();
+        assert_eq!(mixed.small_talk, None);
     }
 
     #[tokio::test]

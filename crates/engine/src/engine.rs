@@ -6,6 +6,7 @@
 //! unverified claim and nothing has to be taken back. The first failing sentence stops the
 //! generation; when no sentence passed, the reply becomes extractive (or a handoff).
 
+use crate::action_reading;
 use crate::acts::{catalogue_act, ActClassifier, MessageActs};
 use crate::answer::{extract_in_script, in_customers_script, rewrite_query};
 use crate::error::EngineError;
@@ -119,9 +120,15 @@ impl Engine {
                             Some(intents) => {
                                 let (id, vectors) = intents.row_vectors();
                                 if same_model(&id) {
+                                    let rows = || vectors.iter().zip(intents.rows());
                                     clf.with_vectors(
-                                        vectors.iter().zip(intents.rows()).map(|(v, row)| {
+                                        rows().map(|(v, row)| {
                                             (v.clone(), catalogue_act(&row.intent))
+                                        }),
+                                    )
+                                    .with_action_vectors(
+                                        rows().map(|(v, row)| {
+                                            (v.clone(), action_reading::label_of(&row.intent))
                                         }),
                                     )
                                 } else {

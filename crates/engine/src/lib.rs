@@ -1,5 +1,6 @@
 //! The conversation engine: turns a customer message into the next move.
 
+pub mod action_reading;
 pub mod acts;
 pub mod answer;
 pub mod answer_kinds;
@@ -7,6 +8,7 @@ pub mod engine;
 pub mod error;
 pub mod flows;
 pub mod intents;
+pub mod knn;
 pub mod lang;
 pub mod lm_reader;
 pub mod order_ids;

@@ -3,6 +3,7 @@
 //! either settles the turn or passes it on; the decision policy (`policy::decide`) is asked
 //! once, in the knowledge phase, with the turn's real retrieval and reader signals.
 
+use crate::acts::Act;
 use crate::answer::rewrite_query;
 use crate::engine::{Engine, TurnOut};
 use crate::flows::{self, FlowContext, FlowOutcome};
@@ -187,12 +188,10 @@ impl Engine {
         searched: Searched,
     ) -> Result<Settled, AssistantError> {
         if u.is_small_talk() {
-            let t = if u.flags.goodbye {
-                Template::Goodbye
-            } else if u.flags.thanks {
-                Template::Thanks
-            } else {
-                Template::Greeting
+            let t = match u.small_talk_kind() {
+                Act::Goodbye => Template::Goodbye,
+                Act::Thanks => Template::Thanks,
+                _ => Template::Greeting,
             };
             out.token(&self.text(t, u.lang)).await;
             return Ok(Settled::new(Decision::Answer, AnswerSource::Template));
@@ -370,6 +369,12 @@ impl Assistant for Engine {
             if let Some(acts) = self.read_message(message).await {
                 if self.deps.policy.message_acts {
                     u.flags.apply_message_acts(acts);
+                    // Only a message that may start an action: inside a flow a short answer
+                    // ("the blue one") is read by the flow, and examples of whole requests
+                    // would only mislead it.
+                    if state.flow.is_none() {
+                        u.action_reading = acts.action;
+                    }
                 }
                 if let (true, Some(act)) = (awaits_yes_or_no, acts.reply) {
                     u.flags.apply_act(act);

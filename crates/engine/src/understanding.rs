@@ -72,6 +72,14 @@ pub struct Flags {
     /// The message asks something: a question mark, or the grammar of a question (an
     /// interrogative or auxiliary first, Serbian "da li" / "… li") written without one.
     pub question: bool,
+    /// The examples (`acts.rs`) read the whole message as only small talk; which kind is in
+    /// `greeting`, `thanks` and `goodbye`.
+    #[serde(default)]
+    pub learned_small_talk: bool,
+    /// The examples read the whole message as something other than small talk, whatever small
+    /// talk words it holds.
+    #[serde(default)]
+    pub not_small_talk: bool,
 }
 
 /// Everything the engine knows about one message before deciding.
@@ -89,6 +97,10 @@ pub struct Understanding {
     pub tokens: Vec<String>,
     /// What the message asks of the action flows and the details it gives them.
     pub request: Request,
+    /// The action the message asks for as examples read it (`action_reading.rs`), when it was
+    /// read.
+    #[serde(default)]
+    pub action_reading: Option<crate::action_reading::ActionReading>,
 }
 
 impl Understanding {
@@ -115,6 +127,7 @@ impl Understanding {
             folded: fold(&text),
             tokens: tokens(&text),
             request: Request::read(&text, &entities),
+            action_reading: self.action_reading,
             text,
             lang: self.lang,
             intent: self.intent.clone(),
@@ -130,19 +143,36 @@ impl Understanding {
             .filter(|p| p.in_scope)
             .map(|p| p.intent.as_str())
     }
-    /// True when the message is only small talk (greeting/thanks/goodbye): a short message with
-    /// a small-talk word and no question, or a somewhat longer one ("Great, thanks a lot for
-    /// your help!", "Hey, hello! Anyone around?") that the intent classifier also reads as small
-    /// talk.
+    /// True when the message is only small talk (greeting/thanks/goodbye): the examples read
+    /// it so (`Flags::learned_small_talk`), or the word lists do — a short message with a
+    /// small-talk word and no question, or a somewhat longer one ("Great, thanks a lot for your
+    /// help!", "Hey, hello! Anyone around?") that the intent classifier also reads as small
+    /// talk — and the examples do not read it as something else ("hi, refund please"). Measured
+    /// on `evals/small-talk` (`crates/engine/README.md`, "Small talk").
     pub fn is_small_talk(&self) -> bool {
         use frontdesk_core::intents::{GOODBYE, GREETING, THANKS};
         let words = self.text.split_whitespace().count();
         let question = self.flags.question;
         let by_rules = self.flags.greeting || self.flags.thanks || self.flags.goodbye;
         let by_intent = matches!(self.intent_name(), Some(GREETING | THANKS | GOODBYE));
-        by_rules
+        let by_lists = by_rules
             && ((words <= 6 && !question)
-                || (by_intent && words <= 10 && (!question || words <= 4)))
+                || (by_intent && words <= 10 && (!question || words <= 4)));
+        !self.flags.complaint
+            && (self.flags.learned_small_talk || (by_lists && !self.flags.not_small_talk))
+    }
+
+    /// The kind of small talk the message is, as it is answered: a goodbye before thanks
+    /// ("thanks, bye!") before a greeting.
+    pub fn small_talk_kind(&self) -> crate::acts::Act {
+        use crate::acts::Act;
+        if self.flags.goodbye {
+            Act::Goodbye
+        } else if self.flags.thanks {
+            Act::Thanks
+        } else {
+            Act::Greeting
+        }
     }
 }
 
@@ -631,13 +661,23 @@ impl Flags {
     /// misses, a bare "agent", a swear word, "lawyer", and read no question as any); a complaint is the learned reading's alone, or a
     /// threat to leave, since the complaint list read calm reports and questions about how
     /// to complain as complaints (test half: 4 false of 99, recall 0.18) where the examples
-    /// read more than three times as many complaints for as few false ones.
+    /// read more than three times as many complaints for as few false ones. Small talk is the
+    /// examples' when they read it (and its kind is theirs whenever a small-talk act leads), and
+    /// they overrule the lists' small talk when another act leads (`Understanding::is_small_talk`).
     pub fn apply_message_acts(&mut self, acts: crate::acts::MessageActs) {
         self.human_request |= acts.person;
         self.abuse |= acts.abuse;
         self.sensitive |= acts.sensitive;
         self.complaint = acts.complaint || self.threat_to_leave;
         self.frustration |= self.abuse;
+        self.learned_small_talk = acts.small_talk.is_some();
+        self.not_small_talk = acts.not_small_talk;
+        if let Some(act) = acts.small_talk_kind {
+            use crate::acts::Act;
+            self.greeting = act == Act::Greeting;
+            self.thanks = act == Act::Thanks;
+            self.goodbye = act == Act::Goodbye;
+        }
     }
 
     /// The learned reading of a reply to the bot's yes/no question (`acts.rs`) where one act
@@ -697,6 +737,8 @@ pub fn flags(text: &str, previous_customer_texts: &[&str]) -> Flags {
             f.strip_prefix(p)
                 .is_some_and(|rest| rest.is_empty() || !rest.starts_with(char::is_alphanumeric))
         }),
+        learned_small_talk: false,
+        not_small_talk: false,
     }
 }
 
@@ -931,6 +973,7 @@ pub fn understand(
         flags: flags(message, &previous),
         tokens: tokens(message),
         request: Request::read(message, &entities),
+        action_reading: None,
         entities,
     }
 }
@@ -978,6 +1021,47 @@ mod tests {
         };
         assert!(!read("the lantern got so hot it hurt my hand", none).sensitive);
         assert!(read("the lantern got so hot it hurt my hand", sensitive).sensitive);
+    }
+
+    #[test]
+    fn small_talk_read_from_examples_joins_the_lists_as_measured() {
+        use crate::acts::{Act, MessageActs};
+        let read = |text: &str, acts: MessageActs| {
+            let mut u = understand(text, &ConversationState::default(), None, &[]);
+            u.flags.apply_message_acts(acts);
+            (u.is_small_talk(), u.small_talk_kind())
+        };
+        let none = MessageActs::default();
+        // The lists alone, as before.
+        assert_eq!(read("hello", none), (true, Act::Greeting));
+        assert!(!read("howdy partner", none).0);
+        // Small talk the lists do not know, with the examples' kind.
+        let goodbye = MessageActs {
+            small_talk: Some(Act::Goodbye),
+            small_talk_kind: Some(Act::Goodbye),
+            ..none
+        };
+        assert_eq!(read("catch you later", goodbye), (true, Act::Goodbye));
+        // The kind is the examples' whenever a small-talk act leads, over the lists' words.
+        let kind_only = MessageActs {
+            small_talk_kind: Some(Act::Goodbye),
+            ..none
+        };
+        assert_eq!(read("gotta run, hi to everyone", kind_only).1, Act::Goodbye);
+        // The lists' small talk is overruled when another act leads.
+        let other = MessageActs {
+            not_small_talk: true,
+            ..none
+        };
+        assert!(!read("hi, the zip on my tent broke", other).0);
+        // A complaint is never small talk, whatever its words.
+        let complaint = MessageActs {
+            complaint: true,
+            small_talk: Some(Act::Thanks),
+            small_talk_kind: Some(Act::Thanks),
+            ..none
+        };
+        assert!(!read("thanks so much for wrecking my sofa delivery", complaint).0);
     }
 
     #[test]

@@ -51,11 +51,11 @@ use payments::{
     refund_allowed,
 };
 use render::{address_text, items_text, methods_list, money, orders_list, pm_label};
+use routing::switches_action;
 pub use routing::{
-    asks_about_action, awaits_confirmation, catalogue_query, is_shopping, offer, wants,
-    wants_recommendation,
+    asks_about_action, awaits_confirmation, catalogue_query, is_shopping, keyword_action, offer,
+    requested_action, wants, wants_recommendation,
 };
-use routing::{keyword_action, switches_action};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use state::{load, save, FlowState, Plan, UnreadableFlowState};

@@ -93,8 +93,7 @@ pub(super) async fn step_once(
             return (turn.reply(text, true), None);
         }
     };
-    let detected = keyword_action(understanding)
-        .or_else(|| understanding.intent_name().and_then(Action::from_intent));
+    let detected = requested_action(understanding);
     let pending = fs.action.is_some();
 
     if understanding.flags.human_request {
