@@ -13,6 +13,8 @@
 //! from the knowledge base, the action only offered). Without `CATALOGUE` there is no intent.
 //! `SHOW=1` prints the rows the engine's choice gets wrong.
 
+mod common;
+
 use frontdesk_core::ConversationState;
 use frontdesk_engine::action_reading::{builtin_action_examples, label_of, ActionReading};
 use frontdesk_engine::acts::{builtin_messages, builtin_replies, ActClassifier};
@@ -20,12 +22,6 @@ use frontdesk_engine::flows::{asks_about_action, keyword_action, requested_actio
 use frontdesk_engine::intents::IntentClassifier;
 use frontdesk_engine::understanding::{understand, Action};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::Arc;
-
-fn model_dir() -> PathBuf {
-    frontdesk_inference::model_dir(&frontdesk_core::config::ModelsConfig::default())
-}
 
 #[derive(serde::Deserialize)]
 struct Row {
@@ -67,10 +63,7 @@ impl Tally {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files: Vec<String> = std::env::args().skip(1).collect();
-    let file = model_dir().join("multilingual-e5-small/e5-small-q4.bin");
-    let embedder: Arc<dyn frontdesk_core::Embedder> = Arc::new(
-        frontdesk_inference::embed::spawn_e5(&file, &Default::default())?,
-    );
+    let embedder = common::e5_embedder()?;
     let mut action_examples = builtin_action_examples()?;
     let intents = match std::env::var("CATALOGUE") {
         Ok(path) => {

@@ -9,15 +9,11 @@
 //! in-scope row as something else (a question or request, as a customer might answer). The
 //! margin sweep is printed for the first file only: that is where the margin is chosen.
 
+mod common;
+
 use frontdesk_engine::acts::{builtin_replies, catalogue_act, Act, ActClassifier, ActExample};
 use frontdesk_engine::understanding::flags;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::Arc;
-
-fn model_dir() -> PathBuf {
-    frontdesk_inference::model_dir(&frontdesk_core::config::ModelsConfig::default())
-}
 
 fn load(path: &str) -> Vec<(String, Act, String)> {
     let text = std::fs::read_to_string(path).expect("readable file");
@@ -116,10 +112,7 @@ impl Tally {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files: Vec<String> = std::env::args().skip(1).collect();
-    let file = model_dir().join("multilingual-e5-small/e5-small-q4.bin");
-    let embedder: Arc<dyn frontdesk_core::Embedder> = Arc::new(
-        frontdesk_inference::embed::spawn_e5(&file, &Default::default())?,
-    );
+    let embedder = common::e5_embedder()?;
     let mut examples = builtin_replies()?;
     // CATALOGUE=path: a business's intent catalogue, every row an example of "something else",
     // as the engine merges it.

@@ -14,17 +14,13 @@
 //! apart too). `CATALOGUE=path` merges a business's intent catalogue as the engine does. The
 //! margin sweep is printed for the first file only: that is where the margin is chosen.
 
+mod common;
+
 use frontdesk_engine::acts::{
     builtin_messages, builtin_replies, catalogue_act, Act, ActClassifier, ActExample,
 };
 use frontdesk_engine::understanding::flags;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::Arc;
-
-fn model_dir() -> PathBuf {
-    frontdesk_inference::model_dir(&frontdesk_core::config::ModelsConfig::default())
-}
 
 /// One labelled message: its text, whether it is the act measured, and its group for the
 /// report.
@@ -127,10 +123,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Act::Sensitive => frontdesk_engine::acts::SENSITIVE_MARGIN,
         _ => frontdesk_engine::acts::DEFAULT_PERSON_MARGIN,
     };
-    let file = model_dir().join("multilingual-e5-small/e5-small-q4.bin");
-    let embedder: Arc<dyn frontdesk_core::Embedder> = Arc::new(
-        frontdesk_inference::embed::spawn_e5(&file, &Default::default())?,
-    );
+    let embedder = common::e5_embedder()?;
     let mut examples = builtin_replies()?;
     if let Ok(path) = std::env::var("CATALOGUE") {
         for row in frontdesk_engine::load_intents_jsonl(std::path::Path::new(&path))? {

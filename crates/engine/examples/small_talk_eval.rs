@@ -15,6 +15,8 @@
 //! `is_small_talk` its intent. The margin sweep is printed for the first file only: that is
 //! where the margin is chosen. `SHOW=1` prints the rows the engine's reading gets wrong.
 
+mod common;
+
 use frontdesk_core::ConversationState;
 use frontdesk_engine::acts::{
     builtin_messages, builtin_replies, catalogue_act, Act, ActClassifier, ActExample,
@@ -22,12 +24,6 @@ use frontdesk_engine::acts::{
 use frontdesk_engine::intents::IntentClassifier;
 use frontdesk_engine::understanding::understand;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::Arc;
-
-fn model_dir() -> PathBuf {
-    frontdesk_inference::model_dir(&frontdesk_core::config::ModelsConfig::default())
-}
 
 /// The kind of small talk a reading names, `None` for none.
 type Kind = Option<Act>;
@@ -128,10 +124,7 @@ fn either(lists: Kind, learned: Option<(Act, f32)>, m: f32, veto: f32) -> Kind {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files: Vec<String> = std::env::args().skip(1).collect();
-    let file = model_dir().join("multilingual-e5-small/e5-small-q4.bin");
-    let embedder: Arc<dyn frontdesk_core::Embedder> = Arc::new(
-        frontdesk_inference::embed::spawn_e5(&file, &Default::default())?,
-    );
+    let embedder = common::e5_embedder()?;
     let mut examples = builtin_replies()?;
     let mut intents = None;
     if let Ok(path) = std::env::var("CATALOGUE") {
