@@ -1,7 +1,7 @@
 //! The order or account action a message asks for (`understanding::Action`), read from
 //! examples instead of keywords: "has it left your warehouse yet?" asks for the order's
 //! status and "it's too tight, could I have a bigger one" for an exchange without the words a
-//! keyword table holds, while "how long does a refund take?" asks for none.
+//! keyword table holds, while "how many days until refunded money shows up?" asks for none.
 //!
 //! The examples (`acts/actions.jsonl`: each action the flows carry out, and "none" — questions
 //! about policies that use the actions' words, product questions, reports of an action that

@@ -251,7 +251,7 @@ pub struct MessageActs {
     /// lists found, when they found some.
     pub small_talk_kind: Option<Act>,
     /// Another act leads every small-talk act by more than [`SMALL_TALK_VETO`]: what the word
-    /// lists read as small talk ("hi, refund please") is not.
+    /// lists read as small talk ("hello, I need an invoice") is not.
     pub not_small_talk: bool,
     /// The whole message read as a reply to a yes/no question (`ActScores::decide`), from the
     /// same embedding.

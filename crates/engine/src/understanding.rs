@@ -147,7 +147,7 @@ impl Understanding {
     /// it so (`Flags::learned_small_talk`), or the word lists do — a short message with a
     /// small-talk word and no question, or a somewhat longer one ("Great, thanks a lot for your
     /// help!", "Hey, hello! Anyone around?") that the intent classifier also reads as small
-    /// talk — and the examples do not read it as something else ("hi, refund please"). Measured
+    /// talk — and the examples do not read it as something else ("hello, I need an invoice"). Measured
     /// on `evals/small-talk` (`crates/engine/README.md`, "Small talk").
     pub fn is_small_talk(&self) -> bool {
         use frontdesk_core::intents::{GOODBYE, GREETING, THANKS};
