@@ -158,8 +158,8 @@ impl Understanding {
         let by_lists = by_rules
             && ((words <= 6 && !question)
                 || (by_intent && words <= 10 && (!question || words <= 4)));
-        !self.flags.complaint
-            && (self.flags.learned_small_talk || (by_lists && !self.flags.not_small_talk))
+        let by_examples = self.flags.learned_small_talk && (!question || words <= 4);
+        by_examples || (by_lists && !self.flags.not_small_talk)
     }
 
     /// The kind of small talk the message is, as it is answered: a goodbye before thanks
@@ -1054,14 +1054,14 @@ mod tests {
             ..none
         };
         assert!(!read("hi, the zip on my tent broke", other).0);
-        // A complaint is never small talk, whatever its words.
-        let complaint = MessageActs {
-            complaint: true,
-            small_talk: Some(Act::Thanks),
-            small_talk_kind: Some(Act::Thanks),
+        // A question longer than a greeting's is not small talk by the examples alone.
+        let greeting = MessageActs {
+            small_talk: Some(Act::Greeting),
+            small_talk_kind: Some(Act::Greeting),
             ..none
         };
-        assert!(!read("thanks so much for wrecking my sofa delivery", complaint).0);
+        assert!(read("yo, all good?", greeting).0);
+        assert!(!read("who owns the company behind this shop?", greeting).0);
     }
 
     #[test]
