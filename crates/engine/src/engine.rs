@@ -148,6 +148,13 @@ impl Engine {
             .as_ref()
     }
 
+    /// Does the work the first turn would otherwise wait for: embedding the built-in act and
+    /// action examples (about a thousand sentences, seconds on 2 cores). `frontdesk serve` calls
+    /// it before it listens, so no customer's first message pays for it.
+    pub async fn prepare(&self) {
+        self.act_classifier().await;
+    }
+
     /// The learned reading of a whole message: a request for a person, a complaint, abuse, a
     /// sensitive topic, and the message as a yes or a no (None when it cannot be read: the word
     /// lists still can).

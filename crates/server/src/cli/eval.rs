@@ -333,6 +333,12 @@ impl EngineParts {
         chat: Option<Arc<dyn ChatModel>>,
     ) -> anyhow::Result<Self> {
         let business = Business::of(config, embedder.clone()).await?;
+        // Every case gets a fresh engine, and each builds its act reader on its first turn. Built
+        // once here, its examples sit in the embedding cache, so no case's first turn pays
+        // seconds for them (conversation cases have a per-turn time limit).
+        frontdesk_engine::acts::ActClassifier::builtin(embedder.clone())
+            .await
+            .context("embedding the built-in act examples")?;
         Ok(Self {
             config: config.clone(),
             embedder,

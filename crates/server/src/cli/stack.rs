@@ -78,6 +78,7 @@ impl Stack {
             config.engine.item_translation,
             &config.retrieval,
         ));
+        engine.prepare().await;
         Ok(Stack {
             index,
             engine: Arc::new(engine),
