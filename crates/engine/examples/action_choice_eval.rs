@@ -107,7 +107,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     fn learned_none(u: &frontdesk_engine::Understanding, m: f32) -> bool {
         u.action_reading.is_some_and(|r| r.none_by(m))
     }
-    let ways: [(&str, Choose); 8] = [
+    fn outvoted(u: &frontdesk_engine::Understanding, m: f32) -> Option<Action> {
+        let k = keyword_action(u)?;
+        match (intent(u), learned(u, m)) {
+            (Some(i), Some(l)) if i == l && i != k => Some(i),
+            (None, Some(l)) if l != k && u.action_reading.is_some_and(|r| r.lead >= 0.8) => Some(l),
+            _ => Some(k),
+        }
+    }
+    fn on_account(a: &Action) -> bool {
+        !matches!(a, Action::PlaceOrder | Action::Recommend)
+    }
+    let ways: [(&str, Choose); 10] = [
+        (
+            "keywords outvoted, else intent, else learned on account",
+            |u, m| {
+                outvoted(u, m)
+                    .or_else(|| intent(u))
+                    .or_else(|| learned(u, m).filter(on_account))
+            },
+        ),
+        ("keywords, else intent, else learned on account", |u, m| {
+            keyword_action(u)
+                .or_else(|| intent(u))
+                .or_else(|| learned(u, m).filter(on_account))
+        }),
         ("keywords", |u, _| keyword_action(u)),
         ("intent", |u, _| intent(u)),
         ("keywords, else intent (before)", |u, _| {

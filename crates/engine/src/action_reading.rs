@@ -7,25 +7,29 @@
 //! about policies that use the actions' words, product questions, reports of an action that
 //! already happened —, in English and Serbian in both scripts, written for no eval set) are
 //! part of the engine, since the flows are; a business's intent catalogue adds its rows (an
-//! action intent's rows as that action, every other row as none). The reading uses the
-//! nearest-example scoring of the acts (`knn.rs`) on the same embedding of the message; how
-//! it combines with the keywords and the intent classifier: `flows::requested_action`.
+//! action intent's rows as that action, every other row as none). The reading is the intent
+//! classifier's model fitted on those examples ([`ActionModel`]), applied to the same
+//! embedding of the message as the acts; how it combines with the keywords and the intent
+//! classifier: `flows::requested_action`.
 
+use crate::intents::{IntentClassifier, IntentExample};
 use crate::understanding::Action;
+use frontdesk_core::Embedder;
 use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
 
 /// The built-in examples, one JSON object per line: `{"text", "action", "lang"}` with `action`
 /// an action intent's name (`cancel_order`, `return_items`, …) or `none`.
 const EXAMPLES: &str = include_str!("acts/actions.jsonl");
 
-/// Nearest examples averaged per label.
-const TOP: usize = 3;
-
-/// How much an action (or none) must lead every other label to be read. Chosen on the dev half
-/// of `evals/action-requests` (the `action_choice_eval` example).
-pub const ACTION_MARGIN: f32 = 0.005;
+/// How much the action's probability must lead every other label's to be read. Chosen on the
+/// dev half of `evals/action-requests` (the `action_choice_eval` example), with and without
+/// the demo catalogue.
+pub const ACTION_MARGIN: f32 = 0.4;
 
 /// Every label the reading tells apart: no action, then each action the flows carry out.
+#[cfg(test)]
 const LABELS: [Option<Action>; 9] = [
     None,
     Some(Action::Status),
@@ -93,16 +97,122 @@ pub fn builtin_action_examples() -> Result<Vec<(String, Option<Action>)>, String
 }
 
 /// The reading of the vector `v` against embedded examples.
-pub fn read_action(v: &[f32], examples: &[(Vec<f32>, Option<Action>)]) -> ActionReading {
-    let scores = crate::knn::label_scores(v, examples.iter(), &LABELS, TOP);
-    let best = (0..LABELS.len())
-        .max_by(|a, b| scores[*a].total_cmp(&scores[*b]))
-        .unwrap_or(0);
-    ActionReading {
-        action: LABELS[best],
-        lead: crate::knn::lead(&scores, best),
+/// The reading as a model: the intent classifier's (`intents.rs`: whitened nearest neighbours
+/// and a softmax head) fitted on the embedded examples, each label a class. Its lead is the
+/// best class's probability less the second's. Chosen over scoring the nearest examples
+/// (`knn.rs`, as the acts do) on the dev half of `evals/action-requests`: the head reads
+/// requests in other words than its examples far better (crates/engine/README.md, "Which
+/// action a message asks for").
+pub struct ActionModel {
+    classifier: IntentClassifier,
+}
+
+impl ActionModel {
+    /// Fits the model on `examples` (vectors from `embedder`); None when there are none.
+    pub fn fit(
+        examples: &[(Vec<f32>, Option<Action>)],
+        embedder: Arc<dyn Embedder>,
+    ) -> Option<ActionModel> {
+        if examples.is_empty() {
+            return None;
+        }
+        let rows = examples
+            .iter()
+            .map(|(_, label)| IntentExample {
+                text: String::new(),
+                intent: class_of(*label).to_string(),
+                in_scope: true,
+                lang: None,
+            })
+            .collect();
+        let vectors = examples.iter().map(|(v, _)| v.clone()).collect();
+        match IntentClassifier::from_vectors(rows, vectors, embedder) {
+            Ok(classifier) => Some(ActionModel { classifier }),
+            Err(e) => {
+                tracing::warn!(error = %e, "the action examples could not be fitted");
+                None
+            }
+        }
+    }
+
+    /// [`Self::fit`], remembered for the life of the process by the examples' labels and
+    /// vectors: fitting takes a noticeable part of a second, and an evaluation builds an engine
+    /// (with the same examples) for every case.
+    pub fn fitted(
+        examples: &[(Vec<f32>, Option<Action>)],
+        embedder: Arc<dyn Embedder>,
+    ) -> Option<Arc<ActionModel>> {
+        static FITTED: Mutex<Vec<(u64, Arc<ActionModel>)>> = Mutex::new(Vec::new());
+        let key = {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            for (v, label) in examples {
+                label.map(Action::name).hash(&mut h);
+                v.iter().for_each(|x| x.to_bits().hash(&mut h));
+            }
+            h.finish()
+        };
+        let found = FITTED
+            .lock()
+            .ok()
+            .and_then(|m| m.iter().find(|(k, _)| *k == key).map(|(_, m)| m.clone()));
+        if found.is_some() {
+            return found;
+        }
+        let model = Arc::new(Self::fit(examples, embedder)?);
+        if let Ok(mut m) = FITTED.lock() {
+            // A few businesses at most; the oldest goes when a process serves many.
+            if m.len() >= 8 {
+                m.remove(0);
+            }
+            m.push((key, model.clone()));
+        }
+        Some(model)
+    }
+
+    /// The reading of the message's vector `v`.
+    pub fn read(&self, v: &[f32]) -> ActionReading {
+        let probs = self
+            .classifier
+            .class_probabilities(&[v.to_vec()])
+            .unwrap_or_default();
+        let mut order: Vec<usize> = (0..probs.len()).collect();
+        order.sort_by(|a, b| probs[*b].total_cmp(&probs[*a]));
+        let p = |i: Option<&usize>| i.map_or(0.0, |&i| probs[i]);
+        let best = order
+            .first()
+            .map(|&i| self.classifier.classes()[i].as_str());
+        ActionReading {
+            action: best.and_then(action_of_class),
+            lead: p(order.first()) - p(order.get(1)),
+        }
     }
 }
+
+/// The class a label is fitted as: one intent name per action (cancel and return are one flow,
+/// as are exchange and modify), and a name of its own for none.
+fn class_of(label: Option<Action>) -> &'static str {
+    use frontdesk_core::intents as i;
+    match label {
+        None => NO_ACTION,
+        Some(Action::Status) => i::ORDER_STATUS,
+        Some(Action::Refund) => i::CANCEL_ORDER,
+        Some(Action::ChangeItems) => i::EXCHANGE_ITEMS,
+        Some(Action::Payment) => i::CHANGE_PAYMENT_METHOD,
+        Some(Action::OrderAddress) => i::CHANGE_ORDER_ADDRESS,
+        Some(Action::UserAddress) => i::CHANGE_DEFAULT_ADDRESS,
+        Some(Action::PlaceOrder) => i::PLACE_ORDER,
+        Some(Action::Recommend) => i::RECOMMEND_PRODUCT,
+    }
+}
+
+fn action_of_class(class: &str) -> Option<Action> {
+    (class != NO_ACTION)
+        .then(|| Action::from_intent(class))
+        .flatten()
+}
+
+/// The class of the examples that ask for no action (not an intent name of the catalogue's).
+const NO_ACTION: &str = "no_action";
 
 #[cfg(test)]
 mod tests {
@@ -138,17 +248,39 @@ mod tests {
     }
 
     #[test]
-    fn the_leading_label_is_read_with_its_lead() {
-        let examples = vec![
-            (vec![1.0, 0.0], Some(Action::Status)),
-            (vec![0.0, 1.0], None),
-        ];
-        let r = read_action(&[0.8, 0.6], &examples);
+    fn the_model_reads_the_nearest_label_with_its_lead() {
+        // Two clusters of examples around two directions; a message near one is read as it.
+        let around = |x: f32, y: f32, n: usize| -> Vec<Vec<f32>> {
+            (0..n)
+                .map(|i| {
+                    let d = 0.05 * i as f32;
+                    let v = [x + d, y - d, d];
+                    let norm = v.iter().map(|a| a * a).sum::<f32>().sqrt();
+                    v.iter().map(|a| a / norm).collect()
+                })
+                .collect()
+        };
+        let mut examples: Vec<(Vec<f32>, Option<Action>)> = around(1.0, 0.0, 6)
+            .into_iter()
+            .map(|v| (v, Some(Action::Status)))
+            .collect();
+        examples.extend(around(0.0, 1.0, 6).into_iter().map(|v| (v, None)));
+        let embedder = Arc::new(frontdesk_core::testing::HashEmbedder::new(3));
+        let model = ActionModel::fit(&examples, embedder.clone()).unwrap();
+        let r = model.read(&[0.95, 0.1, 0.0]);
         assert_eq!(r.action, Some(Action::Status));
-        assert!((r.lead - 0.2).abs() < 1e-6);
-        assert_eq!(r.action_by(0.1), Some(Action::Status));
-        assert_eq!(r.action_by(0.3), None);
-        let none = read_action(&[0.0, 1.0], &examples);
-        assert!(none.none_by(0.5) && none.action_by(0.0).is_none());
+        assert!(r.lead > 0.0 && r.lead <= 1.0, "{}", r.lead);
+        assert_eq!(r.action_by(0.0), Some(Action::Status));
+        assert_eq!(r.action_by(1.01), None);
+        let none = model.read(&[0.1, 0.95, 0.0]);
+        assert!(none.none_by(0.0) && none.action_by(0.0).is_none());
+        // Fitted once per set of examples.
+        let a = ActionModel::fitted(&examples, embedder.clone()).unwrap();
+        let b = ActionModel::fitted(&examples, embedder).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(
+            ActionModel::fit(&[], Arc::new(frontdesk_core::testing::HashEmbedder::new(3)))
+                .is_none()
+        );
     }
 }

@@ -21,7 +21,7 @@
 //! next (a plan awaiting confirmation, an offer of a person), since a yes there can execute a
 //! write. How the acts of a message combine with the lists: `Flags::apply_message_acts`.
 
-use crate::action_reading::{builtin_action_examples, read_action, ActionReading};
+use crate::action_reading::{builtin_action_examples, ActionModel, ActionReading};
 use crate::understanding::Action;
 use frontdesk_core::{EmbedKind, Embedder, InferenceError};
 use std::sync::Arc;
@@ -270,8 +270,10 @@ pub struct ActClassifier {
     /// (their "something else" rows are questions about people, hours and safety, which would
     /// make the yes/no reading less sure of a plain yes).
     message_examples: Vec<(Vec<f32>, Act)>,
-    /// Read only for the action a message asks for (`action_reading.rs`).
+    /// Read only for the action a message asks for (`action_reading.rs`): the examples, and
+    /// the model fitted on them (refitted whenever examples are added).
     action_examples: Vec<(Vec<f32>, Option<Action>)>,
+    action_model: std::sync::OnceLock<Option<Arc<ActionModel>>>,
     margin: f32,
     person_margin: f32,
 }
@@ -339,6 +341,7 @@ impl ActClassifier {
         let vecs = self.embedder.embed(texts, EmbedKind::Query).await?;
         self.action_examples
             .extend(vecs.into_iter().zip(examples.iter().map(|(_, a)| *a)));
+        self.action_model = Default::default();
         Ok(self)
     }
 
@@ -349,6 +352,7 @@ impl ActClassifier {
         examples: impl IntoIterator<Item = (Vec<f32>, Option<Action>)>,
     ) -> Self {
         self.action_examples.extend(examples);
+        self.action_model = Default::default();
         self
     }
 
@@ -360,7 +364,10 @@ impl ActClassifier {
 
     fn action_of(&self, vecs: &[Vec<f32>]) -> Option<ActionReading> {
         let v = vecs.first()?;
-        (!self.action_examples.is_empty()).then(|| read_action(v, &self.action_examples))
+        self.action_model
+            .get_or_init(|| ActionModel::fitted(&self.action_examples, self.embedder.clone()))
+            .as_ref()
+            .map(|m| m.read(v))
     }
 
     /// Embeds `requests`, read only for a request for a person.
@@ -403,6 +410,7 @@ impl ActClassifier {
                 .collect(),
             message_examples: Vec::new(),
             action_examples: Vec::new(),
+            action_model: Default::default(),
             margin,
             person_margin: DEFAULT_PERSON_MARGIN,
         })

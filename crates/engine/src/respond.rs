@@ -107,7 +107,7 @@ impl Engine {
                     .draft_answer(out, u, &query, &hits, confidence, None)
                     .await;
                 state.consecutive_failures = 0;
-                if !flows::is_shopping(u) {
+                if !flows::is_shopping(u) && flows::offers_action(u) {
                     // "If you'd like me to do this for one of your orders…": account actions only.
                     out.token(&self.text(Template::OfferAction, u.lang)).await;
                     flows::offer(state, u);
@@ -419,7 +419,9 @@ impl Assistant for Engine {
                     let settled = self
                         .knowledge_phase(&mut out, state, message, &u, searched)
                         .await?;
-                    if !matches!(settled.decision, Decision::Escalate { .. }) {
+                    if !matches!(settled.decision, Decision::Escalate { .. })
+                        && flows::offers_action(&u)
+                    {
                         // "If you'd like me to do this for one of your orders…": the next
                         // message with an order number goes on with the action.
                         out.token(&self.text(Template::OfferAction, u.lang)).await;

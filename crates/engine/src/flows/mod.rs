@@ -54,7 +54,7 @@ use render::{address_text, items_text, methods_list, money, orders_list, pm_labe
 use routing::switches_action;
 pub use routing::{
     asks_about_action, awaits_confirmation, catalogue_query, is_shopping, keyword_action, offer,
-    requested_action, wants, wants_recommendation,
+    offers_action, requested_action, wants, wants_recommendation,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -134,10 +134,14 @@ pub(super) fn ask_payment(
     customer: &Customer,
     allowed: &dyn Fn(&str) -> bool,
 ) -> FlowOutcome {
+    let methods = methods_list(customer, allowed);
+    if methods.is_empty() {
+        // Nothing to choose from (the account holds only the method the order already uses):
+        // say so and end the request, rather than ask with an empty list.
+        let text = turn.say("no_other_payment", &[]);
+        return turn.reply(text, true);
+    }
     fs.ask(Slot::Payment);
-    let text = turn.say(
-        "ask_payment",
-        &[("methods", &methods_list(customer, allowed))],
-    );
+    let text = turn.say("ask_payment", &[("methods", &methods)]);
     turn.reply(text, false)
 }

@@ -14,37 +14,24 @@ pub fn keyword_action(understanding: &Understanding) -> Option<Action> {
 }
 
 /// The action examples' reading (`action_reading.rs`) when it leads by `ACTION_MARGIN`, only
-/// for actions on the customer's orders and account, and only in a message that names the
-/// account or an order (an order number, an e-mail address, a name, a postcode): read in any
-/// message, it met questions to a business without a catalogue ("what happens to my credit if
-/// I switch to a contract") with an identity check. Neither the keywords' rule for questions
-/// about a policy nor the classifier's out-of-scope reading limits it: on the dev halves the
-/// first cost 5 of 155 requests and the tau-retail dev tasks it had gained (0.95 → 0.90), the
-/// second 8 of 155 (the classifier rejects many long requests).
+/// for actions on the customer's orders and account: an order for a product or a request for
+/// suggestions must be said in words the keywords or the classifier read, since a question
+/// that names a product is a question (read as an order, it would be searched without the
+/// conversation's topic).
 pub fn learned_action(understanding: &Understanding) -> Option<Action> {
-    let e = &understanding.entities;
-    let names_account = !e.order_ids.is_empty()
-        || !e.emails.is_empty()
-        || !e.postcodes.is_empty()
-        || !e.names.is_empty();
-    if !names_account {
-        return None;
-    }
     understanding
         .action_reading?
         .action_by(crate::action_reading::ACTION_MARGIN)
         .filter(|a| !matches!(a, Action::PlaceOrder | Action::Recommend))
 }
 
-/// The action the message asks for: its keywords' (`keyword_action`, unless the classifier
-/// and the examples agree on another: `outvoted`), else the intent classifier's, else the action examples' (`action_reading.rs`) when one leads by
-/// `ACTION_MARGIN`. Every caller that chooses an action reads it here. The order was measured
-/// on `evals/action-requests` (`crates/engine/README.md`, "Which action a message asks for"):
-/// the examples read most requests the keywords and the catalogue miss, but put first they
-/// also chose another action more often than the keywords do. They choose only actions on the
-/// customer's orders and account: an order for a product or a request for suggestions must say
-/// so in words the keywords or the classifier read, since a question that names a product is a
-/// question (read as an order, it would be searched without the conversation's topic).
+/// The action the message asks for: its keywords' (`keyword_action`) unless the other
+/// readings outvote them (`outvoted`), else the intent classifier's, else the action examples'
+/// (`learned_action`). Every caller that chooses an action reads it here. The order was
+/// measured on `evals/action-requests` and the tau-retail tasks (`crates/engine/README.md`,
+/// "Which action a message asks for"): the examples' model reads most requests the keywords
+/// and the catalogue miss, but put first it read "exchange … and pay the difference with my
+/// card" as a change of payment.
 pub fn requested_action(understanding: &Understanding) -> Option<Action> {
     let intent = understanding.intent_name().and_then(Action::from_intent);
     match keyword_action(understanding) {
@@ -53,17 +40,24 @@ pub fn requested_action(understanding: &Understanding) -> Option<Action> {
     }
 }
 
-/// The keywords' action, unless the classifier and the examples both read the same other one:
-/// "send order … to <an address> instead" has an exchange's word ("instead") and asks for the
-/// order's address. On `evals/action-requests` with the demo catalogue (chosen on dev: 115 →
-/// 118 of 155 requests right, another action 15 → 12; test 96 → 100 of 145, another 21 → 17;
-/// no message that asks for nothing changed). Without a catalogue there is no second voice.
+/// How sure the examples' model must be to overrule the keywords alone (no classifier, or one
+/// that reads no action): the best label's probability less the second's.
+const OVERRULE_LEAD: f32 = 0.8;
+
+/// The keywords' action, unless the classifier and the examples both read the same other one,
+/// or there is no classifier's action and the examples read another one with a lead of
+/// `OVERRULE_LEAD`: "instead" is an exchange's word in "a size 10 instead" but not in "charge
+/// my other card instead".
 fn outvoted(keywords: Action, intent: Option<Action>, understanding: &Understanding) -> Action {
-    let learned = understanding
-        .action_reading
-        .and_then(|r| r.action_by(crate::action_reading::ACTION_MARGIN));
-    match (intent, learned) {
+    let Some(reading) = understanding.action_reading else {
+        return keywords;
+    };
+    match (
+        intent,
+        reading.action_by(crate::action_reading::ACTION_MARGIN),
+    ) {
         (Some(i), Some(l)) if i == l && i != keywords => i,
+        (None, Some(l)) if l != keywords && reading.lead >= OVERRULE_LEAD => l,
         _ => keywords,
     }
 }
@@ -161,6 +155,16 @@ pub fn awaits_confirmation(state: &ConversationState) -> bool {
 /// Whether this message belongs to the action flows.
 pub fn wants(understanding: &Understanding, state: &ConversationState) -> bool {
     state.flow.is_some() || requested_action(understanding).is_some()
+}
+
+/// Whether a question about an action is answered with an offer to do it: only when its
+/// keywords or the intent classifier name the action. The examples' model alone reads many
+/// questions to a business without orders as about one ("what date is the card charged on
+/// with automatic payment?" to a phone company), and an offer to act on an order there is noise.
+pub fn offers_action(understanding: &Understanding) -> bool {
+    keyword_action(understanding)
+        .or_else(|| understanding.intent_name().and_then(Action::from_intent))
+        .is_some()
 }
 
 /// After a question about an action was answered with an offer to do it: the action waits, so

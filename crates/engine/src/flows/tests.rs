@@ -316,6 +316,17 @@ async fn exchange_out_of_stock_then_mid_flow_correction() {
 }
 
 #[tokio::test]
+async fn a_payment_change_with_no_other_method_says_so_instead_of_an_empty_list() {
+    let mut c = Chat::new();
+    let r = c
+        .say("bob@example.com: please change the payment method of order #W2001")
+        .await;
+    assert!(r.text.contains("no other payment method"), "{}", r.text);
+    assert!(!r.text.contains("Yours:"), "{}", r.text);
+    assert!(r.executed.is_empty());
+}
+
+#[tokio::test]
 async fn modify_pending_items_payment_and_address() {
     let mut c = Chat::new();
     c.say("ana@example.com - please change the lamp in order #W1001 to white, pay the difference with the credit card").await;

@@ -30,6 +30,8 @@ fn template(key: &str, serbian: bool) -> &'static str {
         ("ask_reason", true) => "Који је разлог отказивања: {reasons}?",
         ("ask_payment", false) => "Which payment method should be used? Yours: {methods}.",
         ("ask_payment", true) => "Који начин плаћања да користимо? Ваши: {methods}.",
+        ("no_other_payment", false) => "Your account has no other payment method I could use for this. You can add one in your account, or I can connect you with a colleague.",
+        ("no_other_payment", true) => "На вашем налогу нема другог начина плаћања који бих могао да употребим за ово. Можете да га додате на свом налогу, или могу да вас повежем са колегом.",
         ("ask_address", false) => "What is the new address? Please write it as: street, city, state, postcode, country.",
         ("ask_address", true) => "Која је нова адреса? Напишите: улица, град, област, поштански број, држава.",
         ("ask_product", false) => "Which product would you like to order?",
