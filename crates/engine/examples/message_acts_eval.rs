@@ -130,6 +130,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             examples.push((row.text, catalogue_act(&row.intent)));
         }
     }
+    // PROBE=1: the act's lead read by the intent classifier's model (whitened kNN + softmax
+    // head) fitted on the same examples: the act's probability less the best other one's.
+    let probe = if std::env::var("PROBE").is_ok() {
+        let rows: Vec<frontdesk_engine::intents::IntentExample> = examples
+            .iter()
+            .chain(builtin_messages()?.iter())
+            .map(|(text, a)| frontdesk_engine::intents::IntentExample {
+                text: text.clone(),
+                intent: format!("{a:?}"),
+                in_scope: true,
+                lang: None,
+            })
+            .collect();
+        Some(frontdesk_engine::intents::IntentClassifier::train(rows, embedder.clone()).await?)
+    } else {
+        None
+    };
     let clf = ActClassifier::train(embedder, &examples, 0.0)
         .await?
         .with_messages(&builtin_messages()?)
@@ -138,6 +155,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let rows = load(path, act);
         let mut leads = Vec::new();
         for row in &rows {
+            if let Some(p) = &probe {
+                let views = p.embed_views(std::slice::from_ref(&row.text)).await?;
+                let probs = p.class_probabilities(&views[0]).unwrap_or_default();
+                let name = format!("{act:?}");
+                let i = p.classes().iter().position(|c| *c == name).ok_or("act class")?;
+                let other = (0..probs.len())
+                    .filter(|&j| j != i)
+                    .map(|j| probs[j])
+                    .fold(0.0f32, f32::max);
+                leads.push(probs[i] - other);
+                continue;
+            }
             let l = clf.message_leads(&row.text).await?;
             leads.push(match act {
                 Act::Complaint => l.complaint,
@@ -147,8 +176,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             });
         }
         println!("\n{path}: {} messages", rows.len());
+        let swept: Vec<f32> = match std::env::var("MARGINS") {
+            Ok(m) => m.split(',').map(|x| x.parse().expect("a margin")).collect(),
+            Err(_) => vec![0.0, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04],
+        };
         let margins: &[f32] = if i == 0 {
-            &[0.0, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04]
+            &swept
         } else {
             std::slice::from_ref(&margin_of)
         };
