@@ -1,6 +1,6 @@
 //! Which action a single message asks the flows for — the keywords (`flows::keyword_action`),
-//! the intent classifier, and the two combined as the engine combines them
-//! (`flows::requested_action`: keywords first) or the other way round — on labelled messages.
+//! the intent classifier, the action examples' model, and their combination as the engine
+//! makes it (`flows::requested_action`) or in other orders — on labelled messages.
 //!
 //!   CATALOGUE=knowledge/intents.jsonl cargo run -p frontdesk-engine --release \
 //!     --example action_choice_eval -- evals/action-requests/dev.jsonl [evals/action-requests/test.jsonl]
@@ -107,26 +107,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     fn learned_none(u: &frontdesk_engine::Understanding, m: f32) -> bool {
         u.action_reading.is_some_and(|r| r.none_by(m))
     }
-    fn outvoted(u: &frontdesk_engine::Understanding, m: f32) -> Option<Action> {
-        let k = keyword_action(u)?;
-        match (intent(u), learned(u, m)) {
-            (Some(i), Some(l)) if i == l && i != k => Some(i),
-            (None, Some(l)) if l != k && u.action_reading.is_some_and(|r| r.lead >= 0.8) => Some(l),
-            _ => Some(k),
-        }
-    }
     fn on_account(a: &Action) -> bool {
         !matches!(a, Action::PlaceOrder | Action::Recommend)
     }
-    let ways: [(&str, Choose); 10] = [
-        (
-            "keywords outvoted, else intent, else learned on account",
-            |u, m| {
-                outvoted(u, m)
-                    .or_else(|| intent(u))
-                    .or_else(|| learned(u, m).filter(on_account))
-            },
-        ),
+    let ways: [(&str, Choose); 9] = [
         ("keywords, else intent, else learned on account", |u, m| {
             keyword_action(u)
                 .or_else(|| intent(u))

@@ -159,7 +159,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let views = p.embed_views(std::slice::from_ref(&row.text)).await?;
                 let probs = p.class_probabilities(&views[0]).unwrap_or_default();
                 let name = format!("{act:?}");
-                let i = p.classes().iter().position(|c| *c == name).ok_or("act class")?;
+                let i = p
+                    .classes()
+                    .iter()
+                    .position(|c| *c == name)
+                    .ok_or("act class")?;
                 let other = (0..probs.len())
                     .filter(|&j| j != i)
                     .map(|j| probs[j])

@@ -12,12 +12,11 @@
 //! embedding of the message as the acts; how it combines with the keywords and the intent
 //! classifier: `flows::requested_action`.
 
-use crate::intents::{IntentClassifier, IntentExample};
+use crate::label_model::LabelModel;
 use crate::understanding::Action;
 use frontdesk_core::Embedder;
 use serde::{Deserialize, Serialize};
-use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// The built-in examples, one JSON object per line: `{"text", "action", "lang"}` with `action`
 /// an action intent's name (`cancel_order`, `return_items`, …) or `none`.
@@ -97,93 +96,39 @@ pub fn builtin_action_examples() -> Result<Vec<(String, Option<Action>)>, String
 }
 
 /// The reading of the vector `v` against embedded examples.
-/// The reading as a model: the intent classifier's (`intents.rs`: whitened nearest neighbours
-/// and a softmax head) fitted on the embedded examples, each label a class. Its lead is the
-/// best class's probability less the second's. Chosen over scoring the nearest examples
-/// (`knn.rs`, as the acts do) on the dev half of `evals/action-requests`: the head reads
-/// requests in other words than its examples far better (crates/engine/README.md, "Which
-/// action a message asks for").
+/// The reading as a model: a [`LabelModel`] fitted on the embedded examples, each label a
+/// class; its lead is the best class's probability less the second's. Chosen over scoring the
+/// nearest examples (`knn.rs`, as the yes/no reading does) on the dev half of
+/// `evals/action-requests` (crates/engine/README.md, "Which action a message asks for").
 pub struct ActionModel {
-    classifier: IntentClassifier,
+    model: Arc<LabelModel>,
 }
 
 impl ActionModel {
-    /// Fits the model on `examples` (vectors from `embedder`); None when there are none.
-    pub fn fit(
-        examples: &[(Vec<f32>, Option<Action>)],
-        embedder: Arc<dyn Embedder>,
-    ) -> Option<ActionModel> {
-        if examples.is_empty() {
-            return None;
-        }
-        let rows = examples
-            .iter()
-            .map(|(_, label)| IntentExample {
-                text: String::new(),
-                intent: class_of(*label).to_string(),
-                in_scope: true,
-                lang: None,
-            })
-            .collect();
-        let vectors = examples.iter().map(|(v, _)| v.clone()).collect();
-        match IntentClassifier::from_vectors(rows, vectors, embedder) {
-            Ok(classifier) => Some(ActionModel { classifier }),
-            Err(e) => {
-                tracing::warn!(error = %e, "the action examples could not be fitted");
-                None
-            }
-        }
-    }
-
-    /// [`Self::fit`], remembered for the life of the process by the examples' labels and
-    /// vectors: fitting takes a noticeable part of a second, and an evaluation builds an engine
-    /// (with the same examples) for every case.
+    /// The model of `examples` (vectors from `embedder`), fitted once per process for the same
+    /// examples; None when there are none.
     pub fn fitted(
         examples: &[(Vec<f32>, Option<Action>)],
         embedder: Arc<dyn Embedder>,
-    ) -> Option<Arc<ActionModel>> {
-        static FITTED: Mutex<Vec<(u64, Arc<ActionModel>)>> = Mutex::new(Vec::new());
-        let key = {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            for (v, label) in examples {
-                label.map(Action::name).hash(&mut h);
-                v.iter().for_each(|x| x.to_bits().hash(&mut h));
-            }
-            h.finish()
-        };
-        let found = FITTED
-            .lock()
-            .ok()
-            .and_then(|m| m.iter().find(|(k, _)| *k == key).map(|(_, m)| m.clone()));
-        if found.is_some() {
-            return found;
-        }
-        let model = Arc::new(Self::fit(examples, embedder)?);
-        if let Ok(mut m) = FITTED.lock() {
-            // A few businesses at most; the oldest goes when a process serves many.
-            if m.len() >= 8 {
-                m.remove(0);
-            }
-            m.push((key, model.clone()));
-        }
-        Some(model)
+    ) -> Option<ActionModel> {
+        let labelled: Vec<(&[f32], &str)> = examples
+            .iter()
+            .map(|(v, label)| (v.as_slice(), class_of(*label)))
+            .collect();
+        LabelModel::fitted(&labelled, embedder).map(|model| ActionModel { model })
     }
 
     /// The reading of the message's vector `v`.
     pub fn read(&self, v: &[f32]) -> ActionReading {
-        let probs = self
-            .classifier
-            .class_probabilities(&[v.to_vec()])
-            .unwrap_or_default();
-        let mut order: Vec<usize> = (0..probs.len()).collect();
-        order.sort_by(|a, b| probs[*b].total_cmp(&probs[*a]));
-        let p = |i: Option<&usize>| i.map_or(0.0, |&i| probs[i]);
-        let best = order
-            .first()
-            .map(|&i| self.classifier.classes()[i].as_str());
-        ActionReading {
-            action: best.and_then(action_of_class),
-            lead: p(order.first()) - p(order.get(1)),
+        match self.model.best(v) {
+            Some((class, lead)) => ActionReading {
+                action: action_of_class(class),
+                lead,
+            },
+            None => ActionReading {
+                action: None,
+                lead: 0.0,
+            },
         }
     }
 }
@@ -266,7 +211,7 @@ mod tests {
             .collect();
         examples.extend(around(0.0, 1.0, 6).into_iter().map(|v| (v, None)));
         let embedder = Arc::new(frontdesk_core::testing::HashEmbedder::new(3));
-        let model = ActionModel::fit(&examples, embedder.clone()).unwrap();
+        let model = ActionModel::fitted(&examples, embedder.clone()).unwrap();
         let r = model.read(&[0.95, 0.1, 0.0]);
         assert_eq!(r.action, Some(Action::Status));
         assert!(r.lead > 0.0 && r.lead <= 1.0, "{}", r.lead);
@@ -277,9 +222,9 @@ mod tests {
         // Fitted once per set of examples.
         let a = ActionModel::fitted(&examples, embedder.clone()).unwrap();
         let b = ActionModel::fitted(&examples, embedder).unwrap();
-        assert!(Arc::ptr_eq(&a, &b));
+        assert!(Arc::ptr_eq(&a.model, &b.model));
         assert!(
-            ActionModel::fit(&[], Arc::new(frontdesk_core::testing::HashEmbedder::new(3)))
+            ActionModel::fitted(&[], Arc::new(frontdesk_core::testing::HashEmbedder::new(3)))
                 .is_none()
         );
     }

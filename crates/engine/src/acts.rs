@@ -273,7 +273,7 @@ pub struct ActClassifier {
     /// Read only for the action a message asks for (`action_reading.rs`): the examples, and
     /// the model fitted on them (refitted whenever examples are added).
     action_examples: Vec<(Vec<f32>, Option<Action>)>,
-    action_model: std::sync::OnceLock<Option<Arc<ActionModel>>>,
+    action_model: std::sync::OnceLock<Option<ActionModel>>,
     margin: f32,
     person_margin: f32,
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod flows;
 pub mod intents;
 pub mod knn;
+pub mod label_model;
 pub mod lang;
 pub mod lm_reader;
 pub mod order_ids;
