@@ -15,9 +15,9 @@ pub fn keyword_action(understanding: &Understanding) -> Option<Action> {
 
 /// The action examples' reading (`action_reading.rs`) when it leads by `ACTION_MARGIN` in a
 /// message that names an order or the account (an order number, an e-mail address, a name, a
-/// postcode), or by `OVERRULE_LEAD` in one that does not (a phone company's customer telling a
-/// problem, "the call to my brother abroad does not go through", is not asking for an order's
-/// status; on the dev half this bar keeps every "none" message the shipped reading kept, for
+/// postcode), or by `OVERRULE_LEAD` in one that does not (a customer of a business without
+/// orders telling a problem with its service is not asking for an order's status; on the dev
+/// half this bar keeps every "none" message the shipped reading kept, for
 /// 6 (catalogue) and 5 (none) of 155 requests). Only actions on the customer's orders and
 /// account: an order for a product or a request for suggestions must be said in words the
 /// keywords or the classifier read, since a question that names a product is a question (read
@@ -60,8 +60,8 @@ const OVERRULE_LEAD: f32 = 0.8;
 
 /// The keywords' action, unless the classifier and the examples both read the same other one,
 /// or there is no classifier's action and the examples read another one with a lead of
-/// `OVERRULE_LEAD`: "instead" is an exchange's word in "a size 10 instead" but not in "charge
-/// my other card instead".
+/// `OVERRULE_LEAD`: a word the keyword tables give to exchanges ("instead") also ends requests
+/// to pay with another method or to ship elsewhere.
 fn outvoted(keywords: Action, intent: Option<Action>, understanding: &Understanding) -> Action {
     let Some(reading) = understanding.action_reading else {
         return keywords;
@@ -173,8 +173,8 @@ pub fn wants(understanding: &Understanding, state: &ConversationState) -> bool {
 
 /// Whether a question about an action is answered with an offer to do it: only when its
 /// keywords or the intent classifier name the action. The examples' model alone reads many
-/// questions to a business without orders as about one ("what date is the card charged on
-/// with automatic payment?" to a phone company), and an offer to act on an order there is noise.
+/// questions to a business without orders as about one (a phone company's billing questions as
+/// about a change of payment), and an offer to act on an order there is noise.
 pub fn offers_action(understanding: &Understanding) -> bool {
     keyword_action(understanding)
         .or_else(|| understanding.intent_name().and_then(Action::from_intent))
