@@ -364,10 +364,14 @@ impl ActClassifier {
 
     fn action_of(&self, vecs: &[Vec<f32>]) -> Option<ActionReading> {
         let v = vecs.first()?;
+        self.action_model().map(|m| m.read(v))
+    }
+
+    /// The model the action is read by, fitted on first use (after every example was added).
+    pub fn action_model(&self) -> Option<&ActionModel> {
         self.action_model
             .get_or_init(|| ActionModel::fitted(&self.action_examples, self.embedder.clone()))
             .as_ref()
-            .map(|m| m.read(v))
     }
 
     /// Embeds `requests`, read only for a request for a person.

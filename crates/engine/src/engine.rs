@@ -149,10 +149,13 @@ impl Engine {
     }
 
     /// Does the work the first turn would otherwise wait for: embedding the built-in act and
-    /// action examples (about a thousand sentences, seconds on 2 cores). `frontdesk serve` calls
-    /// it before it listens, so no customer's first message pays for it.
+    /// action examples (about a thousand sentences, seconds on 2 cores) and fitting the action
+    /// model on them. `frontdesk serve` calls it before it listens, so no customer's first
+    /// message pays for it.
     pub async fn prepare(&self) {
-        self.act_classifier().await;
+        if let Some(acts) = self.act_classifier().await {
+            acts.action_model();
+        }
     }
 
     /// The learned reading of a whole message: a request for a person, a complaint, abuse, a
