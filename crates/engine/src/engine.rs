@@ -93,6 +93,12 @@ impl Engine {
                 t.min_answer, t.direct_answer, t.known_topic_answerable
             )));
         }
+        let w = deps.policy.reader.companion_weight;
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(EngineError::Config(format!(
+                "engine.reader.companion_weight must be a number >= 0, not {w}"
+            )));
+        }
         let reader = Reader::new(deps.embedder.clone(), deps.policy.reader);
         let texts = Texts::new(deps.business.clone());
         let items = EmbeddingItemReader::new(deps.embedder.clone(), item_reader::DEFAULT_MARGIN);
@@ -270,6 +276,15 @@ impl Engine {
         Ok(Some(intents.classify_views(&views)))
     }
 
+    /// The engine with `companion` as the reader's English second view of questions and units
+    /// (`engine.reader.companion_weight`); `None` leaves the reader with the main embedder.
+    pub fn with_reader_companion(self, companion: Option<Arc<dyn Embedder>>) -> Self {
+        Engine {
+            reader: self.reader.with_companion(companion),
+            ..self
+        }
+    }
+
     /// The engine with `translator` reading order items named in another language than
     /// English in English translation too (`flows::item_reader`); `None` leaves it without.
     pub fn with_translator(self, translator: Option<Arc<dyn Translator>>) -> Self {
@@ -427,7 +442,7 @@ impl Engine {
         let top: Vec<&Hit> = hits.iter().collect();
         match self
             .reader
-            .candidates(query, &top, self.deps.policy.lm_reader.facts.max(1))
+            .candidates(query, &top, self.deps.policy.lm_reader.facts.max(1), lang)
             .await
         {
             Ok(c) => lm_reader::facts(&c, lang),

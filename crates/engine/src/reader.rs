@@ -22,6 +22,9 @@ use std::sync::{Arc, Mutex};
 struct Unit {
     text: String,
     vec: Vec<f32>,
+    /// Its embedding by the companion embedder, for a unit of an English passage when one is
+    /// configured.
+    cvec: Option<Vec<f32>>,
     /// The kinds of value it states (a weight, a price, a duration …).
     kinds: Kinds,
 }
@@ -53,10 +56,55 @@ pub struct Candidate {
     pub score: f32,
 }
 
-type UnitScores = (Vec<(usize, Vec<(usize, f32)>)>, Vec<Arc<Vec<Unit>>>);
+type UnitScores = (
+    Vec<(usize, Vec<(usize, f32)>)>,
+    Vec<Arc<Vec<Unit>>>,
+    Vec<Vec<f32>>,
+);
+
+/// A question's embeddings: the main embedder's, and the companion's for an English question.
+struct QuestionVecs {
+    main: Vec<f32>,
+    companion: Option<Vec<f32>>,
+}
+
+/// The companion's say in each unit's score: `weight` × (its cosine with the question less
+/// the mean of those cosines over every unit that has a companion vector), so it reorders the
+/// units of English passages among themselves and leaves the main cosine's scale alone; 0 for
+/// a unit without a companion vector or a question without one.
+fn companion_say(q: Option<&[f32]>, passages: &[Arc<Vec<Unit>>], weight: f32) -> Vec<Vec<f32>> {
+    let cos: Vec<Vec<Option<f32>>> = passages
+        .iter()
+        .map(|units| {
+            units
+                .iter()
+                .map(|u| match (q, &u.cvec) {
+                    (Some(q), Some(v)) => Some(dot(q, v)),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let all: Vec<f32> = cos.iter().flatten().flatten().copied().collect();
+    let mean = if all.is_empty() {
+        0.0
+    } else {
+        all.iter().sum::<f32>() / all.len() as f32
+    };
+    cos.iter()
+        .map(|units| {
+            units
+                .iter()
+                .map(|c| c.map_or(0.0, |c| weight * (c - mean)))
+                .collect()
+        })
+        .collect()
+}
 
 pub struct Reader {
     embedder: Arc<dyn Embedder>,
+    /// An English-only second view of questions and units (`with_companion`).
+    companion: Option<Arc<dyn Embedder>>,
     params: ReaderConfig,
     units: Mutex<HashMap<String, Arc<Vec<Unit>>>>,
 }
@@ -85,9 +133,17 @@ impl Reader {
     pub fn new(embedder: Arc<dyn Embedder>, params: ReaderConfig) -> Self {
         Self {
             embedder,
+            companion: None,
             params,
             units: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The reader with `companion` as a second view of English questions and English units:
+    /// its cosine, less its mean over the units read, is added × `companion_weight` to the
+    /// score that chooses units (not to the score the answer bar reads).
+    pub fn with_companion(self, companion: Option<Arc<dyn Embedder>>) -> Self {
+        Self { companion, ..self }
     }
 
     async fn units_of(&self, hit: &Hit) -> Result<Arc<Vec<Unit>>, InferenceError> {
@@ -100,29 +156,42 @@ impl Reader {
             return Ok(u.clone());
         }
         let texts = unit_texts(hit);
+        let inputs: Vec<String> = texts
+            .iter()
+            .map(|t| {
+                if self.params.unit_heading {
+                    embed_text(hit, t)
+                } else {
+                    t.text.clone()
+                }
+            })
+            .collect();
         let vecs = if texts.is_empty() {
             Vec::new()
         } else {
-            let inputs = texts
-                .iter()
-                .map(|t| {
-                    if self.params.unit_heading {
-                        embed_text(hit, t)
-                    } else {
-                        t.text.clone()
-                    }
-                })
-                .collect();
-            self.embedder.embed(inputs, EmbedKind::Passage).await?
+            self.embedder
+                .embed(inputs.clone(), EmbedKind::Passage)
+                .await?
+        };
+        let cvecs: Vec<Option<Vec<f32>>> = match self.companion_for(hit.lang) {
+            Some(c) if !texts.is_empty() => c
+                .embed(inputs, EmbedKind::Passage)
+                .await?
+                .into_iter()
+                .map(Some)
+                .collect(),
+            _ => vec![None; texts.len()],
         };
         let units: Arc<Vec<Unit>> = Arc::new(
             texts
                 .into_iter()
                 .zip(vecs)
-                .map(|(u, vec)| Unit {
+                .zip(cvecs)
+                .map(|((u, vec), cvec)| Unit {
                     kinds: answer_kinds::stated(&u.text),
                     text: u.text,
                     vec,
+                    cvec,
                 })
                 .collect(),
         );
@@ -133,12 +202,21 @@ impl Reader {
         Ok(units)
     }
 
-    /// Every unit of the first `max_hits` passages scored against `question` (cosine, less the
-    /// rank penalty, plus the kind bonus for a unit that states a value of a kind `asked`):
-    /// per passage, (unit index, score); and the passages' units.
+    /// The companion view for passages (or questions) in `lang`: English only.
+    fn companion_for(&self, lang: Lang) -> Option<&Arc<dyn Embedder>> {
+        match (&self.companion, lang) {
+            (Some(c), Lang::En) if self.params.companion_weight > 0.0 => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Every unit of the first `max_hits` passages scored against `q` (cosine, less the
+    /// rank penalty, plus the kind bonus for a unit that states a value of a kind `asked`, plus
+    /// the companion's say): per passage, (unit index, score); the passages' units; and per
+    /// passage and unit the companion's part of the score (0 without one).
     async fn score_units(
         &self,
-        q: &[f32],
+        q: &QuestionVecs,
         asked: Kinds,
         hits: &[&Hit],
     ) -> Result<UnitScores, InferenceError> {
@@ -156,23 +234,38 @@ impl Reader {
                     } else {
                         0.0
                     };
-                    (i, dot(q, &u.vec) - p.rank_penalty * h as f32 + bonus)
+                    (i, dot(&q.main, &u.vec) - p.rank_penalty * h as f32 + bonus)
                 })
                 .collect();
             scored.push((h, scores));
             all_units.push(units);
         }
-        Ok((scored, all_units))
+        let say = companion_say(q.companion.as_deref(), &all_units, p.companion_weight);
+        for ((_, scores), say) in scored.iter_mut().zip(&say) {
+            for (i, s) in scores.iter_mut() {
+                *s += say[*i];
+            }
+        }
+        Ok((scored, all_units, say))
     }
 
-    async fn embed_question(&self, question: &str) -> Result<Vec<f32>, InferenceError> {
-        Ok(self
+    async fn embed_question(
+        &self,
+        question: &str,
+        lang: Lang,
+    ) -> Result<QuestionVecs, InferenceError> {
+        let one = |v: Vec<Vec<f32>>| v.into_iter().next().unwrap_or_default();
+        let main = one(self
             .embedder
             .embed(vec![question.to_string()], EmbedKind::Query)
-            .await?
-            .into_iter()
-            .next()
-            .unwrap_or_default())
+            .await?);
+        let companion = match self.companion_for(lang) {
+            Some(c) => Some(one(c
+                .embed(vec![question.to_string()], EmbedKind::Query)
+                .await?)),
+            None => None,
+        };
+        Ok(QuestionVecs { main, companion })
     }
 
     /// The `k` units of `hits` closest to `question`, best first, each with its passage: the
@@ -182,10 +275,11 @@ impl Reader {
         question: &str,
         hits: &[&Hit],
         k: usize,
+        lang: Lang,
     ) -> Result<Vec<Candidate>, InferenceError> {
-        let q = self.embed_question(question).await?;
+        let q = self.embed_question(question, lang).await?;
         let asked = answer_kinds::asked(question);
-        let (scored, all_units) = self.score_units(&q, asked, hits).await?;
+        let (scored, all_units, _) = self.score_units(&q, asked, hits).await?;
         let mut flat: Vec<Candidate> = scored
             .iter()
             .flat_map(|(h, s)| {
@@ -217,9 +311,9 @@ impl Reader {
     ) -> Result<Option<Reading>, InferenceError> {
         let p = self.params;
         let main = main.min(hits.len());
-        let q = self.embed_question(question).await?;
+        let q = self.embed_question(question, lang).await?;
         let asked = answer_kinds::asked(question);
-        let (scored, all_units) = self.score_units(&q, asked, &hits[..main]).await?;
+        let (scored, all_units, say) = self.score_units(&q, asked, &hits[..main]).await?;
         let best = scored
             .iter()
             .flat_map(|(h, s)| s.iter().map(move |(i, v)| (*h, *i, *v)))
@@ -260,9 +354,28 @@ impl Reader {
                     passages.push((other, self.units_of(hit).await?));
                 }
             }
-            for (part, pv) in parts.iter().zip(&part_vecs) {
+            let part_companion_vecs = match (&q.companion, self.companion_for(lang)) {
+                (Some(_), Some(c)) => Some(
+                    c.embed(
+                        parts.iter().map(|s| s.to_string()).collect(),
+                        EmbedKind::Query,
+                    )
+                    .await?,
+                ),
+                _ => None,
+            };
+            let passage_units: Vec<Arc<Vec<Unit>>> =
+                passages.iter().map(|(_, u)| u.clone()).collect();
+            for (n, (part, pv)) in parts.iter().zip(&part_vecs).enumerate() {
                 let part_asked = answer_kinds::asked(part);
-                let scored_part = passages.iter().flat_map(|(ph, pu)| {
+                let cpv = part_companion_vecs.as_ref().and_then(|v| v.get(n));
+                let part_say = companion_say(
+                    cpv.map(|v| v.as_slice()),
+                    &passage_units,
+                    p.companion_weight,
+                );
+                let part_say = &part_say;
+                let scored_part = passages.iter().enumerate().flat_map(|(n, (ph, pu))| {
                     pu.iter().enumerate().map(move |(i, u)| {
                         // The part alone: adding the whole question (to keep a subject the
                         // part may have lost) leaned towards the units answering the other
@@ -272,7 +385,7 @@ impl Reader {
                         } else {
                             0.0
                         };
-                        (*ph, pu, i, dot(pv, &u.vec) + bonus)
+                        (*ph, pu, i, dot(pv, &u.vec) + bonus + part_say[n][i])
                     })
                 });
                 let best_in_chosen = scored_part
@@ -320,7 +433,8 @@ impl Reader {
         Ok(Some(Reading {
             hit: h,
             text: join_units(units, keep.iter().map(|(i, _)| *i)),
-            score: best_score,
+            // The answer bar reads the main embedder's scale: the companion only chooses.
+            score: best_score - say[h][best_unit],
             states_asked_kind,
             more: read_more
                 .iter()
@@ -550,5 +664,89 @@ mod tests {
                 .unwrap(),
             None
         );
+    }
+
+    /// A second view that knows one synonym the bag of words does not: "made of" is a
+    /// material. Its three dimensions: material, warranty, anything else.
+    struct SynonymEmbedder;
+
+    #[async_trait::async_trait]
+    impl Embedder for SynonymEmbedder {
+        fn info(&self) -> frontdesk_core::EmbedderInfo {
+            HashEmbedder::new(3).info()
+        }
+        async fn embed(
+            &self,
+            texts: Vec<String>,
+            _kind: EmbedKind,
+        ) -> Result<Vec<Vec<f32>>, InferenceError> {
+            Ok(texts
+                .iter()
+                .map(|t| {
+                    let t = t.to_lowercase();
+                    let material = t.contains("made of") || t.contains("material");
+                    let v = [
+                        material as u8 as f32,
+                        t.contains("warranty") as u8 as f32,
+                        0.1,
+                    ];
+                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                    v.iter().map(|x| x / n).collect()
+                })
+                .collect())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_companion_chooses_among_english_units_and_the_bar_keeps_the_main_scale() {
+        let h = product("- Warranty: the bladder is covered for two years\n- Material: TPU\n");
+        let question = "what is the bladder made of";
+        let main = Arc::new(HashEmbedder::new(1024));
+        let off = ReaderConfig {
+            companion_weight: 0.0,
+            ..ReaderConfig::default()
+        };
+        let alone = Reader::new(main.clone(), off);
+        let r = alone
+            .read(question, &[&h], 1, Lang::En)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            r.text.starts_with("Warranty"),
+            "the bag of words alone: {r:?}"
+        );
+        let params = ReaderConfig {
+            companion_weight: 1.0,
+            ..off
+        };
+        let both =
+            Reader::new(main.clone(), params).with_companion(Some(Arc::new(SynonymEmbedder)));
+        let r = both
+            .read(question, &[&h], 1, Lang::En)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.text, "Material: TPU", "{r:?}");
+        // The score the answer bar reads is the main embedder's cosine of the chosen unit.
+        let q = main.embed_one(question);
+        let u = main.embed_one(&embed_text(&h, &unit_texts(&h)[1]));
+        assert!((r.score - dot(&q, &u)).abs() < 1e-5, "{r:?}");
+        // A Serbian question is not read by the English-only view; nor is an English question
+        // with the weight at 0.
+        let r = both
+            .read(question, &[&h], 1, Lang::SrLatn)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(r.text.starts_with("Warranty"), "{r:?}");
+        let off = Reader::new(main, ReaderConfig::default())
+            .with_companion(Some(Arc::new(SynonymEmbedder)));
+        let r = off
+            .read(question, &[&h], 1, Lang::En)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(r.text.starts_with("Warranty"), "{r:?}");
     }
 }

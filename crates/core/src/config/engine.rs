@@ -75,6 +75,10 @@ pub struct EnginePolicy {
     /// `apertium` (the default; used when installed, else one warning) or `off`. Only turns
     /// that choose an order's items pay for it (one translator process, about 0.1–0.3 s).
     pub item_translation: crate::config::QuestionTranslator,
+    /// A second embedder (catalog name) the reader also reads English questions and English
+    /// passages' units with, weighted by `reader.companion_weight`; `all-minilm-l6-v2` is
+    /// English only. `"off"`: the main embedder alone.
+    pub reader_companion: Option<String>,
 }
 
 /// The LM reader (`crates/engine/src/lm_reader.rs`): the chat model answers from the units the
@@ -143,6 +147,10 @@ pub struct ReaderConfig {
     /// How much better (in the reader's score) a further passage's unit must answer a part than
     /// the chosen passage's best unit for it to be quoted too.
     pub part_margin: f32,
+    /// Weight of the companion embedder's view (`engine.reader_companion`, English only) in
+    /// choosing an English passage's units for an English question: its cosine less its mean
+    /// over the units read, times this, is added to the unit's score. 0 turns it off.
+    pub companion_weight: f32,
 }
 
 impl Default for ReaderConfig {
@@ -159,6 +167,7 @@ impl Default for ReaderConfig {
             require_asked_kind: false,
             part_search: true,
             part_margin: 0.0,
+            companion_weight: 1.0,
         }
     }
 }
@@ -215,6 +224,7 @@ impl Default for EnginePolicy {
             reader: ReaderConfig::default(),
             lm_reader: LmReaderConfig::default(),
             item_translation: crate::config::QuestionTranslator::Apertium,
+            reader_companion: Some("all-minilm-l6-v2".into()),
         }
     }
 }

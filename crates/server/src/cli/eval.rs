@@ -319,6 +319,8 @@ impl Business {
 struct EngineParts {
     config: Config,
     embedder: Arc<dyn Embedder>,
+    /// The reader's English second view (`engine.reader_companion`), cached like the main one.
+    reader_companion: Option<Arc<dyn Embedder>>,
     chat: Option<Arc<dyn ChatModel>>,
     /// The configured business.
     business: Business,
@@ -339,9 +341,13 @@ impl EngineParts {
         frontdesk_engine::acts::ActClassifier::builtin(embedder.clone())
             .await
             .context("embedding the built-in act examples")?;
+        let reader_companion = crate::cli::stack::reader_companion(config)
+            .await
+            .map(|raw| CachingEmbedder::new(raw) as Arc<dyn Embedder>);
         Ok(Self {
             config: config.clone(),
             embedder,
+            reader_companion,
             chat,
             business,
             kb_businesses: Default::default(),
@@ -395,6 +401,7 @@ impl EngineParts {
                 self.config.engine.item_translation,
                 &self.config.retrieval,
             ))
+            .with_reader_companion(self.reader_companion.clone())
         })
         .map_err(|e| EvalError::Backend(format!("configuring the engine: {e}")))
     }

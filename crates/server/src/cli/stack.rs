@@ -59,6 +59,7 @@ impl Stack {
         let index = Arc::new(index);
         let shop = open_shop(&config).await?;
         let intents = train_intents(&config, embedder.clone()).await?;
+        let reader_companion = reader_companion(&config).await;
 
         let engine = Engine::new(EngineDeps {
             retriever: index.clone(),
@@ -77,7 +78,8 @@ impl Stack {
         .with_translator(frontdesk_retrieval::translation::translator(
             config.engine.item_translation,
             &config.retrieval,
-        ));
+        ))
+        .with_reader_companion(reader_companion);
         engine.prepare().await;
         Ok(Stack {
             index,
@@ -247,6 +249,23 @@ pub async fn train_intents(
         .context("embedding the intent catalogue")?;
     classifier.calibrate_cv(INTENT_CV_FOLDS);
     Ok(Some(classifier))
+}
+
+/// The reader's English second view (`engine.reader_companion`), unless it is `"off"` (or empty)
+/// or `engine.reader.companion_weight` is 0. An optional view: when it cannot be loaded the
+/// reader runs on the main embedder alone, with a warning.
+pub async fn reader_companion(config: &Config) -> Option<Arc<dyn Embedder>> {
+    let name = config.engine.reader_companion.as_deref()?.trim();
+    if name.is_empty() || name == "off" || config.engine.reader.companion_weight == 0.0 {
+        return None;
+    }
+    match load_named_embedder(config, name).await {
+        Ok(e) => Some(e),
+        Err(e) => {
+            tracing::warn!(model = name, error = %format!("{e:#}"), "the reader's companion embedder is unavailable; reading with the main embedder alone");
+            None
+        }
+    }
 }
 
 /// Loads the embedder `name` (a catalog name or path) with the configured model settings.
