@@ -666,8 +666,8 @@ mod tests {
         );
     }
 
-    /// A second view that knows one synonym the bag of words does not: "made of" is a
-    /// material. Its three dimensions: material, warranty, anything else.
+    /// A second view that knows one synonym the bag of words does not: what a thing is built
+    /// from is its material. Its three dimensions: material, warranty, anything else.
     struct SynonymEmbedder;
 
     #[async_trait::async_trait]
@@ -684,7 +684,7 @@ mod tests {
                 .iter()
                 .map(|t| {
                     let t = t.to_lowercase();
-                    let material = t.contains("made of") || t.contains("material");
+                    let material = t.contains("built from") || t.contains("material");
                     let v = [
                         material as u8 as f32,
                         t.contains("warranty") as u8 as f32,
@@ -699,8 +699,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_companion_chooses_among_english_units_and_the_bar_keeps_the_main_scale() {
-        let h = product("- Warranty: the bladder is covered for two years\n- Material: TPU\n");
-        let question = "what is the bladder made of";
+        let h = product("- Warranty: the lid is covered for two years\n- Material: anodised aluminium\n");
+        let question = "what is the lid built from";
         let main = Arc::new(HashEmbedder::new(1024));
         let off = ReaderConfig {
             companion_weight: 0.0,
@@ -727,7 +727,7 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(r.text, "Material: TPU", "{r:?}");
+        assert_eq!(r.text, "Material: anodised aluminium", "{r:?}");
         // The score the answer bar reads is the main embedder's cosine of the chosen unit.
         let q = main.embed_one(question);
         let u = main.embed_one(&embed_text(&h, &unit_texts(&h)[1]));
