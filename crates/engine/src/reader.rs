@@ -699,7 +699,9 @@ mod tests {
 
     #[tokio::test]
     async fn the_companion_chooses_among_english_units_and_the_bar_keeps_the_main_scale() {
-        let h = product("- Warranty: the lid is covered for two years\n- Material: anodised aluminium\n");
+        let h = product(
+            "- Warranty: the lid is covered for two years\n- Material: anodised aluminium\n",
+        );
         let question = "what is the lid built from";
         let main = Arc::new(HashEmbedder::new(1024));
         let off = ReaderConfig {
@@ -740,9 +742,8 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(r.text.starts_with("Warranty"), "{r:?}");
-        let off = Reader::new(main, ReaderConfig::default())
-            .with_companion(Some(Arc::new(SynonymEmbedder)));
-        let r = off
+        let unweighted = Reader::new(main, off).with_companion(Some(Arc::new(SynonymEmbedder)));
+        let r = unweighted
             .read(question, &[&h], 1, Lang::En)
             .await
             .unwrap()
