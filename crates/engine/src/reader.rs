@@ -166,21 +166,27 @@ impl Reader {
                 }
             })
             .collect();
-        let vecs = if texts.is_empty() {
-            Vec::new()
-        } else {
-            self.embedder
-                .embed(inputs.clone(), EmbedKind::Passage)
-                .await?
+        // The two views embed on their own worker threads, at the same time.
+        let companion = self.companion_for(hit.lang).filter(|_| !texts.is_empty());
+        let companion_inputs = companion.map(|_| inputs.clone());
+        let main_view = async {
+            if texts.is_empty() {
+                Ok(Vec::new())
+            } else {
+                self.embedder.embed(inputs, EmbedKind::Passage).await
+            }
         };
-        let cvecs: Vec<Option<Vec<f32>>> = match self.companion_for(hit.lang) {
-            Some(c) if !texts.is_empty() => c
-                .embed(inputs, EmbedKind::Passage)
-                .await?
-                .into_iter()
-                .map(Some)
-                .collect(),
-            _ => vec![None; texts.len()],
+        let second_view = async {
+            match (companion, companion_inputs) {
+                (Some(c), Some(inputs)) => c.embed(inputs, EmbedKind::Passage).await.map(Some),
+                _ => Ok(None),
+            }
+        };
+        let (vecs, cvecs) = tokio::join!(main_view, second_view);
+        let vecs = vecs?;
+        let cvecs: Vec<Option<Vec<f32>>> = match cvecs? {
+            Some(v) => v.into_iter().map(Some).collect(),
+            None => vec![None; texts.len()],
         };
         let units: Arc<Vec<Unit>> = Arc::new(
             texts
@@ -255,16 +261,19 @@ impl Reader {
         lang: Lang,
     ) -> Result<QuestionVecs, InferenceError> {
         let one = |v: Vec<Vec<f32>>| v.into_iter().next().unwrap_or_default();
-        let main = one(self
-            .embedder
-            .embed(vec![question.to_string()], EmbedKind::Query)
-            .await?);
-        let companion = match self.companion_for(lang) {
-            Some(c) => Some(one(c
-                .embed(vec![question.to_string()], EmbedKind::Query)
-                .await?)),
-            None => None,
+        let text = || vec![question.to_string()];
+        let second_view = async {
+            match self.companion_for(lang) {
+                Some(c) => c
+                    .embed(text(), EmbedKind::Query)
+                    .await
+                    .map(|v| Some(one(v))),
+                None => Ok(None),
+            }
         };
+        let (main, companion) =
+            tokio::join!(self.embedder.embed(text(), EmbedKind::Query), second_view);
+        let (main, companion) = (one(main?), companion?);
         Ok(QuestionVecs { main, companion })
     }
 
@@ -354,8 +363,8 @@ impl Reader {
                     passages.push((other, self.units_of(hit).await?));
                 }
             }
-            let part_companion_vecs = match (&q.companion, self.companion_for(lang)) {
-                (Some(_), Some(c)) => Some(
+            let part_companion_vecs = match self.companion_for(lang) {
+                Some(c) => Some(
                     c.embed(
                         parts.iter().map(|s| s.to_string()).collect(),
                         EmbedKind::Query,
