@@ -4,6 +4,7 @@ use crate::error::RetrievalError;
 use crate::lang::Lang;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SearchFilters {
@@ -99,6 +100,18 @@ pub struct Hit {
     pub scores: HitScores,
     /// Calibrated probability-like confidence in [0, 1] that this hit answers the query.
     pub confidence: f32,
+    /// The passage's units as the index embedded them, when it did; not part of the wire form.
+    #[serde(skip)]
+    pub unit_vectors: Option<Arc<UnitVectors>>,
+}
+
+/// A passage's units ([`crate::text::unit_inputs`]) embedded when the index was built, in unit
+/// order, and the model that embedded them: the reader uses them instead of embedding the units
+/// while the customer waits.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UnitVectors {
+    pub model_id: String,
+    pub vectors: Vec<Vec<f32>>,
 }
 
 #[async_trait]

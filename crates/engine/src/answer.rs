@@ -143,6 +143,7 @@ mod tests {
             text: text.into(),
             scores: HitScores::default(),
             confidence: 0.9,
+            unit_vectors: None,
         }
     }
 

@@ -2,8 +2,8 @@
 //! list item, a spec line ("Packed weight: 2.1 kg") — instead of a passage's first sentences.
 //!
 //! Each unit is embedded once, with its section heading in front so that "Weight: 410 g" knows
-//! which product it describes, and kept per chunk for the life of the process (a knowledge base
-//! has a few thousand units; a chunk's units are embedded the first time it is read). A question
+//! which product it describes: by the index when it indexes (the hit carries the vectors), else
+//! the first time its chunk is read, and kept per chunk for the life of the process. A question
 //! is matched to units by cosine in the embedder's multilingual space, so a Serbian "koliko je
 //! težak" finds the English "Packed weight" line without a word list. (Adding the share of the
 //! question's folded words found in a unit made the dev half worse at every weight tried.)
@@ -12,7 +12,9 @@ use crate::answer_kinds::{self, Kinds};
 use frontdesk_core::config::ReaderConfig;
 use frontdesk_core::embed::dot;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
-use frontdesk_core::text::{question_parts, unit_embed_text, units, Unit as TextUnit};
+use frontdesk_core::text::{
+    question_parts, unit_embed_text, unit_heading, units, Unit as TextUnit,
+};
 use frontdesk_core::{EmbedKind, Embedder, InferenceError, Lang};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -116,11 +118,7 @@ fn unit_texts(hit: &Hit) -> Vec<TextUnit> {
 
 /// A passage's heading: its FAQ question, else its section path, else its title.
 fn heading(hit: &Hit) -> &str {
-    match &hit.question {
-        Some(q) => q.as_str(),
-        None if !hit.section.is_empty() => hit.section.as_str(),
-        None => hit.title.as_str(),
-    }
+    unit_heading(hit.question.as_deref(), &hit.section, &hit.title)
 }
 
 /// What a unit is embedded as: with its heading (and list label) first, so the unit knows its
@@ -166,14 +164,21 @@ impl Reader {
                 }
             })
             .collect();
+        // The index embedded the units as they are embedded here (headed, by the same model),
+        // unless the hit came from elsewhere or the configuration differs.
+        let indexed = hit.unit_vectors.as_ref().filter(|u| {
+            self.params.unit_heading
+                && u.vectors.len() == texts.len()
+                && u.model_id == self.embedder.info().model_id
+        });
         // The two views embed on their own worker threads, at the same time.
         let companion = self.companion_for(hit.lang).filter(|_| !texts.is_empty());
         let companion_inputs = companion.map(|_| inputs.clone());
         let main_view = async {
-            if texts.is_empty() {
-                Ok(Vec::new())
-            } else {
-                self.embedder.embed(inputs, EmbedKind::Passage).await
+            match indexed {
+                Some(u) => Ok(u.vectors.clone()),
+                None if texts.is_empty() => Ok(Vec::new()),
+                None => self.embedder.embed(inputs, EmbedKind::Passage).await,
             }
         };
         let second_view = async {
@@ -481,6 +486,7 @@ mod tests {
             text: text.into(),
             scores: Default::default(),
             confidence: 0.9,
+            unit_vectors: None,
         }
     }
 
@@ -523,6 +529,46 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(again, r);
+    }
+
+    #[tokio::test]
+    async fn units_the_index_embedded_are_read_as_they_are() {
+        let embedder = Arc::new(HashEmbedder::new(64));
+        let reader = Reader::new(embedder.clone(), ReaderConfig::default());
+        let text = "Alpina 2 Tent: a freestanding tent for two.\n\n- Packed weight: 2.1 kg\n- Floor: 215 x 130 cm\n";
+        let question = "what is the packed weight";
+        // Index vectors that put the floor line, not the weight line, at the question: the
+        // reader can only quote the floor line if it reads them instead of embedding the units.
+        let q = embedder
+            .embed(vec![question.into()], EmbedKind::Query)
+            .await
+            .unwrap()
+            .remove(0);
+        let other: Vec<f32> = q.iter().rev().copied().collect();
+        let indexed = |model_id: String| {
+            let mut h = product(text);
+            h.unit_vectors = Some(Arc::new(frontdesk_core::retrieval::UnitVectors {
+                model_id,
+                vectors: vec![other.clone(), other.clone(), q.clone()],
+            }));
+            h
+        };
+        let h = indexed(embedder.info().model_id);
+        let r = reader
+            .read(question, &[&h], 1, Lang::En)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(r.text.contains("215 x 130"), "{r:?}");
+        // Vectors of another model are not this reader's: it embeds the units itself.
+        let fresh = Reader::new(embedder.clone(), ReaderConfig::default());
+        let h = indexed("another-model".into());
+        let r = fresh
+            .read(question, &[&h], 1, Lang::En)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(r.text.contains("2.1 kg"), "{r:?}");
     }
 
     #[tokio::test]

@@ -51,6 +51,7 @@ fn hit(id: &str, kind: ChunkKind, lang: Lang, text: &str, confidence: f32) -> Hi
         text: text.into(),
         scores: HitScores::default(),
         confidence,
+        unit_vectors: None,
     }
 }
 

@@ -13,7 +13,8 @@ use crate::persist;
 use crate::snapshot::{DocMeta, Snapshot};
 use async_trait::async_trait;
 use frontdesk_core::config::{Fusion, RetrievalConfig};
-use frontdesk_core::retrieval::{HitScores, SearchFilters};
+use frontdesk_core::retrieval::{ChunkKind, HitScores, SearchFilters, UnitVectors};
+use frontdesk_core::text::{unit_heading, unit_inputs};
 use frontdesk_core::{
     EmbedKind, Embedder, Hit, InferenceError, Lang, RetrievalError, Retriever, SearchQuery,
     Translator,
@@ -655,6 +656,7 @@ fn to_hit(snap: &Snapshot, f: &Fused, cosine: Option<f32>, confidence: f32) -> H
             fused: f.fused,
         },
         confidence,
+        unit_vectors: snap.unit_vectors.get(f.row).cloned(),
     }
 }
 
@@ -735,13 +737,25 @@ async fn load_persisted(
     let chunker = settings(cfg);
     let stored = tokio::task::spawn_blocking(move || {
         let stored = persist::read_generation(&gen, manifest)?;
+        let model_id = stored.manifest.embedding_model;
+        let unit_vectors = stored
+            .unit_vectors
+            .into_iter()
+            .map(|vectors| {
+                Arc::new(UnitVectors {
+                    model_id: model_id.clone(),
+                    vectors,
+                })
+            })
+            .collect();
         Ok::<_, RetrievalError>(Snapshot::assemble(
-            stored.manifest.embedding_model,
+            model_id,
             stored.manifest.chunker,
             stored.docs,
             stored.chunks,
             stored.manifest.dim,
             stored.vectors,
+            unit_vectors,
             stored.bm25,
             hnsw,
         ))
@@ -801,6 +815,8 @@ async fn build_snapshot(
     let mut metas = Vec::with_capacity(docs.len());
     let mut sources = Vec::with_capacity(docs.len());
     let mut to_embed: Vec<String> = Vec::new();
+    // Each fresh chunk's units, embedded now so that no question waits for them.
+    let mut units_to_embed: Vec<Vec<String>> = Vec::new();
     for doc in &docs {
         let hash = doc.content_hash();
         let reused = base.and_then(|b| {
@@ -813,6 +829,10 @@ async fn build_snapshot(
             None => {
                 let chunks = chunk_document(doc, chunker);
                 to_embed.extend(chunks.iter().map(|c| c.embed_text.clone()));
+                units_to_embed.extend(chunks.iter().map(|c| {
+                    let heading = unit_heading(c.question.as_deref(), &c.section, &doc.title);
+                    unit_inputs(&c.text, c.kind == ChunkKind::Faq, heading)
+                }));
                 sources.push(Source::Fresh(chunks));
             }
         }
@@ -829,38 +849,31 @@ async fn build_snapshot(
     }
 
     let total = to_embed.len();
+    let unit_total: usize = units_to_embed.iter().map(Vec::len).sum();
+    let progress_total = total + unit_total;
+    report(progress, IndexStage::Embedding, 0, progress_total);
     let mut fresh_vectors: Vec<f32> = Vec::with_capacity(total * dim);
-    report(progress, IndexStage::Embedding, 0, total);
-    for batch in to_embed.chunks(EMBED_BATCH) {
-        let vectors = embedder.embed(batch.to_vec(), EmbedKind::Passage).await?;
-        if vectors.len() != batch.len() {
-            return Err(InferenceError::Backend(format!(
-                "embedder returned {} vectors for {} texts",
-                vectors.len(),
-                batch.len()
-            ))
-            .into());
-        }
-        for mut v in vectors {
-            if v.len() != dim {
-                return Err(InferenceError::Backend(format!(
-                    "embedder returned dim {}, it declares {dim}",
-                    v.len()
-                ))
-                .into());
-            }
-            normalise(&mut v);
-            fresh_vectors.extend_from_slice(&v);
-        }
-        report(
-            progress,
-            IndexStage::Embedding,
-            fresh_vectors.len() / dim.max(1),
-            total,
-        );
+    for v in embed_passages(embedder, &to_embed, dim, progress, 0, progress_total).await? {
+        let mut v = v;
+        normalise(&mut v);
+        fresh_vectors.extend_from_slice(&v);
     }
+    let flat_units: Vec<String> = units_to_embed.iter().flatten().cloned().collect();
+    let mut unit_rows = embed_passages(embedder, &flat_units, dim, progress, total, progress_total)
+        .await?
+        .into_iter();
+    let fresh_units: Vec<Arc<UnitVectors>> = units_to_embed
+        .iter()
+        .map(|inputs| {
+            Arc::new(UnitVectors {
+                model_id: info.model_id.clone(),
+                vectors: unit_rows.by_ref().take(inputs.len()).collect(),
+            })
+        })
+        .collect();
 
     let mut chunks = Vec::new();
+    let mut unit_vectors = Vec::new();
     let mut vectors = Vec::with_capacity((total + base.map_or(0, |b| b.chunks.len())) * dim);
     let mut fresh_at = 0usize;
     let mut reused_chunks = 0;
@@ -870,6 +883,7 @@ async fn build_snapshot(
                 let Some(b) = base else { continue };
                 for row in rows {
                     chunks.push(b.chunks[row].clone());
+                    unit_vectors.push(b.unit_vectors[row].clone());
                     vectors.extend_from_slice(b.dense.vector(row).unwrap_or(&[]));
                     reused_chunks += 1;
                 }
@@ -877,6 +891,7 @@ async fn build_snapshot(
             Source::Fresh(cs) => {
                 for c in cs {
                     chunks.push(c);
+                    unit_vectors.push(fresh_units[fresh_at].clone());
                     vectors.extend_from_slice(&fresh_vectors[fresh_at * dim..(fresh_at + 1) * dim]);
                     fresh_at += 1;
                 }
@@ -902,12 +917,61 @@ async fn build_snapshot(
     report(progress, IndexStage::Building, 0, 1);
     let model_id = info.model_id;
     let snap = tokio::task::spawn_blocking(move || {
-        Snapshot::assemble(model_id, chunker, metas, chunks, dim, vectors, None, hnsw)
+        Snapshot::assemble(
+            model_id,
+            chunker,
+            metas,
+            chunks,
+            dim,
+            vectors,
+            unit_vectors,
+            None,
+            hnsw,
+        )
     })
     .await
     .map_err(|e| RetrievalError::Io(format!("index builder stopped: {e}")))?;
     report(progress, IndexStage::Building, 1, 1);
     Ok((snap, rep))
+}
+
+/// `texts` embedded as passages in batches, each vector checked to have `dim` floats; progress
+/// is reported as `done_before` + the texts embedded so far, of `total`.
+async fn embed_passages(
+    embedder: &dyn Embedder,
+    texts: &[String],
+    dim: usize,
+    progress: Option<ProgressFn<'_>>,
+    done_before: usize,
+    total: usize,
+) -> Result<Vec<Vec<f32>>, RetrievalError> {
+    let mut out = Vec::with_capacity(texts.len());
+    for batch in texts.chunks(EMBED_BATCH) {
+        let vectors = embedder.embed(batch.to_vec(), EmbedKind::Passage).await?;
+        if vectors.len() != batch.len() {
+            return Err(InferenceError::Backend(format!(
+                "embedder returned {} vectors for {} texts",
+                vectors.len(),
+                batch.len()
+            ))
+            .into());
+        }
+        if let Some(v) = vectors.iter().find(|v| v.len() != dim) {
+            return Err(InferenceError::Backend(format!(
+                "embedder returned dim {}, it declares {dim}",
+                v.len()
+            ))
+            .into());
+        }
+        out.extend(vectors);
+        report(
+            progress,
+            IndexStage::Embedding,
+            done_before + out.len(),
+            total,
+        );
+    }
+    Ok(out)
 }
 
 /// Document ids of `hits` in rank order without repeats (several chunks of one document count once).

@@ -1,6 +1,6 @@
 //! On-disk layout under `<data_dir>/index/`: each build writes a fresh `gen-<n>/` folder
-//! (manifest.json, chunks.json, vectors.f32, bm25.json), then `CURRENT` is replaced by an atomic
-//! rename to name it. A crash mid-write leaves the previous generation in force.
+//! (manifest.json, chunks.json, vectors.f32, units.f32, bm25.json), then `CURRENT` is replaced by
+//! an atomic rename to name it. A crash mid-write leaves the previous generation in force.
 
 use crate::bm25::Bm25Index;
 use crate::chunker::{Chunk, ChunkerSettings};
@@ -12,8 +12,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Bumped when what is stored changes meaning, so an older index is rebuilt rather than read:
-/// 2 — a long table is chunked between rows under its header (it was cut into word windows).
-pub const FORMAT_VERSION: u32 = 2;
+/// 2 — a long table is chunked between rows under its header (it was cut into word windows);
+/// 3 — every chunk's units are embedded too (`units.f32`, counts in `chunks.json`).
+pub const FORMAT_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocEntry {
@@ -35,6 +36,8 @@ pub struct Manifest {
 struct ChunkFile {
     docs: Vec<DocMeta>,
     chunks: Vec<Chunk>,
+    /// How many unit vectors of `units.f32` belong to each chunk, in chunk order.
+    unit_counts: Vec<usize>,
 }
 
 /// The parts of a stored generation, ready to assemble into a `Snapshot`.
@@ -43,6 +46,8 @@ pub struct Stored {
     pub docs: Vec<DocMeta>,
     pub chunks: Vec<Chunk>,
     pub vectors: Vec<f32>,
+    /// Per chunk, its units' vectors.
+    pub unit_vectors: Vec<Vec<Vec<f32>>>,
     pub bm25: Option<Bm25Index>,
 }
 
@@ -76,12 +81,8 @@ pub fn read_generation(gen: &Path, manifest: Manifest) -> Result<Stored, Retriev
     let file: ChunkFile = serde_json::from_slice(&bytes)
         .map_err(|e| io(&path, "is corrupt (re-index with --rebuild)", e))?;
     let path = gen.join("vectors.f32");
-    let raw = std::fs::read(&path).map_err(|e| io(&path, "cannot read", e))?;
-    let vectors: Vec<f32> = raw
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
-    if raw.len() % 4 != 0 || vectors.len() != file.chunks.len() * manifest.dim {
+    let (vectors, raw_len) = read_floats(&path)?;
+    if raw_len % 4 != 0 || vectors.len() != file.chunks.len() * manifest.dim {
         return Err(io(
             &path,
             "does not match the chunk count (re-index with --rebuild)",
@@ -93,6 +94,30 @@ pub fn read_generation(gen: &Path, manifest: Manifest) -> Result<Stored, Retriev
             ),
         ));
     }
+    let path = gen.join("units.f32");
+    let (unit_floats, raw_len) = read_floats(&path)?;
+    let units: usize = file.unit_counts.iter().sum();
+    if raw_len % 4 != 0
+        || file.unit_counts.len() != file.chunks.len()
+        || unit_floats.len() != units * manifest.dim
+    {
+        return Err(io(
+            &path,
+            "does not match the unit counts (re-index with --rebuild)",
+            format!(
+                "{} floats for {units} units of dim {} in {} chunks",
+                unit_floats.len(),
+                manifest.dim,
+                file.unit_counts.len()
+            ),
+        ));
+    }
+    let mut rows = unit_floats.chunks_exact(manifest.dim.max(1));
+    let unit_vectors = file
+        .unit_counts
+        .iter()
+        .map(|&n| rows.by_ref().take(n).map(<[f32]>::to_vec).collect())
+        .collect();
     // The lexical index is a cache: if it is unreadable it is rebuilt from the chunks.
     let bm25 = std::fs::read(gen.join("bm25.json"))
         .ok()
@@ -102,8 +127,23 @@ pub fn read_generation(gen: &Path, manifest: Manifest) -> Result<Stored, Retriev
         docs: file.docs,
         chunks: file.chunks,
         vectors,
+        unit_vectors,
         bm25,
     })
+}
+
+/// A file of little-endian f32s, and its length in bytes.
+fn read_floats(path: &Path) -> Result<(Vec<f32>, usize), RetrievalError> {
+    let raw = std::fs::read(path).map_err(|e| io(path, "cannot read", e))?;
+    let floats = raw
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    Ok((floats, raw.len()))
+}
+
+fn floats_le<'a>(rows: impl Iterator<Item = &'a f32>) -> Vec<u8> {
+    rows.flat_map(|x| x.to_le_bytes()).collect()
 }
 
 pub fn manifest_of(snap: &Snapshot) -> Manifest {
@@ -169,14 +209,19 @@ pub fn write_generation(data_dir: &Path, snap: &Snapshot) -> Result<PathBuf, Ret
     let chunks = ChunkFile {
         docs: snap.docs.clone(),
         chunks: snap.chunks.clone(),
+        unit_counts: snap.unit_vectors.iter().map(|u| u.vectors.len()).collect(),
     };
     write_file(&gen.join("chunks.json"), &json(&chunks)?)?;
     write_file(&gen.join("bm25.json"), &json(&snap.bm25)?)?;
-    let mut raw = Vec::with_capacity(snap.dense.vectors().len() * 4);
-    for x in snap.dense.vectors() {
-        raw.extend_from_slice(&x.to_le_bytes());
-    }
-    write_file(&gen.join("vectors.f32"), &raw)?;
+    write_file(
+        &gen.join("vectors.f32"),
+        &floats_le(snap.dense.vectors().iter()),
+    )?;
+    let units = snap
+        .unit_vectors
+        .iter()
+        .flat_map(|u| u.vectors.iter().flatten());
+    write_file(&gen.join("units.f32"), &floats_le(units))?;
 
     let lock_path = root.join("LOCK");
     let lock = std::fs::File::create(&lock_path).map_err(|e| io(&lock_path, "cannot create", e))?;

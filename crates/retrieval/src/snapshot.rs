@@ -5,10 +5,11 @@ use crate::bm25::{Bm25Index, Bm25Params};
 use crate::chunker::{Chunk, ChunkerSettings};
 use crate::dense::{DenseIndex, HnswParams};
 use crate::language_shift::LanguageShift;
-use frontdesk_core::retrieval::{ChunkKind, SearchFilters};
+use frontdesk_core::retrieval::{ChunkKind, SearchFilters, UnitVectors};
 use frontdesk_core::Lang;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A document's metadata as kept in the index (its text lives in its chunks).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +30,9 @@ pub struct Snapshot {
     pub chunker: ChunkerSettings,
     pub docs: Vec<DocMeta>,
     pub chunks: Vec<Chunk>,
+    /// Row of `chunks` → its units' vectors (`frontdesk_core::text::unit_inputs`), which
+    /// every hit carries to the reader.
+    pub unit_vectors: Vec<Arc<UnitVectors>>,
     /// Row of `chunks` → row of `docs`.
     pub chunk_doc: Vec<usize>,
     pub dense: DenseIndex,
@@ -46,8 +50,9 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// `vectors`: one row of `dim` floats per chunk, in chunk order. `bm25`: a stored lexical
-    /// index for exactly these chunks, or None to build one.
+    /// `vectors`: one row of `dim` floats per chunk, in chunk order. `unit_vectors`: each
+    /// chunk's units' vectors, in chunk order. `bm25`: a stored lexical index for exactly these
+    /// chunks, or None to build one.
     #[allow(clippy::too_many_arguments)]
     pub fn assemble(
         model_id: String,
@@ -56,6 +61,7 @@ impl Snapshot {
         chunks: Vec<Chunk>,
         dim: usize,
         vectors: Vec<f32>,
+        unit_vectors: Vec<Arc<UnitVectors>>,
         bm25: Option<Bm25Index>,
         hnsw: HnswParams,
     ) -> Self {
@@ -96,6 +102,7 @@ impl Snapshot {
             chunker,
             docs,
             chunks,
+            unit_vectors,
             chunk_doc,
             dense,
             bm25,

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use frontdesk_core::config::RetrievalConfig;
 use frontdesk_core::retrieval::{ChunkKind, SearchFilters};
 use frontdesk_core::testing::HashEmbedder;
+use frontdesk_core::text::{unit_heading, unit_inputs};
 use frontdesk_core::{
     EmbedKind, Embedder, EmbedderInfo, InferenceError, Lang, RetrievalError, Retriever, SearchQuery,
 };
@@ -223,7 +224,10 @@ async fn incremental_reindex_embeds_only_changed_documents() {
         (rep.documents, rep.embedded_chunks, rep.reused_chunks),
         (8, total, 0)
     );
-    assert_eq!(emb.take(), total);
+    // Every chunk and every unit of every chunk is embedded once.
+    let units = unit_count(&index);
+    assert!(units >= total, "{units} units in {total} chunks");
+    assert_eq!(emb.take(), total + units);
     assert_eq!(rep.issues.len(), 3);
     drop(index);
 
@@ -250,7 +254,8 @@ async fn incremental_reindex_embeds_only_changed_documents() {
         (rep.documents, rep.embedded_chunks, rep.removed_documents),
         (7, 1, 1)
     );
-    assert_eq!(emb.take(), 1);
+    // The edited page: one chunk of one sentence, so one unit.
+    assert_eq!(emb.take(), 2);
     assert_eq!(rep.reused_chunks + rep.embedded_chunks, rep.chunks);
     let hits = index
         .search_modes("Switzerland", 3, SearchMode::Lexical)
@@ -283,6 +288,60 @@ async fn incremental_reindex_embeds_only_changed_documents() {
         .unwrap();
     assert_eq!(reopened.len(), index.len());
     assert_eq!(emb.take(), 0);
+    assert_eq!(
+        reopened.snapshot().unit_vectors,
+        index.snapshot().unit_vectors
+    );
+}
+
+fn unit_count(index: &HybridIndex) -> usize {
+    index
+        .snapshot()
+        .unit_vectors
+        .iter()
+        .map(|u| u.vectors.len())
+        .sum()
+}
+
+#[tokio::test]
+async fn hits_carry_their_units_embedded_at_index_time() {
+    let kb = tempfile::tempdir().unwrap();
+    write(
+        kb.path(),
+        "products/lamp.md",
+        "# Lamps
+
+## Glow lamp
+
+A small lamp for the desk.
+
+Specifications:
+
+- Power: 6 W
+- Weight: 300 g
+",
+    );
+    let emb = Counting::new(64);
+    let index = HybridIndex::build_in_memory(
+        load_documents(&[kb.path().to_path_buf()]).0,
+        emb.clone(),
+        &cfg(),
+    )
+    .await
+    .unwrap();
+    let hit = index
+        .search_modes("how heavy is the glow lamp", 1, SearchMode::Hybrid)
+        .await
+        .unwrap()
+        .remove(0);
+    let units = hit.unit_vectors.clone().expect("the hit's unit vectors");
+    assert_eq!(units.model_id, emb.info().model_id);
+    // What the reader would embed for the hit's units, in the same order.
+    let heading = unit_heading(hit.question.as_deref(), &hit.section, &hit.title);
+    let inputs = unit_inputs(&hit.text, hit.kind == ChunkKind::Faq, heading);
+    assert_eq!(inputs.len(), 3, "{inputs:?}");
+    let expected = emb.embed(inputs, EmbedKind::Passage).await.unwrap();
+    assert_eq!(units.vectors, expected);
 }
 
 #[tokio::test]

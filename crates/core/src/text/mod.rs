@@ -18,4 +18,6 @@ pub use fold::{cyrillic_to_latin, fold, latin_to_cyrillic};
 pub use parts::question_parts;
 pub use sentences::{clauses, clauses_as_written, sentences};
 pub use terms::{query_terms, terms};
-pub use units::{is_table_line, is_table_separator, unit_embed_text, units, Unit};
+pub use units::{
+    is_table_line, is_table_separator, unit_embed_text, unit_heading, unit_inputs, units, Unit,
+};

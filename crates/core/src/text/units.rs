@@ -1,7 +1,7 @@
 //! The readable units of a passage — a sentence, a list item, a spec line ("Packed weight:
-//! 2.1 kg") — and the text each is embedded as. One implementation: the index embeds units at
-//! index time to rank passages by the fact they state, and the reader quotes the units that
-//! answer; both must agree on what a unit is.
+//! 2.1 kg") — and the text each is embedded as. One implementation: the index embeds every
+//! passage's units when it indexes, and the reader scores and quotes the units that answer;
+//! both must agree on what a unit is and what it is embedded as.
 
 use super::sentences;
 
@@ -154,6 +154,25 @@ pub fn unit_embed_text(heading: &str, unit: &Unit) -> String {
         Some(label) => format!("{heading}: {label}: {}", unit.text),
         None => format!("{heading}: {}", unit.text),
     }
+}
+
+/// The heading a passage's units are embedded under: its FAQ question, else its section path,
+/// else its document's title.
+pub fn unit_heading<'a>(question: Option<&'a str>, section: &'a str, title: &'a str) -> &'a str {
+    match question {
+        Some(q) => q,
+        None if !section.is_empty() => section,
+        None => title,
+    }
+}
+
+/// What each of a passage's [`units`] is embedded as, in their order (`faq`: the passage is an
+/// FAQ answer, one unit).
+pub fn unit_inputs(text: &str, faq: bool, heading: &str) -> Vec<String> {
+    units(text, faq)
+        .iter()
+        .map(|u| unit_embed_text(heading, u))
+        .collect()
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub fn run(config: Config, args: IndexArgs) -> anyhow::Result<ExitCode> {
             .context("loading the embedding model")?;
         let bar = indicatif::ProgressBar::new(0).with_style(
             indicatif::ProgressStyle::with_template(
-                "{msg:>10} [{bar:40}] {pos}/{len} chunks ({per_sec}, eta {eta})",
+                "{msg:>10} [{bar:40}] {pos}/{len} passages and units ({per_sec}, eta {eta})",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             .progress_chars("=> "),
