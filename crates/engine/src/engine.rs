@@ -99,6 +99,12 @@ impl Engine {
                 "engine.reader.companion_weight must be a number >= 0, not {w}"
             )));
         }
+        let sure = deps.policy.reader.sure_score;
+        if sure.is_nan() {
+            return Err(EngineError::Config(
+                "engine.reader.sure_score must be a number (above 1 turns it off)".into(),
+            ));
+        }
         let reader = Reader::new(deps.embedder.clone(), deps.policy.reader);
         let texts = Texts::new(deps.business.clone());
         let items = EmbeddingItemReader::new(deps.embedder.clone(), item_reader::DEFAULT_MARGIN);

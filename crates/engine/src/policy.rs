@@ -160,7 +160,13 @@ pub fn decide(
         .reader_score
         .is_none_or(|s| s >= policy.reader.min_score)
         && !(retrieval.reader_misses_asked_kind && policy.reader.require_asked_kind);
-    let answerable = retrieval.hits > 0 && retrieval.best_confidence >= t.min_answer && read;
+    // A unit that states what was asked, plainly enough, answers even when its chunk as a
+    // whole looks unsure (`engine.reader.sure_score`).
+    let read_surely = retrieval
+        .reader_score
+        .is_some_and(|s| s >= policy.reader.sure_score);
+    let confident = retrieval.best_confidence >= t.min_answer || read_surely;
+    let answerable = retrieval.hits > 0 && confident && read;
     if !answerable {
         let out_of_scope = u.intent.as_ref().is_some_and(|p| !p.in_scope);
         if failing_again {
@@ -596,6 +602,45 @@ mod tests {
                 "{score:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_unit_read_surely_answers_below_the_confidence_bar_table() {
+        let mut policy = EnginePolicy::default();
+        let (min, sure) = (policy.thresholds.min_answer, policy.reader.sure_score);
+        let und = u("What does the yearly plan cost?", None, Flags::default());
+        // (retrieval confidence, reader score, expected decision)
+        let cases = [
+            (min - 0.2, Some(sure), Decision::Answer),
+            (min - 0.2, Some(sure - 0.01), Decision::Clarify),
+            (min - 0.2, None, Decision::Clarify),
+            (min, Some(sure - 0.01), Decision::Answer),
+        ];
+        for (confidence, score, want) in cases {
+            let signal = RetrievalSignal {
+                best_confidence: confidence,
+                reader_score: score,
+                ..strong()
+            };
+            let state = ConversationState::default();
+            assert_eq!(
+                decide(&policy, &state, &und, &signal, None),
+                want,
+                "{confidence} {score:?}"
+            );
+        }
+        // Above 1 no reading is sure: the confidence alone decides.
+        policy.reader.sure_score = 1.5;
+        let signal = RetrievalSignal {
+            best_confidence: min - 0.2,
+            reader_score: Some(0.99),
+            ..strong()
+        };
+        let state = ConversationState::default();
+        assert_eq!(
+            decide(&policy, &state, &und, &signal, None),
+            Decision::Clarify
+        );
     }
 
     #[test]

@@ -133,6 +133,12 @@ pub struct ReaderConfig {
     /// the scale is multilingual-e5-small's) the passages do not state what was asked, and the
     /// turn is declined rather than answered with a nearby passage. 0 turns the check off.
     pub min_score: f32,
+    /// A best unit at least this close answers the question even when the retrieval
+    /// confidence is below `engine.thresholds.min_answer`: the confidence reads whole chunks
+    /// (fitted on FAQ items), and a fact in a table row or in a long section, or restated on an
+    /// FAQ page, leaves its chunk's confidence low while a unit states it plainly. Above 1
+    /// turns it off. Chosen on the dev halves (see `crates/engine/README.md`).
+    pub sure_score: f32,
     /// Added to a unit's score when it states a value of the kind the question asks for (a
     /// weight for "how heavy", a duration for "how long", money for "what does it cost"; see
     /// `frontdesk_engine::answer_kinds`). 0 turns the preference off.
@@ -163,6 +169,7 @@ impl Default for ReaderConfig {
             rank_penalty: 0.02,
             unit_heading: true,
             min_score: 0.83,
+            sure_score: 0.865,
             kind_bonus: 0.03,
             require_asked_kind: false,
             part_search: true,
