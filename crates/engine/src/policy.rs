@@ -31,6 +31,10 @@ pub struct RetrievalSignal {
     /// answered when `engine.reader.require_asked_kind` is set.
     #[serde(default)]
     pub reader_misses_asked_kind: bool,
+    /// The passage the reader quotes is an English page (`engine.reader.sure_score` applies
+    /// only there).
+    #[serde(default)]
+    pub reader_on_english: bool,
 }
 
 /// Result of verifying a drafted (generated or extractive) answer against its passages.
@@ -162,9 +166,10 @@ pub fn decide(
         && !(retrieval.reader_misses_asked_kind && policy.reader.require_asked_kind);
     // A unit that states what was asked, plainly enough, answers even when its chunk as a
     // whole looks unsure (`engine.reader.sure_score`).
-    let read_surely = retrieval
-        .reader_score
-        .is_some_and(|s| s >= policy.reader.sure_score);
+    let read_surely = retrieval.reader_on_english
+        && retrieval
+            .reader_score
+            .is_some_and(|s| s >= policy.reader.sure_score);
     let confident = retrieval.best_confidence >= t.min_answer || read_surely;
     let answerable = retrieval.hits > 0 && confident && read;
     if !answerable {
@@ -221,6 +226,7 @@ mod tests {
             best_kind: Some(ChunkKind::Faq),
             reader_score: None,
             reader_misses_asked_kind: false,
+            reader_on_english: false,
         }
     }
     fn weak() -> RetrievalSignal {
@@ -230,6 +236,7 @@ mod tests {
             best_kind: Some(ChunkKind::Passage),
             reader_score: None,
             reader_misses_asked_kind: false,
+            reader_on_english: false,
         }
     }
 
@@ -620,6 +627,7 @@ mod tests {
             let signal = RetrievalSignal {
                 best_confidence: confidence,
                 reader_score: score,
+                reader_on_english: true,
                 ..strong()
             };
             let state = ConversationState::default();
@@ -629,14 +637,23 @@ mod tests {
                 "{confidence} {score:?}"
             );
         }
-        // Above 1 no reading is sure: the confidence alone decides.
-        policy.reader.sure_score = 1.5;
+        // Not on a Serbian page (its cosines run higher), and above 1 not at all.
         let signal = RetrievalSignal {
             best_confidence: min - 0.2,
             reader_score: Some(0.99),
+            reader_on_english: false,
             ..strong()
         };
         let state = ConversationState::default();
+        assert_eq!(
+            decide(&policy, &state, &und, &signal, None),
+            Decision::Clarify
+        );
+        policy.reader.sure_score = 1.5;
+        let signal = RetrievalSignal {
+            reader_on_english: true,
+            ..signal
+        };
         assert_eq!(
             decide(&policy, &state, &und, &signal, None),
             Decision::Clarify
@@ -687,6 +704,7 @@ mod tests {
             best_kind: None,
             reader_score: None,
             reader_misses_asked_kind: false,
+            reader_on_english: false,
         };
         assert_eq!(
             decide(&policy, &ConversationState::default(), &und, &mid, None),

@@ -233,6 +233,10 @@ impl Engine {
             best_kind: retrieved.first().map(|h| h.kind),
             reader_score: reading.as_ref().map(|r| r.score),
             reader_misses_asked_kind: reading.as_ref().is_some_and(|r| !r.states_asked_kind),
+            reader_on_english: reading
+                .as_ref()
+                .and_then(|r| retrieved.get(r.hit))
+                .is_some_and(|h| h.lang == frontdesk_core::Lang::En),
         };
         let decision = decide(
             &self.deps.policy,

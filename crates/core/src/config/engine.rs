@@ -136,8 +136,10 @@ pub struct ReaderConfig {
     /// A best unit at least this close answers the question even when the retrieval
     /// confidence is below `engine.thresholds.min_answer`: the confidence reads whole chunks
     /// (fitted on FAQ items), and a fact in a table row or in a long section, or restated on an
-    /// FAQ page, leaves its chunk's confidence low while a unit states it plainly. Above 1
-    /// turns it off. Chosen on the dev halves (see `crates/engine/README.md`).
+    /// FAQ page, leaves its chunk's confidence low while a unit states it plainly. Only for a
+    /// unit of an English page: Serbian texts sit closer to each other on this embedder, and
+    /// the same bar answered too many wrong on Serbian pages. Above 1 turns it off. Chosen on
+    /// the dev halves (see `crates/engine/README.md`).
     pub sure_score: f32,
     /// Added to a unit's score when it states a value of the kind the question asks for (a
     /// weight for "how heavy", a duration for "how long", money for "what does it cost"; see
