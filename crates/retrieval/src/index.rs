@@ -853,8 +853,7 @@ async fn build_snapshot(
     let progress_total = total + unit_total;
     report(progress, IndexStage::Embedding, 0, progress_total);
     let mut fresh_vectors: Vec<f32> = Vec::with_capacity(total * dim);
-    for v in embed_passages(embedder, &to_embed, dim, progress, 0, progress_total).await? {
-        let mut v = v;
+    for mut v in embed_passages(embedder, &to_embed, dim, progress, 0, progress_total).await? {
         normalise(&mut v);
         fresh_vectors.extend_from_slice(&v);
     }
