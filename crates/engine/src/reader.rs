@@ -45,6 +45,24 @@ pub struct Reading {
     /// Further passages and their units, for parts of the question the chosen passage does not
     /// answer, in the order of the parts.
     pub more: Vec<(Hit, String)>,
+    /// The next-best units read, best first (at most [`RIVALS_KEPT`]): what else the passages
+    /// offered. Logged with the answer signals (`respond`, debug) so the answer decision can be
+    /// refitted offline on how clearly the chosen unit wins (crates/engine/README.md,
+    /// "A unit-aware answer model").
+    pub rivals: Vec<Rival>,
+}
+
+/// How many runner-up units a [`Reading`] keeps.
+pub const RIVALS_KEPT: usize = 8;
+
+/// A unit the reader did not choose: its score on the answer bar's scale, its cosine with the
+/// chosen unit (near 1 when it restates it), and whether it comes from the chosen unit's
+/// document.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Rival {
+    pub score: f32,
+    pub agreement: f32,
+    pub same_doc: bool,
 }
 
 /// A unit offered to the LM reader: its passage (index into the hits given), its text and its
@@ -438,6 +456,19 @@ impl Reader {
             }
             read_more.retain(|(_, list, _)| !list.is_empty());
         }
+        let best_vec = &units[best_unit].vec;
+        let mut rivals: Vec<Rival> = scored
+            .iter()
+            .flat_map(|(oh, s)| s.iter().map(move |(i, v)| (*oh, *i, *v)))
+            .filter(|(oh, i, _)| !(*oh == h && *i == best_unit))
+            .map(|(oh, i, v)| Rival {
+                score: v - say[oh][i],
+                agreement: dot(best_vec, &all_units[oh][i].vec),
+                same_doc: hits[oh].doc_id == hits[h].doc_id,
+            })
+            .collect();
+        rivals.sort_by(|a, b| b.score.total_cmp(&a.score));
+        rivals.truncate(RIVALS_KEPT);
         keep.sort_by_key(|(i, _)| *i);
         let states_asked_kind = asked.is_empty()
             || keep.iter().any(|(i, _)| units[*i].kinds.meets(asked))
@@ -454,6 +485,7 @@ impl Reader {
                 .iter()
                 .map(|(ph, l, pu)| ((*hits[*ph]).clone(), join_units(pu, l.iter().copied())))
                 .collect(),
+            rivals,
         }))
     }
 }

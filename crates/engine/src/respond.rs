@@ -225,6 +225,17 @@ impl Engine {
             same_lang = retrieved
                 .first()
                 .is_some_and(|h| h.lang == u.lang || (h.lang.is_serbian() && u.lang.is_serbian())),
+            evidence = %serde_json::json!({
+                "q_lang": u.lang,
+                "intent": u.intent_name(),
+                "hits": retrieved.iter().take(5).map(|h| serde_json::json!({
+                    "doc": h.doc_id, "lang": h.lang, "kind": h.kind,
+                    "dense": h.scores.dense, "lexical": h.scores.lexical,
+                    "conf": h.confidence})).collect::<Vec<_>>(),
+                "read_hit": reading.as_ref().map(|r| r.hit),
+                "states_kind": reading.as_ref().map(|r| r.states_asked_kind),
+                "rivals": reading.as_ref().map(|r| &r.rivals),
+            }),
             "answer signals"
         );
         let signal = RetrievalSignal {

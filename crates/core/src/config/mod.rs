@@ -158,6 +158,25 @@ impl Config {
             .or_else(|| self.knowledge_file("intents.jsonl"))
     }
 
+    /// The folder a new shop is seeded from: `shop.seed_dir`, else a `store` folder in a
+    /// knowledge root (the demo's `knowledge/store`), else none — an empty shop. There is no
+    /// fallback to the demo shop's store: its products would be suggested to another
+    /// business's customers.
+    pub fn shop_seed_dir(&self) -> Option<PathBuf> {
+        self.shop.seed_dir.clone().or_else(|| {
+            self.knowledge
+                .iter()
+                .map(|k| {
+                    if k.is_dir() {
+                        k.join("store")
+                    } else {
+                        k.with_file_name("store")
+                    }
+                })
+                .find(|p| p.is_dir())
+        })
+    }
+
     /// `[business]` when the config sets any of it, else a `business.toml` in a knowledge root,
     /// else the empty profile (neutral texts).
     pub fn business_profile(&self) -> Result<BusinessProfile, ConfigError> {
@@ -254,9 +273,16 @@ mod tests {
             knowledge: vec![kb.clone()],
             ..Config::default()
         };
-        // Nothing configured, nothing beside the pages: no catalogue, neutral texts.
+        // Nothing configured, nothing beside the pages: no catalogue, neutral texts, an empty
+        // shop.
         assert_eq!(cfg.intent_catalogue(), None);
         assert!(cfg.business_profile().unwrap().is_empty());
+        assert_eq!(cfg.shop_seed_dir(), None);
+
+        std::fs::create_dir(kb.join("store")).unwrap();
+        assert_eq!(cfg.shop_seed_dir(), Some(kb.join("store")));
+        cfg.shop.seed_dir = Some(PathBuf::from("/elsewhere/store"));
+        assert_eq!(cfg.shop_seed_dir(), Some(PathBuf::from("/elsewhere/store")));
 
         std::fs::write(kb.join("intents.jsonl"), "").unwrap();
         std::fs::write(kb.join("business.toml"), "name = { en = \"Kb\" }\n").unwrap();

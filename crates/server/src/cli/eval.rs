@@ -296,12 +296,13 @@ fn print_summary(report: &frontdesk_evals::Report) {
     }
 }
 
-/// A business an assistant speaks for: its trained intent catalogue (if it has one) and its
-/// texts.
+/// A business an assistant speaks for: its trained intent catalogue (if it has one), its
+/// texts and the store its shop is seeded from (if it has one).
 #[derive(Clone)]
 struct Business {
     intents: Option<IntentClassifier>,
     profile: frontdesk_core::config::BusinessProfile,
+    shop_seed: Option<PathBuf>,
 }
 
 impl Business {
@@ -309,6 +310,7 @@ impl Business {
         Ok(Business {
             intents: super::stack::train_intents(config, embedder).await?,
             profile: config.business_profile()?,
+            shop_seed: config.shop_seed_dir(),
         })
     }
 }
@@ -377,11 +379,11 @@ impl EngineParts {
         &self,
         business: &Business,
         retriever: Arc<dyn Retriever>,
-        commerce: Arc<dyn Commerce>,
-        audit: Arc<dyn AuditLog>,
+        shop: Option<(Arc<dyn Commerce>, Arc<dyn AuditLog>)>,
         commerce_policy: frontdesk_core::config::CommercePolicy,
         use_llm: bool,
     ) -> Result<Engine, EvalError> {
+        let (commerce, audit) = shop.unzip();
         let mut policy = self.config.engine.clone();
         let chat = if use_llm { self.chat.clone() } else { None };
         policy.use_llm = chat.is_some();
@@ -389,12 +391,12 @@ impl EngineParts {
             retriever,
             embedder: self.embedder.clone(),
             chat,
-            commerce: Some(commerce),
+            commerce,
             intents: business.intents.clone(),
             policy,
             business: business.profile.clone(),
             commerce_policy,
-            audit: Some(audit),
+            audit,
         })
         .map(|e| {
             e.with_translator(frontdesk_retrieval::translation::translator(
@@ -406,8 +408,9 @@ impl EngineParts {
         .map_err(|e| EvalError::Backend(format!("configuring the engine: {e}")))
     }
 
-    /// An engine over `retriever` with a fresh in-memory copy of the configured shop, speaking
-    /// for `kb`'s business when given, else the configured one.
+    /// An engine over `retriever` with a fresh in-memory copy of the business's store, speaking
+    /// for `kb`'s business when given (with the store beside its pages, if any), else the
+    /// configured one. A business without a store has no shop.
     async fn assistant(
         &self,
         retriever: Arc<dyn Retriever>,
@@ -418,19 +421,25 @@ impl EngineParts {
             Some(kb) => self.business_of(kb).await?,
             None => self.business.clone(),
         };
-        let shop = SqliteCommerce::in_memory()
-            .map_err(|e| EvalError::Backend(format!("opening an in-memory shop: {e}")))?
-            .with_policy(self.config.commerce.clone());
-        if let Some(seed) = &self.config.shop.seed_dir {
-            shop.seed_from_dir(seed).map_err(|e| {
-                EvalError::Backend(format!("seeding the shop from {}: {e}", seed.display()))
-            })?;
-        }
-        let shop = Arc::new(shop);
+        // A business with no store has no orders, products or customers to act on: it is
+        // served with its pages alone, as the engine serves one without a commerce backend (no
+        // order actions, no catalogue suggestions, no identity checks).
+        let shop = match &business.shop_seed {
+            Some(seed) => {
+                let shop = SqliteCommerce::in_memory()
+                    .map_err(|e| EvalError::Backend(format!("opening an in-memory shop: {e}")))?
+                    .with_policy(self.config.commerce.clone());
+                shop.seed_from_dir(seed).map_err(|e| {
+                    EvalError::Backend(format!("seeding the shop from {}: {e}", seed.display()))
+                })?;
+                let shop = Arc::new(shop);
+                Some((shop.clone() as Arc<dyn Commerce>, shop as Arc<dyn AuditLog>))
+            }
+            None => None,
+        };
         Ok(Arc::new(self.engine(
             &business,
             retriever,
-            shop.clone(),
             shop,
             self.config.commerce.clone(),
             use_llm,
@@ -447,8 +456,7 @@ impl EngineParts {
         match self.engine(
             &self.business,
             retriever,
-            store.commerce,
-            store.audit,
+            Some((store.commerce, store.audit)),
             store.policy,
             use_llm,
         ) {

@@ -167,7 +167,7 @@ pub struct Shop {
 }
 
 /// The embedded shop: in PostgreSQL when `server.database_url` is set (shared by every
-/// replica), else in a SQLite file. A new (empty) database is seeded from `shop.seed_dir`.
+/// replica), else in a SQLite file. A new (empty) database is seeded from `Config::shop_seed_dir`.
 pub async fn open_shop(config: &Config) -> anyhow::Result<Shop> {
     if let Some(url) = &config.server.database_url {
         // The shop's pool counts its statements in `frontdesk_db_statements_total`.
@@ -178,7 +178,7 @@ pub async fn open_shop(config: &Config) -> anyhow::Result<Shop> {
                 .await
                 .context("opening the shop database in PostgreSQL")?,
         );
-        if let Some(seed) = &config.shop.seed_dir {
+        if let Some(seed) = &config.shop_seed_dir() {
             // Seeds only an empty shop, in one transaction under an advisory lock: replicas
             // starting together seed once, and a failed seed leaves nothing behind.
             shop.seed_from_dir(seed)
@@ -212,7 +212,7 @@ fn open_sqlite_shop(config: &Config) -> anyhow::Result<SqliteCommerce> {
         .with_context(|| format!("opening the shop database {}", path.display()))?
         .with_policy(config.commerce.clone());
     if fresh {
-        if let Some(seed) = &config.shop.seed_dir {
+        if let Some(seed) = &config.shop_seed_dir() {
             if let Err(e) = shop.seed_from_dir(seed) {
                 // Leave no half-seeded database behind: the next start seeds again.
                 drop(shop);
