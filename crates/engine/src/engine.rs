@@ -342,7 +342,12 @@ impl Engine {
         let (hit, text, more) = match read {
             Ok(Some(r)) => {
                 let hit = top[r.hit];
-                (hit, in_customers_script(r.text, hit.lang, lang), r.more)
+                // A spec line or a table row does not say what it is about: its section does.
+                let text = match r.subject {
+                    Some(subject) => format!("{subject} — {}", r.text),
+                    None => r.text,
+                };
+                (hit, in_customers_script(text, hit.lang, lang), r.more)
             }
             Ok(None) => (
                 top[0],

@@ -13,7 +13,7 @@ use frontdesk_core::config::ReaderConfig;
 use frontdesk_core::embed::dot;
 use frontdesk_core::retrieval::{ChunkKind, Hit};
 use frontdesk_core::text::{
-    question_parts, unit_embed_text, unit_heading, units, Unit as TextUnit,
+    fold, question_parts, unit_embed_text, unit_heading, units, Unit as TextUnit,
 };
 use frontdesk_core::{EmbedKind, Embedder, InferenceError, Lang};
 use std::collections::HashMap;
@@ -29,6 +29,9 @@ struct Unit {
     cvec: Option<Vec<f32>>,
     /// The kinds of value it states (a weight, a price, a duration …).
     kinds: Kinds,
+    /// A list item under a label, a table row or an "attribute: value" line: a fact whose
+    /// subject is its passage's heading, not a word of its own.
+    headless: bool,
 }
 
 /// What the reader chose: the passage (index into the hits given) and its units, in the order
@@ -43,8 +46,12 @@ pub struct Reading {
     /// states none.
     pub states_asked_kind: bool,
     /// Further passages and their units, for parts of the question the chosen passage does not
-    /// answer, in the order of the parts.
+    /// answer, in the order of the parts (each led by its subject as [`Reading::subject`] is).
     pub more: Vec<(Hit, String)>,
+    /// What the quoted units are about, when they do not say it themselves: the passage's
+    /// section ("Kestrel Flow 2 l Hydration Bladder") for a spec line, a list item or a table
+    /// row that names none of its words. The reply leads with it.
+    pub subject: Option<String>,
     /// The next-best units read, best first (at most [`RIVALS_KEPT`]): what else the passages
     /// offered. Logged with the answer signals (`respond`, debug) so the answer decision can be
     /// refitted offline on how clearly the chosen unit wins (crates/engine/README.md,
@@ -218,6 +225,7 @@ impl Reader {
                 .zip(cvecs)
                 .map(|((u, vec), cvec)| Unit {
                     kinds: answer_kinds::stated(&u.text),
+                    headless: u.label.is_some() || is_attribute_line(&u.text),
                     text: u.text,
                     vec,
                     cvec,
@@ -470,6 +478,9 @@ impl Reader {
         rivals.sort_by(|a, b| b.score.total_cmp(&a.score));
         rivals.truncate(RIVALS_KEPT);
         keep.sort_by_key(|(i, _)| *i);
+        let kept: Vec<usize> = keep.iter().map(|(i, _)| *i).collect();
+        let text = join_units(units, kept.iter().copied());
+        let subject = unnamed_subject(hits[h], units, &kept, &text);
         let states_asked_kind = asked.is_empty()
             || keep.iter().any(|(i, _)| units[*i].kinds.meets(asked))
             || read_more
@@ -477,18 +488,97 @@ impl Reader {
                 .any(|(_, l, pu)| l.iter().any(|i| pu[*i].kinds.meets(asked)));
         Ok(Some(Reading {
             hit: h,
-            text: join_units(units, keep.iter().map(|(i, _)| *i)),
+            text,
+            subject,
             // The answer bar reads the main embedder's scale: the companion only chooses.
             score: best_score - say[h][best_unit],
             states_asked_kind,
             more: read_more
                 .iter()
-                .map(|(ph, l, pu)| ((*hits[*ph]).clone(), join_units(pu, l.iter().copied())))
+                .map(|(ph, l, pu)| {
+                    let text = join_units(pu, l.iter().copied());
+                    let text = match unnamed_subject(hits[*ph], pu, l, &text) {
+                        Some(subject) => format!("{subject} — {text}"),
+                        None => text,
+                    };
+                    ((*hits[*ph]).clone(), text)
+                })
                 .collect(),
             rivals,
         }))
     }
 }
+
+/// A line that states one attribute: a short name, a colon and a space (or Markdown bold's
+/// closing stars), then its value ("Weight: 410 g", "color black: 129.00 EUR, in stock"). A
+/// clock time's colon ("by 14:00 on a business day") is not one.
+fn is_attribute_line(text: &str) -> bool {
+    let Some(colon) = text.char_indices().find_map(|(i, c)| {
+        (c == ':' && text[i + 1..].trim_start_matches('*').starts_with(char::is_whitespace))
+            .then_some(i)
+    }) else {
+        return false;
+    };
+    let name = text[..colon].trim();
+    !name.is_empty()
+        && name.split_whitespace().count() <= MAX_ATTRIBUTE_WORDS
+        && !name.contains(['.', '!', '?'])
+        && !text[colon + 1..].trim_start_matches('*').trim().is_empty()
+}
+
+/// Most words [`is_attribute_line`] takes for an attribute's name ("Maximum recommended
+/// load"): a name, not a sentence ending in a colon ("We ask for the reason: …").
+const MAX_ATTRIBUTE_WORDS: usize = 4;
+
+/// The subject `text` (the passage's units at `which`) leaves unsaid: the passage's, when
+/// every unit quoted is headless and none names it.
+fn unnamed_subject(hit: &Hit, units: &[Unit], which: &[usize], text: &str) -> Option<String> {
+    if which.iter().all(|i| units[*i].headless) {
+        subject_of(hit).filter(|s| !names_any_word_of(text, s))
+    } else {
+        None
+    }
+}
+
+/// What a passage's units are about: the last part of its section path, without a trailing
+/// parenthesis (a SKU); none for an FAQ answer (its question is the subject) or a passage with
+/// no section.
+fn subject_of(hit: &Hit) -> Option<String> {
+    if hit.kind == ChunkKind::Faq {
+        return None;
+    }
+    let last = hit.section.rsplit(" > ").next()?.trim();
+    let last = match last.rfind(" (") {
+        Some(i) if last.ends_with(')') => last[..i].trim(),
+        _ => last,
+    };
+    (!last.is_empty()).then(|| last.to_string())
+}
+
+/// Whether `text` holds any word of `subject` (folded, so scripts and diacritics do not
+/// matter); a subject of only short words counts as named.
+fn names_any_word_of(text: &str, subject: &str) -> bool {
+    let text = fold(text);
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let subject = fold(subject);
+    let mut any = false;
+    for w in subject
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= MIN_SUBJECT_WORD_CHARS)
+    {
+        any = true;
+        if words.contains(&w) {
+            return true;
+        }
+    }
+    !any
+}
+
+/// Shorter words of a subject ("2", "l", "of") say too little to count as naming it.
+const MIN_SUBJECT_WORD_CHARS: usize = 3;
 
 /// The texts of `units` at `which`, in that order, as one answer.
 fn join_units(units: &[Unit], which: impl Iterator<Item = usize>) -> String {
@@ -695,6 +785,71 @@ mod tests {
             !r.text.contains("Belgrade") && !r.text.contains("| Centre |"),
             "{r:?}"
         );
+    }
+
+    #[test]
+    fn attribute_lines_table() {
+        for (line, attribute) in [
+            ("Weight: 410 g", true),
+            ("Maximum recommended load: 22 kg", true),
+            ("color black: 129.00 EUR, out of stock", true),
+            ("Until 14:00:** €25 (2,900 RSD)", true),
+            ("Orders placed by 14:00 CET are dispatched the same day.", false),
+            ("We ask you for the reason first: no longer needed or a mistake.", false),
+            ("Note: ", false),
+            ("No colon at all", false),
+        ] {
+            assert_eq!(is_attribute_line(line), attribute, "{line}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_quoted_fact_that_does_not_name_its_subject_is_led_by_its_section_table() {
+        let reader = Reader::new(Arc::new(HashEmbedder::new(1024)), ReaderConfig::default());
+        // (section, passage, question, the subject the reply leads with)
+        let rows: &[(&str, &str, &str, Option<&str>)] = &[
+            // A spec line under a label: its product is only in the section.
+            (
+                "Tents > Alpina 2 Tent (KO-TNT-A2)",
+                "A freestanding tent.\n\nSpecifications:\n\n- Packed weight: 2.1 kg\n",
+                "packed weight",
+                Some("Alpina 2 Tent"),
+            ),
+            // An attribute line of its own.
+            ("Stoves > Torrent Stove", "Output: 1,800 W", "output", Some("Torrent Stove")),
+            // The fact names its subject: nothing to add.
+            (
+                "Tents > Alpina 2 Tent",
+                "The Alpina 2 weighs 2.1 kg packed.",
+                "alpina weighs packed",
+                None,
+            ),
+            // A sentence carries its own subject, even when the section's words are absent.
+            (
+                "Returns > Worn footwear",
+                "They are refunded within 14 days of arrival.",
+                "refunded within days",
+                None,
+            ),
+        ];
+        for (section, text, question, subject) in rows {
+            let mut h = product(text);
+            h.section = section.to_string();
+            h.chunk_id = section.to_string(); // the reader keeps units per chunk
+            let r = reader
+                .read(question, &[&h], 1, Lang::En)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(r.subject.as_deref(), *subject, "{section}: {r:?}");
+        }
+        // An FAQ answer's subject is its question.
+        let mut faq = product("Weight: 2.1 kg");
+        faq.chunk_id = "faq#alpina".into();
+        faq.kind = ChunkKind::Faq;
+        faq.question = Some("How heavy is the Alpina 2?".into());
+        let r = reader.read("weight", &[&faq], 1, Lang::En).await.unwrap().unwrap();
+        assert_eq!(r.subject, None);
     }
 
     #[tokio::test]
