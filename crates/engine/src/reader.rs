@@ -514,8 +514,11 @@ impl Reader {
 /// clock time's colon ("by 14:00 on a business day") is not one.
 fn is_attribute_line(text: &str) -> bool {
     let Some(colon) = text.char_indices().find_map(|(i, c)| {
-        (c == ':' && text[i + 1..].trim_start_matches('*').starts_with(char::is_whitespace))
-            .then_some(i)
+        (c == ':'
+            && text[i + 1..]
+                .trim_start_matches('*')
+                .starts_with(char::is_whitespace))
+        .then_some(i)
     }) else {
         return false;
     };
@@ -794,8 +797,14 @@ mod tests {
             ("Maximum recommended load: 22 kg", true),
             ("color black: 129.00 EUR, out of stock", true),
             ("Until 14:00:** €25 (2,900 RSD)", true),
-            ("Orders placed by 14:00 CET are dispatched the same day.", false),
-            ("We ask you for the reason first: no longer needed or a mistake.", false),
+            (
+                "Orders placed by 14:00 CET are dispatched the same day.",
+                false,
+            ),
+            (
+                "We ask you for the reason first: no longer needed or a mistake.",
+                false,
+            ),
             ("Note: ", false),
             ("No colon at all", false),
         ] {
@@ -816,7 +825,12 @@ mod tests {
                 Some("Alpina 2 Tent"),
             ),
             // An attribute line of its own.
-            ("Stoves > Torrent Stove", "Output: 1,800 W", "output", Some("Torrent Stove")),
+            (
+                "Stoves > Torrent Stove",
+                "Output: 1,800 W",
+                "output",
+                Some("Torrent Stove"),
+            ),
             // The fact names its subject: nothing to add.
             (
                 "Tents > Alpina 2 Tent",
@@ -848,7 +862,11 @@ mod tests {
         faq.chunk_id = "faq#alpina".into();
         faq.kind = ChunkKind::Faq;
         faq.question = Some("How heavy is the Alpina 2?".into());
-        let r = reader.read("weight", &[&faq], 1, Lang::En).await.unwrap().unwrap();
+        let r = reader
+            .read("weight", &[&faq], 1, Lang::En)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(r.subject, None);
     }
 
