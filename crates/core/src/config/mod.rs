@@ -177,6 +177,16 @@ impl Config {
         })
     }
 
+    /// Whether the business has a store the engine can act on: a shared database, a shop
+    /// database of its own, or a seed folder ([`Config::shop_seed_dir`]). Without one the shop
+    /// would stay empty, so the engine serves the business from its pages alone (no order
+    /// actions, identity checks or catalogue suggestions).
+    pub fn has_shop(&self) -> bool {
+        self.server.database_url.is_some()
+            || self.shop.database.is_some()
+            || self.shop_seed_dir().is_some()
+    }
+
     /// `[business]` when the config sets any of it, else a `business.toml` in a knowledge root,
     /// else the empty profile (neutral texts).
     pub fn business_profile(&self) -> Result<BusinessProfile, ConfigError> {
@@ -278,9 +288,11 @@ mod tests {
         assert_eq!(cfg.intent_catalogue(), None);
         assert!(cfg.business_profile().unwrap().is_empty());
         assert_eq!(cfg.shop_seed_dir(), None);
+        assert!(!cfg.has_shop());
 
         std::fs::create_dir(kb.join("store")).unwrap();
         assert_eq!(cfg.shop_seed_dir(), Some(kb.join("store")));
+        assert!(cfg.has_shop());
         cfg.shop.seed_dir = Some(PathBuf::from("/elsewhere/store"));
         assert_eq!(cfg.shop_seed_dir(), Some(PathBuf::from("/elsewhere/store")));
 

@@ -58,6 +58,10 @@ impl Stack {
         }
         let index = Arc::new(index);
         let shop = open_shop(&config).await?;
+        // The console reads the shop either way; the engine acts on it only when the business
+        // has one (`Config::has_shop`), so a business that brings only its pages is not asked
+        // for an identity check or offered an order action.
+        let acts_on_shop = config.has_shop();
         let intents = train_intents(&config, embedder.clone()).await?;
         let reader_companion = reader_companion(&config).await;
 
@@ -65,7 +69,7 @@ impl Stack {
             retriever: index.clone(),
             embedder: embedder.clone(),
             chat: chat.clone(),
-            commerce: Some(shop.commerce.clone()),
+            commerce: acts_on_shop.then(|| shop.commerce.clone()),
             intents,
             policy: config.engine.clone(),
             business: config
