@@ -2,11 +2,12 @@
 //! Checks run in priority order (safety first, then the customer's wishes, then quality), so a
 //! message that is both a complaint and a lawsuit threat goes to a human as `sensitive_topic`.
 
+use crate::reader::Reading;
 use crate::understanding::Understanding;
 use frontdesk_core::config::EnginePolicy;
 use frontdesk_core::intents::{is_action_intent, is_knowledge_intent, RECOMMEND_PRODUCT};
-use frontdesk_core::retrieval::ChunkKind;
-use frontdesk_core::{ConversationState, Decision, EscalationReason};
+use frontdesk_core::retrieval::{ChunkKind, Hit};
+use frontdesk_core::{ConversationState, Decision, EscalationReason, Lang};
 use serde::{Deserialize, Serialize};
 
 /// Slot set by the engine when an action flow reports that a human must approve the action.
@@ -35,6 +36,23 @@ pub struct RetrievalSignal {
     /// only there).
     #[serde(default)]
     pub reader_on_english: bool,
+}
+
+impl RetrievalSignal {
+    /// The signals of a knowledge turn: `confidence` (the retrieval confidence, moved by the
+    /// known-topic prior), the hits found and what the reader made of them.
+    pub fn of(confidence: f32, hits: &[Hit], reading: Option<&Reading>) -> Self {
+        Self {
+            best_confidence: confidence,
+            hits: hits.len(),
+            best_kind: hits.first().map(|h| h.kind),
+            reader_score: reading.map(|r| r.score),
+            reader_misses_asked_kind: reading.is_some_and(|r| !r.states_asked_kind),
+            reader_on_english: reading
+                .and_then(|r| hits.get(r.hit))
+                .is_some_and(|h| h.lang == Lang::En),
+        }
+    }
 }
 
 /// Result of verifying a drafted (generated or extractive) answer against its passages.
@@ -136,6 +154,25 @@ pub fn clarification(u: &Understanding) -> Clarification {
     }
 }
 
+/// Whether the knowledge base answers the message, as its retrieval and reader signals say:
+/// something was found, it is confident enough (`min_answer`, or a unit read surely) and the
+/// reader found a unit close enough (`engine.reader.min_score`). The one test behind a
+/// customer's answer (`decide`) and an agent's suggested reply.
+pub fn knowledge_answers(policy: &EnginePolicy, retrieval: &RetrievalSignal) -> bool {
+    let read = retrieval
+        .reader_score
+        .is_none_or(|s| s >= policy.reader.min_score)
+        && !(retrieval.reader_misses_asked_kind && policy.reader.require_asked_kind);
+    // A unit that states what was asked, plainly enough, answers even when its chunk as a
+    // whole looks unsure (`engine.reader.sure_score`).
+    let read_surely = retrieval.reader_on_english
+        && retrieval
+            .reader_score
+            .is_some_and(|s| s >= policy.reader.sure_score);
+    let confident = retrieval.best_confidence >= policy.thresholds.min_answer || read_surely;
+    retrieval.hits > 0 && confident && read
+}
+
 /// Decides the next move. `draft` is the check of the final candidate answer, when one exists.
 pub fn decide(
     policy: &EnginePolicy,
@@ -160,19 +197,7 @@ pub fn decide(
         }
     }
     let failing_again = state.consecutive_failures + 1 >= t.max_consecutive_failures;
-    let read = retrieval
-        .reader_score
-        .is_none_or(|s| s >= policy.reader.min_score)
-        && !(retrieval.reader_misses_asked_kind && policy.reader.require_asked_kind);
-    // A unit that states what was asked, plainly enough, answers even when its chunk as a
-    // whole looks unsure (`engine.reader.sure_score`).
-    let read_surely = retrieval.reader_on_english
-        && retrieval
-            .reader_score
-            .is_some_and(|s| s >= policy.reader.sure_score);
-    let confident = retrieval.best_confidence >= t.min_answer || read_surely;
-    let answerable = retrieval.hits > 0 && confident && read;
-    if !answerable {
+    if !knowledge_answers(policy, retrieval) {
         let out_of_scope = u.intent.as_ref().is_some_and(|p| !p.in_scope);
         if failing_again {
             return escalate(if out_of_scope {

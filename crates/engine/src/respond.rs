@@ -238,17 +238,7 @@ impl Engine {
             }),
             "answer signals"
         );
-        let signal = RetrievalSignal {
-            best_confidence: confidence,
-            hits: retrieved.len(),
-            best_kind: retrieved.first().map(|h| h.kind),
-            reader_score: reading.as_ref().map(|r| r.score),
-            reader_misses_asked_kind: reading.as_ref().is_some_and(|r| !r.states_asked_kind),
-            reader_on_english: reading
-                .as_ref()
-                .and_then(|r| retrieved.get(r.hit))
-                .is_some_and(|h| h.lang == frontdesk_core::Lang::En),
-        };
+        let signal = RetrievalSignal::of(confidence, &retrieved, reading.as_ref());
         let decision = decide(
             &self.deps.policy,
             state,

@@ -3,7 +3,7 @@
 //! with its events going nowhere — no turn is recorded, no flow runs, nothing is written.
 
 use crate::engine::{Engine, TurnOut};
-use crate::policy::answer_confidence;
+use crate::policy::{answer_confidence, knowledge_answers, RetrievalSignal};
 use crate::understanding::understand;
 use frontdesk_core::assistant::{AssistantError, SuggestedPassage, Suggestion};
 use frontdesk_core::ConversationState;
@@ -43,15 +43,20 @@ impl Engine {
             started: Instant::now(),
             ttft_ms: None,
         };
-        let answerable = !hits.is_empty() && confidence >= self.deps.policy.thresholds.min_answer;
-        if answerable {
-            let reading = match self.read(&query, &hits, u.lang, Some(&u)).await {
+        // The same test as a customer's turn (`policy::knowledge_answers`), on the same reading.
+        let reading = if hits.is_empty() {
+            None
+        } else {
+            match self.read(&query, &hits, u.lang, Some(&u)).await {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "reader unavailable for a suggestion");
                     None
                 }
-            };
+            }
+        };
+        let signal = RetrievalSignal::of(confidence, &hits, reading.as_ref());
+        if knowledge_answers(&self.deps.policy, &signal) {
             self.draft_answer(&mut out, &u, &query, &hits, confidence, reading)
                 .await;
         }
