@@ -583,12 +583,22 @@ fn names_any_word_of(text: &str, subject: &str) -> bool {
 /// Shorter words of a subject ("2", "l", "of") say too little to count as naming it.
 const MIN_SUBJECT_WORD_CHARS: usize = 3;
 
-/// The texts of `units` at `which`, in that order, as one answer.
+/// The texts of `units` at `which`, in that order, as one answer. A unit that does not end a
+/// sentence (a spec line, a list item, a table row) is closed with a full stop before the
+/// next, so "Weight: 1.45 kg" and "Maximum load: 15 kg" do not run together into one line, on
+/// screen or read aloud.
 fn join_units(units: &[Unit], which: impl Iterator<Item = usize>) -> String {
-    which
-        .map(|i| units[i].text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::new();
+    for i in which {
+        if !out.is_empty() {
+            if !out.ends_with(['.', '!', '?', ':', ';']) {
+                out.push('.');
+            }
+            out.push(' ');
+        }
+        out.push_str(units[i].text.trim_end());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -788,6 +798,28 @@ mod tests {
             !r.text.contains("Belgrade") && !r.text.contains("| Centre |"),
             "{r:?}"
         );
+    }
+
+    #[test]
+    fn units_that_end_no_sentence_are_closed_before_the_next() {
+        let unit = |text: &str| Unit {
+            text: text.into(),
+            vec: vec![],
+            cvec: None,
+            kinds: Kinds::empty(),
+            headless: true,
+        };
+        let units = [
+            unit("Weight: 1.45 kg"),
+            unit("Maximum load: 15 kg"),
+            unit("It is waterproof."),
+            unit("Colours: red; blue"),
+        ];
+        assert_eq!(
+            join_units(&units, 0..4),
+            "Weight: 1.45 kg. Maximum load: 15 kg. It is waterproof. Colours: red; blue"
+        );
+        assert_eq!(join_units(&units, [2].into_iter()), "It is waterproof.");
     }
 
     #[test]
