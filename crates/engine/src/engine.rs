@@ -15,7 +15,7 @@ use crate::flows::AuditLog;
 use crate::intents::IntentClassifier;
 use crate::lm_reader::{self, Fact, NOT_FOUND};
 use crate::policy::answer_confidence;
-use crate::reader::{Reader, Reading};
+use crate::reader::{led_by, Reader, Reading};
 use crate::summary::handoff_summary;
 use crate::templates::{Template, Texts};
 use crate::understanding::Understanding;
@@ -343,10 +343,7 @@ impl Engine {
             Ok(Some(r)) => {
                 let hit = top[r.hit];
                 // A spec line or a table row does not say what it is about: its section does.
-                let text = match r.subject {
-                    Some(subject) => format!("{subject} — {}", r.text),
-                    None => r.text,
-                };
+                let text = led_by(r.subject, r.text);
                 (hit, in_customers_script(text, hit.lang, lang), r.more)
             }
             Ok(None) => (

@@ -497,11 +497,8 @@ impl Reader {
                 .iter()
                 .map(|(ph, l, pu)| {
                     let text = join_units(pu, l.iter().copied());
-                    let text = match unnamed_subject(hits[*ph], pu, l, &text) {
-                        Some(subject) => format!("{subject} — {text}"),
-                        None => text,
-                    };
-                    ((*hits[*ph]).clone(), text)
+                    let subject = unnamed_subject(hits[*ph], pu, l, &text);
+                    ((*hits[*ph]).clone(), led_by(subject, text))
                 })
                 .collect(),
             rivals,
@@ -540,6 +537,14 @@ fn unnamed_subject(hit: &Hit, units: &[Unit], which: &[usize], text: &str) -> Op
         subject_of(hit).filter(|s| !names_any_word_of(text, s))
     } else {
         None
+    }
+}
+
+/// `text` as the reply quotes it: after its `subject`, when it leaves one unsaid.
+pub fn led_by(subject: Option<String>, text: String) -> String {
+    match subject {
+        Some(subject) => format!("{subject} — {text}"),
+        None => text,
     }
 }
 
