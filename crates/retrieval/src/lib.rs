@@ -8,6 +8,7 @@ pub mod dense;
 pub mod document;
 pub mod fusion;
 pub mod index;
+pub mod injection;
 pub mod language_map;
 pub mod language_shift;
 pub mod loader;

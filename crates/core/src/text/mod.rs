@@ -3,13 +3,15 @@
 //! Cyrillic → Latin transliteration, and the sentence splitter (so the verifier, the reader and
 //! the voice rendering agree on what a sentence is), the parts of a multi-part question, the readable units of a passage (so the
 //! index and the reader agree on what a fact is), and the lexical terms of a text (stemmed
-//! English and Serbian words; the lexical index and the reader's word overlap).
+//! English and Serbian words; the lexical index and the reader's word overlap), and the phrase
+//! matcher every word list is read with (`phrases`).
 //!
 //! The eval crate's metrics, judge and customer simulator keep their own versions on purpose: a
 //! measure must share no code with the bot it measures, or a change here could move its score.
 
 mod fold;
 mod parts;
+pub mod phrases;
 mod sentences;
 mod terms;
 mod units;

@@ -1,5 +1,6 @@
 //! Walks knowledge roots and parses each file by extension. Bad files become `LoadIssue`s and
-//! are skipped; the rest is loaded.
+//! are skipped; the rest is loaded, less any paragraph that speaks to the assistant
+//! (`injection.rs`), which is reported as an issue too.
 
 mod html;
 mod jsonl;
@@ -9,6 +10,7 @@ pub use html::html_to_markdown;
 pub use markdown::parse_markdown;
 
 use crate::document::{Document, LoadIssue};
+use crate::injection::leave_out_instructions;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -40,7 +42,16 @@ pub fn load_documents(roots: &[PathBuf]) -> (Vec<Document>, Vec<LoadIssue>) {
     }
     let mut seen = HashSet::new();
     let mut unique = Vec::with_capacity(docs.len());
-    for doc in docs {
+    for mut doc in docs {
+        for left_out in leave_out_instructions(&mut doc) {
+            issues.push(LoadIssue {
+                path: PathBuf::from(&doc.source),
+                line: None,
+                message: format!(
+                    "left out a paragraph that speaks to the assistant instead of informing customers (a prompt injection?): {left_out:?}"
+                ),
+            });
+        }
         if seen.insert(doc.id.clone()) {
             unique.push(doc);
         } else {

@@ -93,7 +93,10 @@ fn print_report(r: &IndexReport, at: &std::path::Path) {
         r.chunks as f64 / secs
     );
     if !r.issues.is_empty() {
-        println!("skipped {} file(s) or line(s):", r.issues.len());
+        println!(
+            "skipped or left out {} file(s), line(s) or paragraph(s):",
+            r.issues.len()
+        );
         for issue in &r.issues {
             println!("  {issue}");
         }
