@@ -70,6 +70,33 @@ fn stems(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// `text` without a leading "Yes" or "No" (English or Serbian, either script) and the
+/// punctuation after it, its next letter upper-cased: "Yes. Delivered items …" → "Delivered
+/// items …". "No returns after 30 days" keeps its "No", which is not an answer word there.
+pub fn without_yes_or_no(text: String) -> String {
+    let trimmed = text.trim_start();
+    let word_end = trimmed
+        .find(|c: char| !c.is_alphabetic())
+        .unwrap_or(trimmed.len());
+    let word = trimmed[..word_end].to_lowercase();
+    if !matches!(word.as_str(), "yes" | "no" | "da" | "ne" | "да" | "не") {
+        return text;
+    }
+    let after = &trimmed[word_end..];
+    let Some(rest) = after
+        .strip_prefix(['.', ',', '!', ';', ':'])
+        .or_else(|| after.trim_start().strip_prefix(['—', '–']))
+    else {
+        return text;
+    };
+    let rest = rest.trim_start();
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some(first) if first.is_alphanumeric() => first.to_uppercase().chain(chars).collect(),
+        _ => text,
+    }
+}
+
 /// The answer text of a hit given verbatim: FAQ answers whole, passages cut to their
 /// `max_sentences` most query-relevant sentences (kept in document order).
 pub fn extract(hit: &Hit, query: &str, max_sentences: usize) -> String {
@@ -220,6 +247,30 @@ mod tests {
             rewrite_query("and that?", &ConversationState::default()),
             "and that?"
         );
+    }
+
+    #[test]
+    fn without_yes_or_no_table() {
+        for (text, want) in [
+            (
+                "Yes. Delivered items can be exchanged.",
+                "Delivered items can be exchanged.",
+            ),
+            (
+                "No, exchanges are only for another size.",
+                "Exchanges are only for another size.",
+            ),
+            ("Да, само у Србији.", "Само у Србији."),
+            ("Ne — samo u Srbiji.", "Samo u Srbiji."),
+            ("No returns after 30 days.", "No returns after 30 days."),
+            (
+                "Yesterday's orders ship today.",
+                "Yesterday's orders ship today.",
+            ),
+            ("Yes.", "Yes."),
+        ] {
+            assert_eq!(without_yes_or_no(text.to_string()), want, "{text}");
+        }
     }
 
     #[test]

@@ -8,17 +8,18 @@
 
 use crate::action_reading;
 use crate::acts::{catalogue_act, ActClassifier, MessageActs};
-use crate::answer::{extract_in_script, in_customers_script, rewrite_query};
+use crate::answer::{extract_in_script, in_customers_script, rewrite_query, without_yes_or_no};
 use crate::error::EngineError;
 use crate::flows::item_reader::{self, EmbeddingItemReader};
 use crate::flows::AuditLog;
 use crate::intents::IntentClassifier;
+use crate::lang::fold;
 use crate::lm_reader::{self, Fact, NOT_FOUND};
 use crate::policy::answer_confidence;
 use crate::reader::{led_by, Reader, Reading};
 use crate::summary::handoff_summary;
 use crate::templates::{Template, Texts};
-use crate::understanding::Understanding;
+use crate::understanding::{asks_yes_or_no, Understanding};
 use crate::verify::{sentences, Sources};
 use frontdesk_core::assistant::AssistantError;
 use frontdesk_core::chat::GenerationEvent;
@@ -360,6 +361,12 @@ impl Engine {
                 )
             }
         };
+        // An FAQ answer's own "Yes." or "No." answers the FAQ's question; it answers the
+        // customer's only if they asked a yes/no question too.
+        let polar = asks_yes_or_no(&fold(query));
+        let unled = |text: String| if polar { text } else { without_yes_or_no(text) };
+        let text = unled(text);
+        let more: Vec<(Hit, String)> = more.into_iter().map(|(h, t)| (h, unled(t))).collect();
         let foreign = std::iter::once(hit.lang)
             .chain(more.iter().map(|(h, _)| h.lang))
             .find(|l| !same_language_family(*l, lang));

@@ -818,6 +818,39 @@ fn is_question(text: &str, folded: &str) -> bool {
         })
 }
 
+/// English words that open a yes/no question ("can I …", "is there …", "don't you …").
+const YES_NO_OPENERS_EN: &[&str] = &[
+    "can", "could", "do", "does", "did", "is", "isnt", "are", "arent", "was", "were", "will",
+    "would", "should", "shall", "may", "might", "have", "has", "am", "dont", "doesnt", "cant",
+    "wont",
+];
+
+/// Conjunctions a clause may open with before its question ("…, and can I …"; Serbian "i da
+/// li" and "a da li" are read by their "li").
+const CLAUSE_CONJUNCTIONS: &[&str] = &["and", "but", "or", "so", "also", "ali", "pa", "ili"];
+
+/// Whether a message asks a yes/no question in some clause: an English auxiliary opening it,
+/// Serbian's "da li", "jel", "je l", "dal" opening it, or its particle "li" after the clause's
+/// first word ("može li …"). A question that only asks what, how or how much ("what now?",
+/// "koliko košta?") does not, so a quoted "Yes." would answer nothing it asked. Grammar, not
+/// vocabulary of any business.
+pub fn asks_yes_or_no(folded: &str) -> bool {
+    folded
+        .split([',', ';', ':', '.', '?', '!', '\n', '-'])
+        .any(|clause| {
+            let words: Vec<&str> = clause
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .skip_while(|w| CLAUSE_CONJUNCTIONS.contains(w))
+                .collect();
+            match words[..] {
+                [] => false,
+                ["da", "li", ..] | ["jel", ..] | ["dal", ..] | ["je", "l", ..] => true,
+                [first, ..] => YES_NO_OPENERS_EN.contains(&first) || words[1..].contains(&"li"),
+            }
+        })
+}
+
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     // Patterns are literals in this file; a bad one is a programming error caught by the tests.
     cell.get_or_init(|| Regex::new(pattern).expect("valid built-in regex"))
@@ -981,6 +1014,27 @@ pub fn understand(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn asks_yes_or_no_table() {
+        for (message, want) in [
+            ("Can I pay by card? I live abroad.", true),
+            ("I bought a jacket, is it too late to swap it", true),
+            ("the size I want is sold out, what now?", false),
+            ("if I pay in euros, what rate do you use?", false),
+            ("How long is it valid, and can I use it twice?", true),
+            ("koliko traje, a da li moze duze?", true),
+            ("i can't find the size chart", false),
+            ("Da li šaljete u inostranstvo?", true),
+            ("Могу ли да платим картицом?", true),
+            ("jel stiže sutra", true),
+            ("Колико кошта достава?", false),
+            ("sta sad, nema boje", false),
+            ("", false),
+        ] {
+            assert_eq!(asks_yes_or_no(&fold(message)), want, "{message}");
+        }
+    }
 
     #[test]
     fn the_acts_read_from_examples_join_the_lists_as_measured() {
