@@ -1025,7 +1025,7 @@ mod tests {
             ("How long is it valid, and can I use it twice?", true),
             ("koliko traje, a da li moze duze?", true),
             ("i can't find the size chart", false),
-            ("Da li šaljete u inostranstvo?", true),
+            ("Da li Ridgeline Bivy ima kapuljaču?", true),
             ("Могу ли да платим картицом?", true),
             ("jel stiže sutra", true),
             ("Колико кошта достава?", false),
