@@ -453,7 +453,7 @@ fn addressed_at(folded: &str, at: usize, end: usize, label_only: bool) -> bool {
 }
 
 /// `text` without its paragraphs that speak to the assistant (blocks between blank lines; a
-/// list's items each count as one), and a short quote of each paragraph left out.
+/// list's items each count as one), and for each paragraph left out its first words and why.
 pub fn without_instructions(text: &str) -> (String, Vec<String>) {
     let mut kept: Vec<String> = Vec::new();
     let mut dropped = Vec::new();
@@ -467,8 +467,8 @@ pub fn without_instructions(text: &str) -> (String, Vec<String>) {
         };
         let mut keep_block = Vec::new();
         for piece in pieces {
-            if instruction_to_assistant(&piece).is_some() {
-                dropped.push(quote(&piece));
+            if let Some(why) = instruction_to_assistant(&piece) {
+                dropped.push(reported(&piece, why));
             } else {
                 keep_block.push(piece);
             }
@@ -500,8 +500,8 @@ pub fn leave_out_instructions(doc: &mut Document) -> Vec<String> {
         Body::Faq(pairs) => {
             pairs.retain_mut(|pair| {
                 let (kept, mut out) = without_instructions(&pair.answer);
-                if instruction_to_assistant(&pair.question).is_some() {
-                    dropped.push(quote(&pair.question));
+                if let Some(why) = instruction_to_assistant(&pair.question) {
+                    dropped.push(reported(&pair.question, why));
                     dropped.append(&mut out);
                     return false;
                 }
@@ -524,6 +524,11 @@ fn is_list_item(line: &str) -> bool {
         || t.starts_with("+ ")
         || t.split_once(". ")
             .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A paragraph left out as the loader reports it: its first words and why.
+fn reported(paragraph: &str, why: &str) -> String {
+    format!("{} ({why})", quote(paragraph))
 }
 
 /// The first words of a paragraph, for the loader's report.
